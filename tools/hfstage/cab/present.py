@@ -1,0 +1,43 @@
+"""Text views of cabinets and verification results for the CLI."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from hfstage.cab.authenticode import VerifyResult
+from hfstage.cab.structures import CabinetLayout
+
+
+def members_table(layout: CabinetLayout) -> str:
+    rows = []
+    for m in layout.members:
+        d, t = m.date, m.time
+        stamp = f"{1980 + (d >> 9):04d}-{(d >> 5) & 0xF:02d}-{d & 0x1F:02d} " \
+                f"{t >> 11:02d}:{(t >> 5) & 0x3F:02d}:{(t & 0x1F) * 2:02d}"
+        rows.append((m.name, m.size, stamp, m.folder, layout.folders[m.folder].compression))
+    return tabulate(rows, headers=("Name", "Size", "Date", "Folder", "Compression"))
+
+
+def members_json(layout: CabinetLayout) -> dict:
+    return {
+        "folders": [{"index": f.index, "compression": f.compression, "data_blocks": f.data_blocks,
+                     "compressed_size": f.compressed_size, "uncompressed_size": f.uncompressed_size}
+                    for f in layout.folders],
+        "members": [{"name": m.name, "size": m.size, "folder": m.folder} for m in layout.members],
+        "signed": layout.signature is not None,
+    }
+
+
+def verify_text(r: VerifyResult) -> str:
+    verdict = "OK: signed, intact and trusted" if r.ok else "NOT TRUSTED"
+    lines = [f"{r.file}: {verdict}"]
+    if r.signed:
+        lines += [
+            f"  digest:    {r.digest_algorithm or '?'} {'matches' if r.digest_matches else 'DOES NOT MATCH'}",
+            f"  signature: {'valid' if r.signature_valid else 'INVALID'}",
+            f"  signer:    {r.signer or '?'}",
+            f"  timestamp: {r.timestamp or 'none'}",
+        ]
+        lines += [f"  chain[{i}]:  {s}" for i, s in enumerate(r.chain)]
+    lines += [f"  problem:   {reason}" for reason in r.reasons]
+    return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""Pinned trust anchors and certificate chains (no system store: the share decides)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from hfstage.errors import InputError
+
+CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
+PUBLISHERS_FILE = "publishers.txt"
+MAX_CHAIN = 10
+
+
+@dataclass
+class TrustStore:
+    """Anchors pinned on the share, extra certificates, and allowed publisher names."""
+
+    anchors: list[x509.Certificate] = field(default_factory=list)
+    publishers: list[str] = field(default_factory=list)
+
+    def is_anchor(self, cert: x509.Certificate) -> bool:
+        return any(cert == a for a in self.anchors)
+
+
+def load_certificates(path: Path) -> list[x509.Certificate]:
+    """Every certificate in a PEM or DER file; errors name the file."""
+    data = Path(path).read_bytes()
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError as e:
+        raise InputError(f"{path}: not a PEM or DER certificate: {e}") from e
+
+
+def load_trust(folder: Path | None) -> TrustStore:
+    """The trust store in FOLDER (*.pem, *.crt, *.cer, *.der, publishers.txt)."""
+    store = TrustStore()
+    if folder is None:
+        return store
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: trust folder does not exist")
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in CERT_SUFFIXES and path.is_file():
+            store.anchors.extend(load_certificates(path))
+    publishers = folder / PUBLISHERS_FILE
+    if publishers.is_file():
+        lines = publishers.read_text(encoding="utf-8", errors="replace").splitlines()
+        store.publishers = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    return store
+
+
+def subject_text(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()
+
+
+def common_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else subject_text(cert)
+
+
+def verify_signature(key, signature: bytes, data: bytes, hash_alg) -> bool:
+    """True when SIGNATURE over DATA verifies with KEY (RSA PKCS#1 v1.5 or ECDSA)."""
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, data, padding.PKCS1v15(), hash_alg)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, data, ec.ECDSA(hash_alg))
+        else:
+            return False
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        return False
+    return True
+
+
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """CERT names ISSUER as issuer and ISSUER's key signed it (MD5/SHA-1 certs included)."""
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        hash_alg = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return False
+    return verify_signature(issuer.public_key(), cert.signature, cert.tbs_certificate_bytes, hash_alg)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return cert.version == x509.Version.v1  # legacy v1 roots carry no extensions
+
+
+def build_chain(leaf: x509.Certificate, pool: list[x509.Certificate],
+                store: TrustStore) -> tuple[list[x509.Certificate], bool, list[str]]:
+    """Chain from LEAF up through POOL and the anchors; (chain, anchored, problems)."""
+    chain = [leaf]
+    problems: list[str] = []
+    candidates = pool + store.anchors
+    current = leaf
+    while not store.is_anchor(current):
+        if len(chain) > MAX_CHAIN:
+            problems.append(f"certificate chain longer than {MAX_CHAIN}")
+            return chain, False, problems
+        issuer = next((c for c in candidates if c not in chain and issued_by(current, c)), None)
+        if issuer is None:
+            if current.issuer == current.subject and issued_by(current, current):
+                problems.append(f"chain ends at self-signed {subject_text(current)!r}, "
+                                "which is not a trust anchor on this share")
+            else:
+                problems.append(f"issuer {current.issuer.rfc4514_string()!r} of "
+                                f"{subject_text(current)!r} is not among the trust anchors")
+            return chain, False, problems
+        if not _is_ca(issuer):
+            problems.append(f"{subject_text(issuer)!r} is not a CA but issued {subject_text(current)!r}")
+            return chain, False, problems
+        chain.append(issuer)
+        current = issuer
+    return chain, True, problems
+
+
+def validity_problems(chain: list[x509.Certificate], when: dt.datetime) -> list[str]:
+    """Certificates in CHAIN not valid at WHEN (UTC)."""
+    problems = []
+    for cert in chain:
+        if when < cert.not_valid_before_utc:
+            problems.append(f"{subject_text(cert)!r} not valid until {cert.not_valid_before_utc:%Y-%m-%d}")
+        elif when > cert.not_valid_after_utc:
+            problems.append(f"{subject_text(cert)!r} expired {cert.not_valid_after_utc:%Y-%m-%d}")
+    return problems
+
+
+def eku_problems(cert: x509.Certificate, wanted: x509.ObjectIdentifier) -> list[str]:
+    """A leaf whose extended key usage is present but lacks WANTED."""
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return []
+    if wanted in usages or ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in usages:
+        return []
+    return [f"{subject_text(cert)!r} is not allowed to sign this (extended key usage lacks {wanted.dotted_string})"]

@@ -1,0 +1,144 @@
+"""`catalog import`: verify a signed cabinet, extract it, parse mssecure.xml, store it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfstage.cab.authenticode import VerifyResult, verify_cabinet
+from hfstage.cab.extract import DEFAULT_MAX_BYTES, extract_cabinet
+from hfstage.cab.trust import load_trust
+from hfstage.catalog import store
+from hfstage.catalog.diff import CatalogDiff, diff_catalogs
+from hfstage.catalog.model import Catalog
+from hfstage.catalog.parser import parse_catalog, parse_catalog_file
+from hfstage.errors import InputError, SignatureError, UsageError
+from hfstage.fsutil import atomic_write_text, staged_dir
+from hfstage.share import Share
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportResult:
+    """What was imported, from where, whether it was already there, and the diff."""
+
+    catalog: Catalog
+    stored: store.StoredCatalog
+    already_stored: bool
+    verification: dict | None
+    override: str | None
+    diff: CatalogDiff | None
+
+
+def newest_cab(share: Share) -> Path:
+    """The most recently modified *.cab in incoming/."""
+    cabs = [p for p in share.folder("incoming").iterdir() if p.suffix.lower() == ".cab" and p.is_file()]
+    if not cabs:
+        raise UsageError(f"{share.folder('incoming')}: no .cab file to import; copy mssecure.cab there "
+                         "or name the file")
+    return max(cabs, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def _find_xml(folder: Path, source: Path) -> Path:
+    found = [p for p in folder.rglob("*") if p.is_file() and p.name.lower() == store.XML_NAME]
+    if len(found) != 1:
+        raise InputError(f"{source}: expected exactly one {store.XML_NAME} in the cabinet, found {len(found)}")
+    return found[0]
+
+
+def _check_signature(result: VerifyResult, allow_unsigned: bool) -> str | None:
+    """Refuse unless trusted; with ALLOW_UNSIGNED log and return the override text."""
+    if result.ok:
+        return None
+    why = "; ".join(result.reasons) or "not trusted"
+    if not allow_unsigned:
+        raise SignatureError(f"{result.file}: catalog refused: {why} "
+                             "(put the publisher's root certificate in trust/, or use --allow-unsigned)")
+    log.warning("%s: IMPORTED WITHOUT A TRUSTED SIGNATURE (--allow-unsigned): %s", result.file, why)
+    return f"--allow-unsigned by {getpass.getuser()}: {why}"
+
+
+def import_catalog(share: Share, cab: Path | None = None, *, xml: Path | None = None,
+                   sha256: str | None = None, allow_unsigned: bool = False) -> ImportResult:
+    """Import CAB (default: newest in incoming/) or a bare XML; store; diff with the last."""
+    share.check()
+    with share.lock(wait_seconds=30):
+        if xml is not None:
+            return _import_xml(share, Path(xml), sha256, allow_unsigned)
+        return _import_cab(share, Path(cab) if cab else newest_cab(share), allow_unsigned)
+
+
+def _import_cab(share: Share, cab: Path, allow_unsigned: bool) -> ImportResult:
+    verification = verify_cabinet(cab, load_trust(share.folder("trust")))
+    override = _check_signature(verification, allow_unsigned)
+    limit = share.config_int("catalog", "max_extract_bytes", DEFAULT_MAX_BYTES)
+    with tempfile.TemporaryDirectory(prefix="hfstage-cab-") as tmp:
+        extract_cabinet(cab, Path(tmp) / "x", max_bytes=limit)
+        xml_path = _find_xml(Path(tmp) / "x", cab)
+        catalog = parse_catalog_file(xml_path)
+        return _store(share, catalog, xml_path.read_bytes(), cab, verification.to_dict(), override)
+
+
+def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: bool) -> ImportResult:
+    try:
+        data = xml.read_bytes()
+    except OSError as e:
+        raise InputError(f"{xml}: cannot read: {e.strerror}") from e
+    actual = hashlib.sha256(data).hexdigest()
+    override = None
+    if sha256:
+        if actual != sha256.strip().lower():
+            raise SignatureError(f"{xml}: SHA-256 is {actual}, not the expected {sha256.strip().lower()}")
+    elif allow_unsigned:
+        override = f"--allow-unsigned by {getpass.getuser()}: bare XML without a signature"
+        log.warning("%s: IMPORTED WITHOUT A SIGNATURE (--allow-unsigned)", xml)
+    else:
+        raise SignatureError(f"{xml}: a bare mssecure.xml carries no signature; give --sha256 HEX "
+                             "(from a trusted source) or --allow-unsigned")
+    catalog = parse_catalog(data, str(xml))
+    verification = {"file": str(xml), "sha256": actual, "sha256_matched": bool(sha256)}
+    return _store(share, catalog, data, None, verification, override)
+
+
+def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
+           verification: dict, override: str | None) -> ImportResult:
+    folder = share.folder("catalogs") / catalog.data_version
+    digest = hashlib.sha256(xml_bytes).hexdigest()
+    if folder.exists():
+        existing = (folder / store.XML_NAME).read_bytes() if (folder / store.XML_NAME).is_file() else b""
+        if hashlib.sha256(existing).hexdigest() != digest:
+            raise InputError(f"{folder}: DataVersion {catalog.data_version} is already stored with different "
+                             "content; a stored catalog is never overwritten")
+        stored = store.find_catalog(share, catalog.data_version)
+        return ImportResult(catalog, stored, True, verification, override, _diff(share, catalog))
+    record = {
+        "data_version": catalog.data_version,
+        "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "imported_by": getpass.getuser(),
+        "source": str(cab) if cab else verification.get("file"),
+        "xml_sha256": digest,
+        "verification": verification,
+        "override": override,
+        "counts": catalog.counts(),
+    }
+    with staged_dir(folder) as tmp:
+        if cab is not None:
+            shutil.copyfile(cab, tmp / store.CAB_NAME)
+        (tmp / store.XML_NAME).write_bytes(xml_bytes)
+        atomic_write_text(tmp / store.JSON_NAME, store.catalog_json(catalog))
+        atomic_write_text(tmp / store.RECORD_NAME, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    stored = store.StoredCatalog(catalog.data_version, folder, record)
+    return ImportResult(catalog, stored, False, verification, override, _diff(share, catalog))
+
+
+def _diff(share: Share, catalog: Catalog) -> CatalogDiff | None:
+    previous = store.previous_catalog(share, catalog.data_version)
+    return diff_catalogs(previous.load(), catalog) if previous else None

@@ -1,0 +1,252 @@
+"""Command line: argument parsing only; each command calls one library function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from hfstage import __version__
+from hfstage.errors import EXIT_OK, EXIT_SIGNATURE, HfstageError
+
+log = logging.getLogger("hfstage")
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=1, sort_keys=True, default=str))
+
+
+# --- init -------------------------------------------------------------------------------
+
+def cmd_init(args) -> int:
+    from hfstage.share import init_share
+
+    report = init_share(args.share)
+    print(f"{args.share}: share ready ({len(report.created)} files created, {len(report.kept)} kept)")
+    for rel in report.differs:
+        print(f"  kept your {rel} (differs from the default; see share_layout/{rel})")
+    return EXIT_OK
+
+
+# --- cab --------------------------------------------------------------------------------
+
+def cmd_cab_list(args) -> int:
+    from hfstage.cab.extract import read_cabinet
+    from hfstage.cab.present import members_json, members_table
+
+    _, layout = read_cabinet(args.file)
+    if args.json:
+        _print_json(members_json(layout))
+    else:
+        print(members_table(layout))
+    return EXIT_OK
+
+
+def cmd_cab_extract(args) -> int:
+    from hfstage.cab.extract import extract_cabinet
+
+    members = extract_cabinet(args.file, args.dir, max_bytes=args.max_bytes)
+    print(f"{args.file}: extracted {len(members)} files ({sum(m.size for m in members)} bytes) to {args.dir}")
+    return EXIT_OK
+
+
+def cmd_cab_verify(args) -> int:
+    from hfstage.cab.authenticode import verify_cabinet
+    from hfstage.cab.present import verify_text
+    from hfstage.cab.trust import load_trust
+
+    result = verify_cabinet(args.file, load_trust(args.trust))
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(verify_text(result))
+    return EXIT_OK if result.ok else EXIT_SIGNATURE
+
+
+# --- catalog ----------------------------------------------------------------------------
+
+def cmd_catalog_import(args) -> int:
+    from hfstage.catalog.importer import import_catalog
+    from hfstage.catalog.present import diff_text, summary_text
+    from hfstage.share import Share
+
+    if args.file and args.xml:
+        raise _usage("give either a cabinet FILE or --xml FILE, not both")
+    result = import_catalog(Share(args.share), args.file, xml=args.xml, sha256=args.sha256,
+                            allow_unsigned=args.allow_unsigned)
+    if args.json:
+        _print_json({"data_version": result.catalog.data_version, "folder": str(result.stored.folder),
+                     "already_stored": result.already_stored, "counts": result.catalog.counts(),
+                     "verification": result.verification, "override": result.override,
+                     "diff": result.diff.to_dict() if result.diff else None})
+        return EXIT_OK
+    state = "already stored, unchanged" if result.already_stored else "imported"
+    print(f"{result.stored.folder}: {state}")
+    if result.override:
+        print(f"  WARNING: {result.override}")
+    print(summary_text(result.catalog))
+    print(diff_text(result.diff) if result.diff else "  (first catalog on this share: nothing to compare)")
+    return EXIT_OK
+
+
+def cmd_catalog_show(args) -> int:
+    from hfstage.catalog.present import bulletin_dict, bulletin_text, bulletins_table, summary_text
+    from hfstage.catalog.store import find_catalog
+    from hfstage.share import Share
+
+    share = Share(args.share)
+    share.check()
+    stored = find_catalog(share, args.version)
+    catalog = stored.load()
+    if args.bulletin:
+        bulletin = catalog.bulletins.get(args.bulletin.strip().upper())
+        if bulletin is None:
+            raise _usage(f"bulletin {args.bulletin!r} is not in catalog {catalog.data_version}")
+        _print_json(bulletin_dict(catalog, bulletin)) if args.json else print(bulletin_text(catalog, bulletin))
+        return EXIT_OK
+    if args.json:
+        _print_json({"data_version": catalog.data_version, "schema_version": catalog.schema_version,
+                     "last_data_update": catalog.last_data_update, "folder": str(stored.folder),
+                     "import": stored.record, "counts": catalog.counts(),
+                     "anomalies": [a.__dict__ for a in catalog.anomalies]})
+    else:
+        print(summary_text(catalog))
+        if args.verbose:
+            print(bulletins_table(catalog))
+    return EXIT_OK
+
+
+def cmd_catalog_diff(args) -> int:
+    from hfstage.catalog.diff import diff_catalogs
+    from hfstage.catalog.present import diff_text
+    from hfstage.catalog.store import find_catalog, list_catalogs
+    from hfstage.share import Share
+
+    share = Share(args.share)
+    share.check()
+    if args.old and args.new:
+        old, new = find_catalog(share, args.old), find_catalog(share, args.new)
+    elif args.old or args.new:
+        raise _usage("give both OLD and NEW DataVersions, or neither for the last two")
+    else:
+        stored = list_catalogs(share)
+        if len(stored) < 2:
+            raise _usage(f"{share.folder('catalogs')}: {len(stored)} catalog(s) stored; a diff needs two")
+        old, new = stored[-2], stored[-1]
+    d = diff_catalogs(old.load(), new.load())
+    _print_json(d.to_dict()) if args.json else print(diff_text(d))
+    return EXIT_OK
+
+
+# --- demo -------------------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    from hfstage.demo import run_demo
+
+    run_demo(args.dir)
+    return EXIT_OK
+
+
+# --- parser -----------------------------------------------------------------------------
+
+def _usage(message: str) -> HfstageError:
+    from hfstage.errors import UsageError
+
+    return UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hfstage",
+        description="Offline patch management for legacy Windows clients, run from a staging share: "
+                    "import signed catalogs, inventory machines, assess, report, generate logon scripts.",
+    )
+    p.add_argument("--version", action="version", version=f"hfstage {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="more detail, and log at INFO level")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    s = sub.add_parser("init", help="create (or complete) a staging share", description=(
+        "Create the share layout (incoming, catalogs, trust, hotfixes, inventory, scripts, netlogon, results, "
+        "reports, state, site.ini). Safe to re-run: existing files are never overwritten."))
+    s.add_argument("share", type=Path, metavar="SHARE", help="folder of the staging share")
+    s.set_defaults(func=cmd_init)
+
+    cab = sub.add_parser("cab", help="list, extract or verify a cabinet file",
+                         description="Work with .cab files directly.")
+    cabsub = cab.add_subparsers(dest="cab_command", metavar="ACTION", required=True)
+    s = cabsub.add_parser("list", help="list the members of a cabinet", description="List members of FILE.")
+    s.add_argument("file", type=Path, metavar="FILE")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_cab_list)
+    s = cabsub.add_parser("extract", help="extract a cabinet safely", description=(
+        "Extract FILE into DIR (new or empty). Unsafe member names (.., absolute, drive, UNC, device names) "
+        "refuse the whole cabinet; nothing is left behind on failure."))
+    s.add_argument("file", type=Path, metavar="FILE")
+    s.add_argument("dir", type=Path, metavar="DIR")
+    s.add_argument("--max-bytes", type=int, default=2 * 1024**3, metavar="N",
+                   help="refuse cabinets that expand to more than N bytes (default 2 GiB)")
+    s.set_defaults(func=cmd_cab_extract)
+    s = cabsub.add_parser("verify", help="verify a cabinet's Authenticode signature", description=(
+        "Verify FILE's Authenticode signature: content digest, signer, chain to an anchor in --trust DIR, "
+        "validity at the timestamp. Exit 0 when trusted, 5 for any signature problem, 3 for an unreadable "
+        "cabinet."))
+    s.add_argument("file", type=Path, metavar="FILE")
+    s.add_argument("--trust", type=Path, metavar="DIR", help="folder of trusted root certificates (PEM/DER)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_cab_verify)
+
+    cat = sub.add_parser("catalog", help="import, show and compare catalogs",
+                         description="Import signed mssecure.cab catalogs and inspect stored ones.")
+    catsub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    s = catsub.add_parser("import", help="verify, extract, parse and store a catalog", description=(
+        "Import FILE (default: the newest .cab in SHARE/incoming): verify its signature against SHARE/trust, "
+        "extract it, parse mssecure.xml, store it under SHARE/catalogs/<DataVersion>, and show what changed."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("file", type=Path, nargs="?", metavar="FILE", help="cabinet to import")
+    s.add_argument("--xml", type=Path, metavar="FILE", help="import a bare mssecure.xml instead")
+    s.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the --xml file")
+    s.add_argument("--allow-unsigned", action="store_true",
+                   help="accept an unsigned or untrusted catalog (logged and recorded with it)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_catalog_import)
+    s = catsub.add_parser("show", help="summarise a stored catalog or one bulletin",
+                          description="Show counts and anomalies of a stored catalog, or one bulletin.")
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--bulletin", metavar="ID", help="show one bulletin, e.g. MS01-033")
+    s.add_argument("--version", dest="version", metavar="DATAVERSION", help="default: the newest")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_catalog_show)
+    s = catsub.add_parser("diff", help="compare two stored catalogs", description=(
+        "New, revised and removed bulletins and patches, re-released patches and supersedence changes "
+        "between OLD and NEW (default: the last two stored)."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("old", nargs="?", metavar="OLD")
+    s.add_argument("new", nargs="?", metavar="NEW")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_catalog_diff)
+
+    s = sub.add_parser("demo", help="build the example share and run on it", description=(
+        "Build an example share from examples/ in DIR (default: ./hfstage-demo) and run hfstage on it."))
+    s.add_argument("dir", type=Path, nargs="?", default=Path("hfstage-demo"), metavar="DIR")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    try:
+        return args.func(args)
+    except HfstageError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into `head`: not an error worth a traceback
+        sys.stderr.close()
+        return EXIT_OK
