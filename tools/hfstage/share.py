@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import contextlib
 import filecmp
+import getpass
 import logging
 import os
 import shutil
@@ -80,6 +81,12 @@ class Share:
             return int(raw.strip())
         except ValueError as e:
             raise InputError(f"{self.site_ini}: [{section}] {key} = {raw!r} is not a whole number") from e
+
+    def audit(self, message: str) -> None:
+        """Append one dated line to state/audit.log (overrides and other decisions)."""
+        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {getpass.getuser()}: {message}\n"
+        with open(self.folder("state") / "audit.log", "a", encoding="utf-8") as fh:
+            fh.write(line)
 
     @contextlib.contextmanager
     def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:

@@ -71,7 +71,7 @@ def verify_cabinet(path: Path, store: TrustStore, now: dt.datetime | None = None
     buf, layout = read_cabinet(path)
     result = VerifyResult(file=str(path))
     try:
-        _verify(buf, layout, store, now or dt.datetime.now(dt.timezone.utc), result)
+        _verify(buf, layout, store, now or dt.datetime.now(dt.UTC), result)
     except _Refused as e:
         result.reasons.append(str(e))
     return result
@@ -124,7 +124,7 @@ def _load_signed_data(blob: bytes) -> cms.SignedData:
         if info["content_type"].native != "signed_data":
             raise _Refused(f"signature blob holds {info['content_type'].native}, not PKCS#7 SignedData")
         signed = info["content"]
-        signed.native  # force a full parse so a damaged blob fails here, not later
+        _ = signed.native  # force a full parse so a damaged blob fails here, not later
         return signed
     except _Refused:
         raise
@@ -141,7 +141,7 @@ def _indirect_data(signed: cms.SignedData) -> SpcIndirectDataContent:
         if raw[:1] == b"\xa0":  # asn1crypto keeps the [0] EXPLICIT wrapper on unknown content
             raw = asn1_parser.parse(raw)[4]
         content = SpcIndirectDataContent.load(raw)
-        content.native
+        _ = content.native  # full parse now
     except (ValueError, TypeError, KeyError) as e:
         raise _Refused(f"SpcIndirectDataContent is malformed: {str(e).splitlines()[0]}") from e
     return content

@@ -121,7 +121,7 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
         return ImportResult(catalog, stored, True, verification, override, _diff(share, catalog))
     record = {
         "data_version": catalog.data_version,
-        "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "imported_by": getpass.getuser(),
         "source": str(cab) if cab else verification.get("file"),
         "xml_sha256": digest,
@@ -135,6 +135,8 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
         (tmp / store.XML_NAME).write_bytes(xml_bytes)
         atomic_write_text(tmp / store.JSON_NAME, store.catalog_json(catalog))
         atomic_write_text(tmp / store.RECORD_NAME, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    if override:
+        share.audit(f"catalog {catalog.data_version} imported with {override}")
     stored = store.StoredCatalog(catalog.data_version, folder, record)
     return ImportResult(catalog, stored, False, verification, override, _diff(share, catalog))
 

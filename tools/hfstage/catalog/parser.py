@@ -15,8 +15,18 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from hfstage.catalog.model import (
-    AffectedProduct, Anomaly, Bulletin, Catalog, FileChange, Patch, Product, ProductFamily,
-    RegChange, ServicePack, SupersededBy, Version,
+    AffectedProduct,
+    Anomaly,
+    Bulletin,
+    Catalog,
+    FileChange,
+    Patch,
+    Product,
+    ProductFamily,
+    RegChange,
+    ServicePack,
+    SupersededBy,
+    Version,
 )
 from hfstage.errors import InputError, UnsafeInputError
 

@@ -1,0 +1,53 @@
+"""Shared fixtures: paths resolved from __file__, fresh and trusted shares, CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hfstage.cli import main
+from hfstage.share import Share, init_share
+
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+REPO = TESTS.parent
+CABS = DATA / "cabs"
+PKI = DATA / "pki"
+EXAMPLES = REPO / "examples"
+SHARED = REPO.parent / "shared"
+REAL_CATALOG = SHARED / "fixtures" / "mssecure_2001.xml"
+
+
+@pytest.fixture
+def real_catalog_path() -> Path:
+    if not REAL_CATALOG.is_file():
+        pytest.skip(f"real catalog {REAL_CATALOG} not present (../shared is not beside the project)")
+    return REAL_CATALOG
+
+
+@pytest.fixture
+def share(tmp_path) -> Share:
+    """A freshly initialised share with no trust anchors."""
+    init_share(tmp_path / "share")
+    return Share(tmp_path / "share")
+
+
+@pytest.fixture
+def trusted_share(share) -> Share:
+    """A share that trusts the test root CA."""
+    shutil.copyfile(PKI / "root.pem", share.folder("trust") / "test-root.pem")
+    return share
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process: returns (exit code, stdout, stderr)."""
+
+    def _run(*args: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run

@@ -1,0 +1,84 @@
+"""`hfstage init`, the share lock, and atomic writes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+
+from hfstage.errors import LockedError
+from hfstage.fsutil import atomic_write_bytes, staged_dir, write_if_changed
+from hfstage.share import FOLDERS, Share, init_share
+
+
+def test_init_creates_layout_and_is_idempotent(run, tmp_path):
+    code, out, _ = run("init", tmp_path / "s")
+    assert code == 0 and "files created" in out
+    for name in FOLDERS:
+        assert (tmp_path / "s" / name).is_dir()
+    ini = tmp_path / "s" / "site.ini"
+    assert ini.read_text().startswith("; hfstage site policy")
+    ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n")
+    code, out, _ = run("init", tmp_path / "s")
+    assert code == 0 and "0 files created" in out and "kept your site.ini" in out
+    assert ini.read_text() == "[share]\nunc = \\\\DC1\\hfstage\n"
+
+
+def test_check_names_the_fix(tmp_path):
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "incoming").mkdir()
+    from hfstage.errors import UsageError
+
+    with pytest.raises(UsageError, match="not an hfstage share .*run `hfstage init"):
+        Share(tmp_path / "half").check()
+
+
+def _hold_lock(root, ready, release):
+    with Share(root).lock():
+        ready.set()
+        release.wait(10)
+
+
+def test_second_run_fails_clearly_while_locked(tmp_path):
+    init_share(tmp_path / "s")
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(tmp_path / "s", ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(LockedError, match=r"another hfstage run holds the share lock \(pid"), \
+                Share(tmp_path / "s").lock(wait_seconds=0.3):
+            pass
+    finally:
+        release.set()
+        holder.join(10)
+    with Share(tmp_path / "s").lock():
+        pass
+
+
+def test_bad_site_ini_is_one_line_error(tmp_path):
+    init_share(tmp_path / "s")
+    (tmp_path / "s" / "site.ini").write_text("[catalog]\nmax_extract_bytes = lots\n")
+    from hfstage.errors import InputError
+
+    with pytest.raises(InputError, match=r"site.ini: \[catalog\] max_extract_bytes = 'lots' is not a whole number"):
+        Share(tmp_path / "s").config_int("catalog", "max_extract_bytes", 1)
+
+
+def test_atomic_writes(tmp_path):
+    target = tmp_path / "a.bat"
+    atomic_write_bytes(target, b"old")
+    assert write_if_changed(target, b"old") is False
+    mtime = os.stat(target).st_mtime_ns
+    assert write_if_changed(target, b"new") is True and target.read_bytes() == b"new"
+    assert os.stat(target).st_mtime_ns >= mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bat"]  # no temp files left
+
+
+def test_staged_dir_leaves_nothing_on_failure(tmp_path):
+    with pytest.raises(RuntimeError), staged_dir(tmp_path / "final") as tmp:
+        (tmp / "x").write_text("partial")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
