@@ -140,6 +140,70 @@ def cmd_catalog_diff(args) -> int:
     return EXIT_OK
 
 
+# --- inventory --------------------------------------------------------------------------
+
+def _catalog_arg(path: Path | None):
+    """--catalog: a share (its newest catalog), a folder holding mssecure.xml, or the file."""
+    if path is None:
+        return None
+    from hfstage.catalog.parser import parse_catalog_file
+    from hfstage.catalog.store import find_catalog
+    from hfstage.share import Share
+
+    if path.is_dir() and (path / "catalogs").is_dir():
+        return find_catalog(Share(path)).load()
+    if path.is_dir():
+        return parse_catalog_file(path / "mssecure.xml")
+    return parse_catalog_file(path)
+
+
+def cmd_facts(args) -> int:
+    from hfstage.errors import EXIT_INPUT
+    from hfstage.inventory.gather import gather_facts
+    from hfstage.inventory.present import facts_text
+
+    facts = gather_facts(args.path, _catalog_arg(args.catalog))
+    _print_json(facts.to_dict()) if args.json else print(facts_text(facts, args.verbose))
+    if facts.error:
+        print(f"Error: {facts.error}", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def cmd_pe_version(args) -> int:
+    from hfstage.errors import EXIT_INPUT
+    from hfstage.inventory.pe import read_pe_version
+    from hfstage.inventory.present import pe_table
+
+    rows, failed = [], False
+    for path in args.files:
+        try:
+            rows.append(read_pe_version(path))
+        except HfstageError as e:
+            rows.append((str(path), str(e)))
+            failed = True
+    if args.json:
+        _print_json([r.to_dict() if not isinstance(r, tuple) else {"path": r[0], "error": r[1]} for r in rows])
+    else:
+        print(pe_table(rows))
+    return EXIT_INPUT if failed else EXIT_OK
+
+
+def cmd_inventory(args) -> int:
+    from hfstage.inventory.present import inventory_table
+    from hfstage.inventory.run import inventory_share
+    from hfstage.share import Share
+
+    rows = inventory_share(Share(args.share), args.machine, jobs=args.jobs)
+    if args.json:
+        _print_json([f.to_dict() for f in rows])
+    else:
+        print(inventory_table(rows))
+        bad = [f for f in rows if f.error]
+        print(f"{len(rows)} machines, {len(bad)} with errors")
+    return EXIT_OK
+
+
 # --- demo -------------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
@@ -226,6 +290,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("new", nargs="?", metavar="NEW")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_catalog_diff)
+
+    s = sub.add_parser("facts", help="what one machine is, from its inventory folder or system drive", description=(
+        "Read one machine's facts (OS, service pack, products, hotfixes, file versions) from PATH: an "
+        "inventory folder (SOFTWARE/SYSTEM hives or .reg exports, optional files/) or a mounted system drive."))
+    s.add_argument("path", type=Path, metavar="PATH")
+    s.add_argument("--catalog", type=Path, metavar="SHARE_OR_DIR",
+                   help="a share (its newest catalog), a folder with mssecure.xml, or the XML file: names "
+                        "products as the catalog does and checks the files it lists")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_facts)
+
+    s = sub.add_parser("pe-version", help="file versions of PE files (a filever for the share)", description=(
+        "Print the fixed file and product version, the FileVersion string, the PE header CheckSum and the "
+        "machine type of each FILE. Only headers and the resource directory are read."))
+    s.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_pe_version)
+
+    s = sub.add_parser("inventory", help="read every machine under SHARE/inventory", description=(
+        "Read the facts of every machine under SHARE/inventory (in parallel; unchanged machines come from the "
+        "cache in SHARE/state/facts). An unreadable machine becomes an error row; the others carry on."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--machine", metavar="M", help="only this machine")
+    s.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_inventory)
 
     s = sub.add_parser("demo", help="build the example share and run on it", description=(
         "Build an example share from examples/ in DIR (default: ./hfstage-demo) and run hfstage on it."))

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-Version = tuple[int, ...]
+from hfstage.versions import Version
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ from hfstage.catalog.model import (
     Version,
 )
 from hfstage.errors import InputError, UnsafeInputError
+from hfstage.versions import parse_version
 
 ROOT_TAG = "BulletinDatastore"
-_VERSION = re.compile(r"^\d+([.,]\d+){0,3}$")
 _DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d")
 MAX_BYTES = 256 * 1024 * 1024
 
@@ -73,8 +73,9 @@ class _Reader:
 
     def version(self, el: Element, name: str, where: str) -> Version | None:
         value = self.text(el, name, where)
-        if _VERSION.match(value):
-            return tuple(int(p) for p in re.split(r"[.,]", value))
+        parsed = parse_version(value)
+        if parsed is not None:
+            return parsed
         self.note("unparsable version" if value else "blank version", where, f"{name}={value!r}")
         return None
 

@@ -1,0 +1,196 @@
+"""Read machine facts out of HKLM: name, OS, service pack, products, hotfixes, paths."""
+
+from __future__ import annotations
+
+import re
+
+from hfstage.catalog.model import Catalog
+from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact
+from hfstage.inventory.regtree import Hklm
+from hfstage.inventory.rules import match_application, service_pack_from
+from hfstage.versions import parse_version
+
+NT_CURRENT = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+WIN_CURRENT = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
+_HOTFIX_ID = re.compile(r"^(Q|KB)\d{5,7}", re.I)
+
+
+def _ev(path: str, name: str, value: object) -> str:
+    return f"HKLM\\{path}\\{name} = {value!r}"
+
+
+def detect(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
+    """Fill FACTS from HKLM using RULES; what cannot be read goes to facts.missing."""
+    _computer_name(hklm, facts)
+    if hklm.key(NT_CURRENT) is not None and hklm.value(NT_CURRENT, "CurrentVersion"):
+        _nt_os(hklm, facts)
+    elif hklm.value(WIN_CURRENT, "VersionNumber"):
+        _9x_os(hklm, facts)
+    else:
+        facts.missing.append("operating system version (no Windows NT\\CurrentVersion or Windows\\CurrentVersion "
+                             "in the SOFTWARE data)")
+    _os_product(facts, rules)
+    _paths(hklm, facts)
+    _applications(hklm, facts, rules)
+    _hotfixes(hklm, facts)
+
+
+def _computer_name(hklm: Hklm, facts: MachineFacts) -> None:
+    path = "SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName"
+    name = hklm.value(path, "ComputerName")
+    if isinstance(name, str) and name.strip():
+        facts.computer_name = name.strip()
+        facts.evidence["computer_name"] = _ev(path.replace("CurrentControlSet", hklm.control_set),
+                                              "ComputerName", name)
+        if facts.computer_name.upper() != facts.machine.upper():
+            facts.warnings.append(f"computer name {facts.computer_name!r} differs from the inventory folder "
+                                  f"name {facts.machine!r}")
+    else:
+        facts.missing.append("computer name (no SYSTEM data with ComputerName)")
+
+
+def _nt_os(hklm: Hklm, facts: MachineFacts) -> None:
+    key = hklm.key(NT_CURRENT)
+    facts.os_family = "NT"
+    facts.version = str(key.value("CurrentVersion"))
+    facts.build = str(key.value("CurrentBuildNumber") or key.value("CurrentBuild") or "") or None
+    facts.evidence["version"] = _ev(NT_CURRENT, "CurrentVersion", facts.version)
+    csd = key.value("CSDVersion")
+    facts.csd_version = csd if isinstance(csd, str) else None
+    m = re.search(r"Service Pack (\d+)([a-z]?)", facts.csd_version or "", re.I)
+    facts.service_pack = int(m.group(1)) if m else 0
+    facts.service_pack_label = (m.group(1) + m.group(2).lower()) if m else "0"
+    facts.evidence["service_pack"] = _ev(NT_CURRENT, "CSDVersion", csd) if csd else \
+        f"HKLM\\{NT_CURRENT}\\CSDVersion absent: no service pack"
+    # NT 4.0 SP6a still says "Service Pack 6"; the Q246009 hotfix key tells them apart.
+    q246009 = hklm.value(f"{NT_CURRENT}\\Hotfix\\Q246009", "Installed")
+    if facts.version == "4.0" and facts.service_pack == 6 and q246009 == 1:
+        facts.service_pack_label = "6a"
+        facts.evidence["service_pack"] += f"; HKLM\\{NT_CURRENT}\\Hotfix\\Q246009\\Installed = 1 (SP6a)"
+    options = "SYSTEM\\CurrentControlSet\\Control\\ProductOptions"
+    ptype = hklm.value(options, "ProductType")
+    if isinstance(ptype, str):
+        facts.product_type = ptype
+        facts.evidence["product_type"] = _ev(options.replace("CurrentControlSet", hklm.control_set),
+                                             "ProductType", ptype)
+    else:
+        facts.missing.append("product type (no SYSTEM data with ProductOptions\\ProductType)")
+    suite = hklm.value(options, "ProductSuite")
+    facts.product_suite = [s for s in (suite if isinstance(suite, list) else [suite] if suite else []) if s]
+
+
+def _9x_os(hklm: Hklm, facts: MachineFacts) -> None:
+    number = str(hklm.value(WIN_CURRENT, "VersionNumber")).strip()
+    facts.os_family = "9x"
+    facts.version = number
+    facts.build = number.rsplit(".", 1)[-1] if "." in number else None
+    facts.evidence["version"] = _ev(WIN_CURRENT, "VersionNumber", number)
+    sub = hklm.value(WIN_CURRENT, "SubVersionNumber")
+    facts.csd_version = sub.strip() if isinstance(sub, str) and sub.strip() else None
+    facts.service_pack, facts.service_pack_label = 0, "0"
+
+
+def _os_product(facts: MachineFacts, rules: dict) -> None:
+    for rule in rules["os"]:
+        if rule.get("family") != facts.os_family:
+            continue
+        if facts.os_family == "9x":
+            window = rule.get("version_number", {})
+            version = parse_version(facts.version)
+            if version is None or version < parse_version(window["min"]) or version >= parse_version(window["below"]):
+                continue
+        else:
+            if rule.get("version") != facts.version or facts.product_type not in rule.get("product_type", []):
+                continue
+            if "suite" in rule and not any(rule["suite"].lower() in s.lower() for s in facts.product_suite):
+                continue
+        facts.os = ProductFact(rule["name"], facts.version, facts.service_pack, facts.service_pack_label,
+                               facts.evidence.get("version", ""))
+        return
+    if facts.os_family:
+        facts.missing.append(f"OS product name (no rule for {facts.os_family} version {facts.version!r}, "
+                             f"product type {facts.product_type!r})")
+
+
+def _paths(hklm: Hklm, facts: MachineFacts) -> None:
+    root = hklm.value(NT_CURRENT, "SystemRoot") or hklm.value(WIN_CURRENT, "SystemRoot")
+    if isinstance(root, str) and root.strip():
+        facts.system_root = root.strip().rstrip("\\")
+    program_files = hklm.value(WIN_CURRENT, "ProgramFilesDir")
+    if isinstance(program_files, str) and program_files.strip():
+        facts.program_files = program_files.strip().rstrip("\\")
+
+
+def _applications(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
+    for rule in rules["applications"]:
+        hit = match_application(hklm, rule)
+        if hit is None:
+            continue
+        spec = rule.get("service_pack")
+        if spec == "os":
+            sp, label = facts.service_pack, facts.service_pack_label
+        elif isinstance(spec, dict):
+            sp = service_pack_from(hklm, spec)
+            label = None if sp is None else str(sp)
+        else:
+            sp, label = 0, "0"
+        version = str(hit.value) if not isinstance(hit.value, bool) else None
+        facts.applications.append(ProductFact(rule["name"], version, sp, label, hit.evidence))
+
+
+def _hotfixes(hklm: Hklm, facts: MachineFacts) -> None:
+    sources = [(f"{NT_CURRENT}\\Hotfix", "Hotfix"), (f"{WIN_CURRENT}\\Setup\\Updates", "Setup\\Updates")]
+    for path, source in sources:
+        key = hklm.key(path)
+        for sub in key.subkeys() if key is not None else []:
+            installed = sub.value("Installed")
+            facts.hotfixes.append(HotfixFact(
+                id=sub.name, installed=installed if isinstance(installed, int) else None,
+                last_write=sub.last_write.isoformat() if sub.last_write else None,
+                source=source, key=f"HKLM\\{path}\\{sub.name}"))
+    updates = hklm.key("SOFTWARE\\Microsoft\\Updates")
+    if updates is not None:
+        _walk_updates(updates, "SOFTWARE\\Microsoft\\Updates", facts, 0)
+
+
+def _walk_updates(key, path: str, facts: MachineFacts, depth: int) -> None:
+    """Microsoft\\Updates\\<product>\\<SPn>\\<KB/Q id>: ids sit at varying depths."""
+    for sub in key.subkeys():
+        sub_path = f"{path}\\{sub.name}"
+        if _HOTFIX_ID.match(sub.name):
+            installed = sub.value("Installed")
+            facts.hotfixes.append(HotfixFact(
+                id=sub.name, installed=installed if isinstance(installed, int) else None,
+                last_write=sub.last_write.isoformat() if sub.last_write else None,
+                source="Updates", key=f"HKLM\\{sub_path}"))
+        elif depth < 3:
+            _walk_updates(sub, sub_path, facts, depth + 1)
+
+
+def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog) -> None:
+    """Set ProductID and ServicePackID of each detected product from CATALOG, by name."""
+    by_name = {p.name.strip().lower(): p for p in catalog.products.values()}
+    facts.catalog_version = catalog.data_version
+    for product in facts.products:
+        entry = by_name.get(product.name.lower())
+        if entry is None:
+            continue
+        product.product_id = entry.id
+        product.service_pack_id = _service_pack_id(catalog, entry.available_service_pack_ids, product.service_pack_label)
+
+
+def _service_pack_id(catalog: Catalog, candidates: list[int], label: str | None) -> int | None:
+    """The catalog ServicePackID whose name says service pack LABEL ('6a', '2', '0' = Gold)."""
+    if label is None:
+        return None
+    pool = [catalog.service_packs[i] for i in candidates if i in catalog.service_packs]
+    if label == "0":
+        gold = [sp for sp in pool if re.search(r"\b(gold|rtm)\b", sp.name, re.I)]
+        if gold:
+            return gold[0].id
+        return pool[0].id if len(pool) == 1 else None
+    pattern = re.compile(rf"\b(service pack|sp)\s*{re.escape(label)}(?![0-9a-z])", re.I)
+    for sp in pool:
+        if pattern.search(sp.name):
+            return sp.id
+    return None

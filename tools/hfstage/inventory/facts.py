@@ -1,0 +1,91 @@
+"""MachineFacts: what one machine is, each fact with the evidence it rests on."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+
+@dataclass
+class ProductFact:
+    """An installed product as the catalog names it, at a service pack level."""
+
+    name: str
+    version: str | None = None
+    service_pack: int | None = None
+    service_pack_label: str | None = None
+    evidence: str = ""
+    product_id: int | None = None
+    service_pack_id: int | None = None
+
+
+@dataclass
+class HotfixFact:
+    """A Hotfix / Updates registry entry (Q or KB number)."""
+
+    id: str
+    installed: int | None
+    last_write: str | None
+    source: str
+    key: str
+
+
+@dataclass
+class FileFact:
+    """A file the catalog cares about, as found (or not) among the collected files."""
+
+    path: str
+    found: bool
+    size: int | None = None
+    file_version: str | None = None
+    product_version: str | None = None
+    file_version_string: str | None = None
+    checksum: int | None = None
+    machine_type: str | None = None
+    problem: str | None = None
+
+
+@dataclass
+class MachineFacts:
+    machine: str
+    computer_name: str | None = None
+    os_family: str | None = None
+    os: ProductFact | None = None
+    version: str | None = None
+    build: str | None = None
+    csd_version: str | None = None
+    service_pack: int | None = None
+    service_pack_label: str | None = None
+    product_type: str | None = None
+    product_suite: list[str] = field(default_factory=list)
+    system_root: str | None = None
+    program_files: str | None = None
+    applications: list[ProductFact] = field(default_factory=list)
+    hotfixes: list[HotfixFact] = field(default_factory=list)
+    files: list[FileFact] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    catalog_version: str | None = None
+
+    @property
+    def products(self) -> list[ProductFact]:
+        """The OS first, then applications."""
+        return ([self.os] if self.os else []) + self.applications
+
+    def hotfix_ids(self) -> set[str]:
+        return {h.id.upper() for h in self.hotfixes}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> MachineFacts:
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        kwargs["os"] = ProductFact(**data["os"]) if data.get("os") else None
+        kwargs["applications"] = [ProductFact(**p) for p in data.get("applications", [])]
+        kwargs["hotfixes"] = [HotfixFact(**h) for h in data.get("hotfixes", [])]
+        kwargs["files"] = [FileFact(**f) for f in data.get("files", [])]
+        return cls(**kwargs)

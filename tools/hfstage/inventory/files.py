@@ -1,0 +1,131 @@
+"""File evidence: find the files the catalog names among collected copies or on a drive."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from hfstage.catalog.model import Catalog
+from hfstage.errors import InputError
+from hfstage.inventory.facts import FileFact, MachineFacts
+from hfstage.inventory.pe import read_pe_version
+from hfstage.versions import version_text
+
+_VAR = re.compile(r"%([A-Za-z]+)%")
+
+
+class CaseInsensitiveTree:
+    """Look up Windows paths below ROOT on a case-sensitive filesystem, listing each folder once.
+
+    A share written by several tools can hold both 'system32' and 'System32': every
+    spelling is tried.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._listing: dict[Path, dict[str, list[str]]] = {}
+
+    def _entries(self, folder: Path) -> dict[str, list[str]]:
+        if folder not in self._listing:
+            found: dict[str, list[str]] = {}
+            try:
+                for name in sorted(os.listdir(folder)):
+                    found.setdefault(name.lower(), []).append(name)
+            except OSError:
+                pass
+            self._listing[folder] = found
+        return self._listing[folder]
+
+    def find(self, relative: str) -> Path | None:
+        """The real path of RELATIVE ('WINNT\\system32\\x.dll'), or None."""
+        parts = [p for p in re.split(r"[\\/]", relative) if p]
+        if any(p in (".", "..") for p in parts):
+            return None
+        return self._find(self.root, parts)
+
+    def _find(self, current: Path, parts: list[str]) -> Path | None:
+        if not parts:
+            return current
+        for actual in self._entries(current).get(parts[0].lower(), []):
+            hit = self._find(current / actual, parts[1:])
+            if hit is not None:
+                return hit
+        return None
+
+
+def expand_location(location: str, facts: MachineFacts) -> str | None:
+    """'%windir%\\system32' -> 'C:\\WINNT\\system32' from the machine's registry, or None."""
+    values = {"windir": facts.system_root, "systemroot": facts.system_root,
+              "programfiles": facts.program_files}
+    unknown = False
+
+    def sub(m: re.Match) -> str:
+        nonlocal unknown
+        value = values.get(m.group(1).lower())
+        if value is None:
+            unknown = True
+            return ""
+        return value
+
+    expanded = _VAR.sub(sub, location)
+    if unknown or not re.match(r"^[A-Za-z]:\\", expanded):
+        return None
+    return expanded.rstrip("\\")
+
+
+def catalog_file_paths(catalog: Catalog, facts: MachineFacts) -> tuple[list[str], list[str]]:
+    """Full Windows paths of every file the catalog's file changes name (and the unresolvable)."""
+    paths: dict[str, str] = {}
+    unresolved: set[str] = set()
+    for changes in catalog.file_changes.values():
+        for fc in changes:
+            if not fc.location or not fc.file_name:
+                continue
+            folder = expand_location(fc.location, facts)
+            if folder is None:
+                if "%" in fc.location:
+                    unresolved.add(fc.location)
+                continue
+            full = f"{folder}\\{fc.file_name}"
+            paths.setdefault(full.lower(), full)
+    return sorted(paths.values(), key=str.lower), sorted(unresolved)
+
+
+def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: str) -> FileFact:
+    """Evidence for Windows path FULL, looked up in TREE (the system drive's root)."""
+    drive, _, relative = full.partition("\\")
+    if drive.upper() != system_drive.upper():
+        return FileFact(full, False, problem=f"on drive {drive}, only {system_drive} is collected")
+    found = tree.find(relative)
+    if found is None or not found.is_file():
+        return FileFact(full, False, problem=absent)
+    try:
+        pe = read_pe_version(found)
+    except InputError as e:
+        return FileFact(full, True, size=found.stat().st_size, problem=str(e))
+    return FileFact(full, True, size=pe.size, file_version=version_text(pe.file_version),
+                    product_version=version_text(pe.product_version),
+                    file_version_string=pe.file_version_string, checksum=pe.checksum, machine_type=pe.machine,
+                    problem=None if pe.file_version else "no version resource")
+
+
+def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, catalog: Catalog | None,
+                       absent: str) -> None:
+    """Add a FileFact for each catalog file (or each collected file when there is no catalog)."""
+    if tree is None:
+        facts.missing.append("file versions (no files/ folder was collected)")
+        return
+    if not facts.system_root:
+        facts.missing.append("file versions (system root unknown: %windir% cannot be resolved)")
+        return
+    drive = facts.system_root[:2]
+    if catalog is None:
+        for found in sorted(p for p in tree.root.rglob("*") if p.is_file()):
+            rel = "\\".join(found.relative_to(tree.root).parts)
+            facts.files.append(file_fact(tree, f"{drive}\\{rel}", drive, absent))
+        return
+    paths, unresolved = catalog_file_paths(catalog, facts)
+    facts.files.extend(file_fact(tree, full, drive, absent) for full in paths)
+    for location in unresolved:
+        facts.missing.append(f"files under {location} (variable not known from the registry)")

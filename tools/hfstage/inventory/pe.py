@@ -1,0 +1,87 @@
+"""PE file versions (a filever for the share): headers and the resource directory only.
+
+pefile with fast_load=True parses the headers; then only the resource directory is
+parsed, which is where VERSIONINFO lives (~3 ms/file instead of ~100 ms for a full parse).
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pefile
+
+from hfstage.errors import InputError
+from hfstage.versions import Version
+
+log = logging.getLogger(__name__)
+
+_RESOURCE = pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_RESOURCE"]
+_MACHINES = {0x14C: "i386", 0x8664: "x64", 0x200: "ia64", 0x1C0: "arm", 0xAA64: "arm64", 0x184: "alpha"}
+MAX_PE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PeVersion:
+    """Version facts of one PE file; versions are None when it has no VERSIONINFO."""
+
+    path: str
+    size: int
+    file_version: Version | None
+    product_version: Version | None
+    file_version_string: str | None
+    checksum: int
+    machine: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for key in ("file_version", "product_version"):
+            d[key] = ".".join(map(str, d[key])) if d[key] else None
+        return d
+
+
+def _split(ms: int, ls: int) -> Version:
+    return (ms >> 16, ms & 0xFFFF, ls >> 16, ls & 0xFFFF)
+
+
+def _string_file_version(pe: pefile.PE) -> str | None:
+    for info in getattr(pe, "FileInfo", []) or []:
+        for entry in info:
+            for table in getattr(entry, "StringTable", []) or []:
+                value = table.entries.get(b"FileVersion")
+                if value:
+                    return value.decode("utf-8", "replace").strip()
+    return None
+
+
+def read_pe_version(path: Path) -> PeVersion:
+    """Versions, header CheckSum, machine and size of PATH; InputError if not a PE file."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PE_BYTES:
+            raise InputError(f"{path}: {size} bytes is too large for a system file")
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    try:
+        pe = pefile.PE(data=data, fast_load=True)
+        pe.parse_data_directories(directories=[_RESOURCE])
+    except pefile.PEFormatError as e:
+        raise InputError(f"{path}: not a PE file: {e.value if hasattr(e, 'value') else e}") from e
+    except (struct.error, ValueError, IndexError, KeyError, AttributeError, TypeError,
+            RecursionError, OverflowError, MemoryError) as e:
+        raise InputError(f"{path}: damaged PE file: {type(e).__name__}: {str(e)[:120]}") from e
+    fixed = (getattr(pe, "VS_FIXEDFILEINFO", None) or [None])[0]
+    file_version = product_version = None
+    if fixed is not None:
+        file_version = _split(fixed.FileVersionMS, fixed.FileVersionLS)
+        product_version = _split(fixed.ProductVersionMS, fixed.ProductVersionLS)
+    return PeVersion(
+        path=str(path), size=size, file_version=file_version, product_version=product_version,
+        file_version_string=_string_file_version(pe),
+        checksum=pe.OPTIONAL_HEADER.CheckSum,
+        machine=_MACHINES.get(pe.FILE_HEADER.Machine, f"0x{pe.FILE_HEADER.Machine:04x}"),
+    )

@@ -1,0 +1,64 @@
+"""Text views of machine facts and PE versions for the CLI."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from hfstage.inventory.facts import MachineFacts
+from hfstage.inventory.pe import PeVersion
+
+
+def _product(p) -> str:
+    sp = f" SP{p.service_pack_label}" if p.service_pack_label not in (None, "0") else ""
+    ids = f" [ProductID {p.product_id}, ServicePackID {p.service_pack_id}]" if p.product_id is not None else ""
+    return f"{p.name}{sp}{ids}"
+
+
+def facts_text(f: MachineFacts, verbose: bool = False) -> str:
+    lines = [f"Machine {f.machine}" + (f" (computer name {f.computer_name})" if f.computer_name else "")]
+    if f.error:
+        lines.append(f"  ERROR: {f.error}")
+    if f.os:
+        lines.append(f"  OS:        {_product(f.os)}, version {f.version} build {f.build or '?'}"
+                     + (f", {f.csd_version}" if f.csd_version else ""))
+    if f.product_type:
+        lines.append(f"  type:      {f.product_type}" + (f" ({', '.join(f.product_suite)})" if f.product_suite else ""))
+    if f.system_root:
+        lines.append(f"  %windir%:  {f.system_root}" + (f"; %ProgramFiles%: {f.program_files}" if f.program_files else ""))
+    for app in f.applications:
+        lines.append(f"  product:   {_product(app)}" + (f"  <- {app.evidence}" if verbose else ""))
+    if f.hotfixes:
+        lines.append(f"  hotfixes:  {', '.join(sorted({h.id for h in f.hotfixes}, key=str.upper))}")
+    for ff in f.files:
+        state = ff.file_version or ff.problem or "?"
+        if ff.found and ff.problem and ff.file_version:
+            state += f" ({ff.problem})"
+        lines.append(f"  file:      {ff.path}  {state}")
+    if verbose:
+        lines += [f"  evidence:  {k}: {v}" for k, v in sorted(f.evidence.items())]
+    lines += [f"  missing:   {m}" for m in f.missing]
+    lines += [f"  warning:   {w}" for w in f.warnings]
+    return "\n".join(lines)
+
+
+def inventory_table(rows: list[MachineFacts]) -> str:
+    table = []
+    for f in rows:
+        if f.error:
+            table.append((f.machine, "ERROR", "", "", f.error))
+            continue
+        table.append((f.machine, f.os.name if f.os else "?", f.service_pack_label or "?",
+                      len(f.hotfixes), "; ".join(f.warnings + f.missing)[:100]))
+    return tabulate(table, headers=("Machine", "OS", "SP", "Hotfixes", "Notes"))
+
+
+def pe_table(rows: list[PeVersion | tuple[str, str]]) -> str:
+    table = []
+    for r in rows:
+        if isinstance(r, tuple):
+            table.append((r[0], "ERROR", "", "", "", r[1]))
+        else:
+            fv = ".".join(map(str, r.file_version)) if r.file_version else "-"
+            pv = ".".join(map(str, r.product_version)) if r.product_version else "-"
+            table.append((r.path, fv, pv, f"0x{r.checksum:08x}", r.machine, r.file_version_string or ""))
+    return tabulate(table, headers=("File", "FileVersion", "ProductVersion", "CheckSum", "Machine", "String"))

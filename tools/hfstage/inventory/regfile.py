@@ -1,0 +1,177 @@
+"""Parse regedit exports: REGEDIT4 (ANSI) and version 5.00 (UTF-16LE with BOM).
+
+A line that cannot be parsed becomes a warning with its line number; the rest of the
+file is still used (one garbled value should not hide a whole machine).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfstage.errors import InputError
+from hfstage.inventory.regtree import RegValue, TextKey
+
+HEADER_V4 = "REGEDIT4"
+HEADER_V5 = "Windows Registry Editor Version 5.00"
+MAX_REG_BYTES = 256 * 1024 * 1024
+_HEX_START = re.compile(r"=\s*hex(\([0-9a-fA-F]+\))?:")
+_HEX_TYPE = re.compile(r"^hex(?:\(([0-9a-fA-F]+)\))?:(.*)$", re.S)
+
+
+@dataclass
+class RegExport:
+    """The key tree of one or more exports, and the lines that could not be read."""
+
+    root: TextKey = field(default_factory=lambda: TextKey(""))
+    warnings: list[str] = field(default_factory=list)
+
+
+def _decode_text(data: bytes, source: str) -> tuple[str, bool]:
+    """File text and whether it is a version-5 (Unicode) export."""
+    if data.startswith(b"\xff\xfe"):
+        text = data[2:].decode("utf-16-le", "replace")
+    elif data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", "replace")
+    else:
+        text = data.decode("cp1252", "replace")
+    first = text.lstrip().split("\n", 1)[0].strip()
+    if first == HEADER_V5:
+        return text, True
+    if first == HEADER_V4:
+        return text, False
+    raise InputError(f"{source}: not a registry export (first line {first[:40]!r}, expected "
+                     f"{HEADER_V4!r} or {HEADER_V5!r})")
+
+
+def _logical_lines(text: str):
+    """(line number, line) with backslash continuations joined."""
+    pending, start = "", 0
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        line = raw.strip() if pending else raw.rstrip()
+        if not pending:
+            start = number
+        # Only hex data is wrapped by regedit, with a trailing backslash.
+        if line.endswith("\\") and (pending or _HEX_START.search(line)):
+            pending += line[:-1]
+            continue
+        yield start, pending + line
+        pending = ""
+    if pending:
+        yield start, pending
+
+
+def _unquote(s: str) -> tuple[str, str]:
+    """Parse a quoted string at the start of S; returns (value, rest)."""
+    if not s.startswith('"'):
+        raise ValueError("expected a quoted string")
+    out, i = [], 1
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            out.append(s[i + 1])
+            i += 2
+            continue
+        if c == '"':
+            return "".join(out), s[i + 1:]
+        out.append(c)
+        i += 1
+    raise ValueError("unterminated string")
+
+
+def _hex_value(kind: str | None, body: str, unicode: bool) -> RegValue:
+    raw = bytes(int(b, 16) for b in body.replace(" ", "").split(",") if b)
+    type_id = int(kind, 16) if kind else 3
+    text_encoding = "utf-16-le" if unicode else "cp1252"
+    if type_id in (1, 2):  # REG_SZ, REG_EXPAND_SZ
+        return raw.decode(text_encoding, "replace").split("\0", 1)[0]
+    if type_id == 7:  # REG_MULTI_SZ
+        return [s for s in raw.decode(text_encoding, "replace").split("\0") if s]
+    if type_id == 4 and len(raw) == 4:
+        return int.from_bytes(raw, "little")
+    if type_id == 0xB and len(raw) == 8:
+        return int.from_bytes(raw, "little")
+    return raw
+
+
+def _data(text: str, unicode: bool) -> RegValue:
+    if text.startswith('"'):
+        value, rest = _unquote(text)
+        if rest.strip():
+            raise ValueError("text after the closing quote")
+        return value
+    if text.lower().startswith("dword:"):
+        return int(text[6:].strip(), 16)
+    m = _HEX_TYPE.match(text)
+    if m:
+        return _hex_value(m.group(1), m.group(2), unicode)
+    raise ValueError(f"unknown value type {text[:20]!r}")
+
+
+def parse_reg_text(data: bytes, source: str, export: RegExport | None = None) -> RegExport:
+    """Merge export DATA into EXPORT (a new one by default)."""
+    export = export or RegExport()
+    text, unicode = _decode_text(data, source)
+    current: TextKey | None = None
+    lines = _logical_lines(text)
+    next(lines, None)  # header
+    for number, line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith(";"):
+            continue
+        try:
+            current = _apply(export.root, current, stripped, unicode)
+        except ValueError as e:
+            export.warnings.append(f"{source} line {number}: cannot parse ({e}): {stripped[:60]!r}")
+    return export
+
+
+def _apply(root: TextKey, current: TextKey | None, line: str, unicode: bool) -> TextKey | None:
+    if line.startswith("["):
+        if not line.endswith("]"):
+            raise ValueError("key line without closing ']'")
+        path = line[1:-1]
+        if path.startswith("-"):
+            parts = [p for p in path[1:].split("\\") if p]
+            parent = root
+            for part in parts[:-1]:
+                parent = parent.subkey(part)
+                if parent is None:
+                    return None
+            parent.delete_subkey(parts[-1])
+            return None
+        key = root
+        for part in (p for p in path.split("\\") if p):
+            key = key.ensure(part)
+        return key
+    if current is None:
+        raise ValueError("value outside any key")
+    if line.startswith("@="):
+        name, rest = "", line[2:]
+    else:
+        name, rest = _unquote(line)
+        if not rest.startswith("="):
+            raise ValueError("expected '=' after the value name")
+        rest = rest[1:]
+    rest = rest.strip()
+    if rest == "-":
+        current.delete_value(name)
+    else:
+        current.set(name, _data(rest, unicode))
+    return current
+
+
+def read_reg_files(paths: list[Path]) -> RegExport:
+    """Read and merge several export files in order; errors name the file."""
+    export = RegExport()
+    for path in paths:
+        try:
+            size = Path(path).stat().st_size
+            if size > MAX_REG_BYTES:
+                raise InputError(f"{path}: {size} bytes is too large for a registry export")
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise InputError(f"{path}: cannot read: {e.strerror}") from e
+        parse_reg_text(data, str(path), export)
+    return export

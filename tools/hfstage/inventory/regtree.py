@@ -1,0 +1,118 @@
+"""One read-only view of HKLM over either offline hives or .reg exports.
+
+Detection code asks `hklm.key("SOFTWARE\\Microsoft\\...")` and never knows whether the
+answer came from a REGF hive (python-registry) or from regedit text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Protocol
+
+RegValue = str | int | bytes | list[str] | None
+
+
+class RegKey(Protocol):
+    """A registry key: case-insensitive lookups, decoded values."""
+
+    name: str
+
+    def value(self, name: str) -> RegValue: ...
+
+    def values(self) -> dict[str, RegValue]: ...
+
+    def subkey(self, name: str) -> RegKey | None: ...
+
+    def subkeys(self) -> list[RegKey]: ...
+
+    @property
+    def last_write(self) -> dt.datetime | None: ...
+
+
+@dataclass
+class TextKey:
+    """A key built from .reg text (or by tests); names compared case-insensitively."""
+
+    name: str
+    _values: dict[str, tuple[str, RegValue]] = field(default_factory=dict)
+    _subkeys: dict[str, TextKey] = field(default_factory=dict)
+
+    def value(self, name: str) -> RegValue:
+        found = self._values.get(name.lower())
+        return found[1] if found else None
+
+    def values(self) -> dict[str, RegValue]:
+        return {n: v for n, v in self._values.values()}
+
+    def subkey(self, name: str) -> TextKey | None:
+        return self._subkeys.get(name.lower())
+
+    def subkeys(self) -> list[TextKey]:
+        return list(self._subkeys.values())
+
+    @property
+    def last_write(self) -> dt.datetime | None:
+        return None  # .reg exports carry no timestamps
+
+    def ensure(self, name: str) -> TextKey:
+        return self._subkeys.setdefault(name.lower(), TextKey(name))
+
+    def set(self, name: str, value: RegValue) -> None:
+        self._values[name.lower()] = (name, value)
+
+    def delete_value(self, name: str) -> None:
+        self._values.pop(name.lower(), None)
+
+    def delete_subkey(self, name: str) -> None:
+        self._subkeys.pop(name.lower(), None)
+
+
+def walk(root: RegKey | None, path: str) -> RegKey | None:
+    """The key at backslash-separated PATH below ROOT, or None."""
+    key = root
+    for part in (p for p in path.split("\\") if p):
+        if key is None:
+            return None
+        key = key.subkey(part)
+    return key
+
+
+class Hklm:
+    """HKLM assembled from a SOFTWARE root and a SYSTEM root (either may be missing).
+
+    Offline SYSTEM hives have no CurrentControlSet: it is ControlSet00N where N is
+    Select\\Current. .reg exports from Windows 9x name CurrentControlSet literally.
+    """
+
+    def __init__(self, software: RegKey | None, system: RegKey | None) -> None:
+        self.software = software
+        self.system = system
+        self.control_set = self._control_set()
+
+    def _control_set(self) -> str:
+        if self.system is None or walk(self.system, "CurrentControlSet") is not None:
+            return "CurrentControlSet"
+        current = walk(self.system, "Select")
+        number = current.value("Current") if current is not None else None
+        return f"ControlSet{number:03d}" if isinstance(number, int) else "ControlSet001"
+
+    def key(self, path: str) -> RegKey | None:
+        """Key at 'SOFTWARE\\...' or 'SYSTEM\\...' (HKLM\\ and HKEY_LOCAL_MACHINE\\ accepted)."""
+        parts = [p for p in path.split("\\") if p]
+        if parts and parts[0].upper() in ("HKLM", "HKEY_LOCAL_MACHINE"):
+            parts = parts[1:]
+        if not parts:
+            return None
+        hive, rest = parts[0].upper(), parts[1:]
+        if hive == "SOFTWARE":
+            return walk(self.software, "\\".join(rest))
+        if hive == "SYSTEM":
+            if rest and rest[0].lower() == "currentcontrolset":
+                rest = [self.control_set] + rest[1:]
+            return walk(self.system, "\\".join(rest))
+        return None
+
+    def value(self, path: str, name: str) -> RegValue:
+        key = self.key(path)
+        return key.value(name) if key is not None else None

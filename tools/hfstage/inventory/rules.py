@@ -1,0 +1,88 @@
+"""Product detection rules (data/products.json) and the probe engine that applies them."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfstage.errors import InputError
+from hfstage.inventory.regtree import Hklm
+from hfstage.versions import parse_version
+
+PACKAGE_RULES = Path(__file__).resolve().parents[1] / "data" / "products.json"
+
+
+@dataclass(frozen=True)
+class ProbeHit:
+    """A probe that matched: the value it read and where, as evidence."""
+
+    value: object
+    evidence: str
+
+
+def load_rules(site_rules: Path | None = None) -> dict:
+    """The package's rules, or a site's copy when SITE_RULES exists."""
+    path = site_rules if site_rules is not None and Path(site_rules).is_file() else PACKAGE_RULES
+    try:
+        rules = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: cannot read product rules: {e}") from e
+    if not isinstance(rules.get("os"), list) or not isinstance(rules.get("applications"), list):
+        raise InputError(f"{path}: product rules need 'os' and 'applications' lists")
+    return rules
+
+
+def _compare(value: object, rule: dict) -> bool:
+    if "equals" in rule and value != rule["equals"] and str(value) != str(rule["equals"]):
+        return False
+    if "pattern" in rule and not re.search(rule["pattern"], str(value)):
+        return False
+    if "min" in rule or "below" in rule:
+        version = parse_version(value)
+        if version is None:
+            return False
+        if "min" in rule and version < parse_version(rule["min"]):
+            return False
+        if "below" in rule and version >= parse_version(rule["below"]):
+            return False
+    return True
+
+
+def probe(hklm: Hklm, spec: dict, tests: dict | None = None) -> ProbeHit | None:
+    """Read SPEC's key (and value); a hit when it exists and passes TESTS (default: SPEC's own)."""
+    key = hklm.key(spec["key"])
+    if key is None:
+        return None
+    if "value" not in spec:
+        return ProbeHit(True, f"HKLM\\{spec['key']} exists")
+    value = key.value(spec["value"])
+    if value is None or not _compare(value, spec if tests is None else tests):
+        return None
+    return ProbeHit(value, f"HKLM\\{spec['key']}\\{spec['value']} = {value!r}")
+
+
+def match_application(hklm: Hklm, rule: dict) -> ProbeHit | None:
+    """The main probe's hit when RULE's product is installed (its 'also'/'unless' agree)."""
+    hit = probe(hklm, rule["probe"], rule)
+    if hit is None:
+        return None
+    if any(probe(hklm, p) is None for p in rule.get("also", [])):
+        return None
+    if any(probe(hklm, p) is not None for p in rule.get("unless", [])):
+        return None
+    return hit
+
+
+def service_pack_from(hklm: Hklm, spec: dict) -> int | None:
+    """A service pack number read by a rule's 'service_pack' probe."""
+    key = hklm.key(spec["key"])
+    value = key.value(spec["value"]) if key is not None else None
+    if not isinstance(value, str):
+        return 0 if key is not None else None
+    if "map" in spec:
+        hits = [n for prefix, n in spec["map"].items() if value.strip().startswith(prefix)]
+        return hits[0] if hits else None
+    m = re.search(spec.get("pattern", r"(\d+)"), value)
+    return int(m.group(1)) if m and m.group(1) else 0
