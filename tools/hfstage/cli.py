@@ -204,6 +204,41 @@ def cmd_inventory(args) -> int:
     return EXIT_OK
 
 
+# --- scripts ----------------------------------------------------------------------------
+
+def cmd_scripts_collectors(args) -> int:
+    from hfstage.errors import EXIT_INPUT
+    from hfstage.scripts.collectors import write_collectors
+    from hfstage.share import Share
+
+    result = write_collectors(Share(args.share))
+    if result.problems:
+        for problem in result.problems:
+            print(f"Error: {problem}", file=sys.stderr)
+        print("Error: nothing was written; fix the templates or site.ini", file=sys.stderr)
+        return EXIT_INPUT
+    for path in result.written:
+        print(f"wrote {path}")
+    print(f"{len(result.written)} written, {len(result.unchanged)} unchanged in {Path(args.share) / 'netlogon'}")
+    return EXIT_OK
+
+
+def cmd_scripts_lint(args) -> int:
+    from hfstage.errors import EXIT_FINDINGS
+    from hfstage.scripts.lint import lint_file
+
+    problems = []
+    for path in args.files:
+        try:
+            problems += lint_file(path)
+        except OSError as e:
+            raise _usage(f"{path}: cannot read: {e.strerror}") from e
+    for problem in problems:
+        print(problem)
+    print(f"{len(args.files)} file(s), {len(problems)} problem(s)")
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
 # --- demo -------------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
@@ -316,6 +351,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_inventory)
+
+    scr = sub.add_parser("scripts", help="generate and check logon scripts",
+                         description="Generate the batch files clients run, and check batch files.")
+    scrsub = scr.add_subparsers(dest="scripts_command", metavar="ACTION", required=True)
+    s = scrsub.add_parser("collectors", help="write the inventory collectors into SHARE/netlogon", description=(
+        "Render collect_nt.bat, collect_9x.bat and per-machine 9x stubs (<MACHINE>.bat, for Samba's "
+        "`logon script = %%m.bat`) into SHARE/netlogon with the share's UNC path from site.ini. Every script is "
+        "linted first; on any problem nothing is written."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.set_defaults(func=cmd_scripts_collectors)
+    s = scrsub.add_parser("lint", help="check batch files against command.com and CRLF rules", description=(
+        "Check each FILE: CRLF line ends; for scripts marked for command.com also 127-character lines, labels "
+        "unique in 8 characters, no cmd extensions, errorlevel tests from high to low. Exit 1 on problems."))
+    s.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    s.set_defaults(func=cmd_scripts_lint)
 
     s = sub.add_parser("demo", help="build the example share and run on it", description=(
         "Build an example share from examples/ in DIR (default: ./hfstage-demo) and run hfstage on it."))

@@ -33,14 +33,14 @@ class HiveKey:
     def value(self, name: str) -> RegValue:
         def find():
             for v in self._key.values():
-                if v.name().lower() == name.lower():
+                if _value_name(v).lower() == name.lower():
                     return _decode(v)
             return None
 
         return self._guard(f"{self._key.path()}\\{name}", find)
 
     def values(self) -> dict[str, RegValue]:
-        return self._guard(self._key.path(), lambda: {v.name(): _decode(v) for v in self._key.values()})
+        return self._guard(self._key.path(), lambda: {_value_name(v): _decode(v) for v in self._key.values()})
 
     def subkey(self, name: str) -> HiveKey | None:
         def find():
@@ -60,6 +60,12 @@ class HiveKey:
         return stamp.replace(tzinfo=dt.UTC) if stamp else None
 
 
+def _value_name(v) -> str:
+    """The value's name; python-registry calls the unnamed default value "(default)"."""
+    name = v.name()
+    return "" if name == "(default)" else name
+
+
 def _decode(v) -> RegValue:
     try:
         data = v.value()
@@ -67,6 +73,8 @@ def _decode(v) -> RegValue:
         return v.raw_data() if hasattr(v, "raw_data") else None
     if isinstance(data, str):
         return data.rstrip("\0")
+    if isinstance(data, list):  # REG_MULTI_SZ: python-registry keeps the empty terminators
+        return [s for s in data if s]
     return data
 
 

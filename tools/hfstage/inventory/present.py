@@ -24,7 +24,8 @@ def facts_text(f: MachineFacts, verbose: bool = False) -> str:
     if f.product_type:
         lines.append(f"  type:      {f.product_type}" + (f" ({', '.join(f.product_suite)})" if f.product_suite else ""))
     if f.system_root:
-        lines.append(f"  %windir%:  {f.system_root}" + (f"; %ProgramFiles%: {f.program_files}" if f.program_files else ""))
+        extra = f"; %ProgramFiles%: {f.program_files}" if f.program_files else ""
+        lines.append(f"  %windir%:  {f.system_root}{extra}")
     for app in f.applications:
         lines.append(f"  product:   {_product(app)}" + (f"  <- {app.evidence}" if verbose else ""))
     if f.hotfixes:

@@ -25,6 +25,7 @@ from hfstage.inventory.rules import PACKAGE_RULES, load_rules
 from hfstage.share import Share
 
 CACHE_DIR = "facts"
+UNNAMED = "_unnamed"
 SITE_RULES = "products.json"
 CACHE_FORMAT = 1
 _PARALLEL_THRESHOLD = 8
@@ -39,7 +40,7 @@ def site_rules_path(share: Share) -> Path:
 def machine_folders(share: Share, machine: str | None = None) -> list[Path]:
     """Machine folders under inventory/ (one per machine), or just MACHINE."""
     root = share.folder("inventory")
-    folders = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+    folders = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", UNNAMED[0]))),
                      key=lambda p: p.name.lower())
     if machine is None:
         return folders
@@ -47,6 +48,33 @@ def machine_folders(share: Share, machine: str | None = None) -> list[Path]:
     if not chosen:
         raise UsageError(f"{root}: no inventory folder for machine {machine!r}")
     return chosen
+
+
+def adopt_unnamed(share: Share) -> list[str]:
+    """File 9x exports from inventory/_unnamed/<user>/ under the ComputerName they contain."""
+    from hfstage.inventory.regfile import read_reg_files
+    from hfstage.inventory.regtree import walk
+    from hfstage.scripts.batch import check_machine_name
+
+    notes = []
+    spool = share.folder("inventory") / UNNAMED
+    for folder in sorted(p for p in spool.iterdir() if p.is_dir()) if spool.is_dir() else []:
+        exports = sorted(folder.glob("*.reg"))
+        if not exports or list(folder.glob("*.tmp")):
+            continue  # nothing yet, or a collector is still writing
+        try:
+            tree = read_reg_files(exports).root
+            key = walk(tree, "HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\control\\ComputerName\\ComputerName")
+            name = check_machine_name(str(key.value("ComputerName") if key else "")).upper()
+        except HfstageError as e:
+            notes.append(f"{folder}: left in place: {e}")
+            continue
+        target = share.folder("inventory") / name
+        target.mkdir(exist_ok=True)
+        for export in exports:
+            os.replace(export, target / export.name)
+        notes.append(f"{folder}: exports filed under inventory/{name}")
+    return notes
 
 
 def _fingerprint(folder: Path, catalog_version: str | None, rules_hash: str) -> str:
@@ -103,6 +131,7 @@ def inventory_share(share: Share, machine: str | None = None, jobs: int | None =
                     progress: bool | None = None) -> list[MachineFacts]:
     """Facts for every machine (or MACHINE), reading only those whose inputs changed."""
     share.check()
+    adopt_unnamed(share)
     catalog, catalog_xml = latest_catalog(share)
     rules_path = site_rules_path(share) if site_rules_path(share).is_file() else PACKAGE_RULES
     rules = load_rules(rules_path)
@@ -141,7 +170,8 @@ def _gather_all(folders: list[Path], catalog, catalog_xml, rules, rules_path, jo
     with ProcessPoolExecutor(workers, initializer=_init_worker,
                              initargs=(str(catalog_xml) if catalog_xml else None, str(rules_path))) as pool:
         out = []
-        for data in pool.map(_facts_in_worker, [str(f) for f in folders], chunksize=max(1, len(folders) // (workers * 8))):
+        chunk = max(1, len(folders) // (workers * 8))
+        for data in pool.map(_facts_in_worker, [str(f) for f in folders], chunksize=chunk):
             out.append(MachineFacts.from_dict(data))
             bar.update(1)
     bar.close()

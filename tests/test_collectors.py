@@ -1,0 +1,101 @@
+"""The collector scripts rendered into netlogon/, and the batch lint rules."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from hfstage.scripts.collectors import write_collectors
+from hfstage.scripts.lint import lint_text
+from tests.conftest import DATA, EXAMPLES
+
+
+def _set_unc(share, unc):
+    share.site_ini.write_text(f"[share]\nunc = {unc}\n")
+
+
+@pytest.fixture
+def share_with_machines(trusted_share):
+    for name in ("NT4WKS", "W98"):
+        shutil.copytree(DATA / "inventory" / name, trusted_share.folder("inventory") / name)
+    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", trusted_share.folder("incoming") / "m.cab")
+    from hfstage.catalog.importer import import_catalog
+
+    import_catalog(trusted_share)
+    return trusted_share
+
+
+def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
+    _set_unc(share_with_machines, "\\\\DC1\\hfstage")
+    code, out, _ = run("scripts", "collectors", share_with_machines.root)
+    assert code == 0 and "4 written, 0 unchanged" in out
+    netlogon = share_with_machines.folder("netlogon")
+    nt = (netlogon / "collect_nt.bat").read_bytes()
+    assert b"\r\n" in nt and b"\n" not in nt.replace(b"\r\n", b"")
+    assert b"set HF_SHARE=\\\\DC1\\hfstage\r\n" in nt
+    assert b'"%HF_REG%" save HKLM\\SOFTWARE "%HF_DIR%\\SOFTWARE.tmp"' in nt
+    # the catalog's files are copied below the system drive's root, as `facts` expects them
+    assert b'if exist "%SystemRoot%\\system32\\rpcss.exe" copy "%SystemRoot%\\system32\\rpcss.exe" ' \
+           b'"%HF_DIR%\\files%HF_SR%\\system32\\" >nul' in nt
+    nine = (netlogon / "collect_9x.bat").read_bytes().decode()
+    assert 'regedit /e %HFT%\\hf01.reg "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Active Setup\\Installed Components"' \
+        in nine
+    assert (netlogon / "W98.bat").read_bytes() == (
+        b"@echo off\r\nrem hfstage per-machine logon script for W98 (command.com safe).\r\n"
+        b"rem For Samba: logon script = %m.bat runs this file for machine W98.\r\nset HFM=W98\r\n"
+        b"call \\\\DC1\\hfstage\\netlogon\\collect_9x.bat\r\n")
+    code, out, _ = run("scripts", "collectors", share_with_machines.root)
+    assert "0 written, 4 unchanged" in out
+    code, out, _ = run("scripts", "lint", *sorted(netlogon.glob("*.bat")))
+    assert code == 0 and "4 file(s), 0 problem(s)" in out
+
+
+def test_a_share_path_too_long_for_command_com_is_refused(run, share_with_machines):
+    _set_unc(share_with_machines, "\\\\DC1\\" + "x" * 40)
+    code, _, err = run("scripts", "collectors", share_with_machines.root)
+    assert code == 3 and "characters after substitution; command.com cuts lines at 127" in err
+    assert "nothing was written" in err
+    assert not list(share_with_machines.folder("netlogon").glob("*.bat"))
+
+
+@pytest.mark.parametrize("unc, message", [
+    ("\\\\DC1\\share&del", "contains '&'"), ("\\\\DC1\\100%", "contains '%'"), ("C:\\share", "is not a UNC path"),
+    ('\\\\DC1\\"x"', "contains '\"'"),
+])
+def test_unsafe_share_paths_are_refused(run, share_with_machines, unc, message):
+    _set_unc(share_with_machines, unc)
+    code, _, err = run("scripts", "collectors", share_with_machines.root)
+    assert code == 2 and message in err
+
+
+def test_unsafe_machine_folder_is_refused(share_with_machines):
+    (share_with_machines.folder("inventory") / "BAD&NAME").mkdir()
+    from hfstage.errors import UsageError
+
+    with pytest.raises(UsageError, match="machine name 'BAD&NAME' is not a valid NetBIOS name"):
+        write_collectors(share_with_machines)
+
+
+NINE = "@echo off\r\nrem for command.com\r\n"
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("echo " + "x" * 130 + "\r\n", "line is 135 characters"),
+    (":install01\r\n:install02\r\n", "same as the label on line 3 in its first 8 characters"),
+    ("setlocal\r\n", "setlocal/endlocal needs cmd extensions"),
+    ("if /i a==b echo x\r\n", "if /i needs cmd extensions"),
+    ("echo %COMPUTERNAME%\r\n", "%COMPUTERNAME% (not set on Windows 9x)"),
+    ("if errorlevel 1 goto a\r\nif errorlevel 3010 goto b\r\n", "test the highest code first"),
+    ("if exist x (echo y)\r\n", "( ) blocks"),
+])
+def test_lint_9x_rules(body, problem):
+    problems = lint_text((NINE + body).encode(), "x.bat")
+    assert len(problems) == 1 and problem in problems[0].message
+
+
+def test_lint_substitution_and_crlf():
+    assert lint_text((NINE + "echo %HFD%\r\n").encode(), "x.bat", substitutions={"HFD": 125})
+    assert not lint_text((NINE + "if errorlevel 3010 goto b\r\nif errorlevel 1 goto a\r\n").encode(), "x.bat")
+    (problem,) = lint_text(b"@echo off\nrem nt script\n", "nt.bat")
+    assert problem.line == 1 and "LF only" in problem.message

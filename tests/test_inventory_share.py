@@ -1,0 +1,115 @@
+"""`hfstage inventory` on a share: parallel, cached, error rows; pe-version; fuzzed parsers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hfstage.errors import HfstageError, InputError
+from hfstage.inventory import run as runmod
+from hfstage.inventory.pe import read_pe_version
+from hfstage.inventory.regfile import parse_reg_text
+from tests.conftest import DATA
+
+INV = DATA / "inventory"
+DLL = INV / "NT4WKS" / "files" / "WINNT" / "system32" / "rpcss.exe"
+
+
+@pytest.fixture
+def filled_share(trusted_share):
+    for machine in INV.iterdir():
+        shutil.copytree(machine, trusted_share.folder("inventory") / machine.name)
+    return trusted_share
+
+
+def test_inventory_all_machines_in_parallel(run, filled_share):
+    code, out, _ = run("inventory", filled_share.root, "--jobs", "2", "--json")
+    rows = {r["machine"]: r for r in json.loads(out)}
+    assert code == 0 and len(rows) == 14
+    assert rows["NT4WKS"]["os"]["name"] == "Windows NT Workstation 4.0"
+    assert {m for m, r in rows.items() if r["error"]} == {"BADTRUNC", "BADCORRUPT"}
+    assert rows["BADTRUNC"]["error"].startswith(str(filled_share.folder("inventory") / "BADTRUNC" / "SOFTWARE"))
+    code, out, _ = run("inventory", filled_share.root)
+    assert "14 machines, 2 with errors" in out and "BADCORRUPT     ERROR" in out
+
+
+def test_unchanged_machines_come_from_the_cache(filled_share, monkeypatch):
+    calls = []
+    real = runmod._safe_gather
+    monkeypatch.setattr(runmod, "_safe_gather", lambda f, c, r: calls.append(f.name) or real(f, c, r))
+    runmod.inventory_share(filled_share, jobs=1)
+    assert len(calls) == 14
+    calls.clear()
+    first = runmod.inventory_share(filled_share, jobs=1)
+    assert calls == []
+    hive = filled_share.folder("inventory") / "W2KSRV" / "SOFTWARE"
+    os.utime(hive, ns=(hive.stat().st_atime_ns, hive.stat().st_mtime_ns + 10**9))
+    second = runmod.inventory_share(filled_share, jobs=1)
+    assert calls == ["W2KSRV"]
+    assert [f.to_dict() for f in first] == [f.to_dict() for f in second]
+
+
+def test_one_machine_and_unknown_machine(run, filled_share):
+    code, out, _ = run("inventory", filled_share.root, "--machine", "dc01", "--json")
+    assert [r["machine"] for r in json.loads(out)] == ["DC01"]
+    code, _, err = run("inventory", filled_share.root, "--machine", "NOPE")
+    assert code == 2 and "no inventory folder for machine 'NOPE'" in err
+
+
+def test_unnamed_9x_exports_are_filed_by_their_computer_name(share):
+    spool = share.folder("inventory") / "_unnamed" / "alice"
+    spool.mkdir(parents=True)
+    shutil.copyfile(INV / "WME" / "export.reg", spool / "hf01.reg")
+    rows = runmod.inventory_share(share)
+    assert [r.machine for r in rows] == ["WME"]
+    assert (share.folder("inventory") / "WME" / "hf01.reg").is_file() and not spool.joinpath("hf01.reg").exists()
+
+
+def test_facts_cli(run):
+    code, out, _ = run("facts", INV / "NT4WKS", "--json")
+    assert code == 0 and json.loads(out)["service_pack_label"] == "6a"
+    code, out, err = run("facts", INV / "BADTRUNC")
+    assert code == 3 and "ERROR:" in out and err.startswith("Error: ")
+
+
+def test_pe_version_cli(run, tmp_path):
+    junk = tmp_path / "junk.dll"
+    junk.write_bytes(b"MZ" + b"\0" * 100)
+    code, out, _ = run("pe-version", DLL, junk, "--json")
+    rows = json.loads(out)
+    assert code == 3
+    assert rows[0]["file_version"] == "4.0.1381.7118" and rows[0]["file_version_string"] == "4.0.1381.7118"
+    assert rows[0]["machine"] == "i386" and rows[1]["error"].startswith(f"{junk}: ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_mutated_pe_files_only_raise_project_errors(tmp_path_factory, data):
+    base = DLL.read_bytes()
+    pos = data.draw(st.integers(0, len(base) - 1))
+    junk = data.draw(st.binary(min_size=1, max_size=16))
+    path = tmp_path_factory.mktemp("pe") / "m.dll"
+    path.write_bytes(base[:pos] + junk + base[pos + len(junk):])
+    try:
+        read_pe_version(path)
+    except InputError as e:
+        assert "\n" not in str(e)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_mutated_reg_exports_only_raise_project_errors(data):
+    base = (INV / "W98SE-ANSI" / "export.reg").read_bytes()
+    pos = data.draw(st.integers(0, len(base) - 1))
+    junk = data.draw(st.binary(min_size=0, max_size=12))
+    try:
+        export = parse_reg_text(base[:pos] + junk + base[pos + 3:], "fuzz.reg")
+    except HfstageError as e:
+        assert "\n" not in str(e)
+    else:
+        assert all(w.startswith("fuzz.reg line ") for w in export.warnings)

@@ -1,0 +1,81 @@
+"""Values that go into batch files: validated, never escaped into something else.
+
+A value that could change what a line of batch does (quotes, %, &, |, <, >, ^, newlines)
+is refused with a clear error instead of being escaped: command.com and cmd disagree on
+escaping, and a logon script is no place to find out which one was right.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from hfstage.errors import UsageError
+from hfstage.resources import resource_dir
+
+_FORBIDDEN = set('"%&|<>^\r\n\t') | {chr(c) for c in range(32)}
+_MACHINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.$-]{0,14}$")  # NetBIOS names: 15 characters
+_UNC = re.compile(r"^\\\\[A-Za-z0-9_.$-]+(\\[A-Za-z0-9_.$ -]+)+$")
+_FILE = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
+
+
+class BatchText(str):
+    """Batch text hfstage assembled itself from validated parts (it may hold %VARIABLES%)."""
+
+
+class UnsafeValue(UsageError):
+    """A value that may not be written into a batch file."""
+
+
+def check_batch_value(value: object, what: str = "value") -> str:
+    """VALUE as text, if nothing in it could change the meaning of a batch line."""
+    text = str(value)
+    bad = sorted(set(text) & _FORBIDDEN)
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise UnsafeValue(f"{what} {text!r} contains {shown}, which a batch file would interpret; "
+                          "rename it or change site.ini")
+    return text
+
+
+def check_machine_name(name: str) -> str:
+    if not _MACHINE.match(name or ""):
+        raise UnsafeValue(f"machine name {name!r} is not a valid NetBIOS name (1-15 letters, digits, - _ . $)")
+    return name
+
+
+def check_unc(path: str, what: str = "[share] unc in site.ini") -> str:
+    check_batch_value(path, what)
+    if not _UNC.match(path or ""):
+        raise UnsafeValue(f"{what} = {path!r} is not a UNC path like \\\\SERVER\\share (letters, digits, "
+                          "spaces, - _ . $ only)")
+    return path.rstrip("\\")
+
+
+def check_file_name(name: str, what: str = "file name") -> str:
+    check_batch_value(name, what)
+    if not _FILE.match(name):
+        raise UnsafeValue(f"{what} {name!r} has characters hfstage will not put into a batch file")
+    return name
+
+
+def _finalize(value: object) -> object:
+    # Every {{ value }} in a template passes through here: the last line of defence.
+    if isinstance(value, (int, float, BatchText)):
+        return value
+    return check_batch_value(value, "template value")
+
+
+def template_env() -> Environment:
+    """Jinja2 over batch_templates/, strict about undefined names and unsafe values."""
+    return Environment(
+        loader=FileSystemLoader(str(resource_dir("batch_templates"))),
+        undefined=StrictUndefined, finalize=_finalize, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True, autoescape=False,
+    )
+
+
+def to_crlf(text: str) -> bytes:
+    """Batch text with CRLF line ends (LF-only files break label lookup on command.com)."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")

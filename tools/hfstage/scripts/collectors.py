@@ -1,0 +1,143 @@
+"""`hfstage scripts collectors`: render the inventory collectors into SHARE/netlogon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfstage.catalog.model import Catalog
+from hfstage.fsutil import write_if_changed
+from hfstage.inventory.rules import load_rules
+from hfstage.inventory.run import latest_catalog, machine_folders, site_rules_path
+from hfstage.scripts.batch import (
+    BatchText,
+    check_batch_value,
+    check_file_name,
+    check_machine_name,
+    check_unc,
+    template_env,
+    to_crlf,
+)
+from hfstage.scripts.lint import LintProblem, lint_text
+from hfstage.share import Share
+
+# Keys every collector exports (more come from the product rules' probes).
+BASE_KEYS = (
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion",
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion",
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Updates",
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName",
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ProductOptions",
+)
+_LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%SystemRoot%", "%HF_SR%"),
+                  "%programfiles%": ("%ProgramFiles%", "%HF_PF%")}
+NETBIOS_MAX = 15
+# Worst-case widths of what command.com substitutes into the 9x collector's lines.
+# The 9x Windows folder is an 8.3 path such as C:\\WINDOWS; 16 leaves room for C:\\WIN\\WIN98SE.
+WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP")}
+# 'regedit /e %HFT%\\hf01.reg "KEY"' must fit in 127 characters with HFT at its widest.
+MAX_KEY_LENGTH = 127 - len('regedit /e \\hf01.reg ""') - WORST_WIDTHS["HFT"]
+
+
+@dataclass(frozen=True)
+class RegExportKey:
+    file: str
+    path: str
+
+
+@dataclass
+class CollectorResult:
+    written: list[Path]
+    unchanged: list[Path]
+    problems: list[LintProblem]
+
+
+def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExportKey]:
+    """Keys to export with regedit /e: the base keys and every rule probe.
+
+    A key too long for a command.com line is replaced by its parent; keys inside
+    another listed key are dropped.
+    """
+    paths = list(BASE_KEYS)
+    for rule in rules["applications"]:
+        for spec in [rule["probe"], *rule.get("also", []), *rule.get("unless", [])]:
+            paths.append("HKEY_LOCAL_MACHINE\\" + spec["key"])
+    fitted = set()
+    for path in paths:
+        while len(path) > max_length and path.count("\\") > 1:
+            path = path.rsplit("\\", 1)[0]
+        fitted.add(path)
+    unique: list[str] = []
+    for path in sorted(fitted, key=lambda p: (p.count("\\"), p.lower())):
+        if not any(path.lower() == u.lower() or path.lower().startswith(u.lower() + "\\") for u in unique):
+            unique.append(check_batch_value(path, "registry key"))
+    return [RegExportKey(f"hf{i:02d}", p) for i, p in enumerate(sorted(unique, key=str.lower), 1)]
+
+
+def collected_files(catalog: Catalog | None) -> list[dict]:
+    """Source and target of each file the catalog checks, as NT batch expressions."""
+    if catalog is None:
+        return []
+    found: dict[str, dict] = {}
+    for changes in catalog.file_changes.values():
+        for fc in changes:
+            location = (fc.location or "").strip()
+            var = location.split("\\", 1)[0].lower()
+            if var not in _LOCATION_VARS or not fc.file_name:
+                continue
+            try:
+                name = check_file_name(fc.file_name, "catalog file name")
+                rest = check_batch_value(location[len(var):].strip("\\"), "catalog file location")
+            except ValueError:
+                continue
+            source_var, target_var = _LOCATION_VARS[var]
+            sub = f"\\{rest}" if rest else ""
+            source = BatchText(f"{source_var}{sub}\\{name}")
+            found.setdefault(source.lower(), {"source": source, "target_dir": BatchText(f"{target_var}{sub}")})
+    return [found[k] for k in sorted(found)]
+
+
+def render_collectors(share: Share) -> dict[str, bytes]:
+    """File name -> CRLF batch bytes for netlogon/: both collectors and the 9x stubs."""
+    share.check()
+    unc = check_unc(share.config().get("share", "unc", fallback="\\\\SERVER\\hfstage"))
+    rules = load_rules(site_rules_path(share))
+    catalog, _ = latest_catalog(share)
+    env = template_env()
+    keys = export_keys(rules)
+    out = {
+        "collect_nt.bat": env.get_template("collect_nt.bat.j2").render(
+            unc=unc, reg_keys=keys, files=collected_files(catalog)),
+        "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(unc=unc, reg_keys=keys),
+    }
+    netlogon = check_unc(share.config().get("share", "netlogon_unc", fallback=f"{unc}\\netlogon"),
+                         "[share] netlogon_unc in site.ini")
+    for folder in machine_folders(share):
+        if folder.name.startswith("_"):
+            continue
+        name = check_machine_name(folder.name).upper()
+        out[f"{name}.bat"] = env.get_template("machine_stub.bat.j2").render(machine=name, netlogon=netlogon)
+    return {name: to_crlf(text) for name, text in out.items()}
+
+
+def lint_collectors(rendered: dict[str, bytes], unc: str) -> list[LintProblem]:
+    """Lint every script with the worst-case substitutions a client could make."""
+    widths = {**WORST_WIDTHS, "HFD": len(unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"]}
+    problems = []
+    for name, data in rendered.items():
+        problems += lint_text(data, name, substitutions=widths)
+    return problems
+
+
+def write_collectors(share: Share) -> CollectorResult:
+    """Render, lint (refusing to write anything on a problem), then write what changed."""
+    rendered = render_collectors(share)
+    unc = check_unc(share.config().get("share", "unc", fallback="\\\\SERVER\\hfstage"))
+    problems = lint_collectors(rendered, unc)
+    result = CollectorResult([], [], problems)
+    if problems:
+        return result
+    for name, data in sorted(rendered.items()):
+        path = share.folder("netlogon") / name
+        (result.written if write_if_changed(path, data) else result.unchanged).append(path)
+    return result

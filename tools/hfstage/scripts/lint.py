@@ -1,0 +1,105 @@
+"""`hfstage scripts lint`: the rules a logon script must keep to run on legacy clients.
+
+NT scripts: CRLF line ends. 9x scripts (command.com) also: lines of 127 characters or
+fewer after substitution, labels unique in their first 8 characters, no cmd extensions,
+and `if errorlevel` tests from the highest code down.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_9X_LINE = 127
+_EXTENSIONS = [
+    (re.compile(r"\bsetlocal\b|\bendlocal\b", re.I), "setlocal/endlocal"),
+    (re.compile(r"\bif\s+/i\b", re.I), "if /i"),
+    (re.compile(r"%~"), "%~ parameter modifiers"),
+    (re.compile(r"\bcall\s+:", re.I), "call :label"),
+    (re.compile(r"&&|\|\|"), "&& or ||"),
+    (re.compile(r"\bexit\s+/b\b", re.I), "exit /b"),
+    (re.compile(r"\bfor\s+/[fdrl]\b", re.I), "for /f, /d, /r, /l"),
+    (re.compile(r"\bif\s+(not\s+)?defined\b", re.I), "if defined"),
+    (re.compile(r"\bset\s+/[ap]\b", re.I), "set /a, set /p"),
+    (re.compile(r"%COMPUTERNAME%", re.I), "%COMPUTERNAME% (not set on Windows 9x)"),
+    (re.compile(r"^\s*\(|\)\s*else\b|\bdo\s*\(|\)\s*$", re.I), "( ) blocks"),
+]
+_ERRORLEVEL = re.compile(r"^\s*if\s+(not\s+)?errorlevel\s+(\d+)", re.I)
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def is_9x_script(text: str) -> bool:
+    """A script meant for command.com says so in its first lines (hfstage's templates do)."""
+    return "command.com" in "\n".join(text.splitlines()[:5]).lower()
+
+
+def lint_text(data: bytes, path: str, for_9x: bool | None = None,
+              substitutions: dict[str, int] | None = None) -> list[LintProblem]:
+    """Problems in batch DATA; SUBSTITUTIONS gives the longest value of each %VAR%."""
+    problems: list[LintProblem] = []
+    pieces = data.split(b"\n")
+    for number, raw in enumerate(pieces[:-1], 1):  # the last piece has no line end at all
+        if not raw.endswith(b"\r"):
+            problems.append(LintProblem(path, number, "line ends with LF only; batch files need CRLF"))
+            break
+    text = data.decode("ascii", "replace").replace("\r\n", "\n")
+    if for_9x is None:
+        for_9x = is_9x_script(text)
+    if for_9x:
+        problems += _lint_9x(text.split("\n"), path, substitutions or {})
+    return problems
+
+
+def _expanded_length(line: str, substitutions: dict[str, int]) -> int:
+    def width(m: re.Match) -> str:
+        return "x" * substitutions.get(m.group(1).upper(), len(m.group(0)))
+
+    return len(re.sub(r"%([A-Za-z_][A-Za-z0-9_]*)%", width, line))
+
+
+def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int]) -> list[LintProblem]:
+    problems = []
+    labels: dict[str, int] = {}
+    last_level: int | None = None
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.lower().startswith(("rem", "::")):
+            last_level = None
+            continue
+        length = _expanded_length(line, substitutions)
+        if length > MAX_9X_LINE:
+            problems.append(LintProblem(path, number, f"line is {length} characters after substitution; "
+                                        f"command.com cuts lines at {MAX_9X_LINE}"))
+        if stripped.startswith(":"):
+            key = stripped[1:].split()[0][:8].lower() if stripped[1:].split() else ""
+            if key in labels:
+                problems.append(LintProblem(path, number, f"label {stripped} is the same as the label on line "
+                                            f"{labels[key]} in its first 8 characters"))
+            labels.setdefault(key, number)
+        for pattern, name in _EXTENSIONS:
+            if pattern.search(stripped):
+                problems.append(LintProblem(path, number, f"{name} needs cmd extensions; command.com lacks them"))
+        m = _ERRORLEVEL.match(stripped)
+        if m:
+            level = int(m.group(2))
+            if last_level is not None and level > last_level:
+                problems.append(LintProblem(path, number, f"'if errorlevel {level}' after 'if errorlevel "
+                                            f"{last_level}': test the highest code first (errorlevel N means >= N)"))
+            last_level = level
+        elif stripped:
+            last_level = None
+    return problems
+
+
+def lint_file(path: Path, substitutions: dict[str, int] | None = None) -> list[LintProblem]:
+    return lint_text(Path(path).read_bytes(), str(path), substitutions=substitutions)
