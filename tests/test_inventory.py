@@ -43,6 +43,11 @@ def test_nt4_sp6a_workstation(month1):
     assert files["C:\\WINNT\\system32\\rpcrt4.dll"].file_version == "4.0.1381.7200"
     assert files["C:\\WINNT\\system32\\idq.dll"].problem == "not collected"
     assert files["C:\\WINNT\\system32\\rpcss.exe"].machine_type == "i386"
+    # every registry value the catalog checks is read, present or not
+    hotfix = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\"
+    assert f.reg(hotfix + "Q299444", "Installed").value == "1"
+    absent = f.reg(hotfix + "Q300972", "installed")
+    assert (absent.key_found, absent.value) == (False, None)
 
 
 def test_real_catalog_ids(real_catalog_path):
@@ -81,7 +86,8 @@ def test_xp_hotfix_and_updates_entries():
 @pytest.mark.parametrize("machine, os_name, ie", [
     ("W95", "Windows 95", None), ("W98", "Windows 98", "Internet Explorer 5.01"),
     ("W98SE-ANSI", "Windows 98 SE", "Internet Explorer 6"), ("W98SE-UNICODE", "Windows 98 SE", "Internet Explorer 6"),
-    ("WME", "Windows Me", "Internet Explorer 5.5"),
+    ("WME", "Windows Me", "Internet Explorer 5.5"), ("W98-UNICODE", "Windows 98", "Internet Explorer 5.01"),
+    ("WME-ANSI", "Windows Me", "Internet Explorer 5.5"),
 ])
 def test_9x_exports(machine, os_name, ie):
     f = gather_facts(INV / machine)

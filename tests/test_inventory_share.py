@@ -30,12 +30,12 @@ def filled_share(trusted_share):
 def test_inventory_all_machines_in_parallel(run, filled_share):
     code, out, _ = run("inventory", filled_share.root, "--jobs", "2", "--json")
     rows = {r["machine"]: r for r in json.loads(out)}
-    assert code == 0 and len(rows) == 14
+    assert code == 0 and len(rows) == 16
     assert rows["NT4WKS"]["os"]["name"] == "Windows NT Workstation 4.0"
     assert {m for m, r in rows.items() if r["error"]} == {"BADTRUNC", "BADCORRUPT"}
     assert rows["BADTRUNC"]["error"].startswith(str(filled_share.folder("inventory") / "BADTRUNC" / "SOFTWARE"))
     code, out, _ = run("inventory", filled_share.root)
-    assert "14 machines, 2 with errors" in out and "BADCORRUPT     ERROR" in out
+    assert "16 machines, 2 with errors" in out and "BADCORRUPT     ERROR" in out
 
 
 def test_unchanged_machines_come_from_the_cache(filled_share, monkeypatch):
@@ -43,7 +43,7 @@ def test_unchanged_machines_come_from_the_cache(filled_share, monkeypatch):
     real = runmod._safe_gather
     monkeypatch.setattr(runmod, "_safe_gather", lambda f, c, r: calls.append(f.name) or real(f, c, r))
     runmod.inventory_share(filled_share, jobs=1)
-    assert len(calls) == 14
+    assert len(calls) == 16
     calls.clear()
     first = runmod.inventory_share(filled_share, jobs=1)
     assert calls == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from hfstage.catalog.model import Catalog
-from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact
+from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact
 from hfstage.inventory.regtree import Hklm
 from hfstage.inventory.rules import match_application, service_pack_from
 from hfstage.versions import parse_version
@@ -195,3 +195,27 @@ def _service_pack_id(catalog: Catalog, candidates: list[int], label: str | None)
         if pattern.search(sp.name):
             return sp.id
     return None
+
+
+def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog) -> None:
+    """Read every registry value the catalog's RegChanges check (HKLM only)."""
+    seen = set()
+    for rc in catalog.reg_changes.values():
+        if not rc.key or not rc.key.upper().startswith(("HKLM\\", "HKEY_LOCAL_MACHINE\\")):
+            continue
+        ident = (rc.key.lower(), rc.value_name.lower())
+        if ident in seen:
+            continue
+        seen.add(ident)
+        key = hklm.key(rc.key)
+        value = key.value(rc.value_name) if key is not None and rc.value_name else None
+        facts.registry.append(RegFact(rc.key, rc.value_name, key is not None,
+                                      None if value is None else _reg_text(value)))
+
+
+def _reg_text(value) -> str:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return "\n".join(value)
+    return str(value)

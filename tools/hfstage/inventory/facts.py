@@ -45,6 +45,16 @@ class FileFact:
 
 
 @dataclass
+class RegFact:
+    """A registry value the catalog checks, as read from the machine."""
+
+    key: str
+    value_name: str
+    key_found: bool
+    value: str | None = None
+
+
+@dataclass
 class MachineFacts:
     machine: str
     computer_name: str | None = None
@@ -62,6 +72,7 @@ class MachineFacts:
     applications: list[ProductFact] = field(default_factory=list)
     hotfixes: list[HotfixFact] = field(default_factory=list)
     files: list[FileFact] = field(default_factory=list)
+    registry: list[RegFact] = field(default_factory=list)
     evidence: dict[str, str] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -77,6 +88,13 @@ class MachineFacts:
     def hotfix_ids(self) -> set[str]:
         return {h.id.upper() for h in self.hotfixes}
 
+    def file(self, path: str) -> FileFact | None:
+        return next((f for f in self.files if f.path.lower() == path.lower()), None)
+
+    def reg(self, key: str, value_name: str) -> RegFact | None:
+        return next((r for r in self.registry if r.key.lower() == key.lower()
+                     and r.value_name.lower() == value_name.lower()), None)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -88,4 +106,5 @@ class MachineFacts:
         kwargs["applications"] = [ProductFact(**p) for p in data.get("applications", [])]
         kwargs["hotfixes"] = [HotfixFact(**h) for h in data.get("hotfixes", [])]
         kwargs["files"] = [FileFact(**f) for f in data.get("files", [])]
+        kwargs["registry"] = [RegFact(**r) for r in data.get("registry", [])]
         return cls(**kwargs)

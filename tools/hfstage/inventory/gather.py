@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hfstage.catalog.model import Catalog
 from hfstage.errors import InputError
-from hfstage.inventory.detect import detect, resolve_catalog_ids
+from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts
 from hfstage.inventory.hive import open_hive
@@ -110,6 +110,8 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
         hklm = _hklm(inputs, facts)
         if hklm is not None:
             detect(hklm, facts, rules or load_rules())
+            if catalog is not None and hklm.software is not None:
+                catalog_registry(hklm, facts, catalog)
     except InputError as e:
         facts.error = str(e)
     if catalog is not None:
