@@ -6,7 +6,8 @@ For each SRC/<MACHINE>/:
   *.ansi.reg / *.utf16.reg  -> regedit exports: REGEDIT4 in cp1252, or version 5.00 in
                                UTF-16LE with a BOM (CRLF line ends, as regedit writes them)
   files.txt                 -> PE files built by mingw-w64 (windres + gcc) with a VERSIONINFO
-                               resource: lines "PATH VERSION" or "PATH noresource"
+                               resource: lines "PATH VERSION", "PATH noresource" or "PATH text"
+  manifest.txt              -> copied as is (the collector's manifest: catalog=<DataVersion>)
   damage.txt                -> applied last: "truncate FILE BYTES" or "corrupt FILE OFFSET LENGTH"
 Usage: python make_machines.py SRC OUT    (needs hivexregedit, hivexsh, i686-w64-mingw32-gcc)
 """
@@ -81,6 +82,9 @@ def build_hive(source: Path, target: Path, hive: str) -> None:
 
 def build_pe(target: Path, version: str, work: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
+    if version == "text":  # a file that is not a PE file at all (a .crl, a .inf)
+        target.write_bytes(b"not a PE file: hfstage test fixture\r\n")
+        return
     (work / "d.c").write_text(DLLMAIN)
     objects = [str(work / "d.c")]
     if version != "noresource":
@@ -131,6 +135,8 @@ def build_machine(src: Path, out: Path) -> None:
                 if line.strip() and not line.startswith("#"):
                     rel, version = line.split()
                     build_pe(out / "files" / rel, version, Path(work))
+    if (src / "manifest.txt").is_file():
+        shutil.copyfile(src / "manifest.txt", out / "manifest.txt")
     if (src / "damage.txt").is_file():
         damage(out, (src / "damage.txt").read_text())
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 from hfstage.catalog.model import Catalog, Patch
 
-PatchKey = tuple[str, str]  # (BulletinID, PatchName casefolded)
+# (BulletinID, PatchName casefolded, occurrence): real bulletins hold two patches whose
+# names differ only in case (MS99-046: q243835i.exe and Q243835i.EXE).
+PatchKey = tuple[str, str, int]
 
 
 @dataclass
@@ -32,7 +34,13 @@ class CatalogDiff:
 
 
 def _patches(catalog: Catalog) -> dict[PatchKey, Patch]:
-    return {(p.bulletin_id, p.name.casefold()): p for p in catalog.patches()}
+    keyed: dict[PatchKey, Patch] = {}
+    for p in catalog.patches():
+        n = 0
+        while (p.bulletin_id, p.name.casefold(), n) in keyed:
+            n += 1
+        keyed[(p.bulletin_id, p.name.casefold(), n)] = p
+    return keyed
 
 
 def superseding(catalog: Catalog, patch: Patch) -> list[str]:

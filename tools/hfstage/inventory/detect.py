@@ -12,6 +12,13 @@ from hfstage.versions import parse_version
 
 NT_CURRENT = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
 WIN_CURRENT = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
+# %VARIABLES% in catalog file locations, beyond %windir% and %ProgramFiles%, and where
+# the registry keeps their values.
+PATH_VARIABLES = {
+    "commonprogramfiles": (WIN_CURRENT, "CommonFilesDir"),
+    "exchsrvr": ("SOFTWARE\\Microsoft\\Exchange\\Setup", "Services"),
+    "mssql7": ("SOFTWARE\\Microsoft\\MSSQLServer\\Setup", "SQLPath"),
+}
 _HOTFIX_ID = re.compile(r"^(Q|KB)\d{5,7}", re.I)
 
 
@@ -119,6 +126,10 @@ def _paths(hklm: Hklm, facts: MachineFacts) -> None:
     program_files = hklm.value(WIN_CURRENT, "ProgramFilesDir")
     if isinstance(program_files, str) and program_files.strip():
         facts.program_files = program_files.strip().rstrip("\\")
+    for variable, (path, name) in PATH_VARIABLES.items():
+        value = hklm.value(path, name)
+        if isinstance(value, str) and re.match(r"^[A-Za-z]:\\", value.strip()):
+            facts.paths[variable] = value.strip().rstrip("\\")
 
 
 def _applications(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:

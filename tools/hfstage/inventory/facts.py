@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 
 
 @dataclass
@@ -69,6 +70,7 @@ class MachineFacts:
     product_suite: list[str] = field(default_factory=list)
     system_root: str | None = None
     program_files: str | None = None
+    paths: dict[str, str] = field(default_factory=dict)  # other %VARIABLES% read from the registry
     applications: list[ProductFact] = field(default_factory=list)
     hotfixes: list[HotfixFact] = field(default_factory=list)
     files: list[FileFact] = field(default_factory=list)
@@ -88,12 +90,19 @@ class MachineFacts:
     def hotfix_ids(self) -> set[str]:
         return {h.id.upper() for h in self.hotfixes}
 
+    @cached_property
+    def _file_index(self) -> dict[str, FileFact]:
+        return {f.path.lower(): f for f in self.files}
+
+    @cached_property
+    def _reg_index(self) -> dict[tuple[str, str], RegFact]:
+        return {(r.key.lower(), r.value_name.lower()): r for r in self.registry}
+
     def file(self, path: str) -> FileFact | None:
-        return next((f for f in self.files if f.path.lower() == path.lower()), None)
+        return self._file_index.get(path.lower())
 
     def reg(self, key: str, value_name: str) -> RegFact | None:
-        return next((r for r in self.registry if r.key.lower() == key.lower()
-                     and r.value_name.lower() == value_name.lower()), None)
+        return self._reg_index.get((key.lower(), value_name.lower()))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -56,7 +56,7 @@ class CaseInsensitiveTree:
 
 def expand_location(location: str, facts: MachineFacts) -> str | None:
     """'%windir%\\system32' -> 'C:\\WINNT\\system32' from the machine's registry, or None."""
-    values = {"windir": facts.system_root, "systemroot": facts.system_root,
+    values = {**facts.paths, "windir": facts.system_root, "systemroot": facts.system_root,
               "programfiles": facts.program_files}
     unknown = False
 
@@ -127,5 +127,8 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
         return
     paths, unresolved = catalog_file_paths(catalog, facts)
     facts.files.extend(file_fact(tree, full, drive, absent) for full in paths)
-    for location in unresolved:
-        facts.missing.append(f"files under {location} (variable not known from the registry)")
+    if unresolved:
+        found = {v.lower(): v for loc in unresolved for v in _VAR.findall(loc)}
+        variables = sorted(found.values(), key=str.lower) or unresolved
+        facts.missing.append(f"files in {len(unresolved)} catalog locations using "
+                             f"{', '.join('%' + v + '%' for v in variables)} (not known from the registry)")

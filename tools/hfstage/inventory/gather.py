@@ -17,6 +17,7 @@ from hfstage.inventory.rules import load_rules
 
 HIVE_NAMES = {"software": "software", "software.hiv": "software", "system": "system", "system.hiv": "system"}
 FILES_DIR = "files"
+MANIFEST = "manifest.txt"
 
 
 @dataclass
@@ -129,4 +130,20 @@ def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None) 
         collect_file_facts(facts, CaseInsensitiveTree(inputs.files_root), catalog, "not present on the drive")
         return
     tree = CaseInsensitiveTree(inputs.files_root) if inputs.files_root else None
-    collect_file_facts(facts, tree, catalog, "not collected")
+    # The collector copies every catalog file that exists; when its manifest names this
+    # catalog, a file it did not copy is not on the machine.
+    collected_for = _manifest(inputs).get("catalog")
+    absent = "not present on the machine" if catalog and collected_for == catalog.data_version else "not collected"
+    collect_file_facts(facts, tree, catalog, absent)
+
+
+def _manifest(inputs: MachineInputs) -> dict[str, str]:
+    """key=value lines of the collector's manifest.txt (empty when there is none)."""
+    if inputs.files_root is None:
+        return {}
+    path = inputs.files_root.parent / MANIFEST
+    try:
+        lines = path.read_text(encoding="latin-1").splitlines()
+    except OSError:
+        return {}
+    return {k.strip().lower(): v.strip() for k, _, v in (ln.partition("=") for ln in lines) if _}

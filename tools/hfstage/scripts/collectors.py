@@ -107,7 +107,8 @@ def render_collectors(share: Share) -> dict[str, bytes]:
     keys = export_keys(rules)
     out = {
         "collect_nt.bat": env.get_template("collect_nt.bat.j2").render(
-            unc=unc, reg_keys=keys, files=collected_files(catalog)),
+            unc=unc, reg_keys=keys, files=collected_files(catalog),
+            catalog_version=catalog.data_version if catalog else "none"),
         "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(unc=unc, reg_keys=keys),
     }
     netlogon = check_unc(share.config().get("share", "netlogon_unc", fallback=f"{unc}\\netlogon"),

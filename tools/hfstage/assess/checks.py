@@ -1,0 +1,122 @@
+"""Is one patch installed on one machine? Registry values, file versions and checksums.
+
+Follows HFNetChk: any registry or file mismatch means "Patch NOT Found"; a file newer
+than the catalog expects is a "Warning"; a patch whose evidence cannot be read is a
+"Note" that says what could not be checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hfstage.assess.model import INSTALLED, MISSING, NOTE, WARNING
+from hfstage.catalog.model import Catalog, FileChange, Patch, RegChange
+from hfstage.inventory.facts import MachineFacts
+from hfstage.inventory.files import expand_location
+from hfstage.versions import parse_version, version_text
+
+ABSENT = ("not present on the drive", "not present on the machine")
+IGNORED_IF_ABSENT = {"e", "d"}  # "change if exists, ignore if not", "delete"
+
+
+@dataclass
+class CheckResult:
+    status: str
+    reason: str
+    evidence: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Tally:
+    ok: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    newer: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mode: str = "none") -> CheckResult:
+    """The installed/missing/warning/note verdict for PATCH on the machine FACTS describe."""
+    regs = [rc for i in patch.reg_change_ids if (rc := catalog.reg_changes.get(i))]
+    files = [fc for i in patch.file_change_ids for fc in catalog.file_changes.get(i, [])]
+    if not regs and not files:
+        return CheckResult(NOTE, "the catalog has no file or registry details for this patch: confirm by hand")
+    tally = _Tally()
+    for rc in regs:
+        _check_reg(rc, facts, tally)
+    for fc in files:
+        _check_file(fc, facts, tally, checksum_mode)
+    evidence = tally.failed + tally.newer + tally.unknown + tally.ok + tally.ignored
+    if tally.failed:
+        return CheckResult(MISSING, "; ".join(tally.failed), evidence, tally.failed)
+    if tally.newer:
+        return CheckResult(WARNING, "; ".join(tally.newer), evidence)
+    if tally.unknown:
+        return CheckResult(NOTE, "could not confirm: " + "; ".join(tally.unknown), evidence)
+    if not tally.ok:
+        return CheckResult(NOTE, "could not confirm: none of the files this patch changes is present and the "
+                                 "catalog has no registry check for it", evidence)
+    return CheckResult(INSTALLED, "; ".join(tally.ok), evidence)
+
+
+def _check_reg(rc: RegChange, facts: MachineFacts, tally: _Tally) -> None:
+    if not rc.key or not rc.key.upper().startswith(("HKLM\\", "HKEY_LOCAL_MACHINE\\")):
+        tally.unknown.append(f"registry check on {rc.key or 'an unknown key'} is outside HKLM")
+        return
+    where = f"{rc.key}\\{rc.value_name}" if rc.value_name else rc.key
+    found = facts.reg(rc.key, rc.value_name)
+    if found is None:
+        tally.unknown.append(f"registry value {where} was not collected")
+    elif not found.key_found:
+        tally.failed.append(f"registry key {rc.key} not found")
+    elif rc.value and found.value != rc.value:
+        tally.failed.append(f"registry value {where} is {found.value!r}, expected {rc.value!r}")
+    else:
+        tally.ok.append(f"registry value {where} = {found.value!r}")
+
+
+def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mode: str) -> None:
+    name = fc.file_name
+    if fc.command == "u":
+        tally.unknown.append(f"file {name}: the catalog marks its check unsupported")
+        return
+    folder = expand_location(fc.location or "", facts)
+    found = facts.file(f"{folder}\\{name}") if folder else None
+    if found is None:
+        tally.unknown.append(f"file {fc.location}\\{name} was not collected")
+        return
+    expected = fc.version
+    wanted = f"version {version_text(expected)}" if expected else "it"
+    if not found.found:
+        if found.problem in ABSENT and fc.command in IGNORED_IF_ABSENT:
+            tally.ignored.append(f"file {found.path} is absent (checked only if present)")
+        elif found.problem in ABSENT:
+            tally.failed.append(f"file {found.path} not found, expected {wanted}")
+        else:
+            tally.unknown.append(f"file {found.path}: {found.problem}")
+        return
+    if expected is None:  # Version="na" or "": only presence can be checked
+        tally.ok.append(f"file {found.path} is present (the catalog gives no version: {fc.version_text!r})")
+        return
+    actual = parse_version(found.file_version)
+    if actual is None:
+        tally.unknown.append(f"file {found.path}: {found.problem or 'no version'}")
+        return
+    _compare_file(found, actual, expected, fc, tally, checksum_mode)
+
+
+def _compare_file(found, actual, expected, fc: FileChange, tally: _Tally, checksum_mode: str) -> None:
+    width = max(len(actual), len(expected))
+    a, e = actual + (0,) * (width - len(actual)), expected + (0,) * (width - len(expected))
+    shown = f"file {found.path} has version {found.file_version}"
+    if a < e:
+        tally.failed.append(f"{shown}, less than the expected {version_text(expected)}")
+    elif a > e:
+        tally.newer.append(f"{shown}, newer than the expected {version_text(expected)}")
+    elif checksum_mode == "pe-header" and fc.checksum and fc.checksum.isdigit() \
+            and found.checksum is not None and int(fc.checksum) != found.checksum:
+        tally.failed.append(f"{shown} but PE checksum {found.checksum}, expected {fc.checksum}")
+    else:
+        note = "" if checksum_mode == "pe-header" and fc.checksum else " (checksum not compared)"
+        tally.ok.append(f"{shown}{note}")

@@ -1,0 +1,155 @@
+"""Catalog + MachineFacts + site policy -> one Assessment per machine (HFNetChk semantics)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from hfstage.assess.checks import check_patch
+from hfstage.assess.model import MISSING, NOT_APPLICABLE, NOTE, SUPERSEDED, Assessment, Finding
+from hfstage.assess.policy import SitePolicy
+from hfstage.catalog.model import AffectedProduct, Catalog, Patch
+from hfstage.inventory.facts import MachineFacts, ProductFact
+
+
+@dataclass
+class CatalogIndex:
+    """Patches by the product they affect, built once per catalog."""
+
+    catalog: Catalog
+    by_product: dict[int, list[tuple[Patch, AffectedProduct]]]
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> CatalogIndex:
+        by_product: dict[int, list[tuple[Patch, AffectedProduct]]] = defaultdict(list)
+        for patch in catalog.patches():
+            for ap in patch.affected:
+                by_product[ap.product_id].append((patch, ap))
+        return cls(catalog, dict(by_product))
+
+
+def _at_or_after(catalog: Catalog, product_id: int, sp_id: int, fixed_id: int) -> bool:
+    """True when service pack SP_ID already contains the fix (FixedInSP = FIXED_ID)."""
+    order = catalog.products[product_id].available_service_pack_ids if product_id in catalog.products else []
+    if sp_id in order and fixed_id in order:
+        return order.index(sp_id) >= order.index(fixed_id)
+    a, b = catalog.service_packs.get(sp_id), catalog.service_packs.get(fixed_id)
+    if a and b and a.release_date and b.release_date:
+        return a.release_date >= b.release_date
+    return sp_id == fixed_id
+
+
+def applicable_patches(index: CatalogIndex, facts: MachineFacts) -> list[tuple[Patch, ProductFact]]:
+    """(patch, product) pairs that apply: the product's SP is affected and below FixedInSP."""
+    found: dict[int, tuple[Patch, ProductFact]] = {}
+    for product in facts.products:
+        if product.product_id is None or product.service_pack_id is None:
+            continue
+        for patch, ap in index.by_product.get(product.product_id, []):
+            if product.service_pack_id not in ap.service_pack_ids:
+                continue
+            if ap.fixed_in_sp and _at_or_after(index.catalog, ap.product_id, product.service_pack_id, ap.fixed_in_sp):
+                continue
+            found.setdefault(id(patch), (patch, product))
+    return list(found.values())
+
+
+def _unassessable(facts: MachineFacts) -> list[str]:
+    notes = []
+    for product in facts.products:
+        if product.product_id is None:
+            continue
+        if product.service_pack_id is None:
+            notes.append(f"{product.name} SP{product.service_pack_label}: this service pack level is not in the "
+                         "catalog, so its patches were not assessed")
+    return notes
+
+
+def _product_label(product: ProductFact) -> str:
+    sp = product.service_pack_label
+    return product.name + (f" SP{sp}" if sp not in (None, "0") else "")
+
+
+def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy) -> Assessment:
+    """Every applicable patch's status on one machine, with reasons and evidence."""
+    catalog = index.catalog
+    assessment = Assessment(facts.machine, facts.os.name if facts.os else None, facts.service_pack_label)
+    if facts.error:
+        assessment.error = facts.error
+        return assessment
+    assessment.warnings = facts.warnings + [f"not known: {m}" for m in facts.missing] + _unassessable(facts)
+    hotfixes = facts.hotfix_ids()
+    pairs = []
+    for patch, product in applicable_patches(index, facts):
+        finding = _finding(facts, product, patch, catalog, policy)
+        if finding.status == MISSING and patch.sq_number and _installed_earlier(patch.sq_number, hotfixes):
+            finding.reason = (f"re-released patch: {patch.sq_number} from an earlier package is installed, but "
+                              f"the revised package is not ({finding.reason})")
+        pairs.append((finding, patch))
+    _apply_supersedence(pairs, catalog)
+    assessment.findings = [f for f, _ in pairs]
+    assessment.findings.sort(key=lambda f: (f.product, f.date_posted or "", f.bulletin, f.patch.lower()))
+    return assessment
+
+
+def _installed_earlier(qnumber: str, hotfixes: set[str]) -> bool:
+    digits = qnumber.upper().lstrip("QKB")
+    return bool({f"Q{digits}", f"KB{digits}"} & hotfixes)
+
+
+def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, catalog: Catalog,
+             policy: SitePolicy) -> Finding:
+    bulletin = catalog.bulletins[patch.bulletin_id]
+    severity = policy.rate(patch, catalog)
+    finding = Finding(
+        machine=facts.machine, product=_product_label(product), bulletin=bulletin.id, patch=patch.name,
+        qnumber=patch.sq_number, title=bulletin.title, status=NOTE, reason="", severity=severity,
+        testing=policy.phases(severity), baseline=policy.in_baseline(patch), url=bulletin.url,
+        no_reboot=patch.no_reboot,
+        date_posted=bulletin.date_posted.isoformat() if bulletin.date_posted else None,
+        date_revised=bulletin.date_revised.isoformat() if bulletin.date_revised else None,
+    )
+    not_run = policy.product_reason(product.name)
+    suppressed = policy.suppressed(patch)
+    if not_run is not None:
+        finding.status, finding.reason = NOT_APPLICABLE, f"site does not run {product.name}: {not_run}"
+    elif suppressed is not None:
+        finding.status, finding.reason = NOT_APPLICABLE, f"suppressed by site policy: {suppressed}"
+    else:
+        result = check_patch(patch, catalog, facts, policy.checksum)
+        finding.status, finding.reason, finding.evidence = result.status, result.reason, result.evidence
+    return finding
+
+
+def _apply_supersedence(pairs: list[tuple[Finding, Patch]], catalog: Catalog) -> None:
+    """A patch not installed whose fix is in a newer applicable patch is 'superseded'.
+
+    Pairs keep each finding with its own Patch: one bulletin can hold two patches whose
+    names differ only in case, with different SBIDs.
+    """
+    by_name: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    by_bulletin: dict[str, list[Finding]] = defaultdict(list)
+    for finding, _ in pairs:
+        by_name[(finding.bulletin, finding.patch.casefold())].append(finding)
+        by_bulletin[finding.bulletin].append(finding)
+    for finding, patch in pairs:
+        entry = catalog.superseded_by.get(patch.sbid) if patch.sbid else None
+        if finding.status not in (MISSING, NOTE) or entry is None:
+            continue
+        newer = []
+        for bulletin_id, names in entry.bulletins:
+            if names:
+                newer += [f for n in names for f in by_name.get((bulletin_id, n.casefold()), [])]
+            else:
+                newer += by_bulletin.get(bulletin_id, [])
+        newer = [n for n in newer if n is not finding and n.status != NOT_APPLICABLE]
+        if newer:
+            finding.status = SUPERSEDED
+            finding.superseded_by = sorted({f"{n.bulletin} {n.patch}" for n in newer})
+            finding.reason = (f"contained in {', '.join(finding.superseded_by)} "
+                              f"({', '.join(sorted({n.status for n in newer}))}); was: {finding.reason}")
+
+
+def assess_all(facts_list: list[MachineFacts], catalog: Catalog, policy: SitePolicy) -> list[Assessment]:
+    index = CatalogIndex.build(catalog)
+    return [assess_machine(f, index, policy) for f in facts_list]
