@@ -239,6 +239,51 @@ def cmd_scripts_lint(args) -> int:
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
+# --- scan and report --------------------------------------------------------------------
+
+def cmd_scan(args) -> int:
+    from hfstage.assess.scan import misses_at_or_above, read_machine_list, run_scan
+    from hfstage.errors import EXIT_FINDINGS
+    from hfstage.fsutil import atomic_write_text
+    from hfstage.report import findings as fmt
+    from hfstage.share import Share
+
+    machines = None
+    if args.machines or args.machine:
+        machines = (read_machine_list(args.machines) if args.machines else []) + (args.machine or [])
+    if args.fail_on_missing:
+        misses_at_or_above([], args.fail_on_missing.title())  # reject a bad severity before scanning
+    result = run_scan(Share(args.share), machines, jobs=args.jobs)
+    opts = {"show_superseded": args.show_superseded, "baseline": args.baseline}
+    renderers = {
+        "text": lambda: fmt.render_text(result.assessments, verbose=args.verbose, **opts),
+        "tab": lambda: fmt.render_tab(result.assessments, **opts),
+        "csv": lambda: fmt.render_csv(result.assessments, **opts),
+        "json": lambda: fmt.render_json(result.assessments, result.catalog_version, result.scan_id),
+        "html": lambda: fmt.render_html(result.assessments, result.catalog_version, **opts),
+    }
+    text = renderers[args.format]()
+    if args.output:
+        atomic_write_text(args.output, text)
+        print(f"wrote {args.output} (scan {result.scan_id})", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if args.fail_on_missing:
+        misses = misses_at_or_above(result.assessments, args.fail_on_missing.title())
+        if misses:
+            print(f"{len(misses)} missing patch(es) rated {args.fail_on_missing.title()} or worse", file=sys.stderr)
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from hfstage.report.compliance import compliance, render_compliance
+    from hfstage.share import Share
+
+    sys.stdout.write(render_compliance(compliance(Share(args.share), args.by, args.since), args.format))
+    return EXIT_OK
+
+
 # --- demo -------------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
@@ -366,6 +411,34 @@ def build_parser() -> argparse.ArgumentParser:
         "unique in 8 characters, no cmd extensions, errorlevel tests from high to low. Exit 1 on problems."))
     s.add_argument("files", type=Path, nargs="+", metavar="FILE")
     s.set_defaults(func=cmd_scripts_lint)
+
+    s = sub.add_parser("scan", help="assess every machine against the newest catalog", description=(
+        "Inventory the machines whose inputs changed, assess all of them against the newest stored catalog and "
+        "the site policy in site.ini, print the report (HFNetChk's layout by default) and record the scan in "
+        "SHARE/state/history.sqlite. Superseded patches are hidden unless --show-superseded; installed ones are "
+        "listed with -v."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--machines", type=Path, metavar="FILE", help="only the machines listed in FILE, one per line")
+    s.add_argument("--machine", action="append", metavar="M", help="only machine M (repeatable)")
+    s.add_argument("--baseline", action="store_true", help="report only the site's baseline patches")
+    s.add_argument("--show-superseded", action="store_true", help="also list superseded patches")
+    s.add_argument("--format", choices=("text", "tab", "csv", "json", "html"), default="text",
+                   help="report format (default text)")
+    s.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    s.add_argument("--fail-on-missing", metavar="SEVERITY",
+                   help="exit 1 when a machine misses a patch rated SEVERITY or worse "
+                        "(Critical, Important, Moderate, Low, Unrated)")
+    s.add_argument("--jobs", type=int, metavar="N", help="inventory worker processes (default: one per core)")
+    s.set_defaults(func=cmd_scan)
+
+    s = sub.add_parser("report", help="compliance from the scan history", description=(
+        "Compliance from SHARE/state/history.sqlite: per machine (missing patches by severity, last scan, last "
+        "change), per patch or bulletin (machines missing it), and the trend per month."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--by", choices=("machine", "patch", "bulletin"), default="machine", help="grouping")
+    s.add_argument("--since", metavar="DATE", help="only scans from DATE on (YYYY-MM-DD)")
+    s.add_argument("--format", choices=("text", "csv", "json"), default="text", help="output format")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("demo", help="build the example share and run on it", description=(
         "Build an example share from examples/ in DIR (default: ./hfstage-demo) and run hfstage on it."))
