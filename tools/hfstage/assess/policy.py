@@ -72,9 +72,11 @@ def load_policy(share: Share) -> SitePolicy:
     ini = share.config()
     policy = SitePolicy(testing=load_testing(share.folder("state") / "testing.json"))
     if ini.has_section("not_applicable"):
-        policy.not_applicable = {k.strip().lower(): v.strip() or "site policy" for k, v in ini["not_applicable"].items()}
+        section = ini["not_applicable"]
+        policy.not_applicable = {k.strip().lower(): v.strip() or "site policy" for k, v in section.items()}
     if ini.has_section("suppress"):
-        policy.suppress = {k.strip().upper(): v.strip() or "suppressed by site policy" for k, v in ini["suppress"].items()}
+        section = ini["suppress"]
+        policy.suppress = {k.strip().upper(): v.strip() or "suppressed by site policy" for k, v in section.items()}
     raw = ini.get("baseline", "patches", fallback="")
     policy.baseline = {p.strip().upper() for p in re.split(r"[,\s]+", raw) if p.strip()}
     if ini.has_section("severity"):
