@@ -239,6 +239,50 @@ def cmd_scripts_lint(args) -> int:
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
+def cmd_scripts_generate(args) -> int:
+    from hfstage.errors import EXIT_INPUT
+    from hfstage.scripts.generate import generate_scripts
+    from hfstage.share import Share
+
+    result = generate_scripts(Share(args.share), args.machine, dry_run=args.dry_run)
+    if result.problems:
+        for problem in result.problems:
+            print(f"Error: {problem}", file=sys.stderr)
+        print("Error: nothing was written; fix the templates or site.ini", file=sys.stderr)
+        return EXIT_INPUT
+    for machine, notes in sorted(result.unavailable.items()):
+        for note in notes:
+            print(f"{machine}: not scripted: {note}", file=sys.stderr)
+    verb = "would write" if args.dry_run else "wrote"
+    for path in result.written:
+        print(f"{verb} {path}")
+    print(f"{len([p for p in result.plans if p.steps])} machine script(s), "
+          f"{len(result.idle)} with nothing to install; {len(result.written)} file(s) "
+          f"{'to change' if args.dry_run else 'written'}, {len(result.unchanged)} unchanged")
+    return EXIT_OK
+
+
+def cmd_results(args) -> int:
+    from tabulate import tabulate
+
+    from hfstage.scripts.results import collect_results
+    from hfstage.share import Share
+
+    share = Share(args.share)
+    share.check()
+    machines = collect_results(share)
+    if args.json:
+        _print_json([m.to_dict() for m in machines])
+        return EXIT_OK
+    table = [(m.machine, p.bulletin, p.patch, p.attempts, p.last_code, p.last_meaning + (" (gave up)" if p.gave_up
+              else ""), p.last_when) for m in machines for p in m.patches]
+    print(tabulate(table, headers=("Machine", "Bulletin", "Patch", "Attempts", "Exit", "Result", "When")))
+    for m in machines:
+        for problem in m.problems():
+            print(f"{m.machine}: {problem}")
+    return EXIT_OK
+
+
 # --- scan and report --------------------------------------------------------------------
 
 def cmd_scan(args) -> int:
@@ -406,6 +450,15 @@ def build_parser() -> argparse.ArgumentParser:
         "linted first; on any problem nothing is written."))
     s.add_argument("share", type=Path, metavar="SHARE")
     s.set_defaults(func=cmd_scripts_collectors)
+    s = scrsub.add_parser("generate", help="write per-machine install and rollback scripts", description=(
+        "From the latest scan and SHARE/hotfixes, write SHARE/scripts/<MACHINE>.bat (installs exactly what the "
+        "machine misses, oldest bulletin first, silently, QChain where needed, one reboot at most, results to "
+        "SHARE/results), <MACHINE>-rollback.bat, and the dispatcher SHARE/netlogon/logon.bat. Everything is "
+        "linted first; files are replaced atomically and only when they change."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--machine", metavar="M", help="only machine M")
+    s.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    s.set_defaults(func=cmd_scripts_generate)
     s = scrsub.add_parser("lint", help="check batch files against command.com and CRLF rules", description=(
         "Check each FILE: CRLF line ends; for scripts marked for command.com also 127-character lines, labels "
         "unique in 8 characters, no cmd extensions, errorlevel tests from high to low. Exit 1 on problems."))
@@ -439,6 +492,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--since", metavar="DATE", help="only scans from DATE on (YYYY-MM-DD)")
     s.add_argument("--format", choices=("text", "csv", "json"), default="text", help="output format")
     s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("results", help="what the clients' install scripts reported", description=(
+        "Collect SHARE/results/<MACHINE>.log: attempts, exit codes and outcomes per patch; flags failures, "
+        "packages given up on, and reboot loops. `hfstage scan` shows these problems too."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_results)
 
     s = sub.add_parser("demo", help="build the example share and run on it", description=(
         "Build an example share from examples/ in DIR (default: ./hfstage-demo) and run hfstage on it."))

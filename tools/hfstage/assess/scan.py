@@ -46,6 +46,7 @@ def run_scan(share: Share, machines: list[str] | None = None, record: bool = Tru
                 raise UsageError(f"no inventory for {', '.join(sorted(unknown))} under {share.folder('inventory')}")
             facts = [f for f in facts if f.machine.lower() in wanted]
         assessments = assess_all(facts, catalog, policy)
+        _attach_install_results(share, assessments)
         scan_id = record_scan(share, assessments, catalog.data_version, command) if record else None
     return ScanResult(assessments, catalog.data_version, scan_id)
 
@@ -57,3 +58,12 @@ def misses_at_or_above(assessments: list[Assessment], severity: str) -> list[str
         raise UsageError(f"--fail-on-missing {severity!r}: use one of {', '.join(SEVERITIES)}")
     return [f"{f.machine} {f.bulletin}" for a in assessments for f in a.findings
             if f.status == MISSING and rank[f.severity] <= rank[severity]]
+
+
+def _attach_install_results(share: Share, assessments: list[Assessment]) -> None:
+    """Failures and loops the clients reported become warnings on their machines."""
+    from hfstage.scripts.results import collect_results
+
+    problems = {r.machine.lower(): r.problems() for r in collect_results(share)}
+    for a in assessments:
+        a.warnings.extend(problems.get(a.machine.lower(), []))

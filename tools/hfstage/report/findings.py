@@ -29,8 +29,7 @@ def render_text(assessments: list[Assessment], verbose: bool = False, show_super
         if a.error:
             out += [f"ERROR: {a.error}", ""]
             continue
-        if verbose:
-            out += [f"  ({w})" for w in a.warnings]
+        out += [f"  ({w})" for w in a.warnings if verbose or w.startswith("install:")]
         shown = _visible(a, show_superseded, baseline, verbose)
         products = list(dict.fromkeys(f.product for f in shown))
         if not shown:

@@ -16,7 +16,8 @@ from hfstage.resources import resource_dir
 
 _FORBIDDEN = set('"%&|<>^\r\n\t') | {chr(c) for c in range(32)}
 _MACHINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.$-]{0,14}$")  # NetBIOS names: 15 characters
-_UNC = re.compile(r"^\\\\[A-Za-z0-9_.$-]+(\\[A-Za-z0-9_.$ -]+)+$")
+# \\SERVER\share[\dir...], or a drive path every client maps (X:\dir...)
+_UNC = re.compile(r"^(\\\\[A-Za-z0-9_.$-]+|[A-Za-z]:)(\\[A-Za-z0-9_.$ -]+)+$")
 _FILE = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
 
 
@@ -39,6 +40,14 @@ def check_batch_value(value: object, what: str = "value") -> str:
     return text
 
 
+def check_command(text: str, what: str) -> str:
+    """A command line from site.ini: quotes allowed (balanced), nothing else batch would act on."""
+    check_batch_value(text.replace('"', ""), what)
+    if text.count('"') % 2:
+        raise UnsafeValue(f"{what} {text!r} has unbalanced double quotes")
+    return text
+
+
 def check_machine_name(name: str) -> str:
     if not _MACHINE.match(name or ""):
         raise UnsafeValue(f"machine name {name!r} is not a valid NetBIOS name (1-15 letters, digits, - _ . $)")
@@ -48,8 +57,8 @@ def check_machine_name(name: str) -> str:
 def check_unc(path: str, what: str = "[share] unc in site.ini") -> str:
     check_batch_value(path, what)
     if not _UNC.match(path or ""):
-        raise UnsafeValue(f"{what} = {path!r} is not a UNC path like \\\\SERVER\\share (letters, digits, "
-                          "spaces, - _ . $ only)")
+        raise UnsafeValue(f"{what} = {path!r} is not a UNC path like \\\\SERVER\\share or a mapped drive "
+                          "path like X:\\hfstage (letters, digits, spaces, - _ . $ only)")
     return path.rstrip("\\")
 
 

@@ -113,6 +113,9 @@ def render_collectors(share: Share) -> dict[str, bytes]:
     }
     netlogon = check_unc(share.config().get("share", "netlogon_unc", fallback=f"{unc}\\netlogon"),
                          "[share] netlogon_unc in site.ini")
+    from hfstage.scripts.generate import dispatcher
+
+    out["logon.bat"] = dispatcher(share).decode("ascii")
     for folder in machine_folders(share):
         if folder.name.startswith("_"):
             continue
@@ -123,7 +126,8 @@ def render_collectors(share: Share) -> dict[str, bytes]:
 
 def lint_collectors(rendered: dict[str, bytes], unc: str) -> list[LintProblem]:
     """Lint every script with the worst-case substitutions a client could make."""
-    widths = {**WORST_WIDTHS, "HFD": len(unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"]}
+    widths = {**WORST_WIDTHS, "HFD": len(unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"],
+              "HFX": len(unc) + len("\\scripts\\.bat") + NETBIOS_MAX}
     problems = []
     for name, data in rendered.items():
         problems += lint_text(data, name, substitutions=widths)

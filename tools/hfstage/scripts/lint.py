@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_9X_LINE = 127
+NT_ONLY_MARK = "rem hfstage-lint: nt only from here"
 _EXTENSIONS = [
     (re.compile(r"\bsetlocal\b|\bendlocal\b", re.I), "setlocal/endlocal"),
     (re.compile(r"\bif\s+/i\b", re.I), "if /i"),
@@ -23,7 +24,7 @@ _EXTENSIONS = [
     (re.compile(r"\bif\s+(not\s+)?defined\b", re.I), "if defined"),
     (re.compile(r"\bset\s+/[ap]\b", re.I), "set /a, set /p"),
     (re.compile(r"%COMPUTERNAME%", re.I), "%COMPUTERNAME% (not set on Windows 9x)"),
-    (re.compile(r"^\s*\(|\)\s*else\b|\bdo\s*\(|\)\s*$", re.I), "( ) blocks"),
+    (re.compile(r"^\s*\(|^\s*\)|\)\s*else\b|\bdo\s*\(|^\s*if\b.*\(\s*$", re.I), "( ) blocks"),
 ]
 _ERRORLEVEL = re.compile(r"^\s*if\s+(not\s+)?errorlevel\s+(\d+)", re.I)
 
@@ -73,6 +74,8 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int]) -> list
     last_level: int | None = None
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
+        if stripped.lower() == NT_ONLY_MARK:
+            break  # the rest only runs under cmd (a dispatcher's NT branch)
         if stripped.lower().startswith(("rem", "::")):
             last_level = None
             continue
