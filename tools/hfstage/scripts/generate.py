@@ -82,18 +82,30 @@ def generate_scripts(share: Share, machine: str | None = None, dry_run: bool = F
     """Render, lint everything (nothing is written on a problem), then write what changed."""
     share.check()
     with share.lock(wait_seconds=60):
+        _remove_stale_temp_files(share)
         rendered, result = render_scripts(share, machine)
         widths = _widths(site_settings(share).unc)
         targets = {share.folder("scripts") / n: data for n, data in rendered.items()}
         targets[share.folder("netlogon") / "logon.bat"] = dispatcher(share)
-        for path, data in targets.items():
+        # Lint what would be written; a file already on disk with these exact bytes was
+        # linted when it was written.
+        changed = {p: d for p, d in targets.items() if not p.is_file() or p.read_bytes() != d}
+        for path, data in changed.items():
             result.problems += lint_text(data, path.name, substitutions=widths)
         if result.problems:
             return result
         for path, data in sorted(targets.items()):
-            if dry_run:
-                changed = not path.is_file() or path.read_bytes() != data
+            if path not in changed:
+                result.unchanged.append(path)
+            elif dry_run or write_if_changed(path, data):
+                result.written.append(path)
             else:
-                changed = write_if_changed(path, data)
-            (result.written if changed else result.unchanged).append(path)
+                result.unchanged.append(path)
     return result
+
+
+def _remove_stale_temp_files(share: Share) -> None:
+    """Temp files a killed run left behind (we hold the lock: nobody else is writing)."""
+    for folder in (share.folder("scripts"), share.folder("netlogon")):
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)

@@ -165,10 +165,13 @@ def build_plans(share: Share, machine: str | None = None) -> tuple[list[MachineP
         machines = [m for m in machines if m["machine"].lower() == machine.lower()]
         if not machines:
             raise UsageError(f"machine {machine!r} is not in the latest scan")
+    missing_by_machine: dict[str, list] = {}
+    for f in rows(share, "SELECT * FROM findings WHERE scan_id = ? AND status = 'missing' ORDER BY rowid",
+                  (scan["id"],)):
+        missing_by_machine.setdefault(f["machine"], []).append(f)
     for m in machines:
         name = check_machine_name(m["machine"])
-        missing = rows(share, "SELECT * FROM findings WHERE scan_id = ? AND machine = ? AND status = 'missing'",
-                       (scan["id"], m["machine"]))
+        missing = missing_by_machine.get(m["machine"], [])
         key = os_key(m["os"], rules)
         if m["error"] or not missing or key is None:
             idle.append(name)
