@@ -38,7 +38,8 @@ def main() -> int:
         init_share(share.root)
         result = import_catalog(share, xml=CATALOG, allow_unsigned=True)
         catalog = result.catalog
-        facts = [gather_facts(REPO / "tests" / "data" / "scan-inventory" / m, catalog) for m in ("SCAN-W2K", "SCAN-NT4")]
+        fixtures = REPO / "tests" / "data" / "scan-inventory"
+        facts = [gather_facts(fixtures / m, catalog) for m in ("SCAN-W2K", "SCAN-NT4")]
         templates = assess_all(facts, catalog, SitePolicy())
         assessments = []
         for i in range(n):
