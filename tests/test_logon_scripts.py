@@ -190,3 +190,24 @@ def test_unsafe_values_never_reach_a_script(w2k_share, run):
     code, _, err = run("scripts", "generate", w2k_share.root)
     assert code == 2 and "hotfix path 'a&b\\\\Q299796_W2k_SP3_x86_en.exe' contains '&'" in err
     assert not (w2k_share.folder("scripts") / "SCAN-W2K.bat").exists()
+
+
+@needs_wine
+def test_service_pack_first_then_stop_for_a_rescan(share, run, wineprefix):
+    """W2KSRV is at SP2; the example catalog's current Windows 2000 SP is SP4."""
+    _reset_client(wineprefix)
+    xml = DATA.parent.parent / "examples" / "catalog" / "month2.xml"
+    assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
+    shutil.copytree(DATA / "inventory" / "W2KSRV", share.folder("inventory") / "W2KSRV")
+    share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
+                              "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
+                              "[service_packs]\nWindows 2000 Server = w2ksp4_en.exe\n")
+    for name in ("w2ksp4_en.exe", "Q326830_W2K_SP4_X86_EN.exe", "Q300972_W2K_SP3_x86_en.EXE", "qchain.exe",
+                 "reboot.exe"):
+        shutil.copyfile(STUB, share.folder("hotfixes") / name)
+    assert run("scan", share.root)[0] == 0
+    assert run("scripts", "generate", share.root)[0] == 0
+    assert _run_script(share, wineprefix, "W2KSRV") == ["w2ksp4_en.exe -u -z", "reboot.exe /r"]
+    assert _run_script(share, wineprefix, "W2KSRV") == []  # waits for a rescan: no hotfix, no second reboot
+    log = (share.folder("results") / "W2KSRV.log").read_text()
+    assert ";SP;-;w2ksp4_en.exe;-;rescan-required" in log and ";rescan-pending" in log

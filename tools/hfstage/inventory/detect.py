@@ -187,11 +187,11 @@ def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog) -> None:
         if entry is None:
             continue
         product.product_id = entry.id
-        product.service_pack_id = _service_pack_id(catalog, entry.available_service_pack_ids,
+        product.service_pack_id = service_pack_id(catalog, entry.available_service_pack_ids,
                                                    product.service_pack_label)
 
 
-def _service_pack_id(catalog: Catalog, candidates: list[int], label: str | None) -> int | None:
+def service_pack_id(catalog: Catalog, candidates: list[int], label: str | None) -> int | None:
     """The catalog ServicePackID whose name says service pack LABEL ('6a', '2', '0' = Gold)."""
     if label is None:
         return None

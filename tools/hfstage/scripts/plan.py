@@ -38,6 +38,7 @@ class Step:
     uninstall: BatchText | None
     needs_reboot: bool
     date_posted: str
+    rescan_after: bool = False  # a service pack: stop after it; the next scan decides the rest
 
 
 @dataclass
@@ -108,6 +109,7 @@ class SiteScriptSettings:
     switches: dict[str, str]
     reboot: dict[str, str]
     passive: bool
+    service_packs: dict[str, str]
 
 
 def site_settings(share: Share) -> SiteScriptSettings:
@@ -121,7 +123,7 @@ def site_settings(share: Share) -> SiteScriptSettings:
     section = lambda name: {k.strip().casefold(): v.strip() for k, v in ini[name].items()} \
         if ini.has_section(name) else {}  # noqa: E731
     return SiteScriptSettings(unc, attempts, section("installers"), section("switches"), section("reboot"),
-                              ini.getboolean("scripts", "passive", fallback=False))
+                              ini.getboolean("scripts", "passive", fallback=False), section("service_packs"))
 
 
 def _install_line(kind: str, table: dict, file: str, patch: Patch, settings: SiteScriptSettings) -> BatchText:
@@ -173,11 +175,40 @@ def build_plans(share: Share, machine: str | None = None) -> tuple[list[MachineP
         name = check_machine_name(m["machine"])
         missing = missing_by_machine.get(m["machine"], [])
         key = os_key(m["os"], rules)
-        if m["error"] or not missing or key is None:
+        sp_step = None
+        if key not in (None, "9x") and not m["error"]:
+            sp_step = _service_pack_step(catalog, m["os"], m["service_pack"], packages, table, settings)
+        if m["error"] or (not missing and sp_step is None) or key is None:
             idle.append(name)
             continue
-        plans.append(_plan(name, m["os"], key, missing, patches, catalog, packages, table, settings))
+        plan = _plan(name, m["os"], key, missing, patches, catalog, packages, table, settings)
+        if sp_step is not None:
+            plan.steps.insert(0, sp_step)
+        plans.append(plan)
     return plans, idle
+
+
+def _service_pack_step(catalog: Catalog, os_name: str, label: str | None, packages: dict[str, str], table: dict,
+                       settings: SiteScriptSettings) -> Step | None:
+    """The site's service pack package for this OS, when the machine is below the catalog's current SP."""
+    from hfstage.inventory.detect import service_pack_id
+
+    package = settings.service_packs.get((os_name or "").casefold())
+    product = next((p for p in catalog.products.values() if p.name.strip() == os_name), None)
+    if package is None or product is None or product.current_service_pack_id is None:
+        return None
+    order = product.available_service_pack_ids
+    have = service_pack_id(catalog, order, label)
+    if have is None or have not in order or product.current_service_pack_id not in order \
+            or order.index(have) >= order.index(product.current_service_pack_id):
+        return None
+    rel = packages.get(check_file_name(package, f"[service_packs] {os_name} in site.ini").casefold())
+    if rel is None:
+        return None
+    file = f"%HF_SHARE%\\hotfixes\\{check_batch_value(rel, 'service pack path')}"
+    return Step(label="sp", bulletin="SP", qnumber="-", patch=package, marker="SERVPACK", kind="servicepack",
+                install=BatchText(table["kinds"]["servicepack"]["install"].replace("{file}", file)), uninstall=None,
+                needs_reboot=True, date_posted="0000-00-00", rescan_after=True)
 
 
 def _plan(name, os_name, key, missing, patches, catalog, packages, table, settings) -> MachinePlan:

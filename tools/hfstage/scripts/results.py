@@ -83,7 +83,7 @@ def parse_log(machine: str, text: str) -> MachineResults:
                 result.loop = True
             success_since_reboot = False
             continue
-        if patch in ("qchain.exe",):
+        if patch in ("qchain.exe",) or meaning in ("rescan-required", "rescan-pending"):
             continue
         entry = by_patch.setdefault((bulletin, patch), PatchResult(bulletin, qnumber, patch))
         if meaning in ("success", "success-reboot", FAILED):
