@@ -84,6 +84,22 @@ def test_install_order_switches_one_reboot_and_no_second_reboot(w2k_share, run, 
 
 
 @needs_wine
+def test_a_package_whose_hotfix_key_exists_is_skipped(w2k_share, run, wineprefix):
+    _reset_client(wineprefix)
+    key = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\Q299796"
+    subprocess.run([str(WINE), "reg", "add", key, "/v", "Installed", "/t", "REG_DWORD", "/d", "1", "/f"],
+                   env=wineprefix, check=True, capture_output=True, timeout=120)
+    try:
+        run("scripts", "generate", w2k_share.root)
+        calls = _run_script(w2k_share, wineprefix)
+    finally:
+        subprocess.run([str(WINE), "reg", "delete", key, "/f"], env=wineprefix, capture_output=True, timeout=120)
+    assert "Q299796_W2k_SP3_x86_en.exe -z -m" not in calls and len(calls) == 7
+    log = (w2k_share.folder("results") / "SCAN-W2K.log").read_text()
+    assert ";MS00-077;Q299796;Q299796_W2k_SP3_x86_en.exe;-;already-installed" in log
+
+
+@needs_wine
 def test_failing_package_is_tried_twice_then_given_up(w2k_share, run, wineprefix):
     _reset_client(wineprefix)
     (w2k_share.folder("hotfixes") / "Q299553_W2K_SP3_x86_en.EXE.rc").write_text("1603")

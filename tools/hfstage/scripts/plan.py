@@ -40,6 +40,13 @@ class Step:
     date_posted: str
     rescan_after: bool = False  # a service pack: stop after it; the next scan decides the rest
 
+    @property
+    def hotfix_key(self) -> str | None:
+        """The Hotfix registry key a Q/KB package leaves behind."""
+        if re.fullmatch(r"(Q|KB)\d{5,7}", self.marker):
+            return f"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\{self.marker}"
+        return None
+
 
 @dataclass
 class MachinePlan:
