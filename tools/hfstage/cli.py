@@ -328,6 +328,42 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+# --- the month --------------------------------------------------------------------------
+
+def _as_of(text: str | None):
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d").replace(hour=12, tzinfo=dt.timezone.utc)
+    except ValueError as e:
+        raise _usage(f"--as-of {text!r}: use YYYY-MM-DD") from e
+
+
+def cmd_month(args) -> int:
+    from hfstage.month import dry_run_month, run_month
+    from hfstage.share import Share
+
+    share = Share(args.share)
+    if args.dry_run:
+        result = dry_run_month(share, args.cab)
+        print("\n".join(result.changes) or "no changes to scripts, netlogon or reports")
+        return EXIT_OK
+    result = run_month(share, args.cab, as_of=_as_of(args.as_of))
+    print(f"report: {result.report_folder / 'index.html'}")
+    print(f"scripts: {share.folder('scripts')}")
+    return EXIT_OK
+
+
+def cmd_plan(args) -> int:
+    from hfstage.report.plan import render_plan
+    from hfstage.share import Share
+
+    sys.stdout.write(render_plan(Share(args.share), args.format))
+    return EXIT_OK
+
+
 # --- demo -------------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
@@ -499,6 +535,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("share", type=Path, metavar="SHARE")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_results)
+
+    s = sub.add_parser("month", help="the monthly routine, from catalog to scripts and reports", description=(
+        "Import the new catalog (refusing an untrusted one), show the diff, inventory the machines that "
+        "changed, scan, write the patch application plan, generate the logon scripts and write the HTML "
+        "report to SHARE/reports/<run>/. Each step prints one line and its time; a failing step stops the "
+        "routine and leaves the share as it was before that step."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--cab", type=Path, metavar="FILE", help="catalog cabinet (default: newest in SHARE/incoming)")
+    s.add_argument("--dry-run", action="store_true",
+                   help="run in a temporary copy of the share and list what would change")
+    s.add_argument("--as-of", metavar="DATE", help="record the scan under DATE (YYYY-MM-DD), to back-fill a month")
+    s.set_defaults(func=cmd_month)
+
+    s = sub.add_parser("plan", help="the monthly patch application plan", description=(
+        "New and revised bulletins since the previous catalog: severity, applicability here, machines missing "
+        "them, reboot, minimum testing (Table 6.2), rollback, owner and approver, deployment order. The "
+        "templates are SHARE/templates/plan.*.j2."))
+    s.add_argument("share", type=Path, metavar="SHARE")
+    s.add_argument("--format", choices=("text", "md", "html"), default="text", help="output format")
+    s.set_defaults(func=cmd_plan)
 
     s = sub.add_parser("demo", help="build the example share and run on it", description=(
         "Build an example share from examples/ in DIR (default: ./hfstage-demo) and run hfstage on it."))

@@ -1,20 +1,34 @@
-"""`hfstage demo`: build the example share from examples/ and run the monthly steps on it."""
+"""`hfstage demo`: build the example share from examples/ and run two months on it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
 from pathlib import Path
 
-from hfstage.catalog.importer import import_catalog
-from hfstage.catalog.present import diff_text, summary_text
 from hfstage.errors import UsageError
+from hfstage.month import run_month
 from hfstage.resources import resource_dir
 from hfstage.share import Share, init_share
 
+DEMO_SITE_INI = """; hfstage demo share
+[share]
+unc = \\\\DEMO-DC\\hfstage
+
+[baseline]
+patches = MS03-026, MS03-039
+
+[suppress]
+MS02-019 = demo: Office for Mac is not used here
+"""
+# Two months, a month apart, so the trend has two points.
+MONTHS = (("month1", dt.datetime(2003, 8, 15, 12, tzinfo=dt.timezone.utc)),
+          ("month2", dt.datetime(2003, 9, 15, 12, tzinfo=dt.timezone.utc)))
+
 
 def build_demo_share(target: Path) -> Share:
-    """A fresh share in TARGET with the example trust anchor; TARGET must be new or empty."""
+    """A fresh share in TARGET with the example trust anchor, machines and packages."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"{target}: demo folder exists and is not empty; remove it or choose another")
@@ -22,20 +36,28 @@ def build_demo_share(target: Path) -> Share:
     examples = resource_dir("examples")
     for pem in sorted((examples / "trust").glob("*.pem")):
         shutil.copyfile(pem, target / "trust" / pem.name)
+    for machine in sorted((examples / "inventory").iterdir()):
+        shutil.copytree(machine, target / "inventory" / machine.name)
+    for package in sorted((examples / "hotfixes").iterdir()):
+        shutil.copyfile(package, target / "hotfixes" / package.name)
+    (target / "site.ini").write_text(DEMO_SITE_INI, encoding="utf-8")
     return Share(target)
 
 
 def run_demo(target: Path) -> None:
-    """Import each example month's signed catalog in turn, printing what a user would see."""
+    """Two monthly routines on the example share, printing what an admin would see."""
+    start = time.perf_counter()
     share = build_demo_share(target)
-    months = sorted(p for p in (resource_dir("examples") / "incoming").iterdir() if p.is_dir())
-    for month in months:
-        start = time.perf_counter()
-        cab = share.folder("incoming") / f"{month.name}-mssecure.cab"
-        shutil.copyfile(month / "mssecure.cab", cab)
-        result = import_catalog(share, cab)
-        print(f"== {month.name}: imported {cab.name} ({time.perf_counter() - start:.2f} s)")
-        print(summary_text(result.catalog))
-        print(diff_text(result.diff) if result.diff else "  (first catalog: nothing to compare)")
-    print(f"\nDemo share: {share.root.resolve()}")
-    print(f"  catalogs: {share.folder('catalogs').resolve()}")
+    incoming = resource_dir("examples") / "incoming"
+    report = None
+    for month, as_of in MONTHS:
+        print(f"== {month} ({as_of:%B %Y})")
+        cab = share.folder("incoming") / f"{month}-mssecure.cab"
+        shutil.copyfile(incoming / month / "mssecure.cab", cab)
+        report = run_month(share, cab, as_of=as_of).report_folder
+    root = share.root.resolve()
+    print(f"\nDemo share: {root} ({time.perf_counter() - start:.1f} s)")
+    print(f"  report:  {report.resolve() / 'index.html'}")
+    print(f"  plan:    {report.resolve() / 'plan.html'}")
+    print(f"  scripts: {root / 'scripts'}  (dispatcher: {root / 'netlogon' / 'logon.bat'})")
+    print(f"  history: `hfstage report {root}`")

@@ -18,6 +18,7 @@ from hfstage.errors import InputError, LockedError, UsageError
 from hfstage.resources import resource_dir
 
 log = logging.getLogger(__name__)
+_HELD: dict[str, int] = {}  # lock files this process holds, and how deep
 
 FOLDERS = (
     "incoming", "catalogs", "trust", "hotfixes", "inventory",
@@ -90,8 +91,19 @@ class Share:
 
     @contextlib.contextmanager
     def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
-        """Hold the share's run lock; wait up to WAIT_SECONDS, then fail clearly."""
+        """Hold the share's run lock; wait up to WAIT_SECONDS, then fail clearly.
+
+        Re-entrant within one process, so `month` can hold it around steps that take it.
+        """
         path = self.folder("state") / "hfstage.lock"
+        key = str(path.resolve())
+        if _HELD.get(key):
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a+") as fh:
             deadline = time.monotonic() + wait_seconds
@@ -108,9 +120,11 @@ class Share:
             fh.truncate()
             fh.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
             fh.flush()
+            _HELD[key] = 1
             try:
                 yield
             finally:
+                _HELD.pop(key, None)
                 fh.seek(0)
                 fh.truncate()
                 _unlock(fh)

@@ -32,13 +32,13 @@ def read_machine_list(path: Path) -> list[str]:
 
 
 def run_scan(share: Share, machines: list[str] | None = None, record: bool = True, command: str = "scan",
-             jobs: int | None = None) -> ScanResult:
+             jobs: int | None = None, as_of=None, stats: dict | None = None) -> ScanResult:
     """Assess the share's machines (all, or MACHINES) against its newest catalog."""
     share.check()
     with share.lock(wait_seconds=60):
         catalog = find_catalog(share).load()
         policy = load_policy(share)
-        facts = inventory_share(share, jobs=jobs)
+        facts = inventory_share(share, jobs=jobs, stats=stats)
         if machines is not None:
             wanted = {m.lower() for m in machines}
             unknown = wanted - {f.machine.lower() for f in facts}
@@ -47,7 +47,7 @@ def run_scan(share: Share, machines: list[str] | None = None, record: bool = Tru
             facts = [f for f in facts if f.machine.lower() in wanted]
         assessments = assess_all(facts, catalog, policy)
         _attach_install_results(share, assessments)
-        scan_id = record_scan(share, assessments, catalog.data_version, command) if record else None
+        scan_id = record_scan(share, assessments, catalog.data_version, command, as_of) if record else None
     return ScanResult(assessments, catalog.data_version, scan_id)
 
 

@@ -71,7 +71,7 @@ def verify_cabinet(path: Path, store: TrustStore, now: dt.datetime | None = None
     buf, layout = read_cabinet(path)
     result = VerifyResult(file=str(path))
     try:
-        _verify(buf, layout, store, now or dt.datetime.now(dt.UTC), result)
+        _verify(buf, layout, store, now or dt.datetime.now(dt.timezone.utc), result)
     except _Refused as e:
         result.reasons.append(str(e))
     return result

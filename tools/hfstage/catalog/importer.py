@@ -121,7 +121,7 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
         return ImportResult(catalog, stored, True, verification, override, _diff(share, catalog))
     record = {
         "data_version": catalog.data_version,
-        "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "imported_by": getpass.getuser(),
         "source": str(cab) if cab else verification.get("file"),
         "xml_sha256": digest,

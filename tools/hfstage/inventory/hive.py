@@ -57,7 +57,7 @@ class HiveKey:
     @property
     def last_write(self) -> dt.datetime | None:
         stamp = self._guard(self._key.path(), self._key.timestamp)
-        return stamp.replace(tzinfo=dt.UTC) if stamp else None
+        return stamp.replace(tzinfo=dt.timezone.utc) if stamp else None
 
 
 def _value_name(v) -> str:

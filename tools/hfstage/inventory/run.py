@@ -128,10 +128,15 @@ def latest_catalog(share: Share) -> tuple[Catalog | None, Path | None]:
 
 
 def inventory_share(share: Share, machine: str | None = None, jobs: int | None = None,
-                    progress: bool | None = None) -> list[MachineFacts]:
-    """Facts for every machine (or MACHINE), reading only those whose inputs changed."""
+                    progress: bool | None = None, stats: dict | None = None,
+                    adopt: bool = True) -> list[MachineFacts]:
+    """Facts for every machine (or MACHINE), reading only those whose inputs changed.
+
+    STATS, when given, receives how many machines were read and how many came from the cache.
+    """
     share.check()
-    adopt_unnamed(share)
+    if adopt:
+        adopt_unnamed(share)
     catalog, catalog_xml = latest_catalog(share)
     rules_path = site_rules_path(share) if site_rules_path(share).is_file() else PACKAGE_RULES
     rules = load_rules(rules_path)
@@ -150,6 +155,8 @@ def inventory_share(share: Share, machine: str | None = None, jobs: int | None =
         else:
             todo.append((folder, fingerprint))
     fresh = _gather_all([f for f, _ in todo], catalog, catalog_xml, rules, rules_path, jobs, progress)
+    if stats is not None:
+        stats.update(read=len(todo), cached=len(results), errors=sum(1 for f in fresh if f.error))
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
         results[folder.name] = facts
         payload = json.dumps({"fingerprint": fingerprint, "facts": facts.to_dict()}, sort_keys=True)

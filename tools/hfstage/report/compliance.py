@@ -36,7 +36,8 @@ def trend(share: Share, since: str | None = None) -> list[dict]:
         out.append({
             "month": month, "scan_id": scan["id"], "catalog_version": scan["catalog_version"],
             "machines": len(machines),
-            "fully_patched": sum(1 for m in machines if not m["error"] and m["missing"] == 0),
+            "fully_patched": (full := sum(1 for m in machines if not m["error"] and m["missing"] == 0)),
+            "percent_fully_patched": round(100.0 * full / len(machines), 1) if machines else 0.0,
             "percent_installed": round(100.0 * installed / applicable, 1) if applicable else 100.0,
         })
     return out

@@ -88,15 +88,22 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def _counted(a: Assessment) -> tuple[int, int, int]:
-    """Applicable patches (not superseded / not applicable), installed (incl. warnings), missing."""
-    applicable = [f for f in a.findings if f.status in ("installed", "warning", "missing", "note")]
+    """Applicable patches whose state is known (installed, warning, missing), installed (incl. warnings), missing.
+
+    Notes (cannot be confirmed) and superseded or not-applicable patches are not counted.
+    """
+    applicable = [f for f in a.findings if f.status in ("installed", "warning", "missing")]
     installed = sum(1 for f in applicable if f.status in ("installed", "warning"))
     return len(applicable), installed, sum(1 for f in applicable if f.status == MISSING)
 
 
-def record_scan(share: Share, assessments: list[Assessment], catalog_version: str, command: str) -> int:
-    """Store one scan with every machine and finding in one transaction; returns its id."""
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def record_scan(share: Share, assessments: list[Assessment], catalog_version: str, command: str,
+                as_of: dt.datetime | None = None) -> int:
+    """Store one scan with every machine and finding in one transaction; returns its id.
+
+    AS_OF records the scan under another date (back-filled months, the demo).
+    """
+    now = (as_of or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     with connect(share) as conn, conn:
         cur = conn.execute("INSERT INTO scans (started_at, catalog_version, user, host, command) "
                            "VALUES (?, ?, ?, ?, ?)",

@@ -11,7 +11,7 @@ from hfstage.assess.model import HFNETCHK_LABEL, Assessment
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _env() -> Environment:
+def html_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.globals["label"] = HFNETCHK_LABEL
@@ -21,4 +21,4 @@ def _env() -> Environment:
 def scan_page(assessments: list[Assessment], catalog_version: str, summary: dict, show_superseded: bool,
               baseline: bool) -> str:
     rows = [(a, a.shown(show_superseded, baseline)) for a in assessments]
-    return _env().get_template("scan.html.j2").render(rows=rows, catalog_version=catalog_version, summary=summary)
+    return html_env().get_template("scan.html.j2").render(rows=rows, catalog_version=catalog_version, summary=summary)

@@ -8,9 +8,11 @@ script that exits.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hfstage.errors import InputError
 from hfstage.fsutil import write_if_changed
 from hfstage.report.history import rows
 from hfstage.scripts.batch import check_machine_name, check_unc, template_env, to_crlf
@@ -94,14 +96,31 @@ def generate_scripts(share: Share, machine: str | None = None, dry_run: bool = F
             result.problems += lint_text(data, path.name, substitutions=widths)
         if result.problems:
             return result
-        for path, data in sorted(targets.items()):
-            if path not in changed:
-                result.unchanged.append(path)
-            elif dry_run or write_if_changed(path, data):
-                result.written.append(path)
-            else:
-                result.unchanged.append(path)
+        if dry_run:
+            result.written = sorted(changed)
+            result.unchanged = sorted(set(targets) - set(changed))
+            return result
+        _write_all(changed, result)
+        result.unchanged = sorted(set(targets) - set(changed))
     return result
+
+
+def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
+    """Write every changed file, or none: on a failure the files already replaced get their old bytes back."""
+    previous: dict[Path, bytes | None] = {}
+    try:
+        for path, data in sorted(changed.items()):
+            previous[path] = path.read_bytes() if path.is_file() else None
+            if write_if_changed(path, data):
+                result.written.append(path)
+    except OSError as e:
+        for path, old in previous.items():
+            with contextlib.suppress(OSError):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    write_if_changed(path, old)
+        raise InputError(f"{e.filename or path}: cannot write ({e.strerror}); no script was changed") from e
 
 
 def _remove_stale_temp_files(share: Share) -> None:

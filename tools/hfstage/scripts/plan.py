@@ -87,11 +87,12 @@ def os_key(os_name: str | None, rules: dict) -> str | None:
     return {"4.0": "nt4", "5.0": "w2k"}.get(rule.get("version"), "xp")
 
 
-def _kind(patch: Patch, product: str, family: str, table: dict, overrides: dict[str, str]) -> str:
-    if patch.name.casefold() in overrides:
-        return overrides[patch.name.casefold()]
+def installer_kind(name: str, product: str, family: str, table: dict, overrides: dict[str, str]) -> str:
+    """The installer kind of package NAME: a site override, else the table's first matching rule."""
+    if name.casefold() in overrides:
+        return overrides[name.casefold()]
     for rule in table["choose"]:
-        if "pattern" in rule and not re.search(rule["pattern"], patch.name):
+        if "pattern" in rule and not re.search(rule["pattern"], name):
             continue
         if "family" in rule and rule["family"] != family:
             continue
@@ -233,7 +234,7 @@ def _plan(name, os_name, key, missing, patches, catalog, packages, table, settin
             continue
         check_file_name(patch.name.strip(), "patch file name")
         file = f"{share_var}\\hotfixes\\{check_batch_value(rel, 'hotfix path')}"
-        kind = _kind(patch, f["product"], family, table, settings.kinds)
+        kind = installer_kind(patch.name, f["product"], family, table, settings.kinds)
         bulletin = catalog.bulletins[patch.bulletin_id]
         posted = bulletin.date_posted.isoformat() if bulletin.date_posted else "9999-12-31"
         chosen.append((posted, patch.bulletin_id, patch, kind, file, f["qnumber"]))
