@@ -45,6 +45,20 @@ def atomic_write_text(path: Path, text: str, newline: str = "\n") -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def read_input(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of an input file, refusing one larger than LIMIT; errors name the file."""
+    from hfstage.errors import InputError, UnsafeInputError
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise UnsafeInputError(f"{path}: {size} bytes is larger than any real {what} ({limit} bytes)")
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Atomically write DATA unless PATH already holds exactly it; True when written."""
     try:

@@ -14,9 +14,10 @@ from pathlib import Path
 from hfstage.cab.names import safe_parts
 from hfstage.cab.structures import CabinetLayout, CabMember, parse_layout
 from hfstage.errors import InputError, UnsafeInputError, UnsupportedError, UsageError
-from hfstage.fsutil import staged_dir
+from hfstage.fsutil import read_input, staged_dir
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
+MAX_CABINET_BYTES = 4 * 1024**3  # the CAB format's own limit
 _CABARCHIVE_KINDS = {"none", "mszip"}
 
 
@@ -31,10 +32,7 @@ class ExtractedMember:
 
 def read_cabinet(path: Path) -> tuple[bytes, CabinetLayout]:
     """Read PATH and parse its directory, with errors naming the file."""
-    try:
-        buf = Path(path).read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    buf = read_input(path, MAX_CABINET_BYTES, "cabinet")
     return buf, parse_layout(buf, str(path))
 
 

@@ -29,6 +29,7 @@ from hfstage.catalog.model import (
     Version,
 )
 from hfstage.errors import InputError, UnsafeInputError
+from hfstage.fsutil import read_input
 from hfstage.versions import parse_version
 
 ROOT_TAG = "BulletinDatastore"
@@ -100,15 +101,7 @@ class _Reader:
 
 def parse_catalog_file(path: Path) -> Catalog:
     """Parse mssecure.xml at PATH; errors name the file."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise UnsafeInputError(f"{path}: {size} bytes is larger than any real catalog ({MAX_BYTES})")
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from e
-    return parse_catalog(data, str(path))
+    return parse_catalog(read_input(path, MAX_BYTES, "catalog"), str(path))
 
 
 def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:

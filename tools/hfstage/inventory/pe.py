@@ -14,6 +14,7 @@ from pathlib import Path
 import pefile
 
 from hfstage.errors import InputError
+from hfstage.fsutil import read_input
 from hfstage.versions import Version
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,8 @@ def _string_file_version(pe: pefile.PE) -> str | None:
 def read_pe_version(path: Path) -> PeVersion:
     """Versions, header CheckSum, machine and size of PATH; InputError if not a PE file."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_PE_BYTES:
-            raise InputError(f"{path}: {size} bytes is too large for a system file")
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    data = read_input(path, MAX_PE_BYTES, "system file")
+    size = len(data)
     try:
         pe = pefile.PE(data=data, fast_load=True)
         pe.parse_data_directories(directories=[_RESOURCE])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.errors import InputError
+from hfstage.fsutil import read_input
 from hfstage.inventory.regtree import RegValue, TextKey
 
 HEADER_V4 = "REGEDIT4"
@@ -166,12 +167,5 @@ def read_reg_files(paths: list[Path]) -> RegExport:
     """Read and merge several export files in order; errors name the file."""
     export = RegExport()
     for path in paths:
-        try:
-            size = Path(path).stat().st_size
-            if size > MAX_REG_BYTES:
-                raise InputError(f"{path}: {size} bytes is too large for a registry export")
-            data = Path(path).read_bytes()
-        except OSError as e:
-            raise InputError(f"{path}: cannot read: {e.strerror}") from e
-        parse_reg_text(data, str(path), export)
+        parse_reg_text(read_input(path, MAX_REG_BYTES, "registry export"), str(path), export)
     return export
