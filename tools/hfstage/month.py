@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
+import os
 import shutil
 import tempfile
 import time
@@ -40,6 +41,7 @@ class MonthResult:
     scan: ScanResult | None = None
     lines: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)  # name, wall and CPU seconds, peak RSS (MiB)
 
 
 def _incoming_cab(share: Share, cab: Path | None) -> Path | None:
@@ -58,7 +60,7 @@ def run_month(share: Share, cab: Path | None = None, as_of: dt.datetime | None =
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         try:
             detail = action()
         except HfstageError as e:
@@ -66,7 +68,9 @@ def run_month(share: Share, cab: Path | None = None, as_of: dt.datetime | None =
                                 "the share is as it was before this step")
             failed.exit_code = e.exit_code  # a refused catalog still exits 5
             raise failed from e
-        line = f"[{number}/{len(STEPS)}] {name}: {detail} ({time.perf_counter() - start:.2f} s)"
+        wall = time.perf_counter() - start
+        result.steps.append({"step": name, "wall": wall, "cpu": _cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib()})
+        line = f"[{number}/{len(STEPS)}] {name}: {detail} ({wall:.2f} s)"
         result.lines.append(line)
         say(line)
 
@@ -79,6 +83,23 @@ def run_month(share: Share, cab: Path | None = None, as_of: dt.datetime | None =
         step(6, lambda: _scripts(share))
         step(7, lambda: _reports(share, state, result, as_of))
     return result
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the inventory workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _peak_rss_mib() -> float:
+    """Largest resident set so far, of this process or any one child, in MiB."""
+    try:
+        import resource
+    except ImportError:  # Windows server
+        return 0.0
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return peak / 1024  # Linux reports KiB
 
 
 def _import(share: Share, cab: Path | None) -> str:
@@ -106,7 +127,6 @@ def _inventory(share: Share, state: dict, adopt: bool) -> str:
 
     stats: dict = {}
     facts = inventory_share(share, stats=stats, adopt=adopt)
-    state["facts"] = facts
     bad = sum(1 for f in facts if f.error)
     return f"{len(facts)} machines ({stats.get('read', 0)} read, {stats.get('cached', 0)} unchanged), {bad} unreadable"
 

@@ -219,9 +219,11 @@ def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog) -> None:
             continue
         seen.add(ident)
         key = hklm.key(rc.key)
-        value = key.value(rc.value_name) if key is not None and rc.value_name else None
-        facts.registry.append(RegFact(rc.key, rc.value_name, key is not None,
-                                      None if value is None else _reg_text(value)))
+        if key is None:
+            continue  # absent keys are said once, by facts.registry_checked
+        value = key.value(rc.value_name) if rc.value_name else None
+        facts.registry.append(RegFact(rc.key, rc.value_name, True, None if value is None else _reg_text(value)))
+    facts.registry_checked = True
 
 
 def _reg_text(value) -> str:

@@ -75,6 +75,8 @@ class MachineFacts:
     hotfixes: list[HotfixFact] = field(default_factory=list)
     files: list[FileFact] = field(default_factory=list)
     registry: list[RegFact] = field(default_factory=list)
+    files_absent: str | None = None  # what every catalog file not in `files` is (not collected / not present)
+    registry_checked: bool = False  # every catalog registry key not in `registry` is absent
     evidence: dict[str, str] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -99,10 +101,18 @@ class MachineFacts:
         return {(r.key.lower(), r.value_name.lower()): r for r in self.registry}
 
     def file(self, path: str) -> FileFact | None:
-        return self._file_index.get(path.lower())
+        """The evidence for PATH; None when files were not examined at all."""
+        found = self._file_index.get(path.lower())
+        if found is None and self.files_absent is not None:
+            return FileFact(path, False, problem=self.files_absent)
+        return found
 
     def reg(self, key: str, value_name: str) -> RegFact | None:
-        return self._reg_index.get((key.lower(), value_name.lower()))
+        """The registry evidence; None when the catalog's registry values were not read."""
+        found = self._reg_index.get((key.lower(), value_name.lower()))
+        if found is None and self.registry_checked:
+            return RegFact(key, value_name, False)
+        return found
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -126,7 +126,13 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
             facts.files.append(file_fact(tree, f"{drive}\\{rel}", drive, absent))
         return
     paths, unresolved = catalog_file_paths(catalog, facts)
-    facts.files.extend(file_fact(tree, full, drive, absent) for full in paths)
+    # Only files found (or with a problem of their own) are kept; every other catalog file
+    # is ABSENT, said once: a machine's facts stay small with a 400-file catalog.
+    facts.files_absent = absent
+    for full in paths:
+        fact = file_fact(tree, full, drive, absent)
+        if fact.found or fact.problem != absent:
+            facts.files.append(fact)
     if unresolved:
         found = {v.lower(): v for loc in unresolved for v in _VAR.findall(loc)}
         variables = sorted(found.values(), key=str.lower) or unresolved

@@ -22,41 +22,52 @@ class HiveKey:
         self._key = key
         self._source = source
         self.name = key.name()
+        self._values: dict[str, tuple[str, RegValue]] | None = None
+        self._children: dict[str, HiveKey] | None = None
 
     def _guard(self, what: str, fn):
+        """Run FN; a parse error becomes an InputError naming the hive and WHAT (a name below this key)."""
         try:
             return fn()
         except _PARSE_ERRORS as e:
             detail = f"{type(e).__name__}: {str(e)[:80]}".rstrip(": ")
-            raise InputError(f"{self._source}: damaged or truncated hive (reading {what}: {detail})") from e
+            try:
+                where = f"{self._key.path()}\\{what}".rstrip("\\")
+            except _PARSE_ERRORS:
+                where = what or self.name
+            raise InputError(f"{self._source}: damaged or truncated hive (reading {where}: {detail})") from e
+
+    def _value_map(self) -> dict[str, tuple[str, RegValue]]:
+        # Read once per key: the catalog checks the same keys again and again.
+        if self._values is None:
+            self._values = self._guard("", lambda: {_value_name(v).lower(): (_value_name(v), _decode(v))
+                                                    for v in self._key.values()})
+        return self._values
+
+    def _child_map(self) -> dict[str, HiveKey]:
+        # Listing the subkeys once is cheaper than python-registry's lookup, which builds
+        # the key's full path for every miss; the wrappers keep their own caches.
+        if self._children is None:
+            self._children = self._guard("", lambda: {k.name().lower(): HiveKey(k, self._source)
+                                                      for k in self._key.subkeys()})
+        return self._children
 
     def value(self, name: str) -> RegValue:
-        def find():
-            for v in self._key.values():
-                if _value_name(v).lower() == name.lower():
-                    return _decode(v)
-            return None
-
-        return self._guard(f"{self._key.path()}\\{name}", find)
+        found = self._value_map().get(name.lower())
+        return found[1] if found else None
 
     def values(self) -> dict[str, RegValue]:
-        return self._guard(self._key.path(), lambda: {_value_name(v): _decode(v) for v in self._key.values()})
+        return dict(self._value_map().values())
 
     def subkey(self, name: str) -> HiveKey | None:
-        def find():
-            try:
-                return HiveKey(self._key.subkey(name), self._source)
-            except Registry.RegistryKeyNotFoundException:
-                return None
-
-        return self._guard(f"{self._key.path()}\\{name}", find)
+        return self._child_map().get(name.lower())
 
     def subkeys(self) -> list[HiveKey]:
-        return self._guard(self._key.path(), lambda: [HiveKey(k, self._source) for k in self._key.subkeys()])
+        return list(self._child_map().values())
 
     @property
     def last_write(self) -> dt.datetime | None:
-        stamp = self._guard(self._key.path(), self._key.timestamp)
+        stamp = self._guard("", self._key.timestamp)
         return stamp.replace(tzinfo=dt.timezone.utc) if stamp else None
 
 

@@ -88,6 +88,7 @@ class Hklm:
     def __init__(self, software: RegKey | None, system: RegKey | None) -> None:
         self.software = software
         self.system = system
+        self._keys: dict[str, RegKey | None] = {}  # the catalog asks for the same keys many times
         self.control_set = self._control_set()
 
     def _control_set(self) -> str:
@@ -99,6 +100,12 @@ class Hklm:
 
     def key(self, path: str) -> RegKey | None:
         """Key at 'SOFTWARE\\...' or 'SYSTEM\\...' (HKLM\\ and HKEY_LOCAL_MACHINE\\ accepted)."""
+        cache_key = path.lower()
+        if cache_key not in self._keys:
+            self._keys[cache_key] = self._lookup(path)
+        return self._keys[cache_key]
+
+    def _lookup(self, path: str) -> RegKey | None:
         parts = [p for p in path.split("\\") if p]
         if parts and parts[0].upper() in ("HKLM", "HKEY_LOCAL_MACHINE"):
             parts = parts[1:]

@@ -27,7 +27,7 @@ from hfstage.share import Share
 CACHE_DIR = "facts"
 UNNAMED = "_unnamed"
 SITE_RULES = "products.json"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 3
 _PARALLEL_THRESHOLD = 8
 
 _worker: dict = {}

@@ -1,0 +1,151 @@
+"""Benchmark: a synthetic site of N machines (default 5,000) through `hfstage month`.
+
+Machines are copies of template machines whose hives were written by hivex (the
+project's fixture generator: an empty REGF filled by `hivexregedit --merge`) and of 9x
+regedit exports, each renamed by rewriting its ComputerName in place. The mix: NT 4.0
+SP6a workstations, Windows 2000 SP2 servers with IIS, 2000 SP3 servers, XP SP1, 98, Me;
+5% have a missing or truncated hive; 20% of the NT machines carry file evidence. The
+catalog is the real 2001 one from ../shared/fixtures.
+Prints per step: wall time, CPU time, peak RSS, machines per second; then a month with no
+change and a month with 1% of machines changed.
+  python bench/site.py [N]          one site
+  python bench/site.py --scaling    N = 500, 1,000, 2,000, 5,000 and the per-machine ratio
+  python bench/site.py --short      N = 200 (what CI runs, to show the bench works)
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CATALOG = REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml"
+sys.path.insert(0, str(REPO / "tests" / "data"))
+
+from hfstage.catalog.importer import import_catalog  # noqa: E402
+from hfstage.month import run_month  # noqa: E402
+from hfstage.share import Share, init_share  # noqa: E402
+
+DATA = REPO / "tests" / "data"
+PLACEHOLDER = "ZZZZZZZZ"  # 8 characters, like every machine name below (PC000123)
+TEMPLATES = [  # (hive sources or None, committed fixture folder, its name, share of the site)
+    (DATA / "scan-src" / "SCAN-NT4", DATA / "scan-inventory" / "SCAN-NT4", "SCAN-NT4", 0.30),
+    (DATA / "scan-src" / "SCAN-W2K", DATA / "scan-inventory" / "SCAN-W2K", "SCAN-W2K", 0.20),
+    (DATA / "machines-src" / "DC01", DATA / "inventory" / "DC01", "DC01", 0.10),
+    (DATA / "machines-src" / "XPSP1", DATA / "inventory" / "XPSP1", "XPSP1", 0.20),
+    (None, DATA / "inventory" / "W98", "W98", 0.15),
+    (None, DATA / "inventory" / "WME", "WME", 0.05),
+]
+
+
+def _template(src: Path | None, fixture: Path, name: str, work: Path) -> dict[Path, bytes]:
+    """Relative path -> bytes of one template machine, its name replaced by PLACEHOLDER.
+
+    Hives are rebuilt by hivex from their .reg sources so the name has the placeholder's
+    length and can be rewritten in place; exports and files come from the fixtures.
+    """
+    from make_machines import build_hive
+
+    out = {p.relative_to(fixture): p.read_bytes() for p in fixture.rglob("*") if p.is_file()}
+    for rel in list(out):
+        if rel.suffix.lower() == ".reg":
+            out[rel] = out[rel].replace(f'"{name}"'.encode(), f'"{PLACEHOLDER}"'.encode())
+    if src is not None:
+        for hive in ("SOFTWARE", "SYSTEM"):
+            text = (src / f"{hive}.reg").read_text().replace(f'"{name}"', f'"{PLACEHOLDER}"')
+            (work / f"{name}-{hive}.reg").write_text(text)
+            build_hive(work / f"{name}-{hive}.reg", work / f"{name}-{hive}", hive)
+            out[Path(hive)] = (work / f"{name}-{hive}").read_bytes()
+    return out
+
+
+def _rename(data: bytes, new: str) -> bytes:
+    """The machine's own name, in a hive (UTF-16LE cell, same length) or an export."""
+    return data.replace(PLACEHOLDER.encode("utf-16-le"), new.encode("utf-16-le")).replace(
+        PLACEHOLDER.encode(), new.encode())
+
+
+def build_site(root: Path, n: int, seed: int = 2001) -> Share:
+    if shutil.which("hivexregedit") is None:
+        raise SystemExit("skipped: hivexregedit not installed (Debian package libwin-hivex-perl)")
+    init_share(root)
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as work:
+        templates = [_template(src, fixture, name, Path(work)) for src, fixture, name, _ in TEMPLATES]
+    weights = [w for *_, w in TEMPLATES]
+    for i in range(n):
+        template = rng.choices(templates, weights)[0]
+        name = f"PC{i:06d}"
+        folder = root / "inventory" / name
+        with_files = rng.random() < 0.2
+        for rel, data in template.items():
+            if rel.parts[0] == "files" and not with_files:
+                continue  # file evidence for a subset only
+            target = folder / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data if rel.parts[0] == "files" else _rename(data, name))
+        roll = rng.random()
+        hive = folder / "SOFTWARE"
+        if roll < 0.025 and hive.exists():
+            hive.write_bytes(hive.read_bytes()[:6000])  # truncated
+        elif roll < 0.05:
+            for victim in (hive, *folder.glob("*.reg")):
+                victim.unlink(missing_ok=True)  # nothing collected
+    return Share(root)
+
+
+def _report(title: str, result, n: int) -> float:
+    total_wall = sum(s["wall"] for s in result.steps)
+    total_cpu = sum(s["cpu"] for s in result.steps)
+    print(f"  {title}")
+    for s in result.steps:
+        print(f"    {s['step']:<15} wall {s['wall']:7.2f} s  cpu {s['cpu']:7.2f} s  "
+              f"peak RSS {s['peak_rss_mib']:7.1f} MiB")
+    peak = max(s["peak_rss_mib"] for s in result.steps)
+    print(f"    {'total':<15} wall {total_wall:7.2f} s  cpu {total_cpu:7.2f} s  peak RSS {peak:7.1f} MiB  "
+          f"{n / total_wall:7.1f} machines/s")
+    return total_wall
+
+
+def run_site(n: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="hfstage-site-") as tmp:
+        start = time.perf_counter()
+        share = build_site(Path(tmp) / "share", n)
+        import_catalog(share, xml=CATALOG, allow_unsigned=True)
+        print(f"N = {n}: site built in {time.perf_counter() - start:.1f} s")
+        quiet = lambda line: None  # noqa: E731
+        first = _report("full month", run_month(share, say=quiet), n)
+        _report("month with no change", run_month(share, say=quiet), n)
+        rng = random.Random(7)
+        folders = sorted(p for p in (share.root / "inventory").iterdir() if p.is_dir() and not p.name.startswith("_"))
+        for folder in rng.sample(folders, max(1, n // 100)):
+            for f in folder.iterdir():
+                if f.is_file():
+                    os.utime(f, (time.time(), time.time() + 5))
+        _report("month with 1% of machines changed", run_month(share, say=quiet), n)
+        return first
+
+
+def main() -> int:
+    if not CATALOG.is_file():
+        print(f"skipped: {CATALOG} not found (../shared is not beside the project)")
+        return 0
+    args = sys.argv[1:]
+    if "--scaling" in args:
+        sizes = [500, 1000, 2000, 5000]
+        per = {n: run_site(n) / n for n in sizes}
+        print("scaling: time per machine " + ", ".join(f"N={n}: {per[n] * 1000:.1f} ms" for n in sizes))
+        print(f"ratio N={sizes[-1]} / N={sizes[0]}: {per[sizes[-1]] / per[sizes[0]]:.2f} (flat is 1.0; target 1.5)")
+        return 0
+    n = 200 if "--short" in args else int(args[0]) if args else 5000
+    run_site(n)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
