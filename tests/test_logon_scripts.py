@@ -131,7 +131,7 @@ def test_regeneration_is_idempotent_and_idle_machines_keep_a_harmless_script(w2k
     stale = w2k_share.folder("scripts") / "GONE.bat"
     stale.write_bytes(b"@echo off\r\ncall something-old\r\n")
     run("scripts", "generate", w2k_share.root)
-    assert stale.read_bytes().startswith(b"@echo off\r\nrem hfstage: GONE missed nothing")
+    assert stale.read_bytes().startswith(b"@echo off\r\nrem hfstage: GONE misses nothing")
     code, out, _ = run("scripts", "generate", w2k_share.root, "--dry-run")
     assert "0 file(s) to change" in out
     for path in w2k_share.folder("scripts").glob("*.bat"):

@@ -64,6 +64,9 @@ def test_two_months(run, demo_share):
     assert 'id="machines">12<' in index and (reports[-1] / "machines" / "NT4WKS.html").is_file()
     assert (reports[-1] / "bulletins" / "MS03-039.html").is_file() and (reports[-1] / "plan.html").is_file()
     assert "@page { size: A4" in index
+    # the same inputs again: the month changes no script
+    code, out, _ = run("month", demo_share.root, "--as-of", "2003-09-16")
+    assert code == 0 and "; 0 files written," in out
 
 
 def test_dry_run_changes_nothing(run, demo_share):

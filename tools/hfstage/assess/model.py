@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 INSTALLED = "installed"
 MISSING = "missing"
@@ -61,4 +61,7 @@ class Assessment:
         return sum(1 for f in self.findings if f.status == status)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Findings hold only strings, bools and lists of strings: a shallow copy is enough,
+        # and much faster than dataclasses.asdict for 5,000 machines.
+        return {**{k: v for k, v in self.__dict__.items() if k != "findings"},
+                "findings": [dict(f.__dict__) for f in self.findings]}

@@ -57,4 +57,4 @@ def write_site_report(share: Share, folder: Path, assessments: list[Assessment],
     (folder / "plan.md").write_text(render_plan(share, "md", plan), encoding="utf-8")
     (folder / "scan.txt").write_text(fmt.render_text(assessments, verbose=True), encoding="utf-8")
     (folder / "scan.csv").write_text(fmt.render_csv(assessments), encoding="utf-8")
-    (folder / "scan.json").write_text(fmt.render_json(assessments, catalog_version, scan_id), encoding="utf-8")
+    fmt.write_json(folder / "scan.json", assessments, catalog_version, scan_id)

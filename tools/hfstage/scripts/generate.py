@@ -74,7 +74,8 @@ def render_scripts(share: Share, machine: str | None = None) -> tuple[dict[str, 
         stale = {m for m in stale if m.lower() == machine.lower()}
     for name in sorted(stale):
         check_machine_name(name)
-        idle_text = to_crlf(env.get_template("idle.bat.j2").render(machine=name, scan_id=scan["id"]))
+        idle_text = to_crlf(env.get_template("idle.bat.j2").render(machine=name,
+                                                                   catalog_version=scan["catalog_version"]))
         out[f"{name}.bat"] = idle_text
         out[f"{name}-rollback.bat"] = idle_text
     return out, result
