@@ -35,6 +35,7 @@ from hfstage.versions import parse_version
 ROOT_TAG = "BulletinDatastore"
 _DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d")
 MAX_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 32  # the real schema nests 8 deep
 
 
 class _Reader:
@@ -109,9 +110,15 @@ def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as e:
-        raise UnsafeInputError(f"{source}: refused: {type(e).__name__} ({e})") from e
+        raise UnsafeInputError(f"{source}: refused: the document declares a DTD or entities ({type(e).__name__}); "
+                               "a catalog never needs one, and entities can expand without end or read local "
+                               "files") from e
     except ParseError as e:
         raise InputError(f"{source}: not well-formed XML: {e}") from e
+    depth = _depth(root)
+    if depth > MAX_DEPTH:
+        raise UnsafeInputError(f"{source}: refused: elements nested more than {MAX_DEPTH} deep; the catalog "
+                               "schema nests 8 deep")
     if root.tag != ROOT_TAG:
         raise InputError(f"{source}: root element is <{root.tag}>, expected <{ROOT_TAG}> (not an mssecure.xml)")
     r = _Reader()
@@ -133,6 +140,17 @@ def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
     _bulletins(root, r, catalog)
     catalog.anomalies = r.anomalies
     return catalog
+
+
+def _depth(root: Element) -> int:
+    """How deep elements nest, without recursion (a hostile file may nest 100,000 deep)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        el, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            stack.extend((child, level + 1) for child in el)
+    return deepest
 
 
 def _table(root: Element, section: str, item: str) -> list[Element]:

@@ -18,9 +18,10 @@ _PARSE_ERRORS = (RegistryParse.RegistryException, struct.error, ValueError, Inde
 class HiveKey:
     """A python-registry key; lookups are lazy and case-insensitive."""
 
-    def __init__(self, key: Registry.RegistryKey, source: str) -> None:
+    def __init__(self, key: Registry.RegistryKey, source: str, ancestors: frozenset[int] = frozenset()) -> None:
         self._key = key
         self._source = source
+        self._ancestors = ancestors  # record offsets of the keys above: a hostile hive can loop
         self.name = key.name()
         self._values: dict[str, tuple[str, RegValue]] | None = None
         self._children: dict[str, HiveKey] | None = None
@@ -48,8 +49,14 @@ class HiveKey:
         # Listing the subkeys once is cheaper than python-registry's lookup, which builds
         # the key's full path for every miss; the wrappers keep their own caches.
         if self._children is None:
-            self._children = self._guard("", lambda: {k.name().lower(): HiveKey(k, self._source)
-                                                      for k in self._key.subkeys()})
+            own = self._key._nkrecord.offset()
+            above = self._ancestors | {own}
+            children = self._guard("", lambda: {k.name().lower(): k for k in self._key.subkeys()})
+            for name, child in children.items():
+                if child._nkrecord.offset() in above:
+                    raise InputError(f"{self._source}: damaged hive: the subkey list of {self.name!r} leads back "
+                                     f"to {child.name()!r}, a key that contains it (a cycle)")
+            self._children = {name: HiveKey(child, self._source, above) for name, child in children.items()}
         return self._children
 
     def value(self, name: str) -> RegValue:

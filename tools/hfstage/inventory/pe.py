@@ -57,6 +57,30 @@ def _string_file_version(pe: pefile.PE) -> str | None:
     return None
 
 
+def _check_resources(pe: pefile.PE, path: Path) -> None:
+    """Refuse a resource directory pefile had to give up on, or one that loops back on itself."""
+    problems = [w for w in pe.get_warnings() if "resource" in w.lower()]
+    if problems:
+        raise InputError(f"{path}: damaged resource directory: {problems[0]}")
+    root = getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None)
+    declared = pe.OPTIONAL_HEADER.DATA_DIRECTORY[_RESOURCE]
+    if declared.VirtualAddress and declared.Size and not getattr(root, "entries", None):
+        # pefile drops entries it cannot follow (a loop, a bad offset) without a warning
+        raise InputError(f"{path}: damaged resource directory: {declared.Size} bytes declared at RVA "
+                         f"0x{declared.VirtualAddress:x}, but no entry in it can be followed")
+    stack = [(entry, {0}) for entry in getattr(root, "entries", [])]
+    while stack:
+        entry, ancestors = stack.pop()
+        if not entry.struct.DataIsDirectory:
+            continue
+        offset = entry.struct.OffsetToDirectory
+        if offset in ancestors:
+            raise InputError(f"{path}: damaged resource directory: entry at 0x{entry.struct.get_file_offset():x} "
+                             "points back to a directory that contains it (a loop)")
+        sub = getattr(entry, "directory", None)
+        stack.extend((child, ancestors | {offset}) for child in getattr(sub, "entries", []))
+
+
 def read_pe_version(path: Path) -> PeVersion:
     """Versions, header CheckSum, machine and size of PATH; InputError if not a PE file."""
     path = Path(path)
@@ -70,6 +94,7 @@ def read_pe_version(path: Path) -> PeVersion:
     except (struct.error, ValueError, IndexError, KeyError, AttributeError, TypeError,
             RecursionError, OverflowError, MemoryError) as e:
         raise InputError(f"{path}: damaged PE file: {type(e).__name__}: {str(e)[:120]}") from e
+    _check_resources(pe, path)
     fixed = (getattr(pe, "VS_FIXEDFILEINFO", None) or [None])[0]
     file_version = product_version = None
     if fixed is not None:

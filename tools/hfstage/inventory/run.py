@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 from collections.abc import Iterable
@@ -174,7 +175,9 @@ def _gather_all(folders: list[Path], catalog, catalog_xml, rules, rules_path, jo
         bar.close()
         return out
     workers = jobs or os.cpu_count() or 1
-    with ProcessPoolExecutor(workers, initializer=_init_worker,
+    # spawn, not fork: a forked worker would inherit the share lock's descriptor and keep
+    # the lock held after a killed run, until the orphan exits.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
                              initargs=(str(catalog_xml) if catalog_xml else None, str(rules_path))) as pool:
         out = []
         chunk = max(1, len(folders) // (workers * 8))

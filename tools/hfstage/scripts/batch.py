@@ -49,14 +49,14 @@ def check_command(text: str, what: str) -> str:
 
 
 def check_machine_name(name: str) -> str:
-    if not _MACHINE.match(name or ""):
+    if not _MACHINE.fullmatch(name or ""):
         raise UnsafeValue(f"machine name {name!r} is not a valid NetBIOS name (1-15 letters, digits, - _ . $)")
     return name
 
 
 def check_unc(path: str, what: str = "[share] unc in site.ini") -> str:
     check_batch_value(path, what)
-    if not _UNC.match(path or ""):
+    if not _UNC.fullmatch(path or ""):
         raise UnsafeValue(f"{what} = {path!r} is not a UNC path like \\\\SERVER\\share or a mapped drive "
                           "path like X:\\hfstage (letters, digits, spaces, - _ . $ only)")
     return path.rstrip("\\")
@@ -64,7 +64,7 @@ def check_unc(path: str, what: str = "[share] unc in site.ini") -> str:
 
 def check_file_name(name: str, what: str = "file name") -> str:
     check_batch_value(name, what)
-    if not _FILE.match(name):
+    if not _FILE.fullmatch(name):
         raise UnsafeValue(f"{what} {name!r} has characters hfstage will not put into a batch file")
     return name
 

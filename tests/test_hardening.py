@@ -1,0 +1,138 @@
+"""Hostile inputs: the attack corpus (tests/data/attacks, made by make_attacks.py) and fuzzing.
+
+Every parser must return a result or raise the project's own error with a one-line
+message; nothing may hang (hypothesis' deadline) or write outside its folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hfstage.cab.authenticode import verify_cabinet
+from hfstage.cab.extract import extract_cabinet, read_cabinet
+from hfstage.cab.trust import load_trust
+from hfstage.catalog.parser import parse_catalog_file
+from hfstage.errors import HfstageError, InputError, UnsafeInputError
+from hfstage.inventory.gather import gather_facts
+from hfstage.inventory.pe import read_pe_version
+from hfstage.scripts.batch import UnsafeValue, check_batch_value, check_file_name, check_machine_name, check_unc
+from tests.conftest import CABS, DATA, EXAMPLES
+
+ATTACKS = DATA / "attacks"
+FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _one_line(error: Exception) -> None:
+    assert "\n" not in str(error) and str(error)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("xxe-file.xml", "declares a DTD or entities"), ("xxe-parameter.xml", "declares a DTD or entities"),
+    ("billion-laughs.xml", "declares a DTD or entities"), ("quadratic-blowup.xml", "declares a DTD or entities"),
+    ("deep-nesting.xml", "nested more than 32 deep"),
+])
+def test_hostile_xml_is_refused(name, message):
+    with pytest.raises(UnsafeInputError, match=message) as e:
+        parse_catalog_file(ATTACKS / "xml" / name)
+    _one_line(e.value)
+    assert str(e.value).startswith(str(ATTACKS / "xml" / name))
+
+
+def test_signature_of_another_file_is_refused(run, trusted_share):
+    cab = ATTACKS / "cab" / "signature-of-another-file.cab"
+    result = verify_cabinet(cab, load_trust(EXAMPLES / "trust"))
+    assert result.signature_valid and not result.digest_matches and not result.ok
+    code, _, err = run("catalog", "import", trusted_share.root, cab)
+    assert code == 5 and "modified after signing" in err
+    assert not [p for p in trusted_share.folder("catalogs").iterdir() if p.is_dir()]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("resource-loop.dll", "no entry in it can be followed"),
+    ("resource-out-of-range.dll", "Invalid resources directory"),
+])
+def test_hostile_pe_files_are_refused(name, message):
+    with pytest.raises(InputError, match=message) as e:
+        read_pe_version(ATTACKS / "pe" / name)
+    _one_line(e.value)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("cyclic-SOFTWARE", "leads back to 'Microsoft', a key that contains it (a cycle)"),
+    ("out-of-range-SOFTWARE", "damaged or truncated hive"),
+])
+def test_hostile_hives_become_error_rows(tmp_path, name, message):
+    machine = tmp_path / "EVIL"
+    machine.mkdir()
+    shutil.copyfile(ATTACKS / "hive" / name, machine / "SOFTWARE")
+    facts = gather_facts(machine)
+    assert message in facts.error and facts.error.startswith(str(machine / "SOFTWARE"))
+
+
+def test_one_hostile_machine_does_not_stop_the_others(run, share):
+    for name in ("NT4WKS", "W98"):
+        shutil.copytree(DATA / "inventory" / name, share.folder("inventory") / name)
+    for name in ("cyclic-SOFTWARE", "out-of-range-SOFTWARE"):
+        (share.folder("inventory") / name.split("-")[0].upper()).mkdir()
+        shutil.copyfile(ATTACKS / "hive" / name, share.folder("inventory") / name.split("-")[0].upper() / "SOFTWARE")
+    code, out, _ = run("inventory", share.root)
+    assert code == 0 and "4 machines, 2 with errors" in out
+
+
+BAD_CHARS = '&|<>^%"\r\n'
+
+
+@given(st.text(alphabet=string.ascii_letters + string.digits + BAD_CHARS + " .-_$\\", max_size=40))
+def test_batch_values_never_pass_with_a_dangerous_character(value):
+    for check in (lambda v: check_batch_value(v, "x"), check_machine_name, check_file_name, check_unc):
+        try:
+            accepted = check(value)
+        except UnsafeValue as e:
+            _one_line(e) if "\n" not in value and "\r" not in value else None
+            continue
+        assert not set(accepted) & set(BAD_CHARS), (check, value)
+
+
+@pytest.mark.parametrize("name", ["A&B", "A|B", "A<B", "A>B", "A^B", "A%B", 'A"B', "A\nB", "", "X" * 16])
+def test_bad_machine_names_are_refused(name):
+    with pytest.raises(UnsafeValue):
+        check_machine_name(name)
+
+
+@FUZZ
+@given(st.data())
+def test_mutated_cabinets_only_raise_project_errors(tmp_path_factory, data):
+    base = (CABS / "signed-sha256.cab").read_bytes()
+    pos = data.draw(st.integers(0, len(base) - 1))
+    junk = data.draw(st.binary(min_size=1, max_size=8))
+    cut = data.draw(st.booleans())
+    mutated = base[:pos] + junk + (b"" if cut else base[pos + len(junk):])
+    work = tmp_path_factory.mktemp("cab")
+    path = work / "m.cab"
+    path.write_bytes(mutated)
+    for action in (lambda: read_cabinet(path), lambda: verify_cabinet(path, load_trust(None)),
+                   lambda: extract_cabinet(path, work / "out", max_bytes=10 * 1024 * 1024)):
+        try:
+            action()
+        except HfstageError as e:
+            _one_line(e)
+    assert {p.name for p in work.iterdir()} <= {"m.cab", "out"}
+
+
+@FUZZ
+@given(st.data())
+def test_mutated_hives_only_become_error_rows(tmp_path_factory, data):
+    base = (DATA / "inventory" / "NT4WKS" / "SOFTWARE").read_bytes()
+    pos = data.draw(st.integers(4096, len(base) - 1))
+    junk = data.draw(st.binary(min_size=1, max_size=16))
+    machine = tmp_path_factory.mktemp("hive") / "M"
+    machine.mkdir()
+    (machine / "SOFTWARE").write_bytes(base[:pos] + junk + base[pos + len(junk):])
+    facts = gather_facts(machine)  # must not raise
+    if facts.error:
+        _one_line(Exception(facts.error))
