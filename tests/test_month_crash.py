@@ -83,7 +83,7 @@ def test_two_months_at_once(tmp_path):
     first = subprocess.Popen(_month(share), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     second = subprocess.Popen(_month(share), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     results = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
-    for out, err, code in results:
+    for _, err, code in results:
         assert code == 0 or (code == 4 and "another hfstage run holds the share lock" in err), err
     assert any(code == 0 for *_, code in results)
     reference = _prepared(tmp_path, "reference")

@@ -52,7 +52,7 @@ class HiveKey:
             own = self._key._nkrecord.offset()
             above = self._ancestors | {own}
             children = self._guard("", lambda: {k.name().lower(): k for k in self._key.subkeys()})
-            for name, child in children.items():
+            for child in children.values():
                 if child._nkrecord.offset() in above:
                     raise InputError(f"{self._source}: damaged hive: the subkey list of {self.name!r} leads back "
                                      f"to {child.name()!r}, a key that contains it (a cycle)")
