@@ -70,6 +70,9 @@ def _rename(data: bytes, new: str) -> bytes:
         PLACEHOLDER.encode(), new.encode())
 
 
+PLANTED: dict[str, set[str]] = {"truncated": set(), "missing": set()}
+
+
 def build_site(root: Path, n: int, seed: int = 2001) -> Share:
     if shutil.which("hivexregedit") is None:
         raise SystemExit("skipped: hivexregedit not installed (Debian package libwin-hivex-perl)")
@@ -93,9 +96,11 @@ def build_site(root: Path, n: int, seed: int = 2001) -> Share:
         hive = folder / "SOFTWARE"
         if roll < 0.025 and hive.exists():
             hive.write_bytes(hive.read_bytes()[:6000])  # truncated
+            PLANTED["truncated"].add(name)
         elif roll < 0.05:
             for victim in (hive, *folder.glob("*.reg")):
                 victim.unlink(missing_ok=True)  # nothing collected
+            PLANTED["missing"].add(name)
     return Share(root)
 
 
@@ -112,6 +117,18 @@ def _report(title: str, result, n: int) -> float:
     return total_wall
 
 
+def _check_bad_inputs(month, n: int) -> None:
+    """Every good machine assessed, every planted bad one named."""
+    errors = {a.machine for a in month.scan.assessments if a.error}
+    blind = {a.machine for a in month.scan.assessments if not a.error and a.os is None}
+    good = n - len(PLANTED["truncated"]) - len(PLANTED["missing"])
+    assessed = sum(1 for a in month.scan.assessments if not a.error and a.os is not None)
+    print(f"    bad inputs planted: {len(PLANTED['truncated'])} truncated hives, {len(PLANTED['missing'])} machines "
+          f"with nothing but SYSTEM; reported: {len(errors)} error rows, {len(blind)} machines with no OS known")
+    print(f"    every truncated one named: {errors == PLANTED['truncated']}; every empty one named: "
+          f"{PLANTED['missing'] <= blind}; good machines assessed: {assessed} of {good}")
+
+
 def run_site(n: int) -> float:
     with tempfile.TemporaryDirectory(prefix="hfstage-site-") as tmp:
         start = time.perf_counter()
@@ -119,7 +136,11 @@ def run_site(n: int) -> float:
         import_catalog(share, xml=CATALOG, allow_unsigned=True)
         print(f"N = {n}: site built in {time.perf_counter() - start:.1f} s")
         quiet = lambda line: None  # noqa: E731
-        first = _report("full month", run_month(share, say=quiet), n)
+        PLANTED["truncated"].clear()
+        PLANTED["missing"].clear()
+        month = run_month(share, say=quiet)
+        first = _report("full month", month, n)
+        _check_bad_inputs(month, n)
         _report("month with no change", run_month(share, say=quiet), n)
         rng = random.Random(7)
         folders = sorted(p for p in (share.root / "inventory").iterdir() if p.is_dir() and not p.name.startswith("_"))

@@ -6,6 +6,7 @@ message; nothing may hang (hypothesis' deadline) or write outside its folder.
 
 from __future__ import annotations
 
+import json
 import shutil
 import string
 
@@ -98,10 +99,36 @@ def test_batch_values_never_pass_with_a_dangerous_character(value):
         assert not set(accepted) & set(BAD_CHARS), (check, value)
 
 
-@pytest.mark.parametrize("name", ["A&B", "A|B", "A<B", "A>B", "A^B", "A%B", 'A"B', "A\nB", "", "X" * 16])
-def test_bad_machine_names_are_refused(name):
-    with pytest.raises(UnsafeValue):
-        check_machine_name(name)
+def _hostile_names() -> list[str]:
+    return json.loads((ATTACKS / "names.json").read_text())
+
+
+def test_hostile_names_are_refused_everywhere():
+    names = _hostile_names()
+    assert len(names) >= 10
+    for name in names + ["", "X" * 16]:
+        with pytest.raises(UnsafeValue):
+            check_machine_name(name)
+    for name in names:
+        with pytest.raises(UnsafeValue) as e:
+            check_file_name(name)
+        assert "file name" in str(e.value)
+
+
+def test_hostile_inventory_folder_names_never_reach_a_script(run, share, real_catalog_path):
+    assert run("catalog", "import", share.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
+    shutil.copytree(DATA / "scan-inventory" / "SCAN-NT4", share.folder("inventory") / "PC&DEL")
+    run("scan", share.root)
+    code, _, err = run("scripts", "generate", share.root)
+    assert code == 2 and "machine name 'PC&DEL' is not a valid NetBIOS name" in err
+    assert not list(share.folder("scripts").glob("*.bat"))
+
+
+@pytest.mark.parametrize("cab", sorted(p.name for p in (DATA / "attacks" / "cab").glob("traversal-*.cab")))
+def test_corpus_cabinets_with_escaping_names_write_nothing(tmp_path, cab):
+    with pytest.raises(UnsafeInputError):
+        extract_cabinet(ATTACKS / "cab" / cab, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
 
 
 @FUZZ

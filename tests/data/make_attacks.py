@@ -1,8 +1,9 @@
 """Build the attack corpus in tests/data/attacks from the project's own fixtures.
 
 xml/   external entities, billion laughs, quadratic blowup, deep nesting
-cab/   a valid signature spliced onto another cabinet's content (the traversal names and
-       the decompression bomb are tests/data/cabs/traversal-*.cab and bomb.cab)
+cab/   a valid signature spliced onto another cabinet's content; member names that
+       escape (.., absolute, drive, UNC, device names) and a decompression bomb
+names.json  machine and file names with & | < > ^ % " and line breaks
 pe/    resource directories that loop or point outside the file
 hive/  subkey lists that form a cycle or point outside the hive
 Usage: python make_attacks.py
@@ -10,6 +11,7 @@ Usage: python make_attacks.py
 
 from __future__ import annotations
 
+import json
 import shutil
 import struct
 from pathlib import Path
@@ -50,6 +52,9 @@ def cab_attacks(out: Path) -> None:
     spliced = bytearray(victim[:v_off] + donor[d_off:d_off + d_len])
     struct.pack_into("<I", spliced, 48, d_len)
     (out / "signature-of-another-file.cab").write_bytes(bytes(spliced))
+    # hostile member names and the decompression bomb, as make_cabs.sh wrote them
+    for cab in sorted((HERE / "cabs").glob("traversal-*.cab")) + [HERE / "cabs" / "bomb.cab"]:
+        shutil.copyfile(cab, out / cab.name)
 
 
 def pe_attacks(out: Path) -> None:
@@ -87,12 +92,22 @@ def hive_attacks(out: Path) -> None:
     (out / "out-of-range-SOFTWARE").write_bytes(bytes(outside))
 
 
+NAMES = ["PC&DEL", "PC|X", "PC<X", "PC>X", "PC^X", "PC%X%", 'PC"X', "PC\nX", "Q1.exe & format c:", "a%PATH%.exe",
+         'x".exe', "patch\r\n.exe"]
+
+
+def name_attacks(out: Path) -> None:
+    """Machine and file names a compromised client could drop on the share (JSON keeps CR and LF)."""
+    (out / "names.json").write_text(json.dumps(NAMES, indent=1) + "\n")
+
+
 def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     xml_attacks(OUT / "xml")
     cab_attacks(OUT / "cab")
     pe_attacks(OUT / "pe")
     hive_attacks(OUT / "hive")
+    name_attacks(OUT)
     for path in sorted(OUT.rglob("*")):
         if path.is_file():
             print(f"{path.relative_to(HERE)}: {path.stat().st_size} bytes")
