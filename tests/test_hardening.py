@@ -163,3 +163,16 @@ def test_mutated_hives_only_become_error_rows(tmp_path_factory, data):
     facts = gather_facts(machine)  # must not raise
     if facts.error:
         _one_line(Exception(facts.error))
+
+
+def test_pe_with_few_data_directories(tmp_path):
+    """Found by bench/fuzz.py: a PE declaring fewer data directories than the resource one."""
+    data = bytearray((DATA / "inventory" / "NT4WKS" / "files" / "WINNT" / "system32" / "rpcss.exe").read_bytes())
+    optional = int.from_bytes(data[0x3C:0x40], "little") + 4 + 20
+    data[optional + 92:optional + 96] = (1).to_bytes(4, "little")  # NumberOfRvaAndSizes (PE32)
+    path = tmp_path / "few.dll"
+    path.write_bytes(bytes(data))
+    try:
+        read_pe_version(path)
+    except InputError as e:
+        _one_line(e)

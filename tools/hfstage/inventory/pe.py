@@ -63,8 +63,9 @@ def _check_resources(pe: pefile.PE, path: Path) -> None:
     if problems:
         raise InputError(f"{path}: damaged resource directory: {problems[0]}")
     root = getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None)
-    declared = pe.OPTIONAL_HEADER.DATA_DIRECTORY[_RESOURCE]
-    if declared.VirtualAddress and declared.Size and not getattr(root, "entries", None):
+    directories = pe.OPTIONAL_HEADER.DATA_DIRECTORY
+    declared = directories[_RESOURCE] if len(directories) > _RESOURCE else None
+    if declared is not None and declared.VirtualAddress and declared.Size and not getattr(root, "entries", None):
         # pefile drops entries it cannot follow (a loop, a bad offset) without a warning
         raise InputError(f"{path}: damaged resource directory: {declared.Size} bytes declared at RVA "
                          f"0x{declared.VirtualAddress:x}, but no entry in it can be followed")
