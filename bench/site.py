@@ -132,12 +132,12 @@ def _check_bad_inputs(month, n: int) -> None:
 def run_site(n: int) -> float:
     with tempfile.TemporaryDirectory(prefix="hfstage-site-") as tmp:
         start = time.perf_counter()
+        PLANTED["truncated"].clear()
+        PLANTED["missing"].clear()
         share = build_site(Path(tmp) / "share", n)
         import_catalog(share, xml=CATALOG, allow_unsigned=True)
         print(f"N = {n}: site built in {time.perf_counter() - start:.1f} s")
         quiet = lambda line: None  # noqa: E731
-        PLANTED["truncated"].clear()
-        PLANTED["missing"].clear()
         month = run_month(share, say=quiet)
         first = _report("full month", month, n)
         _check_bad_inputs(month, n)
