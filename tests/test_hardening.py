@@ -176,3 +176,24 @@ def test_pe_with_few_data_directories(tmp_path):
         read_pe_version(path)
     except InputError as e:
         _one_line(e)
+
+
+def test_every_damaged_byte_of_a_signature_blob_is_a_refusal_not_a_crash(tmp_path):
+    """Found by bench/fuzz.py: certificates that load but fail later (public key, subject)."""
+    import struct
+
+    data = (CABS / "signed-sha256.cab").read_bytes()
+    offset, length = struct.unpack_from("<II", data, 44)
+    trust = load_trust(EXAMPLES / "trust")
+    path = tmp_path / "x.cab"
+    accepted = []
+    positions = range(offset, offset + length, 5)
+    for pos in positions:
+        damaged = bytearray(data)
+        damaged[pos] ^= 0x5A
+        path.write_bytes(bytes(damaged))
+        if verify_cabinet(path, trust).ok:  # must not raise
+            accepted.append(pos - offset)
+    # Parts no signature covers may change (the outer digestAlgorithms set, padding), as with
+    # Windows' own verifier; everything else must be refused.
+    assert len(accepted) <= len(positions) // 20, accepted

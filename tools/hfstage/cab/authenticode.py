@@ -11,6 +11,7 @@ from asn1crypto import cms, tsp
 from asn1crypto import parser as asn1_parser
 from asn1crypto.core import Asn1Value
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -25,6 +26,10 @@ _HASHES = {
     "sha256": (hashlib.sha256, hashes.SHA256), "sha384": (hashlib.sha384, hashes.SHA384),
     "sha512": (hashlib.sha512, hashes.SHA512),
 }
+
+
+# What cryptography raises for a certificate that is damaged in one of its lazily parsed parts.
+_CERT_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
 
 
 class _Refused(Exception):
@@ -74,6 +79,13 @@ def verify_cabinet(path: Path, store: TrustStore, now: dt.datetime | None = None
         _verify(buf, layout, store, now or dt.datetime.now(dt.timezone.utc), result)
     except _Refused as e:
         result.reasons.append(str(e))
+    except Exception as e:  # noqa: BLE001
+        # asn1crypto and cryptography parse lazily and raise many kinds of errors for a
+        # damaged structure deep in the blob (AttributeError, InvalidVersion, ...): any of
+        # them means the signature cannot be trusted, never a crash.
+        result.trusted = False
+        result.signature_valid = False
+        result.reasons.append(f"signature blob is damaged: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
     return result
 
 
@@ -128,7 +140,7 @@ def _load_signed_data(blob: bytes) -> cms.SignedData:
         return signed
     except _Refused:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError) as e:
         raise _Refused(f"signature blob is not valid PKCS#7: {str(e).splitlines()[0]}") from e
 
 
@@ -155,13 +167,17 @@ def _hash_name(name: str) -> str:
 
 
 def _certificates(signed: Asn1Value) -> list[x509.Certificate]:
+    """The blob's certificates that parse completely (cryptography parses some fields lazily)."""
     certs = []
     for choice in signed["certificates"] or []:
-        if choice.name == "certificate":
-            try:
-                certs.append(x509.load_der_x509_certificate(choice.chosen.dump()))
-            except ValueError:
-                continue
+        if choice.name != "certificate":
+            continue
+        try:
+            cert = x509.load_der_x509_certificate(choice.chosen.dump())
+            _ = (cert.subject, cert.issuer, cert.public_key(), cert.not_valid_after_utc, cert.extensions)
+        except _CERT_ERRORS:
+            continue
+        certs.append(cert)
     return certs
 
 
