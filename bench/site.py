@@ -125,8 +125,10 @@ def _check_bad_inputs(month, n: int) -> None:
     assessed = sum(1 for a in month.scan.assessments if not a.error and a.os is not None)
     print(f"    bad inputs planted: {len(PLANTED['truncated'])} truncated hives, {len(PLANTED['missing'])} machines "
           f"with nothing but SYSTEM; reported: {len(errors)} error rows, {len(blind)} machines with no OS known")
-    print(f"    every truncated one named: {errors == PLANTED['truncated']}; every empty one named: "
-          f"{PLANTED['missing'] <= blind}; good machines assessed: {assessed} of {good}")
+    planted = PLANTED["truncated"] | PLANTED["missing"]
+    print(f"    every truncated hive an error row naming it: {PLANTED['truncated'] <= errors}; every bad machine "
+          f"named (error row or no OS known): {planted == errors | blind}; good machines assessed: "
+          f"{assessed} of {good}")
 
 
 def run_site(n: int) -> float:
