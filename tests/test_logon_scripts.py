@@ -227,3 +227,22 @@ def test_service_pack_first_then_stop_for_a_rescan(share, run, wineprefix):
     assert _run_script(share, wineprefix, "W2KSRV") == []  # waits for a rescan: no hotfix, no second reboot
     log = (share.folder("results") / "W2KSRV.log").read_text()
     assert ";SP;-;w2ksp4_en.exe;-;rescan-required" in log and ";rescan-pending" in log
+
+
+def test_results_flag_reboot_loops_and_9x_dates():
+    from hfstage.scripts.results import parse_log
+
+    looping = parse_log("PC1", "\n".join([
+        "HFRESULT;d;t;MS01-001;Q1;a.exe;1603;failed ",
+        "HFRESULT;d;t;-;-;reboot;-;reboot ",
+        "HFRESULT;d;t;MS01-001;Q1;a.exe;1603;failed ",
+        "HFRESULT;d;t;-;-;reboot;-;reboot ",
+        "not a result line",
+        "HFRESULT;too;few;fields",
+    ]))
+    assert looping.loop and looping.reboots == 2 and looping.malformed == 1
+    assert looping.problems()[-1] == "install: 2 reboots without a successful install between them: reboot loop?"
+    nine = parse_log("W98", "Current date is Tue 09-16-2003\nHFRESULT;-;-;MS02-023;Q321232;q321232.exe;0+;"
+                            "success-reboot\nHFRESULT;-;-;-;-;reboot;-;reboot\n")
+    (patch,) = nine.patches
+    assert (patch.last_when, patch.ok, nine.loop) == ("Tue 09-16-2003", True, False)

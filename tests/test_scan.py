@@ -156,3 +156,17 @@ def test_unknown_machine_and_no_catalog(run, share):
     assert code == 2 and "no catalog imported yet" in err
     code, _, err = run("report", share.root)
     assert code == 2 and "no scans recorded" in err
+
+
+def test_machines_file_and_report_since(scan_share, run, tmp_path):
+    listing = tmp_path / "machines.txt"
+    listing.write_text("# HFNetChk -fh style\nSCAN-NT4\n\n")
+    code, out, _ = run("scan", scan_share.root, "--machines", listing)
+    assert code == 0 and "SCAN-NT4" in out and "SCAN-W2K" not in out
+    listing.write_text("NOPE\n")
+    code, _, err = run("scan", scan_share.root, "--machines", listing)
+    assert code == 2 and "no inventory for nope" in err
+    code, _, err = run("report", scan_share.root, "--since", "2999-01-01")
+    assert code == 2 and "no scans recorded since 2999-01-01" in err
+    code, out, _ = run("report", scan_share.root, "--since", "2000-01-01", "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("machine,os,sp,missing")
