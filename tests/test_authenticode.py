@@ -194,3 +194,28 @@ def test_cli_verify_json_and_exit_codes(run, tmp_path):
     not_cab.write_bytes(b"PK\x03\x04 not a cabinet at all, a zip perhaps" * 3)
     code, _, err = run("cab", "verify", not_cab)
     assert code == 3 and err.startswith(f"Error: {not_cab}: not a cabinet file")
+
+
+def test_legacy_countersignature_timestamp_is_honoured(trust):
+    """A PKCS#9 counterSignature (how 1999-2003 catalogs were timestamped), made by countersign.py
+    and accepted by `osslsigncode verify` too."""
+    r = verify_cabinet(CABS / "signed-expired-countersigned.cab", trust)
+    assert r.ok, r.reasons
+    assert r.timestamp == "2005-01-01T00:00:00+00:00"
+
+
+def test_countersignature_from_an_untrusted_tsa_is_ignored(trust):
+    r = verify_cabinet(CABS / "signed-expired-rogue-countersigned.cab", trust)
+    assert not r.ok and r.timestamp is None
+    assert any(reason.startswith("timestamp ignored: its signer does not chain to a trust anchor")
+               for reason in r.reasons)
+    assert any("expired 2005-12-31 (and the signature has no valid timestamp)" in reason for reason in r.reasons)
+
+
+def test_osslsigncode_accepts_the_countersignature_fixture():
+    if shutil.which("osslsigncode") is None:
+        pytest.skip("osslsigncode not installed")
+    proc = subprocess.run(["osslsigncode", "verify", "-CAfile", str(PKI / "root.pem"), "-TSA-CAfile",
+                           str(PKI / "root.pem"), "-in", str(CABS / "signed-expired-countersigned.cab")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "Timestamp time: Jan  1 00:00:00 2005 GMT" in proc.stdout

@@ -34,6 +34,12 @@ sign "$work/unsigned.cab" "$out/signed-expired-timestamped.cab" "$pki/expired-ch
   "$pki/expired.key" sha256 -TSA-certs "$pki/tsa-chain.pem" -TSA-key "$pki/tsa.key" -TSA-time 1104537600
 sign "$work/unsigned.cab" "$out/signed-expired.cab" "$pki/expired-chain.pem" "$pki/expired.key" sha256
 sign "$work/unsigned.cab" "$out/signed-rogue.cab" "$pki/rogueleaf.pem" "$pki/rogueleaf.key" sha256
+# the same expired leaf with a legacy PKCS#9 counterSignature timestamp (countersign.py),
+# and one countersigned by a TSA no share trusts
+"$py" "$here/countersign.py" "$out/signed-expired.cab" "$out/signed-expired-countersigned.cab" \
+  "$pki/tsa.pem" "$pki/tsa.key" 2005-01-01
+"$py" "$here/countersign.py" "$out/signed-expired.cab" "$out/signed-expired-rogue-countersigned.cab" \
+  "$pki/rogueleaf.pem" "$pki/rogueleaf.key" 2005-01-01
 
 # reserve area of 6144 zero bytes: "reserved but unsigned"
 "$py" "$here/cabwriter.py" --reserve 6144 "$out/reserved-unsigned.cab" "mszip:$work/mssecure.xml"

@@ -235,7 +235,7 @@ def _timestamp(signer_info: cms.SignerInfo, pool: list[x509.Certificate], store:
         kind = attr["type"].native
         try:
             if kind == "counter_signature":
-                return _countersignature_time(attr["values"][0][0], signature, pool, store, reasons)
+                return _countersignature_time(attr["values"][0], signature, pool, store, reasons)
             if kind == "microsoft_time_stamp_token":
                 return _rfc3161_time(attr["values"][0], signature, pool, store, reasons)
         except (_Refused, ValueError, TypeError, KeyError, IndexError) as e:
