@@ -12,8 +12,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import best
 
 from hfstage.cab.extract import extract_cabinet
 
@@ -27,15 +28,6 @@ def _make_data(path: Path, size: int) -> None:
             line = b" ".join(rng.choice(words) for _ in range(12)) + b"\r\n" + rng.randbytes(16)
             fh.write(line)
             written += len(line)
-
-
-def _best_of(n: int, fn) -> float:
-    best = float("inf")
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> int:
@@ -58,7 +50,7 @@ def main() -> int:
             shutil.rmtree(tmp / "theirs", ignore_errors=True)
             subprocess.run(["cabextract", "-q", "-d", str(tmp / "theirs"), str(cab)], check=True)
 
-        t_ours, t_theirs = _best_of(3, ours), _best_of(3, theirs)
+        t_ours, t_theirs = best(ours, 3), best(theirs, 3)
         same = (tmp / "ours" / "payload.bin").read_bytes() == (tmp / "theirs" / "payload.bin").read_bytes()
         print(f"cabinet: {cab.stat().st_size / 1e6:.1f} MB compressed, {size_mb} MiB extracted; outputs equal: {same}")
         print(f"hfstage extract: {t_ours:.2f} s (best of 3)")

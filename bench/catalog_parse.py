@@ -7,25 +7,15 @@ Usage: python bench/catalog_parse.py [PATH-TO-mssecure.xml]
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 from defusedxml.ElementTree import fromstring
+from timing import median
 
 from hfstage.catalog.parser import parse_catalog
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "mssecure_2001.xml"
-
-
-def _median_ms(fn, runs: int = 20) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> int:
@@ -34,8 +24,8 @@ def main() -> int:
         print(f"skipped: {path} not found (../shared/fixtures is not beside the project)")
         return 0
     data = path.read_bytes()
-    ours = _median_ms(lambda: parse_catalog(data, str(path)))
-    floor = _median_ms(lambda: fromstring(data, forbid_dtd=True))
+    ours = median(lambda: parse_catalog(data, str(path)), 20) * 1000
+    floor = median(lambda: fromstring(data, forbid_dtd=True), 20) * 1000
     print(f"catalog parse+resolve ({len(data) / 1e6:.2f} MB): median {ours:.1f} ms over 20 runs (target 150 ms)")
     print(f"bare defusedxml parse of the same file:    median {floor:.1f} ms")
     print(f"ratio parse+resolve / bare parse: {ours / floor:.2f}x")

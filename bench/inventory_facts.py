@@ -11,10 +11,8 @@ Usage: python bench/inventory_facts.py
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pefile
@@ -22,6 +20,7 @@ import pefile
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "data"))
 from make_machines import build_hive, build_pe  # noqa: E402
+from timing import median  # noqa: E402
 
 from hfstage.catalog.parser import parse_catalog_file  # noqa: E402
 from hfstage.inventory.gather import gather_facts  # noqa: E402
@@ -88,15 +87,6 @@ def _catalog_for(machine: Path):
     return parse_catalog_file(xml)
 
 
-def _median(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> int:
     machine = _build()
     catalog = _catalog_for(machine)
@@ -112,10 +102,10 @@ def main() -> int:
         no_files.mkdir()
         for hive in ("SOFTWARE", "SYSTEM"):
             (no_files / hive).symlink_to(machine / hive)
-    registry = _median(lambda: gather_facts(no_files, None, rules), 20)
-    whole = _median(lambda: gather_facts(machine, catalog, rules), 10)
-    ours = _median(lambda: [read_pe_version(p) for p in pe_files], 5)
-    full = _median(lambda: [pefile.PE(str(p)).close() for p in pe_files], 3)
+    registry = median(lambda: gather_facts(no_files, None, rules), 20)
+    whole = median(lambda: gather_facts(machine, catalog, rules), 10)
+    ours = median(lambda: [read_pe_version(p) for p in pe_files], 5)
+    full = median(lambda: [pefile.PE(str(p)).close() for p in pe_files], 3)
 
     print(f"SOFTWARE hive {hive_mb:.1f} MB + SYSTEM; {N_PE} PE files, {pe_mb:.1f} MB in all")
     print(f"registry part (open hives, detect OS/SP/products/hotfixes): median {registry * 1000:.1f} ms "
