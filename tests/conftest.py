@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 from hfstage.cli import main
 from hfstage.share import Share, init_share
@@ -51,3 +52,14 @@ def run(capsys):
         return code, out, err
 
     return _run
+
+
+@st.composite
+def mutations(draw, base: bytes, start: int = 0) -> bytes:
+    """BASE with a few bytes replaced, inserted or removed at one place after START, or cut short."""
+    pos = draw(st.integers(start, len(base) - 1))
+    junk = draw(st.binary(min_size=0, max_size=16))
+    removed = draw(st.integers(0, 16))
+    if draw(st.integers(0, 9)) == 0:
+        return base[:pos] + junk
+    return base[:pos] + junk + base[pos + removed:]

@@ -6,11 +6,10 @@ import datetime as dt
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from hfstage.catalog.parser import parse_catalog, parse_catalog_file
 from hfstage.errors import HfstageError, InputError, UnsafeInputError
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, mutations
 
 
 def test_real_2001_catalog_counts(real_catalog_path):
@@ -85,13 +84,8 @@ def test_bad_documents_get_one_line_errors(data, message):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_mutated_catalogs_only_raise_project_errors(data):
-    base = (EXAMPLES / "catalog" / "month1.xml").read_bytes()
-    pos = data.draw(st.integers(0, len(base) - 1))
-    junk = data.draw(st.binary(min_size=0, max_size=8))
-    cut = data.draw(st.integers(0, 8))
-    mutated = base[:pos] + junk + base[pos + cut:]
+@given(mutations((EXAMPLES / "catalog" / "month1.xml").read_bytes()))
+def test_mutated_catalogs_only_raise_project_errors(mutated):
     try:
         parse_catalog(mutated, "fuzz.xml")
     except HfstageError as e:

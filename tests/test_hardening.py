@@ -22,7 +22,7 @@ from hfstage.errors import HfstageError, InputError, UnsafeInputError
 from hfstage.inventory.gather import gather_facts
 from hfstage.inventory.pe import read_pe_version
 from hfstage.scripts.batch import UnsafeValue, check_batch_value, check_file_name, check_machine_name, check_unc
-from tests.conftest import CABS, DATA, EXAMPLES
+from tests.conftest import CABS, DATA, EXAMPLES, mutations
 
 ATTACKS = DATA / "attacks"
 FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -132,13 +132,8 @@ def test_corpus_cabinets_with_escaping_names_write_nothing(tmp_path, cab):
 
 
 @FUZZ
-@given(st.data())
-def test_mutated_cabinets_only_raise_project_errors(tmp_path_factory, data):
-    base = (CABS / "signed-sha256.cab").read_bytes()
-    pos = data.draw(st.integers(0, len(base) - 1))
-    junk = data.draw(st.binary(min_size=1, max_size=8))
-    cut = data.draw(st.booleans())
-    mutated = base[:pos] + junk + (b"" if cut else base[pos + len(junk):])
+@given(mutations((CABS / "signed-sha256.cab").read_bytes()))
+def test_mutated_cabinets_only_raise_project_errors(tmp_path_factory, mutated):
     work = tmp_path_factory.mktemp("cab")
     path = work / "m.cab"
     path.write_bytes(mutated)
@@ -152,14 +147,11 @@ def test_mutated_cabinets_only_raise_project_errors(tmp_path_factory, data):
 
 
 @FUZZ
-@given(st.data())
-def test_mutated_hives_only_become_error_rows(tmp_path_factory, data):
-    base = (DATA / "inventory" / "NT4WKS" / "SOFTWARE").read_bytes()
-    pos = data.draw(st.integers(4096, len(base) - 1))
-    junk = data.draw(st.binary(min_size=1, max_size=16))
+@given(mutations((DATA / "inventory" / "NT4WKS" / "SOFTWARE").read_bytes(), start=4096))
+def test_mutated_hives_only_become_error_rows(tmp_path_factory, mutated):
     machine = tmp_path_factory.mktemp("hive") / "M"
     machine.mkdir()
-    (machine / "SOFTWARE").write_bytes(base[:pos] + junk + base[pos + len(junk):])
+    (machine / "SOFTWARE").write_bytes(mutated)
     facts = gather_facts(machine)  # must not raise
     if facts.error:
         _one_line(Exception(facts.error))

@@ -8,13 +8,12 @@ import shutil
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from hfstage.errors import HfstageError, InputError
 from hfstage.inventory import run as runmod
 from hfstage.inventory.pe import read_pe_version
 from hfstage.inventory.regfile import parse_reg_text
-from tests.conftest import DATA
+from tests.conftest import DATA, mutations
 
 INV = DATA / "inventory"
 DLL = INV / "NT4WKS" / "files" / "WINNT" / "system32" / "rpcss.exe"
@@ -88,13 +87,10 @@ def test_pe_version_cli(run, tmp_path):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.data())
-def test_mutated_pe_files_only_raise_project_errors(tmp_path_factory, data):
-    base = DLL.read_bytes()
-    pos = data.draw(st.integers(0, len(base) - 1))
-    junk = data.draw(st.binary(min_size=1, max_size=16))
+@given(mutations(DLL.read_bytes()))
+def test_mutated_pe_files_only_raise_project_errors(tmp_path_factory, mutated):
     path = tmp_path_factory.mktemp("pe") / "m.dll"
-    path.write_bytes(base[:pos] + junk + base[pos + len(junk):])
+    path.write_bytes(mutated)
     try:
         read_pe_version(path)
     except InputError as e:
@@ -102,13 +98,10 @@ def test_mutated_pe_files_only_raise_project_errors(tmp_path_factory, data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_mutated_reg_exports_only_raise_project_errors(data):
-    base = (INV / "W98SE-ANSI" / "export.reg").read_bytes()
-    pos = data.draw(st.integers(0, len(base) - 1))
-    junk = data.draw(st.binary(min_size=0, max_size=12))
+@given(mutations((INV / "W98SE-ANSI" / "export.reg").read_bytes()))
+def test_mutated_reg_exports_only_raise_project_errors(mutated):
     try:
-        export = parse_reg_text(base[:pos] + junk + base[pos + 3:], "fuzz.reg")
+        export = parse_reg_text(mutated, "fuzz.reg")
     except HfstageError as e:
         assert "\n" not in str(e)
     else:

@@ -38,10 +38,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str, newline: str = "\n") -> None:
-    """Write TEXT (UTF-8) atomically; NEWLINE replaces every '\\n' (CRLF for batch)."""
-    if newline != "\n":
-        text = text.replace("\r\n", "\n").replace("\n", newline)
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write TEXT (UTF-8) atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
@@ -71,16 +69,22 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 @contextlib.contextmanager
-def staged_dir(final: Path) -> Iterator[Path]:
+def staged_dir(final: Path, durable: bool = False) -> Iterator[Path]:
     """Yield a temp folder beside FINAL; on success rename it to FINAL, else remove it.
 
-    FINAL must not exist yet: a stored folder is never overwritten.
+    FINAL must not exist yet: a stored folder is never overwritten. DURABLE fsyncs every
+    file before the rename, for what cannot be made again (a stored catalog).
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
         yield tmp
+        if durable:
+            for path in tmp.rglob("*"):
+                if path.is_file():
+                    with open(path, "rb+") as fh:
+                        os.fsync(fh.fileno())
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -20,7 +20,7 @@ from hfstage.catalog.diff import CatalogDiff, diff_catalogs
 from hfstage.catalog.model import Catalog
 from hfstage.catalog.parser import parse_catalog, parse_catalog_file
 from hfstage.errors import InputError, SignatureError, UsageError
-from hfstage.fsutil import atomic_write_text, staged_dir
+from hfstage.fsutil import staged_dir
 from hfstage.share import Share
 
 log = logging.getLogger(__name__)
@@ -129,12 +129,13 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
         "override": override,
         "counts": catalog.counts(),
     }
-    with staged_dir(folder) as tmp:
+    with staged_dir(folder, durable=True) as tmp:
         if cab is not None:
             shutil.copyfile(cab, tmp / store.CAB_NAME)
         (tmp / store.XML_NAME).write_bytes(xml_bytes)
-        atomic_write_text(tmp / store.JSON_NAME, store.catalog_json(catalog))
-        atomic_write_text(tmp / store.RECORD_NAME, json.dumps(record, indent=1, sort_keys=True) + "\n")
+        # the staging folder is renamed into place whole: plain writes are enough inside it
+        (tmp / store.JSON_NAME).write_text(store.catalog_json(catalog), encoding="utf-8")
+        (tmp / store.RECORD_NAME).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if override:
         share.audit(f"catalog {catalog.data_version} imported with {override}")
     stored = store.StoredCatalog(catalog.data_version, folder, record)

@@ -11,7 +11,6 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -193,7 +192,3 @@ def _progress(total: int, progress: bool | None):
 
     enabled = sys.stderr.isatty() if progress is None else progress
     return tqdm(total=total, unit="machine", file=sys.stderr, desc="inventory", disable=not enabled or total == 0)
-
-
-def error_rows(facts: Iterable[MachineFacts]) -> list[MachineFacts]:
-    return [f for f in facts if f.error]
