@@ -1,6 +1,8 @@
 """A longer fuzz campaign than the tests run: random mutations of real fixtures fed to each
 parser. Anything but a result or the project's own one-line error is a crash; the script
 prints the iterations, the errors seen, the crashes, and the slowest input per parser.
+Then every byte of the real whip.cab's signature blob is flipped in turn (each must be
+refused), when ../shared/fixtures/real/whip.cab is there.
 Usage: python bench/fuzz.py [ITERATIONS per parser, default 2000] [SEED]
 """
 
@@ -26,6 +28,7 @@ from hfstage.scripts.batch import UnsafeValue, check_file_name, check_machine_na
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
+WHIP = REPO.parent / "shared" / "fixtures" / "real" / "whip.cab"
 
 
 def mutate(rng: random.Random, data: bytes, start: int = 0) -> bytes:
@@ -118,7 +121,45 @@ def main() -> int:
               f"{dict(errors)}; crashes {len(crashes)}; slowest input {slowest[0] * 1000:.1f} ms")
         for crash in sorted(set(crashes))[:5]:
             print(f"    crash: {crash}")
+    if WHIP.is_file():
+        flip_every_byte(WHIP, work)
     return 0
+
+
+def flip_every_byte(cab: Path, work: Path) -> None:
+    """Flip each byte of CAB's signature blob (XOR 0x01, then 0xFF); with its own roots pinned
+    the untouched cabinet is trusted, and every flipped one must be refused."""
+    import struct
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from hfstage.cab.pkcs7 import bag_certificates, load_signed_data
+
+    data = cab.read_bytes()
+    offset, length = struct.unpack_from("<II", data, 44)
+    anchors = work / "anchors"
+    anchors.mkdir(exist_ok=True)
+    for i, cert in enumerate(bag_certificates(load_signed_data(data[offset:offset + length]))):
+        if cert.subject == cert.issuer:
+            (anchors / f"root{i}.pem").write_bytes(cert.public_bytes(Encoding.PEM))
+    trust = load_trust(anchors)
+    assert verify_cabinet(cab, trust).ok
+    target = work / "flipped.cab"
+    began, accepted, crashes = time.perf_counter(), [], 0
+    for mask in (0x01, 0xFF):
+        for pos in range(offset, offset + length):
+            damaged = bytearray(data)
+            damaged[pos] ^= mask
+            target.write_bytes(bytes(damaged))
+            try:
+                if verify_cabinet(target, trust).ok:
+                    accepted.append((pos - offset, mask))
+            except HfstageError:
+                pass
+            except Exception:  # noqa: BLE001
+                crashes += 1
+    print(f"{cab.name}: {2 * length} single-byte flips of its {length}-byte signature blob in "
+          f"{time.perf_counter() - began:.1f} s; accepted {len(accepted)} {accepted[:10]}; crashes {crashes}")
 
 
 if __name__ == "__main__":

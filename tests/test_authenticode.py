@@ -33,7 +33,8 @@ def test_signed_and_anchored_is_trusted(trust, algorithm):
     assert r.ok, r.reasons
     assert (r.signed, r.digest_matches, r.signature_valid, r.trusted) == (True, True, True, True)
     assert r.digest_algorithm == algorithm
-    assert r.signer == "O=hfstage test,CN=hfstage Test Catalog Signer"
+    assert r.signer == "hfstage Test Catalog Signer"
+    assert r.signer_subject == "O=hfstage test,CN=hfstage Test Catalog Signer"
     assert r.chain == [
         "O=hfstage test,CN=hfstage Test Catalog Signer",
         "O=hfstage test,CN=hfstage Test Intermediate CA",

@@ -6,6 +6,13 @@ from asn1crypto import algos, core
 
 SPC_INDIRECT_DATA_OBJID = "1.3.6.1.4.1.311.2.1.4"
 SPC_CAB_DATA_OBJID = "1.3.6.1.4.1.311.2.1.25"
+SPC_STATEMENT_TYPE_OBJID = "1.3.6.1.4.1.311.2.1.11"
+SPC_SP_OPUS_INFO_OBJID = "1.3.6.1.4.1.311.2.1.12"
+CONTENT_TYPE_OBJID = "1.2.840.113549.1.9.3"
+MESSAGE_DIGEST_OBJID = "1.2.840.113549.1.9.4"
+SIGNING_TIME_OBJID = "1.2.840.113549.1.9.5"
+COUNTER_SIGNATURE_OBJID = "1.2.840.113549.1.9.6"
+MS_TIME_STAMP_TOKEN_OBJID = "1.3.6.1.4.1.311.3.3.1"
 
 
 class SpcAttributeTypeAndOptionalValue(core.Sequence):
@@ -26,4 +33,35 @@ class SpcIndirectDataContent(core.Sequence):
     _fields = [
         ("data", SpcAttributeTypeAndOptionalValue),
         ("message_digest", DigestInfo),
+    ]
+
+
+class SpcString(core.Choice):
+    _alternatives = [
+        ("unicode", core.BMPString, {"implicit": 0}),
+        ("ascii", core.IA5String, {"implicit": 1}),
+    ]
+
+
+class SpcSerializedObject(core.Sequence):
+    _fields = [
+        ("class_id", core.OctetString),
+        ("serialized_data", core.OctetString),
+    ]
+
+
+class SpcLink(core.Choice):
+    _alternatives = [
+        ("url", core.IA5String, {"implicit": 0}),
+        ("moniker", SpcSerializedObject, {"implicit": 1}),
+        ("file", SpcString, {"explicit": 2}),
+    ]
+
+
+class SpcSpOpusInfo(core.Sequence):
+    """The signer's program name and "more info" link, as signing tools since 1996 wrote them."""
+
+    _fields = [
+        ("program_name", SpcString, {"explicit": 0, "optional": True}),
+        ("more_info", SpcLink, {"explicit": 1, "optional": True}),
     ]

@@ -35,7 +35,8 @@ def verify_text(r: VerifyResult) -> str:
         lines += [
             f"  digest:    {r.digest_algorithm or '?'} {'matches' if r.digest_matches else 'DOES NOT MATCH'}",
             f"  signature: {'valid' if r.signature_valid else 'INVALID'}",
-            f"  signer:    {r.signer or '?'}",
+            f"  signer:    {r.signer or '?'}" + (f" ({r.signer_subject})" if r.signer_subject != r.signer else ""),
+            f"  program:   {r.program_name or '-'}" + (f" <{r.more_info_url}>" if r.more_info_url else ""),
             f"  timestamp: {r.timestamp or 'none'}",
         ]
         lines += [f"  chain[{i}]:  {s}" for i, s in enumerate(r.chain)]

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from hfstage.cab.hashes import SIGNATURE_OID_HASHES, verify_signature
 from hfstage.errors import InputError
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
@@ -67,29 +67,23 @@ def common_name(cert: x509.Certificate) -> str:
     return str(names[0].value) if names else subject_text(cert)
 
 
-def verify_signature(key, signature: bytes, data: bytes, hash_alg) -> bool:
-    """True when SIGNATURE over DATA verifies with KEY (RSA PKCS#1 v1.5 or ECDSA)."""
+def signature_hash_name(cert: x509.Certificate) -> str | None:
+    """The hash CERT was signed with ('md2', 'md5', 'sha256' ...), or None when unknown."""
     try:
-        if isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, data, padding.PKCS1v15(), hash_alg)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, data, ec.ECDSA(hash_alg))
-        else:
-            return False
-    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
-        return False
-    return True
+        algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return SIGNATURE_OID_HASHES.get(cert.signature_algorithm_oid.dotted_string)
+    return algorithm.name if algorithm is not None else None
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """CERT names ISSUER as issuer and ISSUER's key signed it (MD5/SHA-1 certs included)."""
+    """CERT names ISSUER as issuer and ISSUER's key signed it (MD2/MD5/SHA-1 certs included)."""
     if cert.issuer != issuer.subject:
         return False
-    try:
-        hash_alg = cert.signature_hash_algorithm
-    except UnsupportedAlgorithm:
+    name = signature_hash_name(cert)
+    if name is None:
         return False
-    return verify_signature(issuer.public_key(), cert.signature, cert.tbs_certificate_bytes, hash_alg)
+    return verify_signature(issuer.public_key(), cert.signature, cert.tbs_certificate_bytes, name)
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
