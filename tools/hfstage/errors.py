@@ -1,14 +1,31 @@
-"""The project's exceptions: one base class, each kind carrying its CLI exit code."""
+"""The project's exceptions and exit codes: one base class, each kind carrying its exit code.
+
+Exit codes, the same for every command (README "Exit codes"):
+  0  done, nothing to report at or above --fail-on
+  1  findings at or above --fail-on (missing patches, unreadable machines, failed installs)
+  2  usage: the command line or site.ini asks for something impossible
+  3  bad input: a catalog, cabinet, package or other input file is malformed or unsafe
+  4  busy: another hfstage run holds the share's lock
+  5  signature: a catalog or bundle signature is missing, broken or not trusted
+  6  environment: the disk is full, the share read-only, a permission or a system library missing
+  7  damaged state: the share's own history database or stored data is damaged
+  70 internal error: a bug in hfstage (the message says how to report it)
+"""
 
 from __future__ import annotations
 
-# Exit codes (DESIGN §6): 0 ok, 1 findings, 2 usage, 3 input, 5 signature problem.
+import errno
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_LOCKED = 4
 EXIT_SIGNATURE = 5
+EXIT_ENVIRONMENT = 6
+EXIT_STATE = 7
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
 
 
 class HfstageError(Exception):
@@ -45,3 +62,37 @@ class LockedError(HfstageError):
     """Another hfstage run holds the share's lock."""
 
     exit_code = EXIT_LOCKED
+
+
+class EnvironmentFault(HfstageError):
+    """The machine stops hfstage: disk full, read-only share, no permission, a missing library."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
+class StateError(HfstageError):
+    """The share's own state (history database, stored catalog) is damaged."""
+
+    exit_code = EXIT_STATE
+
+
+_WHY = {
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the share is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.ENOENT: "no such file or folder",
+    errno.ELOOP: "it is a symbolic link",
+    errno.ENOTDIR: "a folder in its path is not a folder",
+    errno.EISDIR: "it is a folder",
+}
+
+
+def os_fault(path: object, e: OSError, doing: str) -> HfstageError:
+    """One line for an OSError while DOING ('write', 'read') PATH; environment faults exit 6."""
+    why = _WHY.get(e.errno or 0, e.strerror or str(e))
+    message = f"{e.filename or path}: cannot {doing}: {why}"
+    if e.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT):
+        return EnvironmentFault(message)
+    return InputError(message)

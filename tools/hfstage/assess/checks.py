@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hfstage.assess.model import INSTALLED, MISSING, NOTE, WARNING
-from hfstage.catalog.model import Catalog, FileChange, Patch, RegChange
-from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.files import expand_location
+from hfstage.assess.model import GAP_CATALOG, GAP_INVENTORY, INSTALLED, MISSING, NOTE, WARNING
+from hfstage.catalog import Catalog, FileChange, Patch, RegChange
+from hfstage.inventory import MachineFacts, expand_location
 from hfstage.versions import parse_version, version_text
 
 ABSENT = ("not present on the drive", "not present on the machine")
@@ -25,14 +24,18 @@ class CheckResult:
     reason: str
     evidence: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    gap: str | None = None
+    unverified: bool = False
 
 
 @dataclass
 class _Tally:
     ok: list[str] = field(default_factory=list)
+    reg_ok: int = 0
     failed: list[str] = field(default_factory=list)
     newer: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
+    uncollected: list[str] = field(default_factory=list)  # the machine's inputs lack it
+    unknown: list[str] = field(default_factory=list)  # the catalog gives nothing checkable
     ignored: list[str] = field(default_factory=list)
 
 
@@ -41,22 +44,29 @@ def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mo
     regs = [rc for i in patch.reg_change_ids if (rc := catalog.reg_changes.get(i))]
     files = [fc for i in patch.file_change_ids for fc in catalog.file_changes.get(i, [])]
     if not regs and not files:
-        return CheckResult(NOTE, "the catalog has no file or registry details for this patch: confirm by hand")
+        return CheckResult(NOTE, "the catalog has no file or registry details for this patch: confirm by hand",
+                           gap=GAP_CATALOG)
     tally = _Tally()
     for rc in regs:
         _check_reg(rc, facts, tally)
     for fc in files:
         _check_file(fc, facts, tally, checksum_mode)
-    evidence = tally.failed + tally.newer + tally.unknown + tally.ok + tally.ignored
+    evidence = tally.failed + tally.newer + tally.uncollected + tally.unknown + tally.ok + tally.ignored
     if tally.failed:
         return CheckResult(MISSING, "; ".join(tally.failed), evidence, tally.failed)
     if tally.newer:
         return CheckResult(WARNING, "; ".join(tally.newer), evidence)
+    if tally.uncollected:
+        # a registry key alone is what any client can fake: without the files it is not proof
+        unverified = tally.reg_ok > 0
+        lead = "unverified: the registry says installed, but " if unverified else "could not confirm: "
+        return CheckResult(NOTE, lead + "; ".join(tally.uncollected), evidence, gap=GAP_INVENTORY,
+                           unverified=unverified)
     if tally.unknown:
-        return CheckResult(NOTE, "could not confirm: " + "; ".join(tally.unknown), evidence)
+        return CheckResult(NOTE, "could not confirm: " + "; ".join(tally.unknown), evidence, gap=GAP_CATALOG)
     if not tally.ok:
         return CheckResult(NOTE, "could not confirm: none of the files this patch changes is present and the "
-                                 "catalog has no registry check for it", evidence)
+                                 "catalog has no registry check for it", evidence, gap=GAP_CATALOG)
     return CheckResult(INSTALLED, "; ".join(tally.ok), evidence)
 
 
@@ -67,13 +77,14 @@ def _check_reg(rc: RegChange, facts: MachineFacts, tally: _Tally) -> None:
     where = f"{rc.key}\\{rc.value_name}" if rc.value_name else rc.key
     found = facts.reg(rc.key, rc.value_name)
     if found is None:
-        tally.unknown.append(f"registry value {where} was not collected")
+        tally.uncollected.append(f"registry value {where} was not collected")
     elif not found.key_found:
         tally.failed.append(f"registry key {rc.key} not found")
     elif rc.value and found.value != rc.value:
-        tally.failed.append(f"registry value {where} is {found.value!r}, expected {rc.value!r}")
+        tally.failed.append(f"registry value {where} is '{found.value}', expected '{rc.value}'")
     else:
-        tally.ok.append(f"registry value {where} = {found.value!r}")
+        tally.ok.append(f"registry value {where} = '{found.value}'")
+        tally.reg_ok += 1
 
 
 def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mode: str) -> None:
@@ -84,7 +95,7 @@ def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mod
     folder = expand_location(fc.location or "", facts)
     found = facts.file(f"{folder}\\{name}") if folder else None
     if found is None:
-        tally.unknown.append(f"file {fc.location}\\{name} was not collected")
+        tally.uncollected.append(f"file {fc.location}\\{name} was not collected")
         return
     expected = fc.version
     wanted = f"version {version_text(expected)}" if expected else "it"
@@ -94,14 +105,14 @@ def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mod
         elif found.problem in ABSENT:
             tally.failed.append(f"file {found.path} not found, expected {wanted}")
         else:
-            tally.unknown.append(f"file {found.path}: {found.problem}")
+            tally.uncollected.append(f"file {found.path}: {found.problem}")
         return
     if expected is None:  # Version="na" or "": only presence can be checked
         tally.ok.append(f"file {found.path} is present (the catalog gives no version: {fc.version_text!r})")
         return
     actual = parse_version(found.file_version)
     if actual is None:
-        tally.unknown.append(f"file {found.path}: {found.problem or 'no version'}")
+        tally.uncollected.append(f"file {found.path}: {found.problem or 'no version'}")
         return
     _compare_file(found, actual, expected, fc, tally, checksum_mode)
 

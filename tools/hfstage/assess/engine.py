@@ -6,10 +6,28 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from hfstage.assess.checks import check_patch
-from hfstage.assess.model import MISSING, NOT_APPLICABLE, NOTE, SUPERSEDED, Assessment, Finding
+from hfstage.assess.model import (
+    COMPLIANT,
+    GAP_CATALOG,
+    GAP_INVENTORY,
+    INCOMPLETE,
+    KIND_SERVICE_PACK,
+    MISSING,
+    NEEDS_PATCHES,
+    NOT_APPLICABLE,
+    NOT_COVERED,
+    NOTE,
+    SERVICE_PACK_MISSING,
+    SUPERSEDED,
+    UNREADABLE,
+    UNVERIFIED,
+    WAITING,
+    Assessment,
+    Finding,
+)
 from hfstage.assess.policy import SitePolicy
-from hfstage.catalog.model import AffectedProduct, Catalog, Patch
-from hfstage.inventory.facts import MachineFacts, ProductFact
+from hfstage.catalog import AffectedProduct, Catalog, Patch
+from hfstage.inventory import MachineFacts, ProductFact
 
 
 @dataclass
@@ -26,6 +44,15 @@ class CatalogIndex:
             for ap in patch.affected:
                 by_product[ap.product_id].append((patch, ap))
         return cls(catalog, dict(by_product))
+
+
+def _position(catalog: Catalog, product_id: int, sp_id: int) -> tuple[int, object] | None:
+    """Where service pack SP_ID stands among PRODUCT_ID's service packs (order, then release date)."""
+    order = catalog.products[product_id].available_service_pack_ids if product_id in catalog.products else []
+    if sp_id in order:
+        return order.index(sp_id), None
+    sp = catalog.service_packs.get(sp_id)
+    return (len(order), sp.release_date) if sp and sp.release_date else None
 
 
 def _at_or_after(catalog: Catalog, product_id: int, sp_id: int, fixed_id: int) -> bool:
@@ -54,15 +81,16 @@ def applicable_patches(index: CatalogIndex, facts: MachineFacts) -> list[tuple[P
     return list(found.values())
 
 
-def _unassessable(facts: MachineFacts) -> list[str]:
-    notes = []
+def _coverage(facts: MachineFacts) -> tuple[list[str], list[str]]:
+    """(products the catalog does not know, products whose service pack it does not know)."""
+    unknown, unassessed = [], []
     for product in facts.products:
         if product.product_id is None:
-            continue
-        if product.service_pack_id is None:
-            notes.append(f"{product.name} SP{product.service_pack_label}: this service pack level is not in the "
-                         "catalog, so its patches were not assessed")
-    return notes
+            unknown.append(product.name)
+        elif product.service_pack_id is None:
+            unassessed.append(f"{product.name} SP{product.service_pack_label}: this service pack level is not in "
+                              "the catalog, so its patches were not assessed")
+    return unknown, unassessed
 
 
 def _product_label(product: ProductFact) -> str:
@@ -71,13 +99,21 @@ def _product_label(product: ProductFact) -> str:
 
 
 def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy) -> Assessment:
-    """Every applicable patch's status on one machine, with reasons and evidence."""
+    """Every applicable patch's status on one machine, with reasons and evidence, and its status."""
     catalog = index.catalog
-    assessment = Assessment(facts.machine, facts.os.name if facts.os else None, facts.service_pack_label)
+    assessment = Assessment(facts.machine, facts.os.name if facts.os else None, facts.service_pack_label,
+                            role=facts.role)
     if facts.error:
         assessment.error = facts.error
+        assessment.status, assessment.status_detail = UNREADABLE, facts.error
         return assessment
-    assessment.warnings = facts.warnings + [f"not known: {m}" for m in facts.missing] + _unassessable(facts)
+    if not facts.collected:
+        assessment.status = WAITING
+        assessment.status_detail = "the folder is there, but no collector has written to it yet"
+        return assessment
+    unknown, unassessed = _coverage(facts)
+    assessment.warnings = (facts.warnings + [f"not known: {m}" for m in facts.missing] + unassessed
+                           + [f"could not read: {e}" for e in facts.parse_errors])
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):
@@ -87,9 +123,60 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
                               f"the revised package is not ({finding.reason})")
         pairs.append((finding, patch))
     _apply_supersedence(pairs, catalog)
-    assessment.findings = [f for f, _ in pairs]
-    assessment.findings.sort(key=lambda f: (f.product, f.date_posted or "", f.bulletin, f.patch.lower()))
+    assessment.findings = [f for f, _ in pairs] + service_pack_findings(facts, catalog, policy)
+    assessment.findings.sort(key=lambda f: (f.kind != KIND_SERVICE_PACK, f.product, f.date_posted or "",
+                                            f.bulletin, f.patch.lower()))
+    assessment.status, assessment.status_detail = machine_status(facts, assessment, unknown, unassessed)
     return assessment
+
+
+def machine_status(facts: MachineFacts, a: Assessment, unknown: list[str], unassessed: list[str]) -> tuple[str, str]:
+    """The one status that never overstates, and what it rests on."""
+    sps = [f for f in a.findings if f.kind == KIND_SERVICE_PACK and f.status == MISSING]
+    missing = [f for f in a.findings if f.kind != KIND_SERVICE_PACK and f.status == MISSING]
+    gaps = [f for f in a.findings if f.status == NOTE and f.gap == GAP_INVENTORY]
+    catalog_notes = [f for f in a.findings if f.status == NOTE and f.gap == GAP_CATALOG]
+    unverified = [f for f in a.findings if f.unverified]
+    incomplete = list(facts.missing) + [f"could not read: {e}" for e in facts.parse_errors] + unassessed
+    if sps:
+        return SERVICE_PACK_MISSING, "; ".join(f.reason for f in sps)
+    if missing:
+        return NEEDS_PATCHES, f"{len(missing)} missing patch(es)"
+    also = "; also: " + "; ".join(incomplete) if incomplete else ""
+    if facts.os is None or facts.os.product_id is None or unknown:
+        what = facts.os.name if facts.os else "its operating system (not detected)"
+        names = [what] if facts.os is None or facts.os.product_id is None else unknown
+        return NOT_COVERED, f"the catalog does not cover {', '.join(dict.fromkeys(names))}{also}"
+    if incomplete or gaps:
+        parts = incomplete + ([f"{len(gaps)} patch(es) could not be checked: evidence not collected"] if gaps else [])
+        return INCOMPLETE, "; ".join(parts)
+    if catalog_notes or unverified:
+        return UNVERIFIED, (f"{len(catalog_notes)} patch(es) the catalog gives no way to check: confirm by hand"
+                            if catalog_notes else f"{len(unverified)} patch(es) unverified")
+    return COMPLIANT, "every applicable patch is installed"
+
+
+def service_pack_findings(facts: MachineFacts, catalog: Catalog, policy: SitePolicy) -> list[Finding]:
+    """A finding per product whose read service pack is below the catalog's current (MBSA did the same)."""
+    out = []
+    for product in facts.products:
+        entry = catalog.products.get(product.product_id) if product.product_id is not None else None
+        if entry is None or product.service_pack_id is None or not product.sp_known:
+            continue
+        have = _position(catalog, entry.id, product.service_pack_id)
+        for target, severity, what in ((entry.minimum_service_pack_id, "Critical", "minimum supported"),
+                                       (entry.current_service_pack_id, "Important", "current")):
+            want = _position(catalog, entry.id, target) if target else None
+            if have is None or want is None or have >= want:
+                continue
+            name = catalog.service_packs[target].name if target in catalog.service_packs else f"#{target}"
+            out.append(Finding(
+                machine=facts.machine, product=_product_label(product), bulletin="SP", patch=name, qnumber=None,
+                title=f"{product.name}: service pack missing", status=MISSING, kind=KIND_SERVICE_PACK,
+                reason=f"{product.name} is at service pack {product.service_pack_label}, below the catalog's "
+                       f"{what} {name}", severity=severity, testing=policy.phases(severity)))
+            break
+    return out
 
 
 def _installed_earlier(qnumber: str, hotfixes: set[str]) -> bool:
@@ -108,6 +195,7 @@ def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, catalog: C
         no_reboot=patch.no_reboot,
         date_posted=bulletin.date_posted.isoformat() if bulletin.date_posted else None,
         date_revised=bulletin.date_revised.isoformat() if bulletin.date_revised else None,
+        cve_ids=list(patch.cve_ids), bugtraq_ids=list(patch.bugtraq_ids),
     )
     not_run = policy.product_reason(product.name)
     suppressed = policy.suppressed(patch)
@@ -118,6 +206,7 @@ def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, catalog: C
     else:
         result = check_patch(patch, catalog, facts, policy.checksum)
         finding.status, finding.reason, finding.evidence = result.status, result.reason, result.evidence
+        finding.gap, finding.unverified = result.gap, result.unverified
     return finding
 
 
@@ -145,6 +234,7 @@ def _apply_supersedence(pairs: list[tuple[Finding, Patch]], catalog: Catalog) ->
         newer = [n for n in newer if n is not finding and n.status != NOT_APPLICABLE]
         if newer:
             finding.status = SUPERSEDED
+            finding.gap, finding.unverified = None, False
             finding.superseded_by = sorted({f"{n.bulletin} {n.patch}" for n in newer})
             finding.reason = (f"contained in {', '.join(finding.superseded_by)} "
                               f"({', '.join(sorted({n.status for n in newer}))}); was: {finding.reason}")
@@ -153,3 +243,4 @@ def _apply_supersedence(pairs: list[tuple[Finding, Patch]], catalog: Catalog) ->
 def assess_all(facts_list: list[MachineFacts], catalog: Catalog, policy: SitePolicy) -> list[Assessment]:
     index = CatalogIndex.build(catalog)
     return [assess_machine(f, index, policy) for f in facts_list]
+

@@ -1,4 +1,8 @@
-"""Assessment results: one Finding per machine and applicable patch, with its evidence."""
+"""Assessment results: one Finding per machine and applicable patch, and one status per machine.
+
+A machine's status never overstates: `compliant` only when every applicable patch was
+verified installed from complete evidence. The same words appear in every report.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,23 @@ STATUSES = (MISSING, WARNING, NOTE, INSTALLED, SUPERSEDED, NOT_APPLICABLE)
 # How HFNetChk worded each status in its reports.
 HFNETCHK_LABEL = {MISSING: "Patch NOT Found", WARNING: "Warning", NOTE: "Note", INSTALLED: "Installed",
                   SUPERSEDED: "Superseded", NOT_APPLICABLE: "Not applicable"}
+KIND_PATCH = "patch"
+KIND_SERVICE_PACK = "service pack"
+GAP_INVENTORY = "inventory"  # a note because the machine's inputs lack evidence
+GAP_CATALOG = "catalog"  # a note because the catalog gives nothing to check
+
+# Machine statuses, most urgent first: a machine gets the first that holds.
+UNREADABLE = "unreadable"
+WAITING = "waiting for first collection"
+SERVICE_PACK_MISSING = "service pack missing"
+NEEDS_PATCHES = "needs patches"
+NOT_COVERED = "not covered by the catalog"
+INCOMPLETE = "incomplete inventory"
+UNVERIFIED = "unverified"
+COMPLIANT = "compliant"
+MACHINE_STATUSES = (UNREADABLE, WAITING, SERVICE_PACK_MISSING, NEEDS_PATCHES, NOT_COVERED, INCOMPLETE, UNVERIFIED,
+                    COMPLIANT)
+SEVERITIES = ("Critical", "Important", "Moderate", "Low", "Unrated")
 
 
 @dataclass
@@ -35,6 +56,11 @@ class Finding:
     no_reboot: bool = False
     date_posted: str | None = None
     date_revised: str | None = None
+    kind: str = KIND_PATCH
+    gap: str | None = None  # for notes: GAP_INVENTORY or GAP_CATALOG
+    unverified: bool = False  # the registry says installed, but the file evidence was not collected
+    cve_ids: list[str] = field(default_factory=list)
+    bugtraq_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -45,6 +71,9 @@ class Assessment:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    status: str = COMPLIANT
+    status_detail: str = ""
+    role: str | None = None
 
     def shown(self, show_superseded: bool = False, baseline: bool = False) -> list[Finding]:
         """Findings a report shows: never not-applicable; superseded only on request."""
@@ -60,8 +89,38 @@ class Assessment:
     def count(self, status: str) -> int:
         return sum(1 for f in self.findings if f.status == status)
 
+    @property
+    def compliant(self) -> bool:
+        return self.status == COMPLIANT
+
     def to_dict(self) -> dict:
         # Findings hold only strings, bools and lists of strings: a shallow copy is enough,
         # and much faster than dataclasses.asdict for 5,000 machines.
         return {**{k: v for k, v in self.__dict__.items() if k != "findings"},
                 "findings": [dict(f.__dict__) for f in self.findings]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Assessment:
+        known = set(Finding.__dataclass_fields__)
+        findings = [Finding(**{k: v for k, v in f.items() if k in known}) for f in data.get("findings", [])]
+        fields = set(cls.__dataclass_fields__) - {"findings"}
+        return cls(**{k: v for k, v in data.items() if k in fields}, findings=findings)
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES) - 1
+
+
+def findings_at_or_above(assessments: list[Assessment], threshold: str) -> list[str]:
+    """What makes a run exit 1 with --fail-on THRESHOLD: missing patches and service packs rated
+    THRESHOLD or worse, and machines whose state is unknown (unreadable, incomplete, not covered)."""
+    if threshold == "none":
+        return []
+    limit = len(SEVERITIES) - 1 if threshold == "any" else severity_rank(threshold.title())
+    out = []
+    for a in assessments:
+        if a.status in (UNREADABLE, NOT_COVERED, INCOMPLETE):
+            out.append(f"{a.machine}: {a.status}")
+        out += [f"{a.machine}: {f.bulletin} {f.patch} missing ({f.severity})" for f in a.findings
+                if f.status == MISSING and severity_rank(f.severity) <= limit]
+    return out

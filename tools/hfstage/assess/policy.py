@@ -5,22 +5,24 @@
     [baseline]                patches = MS03-026, MS03-039, Q326830     (the -b list)
     [severity]                MSxx-yyy | Qnnnnnn | PatchName = Critical|Important|Moderate|Low
     [detection]               checksum = none | pe-header
+
+Every name is checked against the catalog before a month starts (`policy_problems`): a
+typo would otherwise silently suppress nothing.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.catalog.model import Catalog, Patch
+from hfstage import resources
+from hfstage.assess.model import SEVERITIES
+from hfstage.catalog import Catalog, Patch
 from hfstage.errors import InputError
-from hfstage.share import Share
+from hfstage.share import SiteConfig, did_you_mean
 
-SEVERITIES = ("Critical", "Important", "Moderate", "Low", "Unrated")
-PACKAGE_TESTING = Path(__file__).resolve().parents[1] / "data" / "testing.json"
-CHECKSUM_MODES = ("none", "pe-header")
+TESTING_NAME = "testing.json"
 
 
 @dataclass
@@ -46,7 +48,7 @@ class SitePolicy:
         return self.not_applicable.get(name.strip().lower())
 
     def rate(self, patch: Patch, catalog: Catalog) -> str:
-        """Site override first, then the catalog's MSSeverityID, else Unrated."""
+        """Site override first, then the catalog's MSSeverityID (Microsoft's rating), else Unrated."""
         for i in self._ids(patch):
             if i in self.severity:
                 return self.severity[i]
@@ -56,38 +58,56 @@ class SitePolicy:
     def phases(self, severity: str) -> list[str]:
         return list(self.testing["phases"].get(severity, self.testing["phases"]["Unrated"]))
 
+    def fingerprint(self) -> str:
+        """What changes an assessment: every rule above, as stable text."""
+        return json.dumps([sorted(self.not_applicable.items()), sorted(self.suppress.items()), sorted(self.baseline),
+                           sorted(self.severity.items()), self.checksum, self.testing], sort_keys=True)
+
 
 def load_testing(path: Path | None) -> dict:
-    source = path if path is not None and path.is_file() else PACKAGE_TESTING
+    """The testing table (Table 6.2): a site's copy in state\\testing.json, else hfstage's."""
+    site = path is not None and path.is_file()
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-        assert isinstance(data["phases"]["Unrated"], list)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError) as e:
-        raise InputError(f"{source}: cannot read the testing table: {e}") from e
+        data = json.loads(path.read_text(encoding="utf-8")) if site else resources.data_json(TESTING_NAME)
+        if not isinstance(data["phases"]["Unrated"], list):
+            raise TypeError("phases.Unrated is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{path if site else TESTING_NAME}: cannot read the testing table: {e}") from e
     return data
 
 
-def load_policy(share: Share) -> SitePolicy:
-    """The share's site.ini policy sections (all optional)."""
-    ini = share.config()
-    policy = SitePolicy(testing=load_testing(share.folder("state") / "testing.json"))
-    if ini.has_section("not_applicable"):
-        section = ini["not_applicable"]
-        policy.not_applicable = {k.strip().lower(): v.strip() or "site policy" for k, v in section.items()}
-    if ini.has_section("suppress"):
-        section = ini["suppress"]
-        policy.suppress = {k.strip().upper(): v.strip() or "suppressed by site policy" for k, v in section.items()}
-    raw = ini.get("baseline", "patches", fallback="")
-    policy.baseline = {p.strip().upper() for p in re.split(r"[,\s]+", raw) if p.strip()}
-    if ini.has_section("severity"):
-        for key, value in ini["severity"].items():
-            rating = value.strip().title()
-            if rating not in SEVERITIES[:-1]:
-                raise InputError(f"{share.site_ini}: [severity] {key} = {value!r}: use Critical, Important, "
-                                 "Moderate or Low")
-            policy.severity[key.strip().upper()] = rating
-    policy.checksum = ini.get("detection", "checksum", fallback="none").strip().lower()
-    if policy.checksum not in CHECKSUM_MODES:
-        raise InputError(f"{share.site_ini}: [detection] checksum = {policy.checksum!r}: use "
-                         f"{' or '.join(CHECKSUM_MODES)}")
-    return policy
+def load_policy(config: SiteConfig, testing_path: Path | None = None) -> SitePolicy:
+    """The policy sections of a parsed site.ini (all optional)."""
+    return SitePolicy(
+        not_applicable={e.key.strip().lower(): str(e.value) or "site policy" for e in config.section("not_applicable")},
+        suppress={e.key.strip().upper(): str(e.value) or "suppressed by site policy"
+                  for e in config.section("suppress")},
+        baseline={p.upper() for p in config.get("baseline", "patches")},
+        severity={e.key.strip().upper(): str(e.value) for e in config.section("severity")},
+        checksum=config.get("detection", "checksum"),
+        testing=load_testing(testing_path),
+    )
+
+
+def policy_problems(config: SiteConfig, catalog: Catalog) -> list[str]:
+    """Names in the policy sections that match nothing in CATALOG, each with file:line and a near miss."""
+    ids = {i for p in catalog.patches() for i in SitePolicy._ids(p)}
+    known_ids = sorted({p.bulletin_id for p in catalog.patches()} | {p.sq_number for p in catalog.patches()
+                                                                       if p.sq_number})
+    products = sorted({p.name.strip() for p in catalog.products.values()})
+    problems = []
+    for section in ("suppress", "severity"):
+        for e in config.section(section):
+            if e.key.strip().upper() not in ids:
+                problems.append(f"{e.where}: [{section}] {e.key}: no bulletin, Q number or patch of that name in "
+                                f"catalog {catalog.data_version}" + did_you_mean(e.key, known_ids))
+    for name in config.get("baseline", "patches"):
+        if name.upper() not in ids:
+            problems.append(f"{config.where('baseline', 'patches')}: [baseline] {name}: no bulletin, Q number or "
+                            f"patch of that name in catalog {catalog.data_version}" + did_you_mean(name, known_ids))
+    lowered = {p.lower() for p in products}
+    for e in config.section("not_applicable"):
+        if e.key.strip().lower() not in lowered:
+            problems.append(f"{e.where}: [not_applicable] {e.key}: the catalog names no such product"
+                            + did_you_mean(e.key, products))
+    return problems

@@ -11,10 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.cab.names import safe_parts
 from hfstage.cab.structures import CabinetLayout, CabMember, parse_layout
 from hfstage.errors import InputError, UnsafeInputError, UnsupportedError, UsageError
-from hfstage.fsutil import read_input, staged_dir
+from hfstage.share import read_input, safe_parts, staged_dir
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_CABINET_BYTES = 4 * 1024**3  # the CAB format's own limit

@@ -1,0 +1,44 @@
+"""Catalogs: mssecure.xml parsing, the catalog model, stored catalogs, imports and diffs."""
+
+from hfstage.catalog.diff import CatalogDiff, diff_catalogs, superseding
+from hfstage.catalog.importer import ImportResult, import_catalog, newest_cab
+from hfstage.catalog.model import (
+    AffectedProduct,
+    Anomaly,
+    Bulletin,
+    Catalog,
+    FileChange,
+    Patch,
+    Product,
+    RegChange,
+    ServicePack,
+    SupersededBy,
+)
+from hfstage.catalog.parser import parse_catalog, parse_catalog_file
+from hfstage.catalog.present import (
+    bulletin_dict,
+    bulletin_text,
+    bulletins_table,
+    diff_text,
+    summary_dict,
+    summary_text,
+)
+from hfstage.catalog.store import (
+    StoredCatalog,
+    current_version,
+    diff_pair,
+    find_catalog,
+    list_catalogs,
+    load_catalog_arg,
+    previous_version,
+    use_catalog,
+)
+
+__all__ = [
+    "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange", "ImportResult", "Patch",
+    "Product", "RegChange", "ServicePack", "StoredCatalog", "SupersededBy", "bulletin_dict", "bulletin_text",
+    "bulletins_table", "current_version", "diff_catalogs", "diff_pair", "diff_text", "find_catalog", "import_catalog",
+    "load_catalog_arg", "summary_dict",
+    "list_catalogs", "newest_cab", "parse_catalog", "parse_catalog_file", "previous_version", "summary_text",
+    "superseding", "use_catalog",
+]

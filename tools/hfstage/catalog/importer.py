@@ -12,23 +12,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.cab.authenticode import VerifyResult, verify_cabinet
-from hfstage.cab.extract import DEFAULT_MAX_BYTES, extract_cabinet
-from hfstage.cab.trust import load_trust
+from hfstage.cab import VerifyResult, extract_cabinet, load_trust, verify_cabinet
 from hfstage.catalog import store
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs
 from hfstage.catalog.model import Catalog
 from hfstage.catalog.parser import parse_catalog, parse_catalog_file
 from hfstage.errors import InputError, SignatureError, UsageError
-from hfstage.fsutil import staged_dir
-from hfstage.share import Share
+from hfstage.share import Share, SiteConfig, staged_dir
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class ImportResult:
-    """What was imported, from where, whether it was already there, and the diff."""
+    """What was imported, from where, whether it was already there or became current, and the diff."""
 
     catalog: Catalog
     stored: store.StoredCatalog
@@ -36,6 +33,14 @@ class ImportResult:
     verification: dict | None
     override: str | None
     diff: CatalogDiff | None
+    current: bool = True
+    warning: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"data_version": self.catalog.data_version, "folder": str(self.stored.folder),
+                "already_stored": self.already_stored, "current": self.current, "warning": self.warning,
+                "counts": self.catalog.counts(), "verification": self.verification, "override": self.override,
+                "diff": self.diff.to_dict() if self.diff else None}
 
 
 def newest_cab(share: Share) -> Path:
@@ -67,19 +72,21 @@ def _check_signature(result: VerifyResult, allow_unsigned: bool) -> str | None:
 
 
 def import_catalog(share: Share, cab: Path | None = None, *, xml: Path | None = None,
-                   sha256: str | None = None, allow_unsigned: bool = False) -> ImportResult:
-    """Import CAB (default: newest in incoming/) or a bare XML; store; diff with the last."""
+                   sha256: str | None = None, allow_unsigned: bool = False,
+                   config: SiteConfig | None = None) -> ImportResult:
+    """Import CAB (default: newest in incoming/) or a bare XML; store; make it current if newer; diff."""
     share.check()
+    config = config or share.config()
     with share.lock(wait_seconds=30):
         if xml is not None:
             return _import_xml(share, Path(xml), sha256, allow_unsigned)
-        return _import_cab(share, Path(cab) if cab else newest_cab(share), allow_unsigned)
+        return _import_cab(share, Path(cab) if cab else newest_cab(share), allow_unsigned,
+                           config.get("catalog", "max_extract_bytes"))
 
 
-def _import_cab(share: Share, cab: Path, allow_unsigned: bool) -> ImportResult:
+def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int) -> ImportResult:
     verification = verify_cabinet(cab, load_trust(share.folder("trust")))
     override = _check_signature(verification, allow_unsigned)
-    limit = share.config_int("catalog", "max_extract_bytes", DEFAULT_MAX_BYTES)
     with tempfile.TemporaryDirectory(prefix="hfstage-cab-") as tmp:
         extract_cabinet(cab, Path(tmp) / "x", max_bytes=limit)
         xml_path = _find_xml(Path(tmp) / "x", cab)
@@ -118,7 +125,9 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
             raise InputError(f"{folder}: DataVersion {catalog.data_version} is already stored with different "
                              "content; a stored catalog is never overwritten")
         stored = store.find_catalog(share, catalog.data_version)
-        return ImportResult(catalog, stored, True, verification, override, _diff(share, catalog))
+        current = store.current_version(share) == catalog.data_version
+        return ImportResult(catalog, stored, True, verification, override, None, current,
+                            None if current else _older_warning(share, catalog))
     record = {
         "data_version": catalog.data_version,
         "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -139,9 +148,18 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
     if override:
         share.audit(f"catalog {catalog.data_version} imported with {override}")
     stored = store.StoredCatalog(catalog.data_version, folder, record)
-    return ImportResult(catalog, stored, False, verification, override, _diff(share, catalog))
+    before = store.current_version(share) if len(store.list_catalogs(share)) > 1 else None
+    if before is not None and before != catalog.data_version and \
+            not store.is_newer(catalog, store.find_catalog(share, before)):
+        return ImportResult(catalog, stored, False, verification, override, None, False,
+                            _older_warning(share, catalog))
+    store.set_current(share, catalog.data_version, "import")
+    previous = store.find_catalog(share, before) if before and before != catalog.data_version else None
+    return ImportResult(catalog, stored, False, verification, override,
+                        diff_catalogs(previous.load(), catalog) if previous else None)
 
 
-def _diff(share: Share, catalog: Catalog) -> CatalogDiff | None:
-    previous = store.previous_catalog(share, catalog.data_version)
-    return diff_catalogs(previous.load(), catalog) if previous else None
+def _older_warning(share: Share, catalog: Catalog) -> str:
+    current = store.current_version(share)
+    return (f"catalog {catalog.data_version} is not newer than the current catalog {current}: it is stored, "
+            f"but {current} stays current; to use it: hfstage catalog use {share.root} {catalog.data_version}")

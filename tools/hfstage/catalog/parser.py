@@ -29,7 +29,7 @@ from hfstage.catalog.model import (
     Version,
 )
 from hfstage.errors import InputError, UnsafeInputError
-from hfstage.fsutil import read_input
+from hfstage.share import file_name_problem, id_problem, location_problem, read_input
 from hfstage.versions import parse_version
 
 ROOT_TAG = "BulletinDatastore"
@@ -130,8 +130,6 @@ def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
     )
     if not catalog.data_version:
         raise InputError(f"{source}: <{ROOT_TAG}> has no DataVersion; cannot store it")
-    if not re.fullmatch(r"[0-9A-Za-z._-]{1,64}", catalog.data_version):
-        raise InputError(f"{source}: DataVersion {catalog.data_version!r} is not a safe folder name")
     _lookups(root, r, catalog)
     _products(root, r, catalog)
     _files(root, r, catalog)
@@ -139,7 +137,51 @@ def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
     _supersedence(root, r, catalog)
     _bulletins(root, r, catalog)
     catalog.anomalies = r.anomalies
+    check_names(catalog, data, source)
     return catalog
+
+
+def check_names(catalog: Catalog, data: bytes, source: str) -> None:
+    r"""Refuse a catalog whose values would become unsafe file names (DESIGN §8).
+
+    DataVersion names a folder under catalogs\, BulletinIDs name report pages, patch and
+    file names name packages and collected files, file locations name folders the
+    collector copies into: one traversal in any of them could write outside the share.
+    """
+    checks = [("BulletinDatastore", "DataVersion", catalog.data_version, id_problem)]
+    for bulletin in catalog.bulletins.values():
+        checks.append(("Bulletin", "BulletinID", bulletin.id, id_problem))
+        checks += [("Patch", "PatchName", p.name, file_name_problem) for p in bulletin.patches]
+    for entry in catalog.superseded_by.values():
+        checks += [("SupercededBulletin", "BulletinID", bid, id_problem) for bid, _ in entry.bulletins if bid]
+    for changes in catalog.file_changes.values():
+        for fc in changes:
+            checks.append(("File", "Name", fc.file_name, file_name_problem))
+            if fc.location:
+                checks.append(("Location", "Path", fc.location, location_problem))
+    for element, attribute, value, rule in checks:
+        problem = rule(value)
+        if problem:
+            raise UnsafeInputError(f"{source} line {_line_of(data, attribute, value)}: <{element} {attribute}="
+                                   f"\"{_printable(value)}\">: refused: not a safe name ({problem})")
+
+
+def _line_of(data: bytes, attribute: str, value: str) -> int | str:
+    """The line where ATTRIBUTE="VALUE" first appears (an error message's pointer), or '?'."""
+    for quote in ('"', "'"):
+        needle = f"{attribute}={quote}".encode()
+        start = 0
+        while (at := data.find(needle, start)) >= 0:
+            end = data.find(quote.encode(), at + len(needle))
+            raw = data[at + len(needle):end].decode("utf-8", "replace")
+            if raw.strip() == value:
+                return data.count(b"\n", 0, at) + 1
+            start = at + 1
+    return "?"
+
+
+def _printable(value: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in value)[:80]
 
 
 def _depth(root: Element) -> int:

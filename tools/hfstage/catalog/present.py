@@ -27,6 +27,12 @@ def summary_text(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+def summary_dict(catalog: Catalog, folder, record: dict, current: bool) -> dict:
+    return {"data_version": catalog.data_version, "schema_version": catalog.schema_version,
+            "last_data_update": _date(catalog.last_data_update), "folder": str(folder), "current": current,
+            "import": record, "counts": catalog.counts(), "anomalies": [a.__dict__ for a in catalog.anomalies]}
+
+
 def bulletin_dict(catalog: Catalog, b: Bulletin) -> dict:
     return {
         "bulletin": b.id, "title": b.title, "date_posted": _date(b.date_posted),
@@ -36,7 +42,7 @@ def bulletin_dict(catalog: Catalog, b: Bulletin) -> dict:
             "name": p.name, "sq_number": p.sq_number, "no_reboot": p.no_reboot, "download": p.url,
             "superseded_by": superseding(catalog, p),
             "severity": catalog.ms_severities.get(p.ms_severity_id) if p.ms_severity_id else None,
-            "cve": p.cve_ids,
+            "cve": p.cve_ids, "bugtraq": p.bugtraq_ids,
             "affected": [{
                 "product": catalog.products[a.product_id].name if a.product_id in catalog.products
                 else f"#{a.product_id}",

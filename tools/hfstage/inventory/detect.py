@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
-from hfstage.catalog.model import Catalog
+from hfstage.catalog import Catalog
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact
 from hfstage.inventory.regtree import Hklm
 from hfstage.inventory.rules import match_application, service_pack_from
 from hfstage.versions import parse_version
 
 NT_CURRENT = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+OPTIONS = "SYSTEM\\CurrentControlSet\\Control\\ProductOptions"
+CONTROL_WINDOWS = "SYSTEM\\CurrentControlSet\\Control\\Windows"
+SESSION_MANAGER = "SYSTEM\\CurrentControlSet\\Control\\Session Manager"
 WIN_CURRENT = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
 # %VARIABLES% in catalog file locations, beyond %windir% and %ProgramFiles%, and where
 # the registry keeps their values.
@@ -26,14 +29,23 @@ def _ev(path: str, name: str, value: object) -> str:
     return f"HKLM\\{path}\\{name} = {value!r}"
 
 
+ROLES = {"winnt": "workstation", "servernt": "server", "lanmannt": "domain controller"}
+
+
 def detect(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
-    """Fill FACTS from HKLM using RULES; what cannot be read goes to facts.missing."""
+    """Fill FACTS from HKLM using RULES; what cannot be read goes to facts.missing.
+
+    Each hive says what it alone can: SYSTEM gives the name, the role, the service pack
+    number and pending renames even when SOFTWARE is missing.
+    """
     _computer_name(hklm, facts)
+    if hklm.system is not None and hklm.key(OPTIONS) is not None:
+        _nt_system(hklm, facts)
     if hklm.key(NT_CURRENT) is not None and hklm.value(NT_CURRENT, "CurrentVersion"):
         _nt_os(hklm, facts)
     elif hklm.value(WIN_CURRENT, "VersionNumber"):
         _9x_os(hklm, facts)
-    else:
+    elif hklm.software is not None:
         facts.missing.append("operating system version (no Windows NT\\CurrentVersion or Windows\\CurrentVersion "
                              "in the SOFTWARE data)")
     _os_product(facts, rules)
@@ -74,16 +86,33 @@ def _nt_os(hklm: Hklm, facts: MachineFacts) -> None:
     if facts.version == "4.0" and facts.service_pack == 6 and q246009 == 1:
         facts.service_pack_label = "6a"
         facts.evidence["service_pack"] += f"; HKLM\\{NT_CURRENT}\\Hotfix\\Q246009\\Installed = 1 (SP6a)"
-    options = "SYSTEM\\CurrentControlSet\\Control\\ProductOptions"
-    ptype = hklm.value(options, "ProductType")
-    if isinstance(ptype, str):
-        facts.product_type = ptype
-        facts.evidence["product_type"] = _ev(options.replace("CurrentControlSet", hklm.control_set),
-                                             "ProductType", ptype)
-    else:
+    if facts.product_type is None:
         facts.missing.append("product type (no SYSTEM data with ProductOptions\\ProductType)")
-    suite = hklm.value(options, "ProductSuite")
+
+
+def _nt_system(hklm: Hklm, facts: MachineFacts) -> None:
+    """What the SYSTEM hive alone tells of an NT machine."""
+    facts.os_family = "NT"
+    here = OPTIONS.replace("CurrentControlSet", hklm.control_set)
+    ptype = hklm.value(OPTIONS, "ProductType")
+    if isinstance(ptype, str) and ptype.strip():
+        facts.product_type = ptype.strip()
+        facts.role = ROLES.get(facts.product_type.lower())
+        facts.evidence["product_type"] = _ev(here, "ProductType", ptype)
+    suite = hklm.value(OPTIONS, "ProductSuite")
     facts.product_suite = [s for s in (suite if isinstance(suite, list) else [suite] if suite else []) if s]
+    csd = hklm.value(CONTROL_WINDOWS, "CSDVersion")
+    if isinstance(csd, int) and facts.service_pack is None:
+        # Control\Windows\CSDVersion is the service pack number times 0x100
+        facts.service_pack, facts.service_pack_label = csd >> 8, str(csd >> 8)
+        facts.evidence["service_pack"] = _ev(CONTROL_WINDOWS.replace("CurrentControlSet", hklm.control_set),
+                                             "CSDVersion", f"0x{csd:x}")
+    arch = hklm.value(f"{SESSION_MANAGER}\\Environment", "PROCESSOR_ARCHITECTURE")
+    facts.architecture = arch.strip() if isinstance(arch, str) and arch.strip() else None
+    session = hklm.key(SESSION_MANAGER)
+    if session is not None:
+        renames = session.value("PendingFileRenameOperations")
+        facts.pending_renames = bool(renames)
 
 
 def _9x_os(hklm: Hklm, facts: MachineFacts) -> None:
@@ -112,7 +141,7 @@ def _os_product(facts: MachineFacts, rules: dict) -> None:
             if "suite" in rule and not any(rule["suite"].lower() in s.lower() for s in facts.product_suite):
                 continue
         facts.os = ProductFact(rule["name"], facts.version, facts.service_pack, facts.service_pack_label,
-                               facts.evidence.get("version", ""))
+                               facts.evidence.get("version", ""), sp_known=facts.os_family == "NT")
         return
     if facts.os_family:
         facts.missing.append(f"OS product name (no rule for {facts.os_family} version {facts.version!r}, "
@@ -138,15 +167,15 @@ def _applications(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
         if hit is None:
             continue
         spec = rule.get("service_pack")
-        if spec == "os":
-            sp, label = facts.service_pack, facts.service_pack_label
+        if spec == "os":  # its service pack is the OS's: a missing one is said once, for the OS
+            sp, label, known = facts.service_pack, facts.service_pack_label, False
         elif isinstance(spec, dict):
             sp = service_pack_from(hklm, spec)
-            label = None if sp is None else str(sp)
+            label, known = (None, False) if sp is None else (str(sp), True)
         else:
-            sp, label = 0, "0"
+            sp, label, known = 0, "0", False
         version = str(hit.value) if not isinstance(hit.value, bool) else None
-        facts.applications.append(ProductFact(rule["name"], version, sp, label, hit.evidence))
+        facts.applications.append(ProductFact(rule["name"], version, sp, label, hit.evidence, sp_known=known))
 
 
 def _hotfixes(hklm: Hklm, facts: MachineFacts) -> None:

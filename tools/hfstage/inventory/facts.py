@@ -17,6 +17,7 @@ class ProductFact:
     evidence: str = ""
     product_id: int | None = None
     service_pack_id: int | None = None
+    sp_known: bool = False  # its own service pack was read from the machine (not assumed, not the OS's)
 
 
 @dataclass
@@ -67,7 +68,10 @@ class MachineFacts:
     service_pack: int | None = None
     service_pack_label: str | None = None
     product_type: str | None = None
+    role: str | None = None  # workstation, server or domain controller (from ProductType)
     product_suite: list[str] = field(default_factory=list)
+    architecture: str | None = None
+    pending_renames: bool | None = None  # PendingFileRenameOperations: a reboot is pending
     system_root: str | None = None
     program_files: str | None = None
     paths: dict[str, str] = field(default_factory=dict)  # other %VARIABLES% read from the registry
@@ -80,8 +84,10 @@ class MachineFacts:
     evidence: dict[str, str] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    parse_errors: list[str] = field(default_factory=list)  # input lines or files that could not be read
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    collected: bool = True  # False: the folder exists but no collector has written to it yet
     catalog_version: str | None = None
 
     @property

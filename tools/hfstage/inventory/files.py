@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-from hfstage.catalog.model import Catalog
+from hfstage.catalog import Catalog
 from hfstage.errors import InputError
 from hfstage.inventory.facts import FileFact, MachineFacts
 from hfstage.inventory.pe import read_pe_version
+from hfstage.share import entries, walk_files
 from hfstage.versions import version_text
 
 _VAR = re.compile(r"%([A-Za-z]+)%")
@@ -19,7 +19,7 @@ class CaseInsensitiveTree:
     """Look up Windows paths below ROOT on a case-sensitive filesystem, listing each folder once.
 
     A share written by several tools can hold both 'system32' and 'System32': every
-    spelling is tried.
+    spelling is tried. Links are never followed: a client may plant one to a server file.
     """
 
     def __init__(self, root: Path) -> None:
@@ -30,9 +30,10 @@ class CaseInsensitiveTree:
         if folder not in self._listing:
             found: dict[str, list[str]] = {}
             try:
-                for name in sorted(os.listdir(folder)):
-                    found.setdefault(name.lower(), []).append(name)
-            except OSError:
+                for entry in entries(folder):
+                    if entry.is_file or entry.is_folder:
+                        found.setdefault(entry.name.lower(), []).append(entry.name)
+            except InputError:
                 pass
             self._listing[folder] = found
         return self._listing[folder]
@@ -92,18 +93,18 @@ def catalog_file_paths(catalog: Catalog, facts: MachineFacts) -> tuple[list[str]
     return sorted(paths.values(), key=str.lower), sorted(unresolved)
 
 
-def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: str) -> FileFact:
+def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: str, inputs, limits) -> FileFact:
     """Evidence for Windows path FULL, looked up in TREE (the system drive's root)."""
     drive, _, relative = full.partition("\\")
     if drive.upper() != system_drive.upper():
         return FileFact(full, False, problem=f"on drive {drive}, only {system_drive} is collected")
     found = tree.find(relative)
-    if found is None or not found.is_file():
+    if found is None or found.is_dir():
         return FileFact(full, False, problem=absent)
     try:
-        pe = read_pe_version(found)
+        pe = read_pe_version(found, inputs.read(found, limits.file_bytes, "collected system file"))
     except InputError as e:
-        return FileFact(full, True, size=found.stat().st_size, problem=str(e))
+        return FileFact(full, True, problem=str(e))
     return FileFact(full, True, size=pe.size, file_version=version_text(pe.file_version),
                     product_version=version_text(pe.product_version),
                     file_version_string=pe.file_version_string, checksum=pe.checksum, machine_type=pe.machine,
@@ -111,7 +112,7 @@ def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: s
 
 
 def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, catalog: Catalog | None,
-                       absent: str) -> None:
+                       absent: str, inputs, limits) -> None:
     """Add a FileFact for each catalog file (or each collected file when there is no catalog)."""
     if tree is None:
         facts.missing.append("file versions (no files/ folder was collected)")
@@ -121,16 +122,16 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
         return
     drive = facts.system_root[:2]
     if catalog is None:
-        for found in sorted(p for p in tree.root.rglob("*") if p.is_file()):
-            rel = "\\".join(found.relative_to(tree.root).parts)
-            facts.files.append(file_fact(tree, f"{drive}\\{rel}", drive, absent))
+        for found in walk_files(tree.root, tree.root):
+            rel = "\\".join(found.path.relative_to(tree.root).parts)
+            facts.files.append(file_fact(tree, f"{drive}\\{rel}", drive, absent, inputs, limits))
         return
     paths, unresolved = catalog_file_paths(catalog, facts)
     # Only files found (or with a problem of their own) are kept; every other catalog file
     # is ABSENT, said once: a machine's facts stay small with a 400-file catalog.
     facts.files_absent = absent
     for full in paths:
-        fact = file_fact(tree, full, drive, absent)
+        fact = file_fact(tree, full, drive, absent, inputs, limits)
         if fact.found or fact.problem != absent:
             facts.files.append(fact)
     if unresolved:

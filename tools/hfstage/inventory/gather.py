@@ -1,78 +1,95 @@
-"""Facts for one machine from a collector folder or from a mounted system drive."""
+"""Facts for one machine from a collector folder or from a mounted system drive.
+
+Every file is read through the share's client-file reader (no links followed, regular
+files only, size-capped): a collector folder is written by any user of that machine.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.catalog.model import Catalog
+from hfstage.catalog import Catalog
 from hfstage.errors import InputError
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts
-from hfstage.inventory.hive import open_hive
-from hfstage.inventory.regfile import read_reg_files
+from hfstage.inventory.hive import open_hive_bytes
+from hfstage.inventory.limits import Limits
+from hfstage.inventory.regfile import parse_reg_text
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
+from hfstage.share import entries, read_client_file
 
 HIVE_NAMES = {"software": "software", "software.hiv": "software", "system": "system", "system.hiv": "system"}
 FILES_DIR = "files"
 MANIFEST = "manifest.txt"
+MANIFEST_MAX = 64 * 1024
 
 
 @dataclass
 class MachineInputs:
-    """What was found for one machine: hives, .reg exports, a files root."""
+    """What was found for one machine: hives, .reg exports, a files root; and what was refused."""
 
     name: str
     kind: str  # "folder" or "drive"
+    root: Path  # the admin-owned folder every read starts from (no link is followed below it)
     software: Path | None = None
     system: Path | None = None
     reg_files: list[Path] = field(default_factory=list)
     files_root: Path | None = None
+    refused: list[str] = field(default_factory=list)  # special files and links found among the inputs
+    stats: list[tuple[str, int, int]] = field(default_factory=list)  # (name, size, mtime_ns) of each input
 
-    def all_files(self) -> list[Path]:
-        """Every input file (for cache fingerprints); the files/ tree is walked lazily."""
-        found = [p for p in (self.software, self.system) if p] + self.reg_files
-        if self.kind == "folder" and self.files_root is not None:
-            found += sorted(p for p in self.files_root.rglob("*") if p.is_file())
-        return found
+    def read(self, path: Path, limit: int, what: str) -> bytes:
+        return read_client_file(self.root, path, limit, what)
 
 
-def _child(folder: Path, *names: str) -> Path | None:
-    tree = CaseInsensitiveTree(folder)
+def _find(tree: CaseInsensitiveTree, *names: str) -> Path | None:
     return tree.find("\\".join(names))
 
 
 def locate_inputs(path: Path) -> MachineInputs:
     """Recognise a collector folder (SOFTWARE/SYSTEM/*.reg/files) or a system drive root."""
     path = Path(path)
-    if not path.is_dir():
+    if not path.is_dir() or path.is_symlink():
         raise InputError(f"{path}: not a folder (give a machine's inventory folder or a mounted system drive)")
+    tree = CaseInsensitiveTree(path)
     for windows in ("WINNT", "WINDOWS"):
-        config = _child(path, windows, "system32", "config")
-        if config is not None and config.is_dir():
-            return MachineInputs(path.name or str(path), "drive", _child(config, "SOFTWARE"),
-                                 _child(config, "SYSTEM"), [], path)
-    inputs = MachineInputs(path.name, "folder")
-    for entry in sorted(path.iterdir()):
+        config = _find(tree, windows, "system32", "config")
+        if config is not None:
+            inputs = MachineInputs(path.name or str(path), "drive", path, _find(tree, windows, "system32",
+                                   "config", "SOFTWARE"), _find(tree, windows, "system32", "config", "SYSTEM"),
+                                   [], path)
+            return inputs
+    inputs = MachineInputs(path.name, "folder", path.parent)
+    for entry in entries(path):
         lower = entry.name.lower()
-        if entry.is_file() and HIVE_NAMES.get(lower) == "software":
-            inputs.software = entry
-        elif entry.is_file() and HIVE_NAMES.get(lower) == "system":
-            inputs.system = entry
-        elif entry.is_file() and lower.endswith(".reg"):
-            inputs.reg_files.append(entry)
-        elif entry.is_dir() and lower == FILES_DIR:
-            inputs.files_root = entry
+        role = HIVE_NAMES.get(lower) or ("reg" if lower.endswith(".reg") else
+                                         FILES_DIR if lower == FILES_DIR else None)
+        if role is None:
+            continue
+        if role == FILES_DIR:
+            if entry.is_folder:
+                inputs.files_root = entry.path
+            continue
+        if not entry.is_file:
+            inputs.refused.append(f"{entry.path}: refused: it is {entry.kind}, not a regular file")
+            continue
+        inputs.stats.append((entry.name, entry.size, entry.mtime_ns))
+        if role == "reg":
+            inputs.reg_files.append(entry.path)
+        else:
+            setattr(inputs, role, entry.path)
     return inputs
 
 
-def _open(path: Path | None, facts: MachineFacts, what: str):
+def _open(inputs: MachineInputs, path: Path | None, facts: MachineFacts, limits: Limits):
     if path is None:
         return None
     try:
-        root = open_hive(path)
+        root = open_hive_bytes(inputs.read(path, limits.hive_bytes, "registry hive"), str(path))
     except InputError as e:
         facts.error = str(e)
         return None
@@ -80,21 +97,28 @@ def _open(path: Path | None, facts: MachineFacts, what: str):
     return root
 
 
-def _hklm(inputs: MachineInputs, facts: MachineFacts) -> Hklm | None:
-    if inputs.software is None and inputs.system is None and not inputs.reg_files:
-        facts.error = f"{inputs.name}: no SOFTWARE or SYSTEM hive and no .reg export found"
+def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | None:
+    if inputs.software is None and inputs.system is None and not inputs.reg_files and not inputs.refused \
+            and inputs.files_root is None and inputs.kind == "folder" and not entries(inputs.root / inputs.name):
+        facts.collected = False  # an empty folder an admin made for a new machine
         return None
-    software = _open(inputs.software, facts, "SOFTWARE")
-    system = _open(inputs.system, facts, "SYSTEM")
+    if inputs.software is None and inputs.system is None and not inputs.reg_files:
+        facts.error = (f"{inputs.name}: no SOFTWARE or SYSTEM hive and no .reg export found"
+                       + (f" ({'; '.join(inputs.refused)})" if inputs.refused else ""))
+        return None
+    software = _open(inputs, inputs.software, facts, limits)
+    system = _open(inputs, inputs.system, facts, limits)
     if inputs.reg_files:
-        export = read_reg_files(inputs.reg_files)
+        export = None
+        for path in inputs.reg_files:
+            export = parse_reg_text(inputs.read(path, limits.export_bytes, "registry export"), str(path), export)
         facts.inputs.extend(str(p) for p in inputs.reg_files)
-        facts.warnings.extend(export.warnings)
+        facts.parse_errors.extend(export.warnings)
         hklm_text = walk(export.root, "HKEY_LOCAL_MACHINE")
         software = software or walk(hklm_text, "SOFTWARE")
         system = system or walk(hklm_text, "SYSTEM")
     if inputs.software is None and not inputs.reg_files:
-        facts.missing.append("SOFTWARE hive (OS, service pack, products and hotfixes unknown)")
+        facts.missing.append("SOFTWARE hive (OS version, service pack, products and hotfixes unknown)")
     if inputs.system is None and not inputs.reg_files:
         facts.missing.append("SYSTEM hive (computer name and product type unknown)")
     if software is None and system is None:
@@ -103,12 +127,14 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts) -> Hklm | None:
 
 
 def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None = None,
-                 inputs: MachineInputs | None = None) -> MachineFacts:
+                 inputs: MachineInputs | None = None, limits: Limits | None = None) -> MachineFacts:
     """MachineFacts for the machine at PATH; a bad input becomes facts.error, never an exception."""
+    limits = limits or Limits()
     inputs = inputs or locate_inputs(path)
     facts = MachineFacts(machine=inputs.name)
+    facts.parse_errors.extend(inputs.refused)
     try:
-        hklm = _hklm(inputs, facts)
+        hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
             detect(hklm, facts, rules or load_rules())
             if catalog is not None and hklm.software is not None:
@@ -118,32 +144,37 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
     if catalog is not None:
         resolve_catalog_ids(facts, catalog)
     if facts.error is None:
-        _files(inputs, facts, catalog)
+        try:
+            _files(inputs, facts, catalog, limits)
+        except InputError as e:
+            facts.parse_errors.append(str(e))
     return facts
 
 
-def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None) -> None:
+def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None, limits: Limits) -> None:
     if inputs.kind == "drive":
         if catalog is None:
             facts.missing.append("file versions (give --catalog so hfstage knows which files matter)")
             return
-        collect_file_facts(facts, CaseInsensitiveTree(inputs.files_root), catalog, "not present on the drive")
+        collect_file_facts(facts, CaseInsensitiveTree(inputs.files_root), catalog, "not present on the drive",
+                           inputs, limits)
         return
     tree = CaseInsensitiveTree(inputs.files_root) if inputs.files_root else None
     # The collector copies every catalog file that exists; when its manifest names this
     # catalog, a file it did not copy is not on the machine.
-    collected_for = _manifest(inputs).get("catalog")
+    collected_for = read_manifest(inputs).get("catalog")
     absent = "not present on the machine" if catalog and collected_for == catalog.data_version else "not collected"
-    collect_file_facts(facts, tree, catalog, absent)
+    collect_file_facts(facts, tree, catalog, absent, inputs, limits)
 
 
-def _manifest(inputs: MachineInputs) -> dict[str, str]:
-    """key=value lines of the collector's manifest.txt (empty when there is none)."""
-    if inputs.files_root is None:
+def read_manifest(inputs: MachineInputs) -> dict[str, str]:
+    """key=value lines of the collector's manifest.txt (empty when there is none or it is refused)."""
+    if inputs.kind != "folder":
         return {}
-    path = inputs.files_root.parent / MANIFEST
+    path = inputs.root / inputs.name / MANIFEST
     try:
-        lines = path.read_text(encoding="latin-1").splitlines()
-    except OSError:
+        text = inputs.read(path, MANIFEST_MAX, "collector manifest").decode("latin-1")
+    except InputError:
         return {}
-    return {k.strip().lower(): v.strip() for k, _, v in (ln.partition("=") for ln in lines) if _}
+    pairs = (line.partition("=") for line in text.splitlines())
+    return {k.strip().lower(): v.strip() for k, sep, v in pairs if sep and re.fullmatch(r"[\w.-]+", k.strip())}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pefile
 
 from hfstage.errors import InputError
-from hfstage.fsutil import read_input
+from hfstage.share import read_input
 from hfstage.versions import Version
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,11 @@ def _check_resources(pe: pefile.PE, path: Path) -> None:
         stack.extend((child, ancestors | {offset}) for child in getattr(sub, "entries", []))
 
 
-def read_pe_version(path: Path) -> PeVersion:
-    """Versions, header CheckSum, machine and size of PATH; InputError if not a PE file."""
+def read_pe_version(path: Path, data: bytes | None = None) -> PeVersion:
+    """Versions, header CheckSum, machine and size of PATH (or of DATA read from it); InputError if not PE."""
     path = Path(path)
-    data = read_input(path, MAX_PE_BYTES, "system file")
+    if data is None:
+        data = read_input(path, MAX_PE_BYTES, "system file")
     size = len(data)
     try:
         pe = pefile.PE(data=data, fast_load=True)
@@ -107,3 +108,14 @@ def read_pe_version(path: Path) -> PeVersion:
         checksum=pe.OPTIONAL_HEADER.CheckSum,
         machine=_MACHINES.get(pe.FILE_HEADER.Machine, f"0x{pe.FILE_HEADER.Machine:04x}"),
     )
+
+
+def read_pe_versions(paths: list[Path]) -> list[PeVersion | dict]:
+    """Each file's versions, or {"path", "error"} for one that is not a readable PE file."""
+    rows: list[PeVersion | dict] = []
+    for path in paths:
+        try:
+            rows.append(read_pe_version(path))
+        except InputError as e:
+            rows.append({"path": str(path), "error": str(e)})
+    return rows

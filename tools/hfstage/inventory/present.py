@@ -53,11 +53,11 @@ def inventory_table(rows: list[MachineFacts]) -> str:
     return tabulate(table, headers=("Machine", "OS", "SP", "Hotfixes", "Notes"))
 
 
-def pe_table(rows: list[PeVersion | tuple[str, str]]) -> str:
+def pe_table(rows: list[PeVersion | dict]) -> str:
     table = []
     for r in rows:
-        if isinstance(r, tuple):
-            table.append((r[0], "ERROR", "", "", "", r[1]))
+        if isinstance(r, dict):
+            table.append((r["path"], "ERROR", "", "", "", r["error"]))
         else:
             fv = ".".join(map(str, r.file_version)) if r.file_version else "-"
             pv = ".".join(map(str, r.product_version)) if r.product_version else "-"

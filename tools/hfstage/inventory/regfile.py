@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.errors import InputError
-from hfstage.fsutil import read_input
 from hfstage.inventory.regtree import RegValue, TextKey
+from hfstage.share import read_input
 
 HEADER_V4 = "REGEDIT4"
 HEADER_V5 = "Windows Registry Editor Version 5.00"
@@ -164,7 +164,7 @@ def _apply(root: TextKey, current: TextKey | None, line: str, unicode: bool) -> 
 
 
 def read_reg_files(paths: list[Path]) -> RegExport:
-    """Read and merge several export files in order; errors name the file."""
+    """Read and merge several export files in order (an admin's own files); errors name the file."""
     export = RegExport()
     for path in paths:
         parse_reg_text(read_input(path, MAX_REG_BYTES, "registry export"), str(path), export)

@@ -7,11 +7,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfstage import resources
 from hfstage.errors import InputError
 from hfstage.inventory.regtree import Hklm
+from hfstage.share import Share
 from hfstage.versions import parse_version
 
-PACKAGE_RULES = Path(__file__).resolve().parents[1] / "data" / "products.json"
+RULES_NAME = "products.json"
 
 
 @dataclass(frozen=True)
@@ -24,14 +26,27 @@ class ProbeHit:
 
 def load_rules(site_rules: Path | None = None) -> dict:
     """The package's rules, or a site's copy when SITE_RULES exists."""
-    path = site_rules if site_rules is not None and Path(site_rules).is_file() else PACKAGE_RULES
-    try:
-        rules = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise InputError(f"{path}: cannot read product rules: {e}") from e
-    if not isinstance(rules.get("os"), list) or not isinstance(rules.get("applications"), list):
+    if site_rules is not None and Path(site_rules).is_file():
+        path = site_rules
+        try:
+            rules = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise InputError(f"{path}: cannot read product rules: {e}") from e
+    else:
+        path, rules = f"hfstage's {RULES_NAME}", resources.data_json(RULES_NAME)
+    if not isinstance(rules, dict) or not isinstance(rules.get("os"), list) \
+            or not isinstance(rules.get("applications"), list):
         raise InputError(f"{path}: product rules need 'os' and 'applications' lists")
     return rules
+
+
+def site_rules_path(share: Share) -> Path:
+    """Where a site keeps its own copy of the product rules (it wins over hfstage's)."""
+    return share.state / RULES_NAME
+
+
+def load_site_rules(share: Share) -> dict:
+    return load_rules(site_rules_path(share))
 
 
 def _compare(value: object, rule: dict) -> bool:

@@ -1,7 +1,9 @@
-"""`hfstage inventory`: facts for every machine on the share, in parallel, cached.
+"""Facts for every machine on the share, in parallel, cached.
 
-The cache (state/facts/<MACHINE>.json) is keyed by each input file's size and mtime, the
-catalog's DataVersion and the rules, so an unchanged machine is not read again.
+The cache (state\\facts\\<MACHINE>.json) is keyed by each input file's size and mtime, the
+catalog's DataVersion, the product rules and the size caps, so an unchanged machine is not
+read again. Each cached entry carries a hash of its facts: the assessment of a machine
+whose facts hash, catalog and policy are unchanged is not recomputed either.
 """
 
 from __future__ import annotations
@@ -10,166 +12,154 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.catalog.model import Catalog
-from hfstage.catalog.parser import parse_catalog_file
-from hfstage.catalog.store import find_catalog, list_catalogs
-from hfstage.errors import HfstageError, UsageError
-from hfstage.fsutil import write_if_changed
+from hfstage.catalog import Catalog
+from hfstage.errors import HfstageError
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import gather_facts, locate_inputs
-from hfstage.inventory.rules import PACKAGE_RULES, load_rules
-from hfstage.share import Share
+from hfstage.inventory.gather import MachineInputs, gather_facts, locate_inputs
+from hfstage.inventory.limits import Limits
+from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
+from hfstage.inventory.rules import load_site_rules
+from hfstage.share import PRIVATE, Share, walk_files, write_if_changed
 
 CACHE_DIR = "facts"
-UNNAMED = "_unnamed"
-SITE_RULES = "products.json"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _PARALLEL_THRESHOLD = 8
 
 _worker: dict = {}
 
 
-def site_rules_path(share: Share) -> Path:
-    return share.folder("state") / SITE_RULES
+@dataclass
+class InventoryResult:
+    """Facts of every machine read or cached, names skipped, spool notes, and what was read."""
+
+    facts: list[MachineFacts] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # machine -> hash of its facts
+    read: int = 0
+    cached: int = 0
+
+    @property
+    def unreadable(self) -> list[MachineFacts]:
+        return [f for f in self.facts if f.error]
 
 
-def machine_folders(share: Share, machine: str | None = None) -> list[Path]:
-    """Machine folders under inventory/ (one per machine), or just MACHINE."""
-    root = share.folder("inventory")
-    folders = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", UNNAMED[0]))),
-                     key=lambda p: p.name.lower())
-    if machine is None:
-        return folders
-    chosen = [p for p in folders if p.name.lower() == machine.lower()]
-    if not chosen:
-        raise UsageError(f"{root}: no inventory folder for machine {machine!r}")
-    return chosen
+def facts_hash(facts: MachineFacts) -> str:
+    return hashlib.sha256(json.dumps(facts.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
-def adopt_unnamed(share: Share) -> list[str]:
-    """File 9x exports from inventory/_unnamed/<user>/ under the ComputerName they contain."""
-    from hfstage.inventory.regfile import read_reg_files
-    from hfstage.inventory.regtree import walk
-    from hfstage.scripts.batch import check_machine_name
-
-    notes = []
-    spool = share.folder("inventory") / UNNAMED
-    for folder in sorted(p for p in spool.iterdir() if p.is_dir()) if spool.is_dir() else []:
-        exports = sorted(folder.glob("*.reg"))
-        if not exports or list(folder.glob("*.tmp")):
-            continue  # nothing yet, or a collector is still writing
-        try:
-            tree = read_reg_files(exports).root
-            key = walk(tree, "HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\control\\ComputerName\\ComputerName")
-            name = check_machine_name(str(key.value("ComputerName") if key else "")).upper()
-        except HfstageError as e:
-            notes.append(f"{folder}: left in place: {e}")
-            continue
-        target = share.folder("inventory") / name
-        target.mkdir(exist_ok=True)
-        for export in exports:
-            os.replace(export, target / export.name)
-        notes.append(f"{folder}: exports filed under inventory/{name}")
-    return notes
-
-
-def _fingerprint(folder: Path, catalog_version: str | None, rules_hash: str) -> str:
-    inputs = locate_inputs(folder)
-    stats = []
-    for path in inputs.all_files():
-        st = path.stat()
-        stats.append([str(path.relative_to(folder)), st.st_size, st.st_mtime_ns])
-    blob = json.dumps([CACHE_FORMAT, catalog_version, rules_hash, stats])
+def _fingerprint(inputs: MachineInputs, salt: str) -> str:
+    stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0)]
+    if inputs.files_root is not None:
+        base = inputs.files_root
+        stats += [(str(e.path.relative_to(base)), e.size, e.mtime_ns) for e in walk_files(base, base)]
+    manifest = inputs.root / inputs.name / "manifest.txt"
+    try:
+        st = os.lstat(manifest)
+        stats.append(("manifest.txt", st.st_size, st.st_mtime_ns))
+    except OSError:
+        pass
+    blob = json.dumps([CACHE_FORMAT, salt, sorted(stats)])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _cache_path(share: Share, machine: str) -> Path:
-    return share.folder("state") / CACHE_DIR / f"{machine}.json"
+    return share.state / CACHE_DIR / f"{machine}.json"
 
 
-def _load_cached(path: Path, fingerprint: str) -> MachineFacts | None:
+def _load_cached(path: Path, fingerprint: str) -> tuple[MachineFacts, str] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("fingerprint") == fingerprint:
-            return MachineFacts.from_dict(data["facts"])
+            return MachineFacts.from_dict(data["facts"]), data["hash"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return None
 
 
-def _init_worker(catalog_xml: str | None, rules_path: str) -> None:
-    _worker["catalog"] = parse_catalog_file(Path(catalog_xml)) if catalog_xml else None
-    _worker["rules"] = load_rules(Path(rules_path))
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGKILL when the run that started it dies (a killed month leaves no orphans)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
+def _init_worker(catalog: Catalog | None, rules: dict, limits: Limits) -> None:
+    _die_with_parent()
+    _worker.update(catalog=catalog, rules=rules, limits=limits)
 
 
 def _facts_in_worker(folder: str) -> dict:
-    return _safe_gather(Path(folder), _worker["catalog"], _worker["rules"]).to_dict()
+    return safe_gather(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"]).to_dict()
 
 
-def _safe_gather(folder: Path, catalog: Catalog | None, rules: dict) -> MachineFacts:
+def safe_gather(folder: Path, catalog: Catalog | None, rules: dict, limits: Limits) -> MachineFacts:
     """Facts, or an error row naming the machine: one bad machine never stops the rest."""
     try:
-        return gather_facts(folder, catalog, rules)
+        return gather_facts(folder, catalog, rules, limits=limits)
     except HfstageError as e:
         return MachineFacts(machine=folder.name, error=str(e))
     except Exception as e:  # noqa: BLE001 - any failure becomes this machine's error row
         return MachineFacts(machine=folder.name, error=f"{folder}: unexpected {type(e).__name__}: {e}")
 
 
-def latest_catalog(share: Share) -> tuple[Catalog | None, Path | None]:
-    if not list_catalogs(share):
-        return None, None
-    stored = find_catalog(share)
-    return stored.load(), stored.xml
-
-
-def inventory_share(share: Share, machine: str | None = None, jobs: int | None = None,
-                    progress: bool | None = None, stats: dict | None = None,
-                    adopt: bool = True) -> list[MachineFacts]:
-    """Facts for every machine (or MACHINE), reading only those whose inputs changed.
-
-    STATS, when given, receives how many machines were read and how many came from the cache.
-    """
+def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = None, limits: Limits | None = None,
+              machines: list[str] | None = None, jobs: int | None = None, progress: bool | None = None,
+              adopt: bool = True) -> InventoryResult:
+    """Facts for every machine (or MACHINES), reading only those whose inputs changed."""
     share.check()
+    limits = limits or Limits()
+    rules = rules if rules is not None else load_site_rules(share)
+    result = InventoryResult()
     if adopt:
-        adopt_unnamed(share)
-    catalog, catalog_xml = latest_catalog(share)
-    rules_path = site_rules_path(share) if site_rules_path(share).is_file() else PACKAGE_RULES
-    rules = load_rules(rules_path)
-    rules_hash = hashlib.sha256(rules_path.read_bytes()).hexdigest()[:16]
-    results: dict[str, MachineFacts] = {}
+        result.notes = adopt_unnamed(share, limits)
+    folders, result.skipped = machine_folders(share, machines)
+    salt = json.dumps([catalog.data_version if catalog else None, rules, limits.__dict__], sort_keys=True)
+    found: dict[str, tuple[MachineFacts, str]] = {}
     todo: list[tuple[Path, str]] = []
-    for folder in machine_folders(share, machine):
+    for folder in folders:
         try:
-            fingerprint = _fingerprint(folder, catalog.data_version if catalog else None, rules_hash)
-        except OSError as e:
-            results[folder.name] = MachineFacts(machine=folder.name, error=f"{folder}: cannot read: {e.strerror}")
+            fingerprint = _fingerprint(locate_inputs(folder), salt)
+        except HfstageError as e:
+            found[folder.name] = (MachineFacts(machine=folder.name, error=str(e)), "")
             continue
         cached = _load_cached(_cache_path(share, folder.name), fingerprint)
         if cached is not None:
-            results[folder.name] = cached
+            found[folder.name] = cached
         else:
             todo.append((folder, fingerprint))
-    fresh = _gather_all([f for f, _ in todo], catalog, catalog_xml, rules, rules_path, jobs, progress)
-    if stats is not None:
-        stats.update(read=len(todo), cached=len(results), errors=sum(1 for f in fresh if f.error))
+    fresh = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
+    result.read, result.cached = len(todo), len(found)
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
-        results[folder.name] = facts
-        payload = json.dumps({"fingerprint": fingerprint, "facts": facts.to_dict()}, sort_keys=True)
-        write_if_changed(_cache_path(share, folder.name), payload.encode("utf-8"))
-    return [results[name] for name in sorted(results, key=str.lower)]
+        digest = facts_hash(facts)
+        found[folder.name] = (facts, digest)
+        payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": facts.to_dict()}, sort_keys=True)
+        write_if_changed(_cache_path(share, folder.name), payload.encode("utf-8"), PRIVATE)
+    for name in sorted(found, key=str.lower):
+        facts, digest = found[name]
+        result.facts.append(facts)
+        result.hashes[name] = digest or facts_hash(facts)
+    return result
 
 
-def _gather_all(folders: list[Path], catalog, catalog_xml, rules, rules_path, jobs, progress) -> list[MachineFacts]:
+def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> list[MachineFacts]:
     bar = _progress(len(folders), progress)
     if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
         out = []
         for folder in folders:
-            out.append(_safe_gather(folder, catalog, rules))
+            out.append(safe_gather(folder, catalog, rules, limits))
             bar.update(1)
         bar.close()
         return out
@@ -177,7 +167,7 @@ def _gather_all(folders: list[Path], catalog, catalog_xml, rules, rules_path, jo
     # spawn, not fork: a forked worker would inherit the share lock's descriptor and keep
     # the lock held after a killed run, until the orphan exits.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                             initargs=(str(catalog_xml) if catalog_xml else None, str(rules_path))) as pool:
+                             initargs=(catalog, rules, limits)) as pool:
         out = []
         chunk = max(1, len(folders) // (workers * 8))
         for data in pool.map(_facts_in_worker, [str(f) for f in folders], chunksize=chunk):

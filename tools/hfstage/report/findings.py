@@ -1,4 +1,8 @@
-"""A scan's findings as text (HFNetChk's layout), tab, CSV, JSON or a static HTML page."""
+"""A scan's findings as text (HFNetChk's layout), tab, CSV, JSON or a static HTML page.
+
+Every format shows each machine's status in the same words (assess.MACHINE_STATUSES).
+CSV cells that a spreadsheet would run as a formula are escaped.
+"""
 
 from __future__ import annotations
 
@@ -6,84 +10,100 @@ import csv
 import io
 import json
 import re
+from collections import Counter
+from collections.abc import Iterable
 
-from hfstage.assess.model import HFNETCHK_LABEL, INSTALLED, Assessment, Finding
+from hfstage.assess import COMPLIANT, HFNETCHK_LABEL, INSTALLED, MISSING, Assessment, Finding
+from hfstage.report.safe import csv_cell
 
-TAB_COLUMNS = ("machine", "product", "bulletin", "title", "qnumber", "url", "reason", "description", "status")
-CSV_COLUMNS = ("machine", "product", "bulletin", "patch", "qnumber", "title", "status", "severity", "reason",
-               "superseded_by", "baseline", "testing", "url")
+TAB_COLUMNS = ("machine", "status", "product", "bulletin", "title", "qnumber", "url", "reason", "description",
+               "finding")
+CSV_COLUMNS = ("machine", "machine_status", "product", "bulletin", "patch", "qnumber", "title", "status", "severity",
+               "reason", "superseded_by", "baseline", "testing", "cve", "bugtraq", "unverified", "url")
 
 
 def _visible(a: Assessment, show_superseded: bool, baseline: bool, verbose: bool) -> list[Finding]:
     return [f for f in a.shown(show_superseded, baseline) if verbose or f.status != INSTALLED]
 
 
-def render_text(assessments: list[Assessment], verbose: bool = False, show_superseded: bool = False,
+def render_text(assessments: Iterable[Assessment], verbose: bool = False, show_superseded: bool = False,
                 baseline: bool = False) -> str:
-    """One block per machine, one line per finding, as `mbsacli /hf` printed them."""
+    """One block per machine, one line per finding, as `mbsacli /hf` printed them, with the machine's status."""
     out: list[str] = []
     for a in assessments:
-        header = f"{a.machine} ({a.os or 'unknown OS'}" + (f" SP{a.service_pack}" if a.service_pack not in
-                                                              (None, "0") else "") + ")"
-        out += ["-" * 28, header, "-" * 28, ""]
-        if a.error:
-            out += [f"ERROR: {a.error}", ""]
-            continue
-        out += [f"  ({w})" for w in a.warnings if verbose or w.startswith("install:")]
-        shown = _visible(a, show_superseded, baseline, verbose)
-        products = list(dict.fromkeys(f.product for f in shown))
-        if not shown:
-            out += ["Information", "All necessary hotfixes have been applied.", ""]
-        for product in products:
-            name, sp = re.match(r"^(.*?)((?: SP\w+)?)$", product).groups()
-            out += [f"* {name.upper()}{sp}", ""]
-            for f in (f for f in shown if f.product == product):
-                out.append(f"{HFNETCHK_LABEL[f.status]:<20}{f.bulletin:<16}{f.qnumber or '':<12}{f.severity}")
-                if verbose:
-                    out.append(f"    {f.reason}")
-            out.append("")
+        out += _text_block(a, verbose, show_superseded, baseline)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_tab(assessments: list[Assessment], show_superseded: bool = False, baseline: bool = False) -> str:
-    """HFNetChk's tab-separated columns, with a header line."""
+def _text_block(a: Assessment, verbose: bool, show_superseded: bool, baseline: bool) -> list[str]:
+    header = f"{a.machine} ({a.os or 'unknown OS'}" + (f" SP{a.service_pack}" if a.service_pack not in
+                                                          (None, "0") else "") + ")"
+    out = ["-" * 28, header, "-" * 28, "", f"Status: {a.status}" + (f" ({a.status_detail})" if a.status_detail
+                                                                     and a.status != COMPLIANT else ""), ""]
+    if a.error:
+        return [*out, f"ERROR: {a.error}", ""]
+    out += [f"  ({w})" for w in a.warnings if verbose or w.startswith("install:")]
+    shown = _visible(a, show_superseded, baseline, verbose)
+    if not shown and a.status == COMPLIANT:
+        out += ["Information", "All necessary hotfixes have been applied.", ""]
+    for product in dict.fromkeys(f.product for f in shown):
+        name, sp = re.match(r"^(.*?)((?: SP\w+)?)$", product).groups()
+        out += [f"* {name.upper()}{sp}", ""]
+        for f in (f for f in shown if f.product == product):
+            label = "Service pack missing" if f.kind == "service pack" else HFNETCHK_LABEL[f.status]
+            flag = " (unverified)" if f.unverified else ""
+            out.append(f"{label:<20}{f.bulletin:<16}{f.qnumber or '':<12}{f.severity}{flag}")
+            if verbose or f.kind == "service pack":
+                out.append(f"    {f.reason}")
+        out.append("")
+    return out
+
+
+def render_tab(assessments: Iterable[Assessment], show_superseded: bool = False, baseline: bool = False) -> str:
+    """HFNetChk's tab-separated columns with the machine's status, and a header line."""
     lines = ["\t".join(TAB_COLUMNS)]
     for a in assessments:
-        if a.error:
-            lines.append("\t".join([a.machine, "", "", "", "", "", a.error, "", "Error"]))
+        if a.error or not a.shown(show_superseded, baseline):
+            lines.append("\t".join(_tab([a.machine, a.status, "", "", "", "", "", a.error or a.status_detail, "",
+                                         "Error" if a.error else ""])))
             continue
         for f in _visible(a, show_superseded, baseline, verbose=False):
-            cells = [f.machine, f.product, f.bulletin, f.title, f.qnumber or "", f.url or "", f.reason,
-                     "; ".join(f.evidence), HFNETCHK_LABEL[f.status]]
-            lines.append("\t".join(c.replace("\t", " ").replace("\n", " ") for c in cells))
+            lines.append("\t".join(_tab([f.machine, a.status, f.product, f.bulletin, f.title, f.qnumber or "",
+                                         f.url or "", f.reason, "; ".join(f.evidence), HFNETCHK_LABEL[f.status]])))
     return "\n".join(lines) + "\n"
 
 
-def render_csv(assessments: list[Assessment], show_superseded: bool = False, baseline: bool = False) -> str:
+def _tab(cells: list[str]) -> list[str]:
+    return [c.replace("\t", " ").replace("\n", " ").replace("\r", " ") for c in cells]
+
+
+def csv_rows(a: Assessment, show_superseded: bool = False, baseline: bool = False) -> list[list[str]]:
+    if a.error or not a.shown(show_superseded, baseline):
+        return [[a.machine, a.status, "", "", "", "", "", "", "", a.error or a.status_detail, "", "", "", "", "",
+                 "", ""]]
+    return [[f.machine, a.status, f.product, f.bulletin, f.patch, f.qnumber or "", f.title, f.status, f.severity,
+             f.reason, "; ".join(f.superseded_by), "yes" if f.baseline else "", "; ".join(f.testing),
+             " ".join(f.cve_ids), " ".join(f.bugtraq_ids), "yes" if f.unverified else "", f.url or ""]
+            for f in a.shown(show_superseded, baseline)]
+
+
+def render_csv(assessments: Iterable[Assessment], show_superseded: bool = False, baseline: bool = False) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for a in assessments:
-        if a.error:
-            writer.writerow([a.machine, "", "", "", "", "", "error", "", a.error, "", "", "", ""])
-            continue
-        for f in a.shown(show_superseded, baseline):
-            writer.writerow([f.machine, f.product, f.bulletin, f.patch, f.qnumber or "", f.title, f.status,
-                             f.severity, f.reason, "; ".join(f.superseded_by), "yes" if f.baseline else "",
-                             "; ".join(f.testing), f.url or ""])
+        writer.writerows([[csv_cell(c) for c in row] for row in csv_rows(a, show_superseded, baseline)])
     return buf.getvalue()
 
 
-def summary(assessments: list[Assessment]) -> dict:
-    scanned = [a for a in assessments if not a.error]
-    missing = [f for a in scanned for f in a.findings if f.status == "missing"]
-    by_severity: dict[str, int] = {}
-    for f in missing:
-        by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
+def summary(assessments: Iterable[Assessment]) -> dict:
+    assessments = list(assessments)
+    missing = [f for a in assessments for f in a.findings if f.status == MISSING]
+    statuses = Counter(a.status for a in assessments)
     return {
-        "machines": len(assessments), "errors": len(assessments) - len(scanned),
-        "fully_patched": sum(1 for a in scanned if not any(f.status == "missing" for f in a.findings)),
-        "missing": len(missing), "missing_by_severity": by_severity,
+        "machines": len(assessments), "errors": sum(1 for a in assessments if a.error),
+        "compliant": statuses.get(COMPLIANT, 0), "by_status": dict(sorted(statuses.items())),
+        "missing": len(missing), "missing_by_severity": dict(Counter(f.severity for f in missing)),
     }
 
 
@@ -91,11 +111,10 @@ def render_json(assessments: list[Assessment], catalog_version: str, scan_id: in
     return json.dumps(_json_document(assessments, catalog_version, scan_id), indent=1, sort_keys=True) + "\n"
 
 
-def write_json(path, assessments: list[Assessment], catalog_version: str, scan_id: int | None) -> None:
-    """The JSON report streamed to PATH (compact: a 5,000-machine site is large)."""
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(_json_document(assessments, catalog_version, scan_id), fh, sort_keys=True)
-        fh.write("\n")
+def write_json(fh, assessments: list[Assessment], catalog_version: str, scan_id: int | None) -> None:
+    """The JSON report streamed to FH (compact: a 5,000-machine site is large)."""
+    json.dump(_json_document(assessments, catalog_version, scan_id), fh, sort_keys=True)
+    fh.write("\n")
 
 
 def _json_document(assessments: list[Assessment], catalog_version: str, scan_id: int | None) -> dict:

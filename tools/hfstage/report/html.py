@@ -1,21 +1,42 @@
-"""Static HTML pages (no JavaScript, no network fonts): Jinja2 with HTML autoescaping."""
+"""Static HTML pages (no JavaScript, no network fonts): Jinja2 with HTML autoescaping.
+
+hfstage's own templates are package data; templates a site keeps on the share
+(SHARE\\templates\\*.j2) are rendered in Jinja2's sandbox: whoever can write them must not
+get to run code as the admin who runs hfstage.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
-from hfstage.assess.model import HFNETCHK_LABEL, Assessment
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+from hfstage.assess import HFNETCHK_LABEL, Assessment
+from hfstage.report.safe import safe_url
 
 
 def html_env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("hfstage", "data/report_templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-    env.globals["label"] = HFNETCHK_LABEL
+    _common(env)
     return env
+
+
+def share_env(site_templates: Path) -> SandboxedEnvironment:
+    """The site's own templates first (sandboxed), hfstage's defaults second."""
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader([FileSystemLoader(str(site_templates)), PackageLoader("hfstage", "data/share_layout/"
+                                                                                            "templates")]),
+        undefined=StrictUndefined, autoescape=select_autoescape(["html.j2", "html"]), trim_blocks=True,
+        lstrip_blocks=True)
+    _common(env)
+    return env
+
+
+def _common(env: Environment) -> None:
+    env.globals["label"] = HFNETCHK_LABEL
+    env.filters["safe_url"] = safe_url
 
 
 def scan_page(assessments: list[Assessment], catalog_version: str, summary: dict, show_superseded: bool,

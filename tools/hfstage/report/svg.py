@@ -6,7 +6,7 @@ from html import escape
 
 
 def trend_chart(points: list[dict], width: int = 640, height: int = 220) -> str:
-    """% of applicable patches installed and % of machines fully patched, one point per month."""
+    """% of applicable patches installed and % of machines compliant, one point per month."""
     if not points:
         return '<p class="muted">No scans recorded yet.</p>'
     left, right, top, bottom = 44, 40, 16, 36
@@ -25,7 +25,7 @@ def trend_chart(points: list[dict], width: int = 640, height: int = 220) -> str:
         _, y = xy(0, pct)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{pct}%</text>')
-    for key, colour in (("percent_installed", "#2e7d32"), ("percent_fully_patched", "#1565c0")):
+    for key, colour in (("percent_installed", "#2e7d32"), ("percent_compliant", "#1565c0")):
         pts = series(key)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="'
                      + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')

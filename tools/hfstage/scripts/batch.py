@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import re
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from hfstage.errors import UsageError
-from hfstage.resources import resource_dir
+from hfstage.share import machine_name_problem, unc_problem
 
-_FORBIDDEN = set('"%&|<>^\r\n\t') | {chr(c) for c in range(32)}
-_MACHINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.$-]{0,14}$")  # NetBIOS names: 15 characters
-# \\SERVER\share[\dir...], or a drive path every client maps (X:\dir...)
-_UNC = re.compile(r"^(\\\\[A-Za-z0-9_.$-]+|[A-Za-z]:)(\\[A-Za-z0-9_.$ -]+)+$")
+_FORBIDDEN = set('"%&|<>^\r\n\t') | {chr(c) for c in range(32)} | {chr(127)}
 _FILE = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
 
 
@@ -29,14 +26,18 @@ class UnsafeValue(UsageError):
     """A value that may not be written into a batch file."""
 
 
+def _shown(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def check_batch_value(value: object, what: str = "value") -> str:
     """VALUE as text, if nothing in it could change the meaning of a batch line."""
     text = str(value)
     bad = sorted(set(text) & _FORBIDDEN)
-    if bad:
-        shown = ", ".join(repr(c) for c in bad)
-        raise UnsafeValue(f"{what} {text!r} contains {shown}, which a batch file would interpret; "
-                          "rename it or change site.ini")
+    if bad or not text.isascii():
+        shown = ", ".join(repr(c)[1:-1] for c in bad) or "non-ASCII characters"
+        raise UnsafeValue(f"{what} '{_shown(text)}' contains {shown}, which a batch file would interpret or a "
+                          "legacy client cannot read; rename it or change site.ini")
     return text
 
 
@@ -44,28 +45,29 @@ def check_command(text: str, what: str) -> str:
     """A command line from site.ini: quotes allowed (balanced), nothing else batch would act on."""
     check_batch_value(text.replace('"', ""), what)
     if text.count('"') % 2:
-        raise UnsafeValue(f"{what} {text!r} has unbalanced double quotes")
+        raise UnsafeValue(f"{what} '{_shown(text)}' has unbalanced double quotes")
     return text
 
 
 def check_machine_name(name: str) -> str:
-    if not _MACHINE.fullmatch(name or ""):
-        raise UnsafeValue(f"machine name {name!r} is not a valid NetBIOS name (1-15 letters, digits, - _ . $)")
+    problem = machine_name_problem(name)
+    if problem:
+        raise UnsafeValue(f"machine name '{_shown(name)}': {problem}")
     return name
 
 
 def check_unc(path: str, what: str = "[share] unc in site.ini") -> str:
     check_batch_value(path, what)
-    if not _UNC.fullmatch(path or ""):
-        raise UnsafeValue(f"{what} = {path!r} is not a UNC path like \\\\SERVER\\share or a mapped drive "
-                          "path like X:\\hfstage (letters, digits, spaces, - _ . $ only)")
+    problem = unc_problem(path)
+    if problem:
+        raise UnsafeValue(f"{what} = {path} {problem}")
     return path.rstrip("\\")
 
 
 def check_file_name(name: str, what: str = "file name") -> str:
     check_batch_value(name, what)
     if not _FILE.fullmatch(name):
-        raise UnsafeValue(f"{what} {name!r} has characters hfstage will not put into a batch file")
+        raise UnsafeValue(f"{what} '{_shown(name)}' has characters hfstage will not put into a batch file")
     return name
 
 
@@ -77,9 +79,9 @@ def _finalize(value: object) -> object:
 
 
 def template_env() -> Environment:
-    """Jinja2 over batch_templates/, strict about undefined names and unsafe values."""
+    """Jinja2 over hfstage's batch templates (package data), strict about undefined names and unsafe values."""
     return Environment(
-        loader=FileSystemLoader(str(resource_dir("batch_templates"))),
+        loader=PackageLoader("hfstage", "data/batch_templates"),
         undefined=StrictUndefined, finalize=_finalize, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
     )

@@ -5,21 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.catalog.model import Catalog
-from hfstage.fsutil import write_if_changed
-from hfstage.inventory.rules import load_rules
-from hfstage.inventory.run import latest_catalog, machine_folders, site_rules_path
+from hfstage.catalog import Catalog
 from hfstage.scripts.batch import (
     BatchText,
     check_batch_value,
     check_file_name,
     check_machine_name,
-    check_unc,
     template_env,
     to_crlf,
 )
 from hfstage.scripts.lint import LintProblem, lint_text
-from hfstage.share import Share
+from hfstage.scripts.settings import ScriptSettings
+from hfstage.scripts.write import dispatcher
+from hfstage.share import PUBLIC, Share, write_if_changed
 
 # Keys every collector exports (more come from the product rules' probes).
 BASE_KEYS = (
@@ -97,31 +95,24 @@ def collected_files(catalog: Catalog | None) -> list[dict]:
     return [found[k] for k in sorted(found)]
 
 
-def render_collectors(share: Share) -> dict[str, bytes]:
-    """File name -> CRLF batch bytes for netlogon/: both collectors and the 9x stubs."""
-    share.check()
-    unc = check_unc(share.config().get("share", "unc", fallback="\\\\SERVER\\hfstage"))
-    rules = load_rules(site_rules_path(share))
-    catalog, _ = latest_catalog(share)
+def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | None,
+                      machines: list[str]) -> dict[str, bytes]:
+    """File name -> CRLF batch bytes for netlogon\\: both collectors, the dispatcher and the 9x stubs."""
     env = template_env()
     keys = export_keys(rules)
     out = {
         "collect_nt.bat": env.get_template("collect_nt.bat.j2").render(
-            unc=unc, reg_keys=keys, files=collected_files(catalog),
+            unc=settings.unc, reg_keys=keys, files=collected_files(catalog),
             catalog_version=catalog.data_version if catalog else "none"),
-        "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(unc=unc, reg_keys=keys),
+        "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(unc=settings.unc, reg_keys=keys),
     }
-    netlogon = check_unc(share.config().get("share", "netlogon_unc", fallback=f"{unc}\\netlogon"),
-                         "[share] netlogon_unc in site.ini")
-    from hfstage.scripts.generate import dispatcher
-
-    out["logon.bat"] = dispatcher(share).decode("ascii")
-    for folder in machine_folders(share):
-        if folder.name.startswith("_"):
-            continue
-        name = check_machine_name(folder.name).upper()
-        out[f"{name}.bat"] = env.get_template("machine_stub.bat.j2").render(machine=name, netlogon=netlogon)
-    return {name: to_crlf(text) for name, text in out.items()}
+    rendered = {name: to_crlf(text) for name, text in out.items()}
+    rendered["logon.bat"] = dispatcher(settings)
+    for machine in machines:
+        name = check_machine_name(machine).upper()
+        rendered[f"{name}.bat"] = to_crlf(env.get_template("machine_stub.bat.j2").render(
+            machine=name, netlogon=settings.netlogon))
+    return rendered
 
 
 def lint_collectors(rendered: dict[str, bytes], unc: str) -> list[LintProblem]:
@@ -134,15 +125,16 @@ def lint_collectors(rendered: dict[str, bytes], unc: str) -> list[LintProblem]:
     return problems
 
 
-def write_collectors(share: Share) -> CollectorResult:
+def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalog: Catalog | None,
+                     machines: list[str]) -> CollectorResult:
     """Render, lint (refusing to write anything on a problem), then write what changed."""
-    rendered = render_collectors(share)
-    unc = check_unc(share.config().get("share", "unc", fallback="\\\\SERVER\\hfstage"))
-    problems = lint_collectors(rendered, unc)
+    rendered = render_collectors(settings, rules, catalog, machines)
+    problems = lint_collectors(rendered, settings.unc)
     result = CollectorResult([], [], problems)
     if problems:
         return result
-    for name, data in sorted(rendered.items()):
-        path = share.folder("netlogon") / name
-        (result.written if write_if_changed(path, data) else result.unchanged).append(path)
+    with share.lock(wait_seconds=60):
+        for name, data in sorted(rendered.items()):
+            path = share.folder("netlogon") / name
+            (result.written if write_if_changed(path, data, PUBLIC) else result.unchanged).append(path)
     return result

@@ -1,8 +1,11 @@
-"""`hfstage results`: what clients wrote back to results\\<MACHINE>.log.
+"""What clients wrote back to results\\<MACHINE>.log, parsed strictly.
 
 Lines are `HFRESULT;date;time;bulletin;qnumber;patch;exit code;meaning`. Windows 9x
 scripts cannot put the date on the line; they write command.com's "Current date is ..."
-line before it, which is used instead.
+line before it, which is used instead. Any user on any machine can write these files:
+they are read with the client-file rules (no links, plain files, capped), every field is
+checked against what the scripts write, and a line that does not fit is counted, never
+half-used.
 """
 
 from __future__ import annotations
@@ -10,10 +13,22 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from hfstage.share import Share
+from hfstage.errors import InputError
+from hfstage.share import Share, entries, machine_name_problem, read_client_file
 
 FAILED, GAVE_UP, REBOOT = "failed", "gave-up", "reboot"
 SUCCESS = ("success", "success-reboot", "already-installed")
+MEANINGS = frozenset({*SUCCESS, FAILED, GAVE_UP, REBOOT, "qchain", "rescan-required", "rescan-pending",
+                      "uninstalled", "manual-rollback"})
+_FIELDS = {
+    "date": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
+    "time": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
+    "bulletin": re.compile(r"^(-|SP|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$"),
+    "qnumber": re.compile(r"^(-|(Q|KB)\d{4,8})$", re.I),
+    "patch": re.compile(r"^[A-Za-z0-9_.$()+,=@#~ -]{1,128}$"),
+    "code": re.compile(r"^(-|-?\d{1,10}|[01]\+)$"),
+}
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -40,9 +55,10 @@ class MachineResults:
     reboots: int = 0
     loop: bool = False
     malformed: int = 0
+    error: str | None = None
 
     def problems(self) -> list[str]:
-        out = []
+        out = [f"results: {self.error}"] if self.error else []
         for p in self.patches:
             if p.gave_up:
                 out.append(f"install: {p.bulletin} {p.patch} gave up after {p.attempts} failed attempt(s) "
@@ -52,10 +68,25 @@ class MachineResults:
                            f"{p.last_code or '?'})")
         if self.loop:
             out.append(f"install: {self.reboots} reboots without a successful install between them: reboot loop?")
+        if self.malformed:
+            out.append(f"results: {self.malformed} line(s) not in the form hfstage's scripts write were ignored")
         return out
 
     def to_dict(self) -> dict:
         return {**asdict(self), "problems": self.problems()}
+
+
+def _fields(line: str) -> dict[str, str] | None:
+    parts = line.split(";")
+    if len(parts) != 8 or parts[0] != "HFRESULT":
+        return None
+    named = dict(zip(("date", "time", "bulletin", "qnumber", "patch", "code", "meaning"),
+                     (p.strip() for p in parts[1:]), strict=True))
+    if named["meaning"] not in MEANINGS:
+        return None
+    if any(not pattern.fullmatch(named[name]) for name, pattern in _FIELDS.items()):
+        return None
+    return named
 
 
 def parse_log(machine: str, text: str) -> MachineResults:
@@ -63,29 +94,30 @@ def parse_log(machine: str, text: str) -> MachineResults:
     by_patch: dict[tuple[str, str], PatchResult] = {}
     when = ""
     success_since_reboot = True
-    for line in text.splitlines():
-        line = line.strip()
-        m = re.match(r"Current (date|time) is (.*)", line)
+    for raw in text.splitlines():
+        line = raw.strip()
+        m = re.fullmatch(r"Current (date|time) is ([-A-Za-z0-9/.,: ]{1,40})", line)
         if m:
             when = m.group(2).strip() if m.group(1) == "date" else f"{when} {m.group(2).strip()}".strip()
             continue
-        if not line.startswith("HFRESULT;"):
+        if not line.startswith("HFRESULT"):
             continue
-        fields = [f.strip() for f in line.split(";")]
-        if len(fields) != 8:
+        f = _fields(line)
+        if f is None:
             result.malformed += 1
             continue
-        _, date, time, bulletin, qnumber, patch, code, meaning = fields
-        stamp = f"{date} {time}".strip(" -") or when
+        stamp = f"{f['date']} {f['time']}".strip(" -") or when
+        meaning = f["meaning"]
         if meaning == REBOOT:
             result.reboots += 1
             if not success_since_reboot:
                 result.loop = True
             success_since_reboot = False
             continue
-        if patch in ("qchain.exe",) or meaning in ("rescan-required", "rescan-pending"):
+        if f["patch"] == "qchain.exe" or meaning in ("qchain", "rescan-required", "rescan-pending", "uninstalled",
+                                                      "manual-rollback"):
             continue
-        entry = by_patch.setdefault((bulletin, patch), PatchResult(bulletin, qnumber, patch))
+        entry = by_patch.setdefault((f["bulletin"], f["patch"]), PatchResult(f["bulletin"], f["qnumber"], f["patch"]))
         if meaning in ("success", "success-reboot", FAILED):
             entry.attempts += 1
         if meaning == FAILED:
@@ -93,7 +125,7 @@ def parse_log(machine: str, text: str) -> MachineResults:
         if meaning == GAVE_UP:
             entry.gave_up = True
         else:
-            entry.last_code, entry.last_meaning, entry.last_when = code, meaning, stamp
+            entry.last_code, entry.last_meaning, entry.last_when = f["code"], meaning, stamp
         if meaning in SUCCESS:
             success_since_reboot = True
             entry.gave_up = False
@@ -101,9 +133,24 @@ def parse_log(machine: str, text: str) -> MachineResults:
     return result
 
 
-def collect_results(share: Share) -> list[MachineResults]:
-    out = []
-    for path in sorted(share.folder("results").glob("*.log")):
-        text = path.read_bytes().decode("latin-1")
-        out.append(parse_log(path.stem, text))
-    return out
+def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[MachineResults], list[str]]:
+    """Every machine's results log, and a line for each name under results\\ that is not one."""
+    root = share.folder("results")
+    out, refused = [], []
+    for entry in entries(root):
+        if not entry.name.lower().endswith(".log"):
+            continue
+        machine = entry.name[:-4]
+        if machine_name_problem(machine):
+            refused.append(f"{entry.path}: ignored: '{machine}' is not a machine name hfstage writes scripts for")
+            continue
+        if not entry.is_file:
+            refused.append(f"{entry.path}: refused: it is {entry.kind}, not a regular file")
+            continue
+        try:
+            text = read_client_file(root, entry.path, max_bytes, "results log").decode("latin-1")
+        except InputError as e:
+            out.append(MachineResults(machine, error=str(e)))
+            continue
+        out.append(parse_log(machine, text))
+    return out, refused

@@ -12,16 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from hfstage.assess.policy import SEVERITIES, load_policy
-from hfstage.catalog.diff import diff_catalogs
-from hfstage.catalog.store import list_catalogs
+from hfstage.assess import MISSING, NOT_APPLICABLE, SitePolicy, severity_rank
+from hfstage.catalog import Catalog, diff_catalogs
 from hfstage.errors import UsageError
-from hfstage.report.history import rows
-from hfstage.resources import resource_dir
-from hfstage.scripts.plan import installer_kind, load_installers
-from hfstage.share import Share
+from hfstage.history import FindingRow
+from hfstage.report.html import share_env
+from hfstage.report.safe import safe_url
+from hfstage.scripts import installer_kind, load_installers
 
 FORMATS = {"text": "plan.txt.j2", "md": "plan.md.j2", "html": "plan.html.j2"}
 
@@ -58,17 +55,6 @@ class MonthPlan:
         return [i for i in self.items if i.applies]
 
 
-def _scan_findings(share: Share) -> tuple[int | None, dict[tuple[str, str], list]]:
-    scans = rows(share, "SELECT id FROM scans ORDER BY id DESC LIMIT 1")
-    if not scans:
-        return None, {}
-    found: dict[tuple[str, str], list] = {}
-    for f in rows(share, "SELECT machine, bulletin, patch, status, reason FROM findings WHERE scan_id = ?",
-                  (scans[0]["id"],)):
-        found.setdefault((f["bulletin"], f["patch"]), []).append(f)
-    return scans[0]["id"], found
-
-
 def _rollback(patch_name: str, product: str, qnumber: str | None, table: dict) -> str:
     """The uninstall method the logon scripts' installer table gives, or manual."""
     kind = installer_kind(patch_name, product, "NT", table, {})
@@ -79,15 +65,13 @@ def _rollback(patch_name: str, product: str, qnumber: str | None, table: dict) -
     return f"{kind}: " + uninstall.replace('"{file}"', patch_name).replace("{kb}", kb)
 
 
-def build_plan(share: Share) -> MonthPlan:
-    share.check()
-    stored = list_catalogs(share)
-    if not stored:
-        raise UsageError(f"{share.folder('catalogs')}: no catalog imported yet; run `hfstage catalog import`")
-    new = stored[-1].load()
-    old = stored[-2].load() if len(stored) > 1 else None
-    policy, table = load_policy(share), load_installers()
-    scan_id, findings = _scan_findings(share)
+def build_plan(new: Catalog, old: Catalog | None, findings: list[FindingRow], scan_id: int | None,
+               policy: SitePolicy) -> MonthPlan:
+    """New and revised bulletins from OLD to NEW, judged against the latest scan's FINDINGS."""
+    table = load_installers()
+    by_patch: dict[tuple[str, str], list[FindingRow]] = {}
+    for f in findings:
+        by_patch.setdefault((f.bulletin, f.patch), []).append(f)
     plan = MonthPlan(new.data_version, old.data_version if old else None,
                      dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), scan_id)
     if old is None:
@@ -98,8 +82,8 @@ def build_plan(share: Share) -> MonthPlan:
     for bulletin_id, change in changes.items():
         bulletin = new.bulletins[bulletin_id]
         for patch in bulletin.patches:
-            rows_ = findings.get((bulletin_id, patch.name), [])
-            missing = sorted({r["machine"] for r in rows_ if r["status"] == "missing"})
+            rows_ = by_patch.get((bulletin_id, patch.name), [])
+            missing = sorted({r.machine for r in rows_ if r.status == MISSING})
             applies, why = _applicability(rows_, patch, new, policy)
             products = [new.products[a.product_id].name for a in patch.affected if a.product_id in new.products]
             severity = policy.rate(patch, new)
@@ -108,23 +92,23 @@ def build_plan(share: Share) -> MonthPlan:
                 qnumber=patch.sq_number or "-", severity=severity, applies=applies, why=why, machines=missing,
                 reboot=not patch.no_reboot, testing=policy.phases(severity),
                 rollback=_rollback(patch.name, products[0] if products else "", patch.sq_number, table),
-                url=bulletin.url,
+                url=safe_url(bulletin.url),
                 date_posted=bulletin.date_posted.isoformat() if bulletin.date_posted else "",
             ))
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    plan.items.sort(key=lambda i: (not i.applies, rank[i.severity], -len(i.machines), i.date_posted, i.bulletin))
+    plan.items.sort(key=lambda i: (not i.applies, severity_rank(i.severity), -len(i.machines), i.date_posted,
+                                   i.bulletin))
     for n, item in enumerate(plan.items, 1):
         item.order = n
     return plan
 
 
-def _applicability(found: list, patch, catalog, policy) -> tuple[bool, str]:
-    statuses = {r["status"] for r in found}
-    if statuses - {"not-applicable"}:
-        missing = sum(1 for r in found if r["status"] == "missing")
+def _applicability(found: list[FindingRow], patch, catalog, policy) -> tuple[bool, str]:
+    statuses = {r.status for r in found}
+    if statuses - {NOT_APPLICABLE}:
+        missing = sum(1 for r in found if r.status == MISSING)
         return True, f"applies to {len(found)} machine(s); missing on {missing}"
     if found:
-        return False, found[0]["reason"]
+        return False, found[0].reason
     names = [catalog.products[a.product_id].name for a in patch.affected if a.product_id in catalog.products]
     declared = [n for n in names if policy.product_reason(n) is not None]
     if declared and len(declared) == len(names):
@@ -133,16 +117,8 @@ def _applicability(found: list, patch, catalog, policy) -> tuple[bool, str]:
                    + (", ".join(sorted(set(names))) or "none listed") + ")")
 
 
-def plan_template_dir(share: Share) -> Path:
-    """SHARE/templates when the site has them, else the defaults in share_layout/templates."""
-    site = share.root / "templates"
-    return site if (site / FORMATS["md"]).is_file() else resource_dir("share_layout") / "templates"
-
-
-def render_plan(share: Share, fmt: str = "text", plan: MonthPlan | None = None) -> str:
+def render_plan(plan: MonthPlan, fmt: str, site_templates: Path) -> str:
+    """The plan in FMT from the site's templates (sandboxed) or hfstage's own."""
     if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r}: use {', '.join(FORMATS)}")
-    plan = plan or build_plan(share)
-    env = Environment(loader=FileSystemLoader(str(plan_template_dir(share))), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
-    return env.get_template(FORMATS[fmt]).render(plan=plan)
+        raise UsageError(f"--format {fmt}: use {', '.join(FORMATS)}")
+    return share_env(site_templates).get_template(FORMATS[fmt]).render(plan=plan)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import time
 from pathlib import Path
 
+from hfstage import resources
 from hfstage.errors import UsageError
-from hfstage.month import run_month
-from hfstage.resources import resource_dir
+from hfstage.pipeline.month import month
+from hfstage.pipeline.site import Site
 from hfstage.share import Share, init_share
 
 DEMO_SITE_INI = """; hfstage demo share
@@ -33,28 +33,27 @@ def build_demo_share(target: Path) -> Share:
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"{target}: demo folder exists and is not empty; remove it or choose another")
     init_share(target)
-    examples = resource_dir("examples")
-    for pem in sorted((examples / "trust").glob("*.pem")):
-        shutil.copyfile(pem, target / "trust" / pem.name)
-    for machine in sorted((examples / "inventory").iterdir()):
-        shutil.copytree(machine, target / "inventory" / machine.name)
-    for package in sorted((examples / "hotfixes").iterdir()):
-        shutil.copyfile(package, target / "hotfixes" / package.name)
+    examples = resources.data("examples")
+    for folder in ("trust", "inventory", "hotfixes"):
+        for parts, source in resources.walk(examples / folder):
+            path = target.joinpath(folder, *parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(source.read_bytes())
     (target / "site.ini").write_text(DEMO_SITE_INI, encoding="utf-8")
     return Share(target)
 
 
-def run_demo(target: Path) -> None:
+def demo(target: Path) -> None:
     """Two monthly routines on the example share, printing what an admin would see."""
     start = time.perf_counter()
     share = build_demo_share(target)
-    incoming = resource_dir("examples") / "incoming"
+    incoming = resources.data("examples", "incoming")
     report = None
-    for month, as_of in MONTHS:
-        print(f"== {month} ({as_of:%B %Y})")
-        cab = share.folder("incoming") / f"{month}-mssecure.cab"
-        shutil.copyfile(incoming / month / "mssecure.cab", cab)
-        report = run_month(share, cab, as_of=as_of).report_folder
+    for name, as_of in MONTHS:
+        print(f"== {name} ({as_of:%B %Y})")
+        cab = share.folder("incoming") / f"{name}-mssecure.cab"
+        cab.write_bytes((incoming / name / "mssecure.cab").read_bytes())
+        report = month(Site(share), cab, as_of=as_of).report_folder
     root = share.root.resolve()
     print(f"\nDemo share: {root} ({time.perf_counter() - start:.1f} s)")
     print(f"  report:  {report.resolve() / 'index.html'}")

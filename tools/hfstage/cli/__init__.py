@@ -1,0 +1,63 @@
+"""Command line: the command table (cli.commands) and main(); every error is one line and an exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+from hfstage import __version__
+from hfstage.cli.commands import COMMANDS, GROUPS
+from hfstage.cli.output import err
+from hfstage.cli.table import build
+from hfstage.errors import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, HfstageError, os_fault
+
+
+def build_parser():
+    return build("hfstage", "Offline patch management for legacy Windows clients, run from a staging share: import "
+                 "signed catalogs, inventory machines, assess, report, generate logon scripts.", __version__,
+                 GROUPS, COMMANDS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    try:
+        return args.func(args)
+    except HfstageError as e:
+        for line in getattr(e, "problems", None) or [str(e)]:
+            err(f"Error: {line}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        err("Interrupted.")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError as e:
+        # output piped into `head`: stdout is gone, which is no error; any other broken pipe is
+        if _stdout_gone():
+            return 0
+        err(f"Error: a pipe hfstage was writing to closed ({e.filename or 'a worker process'}): {e.strerror}")
+        return EXIT_ENVIRONMENT
+    except OSError as e:
+        fault = os_fault(e.filename, e, "use")
+        err(f"Error: {fault}")
+        return fault.exit_code
+    except Exception as e:  # noqa: BLE001 - a bug: one line, and the traceback with -v
+        if verbose:
+            traceback.print_exc()
+        err(f"Error: internal error in hfstage: {type(e).__name__}: {e} (run with -v for the details, and "
+            "report it)")
+        return EXIT_INTERNAL
+
+
+def _stdout_gone() -> bool:
+    """True when stdout itself is the broken pipe (then it is silenced for the interpreter's last flush)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return True
+    return False

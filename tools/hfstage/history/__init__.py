@@ -1,0 +1,18 @@
+"""The scan history on the share (state\\history.sqlite): one module owns every SQL statement."""
+
+from hfstage.history.db import db_path
+from hfstage.history.store import (
+    FULL,
+    PARTIAL,
+    FindingRow,
+    History,
+    MachineRow,
+    Recorded,
+    ScanRow,
+    ScanTotals,
+    assessment_key,
+    row_for,
+)
+
+__all__ = ["FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "Recorded", "ScanRow", "ScanTotals",
+           "assessment_key", "db_path", "row_for"]

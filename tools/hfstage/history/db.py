@@ -1,0 +1,166 @@
+"""The history database (state\\history.sqlite): connection, integrity check, migrations.
+
+Writers hold the share lock; the database runs in WAL mode so readers never block, and
+every scan is recorded in one transaction: a crash leaves the previous scans intact. A
+damaged database is named with the way out and kept, never silently replaced.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from hfstage.errors import LockedError, StateError, os_fault
+from hfstage.share import Share
+
+DB_NAME = "history.sqlite"
+_CHECKED: set[str] = set()  # databases checked by this process (quick_check once per run)
+MIGRATIONS = [
+    # 1: scans, machines per scan, findings per machine and scan
+    """
+    CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        catalog_version TEXT NOT NULL,
+        user TEXT NOT NULL,
+        host TEXT NOT NULL,
+        command TEXT NOT NULL
+    );
+    CREATE TABLE machines (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        machine TEXT NOT NULL,
+        os TEXT,
+        service_pack TEXT,
+        error TEXT,
+        applicable INTEGER NOT NULL,
+        installed INTEGER NOT NULL,
+        missing INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, machine)
+    );
+    CREATE TABLE findings (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        machine TEXT NOT NULL,
+        bulletin TEXT NOT NULL,
+        patch TEXT NOT NULL,
+        qnumber TEXT,
+        product TEXT NOT NULL,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX findings_scan_machine ON findings(scan_id, machine);
+    """,
+    # 2: machine statuses; assessments stored once per content (a month with no change adds
+    # one small row per machine); full and partial scans; findings moved to assessments.
+    """
+    ALTER TABLE scans ADD COLUMN kind TEXT NOT NULL DEFAULT 'full';
+    ALTER TABLE machines ADD COLUMN status TEXT;
+    ALTER TABLE machines ADD COLUMN status_detail TEXT;
+    ALTER TABLE machines ADD COLUMN role TEXT;
+    ALTER TABLE machines ADD COLUMN input_key TEXT;
+    ALTER TABLE machines ADD COLUMN assessment_key TEXT;
+    ALTER TABLE machines ADD COLUMN signature TEXT;
+    CREATE TABLE assessments (
+        key TEXT PRIMARY KEY,
+        machine TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    CREATE TABLE assessment_findings (
+        key TEXT NOT NULL,
+        bulletin TEXT NOT NULL,
+        patch TEXT NOT NULL,
+        qnumber TEXT,
+        product TEXT NOT NULL,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        title TEXT,
+        url TEXT,
+        date_posted TEXT
+    );
+    CREATE INDEX assessment_findings_key ON assessment_findings(key);
+    -- scans recorded before statuses existed never checked completeness: never "compliant"
+    UPDATE machines SET status = CASE WHEN error IS NOT NULL THEN 'unreadable'
+                                      WHEN missing > 0 THEN 'needs patches' ELSE 'unverified' END,
+                        status_detail = 'recorded before hfstage judged completeness',
+                        assessment_key = 'legacy:' || scan_id || ':' || machine;
+    INSERT INTO assessments (key, machine, data) SELECT assessment_key, machine, X'' FROM machines;
+    INSERT INTO assessment_findings (key, bulletin, patch, qnumber, product, status, severity, kind, reason)
+        SELECT 'legacy:' || scan_id || ':' || machine, bulletin, patch, qnumber, product, status, severity,
+               'patch', reason FROM findings;
+    UPDATE machines SET signature = assessment_key;
+    DROP TABLE findings;
+    CREATE INDEX machines_machine ON machines(machine, scan_id);
+    """,
+]
+
+
+def db_path(share: Share) -> Path:
+    return share.state / DB_NAME
+
+
+@contextmanager
+def connect(share: Share) -> Iterator[sqlite3.Connection]:
+    """A connection with the schema checked and migrated to the latest version."""
+    path = db_path(share)
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+    except sqlite3.OperationalError as e:
+        raise StateError(f"{path}: cannot open the history database: {e}") from e
+    try:
+        conn.row_factory = sqlite3.Row
+        _check(conn, path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        _migrate(conn, path)
+        yield conn
+    except sqlite3.DatabaseError as e:
+        fault = _damaged(path, e)
+        if fault is None:
+            raise  # a query hfstage got wrong: a bug, not the user's database
+        raise fault from e
+    finally:
+        conn.close()
+
+
+def _check(conn: sqlite3.Connection, path: Path) -> None:
+    key = str(path.resolve())
+    if key in _CHECKED or not path.exists() or path.stat().st_size == 0:
+        return
+    verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if verdict != "ok":
+        raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+    _CHECKED.add(key)
+
+
+_DAMAGE = ("malformed", "not a database", "quick_check", "file is encrypted", "unsupported file format")
+
+
+def _damaged(path: Path, e: Exception) -> Exception | None:
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    if any(w in text for w in ("readonly", "read-only")):
+        return os_fault(path, OSError(errno.EROFS, text), "write")
+    if "database or disk is full" in text:
+        return os_fault(path, OSError(errno.ENOSPC, text), "write")
+    if "database is locked" in text:
+        return LockedError(f"{path}: the history database is locked by another program; try again")
+    if "disk I/O error" in text or "unable to open" in text:
+        return os_fault(path, OSError(errno.EIO, text), "read or write")
+    if not any(w in text for w in _DAMAGE):
+        return None
+    return StateError(f"{path}: the history database is damaged ({text}); it was left as it is: move it aside "
+                      "(e.g. rename it to history.sqlite.damaged) and the next scan starts a new history, or "
+                      "restore it from a backup")
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StateError(f"{path}: schema version {version} is newer than this hfstage knows "
+                         f"({len(MIGRATIONS)}); upgrade hfstage")
+    for number, script in enumerate(MIGRATIONS[version:], version + 1):
+        # One transaction per migration: the schema and its version number move together.
+        conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")

@@ -1,0 +1,242 @@
+"""Every SQL statement hfstage runs against its history, returning typed rows.
+
+A scan is a row in `scans`, a row per machine in `machines`; each machine row points at
+its assessment, stored once per content in `assessments` (with its findings in
+`assessment_findings`), so a month in which a machine did not change costs one small row.
+Only full scans (`scan` over every machine, or `month`) are the site's record; partial
+scans are kept as `partial` and never replace it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import getpass
+import hashlib
+import json
+import socket
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from hfstage.assess import INSTALLED, MISSING, WARNING, Assessment
+from hfstage.history.db import connect
+from hfstage.share import Share
+
+FULL, PARTIAL = "full", "partial"
+
+
+@dataclass(frozen=True)
+class ScanRow:
+    id: int
+    started_at: str
+    catalog_version: str
+    user: str
+    host: str
+    command: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class MachineRow:
+    scan_id: int
+    machine: str
+    os: str | None
+    service_pack: str | None
+    role: str | None
+    error: str | None
+    status: str
+    status_detail: str
+    applicable: int
+    installed: int
+    missing: int
+    input_key: str | None
+    assessment_key: str
+    signature: str | None
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    machine: str
+    bulletin: str
+    patch: str
+    qnumber: str | None
+    product: str
+    status: str
+    severity: str
+    kind: str
+    reason: str
+    title: str | None
+    url: str | None
+    date_posted: str | None
+
+
+@dataclass
+class ScanTotals:
+    scan_id: int
+    started_at: str
+    catalog_version: str
+    machines: int
+    by_status: dict[str, int]
+    applicable: int
+    installed: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One machine of a scan to record: a fresh assessment, or the previous scan's row reused."""
+
+    assessment: Assessment | None
+    input_key: str | None
+    reused: MachineRow | None = None
+
+
+def assessment_key(a: Assessment) -> str:
+    return hashlib.sha256(json.dumps(a.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _signature(a: Assessment) -> str:
+    """What 'last change' compares: each finding's state, not its wording."""
+    state = sorted((f.bulletin, f.patch, f.status) for f in a.findings) + [a.status]
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:32]
+
+
+def _counts(a: Assessment) -> tuple[int, int, int]:
+    """Applicable patches whose state is known (installed, warning, missing), installed (incl. warnings), missing.
+
+    Notes (cannot be confirmed), superseded and not-applicable patches are not counted.
+    """
+    known = [f for f in a.findings if f.status in (INSTALLED, WARNING, MISSING)]
+    installed = sum(1 for f in known if f.status in (INSTALLED, WARNING))
+    return len(known), installed, sum(1 for f in known if f.status == MISSING)
+
+
+def row_for(a: Assessment, input_key: str | None, scan_id: int = 0) -> MachineRow:
+    """The machine row the history keeps for assessment A."""
+    applicable, installed, missing = _counts(a)
+    return MachineRow(scan_id, a.machine, a.os, a.service_pack, a.role, a.error, a.status, a.status_detail,
+                      applicable, installed, missing, input_key, assessment_key(a), _signature(a))
+
+
+class History:
+    """Typed access to state\\history.sqlite; one connection per `with` block."""
+
+    def __init__(self, share: Share) -> None:
+        self.share = share
+
+    def _rows(self, sql: str, params: tuple = ()) -> list:
+        with connect(self.share) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    # --- scans -------------------------------------------------------------------------
+
+    def scans(self, since: str | None = None, kind: str | None = FULL) -> list[ScanRow]:
+        sql = "SELECT id, started_at, catalog_version, user, host, command, kind FROM scans WHERE 1 = 1"
+        params: list = []
+        if since:
+            sql, params = sql + " AND started_at >= ?", [*params, since]
+        if kind:
+            sql, params = sql + " AND kind = ?", [*params, kind]
+        return [ScanRow(*r) for r in self._rows(sql + " ORDER BY id", tuple(params))]
+
+    def latest_scan(self, kind: str | None = FULL) -> ScanRow | None:
+        sql = "SELECT id, started_at, catalog_version, user, host, command, kind FROM scans"
+        rows = self._rows(sql + (" WHERE kind = ?" if kind else "") + " ORDER BY id DESC LIMIT 1",
+                          (kind,) if kind else ())
+        return ScanRow(*rows[0]) if rows else None
+
+    # --- machines and findings -------------------------------------------------------
+
+    _MACHINE_COLUMNS = ("scan_id, machine, os, service_pack, role, error, status, status_detail, applicable, "
+                        "installed, missing, input_key, assessment_key, signature")
+
+    def machines(self, scan_id: int) -> list[MachineRow]:
+        rows = self._rows(f"SELECT {self._MACHINE_COLUMNS} FROM machines WHERE scan_id = ? ORDER BY machine",
+                          (scan_id,))
+        return [MachineRow(*r) for r in rows]
+
+    def findings(self, scan_id: int, status: str | None = None) -> list[FindingRow]:
+        sql = ("SELECT m.machine, f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, f.reason, "
+               "f.title, f.url, f.date_posted FROM machines m JOIN assessment_findings f ON f.key = m.assessment_key "
+               "WHERE m.scan_id = ?")
+        params: tuple = (scan_id,)
+        if status:
+            sql, params = sql + " AND f.status = ?", (scan_id, status)
+        return [FindingRow(*r) for r in self._rows(sql + " ORDER BY m.machine, f.rowid", params)]
+
+    def assessments(self, keys: Iterable[str]) -> dict[str, Assessment]:
+        """Stored assessments by key (those recorded before hfstage kept them are absent)."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, Assessment] = {}
+        with connect(self.share) as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, data in conn.execute(f"SELECT key, data FROM assessments WHERE key IN ({marks})", chunk):
+                    if data:
+                        out[key] = Assessment.from_dict(json.loads(zlib.decompress(data)))
+        return out
+
+    def last_changes(self) -> dict[str, str]:
+        """Per machine, when its findings last differed from the full scan before (or first appeared)."""
+        rows = self._rows(
+            "SELECT machine, started_at, signature, LAG(signature) OVER (PARTITION BY machine ORDER BY s.id) AS before "
+            "FROM machines m JOIN scans s ON s.id = m.scan_id WHERE s.kind = 'full' ORDER BY s.id")
+        changed: dict[str, str] = {}
+        for machine, started_at, signature, before in rows:
+            if before is None or signature != before:
+                changed[machine] = started_at
+        return changed
+
+    def scan_totals(self, since: str | None = None) -> list[ScanTotals]:
+        """Per full scan: machines, machines by status, applicable and installed patches (for trends)."""
+        sql = ("SELECT s.id, s.started_at, s.catalog_version, m.status, COUNT(*), SUM(m.applicable), "
+               "SUM(m.installed), SUM(m.missing) FROM scans s JOIN machines m ON m.scan_id = s.id "
+               "WHERE s.kind = 'full'" + (" AND s.started_at >= ?" if since else "") +
+               " GROUP BY s.id, m.status ORDER BY s.id")
+        totals: dict[int, ScanTotals] = {}
+        for scan_id, started_at, version, status, n, applicable, installed, missing in self._rows(
+                sql, (since,) if since else ()):
+            t = totals.setdefault(scan_id, ScanTotals(scan_id, started_at, version, 0, {}, 0, 0, 0))
+            t.by_status[status] = n
+            t.machines += n
+            t.applicable += applicable or 0
+            t.installed += installed or 0
+            t.missing += missing or 0
+        return list(totals.values())
+
+    # --- recording ---------------------------------------------------------------------
+
+    def record_scan(self, machines: list[Recorded], catalog_version: str, command: str, kind: str = FULL,
+                    as_of: dt.datetime | None = None) -> int:
+        """Store one scan with every machine in one transaction; returns its id.
+
+        AS_OF records the scan under another date (back-filled months, the demo).
+        """
+        now = (as_of or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+        with connect(self.share) as conn, conn:
+            cur = conn.execute("INSERT INTO scans (started_at, catalog_version, user, host, command, kind) "
+                               "VALUES (?, ?, ?, ?, ?, ?)",
+                               (now, catalog_version, getpass.getuser(), socket.gethostname(), command, kind))
+            scan_id = cur.lastrowid
+            rows = [self._row(conn, scan_id, m) for m in machines]
+            conn.executemany(f"INSERT INTO machines ({self._MACHINE_COLUMNS}) VALUES "
+                             f"({','.join('?' * 14)})", rows)
+        return scan_id
+
+    def _row(self, conn, scan_id: int, m: Recorded) -> tuple:
+        if m.reused is not None:
+            return (scan_id, *dataclasses.astuple(m.reused)[1:])
+        a = m.assessment
+        row = row_for(a, m.input_key, scan_id)
+        key = row.assessment_key
+        if conn.execute("SELECT 1 FROM assessments WHERE key = ?", (key,)).fetchone() is None:
+            conn.execute("INSERT INTO assessments (key, machine, data) VALUES (?, ?, ?)",
+                         (key, a.machine, zlib.compress(json.dumps(a.to_dict()).encode(), 6)))
+            conn.executemany(
+                "INSERT INTO assessment_findings (key, bulletin, patch, qnumber, product, status, severity, kind, "
+                "reason, title, url, date_posted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(key, f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, f.reason, f.title,
+                  f.url, f.date_posted) for f in a.findings])
+        return dataclasses.astuple(row)

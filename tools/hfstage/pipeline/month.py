@@ -1,0 +1,269 @@
+"""`hfstage month`: the whole monthly routine, one step at a time, each step all or nothing.
+
+site.ini is checked completely first; then catalog import -> catalog diff -> inventory ->
+scan -> plan -> scripts -> reports, each handed what the step before it made. A step that
+fails stops the routine; what earlier steps stored stays (each is complete on its own),
+and the failing step leaves the share as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfstage.catalog import diff_catalogs, find_catalog, import_catalog, list_catalogs, previous_version
+from hfstage.errors import HfstageError, UsageError
+from hfstage.inventory import InventoryResult, inventory
+from hfstage.pipeline.reporting import month_plan
+from hfstage.pipeline.scan import ScanResult, scan
+from hfstage.pipeline.scripts import scripts_generate
+from hfstage.pipeline.site import Site
+from hfstage.report import MonthPlan, SiteView, trend, write_site_report
+from hfstage.scripts import GenerateResult
+from hfstage.share import PUBLIC, atomic_write_text
+
+STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
+MISSING_PACKAGES = "missing-packages.txt"
+_STOP_AT = "HFSTAGE_TEST_STOP_AT_STEP"  # tests: SIGKILL this process when step N begins
+
+
+class StepFailed(HfstageError):
+    """A step of the monthly routine failed; earlier steps' results are kept."""
+
+
+@dataclass
+class MonthResult:
+    report_folder: Path | None = None
+    scan: ScanResult | None = None
+    scripts: GenerateResult | None = None
+    lines: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what the admin must act on
+    changes: list[str] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)  # name, wall and CPU seconds, peak RSS (MiB)
+
+
+@dataclass
+class _State:
+    inventory: InventoryResult | None = None
+    imported: str | None = None
+    plan: MonthPlan | None = None
+
+
+def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
+          say: Callable[[str], None] = print, adopt: bool = True, jobs: int | None = None) -> MonthResult:
+    """Run every step on the SITE; SAY gets one line per step, then the notices."""
+    result, state = MonthResult(), _State()
+    site.check()  # what cannot work is refused before step 1; names are checked after the import
+
+    def step(number: int, action: Callable[[], str]) -> None:
+        name = STEPS[number - 1]
+        _test_stop(number)
+        start, cpu = time.perf_counter(), _cpu_seconds()
+        try:
+            detail = action()
+        except HfstageError as e:
+            failed = StepFailed(f"month stopped at step {number}/{len(STEPS)} ({name}): {e}; "
+                                "the share is as it was before this step")
+            failed.exit_code = e.exit_code  # a refused catalog still exits 5, a full disk 6
+            raise failed from e
+        wall = time.perf_counter() - start
+        result.steps.append({"step": name, "wall": wall, "cpu": _cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib()})
+        line = f"[{number}/{len(STEPS)}] {name}: {detail} ({wall:.2f} s)"
+        result.lines.append(line)
+        say(line)
+
+    with site.share.lock(wait_seconds=60):
+        step(1, lambda: _import(site, cab, state, result))
+        step(2, lambda: _diff(site))
+        step(3, lambda: _inventory(site, state, adopt, jobs))
+        step(4, lambda: _scan(site, state, as_of, result))
+        step(5, lambda: _plan(site, result, state))
+        step(6, lambda: _scripts(site, result))
+        step(7, lambda: _reports(site, result, state))
+    for notice in result.notices:
+        say(notice)
+    return result
+
+
+def _test_stop(number: int) -> None:
+    """A test hook: die at a chosen step, as a power cut or `kill -9` would (never set in production)."""
+    if os.environ.get(_STOP_AT) == str(number):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the inventory workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _peak_rss_mib() -> float:
+    """Largest resident set so far, of this process or any one child, in MiB."""
+    try:
+        import resource
+    except ImportError:  # Windows server
+        return 0.0
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return peak / 1024  # Linux reports KiB
+
+
+def incoming_cab(site: Site, cab: Path | None) -> Path | None:
+    if cab is not None:
+        return Path(cab)
+    folder = site.share.folder("incoming")
+    cabs = [p for p in folder.iterdir() if p.suffix.lower() == ".cab" and p.is_file() and not p.is_symlink()]
+    return max(cabs, key=lambda p: (p.stat().st_mtime, p.name)) if cabs else None
+
+
+def _import(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
+    line = _import_cab(site, cab, state, result)
+    # the policy's names, against the catalog this month uses
+    result.notices += [f"WARNING: {warning}" for warning in site.check()]
+    return line
+
+
+def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
+    chosen = incoming_cab(site, cab)
+    if chosen is None:
+        if not list_catalogs(site.share):
+            raise UsageError(f"{site.share.folder('incoming')}: no catalog to import and none stored yet")
+        return f"nothing new in incoming; using the current catalog {site.current_version()}"
+    imported = import_catalog(site.share, chosen, config=site.config)
+    site.reload_catalog()
+    state.imported = imported.catalog.data_version
+    if imported.warning:
+        result.notices.append(f"WARNING: {imported.warning}")
+    if imported.override:
+        result.notices.append(f"WARNING: catalog {imported.catalog.data_version} was imported with {imported.override}")
+    if imported.already_stored:
+        what = "already imported: nothing new in incoming"
+    else:
+        what = "imported and verified" if imported.current else "imported, but not made current (older)"
+    return f"{chosen.name}: catalog {imported.catalog.data_version} {what}; current: {site.current_version()}"
+
+
+def _diff(site: Site) -> str:
+    before = previous_version(site.share)
+    current = site.catalog
+    if before is None:
+        return f"no earlier catalog to compare with {current.data_version}"
+    d = diff_catalogs(find_catalog(site.share, before).load(), current)
+    return (f"{d.old_version} -> {d.new_version}: {len(d.new_bulletins)} new, {len(d.revised_bulletins)} revised, "
+            f"{len(d.removed_bulletins)} removed bulletins, {len(d.supersedence_changes)} supersedence changes")
+
+
+def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None) -> str:
+    state.inventory = inv = inventory(site.share, site.catalog, rules=site.rules, limits=site.limits, adopt=adopt,
+                                      jobs=jobs)
+    bad = inv.unreadable
+    text = f"{len(inv.facts)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
+    if bad:
+        text += ": " + ", ".join(f.machine for f in bad[:20]) + (" ..." if len(bad) > 20 else "")
+    if inv.skipped:
+        text += f"; {len(inv.skipped)} folder name(s) skipped: " + ", ".join(s.name for s in inv.skipped[:10])
+    return text
+
+
+def _scan(site: Site, state: _State, as_of, result: MonthResult) -> str:
+    result.scan = s = scan(site, command="month", as_of=as_of, inventoried=state.inventory)
+    counts: dict[str, int] = {}
+    for row in s.rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    missing = sum(r.missing for r in s.rows)
+    return (f"scan {s.scan_id}: {missing} missing patches; " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+            + f" ({len(s.fresh)} assessed, {s.reused} unchanged)")
+
+
+def _plan(site: Site, result: MonthResult, state: _State) -> str:
+    state.plan = plan = month_plan(site)
+    return f"{len(plan.items)} new or revised patches, {len(plan.applicable)} applicable here"
+
+
+def _scripts(site: Site, result: MonthResult) -> str:
+    result.scripts = r = scripts_generate(site, result.scan.rows)
+    if r.problems:
+        raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
+    unavailable = sorted({note for notes in r.unavailable.values() for note in notes})
+    if unavailable:
+        path = site.share.folder("reports") / MISSING_PACKAGES
+        atomic_write_text(path, "".join(f"{n}\n" for n in unavailable), PUBLIC)
+        result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
+                              f"list in {path}")
+    if r.dispatcher_changed:
+        result.notices.append(f"logon.bat changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
+    scripted = len([p for p in r.plans if p.steps])
+    return (f"{scripted} machine scripts made; {len(r.written)} files written, {len(r.unchanged)} unchanged, "
+            f"{r.skipped} machines unchanged; {len(unavailable)} packages not found under hotfixes")
+
+
+def _reports(site: Site, result: MonthResult, state: _State) -> str:
+    s = result.scan
+    fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
+    view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
+                    lambda keys: _load(site, fresh, keys), s.problems)
+    written = write_site_report(site.share, view, state.plan, trend(site.history))
+    result.report_folder = written.folder
+    unreadable = [r.machine for r in s.rows if r.error]
+    if unreadable:
+        result.notices.append(f"{len(unreadable)} unreadable machine(s): {', '.join(unreadable)}")
+    return (f"{written.folder / 'index.html'} ({len(written.written)} files written, {written.rendered_pages} "
+            f"machine pages rendered, {written.skipped_pages} unchanged)")
+
+
+def _load(site: Site, fresh: dict, keys: list[str]) -> dict:
+    """Assessments by key: the ones made in this run from memory, the rest from the history."""
+    out = {k: fresh[k] for k in keys if k in fresh}
+    rest = [k for k in keys if k not in out]
+    return {**out, **(site.history.assessments(rest) if rest else {})}
+
+
+# --- dry run ----------------------------------------------------------------------------
+
+_COPIED = ("catalogs", "trust", "state", "scripts", "netlogon", "results", "reports", "templates")
+_LINKED = ("incoming", "inventory", "hotfixes")
+
+
+def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None] = print) -> MonthResult:
+    """The whole month in a temporary copy of the share; report what would change in it."""
+    import shutil
+    import tempfile
+
+    from hfstage.share import Share
+
+    root = site.share.root
+    with tempfile.TemporaryDirectory(prefix="hfstage-month-") as tmp:
+        copy = Path(tmp) / "share"
+        copy.mkdir()
+        for name in _COPIED:
+            if (root / name).is_dir():
+                shutil.copytree(root / name, copy / name, symlinks=True, ignore=shutil.ignore_patterns("hfstage.lock"))
+        for name in _LINKED:
+            (copy / name).symlink_to((root / name).resolve(), target_is_directory=True)
+        if site.share.site_ini.is_file():
+            shutil.copyfile(site.share.site_ini, copy / "site.ini")
+        result = month(Site(Share(copy)), cab, say=say, adopt=False)
+        for name in ("scripts", "netlogon", "reports"):
+            result.changes += _changes(root / name, copy / name, name)
+        result.report_folder = None
+    return result
+
+
+def _changes(old: Path, new: Path, label: str) -> list[str]:
+    import filecmp
+
+    out = []
+    old_files = {p.relative_to(old) for p in old.rglob("*") if p.is_file()} if old.is_dir() else set()
+    new_files = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
+    for rel in sorted(new_files - old_files):
+        out.append(f"would add {label}/{rel}")
+    for rel in sorted(new_files & old_files):
+        if not filecmp.cmp(old / rel, new / rel, shallow=False):
+            out.append(f"would change {label}/{rel}")
+    return out

@@ -1,0 +1,28 @@
+"""`hfstage report` and `hfstage plan`: compliance from the history, and the patch application plan."""
+
+from __future__ import annotations
+
+from hfstage.catalog import find_catalog, previous_version
+from hfstage.errors import UsageError
+from hfstage.history import FULL
+from hfstage.pipeline.site import Site
+from hfstage.report import Compliance, MonthPlan, build_plan, compliance, render_plan
+
+
+def report(site: Site, by: str = "machine", since: str | None = None) -> Compliance:
+    return compliance(site.history, by, since)
+
+
+def plan(site: Site, fmt: str = "text") -> str:
+    """The month's patch application plan in FMT, from the current catalog and the latest full scan."""
+    return render_plan(month_plan(site), fmt, site.share.root / "templates")
+
+
+def month_plan(site: Site) -> MonthPlan:
+    if not site.has_catalog():
+        raise UsageError(f"{site.share.folder('catalogs')}: no catalog imported yet; run `hfstage catalog import`")
+    before = previous_version(site.share)
+    old = find_catalog(site.share, before).load() if before else None
+    latest = site.history.latest_scan(FULL)
+    findings = site.history.findings(latest.id) if latest else []
+    return build_plan(site.catalog, old, findings, latest.id if latest else None, site.policy)

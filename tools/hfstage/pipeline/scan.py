@@ -1,0 +1,121 @@
+"""`hfstage scan`: inventory what changed, assess what changed, record the scan.
+
+A machine is assessed again only when its facts, the catalog, the site policy or what its
+scripts reported changed since the last full scan; otherwise its recorded assessment is
+reused as it is. Only a scan of every machine is the site's record; a scan of some machines
+is recorded as partial (with --record) or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfstage.assess import Assessment, CatalogIndex, assess_machine, findings_at_or_above
+from hfstage.errors import InputError
+from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
+from hfstage.inventory import InventoryResult, inventory
+from hfstage.pipeline.site import Site
+from hfstage.scripts import MachineResults, collect_results
+
+ASSESS_FORMAT = 2  # bump when the assessment engine changes what it says
+
+
+@dataclass
+class ScanResult:
+    """One scan: every machine's row, the assessments made now, and what was read to make them."""
+
+    catalog_version: str
+    kind: str  # full, partial, or "not recorded"
+    scan_id: int | None
+    rows: list[MachineRow]
+    fresh: dict[str, Assessment] = field(default_factory=dict)
+    inventory: InventoryResult = field(default_factory=InventoryResult)
+    results: list[MachineResults] = field(default_factory=list)
+    refused_results: list[str] = field(default_factory=list)
+
+    @property
+    def reused(self) -> int:
+        return len(self.rows) - len(self.fresh)
+
+    @property
+    def problems(self) -> list[str]:
+        """Share-level problems a report lists: names skipped, client files refused, spool notes."""
+        return [str(s) for s in self.inventory.skipped] + self.refused_results + [
+            n for n in self.inventory.notes if "left in place" in n]
+
+
+def read_machine_list(path: Path) -> list[str]:
+    """Machine names, one per line (# comments allowed), like HFNetChk's -fh file."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read machine list: {e.strerror}") from e
+    return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+
+
+def _input_key(site: Site, facts_hash: str, results: MachineResults | None) -> str:
+    parts = [ASSESS_FORMAT, facts_hash, site.catalog_sha, site.policy.fingerprint(),
+             results.problems() if results else []]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",
+         jobs: int | None = None, as_of: dt.datetime | None = None,
+         inventoried: InventoryResult | None = None) -> ScanResult:
+    """Assess the share's machines (all, or MACHINES) against the current catalog.
+
+    RECORD defaults to: a full scan is recorded, a partial one is not.
+    """
+    with site.share.lock(wait_seconds=60):
+        catalog = site.catalog
+        inv = inventoried or inventory(site.share, catalog, rules=site.rules, limits=site.limits, machines=machines,
+                                       jobs=jobs)
+        results, refused = collect_results(site.share, site.config.get("limits", "results_bytes"))
+        by_machine = {r.machine.casefold(): r for r in results}
+        previous = site.history.latest_scan(FULL)
+        before = {m.machine: m for m in site.history.machines(previous.id)} if previous else {}
+        index = CatalogIndex.build(catalog)
+        recorded, fresh = [], {}
+        for facts in inv.facts:
+            mine = by_machine.get(facts.machine.casefold())
+            key = _input_key(site, inv.hashes[facts.machine], mine)
+            old = before.get(facts.machine)
+            if old is not None and old.input_key == key:
+                recorded.append(Recorded(None, key, old))
+                continue
+            a = assess_machine(facts, index, site.policy)
+            if mine is not None:
+                a.warnings.extend(mine.problems())
+            fresh[a.machine] = a
+            recorded.append(Recorded(a, key))
+        kind = FULL if machines is None else PARTIAL
+        if record is None:
+            record = kind == FULL
+        scan_id = site.history.record_scan(recorded, catalog.data_version, command, kind, as_of) if record else None
+        rows = site.history.machines(scan_id) if scan_id else [_row(r) for r in recorded]
+    return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, inv,
+                      results, refused)
+
+
+def _row(r: Recorded) -> MachineRow:
+    """An unrecorded scan's row, made the way the history would have made it."""
+    return r.reused if r.reused is not None else row_for(r.assessment, r.input_key)
+
+
+def all_assessments(site: Site, result: ScanResult) -> list[Assessment]:
+    """Every machine's assessment, in row order: those made now, and the rest from the history."""
+    stored = site.history.assessments([r.assessment_key for r in result.rows if r.machine not in result.fresh])
+    out = []
+    for r in result.rows:
+        a = result.fresh.get(r.machine) or stored.get(r.assessment_key)
+        out.append(a or Assessment(r.machine, r.os, r.service_pack, error=r.error, status=r.status,
+                                   status_detail=r.status_detail, role=r.role))
+    return out
+
+
+def scan_findings(site: Site, result: ScanResult, threshold: str) -> list[str]:
+    return findings_at_or_above(all_assessments(site, result), threshold)

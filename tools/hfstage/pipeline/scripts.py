@@ -1,0 +1,35 @@
+"""`scripts generate` and `scripts collectors`: the client scripts, from the latest full scan."""
+
+from __future__ import annotations
+
+from hfstage.errors import UsageError
+from hfstage.history import FULL, MachineRow
+from hfstage.inventory import machine_folders
+from hfstage.pipeline.site import Site
+from hfstage.scripts import CollectorResult, GenerateResult, generate_scripts, package_index, write_collectors
+
+
+def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
+                     dry_run: bool = False) -> GenerateResult:
+    """Install and rollback scripts for every machine of ROWS (default: the latest full scan)."""
+    if rows is None:
+        latest = site.history.latest_scan(FULL)
+        if latest is None:
+            raise UsageError(f"{site.share.state}: no full scan recorded yet; run `hfstage scan {site.share.root}` "
+                             "first")
+        if latest.catalog_version != site.current_version():
+            raise UsageError(f"the latest full scan used catalog {latest.catalog_version}, but "
+                             f"{site.current_version()} is current: run `hfstage scan {site.share.root}` first")
+        rows = site.history.machines(latest.id)
+    if machine is not None and machine.casefold() not in {r.machine.casefold() for r in rows}:
+        raise UsageError(f"machine {machine} is not in the latest full scan")
+    machines = {r.machine: r.assessment_key for r in rows}
+    return generate_scripts(site.share, site.scripts, site.catalog, machines, site.history.assessments,
+                            package_index(site.share), site.rules, only=machine, dry_run=dry_run)
+
+
+def scripts_collectors(site: Site) -> CollectorResult:
+    """The collectors, the dispatcher and the 9x per-machine stubs in SHARE\\netlogon."""
+    folders, _ = machine_folders(site.share)
+    catalog = site.catalog if site.has_catalog() else None
+    return write_collectors(site.share, site.scripts, site.rules, catalog, [f.name for f in folders])

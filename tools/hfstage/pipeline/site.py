@@ -1,0 +1,97 @@
+"""Everything a run loads once and hands to every stage: the share, site.ini, the current
+catalog, the product rules, the policy and the size caps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from hfstage.assess import SitePolicy, load_policy, policy_problems
+from hfstage.catalog import Catalog, StoredCatalog, current_version, find_catalog, list_catalogs
+from hfstage.errors import UsageError
+from hfstage.history import History
+from hfstage.inventory import Limits, load_site_rules
+from hfstage.scripts import ScriptSettings, script_settings
+from hfstage.share import Share, SiteConfig
+
+
+class ConfigProblems(UsageError):
+    """site.ini says things that match nothing: every one is listed, each with its file:line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+
+
+@dataclass
+class Site:
+    """One share, with site.ini parsed once and the current catalog parsed at most once."""
+
+    share: Share
+    config: SiteConfig = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.share.check()
+        self.config = self.share.config()
+
+    @classmethod
+    def open(cls, root) -> Site:
+        return cls(Share(root))
+
+    @cached_property
+    def history(self) -> History:
+        return History(self.share)
+
+    @cached_property
+    def rules(self) -> dict:
+        return load_site_rules(self.share)
+
+    @cached_property
+    def policy(self) -> SitePolicy:
+        return load_policy(self.config, self.share.state / "testing.json")
+
+    @cached_property
+    def limits(self) -> Limits:
+        return Limits.from_config(self.config)
+
+    @cached_property
+    def scripts(self) -> ScriptSettings:
+        return script_settings(self.config)
+
+    def has_catalog(self) -> bool:
+        return bool(list_catalogs(self.share))
+
+    @cached_property
+    def stored(self) -> StoredCatalog:
+        return find_catalog(self.share)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return self.stored.load()
+
+    @property
+    def catalog_sha(self) -> str:
+        return str(self.stored.record.get("xml_sha256", self.stored.data_version))
+
+    def reload_catalog(self) -> None:
+        """Forget the parsed catalog (after an import made another one current)."""
+        for name in ("stored", "catalog"):
+            self.__dict__.pop(name, None)
+
+    def current_version(self) -> str | None:
+        return current_version(self.share)
+
+    def check(self, need_scripts: bool = True) -> list[str]:
+        """Everything site.ini says, checked before a month begins: what cannot work is refused (every
+        problem listed); names that match nothing in the current catalog are returned as warnings."""
+        problems: list[str] = []
+        loaders = [lambda: self.policy, lambda: self.limits] + ([lambda: self.scripts] if need_scripts else [])
+        for load in loaders:
+            try:
+                load()
+            except UsageError as e:
+                problems.append(str(e))
+        if problems:
+            raise ConfigProblems(problems)
+        return policy_problems(self.config, self.catalog) if self.has_catalog() else []

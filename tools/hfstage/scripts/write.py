@@ -1,0 +1,179 @@
+"""Per-machine install and rollback scripts and the dispatcher: rendered, linted, written.
+
+Every script is rendered and linted before anything is written; then each file is
+replaced atomically, and only when its content changed, so a client logging on reads the
+old script or the new one. A machine with nothing left to install keeps a harmless
+script that exits. A machine whose assessment, packages and settings did not change
+since the last run is not rendered again (state\\scripts.json keeps what each was made from).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfstage import __version__
+from hfstage.assess import Assessment
+from hfstage.catalog import Catalog
+from hfstage.errors import HfstageError, os_fault
+from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
+from hfstage.scripts.lint import LintProblem, lint_text
+from hfstage.scripts.machine_plans import MachinePlan, plan_machine
+from hfstage.scripts.packages import PackageIndex
+from hfstage.scripts.settings import ScriptSettings, load_installers
+from hfstage.share import PRIVATE, PUBLIC, Share, atomic_write_text, machine_name_problem, write_if_changed
+
+NETBIOS_MAX = 15
+KEYS_NAME = "scripts.json"
+
+
+@dataclass
+class GenerateResult:
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    idle: list[str] = field(default_factory=list)
+    unavailable: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[LintProblem] = field(default_factory=list)
+    plans: list[MachinePlan] = field(default_factory=list)
+    skipped: int = 0  # machines not rendered again: nothing they depend on changed
+    dispatcher_changed: bool = False
+
+
+def _widths(unc: str) -> dict[str, int]:
+    """Worst-case lengths of what command.com substitutes into a 9x script's lines."""
+    results = len(unc) + len("\\results\\") + NETBIOS_MAX
+    return {"HFS": len(unc), "HFL": results + len(".log"), "HFR": results, "HFC": 16 + len("\\hfstage"),
+            "WINDIR": 16, "HFM": NETBIOS_MAX, "HFX": len(unc) + len("\\scripts\\.bat") + NETBIOS_MAX}
+
+
+def dispatcher(settings: ScriptSettings) -> bytes:
+    """netlogon\\logon.bat: runs the collector, then the machine's own script."""
+    return to_crlf(template_env().get_template("logon.bat.j2").render(unc=settings.unc, netlogon=settings.netlogon))
+
+
+def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version: str) -> dict[str, bytes]:
+    """<MACHINE>.bat and <MACHINE>-rollback.bat for one plan with steps."""
+    env = template_env()
+    suffix = "9x" if plan.os_key in ("9x", "95") else "nt"
+    ctx = {"unc": settings.unc, "catalog_version": catalog_version, "machine": plan.machine, "os": plan.os,
+           "plan": plan}
+    return {f"{plan.machine}.bat": to_crlf(env.get_template(f"install_{suffix}.bat.j2").render(**ctx)),
+            f"{plan.machine}-rollback.bat": to_crlf(env.get_template(f"rollback_{suffix}.bat.j2").render(**ctx))}
+
+
+def render_idle(machine: str, catalog_version: str) -> dict[str, bytes]:
+    text = to_crlf(template_env().get_template("idle.bat.j2").render(machine=check_machine_name(machine),
+                                                                      catalog_version=catalog_version))
+    return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
+
+
+def script_key(assessment_key: str, settings: ScriptSettings, packages: PackageIndex, catalog_version: str) -> str:
+    """What one machine's scripts are made from: if it is unchanged, so are they."""
+    blob = json.dumps([__version__, assessment_key, settings.fingerprint(), packages.fingerprint(), catalog_version])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
+                     load: Callable[[list[str]], dict[str, Assessment]], packages: PackageIndex, rules: dict,
+                     only: str | None = None, dry_run: bool = False) -> GenerateResult:
+    """Scripts for MACHINES (name -> assessment key of the latest scan), loading assessments with LOAD.
+
+    Render and lint everything that changed (nothing is written on a problem), then write.
+    """
+    share.check()
+    with share.lock(wait_seconds=60):
+        _remove_stale_temp_files(share)
+        old_keys = _read_keys(share)
+        keys = {m: script_key(k, settings, packages, catalog.data_version) for m, k in machines.items()}
+        scripts = share.folder("scripts")
+        todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
+                and (old_keys.get(m) != keys[m] or not (scripts / f"{m}.bat").is_file())]
+        result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
+        targets = _render(todo, machines, load, catalog, settings, packages, rules, result)
+        if only is None:
+            targets.update(_stale(share, machines, catalog.data_version))
+        targets = {scripts / name: data for name, data in targets.items()}
+        logon = share.folder("netlogon") / "logon.bat"
+        targets[logon] = dispatcher(settings)
+        changed = {p: d for p, d in targets.items() if not p.is_file() or p.read_bytes() != d}
+        result.dispatcher_changed = logon in changed
+        widths = _widths(settings.unc)
+        for path, data in changed.items():
+            result.problems += lint_text(data, path.name, substitutions=widths)
+        result.unchanged = sorted(set(targets) - set(changed))
+        if result.problems or dry_run:
+            result.written = sorted(changed) if dry_run else []
+            return result
+        _write_all(changed, result)
+        if only is None:
+            atomic_write_text(share.state / KEYS_NAME, json.dumps(keys, sort_keys=True), PRIVATE)
+    return result
+
+
+def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, settings: ScriptSettings,
+            packages: PackageIndex, rules: dict, result: GenerateResult) -> dict[str, bytes]:
+    assessments = load([machines[m] for m in todo]) if todo else {}
+    table = load_installers()
+    out: dict[str, bytes] = {}
+    for machine in todo:
+        a = assessments.get(machines[machine])
+        plan = plan_machine(a, catalog, settings, packages, table, rules) if a is not None else None
+        if plan is not None:
+            result.plans.append(plan)
+            if plan.unavailable:
+                result.unavailable[machine] = plan.unavailable
+        if plan is None or not plan.steps:
+            result.idle.append(machine)
+            out.update(render_idle(machine, catalog.data_version))
+        else:
+            out.update(render_machine(plan, settings, catalog.data_version))
+    return out
+
+
+def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict[str, bytes]:
+    """Scripts of machines no longer on the share become harmless idle scripts (a client may still call one)."""
+    out: dict[str, bytes] = {}
+    known = {m.casefold() for m in machines}
+    for path in share.folder("scripts").glob("*.bat"):
+        name = path.name[:-4].removesuffix("-rollback")
+        if name.casefold() not in known and machine_name_problem(name) is None:
+            out.update(render_idle(name, catalog_version))
+    return out
+
+
+def _read_keys(share: Share) -> dict[str, str]:
+    try:
+        data = json.loads((share.state / KEYS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
+    """Write every changed file, or none: on a failure the files already replaced get their old bytes back."""
+    previous: dict[Path, bytes | None] = {}
+    try:
+        for path, data in sorted(changed.items()):
+            previous[path] = path.read_bytes() if path.is_file() else None
+            if write_if_changed(path, data, PUBLIC):
+                result.written.append(path)
+    except (OSError, HfstageError) as e:
+        for path, old in previous.items():
+            with contextlib.suppress(OSError, HfstageError):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    write_if_changed(path, old, PUBLIC)
+        fault = os_fault(path, e, "write") if isinstance(e, OSError) else e
+        raise type(fault)(f"{fault}; no script was changed") from e
+
+
+def _remove_stale_temp_files(share: Share) -> None:
+    """Temp files a killed run left behind (we hold the lock: nobody else is writing)."""
+    for folder in (share.folder("scripts"), share.folder("netlogon")):
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)

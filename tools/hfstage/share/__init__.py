@@ -1,0 +1,41 @@
+"""The share's one home: its layout, site.ini (SiteConfig), the lock, atomic writes with the
+share's modes, safe names, and safe reading of what clients write."""
+
+from hfstage.share.clientfiles import (
+    Entry,
+    entries,
+    make_client_folder,
+    move_client_file,
+    read_client_file,
+    walk_files,
+)
+from hfstage.share.config import DEFAULT_UNC, SiteConfig, did_you_mean, load_site_config, unc_problem
+from hfstage.share.files import (
+    PRIVATE,
+    PUBLIC,
+    atomic_text_stream,
+    atomic_write_bytes,
+    atomic_write_text,
+    make_folder,
+    read_input,
+    staged_dir,
+    write_if_changed,
+)
+from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, InitReport, Share, init_share
+from hfstage.share.names import (
+    file_name_problem,
+    id_problem,
+    location_problem,
+    machine_name_problem,
+    safe_parts,
+    unsafe_reason,
+)
+
+__all__ = [
+    "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "SiteConfig",
+    "atomic_text_stream", "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
+    "id_problem",
+    "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
+    "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "staged_dir",
+    "unc_problem", "unsafe_reason", "walk_files", "write_if_changed",
+]

@@ -1,0 +1,193 @@
+"""Reading what clients write (inventory\\, results\\): hostile input from any user (DESIGN §8).
+
+Nothing is opened through a symbolic link (every path component is opened with
+O_NOFOLLOW relative to its parent's descriptor, so a link swapped in mid-run is refused
+too), only regular files are read (a FIFO would block for ever, a device or folder is
+nonsense), and never more than a cap: a sparse 3 GB "hive" costs nothing to plant.
+On a Windows server, where O_NOFOLLOW and descriptor-relative opens do not exist, the
+same rules are applied with lstat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfstage.errors import InputError, UnsafeInputError
+
+_POSIX = hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One name in a client-written folder, as lstat sees it (nothing followed)."""
+
+    name: str
+    path: Path
+    kind: str  # "file", "folder", or what else it is ("a symbolic link", "a named pipe (FIFO)", ...)
+    size: int
+    mtime_ns: int
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
+
+    @property
+    def is_folder(self) -> bool:
+        return self.kind == "folder"
+
+
+def kind_of(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def entries(folder: Path) -> list[Entry]:
+    """The names in FOLDER with what each is, sorted; nothing is followed or opened."""
+    out = []
+    try:
+        with os.scandir(folder) as it:
+            for item in it:
+                try:
+                    st = item.stat(follow_symlinks=False)
+                except OSError:
+                    continue  # vanished while listing
+                out.append(Entry(item.name, Path(folder) / item.name, kind_of(st.st_mode), st.st_size,
+                                 st.st_mtime_ns))
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        raise InputError(f"{folder}: cannot list: {e.strerror}") from e
+    return sorted(out, key=lambda e: e.name)
+
+
+def refusal(path: Path, kind: str, expected: str = "a regular file") -> UnsafeInputError:
+    return UnsafeInputError(f"{path}: refused: it is {kind}, not {expected} (clients may only write "
+                            "plain files and folders here)")
+
+
+@contextlib.contextmanager
+def _open_dir_chain(root: Path, parts: list[str]) -> Iterator[int]:
+    """A descriptor of ROOT/PARTS..., each component opened without following links."""
+    fds = [os.open(root, os.O_RDONLY | _DIRECTORY)]
+    try:
+        for part in parts:
+            fds.append(os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=fds[-1]))
+        yield fds[-1]
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _relative_parts(root: Path, path: Path) -> list[str]:
+    parts = list(Path(path).relative_to(root).parts)
+    if not parts or any(p in ("", ".", "..") for p in parts):
+        raise UnsafeInputError(f"{path}: refused: not a plain path below {root}")
+    return parts
+
+
+def read_client_file(root: Path, path: Path, limit: int, what: str) -> bytes:
+    """The bytes of PATH (below ROOT, which the admin owns), if it is a plain file of at most LIMIT bytes."""
+    parts = _relative_parts(root, path)
+    try:
+        if _POSIX:
+            with _open_dir_chain(root, parts[:-1]) as folder:
+                fd = os.open(parts[-1], os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=folder)
+        else:
+            _check_components(root, parts)
+            fd = os.open(path, os.O_RDONLY | _BINARY)
+    except OSError as e:
+        raise _why(path, e) from e
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise refusal(path, kind_of(st.st_mode))
+        if st.st_size > limit:
+            raise UnsafeInputError(f"{path}: refused: {st.st_size} bytes is larger than any real {what} "
+                                   f"({limit} bytes; [limits] in site.ini)")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise UnsafeInputError(f"{path}: refused: grew past {limit} bytes while being read")
+    return data
+
+
+def _check_components(root: Path, parts: list[str]) -> None:
+    current = Path(root)
+    for part in parts:
+        current = current / part
+        st = os.lstat(current)
+        if stat.S_ISLNK(st.st_mode) or getattr(st, "st_reparse_tag", 0):
+            raise refusal(current, "a symbolic link")
+
+
+def _why(path: Path, e: OSError) -> InputError:
+    import errno
+
+    if e.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW on a link
+        return refusal(path, "a symbolic link")
+    if e.errno == errno.ENOTDIR:
+        return refusal(path, "below something that is not a folder (a link?)")
+    return InputError(f"{path}: cannot read: {e.strerror}")
+
+
+def walk_files(root: Path, folder: Path) -> Iterator[Entry]:
+    """Every plain file below FOLDER (below ROOT); links and special files are skipped, not followed."""
+    for entry in entries(folder):
+        if entry.is_folder:
+            yield from walk_files(root, entry.path)
+        elif entry.is_file:
+            yield entry
+
+
+def move_client_file(root: Path, source: Path, target_folder: Path, name: str) -> None:
+    """Move SOURCE into TARGET_FOLDER/NAME (both below ROOT) without following any link.
+
+    Used to file 9x exports from the _unnamed spool under their machine's folder: the
+    move happens between descriptors opened with O_NOFOLLOW, so a client that swaps a
+    folder for a link cannot make hfstage write outside the share.
+    """
+    src_parts, dst_parts = _relative_parts(root, source), _relative_parts(root, target_folder)
+    try:
+        if not _POSIX:
+            _check_components(root, src_parts)
+            _check_components(root, dst_parts)
+            os.replace(source, Path(target_folder) / name)
+            return
+        with _open_dir_chain(root, src_parts[:-1]) as src, _open_dir_chain(root, dst_parts) as dst:
+            st = os.stat(src_parts[-1], dir_fd=src, follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode):
+                raise refusal(source, kind_of(st.st_mode))
+            os.replace(src_parts[-1], name, src_dir_fd=src, dst_dir_fd=dst)
+    except OSError as e:
+        raise _why(source, e) from e
+
+
+def make_client_folder(root: Path, folder: Path) -> None:
+    """Create FOLDER below ROOT unless a real folder is there; a link or file in its place is refused."""
+    parts = _relative_parts(root, folder)
+    try:
+        if not _POSIX:
+            _check_components(root, parts[:-1])
+            Path(folder).mkdir(exist_ok=True)
+            return
+        with _open_dir_chain(root, parts[:-1]) as parent:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(parts[-1], 0o755, dir_fd=parent)
+            st = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False)
+            if not stat.S_ISDIR(st.st_mode):
+                raise refusal(folder, kind_of(st.st_mode), "a folder")
+    except OSError as e:
+        raise _why(folder, e) from e

@@ -1,0 +1,165 @@
+"""Atomic writes with the share's modes: a reader sees the old content or the new, never half.
+
+Temp files (mkstemp, mkdtemp) start private (0600/0700); every file hfstage writes gets
+the mode the share needs before it is renamed into place: scripts, netlogon files,
+reports and catalogs are readable by everyone (clients read their scripts over SMB),
+state files by the owner and group only. The admin's umask does not narrow them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from hfstage.errors import HfstageError, InputError, UnsafeInputError, os_fault
+
+PUBLIC = 0o644  # scripts, netlogon, reports, catalogs: clients and other admins read them
+PRIVATE = 0o640  # state: history, caches, audit log
+FOLDER = 0o755
+PRIVATE_FOLDER = 0o750
+
+
+def _fsync_dir(path: Path) -> None:
+    # Make the rename itself durable; not every filesystem allows opening a folder.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def make_folder(path: Path, mode: int = FOLDER) -> None:
+    """Create PATH (and parents) with MODE; an existing folder is left as it is."""
+    missing, current = [], Path(path)
+    while not current.is_dir() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    try:
+        for folder in reversed(missing):
+            folder.mkdir(exist_ok=True)
+            os.chmod(folder, mode)
+    except OSError as e:
+        raise os_fault(path, e, "create folder") from e
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = PUBLIC) -> None:
+    """Write DATA to PATH through a temp file in the same folder, fsync, chmod, rename."""
+    path = Path(path)
+    make_folder(path.parent)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as e:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise os_fault(path, e, "write") from e
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str, mode: int = PUBLIC) -> None:
+    """Write TEXT (UTF-8) atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+def write_if_changed(path: Path, data: bytes, mode: int = PUBLIC) -> bool:
+    """Atomically write DATA unless PATH already holds exactly it; True when written."""
+    try:
+        if Path(path).read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, data, mode)
+    return True
+
+
+@contextlib.contextmanager
+def atomic_text_stream(path: Path, mode: int = PUBLIC) -> Iterator:
+    """A text file handle for writing PATH piece by piece; renamed into place only if the block succeeds."""
+    path = Path(path)
+    make_folder(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise os_fault(path, e, "write") from e
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise os_fault(path, e, "write") from e
+        raise
+    _fsync_dir(path.parent)
+
+
+def read_input(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of an admin-supplied input file, refusing one larger than LIMIT; errors name the file."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise UnsafeInputError(f"{path}: {size} bytes is larger than any real {what} ({limit} bytes)")
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    if len(data) > limit:
+        raise UnsafeInputError(f"{path}: grew past {limit} bytes while being read")
+    return data
+
+
+def publish_tree(root: Path, file_mode: int = PUBLIC, folder_mode: int = FOLDER) -> None:
+    """Give every file and folder below ROOT (and ROOT) the share's modes."""
+    for path in Path(root).rglob("*"):
+        if not path.is_symlink():
+            os.chmod(path, folder_mode if path.is_dir() else file_mode)
+    os.chmod(root, folder_mode)
+
+
+@contextlib.contextmanager
+def staged_dir(final: Path, durable: bool = False) -> Iterator[Path]:
+    """Yield a temp folder beside FINAL; on success rename it to FINAL, else remove it.
+
+    FINAL must not exist yet: a stored folder is never overwritten. DURABLE fsyncs every
+    file before the rename, for what cannot be made again (a stored catalog).
+    """
+    final = Path(final)
+    make_folder(final.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    except OSError as e:
+        raise os_fault(final.parent, e, "write") from e
+    try:
+        yield tmp
+        publish_tree(tmp)
+        if durable:
+            for path in tmp.rglob("*"):
+                if path.is_file():
+                    with open(path, "rb+") as fh:
+                        os.fsync(fh.fileno())
+        os.rename(tmp, final)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and not isinstance(e, HfstageError):
+            raise os_fault(final, e, "write") from e
+        raise
+    _fsync_dir(final.parent)

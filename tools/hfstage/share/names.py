@@ -1,0 +1,104 @@
+"""One rule for every name that becomes a path: cabinet members, catalog IDs, machine names.
+
+A name from a cabinet, a catalog or a client folder becomes a file or folder name on the
+share (catalogs\\<DataVersion>, reports\\bulletins\\<BulletinID>.html, scripts\\<MACHINE>.bat):
+it must stay inside its folder on Windows and on Linux, and must not collide with the
+files hfstage writes itself, compared case-insensitively as Windows compares them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hfstage.errors import UnsafeInputError
+
+# Windows device names are special in every folder and with any extension (CON.txt).
+_DEVICES = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"} | {
+    f"{stem}{n}" for stem in ("COM", "LPT") for n in range(10)
+} | {f"{stem}{d}" for stem in ("COM", "LPT") for d in "¹²³"}
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_FORBIDDEN_CHARS = set('<>:"|?*')
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# NetBIOS computer names as hfstage accepts them: 1-15 of letters, digits and - _ . $, which
+# are also safe inside every batch line and file name.
+_MACHINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.$-]{0,14}$")
+ROLLBACK_SUFFIX = "-rollback"
+# Names of files hfstage itself writes into scripts\ and netlogon\ (without .bat), and its
+# own folders under inventory\: no machine may be called so (compared case-insensitively).
+RESERVED_MACHINE_NAMES = frozenset({"logon", "collect_nt", "collect_9x", "startup", "schedule_nt4",
+                                    "hfstage", "_unnamed"})
+
+
+def unsafe_reason(name: str) -> str | None:
+    """Why NAME (a relative path, \\ or / separated) could escape or misbehave in a folder, or None."""
+    if name == "":
+        return "empty name"
+    if "\0" in name:
+        return "embedded NUL"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "control character in name"
+    if name.startswith(("\\\\", "//")):
+        return "UNC path"
+    if _DRIVE.match(name):
+        return "drive letter"
+    if name.startswith(("\\", "/")):
+        return "absolute path"
+    for part in re.split(r"[\\/]", name):
+        reason = _component_reason(part)
+        if reason:
+            return reason
+    return None
+
+
+def _component_reason(part: str) -> str | None:
+    if part in ("..", "."):
+        return "parent-folder ('..') component" if part == ".." else "'.' component"
+    if part == "":
+        return "empty path component"
+    if part.rstrip(" .") != part:
+        return "component ends with a space or dot"
+    if part.split(".")[0].upper().rstrip() in _DEVICES:
+        return f"device name {part.split('.')[0].upper()}"
+    if _FORBIDDEN_CHARS & set(part):
+        return "character not allowed in Windows file names"
+    return None
+
+
+def safe_parts(name: str, source: str) -> list[str]:
+    """NAME split into path components, or UnsafeInputError naming the member and why."""
+    reason = unsafe_reason(name)
+    if reason:
+        raise UnsafeInputError(f"{source}: refusing member '{name}': {reason}")
+    return re.split(r"[\\/]", name)
+
+
+def id_problem(value: str) -> str | None:
+    """Why VALUE cannot be an ID that becomes a file name (a BulletinID, a DataVersion), or None."""
+    if not _ID.fullmatch(value):
+        return "only letters, digits and . _ - are allowed (at most 64, starting with a letter or digit)"
+    return unsafe_reason(value)
+
+
+def file_name_problem(value: str) -> str | None:
+    """Why VALUE cannot be a single file name (a patch's package name), or None."""
+    if "\\" in value or "/" in value:
+        return "a file name may not contain \\ or /"
+    if len(value) > 128:
+        return "longer than 128 characters"
+    return unsafe_reason(value)
+
+
+def location_problem(value: str) -> str | None:
+    """Why VALUE ('%windir%\\system32') cannot be a folder below a machine's drive, or None."""
+    rest = re.sub(r"^%[A-Za-z0-9_]+%\\?", "", value.strip()).rstrip("\\/")
+    return unsafe_reason(rest) if rest else None
+
+
+def machine_name_problem(name: str) -> str | None:
+    """Why NAME cannot be a machine hfstage writes scripts for, or None."""
+    if not _MACHINE.fullmatch(name or ""):
+        return "not a valid NetBIOS name (1-15 letters, digits, - _ . $)"
+    folded = name.casefold()
+    if folded in RESERVED_MACHINE_NAMES or folded.endswith(ROLLBACK_SUFFIX):
+        return "collides with a file hfstage writes itself (compared without case, as Windows does)"
+    return unsafe_reason(name)
