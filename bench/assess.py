@@ -14,11 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from hfstage.assess.engine import assess_all
-from hfstage.assess.policy import SitePolicy
-from hfstage.catalog.parser import parse_catalog_file
-from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import gather_facts
+from hfstage.assess import SitePolicy, assess_all
+from hfstage.catalog import parse_catalog_file
+from hfstage.inventory import MachineFacts, gather_facts
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml"

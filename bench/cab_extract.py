@@ -16,7 +16,7 @@ from pathlib import Path
 
 from timing import best
 
-from hfstage.cab.extract import extract_cabinet
+from hfstage.cab import extract_cabinet
 
 
 def _make_data(path: Path, size: int) -> None:

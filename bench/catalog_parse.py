@@ -13,7 +13,7 @@ from pathlib import Path
 from defusedxml.ElementTree import fromstring
 from timing import median
 
-from hfstage.catalog.parser import parse_catalog
+from hfstage.catalog import parse_catalog
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "mssecure_2001.xml"
 

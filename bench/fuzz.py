@@ -16,13 +16,10 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-from hfstage.cab.authenticode import verify_cabinet
-from hfstage.cab.extract import extract_cabinet
-from hfstage.cab.trust import load_trust
-from hfstage.catalog.parser import parse_catalog
+from hfstage.cab import extract_cabinet, load_trust, verify_cabinet
+from hfstage.catalog import parse_catalog
 from hfstage.errors import HfstageError
-from hfstage.inventory.gather import gather_facts
-from hfstage.inventory.pe import read_pe_version
+from hfstage.inventory import gather_facts, read_pe_version
 from hfstage.inventory.regfile import parse_reg_text
 from hfstage.scripts.batch import UnsafeValue, check_file_name, check_machine_name, check_unc
 
@@ -52,11 +49,11 @@ def main() -> int:
     iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     work = Path(tempfile.mkdtemp(prefix="hfstage-fuzz-"))
-    trust = load_trust(REPO / "examples" / "trust")
-    catalog = (REPO / "examples" / "catalog" / "month1.xml").read_bytes()
+    trust = load_trust(REPO / "tools" / "hfstage" / "data" / "examples" / "trust")
+    catalog = (REPO / "tools" / "hfstage" / "data" / "examples" / "catalog" / "month1.xml").read_bytes()
     reg = (DATA / "inventory" / "W98SE-ANSI" / "export.reg").read_bytes()
     pe = (DATA / "inventory" / "NT4WKS" / "files" / "WINNT" / "system32" / "rpcss.exe").read_bytes()
-    cab = (REPO / "examples" / "incoming" / "month1" / "mssecure.cab").read_bytes()
+    cab = (REPO / "tools" / "hfstage" / "data" / "examples" / "incoming" / "month1" / "mssecure.cab").read_bytes()
     hive = (DATA / "inventory" / "NT4WKS" / "SOFTWARE").read_bytes()
 
     def cab_target(data: bytes) -> None:

@@ -16,7 +16,7 @@ DATA = TESTS / "data"
 REPO = TESTS.parent
 CABS = DATA / "cabs"
 PKI = DATA / "pki"
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "tools" / "hfstage" / "data" / "examples"
 SHARED = REPO.parent / "shared"
 REAL_CATALOG = SHARED / "fixtures" / "mssecure_2001.xml"
 

@@ -132,6 +132,6 @@ def test_errors_name_the_problem(run, tmp_path, share):
     code, _, err = run("catalog", "import", share.root)
     assert code == 2 and "no .cab file to import" in err
     code, _, err = run("catalog", "diff", share.root)
-    assert code == 2 and "0 catalog(s) stored; a diff needs two" in err
+    assert code == 2 and "0 catalog(s) stored and no earlier current one; a diff needs two" in err
     code, _, err = run("catalog", "show", share.root)
     assert code == 2 and "no catalog imported yet" in err

@@ -75,7 +75,8 @@ def test_hostile_xml_is_refused(data):
     (b"<html/>", "root element is <html>, expected <BulletinDatastore>"),
     (b"<BulletinDatastore", "not well-formed XML"),
     (b"<BulletinDatastore/>", "has no DataVersion"),
-    (b'<BulletinDatastore DataVersion="../../etc"/>', "is not a safe folder name"),
+    (b'<BulletinDatastore DataVersion="../../etc"/>',
+     "line 1: <BulletinDatastore DataVersion=\"../../etc\">: refused: not a safe name"),
 ])
 def test_bad_documents_get_one_line_errors(data, message):
     with pytest.raises(InputError, match=message) as e:

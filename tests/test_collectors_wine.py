@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hfstage.catalog.importer import import_catalog
+from hfstage.catalog import import_catalog
 from hfstage.inventory.gather import gather_facts
 from tests.conftest import EXAMPLES
 

@@ -162,7 +162,7 @@ def test_bad_inputs_are_error_or_warning_rows():
     assert corrupt.computer_name == "BADCORRUPT"  # the SYSTEM hive still says what it can
     bad = gather_facts(INV / "BADREG")
     assert bad.error is None and bad.os.name == "Windows 98"
-    assert [w.split(": cannot parse")[0] for w in bad.warnings] == [
+    assert [w.split(": cannot parse")[0] for w in bad.parse_errors] == [
         f"{INV / 'BADREG' / 'export.reg'} line 5", f"{INV / 'BADREG' / 'export.reg'} line 6"]
     named = gather_facts(INV / "MISNAMED")
     assert named.warnings == ["computer name 'W2KSRV' differs from the inventory folder name 'MISNAMED'"]
@@ -177,9 +177,13 @@ def test_partial_inputs_say_what_is_missing(tmp_path):
     shutil.copyfile(INV / "NT4WKS" / "SYSTEM", only_system / "SYSTEM")
     f = gather_facts(only_system)
     assert f.error is None and f.computer_name == "NT4WKS" and f.os is None
+    assert (f.os_family, f.product_type, f.role) == ("NT", "WinNT", "workstation")  # SYSTEM alone says this
     assert f.missing[0].startswith("SOFTWARE hive")
     empty = tmp_path / "EMPTY"
     empty.mkdir()
+    waiting = gather_facts(empty)
+    assert waiting.error is None and not waiting.collected  # a new machine's folder: waiting for its collector
+    (empty / "notes.txt").write_text("x")
     assert "no SOFTWARE or SYSTEM hive and no .reg export" in gather_facts(empty).error
 
 

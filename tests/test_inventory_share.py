@@ -29,42 +29,43 @@ def filled_share(trusted_share):
 def test_inventory_all_machines_in_parallel(run, filled_share):
     code, out, _ = run("inventory", filled_share.root, "--jobs", "2", "--json")
     rows = {r["machine"]: r for r in json.loads(out)}
-    assert code == 0 and len(rows) == 16
+    assert code == 1 and len(rows) == 16  # unreadable machines are findings
     assert rows["NT4WKS"]["os"]["name"] == "Windows NT Workstation 4.0"
     assert {m for m, r in rows.items() if r["error"]} == {"BADTRUNC", "BADCORRUPT"}
     assert rows["BADTRUNC"]["error"].startswith(str(filled_share.folder("inventory") / "BADTRUNC" / "SOFTWARE"))
-    code, out, _ = run("inventory", filled_share.root)
-    assert "16 machines, 2 with errors" in out and "BADCORRUPT     ERROR" in out
+    code, out, _ = run("inventory", filled_share.root, "--fail-on", "none")
+    assert code == 0 and "16 machines, 2 unreadable, 0 skipped" in out and "BADCORRUPT     ERROR" in out
 
 
 def test_unchanged_machines_come_from_the_cache(filled_share, monkeypatch):
     calls = []
-    real = runmod._safe_gather
-    monkeypatch.setattr(runmod, "_safe_gather", lambda f, c, r: calls.append(f.name) or real(f, c, r))
-    runmod.inventory_share(filled_share, jobs=1)
+    real = runmod.safe_gather
+    monkeypatch.setattr(runmod, "safe_gather", lambda f, *rest: calls.append(f.name) or real(f, *rest))
+    runmod.inventory(filled_share, None, jobs=1)
     assert len(calls) == 16
     calls.clear()
-    first = runmod.inventory_share(filled_share, jobs=1)
-    assert calls == []
+    first = runmod.inventory(filled_share, None, jobs=1)
+    assert calls == [] and first.cached == 16
     hive = filled_share.folder("inventory") / "W2KSRV" / "SOFTWARE"
     os.utime(hive, ns=(hive.stat().st_atime_ns, hive.stat().st_mtime_ns + 10**9))
-    second = runmod.inventory_share(filled_share, jobs=1)
+    second = runmod.inventory(filled_share, None, jobs=1)
     assert calls == ["W2KSRV"]
-    assert [f.to_dict() for f in first] == [f.to_dict() for f in second]
+    assert [f.to_dict() for f in first.facts] == [f.to_dict() for f in second.facts]
+    assert first.hashes == second.hashes
 
 
 def test_one_machine_and_unknown_machine(run, filled_share):
     code, out, _ = run("inventory", filled_share.root, "--machine", "dc01", "--json")
     assert [r["machine"] for r in json.loads(out)] == ["DC01"]
     code, _, err = run("inventory", filled_share.root, "--machine", "NOPE")
-    assert code == 2 and "no inventory folder for machine 'NOPE'" in err
+    assert code == 2 and "no inventory folder for machine nope" in err
 
 
 def test_unnamed_9x_exports_are_filed_by_their_computer_name(share):
     spool = share.folder("inventory") / "_unnamed" / "alice"
     spool.mkdir(parents=True)
     shutil.copyfile(INV / "WME" / "export.reg", spool / "hf01.reg")
-    rows = runmod.inventory_share(share)
+    rows = runmod.inventory(share, None).facts
     assert [r.machine for r in rows] == ["WME"]
     assert (share.folder("inventory") / "WME" / "hf01.reg").is_file() and not spool.joinpath("hf01.reg").exists()
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from hfstage.demo import build_demo_share
+from hfstage.pipeline import build_demo_share
 from tests.conftest import EXAMPLES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,8 +36,10 @@ def _snapshot(share) -> dict[str, bytes]:
 
 def test_two_months(run, demo_share):
     code, out, _ = run("month", demo_share.root, "--cab", _cab(demo_share, "month1"), "--as-of", "2003-08-15")
-    assert code == 0 and "[7/7] reports:" in out
-    code, out, _ = run("month", demo_share.root, "--cab", _cab(demo_share, "month2"), "--as-of", "2003-09-15")
+    assert code == 1 and "[7/7] reports:" in out  # findings: machines that miss patches, one unreadable
+    assert "1 unreadable machine(s): BADTRUNC" in out
+    code, out, _ = run("month", demo_share.root, "--cab", _cab(demo_share, "month2"), "--as-of", "2003-09-15",
+                       "--fail-on", "none")
     assert code == 0
     lines = [ln for ln in out.splitlines() if ln.startswith("[")]
     assert [ln.split(":")[0] for ln in lines] == [
@@ -57,23 +59,23 @@ def test_two_months(run, demo_share):
     # history: two months, two trend points
     code, out, _ = run("report", demo_share.root, "--format", "json")
     assert [t["month"] for t in json.loads(out)["trend"]] == ["2003-08", "2003-09"]
-    reports = sorted(p for p in demo_share.folder("reports").iterdir() if p.is_dir())
-    assert [p.name for p in reports] == ["2003-08-15_120000-scan1", "2003-09-15_120000-scan2"]
-    index = (reports[-1] / "index.html").read_text()
+    reports = demo_share.folder("reports")
+    index = (reports / "index.html").read_text()
     assert "<script" not in index and "<svg" in index and "2003-08" in index and "2003-09" in index
-    assert 'id="machines">12<' in index and (reports[-1] / "machines" / "NT4WKS.html").is_file()
-    assert (reports[-1] / "bulletins" / "MS03-039.html").is_file() and (reports[-1] / "plan.html").is_file()
+    assert 'id="machines">12<' in index and (reports / "machines" / "NT4WKS.html").is_file()
+    assert (reports / "bulletins" / "MS03-039.html").is_file() and (reports / "plan.html").is_file()
     assert "@page { size: A4" in index
-    # the same inputs again: the month changes no script
-    code, out, _ = run("month", demo_share.root, "--as-of", "2003-09-16")
-    assert code == 0 and "; 0 files written," in out
+    # the same inputs again: nothing new in incoming, no machine assessed again, no script or page rewritten
+    code, out, _ = run("month", demo_share.root, "--as-of", "2003-09-16", "--fail-on", "none")
+    assert code == 0 and "nothing new in incoming" in out and "(0 assessed, 12 unchanged)" in out
+    assert "; 0 files written," in out and "0 machine pages rendered, 12 unchanged" in out
 
 
 def test_dry_run_changes_nothing(run, demo_share):
     run("month", demo_share.root, "--cab", _cab(demo_share, "month1"))
     before = _snapshot(demo_share)
     code, out, _ = run("month", demo_share.root, "--cab", _cab(demo_share, "month2"), "--dry-run")
-    assert code == 0 and "would change scripts/NT4WKS.bat" in out and "would add reports/" in out
+    assert code == 0 and "would change scripts/NT4WKS.bat" in out and "would add reports/bulletins/MS03-039" in out
     assert _snapshot(demo_share) == before
 
 
@@ -122,12 +124,17 @@ def test_unwritable_scripts_stop_at_step_six_and_roll_back(run, demo_share):
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (Debian package chromium)")
 def test_report_renders_in_headless_chromium(run, tmp_path):
     assert run("demo", tmp_path / "demo")[0] == 0
-    index = sorted((tmp_path / "demo" / "reports").glob("*/index.html"))[-1]
+    index = tmp_path / "demo" / "reports" / "index.html"
     flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,800"]
     dom = subprocess.run(flags + ["--dump-dom", index.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    assert 'id="machines">12</div>' in dom and 'id="missing">9</div>' in dom and "45.5%" in dom
+    assert 'id="machines">12</div>' in dom and 'id="missing">9</div>' in dom
+    # the tile and the trend's last point are the same number
+    code, out, _ = run("report", tmp_path / "demo", "--format", "json")
+    last = json.loads(out)["trend"][-1]
+    assert f'id="compliant">{last["percent_compliant"]}%</div>' in dom
+    assert "unreadable" in dom and "service pack missing" in dom
     assert "<svg" in dom and "2003-09" in dom
     shot = tmp_path / "shot.png"
     subprocess.run(flags + [f"--screenshot={shot}", index.as_uri()], capture_output=True, timeout=120)

@@ -15,8 +15,8 @@ import shutil
 
 import pytest
 
-from hfstage.assess.model import INSTALLED, MISSING, NOTE, SUPERSEDED, WARNING
-from hfstage.assess.scan import run_scan
+from hfstage.assess import INSTALLED, MISSING, NOTE, SUPERSEDED, WARNING
+from hfstage.pipeline import Site, all_assessments, scan
 from tests.conftest import DATA
 
 GOLDEN = DATA / "golden"
@@ -28,6 +28,13 @@ def scan_share(share, real_catalog_path, run):
     for machine in ("SCAN-NT4", "SCAN-W2K"):
         shutil.copytree(DATA / "scan-inventory" / machine, share.folder("inventory") / machine)
     return share
+
+
+def run_scan(share, **kwargs):
+    site = Site(share)
+    result = scan(site, **kwargs)
+    result.assessments = all_assessments(site, result)
+    return result
 
 
 def _findings(result, machine):
@@ -106,15 +113,15 @@ def test_site_policy(scan_share, run):
         "Checking the uninstall procedure"]
     code, out, _ = run("scan", scan_share.root, "--baseline")
     assert "MS01-048" in out and "MS01-013" in out and "MS00-077" not in out and "INTERNET INFORMATION" not in out
-    code, _, err = run("scan", scan_share.root, "--fail-on-missing", "critical")
-    assert code == 1 and "1 missing patch(es) rated Critical or worse" in err
-    code, _, _ = run("scan", scan_share.root, "--fail-on-missing", "Important", "--machine", "SCAN-W2K")
-    assert code == 0
+    code, _, err = run("scan", scan_share.root, "--fail-on", "critical")
+    assert code == 1 and "1 finding(s) at or above --fail-on critical (exit 1)" in err
+    code, _, err = run("scan", scan_share.root, "--fail-on", "important", "--machine", "SCAN-W2K")
+    assert code == 0, err
 
 
 def test_text_and_tab_layouts_match_golden(scan_share, run):
     code, text, _ = run("scan", scan_share.root)
-    assert code == 0
+    assert code == 1  # missing patches are findings
     assert text == (GOLDEN / "scan.txt").read_text()
     code, tab, _ = run("scan", scan_share.root, "--format", "tab")
     assert tab == (GOLDEN / "scan.tab").read_text()
@@ -127,9 +134,11 @@ def test_json_csv_html_and_output_file(scan_share, run, tmp_path):
     code, out, _ = run("scan", scan_share.root, "--format", "json")
     data = json.loads(out)
     assert data["catalog_version"] == "1.0.1.148" and data["summary"]["machines"] == 2
-    assert data["summary"]["missing"] == 8 and data["summary"]["fully_patched"] == 0
+    assert data["summary"]["missing"] == 8 and data["summary"]["compliant"] == 0
+    assert {m["machine"]: m["status"] for m in data["machines"]} == {"SCAN-NT4": "needs patches",
+                                                                     "SCAN-W2K": "needs patches"}
     code, out, _ = run("scan", scan_share.root, "--format", "csv")
-    assert out.splitlines()[0].startswith("machine,product,bulletin,patch,qnumber,title,status,severity")
+    assert out.splitlines()[0].startswith("machine,machine_status,product,bulletin,patch,qnumber,title,status")
     code, _, err = run("scan", scan_share.root, "--format", "html", "--output", tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "MS01-048" in html and "<script" not in html
@@ -140,13 +149,14 @@ def test_two_scans_of_the_same_inputs_agree_and_history_reports(scan_share, run)
     second = run_scan(scan_share)
     assert [a.to_dict() for a in first.assessments] == [a.to_dict() for a in second.assessments]
     assert second.scan_id == first.scan_id + 1
+    assert (len(first.fresh), len(second.fresh)) == (2, 0)  # nothing changed: nothing assessed again
     code, out, _ = run("report", scan_share.root, "--format", "json")
     data = json.loads(out)
     machines = {r["machine"]: r for r in data["rows"]}
     assert machines["SCAN-NT4"]["missing"] == 1 and machines["SCAN-W2K"]["missing"] == 7
     assert machines["SCAN-W2K"]["missing_by_severity"]["Unrated"] == 7
     (month,) = data["trend"]
-    assert month["machines"] == 2 and month["fully_patched"] == 0
+    assert month["machines"] == 2 and month["compliant"] == 0
     code, out, _ = run("report", scan_share.root, "--by", "bulletin", "--format", "json")
     assert {r["bulletin"]: r["missing_on"] for r in json.loads(out)["rows"]}["MS01-048"] == ["SCAN-NT4"]
 
@@ -155,18 +165,19 @@ def test_unknown_machine_and_no_catalog(run, share):
     code, _, err = run("scan", share.root)
     assert code == 2 and "no catalog imported yet" in err
     code, _, err = run("report", share.root)
-    assert code == 2 and "no scans recorded" in err
+    assert code == 2 and "no full scan recorded" in err
 
 
 def test_machines_file_and_report_since(scan_share, run, tmp_path):
     listing = tmp_path / "machines.txt"
     listing.write_text("# HFNetChk -fh style\nSCAN-NT4\n\n")
     code, out, _ = run("scan", scan_share.root, "--machines", listing)
-    assert code == 0 and "SCAN-NT4" in out and "SCAN-W2K" not in out
+    assert code == 1 and "SCAN-NT4" in out and "SCAN-W2K" not in out
     listing.write_text("NOPE\n")
     code, _, err = run("scan", scan_share.root, "--machines", listing)
-    assert code == 2 and "no inventory for nope" in err
+    assert code == 2 and "no inventory folder for machine nope" in err
+    run("scan", scan_share.root)
     code, _, err = run("report", scan_share.root, "--since", "2999-01-01")
-    assert code == 2 and "no scans recorded since 2999-01-01" in err
+    assert code == 2 and "no full scan recorded since 2999-01-01" in err
     code, out, _ = run("report", scan_share.root, "--since", "2000-01-01", "--format", "csv")
-    assert code == 0 and out.splitlines()[0].startswith("machine,os,sp,missing")
+    assert code == 0 and out.splitlines()[0].startswith("machine,os,sp,status,missing")

@@ -8,8 +8,7 @@ import os
 import pytest
 
 from hfstage.errors import LockedError
-from hfstage.fsutil import atomic_write_bytes, staged_dir, write_if_changed
-from hfstage.share import FOLDERS, Share, init_share
+from hfstage.share import FOLDERS, Share, atomic_write_bytes, init_share, staged_dir, write_if_changed
 
 
 def test_init_creates_layout_and_is_idempotent(run, tmp_path):
@@ -61,10 +60,10 @@ def test_second_run_fails_clearly_while_locked(tmp_path):
 def test_bad_site_ini_is_one_line_error(tmp_path):
     init_share(tmp_path / "s")
     (tmp_path / "s" / "site.ini").write_text("[catalog]\nmax_extract_bytes = lots\n")
-    from hfstage.errors import InputError
+    from hfstage.errors import UsageError
 
-    with pytest.raises(InputError, match=r"site.ini: \[catalog\] max_extract_bytes = 'lots' is not a whole number"):
-        Share(tmp_path / "s").config_int("catalog", "max_extract_bytes", 1)
+    with pytest.raises(UsageError, match=r"site.ini:2: \[catalog\]: max_extract_bytes = 'lots' is not a whole number"):
+        Share(tmp_path / "s").config()
 
 
 def test_atomic_writes(tmp_path):

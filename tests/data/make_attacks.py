@@ -45,8 +45,9 @@ def xml_attacks(out: Path) -> None:
 def cab_attacks(out: Path) -> None:
     """month1's signature (valid for month1) spliced onto month2's content."""
     out.mkdir(parents=True)
-    donor = (HERE.parent.parent / "examples" / "incoming" / "month1" / "mssecure.cab").read_bytes()
-    victim = (HERE.parent.parent / "examples" / "incoming" / "month2" / "mssecure.cab").read_bytes()
+    incoming = HERE.parent.parent / "tools" / "hfstage" / "data" / "examples" / "incoming"
+    donor = (incoming / "month1" / "mssecure.cab").read_bytes()
+    victim = (incoming / "month2" / "mssecure.cab").read_bytes()
     d_off, d_len = struct.unpack_from("<II", donor, 44)
     v_off, _ = struct.unpack_from("<II", victim, 44)
     spliced = bytearray(victim[:v_off] + donor[d_off:d_off + d_len])

@@ -15,7 +15,7 @@ rm -rf "$out"
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$root/examples/catalog/month1.xml" "$work/mssecure.xml"
+cp "$root/tools/hfstage/data/examples/catalog/month1.xml" "$work/mssecure.xml"
 touch -d '2003-08-01 12:00:00' "$work/mssecure.xml"
 (cd "$work" && gcab -c -z unsigned.cab mssecure.xml)
 cp "$work/unsigned.cab" "$out/unsigned.cab"

@@ -77,7 +77,7 @@ ca "/O=hfstage legacy test/CN=hfstage Legacy Publisher Expired" expired.key expi
 for leaf in md5 sha1 expired; do cat "$out/$leaf.pem" "$out/root.pem" >"$out/$leaf-bag.pem"; done
 cat "$out/tsa.pem" "$out/tsa-root.pem" >"$out/tsa-bag.pem"
 
-cp "$root/examples/catalog/month1.xml" "$work/mssecure.xml"
+cp "$root/tools/hfstage/data/examples/catalog/month1.xml" "$work/mssecure.xml"
 touch -d '2001-08-01 12:00:00' "$work/mssecure.xml"
 (cd "$work" && gcab -c -z unsigned.cab mssecure.xml)
 real() { # real OUT LEAF HASH: osslsigncode with what signing tools of the era added

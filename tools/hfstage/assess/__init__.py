@@ -6,6 +6,7 @@ from hfstage.assess.model import (
     HFNETCHK_LABEL,
     INCOMPLETE,
     INSTALLED,
+    KIND_PATCH,
     KIND_SERVICE_PACK,
     MACHINE_STATUSES,
     MISSING,
@@ -28,7 +29,8 @@ from hfstage.assess.model import (
 from hfstage.assess.policy import SitePolicy, load_policy, policy_problems
 
 __all__ = [
-    "COMPLIANT", "HFNETCHK_LABEL", "INCOMPLETE", "INSTALLED", "KIND_SERVICE_PACK", "MACHINE_STATUSES", "MISSING",
+    "COMPLIANT", "HFNETCHK_LABEL", "INCOMPLETE", "INSTALLED", "KIND_PATCH", "KIND_SERVICE_PACK", "MACHINE_STATUSES",
+    "MISSING",
     "NEEDS_PATCHES", "NOTE", "NOT_APPLICABLE", "NOT_COVERED", "SERVICE_PACK_MISSING", "SEVERITIES", "SUPERSEDED",
     "UNREADABLE", "UNVERIFIED", "WAITING", "WARNING", "Assessment", "CatalogIndex", "Finding", "SitePolicy",
     "applicable_patches", "assess_all", "assess_machine", "findings_at_or_above", "load_policy",

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hfstage.assess import INSTALLED, MISSING, WARNING, Assessment
+from hfstage.assess import INSTALLED, KIND_PATCH, MISSING, WARNING, Assessment
 from hfstage.history.db import connect
 from hfstage.share import Share
 
@@ -107,7 +107,7 @@ def _counts(a: Assessment) -> tuple[int, int, int]:
 
     Notes (cannot be confirmed), superseded and not-applicable patches are not counted.
     """
-    known = [f for f in a.findings if f.status in (INSTALLED, WARNING, MISSING)]
+    known = [f for f in a.findings if f.status in (INSTALLED, WARNING, MISSING) and f.kind == KIND_PATCH]
     installed = sum(1 for f in known if f.status in (INSTALLED, WARNING))
     return len(known), installed, sum(1 for f in known if f.status == MISSING)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
+from hfstage.faults import crash_point
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, gather_facts, locate_inputs
 from hfstage.inventory.limits import Limits
@@ -173,6 +174,7 @@ def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> 
         for data in pool.map(_facts_in_worker, [str(f) for f in folders], chunksize=chunk):
             out.append(MachineFacts.from_dict(data))
             bar.update(1)
+            crash_point("workers")
     bar.close()
     return out
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hfstage.catalog import diff_catalogs, find_catalog, import_catalog, list_catalogs, previous_version
 from hfstage.errors import HfstageError, UsageError
+from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.scan import ScanResult, scan
@@ -28,7 +29,6 @@ from hfstage.share import PUBLIC, atomic_write_text
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
 MISSING_PACKAGES = "missing-packages.txt"
-_STOP_AT = "HFSTAGE_TEST_STOP_AT_STEP"  # tests: SIGKILL this process when step N begins
 
 
 class StepFailed(HfstageError):
@@ -61,7 +61,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
-        _test_stop(number)
+        crash_point(f"step:{number}")
         start, cpu = time.perf_counter(), _cpu_seconds()
         try:
             detail = action()
@@ -77,6 +77,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         say(line)
 
     with site.share.lock(wait_seconds=60):
+        site.share.remove_stale_temps()
         step(1, lambda: _import(site, cab, state, result))
         step(2, lambda: _diff(site))
         step(3, lambda: _inventory(site, state, adopt, jobs))
@@ -87,14 +88,6 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
     for notice in result.notices:
         say(notice)
     return result
-
-
-def _test_stop(number: int) -> None:
-    """A test hook: die at a chosen step, as a power cut or `kill -9` would (never set in production)."""
-    if os.environ.get(_STOP_AT) == str(number):
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _cpu_seconds() -> float:

@@ -19,6 +19,7 @@ from hfstage import __version__
 from hfstage.assess import (
     COMPLIANT,
     INCOMPLETE,
+    KIND_PATCH,
     MACHINE_STATUSES,
     NEEDS_PATCHES,
     NOT_COVERED,
@@ -75,12 +76,13 @@ def tiles(view: SiteView) -> dict:
     counts: dict[str, int] = {}
     for m in view.machines:
         counts[m.status] = counts.get(m.status, 0) + 1
+    patches = [f for f in view.missing if f.kind == KIND_PATCH]
     by_severity: dict[str, int] = {}
-    for f in view.missing:
+    for f in patches:
         by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
     compliant = counts.get(COMPLIANT, 0)
     return {"machines": len(view.machines), "compliant": compliant,
-            "percent_compliant": percent(compliant, len(view.machines)), "missing": len(view.missing),
+            "percent_compliant": percent(compliant, len(view.machines)), "missing": len(patches),
             "severities": [(s, by_severity[s]) for s in SEVERITIES if s in by_severity],
             "by_status": [(s, counts[s]) for s in MACHINE_STATUSES if s in counts]}
 

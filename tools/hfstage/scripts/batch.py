@@ -35,7 +35,7 @@ def check_batch_value(value: object, what: str = "value") -> str:
     text = str(value)
     bad = sorted(set(text) & _FORBIDDEN)
     if bad or not text.isascii():
-        shown = ", ".join(repr(c)[1:-1] for c in bad) or "non-ASCII characters"
+        shown = ", ".join(f"'{c}'" if c.isprintable() else repr(c)[1:-1] for c in bad) or "non-ASCII characters"
         raise UnsafeValue(f"{what} '{_shown(text)}' contains {shown}, which a batch file would interpret or a "
                           "legacy client cannot read; rename it or change site.ini")
     return text

@@ -24,7 +24,7 @@ _FIELDS = {
     "date": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
     "time": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
     "bulletin": re.compile(r"^(-|SP|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$"),
-    "qnumber": re.compile(r"^(-|(Q|KB)\d{4,8})$", re.I),
+    "qnumber": re.compile(r"^(-|[A-Za-z0-9._-]{1,32})$"),
     "patch": re.compile(r"^[A-Za-z0-9_.$()+,=@#~ -]{1,128}$"),
     "code": re.compile(r"^(-|-?\d{1,10}|[01]\+)$"),
 }
@@ -66,10 +66,10 @@ class MachineResults:
             elif not p.ok and p.failures:
                 out.append(f"install: {p.bulletin} {p.patch} failed {p.failures} time(s) (last exit code "
                            f"{p.last_code or '?'})")
-        if self.loop:
-            out.append(f"install: {self.reboots} reboots without a successful install between them: reboot loop?")
         if self.malformed:
             out.append(f"results: {self.malformed} line(s) not in the form hfstage's scripts write were ignored")
+        if self.loop:
+            out.append(f"install: {self.reboots} reboots without a successful install between them: reboot loop?")
         return out
 
     def to_dict(self) -> dict:

@@ -86,7 +86,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
     """
     share.check()
     with share.lock(wait_seconds=60):
-        _remove_stale_temp_files(share)
+        share.remove_stale_temps()
         old_keys = _read_keys(share)
         keys = {m: script_key(k, settings, packages, catalog.data_version) for m, k in machines.items()}
         scripts = share.folder("scripts")
@@ -170,10 +170,3 @@ def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
                     write_if_changed(path, old, PUBLIC)
         fault = os_fault(path, e, "write") if isinstance(e, OSError) else e
         raise type(fault)(f"{fault}; no script was changed") from e
-
-
-def _remove_stale_temp_files(share: Share) -> None:
-    """Temp files a killed run left behind (we hold the lock: nobody else is writing)."""
-    for folder in (share.folder("scripts"), share.folder("netlogon")):
-        for stale in folder.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)

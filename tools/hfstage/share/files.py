@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hfstage.errors import HfstageError, InputError, UnsafeInputError, os_fault
+from hfstage.faults import write_point
 
 PUBLIC = 0o644  # scripts, netlogon, reports, catalogs: clients and other admins read them
 PRIVATE = 0o640  # state: history, caches, audit log
@@ -59,6 +60,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PUBLIC) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        write_point()
         os.replace(tmp, path)
     except BaseException as e:
         if tmp is not None:
@@ -101,6 +103,7 @@ def atomic_text_stream(path: Path, mode: int = PUBLIC) -> Iterator:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        write_point()
         os.replace(tmp, path)
     except BaseException as e:
         with contextlib.suppress(OSError):
@@ -156,6 +159,7 @@ def staged_dir(final: Path, durable: bool = False) -> Iterator[Path]:
                 if path.is_file():
                     with open(path, "rb+") as fh:
                         os.fsync(fh.fileno())
+        write_point()
         os.rename(tmp, final)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -79,6 +79,20 @@ class Share:
         except OSError as e:
             raise os_fault(path, e, "write") from e
 
+    def remove_stale_temps(self) -> int:
+        """Temp files and folders a killed run left in hfstage's own folders (call with the lock held)."""
+        import shutil
+
+        removed = 0
+        for name in ("catalogs", "scripts", "netlogon", "reports", "state"):
+            for stale in sorted(self.folder(name).rglob(".*.tmp"), reverse=True):
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     @contextlib.contextmanager
     def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
         """Hold the share's run lock; wait up to WAIT_SECONDS, then fail clearly."""

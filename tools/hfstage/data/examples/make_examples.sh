@@ -5,7 +5,7 @@
 # Usage: examples/make_examples.sh   (needs gcab and osslsigncode)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-pki=$here/../tests/data/pki
+pki=$here/../../../../tests/data/pki
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$here/trust"

@@ -1,0 +1,29 @@
+"""Crash points for the kill tests: a test sets an environment variable and the run dies there,
+as a power cut or `kill -9` would. Never set in production; each check is one dictionary look-up.
+
+  HFSTAGE_TEST_KILL_AT=step:N         when step N of `month` begins
+  HFSTAGE_TEST_KILL_AT=workers        while the inventory's worker processes are running
+  HFSTAGE_TEST_KILL_AT=write:N        before the rename of the Nth atomic write (mid-write)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+VARIABLE = "HFSTAGE_TEST_KILL_AT"
+_writes = 0
+
+
+def crash_point(name: str) -> None:
+    if os.environ.get(VARIABLE) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def write_point() -> None:
+    global _writes
+    wanted = os.environ.get(VARIABLE, "")
+    if wanted.startswith("write:"):
+        _writes += 1
+        if _writes == int(wanted[6:]):
+            os.kill(os.getpid(), signal.SIGKILL)
