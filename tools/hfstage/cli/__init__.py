@@ -12,6 +12,8 @@ from hfstage.cli.output import err
 from hfstage.cli.table import build
 from hfstage.errors import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, HfstageError, os_fault
 
+__all__ = ["build_parser", "main"]
+
 
 def build_parser():
     return build("hfstage", "Offline patch management for legacy Windows clients, run from a staging share: import "

@@ -165,10 +165,10 @@ def cmd_inventory(args) -> int:
         out_json([f.to_dict() for f in result.facts])
     else:
         out(inventory.inventory_table(result.facts))
-        out(f"{len(result.facts)} machines, {len(result.unreadable)} unreadable, {len(result.skipped)} skipped")
+        out(f"{len(result.machines)} machines, {len(result.unreadable)} unreadable, {len(result.skipped)} skipped")
     for line in [str(s) for s in result.skipped] + result.notes:
         err(line)
-    findings = [f"{f.machine}: unreadable" for f in result.unreadable] + [str(s) for s in result.skipped]
+    findings = [f"{m}: unreadable" for m in result.unreadable] + [str(s) for s in result.skipped]
     return _exit(findings if args.fail_on != "none" else [], args.fail_on)
 
 

@@ -156,14 +156,19 @@ class History:
                           (scan_id,))
         return [MachineRow(*r) for r in rows]
 
-    def findings(self, scan_id: int, status: str | None = None) -> list[FindingRow]:
+    def findings(self, scan_id: int, status: str | None = None,
+                 bulletins: Iterable[str] | None = None) -> list[FindingRow]:
+        """The scan's findings (only STATUS, only BULLETINS when given), by machine."""
         sql = ("SELECT m.machine, f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, f.reason, "
                "f.title, f.url, f.date_posted FROM machines m JOIN assessment_findings f ON f.key = m.assessment_key "
                "WHERE m.scan_id = ?")
-        params: tuple = (scan_id,)
+        params: list = [scan_id]
         if status:
-            sql, params = sql + " AND f.status = ?", (scan_id, status)
-        return [FindingRow(*r) for r in self._rows(sql + " ORDER BY m.machine, f.rowid", params)]
+            sql, params = sql + " AND f.status = ?", [*params, status]
+        if bulletins is not None:
+            wanted = sorted(set(bulletins))
+            sql, params = sql + f" AND f.bulletin IN ({','.join('?' * len(wanted))})", [*params, *wanted]
+        return [FindingRow(*r) for r in self._rows(sql + " ORDER BY m.machine, f.rowid", tuple(params))]
 
     def assessments(self, keys: Iterable[str]) -> dict[str, Assessment]:
         """Stored assessments by key (those recorded before hfstage kept them are absent)."""
@@ -208,7 +213,7 @@ class History:
 
     # --- recording ---------------------------------------------------------------------
 
-    def record_scan(self, machines: list[Recorded], catalog_version: str, command: str, kind: str = FULL,
+    def record_scan(self, machines: Iterable[Recorded], catalog_version: str, command: str, kind: str = FULL,
                     as_of: dt.datetime | None = None) -> int:
         """Store one scan with every machine in one transaction; returns its id.
 

@@ -29,6 +29,7 @@ from hfstage.inventory.rules import load_site_rules
 from hfstage.share import PRIVATE, Share, walk_files, write_if_changed
 
 CACHE_DIR = "facts"
+INDEX_NAME = "index.json"
 CACHE_FORMAT = 4
 _PARALLEL_THRESHOLD = 8
 
@@ -37,18 +38,35 @@ _worker: dict = {}
 
 @dataclass
 class InventoryResult:
-    """Facts of every machine read or cached, names skipped, spool notes, and what was read."""
+    """Every machine's facts hash and error, read or cached; facts themselves are loaded on demand.
 
-    facts: list[MachineFacts] = field(default_factory=list)
+    A month in which nothing changed needs only each machine's hash (to see that nothing
+    changed), so the 5,000 cached facts are not read unless a stage asks for them.
+    """
+
+    machines: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # machine -> hash of its facts
+    errors: dict[str, str | None] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    hashes: dict[str, str] = field(default_factory=dict)  # machine -> hash of its facts
     read: int = 0
     cached: int = 0
+    fresh: dict[str, MachineFacts] = field(default_factory=dict)
+    cache: Path | None = None
+
+    def facts_of(self, machine: str) -> MachineFacts:
+        if machine in self.fresh:
+            return self.fresh[machine]
+        data = json.loads((self.cache / f"{machine}.json").read_text(encoding="utf-8"))
+        return MachineFacts.from_dict(data["facts"])
 
     @property
-    def unreadable(self) -> list[MachineFacts]:
-        return [f for f in self.facts if f.error]
+    def facts(self) -> list[MachineFacts]:
+        return [self.facts_of(m) for m in self.machines]
+
+    @property
+    def unreadable(self) -> list[str]:
+        return [m for m in self.machines if self.errors.get(m)]
 
 
 def facts_hash(facts: MachineFacts) -> str:
@@ -70,18 +88,13 @@ def _fingerprint(inputs: MachineInputs, salt: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _cache_path(share: Share, machine: str) -> Path:
-    return share.state / CACHE_DIR / f"{machine}.json"
-
-
-def _load_cached(path: Path, fingerprint: str) -> tuple[MachineFacts, str] | None:
+def _read_index(folder: Path) -> dict[str, list]:
+    """machine -> [fingerprint, facts hash, error] of every cached machine."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("fingerprint") == fingerprint:
-            return MachineFacts.from_dict(data["facts"]), data["hash"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return None
+        data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _die_with_parent() -> None:
@@ -123,35 +136,43 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     share.check()
     limits = limits or Limits()
     rules = rules if rules is not None else load_site_rules(share)
-    result = InventoryResult()
+    cache = share.state / CACHE_DIR
+    result = InventoryResult(cache=cache)
     if adopt:
         result.notes = adopt_unnamed(share, limits)
     folders, result.skipped = machine_folders(share, machines)
     salt = json.dumps([catalog.data_version if catalog else None, rules, limits.__dict__], sort_keys=True)
-    found: dict[str, tuple[MachineFacts, str]] = {}
+    index = _read_index(cache)
+    entries: dict[str, list] = {}
     todo: list[tuple[Path, str]] = []
     for folder in folders:
         try:
             fingerprint = _fingerprint(locate_inputs(folder), salt)
         except HfstageError as e:
-            found[folder.name] = (MachineFacts(machine=folder.name, error=str(e)), "")
+            facts = MachineFacts(machine=folder.name, error=str(e))
+            result.fresh[folder.name] = facts
+            entries[folder.name] = ["", facts_hash(facts), facts.error]
             continue
-        cached = _load_cached(_cache_path(share, folder.name), fingerprint)
-        if cached is not None:
-            found[folder.name] = cached
+        known = index.get(folder.name)
+        if known and known[0] == fingerprint and (cache / f"{folder.name}.json").is_file():
+            entries[folder.name] = known
         else:
             todo.append((folder, fingerprint))
     fresh = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
-    result.read, result.cached = len(todo), len(found)
+    result.read, result.cached = len(todo), len(folders) - len(todo)
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
         digest = facts_hash(facts)
-        found[folder.name] = (facts, digest)
+        result.fresh[folder.name] = facts
+        entries[folder.name] = [fingerprint, digest, facts.error]
         payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": facts.to_dict()}, sort_keys=True)
-        write_if_changed(_cache_path(share, folder.name), payload.encode("utf-8"), PRIVATE)
-    for name in sorted(found, key=str.lower):
-        facts, digest = found[name]
-        result.facts.append(facts)
-        result.hashes[name] = digest or facts_hash(facts)
+        write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE)
+    result.machines = sorted(entries, key=str.lower)
+    for name in result.machines:
+        result.hashes[name], result.errors[name] = entries[name][1], entries[name][2]
+    if todo or machines is None:
+        merged = index if machines is not None else {}
+        merged.update(entries)
+        write_if_changed(cache / INDEX_NAME, json.dumps(merged, sort_keys=True).encode(), PRIVATE)
     return result
 
 

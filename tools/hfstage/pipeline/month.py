@@ -156,9 +156,9 @@ def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None) -> str:
     state.inventory = inv = inventory(site.share, site.catalog, rules=site.rules, limits=site.limits, adopt=adopt,
                                       jobs=jobs)
     bad = inv.unreadable
-    text = f"{len(inv.facts)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
+    text = f"{len(inv.machines)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
     if bad:
-        text += ": " + ", ".join(f.machine for f in bad[:20]) + (" ..." if len(bad) > 20 else "")
+        text += ": " + ", ".join(bad[:20]) + (" ..." if len(bad) > 20 else "")
     if inv.skipped:
         text += f"; {len(inv.skipped)} folder name(s) skipped: " + ", ".join(s.name for s in inv.skipped[:10])
     return text
@@ -171,7 +171,7 @@ def _scan(site: Site, state: _State, as_of, result: MonthResult) -> str:
         counts[row.status] = counts.get(row.status, 0) + 1
     missing = sum(r.missing for r in s.rows)
     return (f"scan {s.scan_id}: {missing} missing patches; " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-            + f" ({len(s.fresh)} assessed, {s.reused} unchanged)")
+            + f" ({s.assessed} assessed, {s.reused} unchanged)")
 
 
 def _plan(site: Site, result: MonthResult, state: _State) -> str:

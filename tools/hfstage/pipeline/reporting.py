@@ -6,7 +6,7 @@ from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL
 from hfstage.pipeline.site import Site
-from hfstage.report import Compliance, MonthPlan, build_plan, compliance, render_plan
+from hfstage.report import Compliance, MonthPlan, build_plan, compliance, plan_changes, render_plan
 
 
 def report(site: Site, by: str = "machine", since: str | None = None) -> Compliance:
@@ -24,5 +24,6 @@ def month_plan(site: Site) -> MonthPlan:
     before = previous_version(site.share)
     old = find_catalog(site.share, before).load() if before else None
     latest = site.history.latest_scan(FULL)
-    findings = site.history.findings(latest.id) if latest else []
-    return build_plan(site.catalog, old, findings, latest.id if latest else None, site.policy)
+    changes = plan_changes(site.catalog, old)
+    findings = site.history.findings(latest.id, bulletins=changes) if latest else []
+    return build_plan(site.catalog, old, findings, latest.id if latest else None, site.policy, changes)

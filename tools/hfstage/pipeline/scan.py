@@ -22,6 +22,7 @@ from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results
 
 ASSESS_FORMAT = 2  # bump when the assessment engine changes what it says
+KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
 
 
 @dataclass
@@ -32,14 +33,15 @@ class ScanResult:
     kind: str  # full, partial, or "not recorded"
     scan_id: int | None
     rows: list[MachineRow]
-    fresh: dict[str, Assessment] = field(default_factory=dict)
+    fresh: dict[str, Assessment] = field(default_factory=dict)  # made now, when few enough to keep
+    assessed: int = 0
     inventory: InventoryResult = field(default_factory=InventoryResult)
     results: list[MachineResults] = field(default_factory=list)
     refused_results: list[str] = field(default_factory=list)
 
     @property
     def reused(self) -> int:
-        return len(self.rows) - len(self.fresh)
+        return len(self.rows) - self.assessed
 
     @property
     def problems(self) -> list[str]:
@@ -79,25 +81,38 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
         previous = site.history.latest_scan(FULL)
         before = {m.machine: m for m in site.history.machines(previous.id)} if previous else {}
         index = CatalogIndex.build(catalog)
-        recorded, fresh = [], {}
-        for facts in inv.facts:
-            mine = by_machine.get(facts.machine.casefold())
-            key = _input_key(site, inv.hashes[facts.machine], mine)
-            old = before.get(facts.machine)
-            if old is not None and old.input_key == key:
-                recorded.append(Recorded(None, key, old))
-                continue
-            a = assess_machine(facts, index, site.policy)
-            if mine is not None:
-                a.warnings.extend(mine.problems())
-            fresh[a.machine] = a
-            recorded.append(Recorded(a, key))
+        fresh: dict[str, Assessment] = {}
+        assessed = 0
         kind = FULL if machines is None else PARTIAL
-        if record is None:
-            record = kind == FULL
-        scan_id = site.history.record_scan(recorded, catalog.data_version, command, kind, as_of) if record else None
-        rows = site.history.machines(scan_id) if scan_id else [_row(r) for r in recorded]
-    return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, inv,
+        record = kind == FULL if record is None else record
+
+        def machines_to_record():
+            # a generator: each machine is assessed as the history records it, so 5,000 fresh
+            # assessments never sit in memory at once
+            nonlocal assessed
+            for machine in inv.machines:
+                mine = by_machine.get(machine.casefold())
+                key = _input_key(site, inv.hashes[machine], mine)
+                old = before.get(machine)
+                if old is not None and old.input_key == key:
+                    yield Recorded(None, key, old)
+                    continue
+                a = assess_machine(inv.facts_of(machine), index, site.policy)
+                if mine is not None:
+                    a.warnings.extend(mine.problems())
+                assessed += 1
+                if not record or len(fresh) < KEEP_IN_MEMORY:
+                    fresh[a.machine] = a
+                yield Recorded(a, key)
+
+        if record:
+            scan_id = site.history.record_scan(machines_to_record(), catalog.data_version, command, kind, as_of)
+            rows = site.history.machines(scan_id)
+        else:
+            scan_id, rows = None, [_row(r) for r in machines_to_record()]
+        if assessed > len(fresh):
+            fresh = {}  # too many to keep: every consumer reads them back from the history
+    return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, assessed, inv,
                       results, refused)
 
 

@@ -65,20 +65,24 @@ def _rollback(patch_name: str, product: str, qnumber: str | None, table: dict) -
     return f"{kind}: " + uninstall.replace('"{file}"', patch_name).replace("{kb}", kb)
 
 
+def plan_changes(new: Catalog, old: Catalog | None) -> dict[str, str]:
+    """Bulletin -> 'new' or 'revised': what the plan covers."""
+    if old is None:
+        return {b: "new" for b in new.bulletins}
+    d = diff_catalogs(old, new)
+    return {b: "new" for b in d.new_bulletins} | {r["bulletin"]: "revised" for r in d.revised_bulletins}
+
+
 def build_plan(new: Catalog, old: Catalog | None, findings: list[FindingRow], scan_id: int | None,
-               policy: SitePolicy) -> MonthPlan:
-    """New and revised bulletins from OLD to NEW, judged against the latest scan's FINDINGS."""
+               policy: SitePolicy, changes: dict[str, str] | None = None) -> MonthPlan:
+    """New and revised bulletins from OLD to NEW (or CHANGES), judged against the latest scan's FINDINGS."""
     table = load_installers()
     by_patch: dict[tuple[str, str], list[FindingRow]] = {}
     for f in findings:
         by_patch.setdefault((f.bulletin, f.patch), []).append(f)
     plan = MonthPlan(new.data_version, old.data_version if old else None,
                      dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), scan_id)
-    if old is None:
-        changes = {b: "new" for b in new.bulletins}
-    else:
-        d = diff_catalogs(old, new)
-        changes = {b: "new" for b in d.new_bulletins} | {r["bulletin"]: "revised" for r in d.revised_bulletins}
+    changes = changes if changes is not None else plan_changes(new, old)
     for bulletin_id, change in changes.items():
         bulletin = new.bulletins[bulletin_id]
         for patch in bulletin.patches:

@@ -29,6 +29,7 @@ from hfstage.share import PRIVATE, PUBLIC, Share, atomic_write_text, machine_nam
 
 NETBIOS_MAX = 15
 KEYS_NAME = "scripts.json"
+CHUNK = 500
 
 
 @dataclass
@@ -116,22 +117,29 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
 
 def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, settings: ScriptSettings,
             packages: PackageIndex, rules: dict, result: GenerateResult) -> dict[str, bytes]:
-    assessments = load([machines[m] for m in todo]) if todo else {}
     table = load_installers()
     out: dict[str, bytes] = {}
-    for machine in todo:
-        a = assessments.get(machines[machine])
-        plan = plan_machine(a, catalog, settings, packages, table, rules) if a is not None else None
-        if plan is not None:
-            result.plans.append(plan)
-            if plan.unavailable:
-                result.unavailable[machine] = plan.unavailable
-        if plan is None or not plan.steps:
-            result.idle.append(machine)
-            out.update(render_idle(machine, catalog.data_version))
-        else:
-            out.update(render_machine(plan, settings, catalog.data_version))
+    for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
+        chunk = todo[start:start + CHUNK]
+        assessments = load([machines[m] for m in chunk])
+        for machine in chunk:
+            _render_one(machine, assessments.get(machines[machine]), catalog, settings, packages, table, rules,
+                        result, out)
     return out
+
+
+def _render_one(machine: str, a: Assessment | None, catalog: Catalog, settings: ScriptSettings,
+                packages: PackageIndex, table: dict, rules: dict, result: GenerateResult, out: dict) -> None:
+    plan = plan_machine(a, catalog, settings, packages, table, rules) if a is not None else None
+    if plan is not None:
+        result.plans.append(plan)
+        if plan.unavailable:
+            result.unavailable[machine] = plan.unavailable
+    if plan is None or not plan.steps:
+        result.idle.append(machine)
+        out.update(render_idle(machine, catalog.data_version))
+    else:
+        out.update(render_machine(plan, settings, catalog.data_version))
 
 
 def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict[str, bytes]:

@@ -1,0 +1,89 @@
+"""The package's layering (DESIGN §9), read from the imports of every module.
+
+Stages import only stages to their left: share < cab < catalog < inventory < assess < history
+< scripts < report < pipeline < cli; base modules (errors, versions, resources, faults) import
+only each other; nothing imports the CLI; one stage reaches another only through its package
+(`from hfstage.catalog import ...`), never through its internal modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "tools" / "hfstage"
+STAGES = ["share", "cab", "catalog", "inventory", "assess", "history", "scripts", "report", "pipeline", "cli"]
+BASE = {"errors", "versions", "resources", "faults", "__init__", "__main__"}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for every hfstage import in PATH, in functions too."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "hfstage":
+            if node.module == "hfstage":  # from hfstage import cab, catalog ... (and __version__)
+                found += [(node.lineno, f"hfstage.{alias.name}") for alias in node.names
+                          if not alias.name.startswith("__")]
+            else:
+                found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name.split(".")[0] == "hfstage"]
+    return found
+
+
+def _unit(parts: tuple[str, ...]) -> str:
+    """The stage (or base module) a module path below the package belongs to."""
+    return parts[0].removesuffix(".py")
+
+
+def violations(package: Path) -> list[str]:
+    """Every import that breaks the layering, as 'file:line: why'."""
+    out = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).parts
+        here = _unit(rel)
+        for line, module in _imports(path):
+            parts = module.split(".")[1:]
+            if not parts:
+                continue
+            there = parts[0]
+            where = f"{path.relative_to(package.parent)}:{line}: imports {module}"
+            if there == "cli" and here not in ("cli", "__main__"):
+                out.append(f"{where}: nothing imports the CLI")
+            elif here in BASE and here != "__main__" and there not in BASE:
+                out.append(f"{where}: a base module imports a stage")
+            elif here in STAGES and there in STAGES and STAGES.index(there) > STAGES.index(here):
+                out.append(f"{where}: {here} may not import {there}, a later stage")
+            elif here in STAGES and there in STAGES and there != here and len(parts) > 1:
+                out.append(f"{where}: reach {there} through its package (hfstage.{there}), not its modules")
+            elif there not in STAGES and there not in BASE:
+                out.append(f"{where}: {there} is neither a stage nor a base module")
+    return out
+
+
+def test_the_package_keeps_its_layers():
+    assert violations(PACKAGE) == []
+
+
+def test_every_stage_exports_its_api():
+    for stage in STAGES:
+        init = (PACKAGE / stage / "__init__.py").read_text(encoding="utf-8")
+        assert "__all__" in init, f"hfstage/{stage}/__init__.py exports nothing"
+
+
+def test_the_check_finds_each_kind_of_violation(tmp_path):
+    """The checker itself, on a package that breaks every rule once."""
+    pkg = tmp_path / "hfstage"
+    for stage in ("share", "catalog", "report", "cli"):
+        (pkg / stage).mkdir(parents=True)
+        (pkg / stage / "__init__.py").write_text("")
+    (pkg / "errors.py").write_text("from hfstage.share import Share\n")
+    (pkg / "share" / "layout.py").write_text("def f():\n    from hfstage.report import x\n")
+    (pkg / "catalog" / "store.py").write_text("from hfstage.share.files import atomic_write_text\n")
+    (pkg / "report" / "site.py").write_text("import hfstage.cli\nfrom hfstage import mystery\n")
+    found = "\n".join(violations(pkg))
+    for why in ("a base module imports a stage", "share may not import report, a later stage",
+                "reach share through its package", "nothing imports the CLI", "mystery is neither"):
+        assert why in found, why
