@@ -96,3 +96,11 @@ def os_fault(path: object, e: OSError, doing: str) -> HfstageError:
     if e.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT):
         return EnvironmentFault(message)
     return InputError(message)
+
+
+def q(value: object) -> str:
+    """VALUE for a message: text in single quotes with its backslashes as they are (no Python repr,
+    which doubles them) and control characters shown as ?; other values as they print."""
+    if isinstance(value, str):
+        return "'" + "".join(c if c.isprintable() else "?" for c in value) + "'"
+    return repr(value) if isinstance(value, bytes) else str(value)

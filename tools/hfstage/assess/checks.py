@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from hfstage.assess.model import GAP_CATALOG, GAP_INVENTORY, INSTALLED, MISSING, NOTE, WARNING
 from hfstage.catalog import Catalog, FileChange, Patch, RegChange
+from hfstage.errors import q
 from hfstage.inventory import MachineFacts, expand_location
 from hfstage.versions import parse_version, version_text
 
@@ -108,7 +109,7 @@ def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mod
             tally.uncollected.append(f"file {found.path}: {found.problem}")
         return
     if expected is None:  # Version="na" or "": only presence can be checked
-        tally.ok.append(f"file {found.path} is present (the catalog gives no version: {fc.version_text!r})")
+        tally.ok.append(f"file {found.path} is present (the catalog gives no version: {q(fc.version_text)})")
         return
     actual = parse_version(found.file_version)
     if actual is None:

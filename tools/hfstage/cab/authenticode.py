@@ -33,6 +33,7 @@ from hfstage.cab.pkcs7 import (
 )
 from hfstage.cab.structures import CabinetLayout
 from hfstage.cab.trust import TrustStore
+from hfstage.errors import q
 
 TSTINFO_OBJID = "1.2.840.113549.1.9.16.1.4"
 
@@ -153,7 +154,7 @@ def _check_bag(pool: list[x509.Certificate], store: TrustStore) -> None:
     for cert in pool:
         issuers = [c for c in pool + store.anchors if c.subject == cert.issuer]
         if issuers and trustmod.signature_hash_name(cert) and not any(trustmod.issued_by(cert, i) for i in issuers):
-            raise Refused(f"certificate {trustmod.subject_text(cert)!r} in the signature does not verify with "
+            raise Refused(f"certificate {q(trustmod.subject_text(cert))} in the signature does not verify with "
                           "its issuer's key: it was altered")
 
 
@@ -185,7 +186,7 @@ def _attrs_signature_valid(signer: Signer, cert: x509.Certificate, reasons: list
     data = b"\x31" + signer.info["signed_attrs"].dump()[1:]
     ok = verify_signature(cert.public_key(), signer.info["signature"].native, data, signer.digest_algorithm)
     if not ok:
-        reasons.append(f"{what} over the signed attributes does not verify with {trustmod.subject_text(cert)!r}")
+        reasons.append(f"{what} over the signed attributes does not verify with {q(trustmod.subject_text(cert))}")
     return ok
 
 
@@ -275,5 +276,5 @@ def _publisher_allowed(leaf: x509.Certificate, store: TrustStore, reasons: list[
     names = {trustmod.common_name(leaf), trustmod.subject_text(leaf)}
     if names & set(store.publishers):
         return True
-    reasons.append(f"publisher {trustmod.common_name(leaf)!r} is not listed in trust/{trustmod.PUBLISHERS_FILE}")
+    reasons.append(f"publisher {q(trustmod.common_name(leaf))} is not listed in trust/{trustmod.PUBLISHERS_FILE}")
     return False

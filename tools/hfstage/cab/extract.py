@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfstage.cab.structures import CabinetLayout, CabMember, parse_layout
-from hfstage.errors import InputError, UnsafeInputError, UnsupportedError, UsageError
+from hfstage.errors import InputError, UnsafeInputError, UnsupportedError, UsageError, q
 from hfstage.share import read_input, safe_parts, staged_dir
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -50,7 +50,7 @@ def plan_members(layout: CabinetLayout, source: str, max_bytes: int) -> list[tup
         key = "/".join(parts).casefold()
         if key in seen:
             raise UnsafeInputError(
-                f"{source}: refusing member {member.name!r}: same path as {seen[key]!r} on a Windows share"
+                f"{source}: refusing member {q(member.name)}: same path as {q(seen[key])} on a Windows share"
             )
         seen[key] = member.name
         planned.append((member, parts))
@@ -81,7 +81,7 @@ def _target(root: Path, parts: list[str]) -> Path:
     target = root.joinpath(*parts)
     # Belt and braces: the names were judged safe, but never write outside ROOT.
     if os.path.commonpath([root.resolve(), target.resolve()]) != str(root.resolve()):
-        raise UnsafeInputError(f"{root}: member path {'/'.join(parts)!r} resolves outside the folder")
+        raise UnsafeInputError(f"{root}: member path {q('/'.join(parts))} resolves outside the folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
@@ -112,7 +112,7 @@ def _write_with_cabarchive(buf: bytes, planned, root: Path, source: str) -> None
     for member, parts in planned:
         entry = archive.get(member.name)
         if entry is None or entry.buf is None or len(entry.buf) != member.size:
-            raise InputError(f"{source}: member {member.name!r} could not be decompressed intact")
+            raise InputError(f"{source}: member {q(member.name)} could not be decompressed intact")
         target = _target(root, parts)
         target.write_bytes(entry.buf)
         _set_mtime(target, member)
@@ -139,8 +139,8 @@ def _write_with_libarchive(buf: bytes, planned, root: Path, source: str, max_byt
                     raise InputError(f"{source}: libarchive found more members than the directory lists")
                 member, parts = planned[index]
                 if entry.pathname.replace("\\", "/") != member.name.replace("\\", "/"):
-                    raise InputError(f"{source}: member {index} is {entry.pathname!r} to libarchive, "
-                                     f"{member.name!r} in the directory")
+                    raise InputError(f"{source}: member {index} is {q(entry.pathname)} to libarchive, "
+                                     f"{q(member.name)} in the directory")
                 target = _target(root, parts)
                 size = 0
                 with open(target, "wb") as fh:
@@ -148,10 +148,10 @@ def _write_with_libarchive(buf: bytes, planned, root: Path, source: str, max_byt
                         size += len(block)
                         written += len(block)
                         if size > member.size or written > max_bytes:
-                            raise UnsafeInputError(f"{source}: member {member.name!r} expands past its declared size")
+                            raise UnsafeInputError(f"{source}: member {q(member.name)} expands past its declared size")
                         fh.write(block)
                 if size != member.size:
-                    raise InputError(f"{source}: member {member.name!r} decompressed to {size} bytes, "
+                    raise InputError(f"{source}: member {q(member.name)} decompressed to {size} bytes, "
                                      f"expected {member.size}")
                 _set_mtime(target, member)
     except libarchive.ArchiveError as e:

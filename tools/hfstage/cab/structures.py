@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from hfstage.errors import InputError, UnsupportedError
+from hfstage.errors import InputError, UnsupportedError, q
 
 CFHEADER = struct.Struct("<4sIIIIIBBHHHHH")  # signature .. iCabinet (36 bytes)
 CFHEADER_RESERVE = struct.Struct("<HBB")  # cbCFHeader, cbCFFolder, cbCFData
@@ -106,7 +106,7 @@ def parse_layout(buf: bytes, source: str = "cabinet") -> CabinetLayout:
     (sig, _r1, cb_cabinet, _r2, coff_files, _r3, minor, major,
      n_folders, n_files, flags, set_id, i_cabinet) = _unpack(CFHEADER, buf, 0, "CFHEADER", source)
     if sig != b"MSCF":
-        raise InputError(f"{source}: not a cabinet file (expected signature 'MSCF' at 0x0, got {sig!r})")
+        raise InputError(f"{source}: not a cabinet file (expected signature 'MSCF' at 0x0, got {q(sig)})")
     if (major, minor) != (1, 3):
         raise UnsupportedError(f"{source}: cabinet format version {major}.{minor} is not supported (expected 1.3)")
     if flags & (FLAG_PREV_CABINET | FLAG_NEXT_CABINET) or i_cabinet != 0:
@@ -175,13 +175,13 @@ def _parse_member(buf: bytes, offset: int, layout: CabinetLayout, source: str) -
     # every byte visible to the safety checks.
     name = raw.decode("utf-8", "replace") if attribs & ATTRIB_NAME_IS_UTF else raw.decode("latin-1")
     if i_folder >= 0xFFFD:
-        raise UnsupportedError(f"{source}: member {name!r} continues from/into another cabinet")
+        raise UnsupportedError(f"{source}: member {q(name)} continues from/into another cabinet")
     if i_folder >= len(layout.folders):
-        raise InputError(f"{source}: member {name!r} names folder {i_folder}, cabinet has {len(layout.folders)}")
+        raise InputError(f"{source}: member {q(name)} names folder {i_folder}, cabinet has {len(layout.folders)}")
     folder = layout.folders[i_folder]
     if folder_offset + size > folder.uncompressed_size:
         raise InputError(
-            f"{source}: member {name!r} ({size} bytes at {folder_offset}) extends past its folder's "
+            f"{source}: member {q(name)} ({size} bytes at {folder_offset}) extends past its folder's "
             f"{folder.uncompressed_size} bytes"
         )
     return CabMember(name, size, i_folder, folder_offset, attribs, date, time), nxt

@@ -11,7 +11,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hfstage.cab.hashes import SIGNATURE_OID_HASHES, verify_signature
-from hfstage.errors import InputError
+from hfstage.errors import InputError, q
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
 PUBLISHERS_FILE = "publishers.txt"
@@ -107,14 +107,14 @@ def build_chain(leaf: x509.Certificate, pool: list[x509.Certificate],
         issuer = next((c for c in candidates if c not in chain and issued_by(current, c)), None)
         if issuer is None:
             if current.issuer == current.subject and issued_by(current, current):
-                problems.append(f"chain ends at self-signed {subject_text(current)!r}, "
+                problems.append(f"chain ends at self-signed {q(subject_text(current))}, "
                                 "which is not a trust anchor on this share")
             else:
-                problems.append(f"issuer {current.issuer.rfc4514_string()!r} of "
-                                f"{subject_text(current)!r} is not among the trust anchors")
+                problems.append(f"issuer {q(current.issuer.rfc4514_string())} of "
+                                f"{q(subject_text(current))} is not among the trust anchors")
             return chain, False, problems
         if not _is_ca(issuer):
-            problems.append(f"{subject_text(issuer)!r} is not a CA but issued {subject_text(current)!r}")
+            problems.append(f"{q(subject_text(issuer))} is not a CA but issued {q(subject_text(current))}")
             return chain, False, problems
         chain.append(issuer)
         current = issuer
@@ -126,9 +126,9 @@ def validity_problems(chain: list[x509.Certificate], when: dt.datetime) -> list[
     problems = []
     for cert in chain:
         if when < cert.not_valid_before_utc:
-            problems.append(f"{subject_text(cert)!r} not valid until {cert.not_valid_before_utc:%Y-%m-%d}")
+            problems.append(f"{q(subject_text(cert))} not valid until {cert.not_valid_before_utc:%Y-%m-%d}")
         elif when > cert.not_valid_after_utc:
-            problems.append(f"{subject_text(cert)!r} expired {cert.not_valid_after_utc:%Y-%m-%d}")
+            problems.append(f"{q(subject_text(cert))} expired {cert.not_valid_after_utc:%Y-%m-%d}")
     return problems
 
 
@@ -140,4 +140,4 @@ def eku_problems(cert: x509.Certificate, wanted: x509.ObjectIdentifier) -> list[
         return []
     if wanted in usages or ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in usages:
         return []
-    return [f"{subject_text(cert)!r} is not allowed to sign this (extended key usage lacks {wanted.dotted_string})"]
+    return [f"{q(subject_text(cert))} is not allowed to sign this (extended key usage lacks {wanted.dotted_string})"]

@@ -28,7 +28,7 @@ from hfstage.catalog.model import (
     SupersededBy,
     Version,
 )
-from hfstage.errors import InputError, UnsafeInputError
+from hfstage.errors import InputError, UnsafeInputError, q
 from hfstage.share import file_name_problem, id_problem, location_problem, read_input
 from hfstage.versions import parse_version
 
@@ -51,7 +51,7 @@ class _Reader:
         raw = el.get(name, "")
         value = raw.strip()
         if value != raw:
-            self.note("untrimmed value", where, f"{name}={raw!r}")
+            self.note("untrimmed value", where, f"{name}={q(raw)}")
         return value
 
     def ident(self, el: Element, name: str, where: str) -> str | None:
@@ -70,7 +70,7 @@ class _Reader:
         try:
             return int(value, 16) if value.lower().startswith("0x") else int(value)
         except ValueError:
-            self.note("unparsable number", where, f"{name}={value!r}")
+            self.note("unparsable number", where, f"{name}={q(value)}")
             return None
 
     def version(self, el: Element, name: str, where: str) -> Version | None:
@@ -78,7 +78,7 @@ class _Reader:
         parsed = parse_version(value)
         if parsed is not None:
             return parsed
-        self.note("unparsable version" if value else "blank version", where, f"{name}={value!r}")
+        self.note("unparsable version" if value else "blank version", where, f"{name}={q(value)}")
         return None
 
     def date(self, el: Element, name: str, where: str) -> dt.date | None:
@@ -90,7 +90,7 @@ class _Reader:
                 return dt.datetime.strptime(value, fmt).date()
             except ValueError:
                 continue
-        self.note("unparsable date", where, f"{name}={value!r}")
+        self.note("unparsable date", where, f"{name}={q(value)}")
         return None
 
     def ids(self, el: Element | None, child: str, name: str, where: str) -> list[int]:
@@ -313,7 +313,7 @@ def _registry(root: Element, r: _Reader, c: Catalog) -> None:
             # they sit in; the enclosing element is the one HFNetChk used.
             own = el.get("RegKeyID")
             if own is not None and own.strip() != str(key_id):
-                r.note("conflicting reference", rwhere, f"RegKeyID={own!r} inside RegKey {key_id}")
+                r.note("conflicting reference", rwhere, f"RegKeyID={q(own)} inside RegKey {key_id}")
             change = RegChange(
                 id=rcid or 0,
                 key=_ref(c.locations, r.number(el, "LocationID", rwhere), r, rwhere, "LocationID"),

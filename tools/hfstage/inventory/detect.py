@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from hfstage.catalog import Catalog
+from hfstage.errors import q
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact
 from hfstage.inventory.regtree import Hklm
 from hfstage.inventory.rules import match_application, service_pack_from
@@ -26,7 +27,7 @@ _HOTFIX_ID = re.compile(r"^(Q|KB)\d{5,7}", re.I)
 
 
 def _ev(path: str, name: str, value: object) -> str:
-    return f"HKLM\\{path}\\{name} = {value!r}"
+    return f"HKLM\\{path}\\{name} = {q(value)}"
 
 
 ROLES = {"winnt": "workstation", "servernt": "server", "lanmannt": "domain controller"}
@@ -62,8 +63,8 @@ def _computer_name(hklm: Hklm, facts: MachineFacts) -> None:
         facts.evidence["computer_name"] = _ev(path.replace("CurrentControlSet", hklm.control_set),
                                               "ComputerName", name)
         if facts.computer_name.upper() != facts.machine.upper():
-            facts.warnings.append(f"computer name {facts.computer_name!r} differs from the inventory folder "
-                                  f"name {facts.machine!r}")
+            facts.warnings.append(f"computer name {q(facts.computer_name)} differs from the inventory folder "
+                                  f"name {q(facts.machine)}")
     else:
         facts.missing.append("computer name (no SYSTEM data with ComputerName)")
 
@@ -144,8 +145,8 @@ def _os_product(facts: MachineFacts, rules: dict) -> None:
                                facts.evidence.get("version", ""), sp_known=facts.os_family == "NT")
         return
     if facts.os_family:
-        facts.missing.append(f"OS product name (no rule for {facts.os_family} version {facts.version!r}, "
-                             f"product type {facts.product_type!r})")
+        facts.missing.append(f"OS product name (no rule for {facts.os_family} version {q(facts.version)}, "
+                             f"product type {q(facts.product_type)})")
 
 
 def _paths(hklm: Hklm, facts: MachineFacts) -> None:

@@ -8,7 +8,7 @@ import struct
 
 from Registry import Registry, RegistryParse
 
-from hfstage.errors import InputError
+from hfstage.errors import InputError, q
 from hfstage.inventory.regtree import RegValue
 
 _PARSE_ERRORS = (RegistryParse.RegistryException, struct.error, ValueError, IndexError, KeyError,
@@ -54,8 +54,8 @@ class HiveKey:
             children = self._guard("", lambda: {k.name().lower(): k for k in self._key.subkeys()})
             for child in children.values():
                 if child._nkrecord.offset() in above:
-                    raise InputError(f"{self._source}: damaged hive: the subkey list of {self.name!r} leads back "
-                                     f"to {child.name()!r}, a key that contains it (a cycle)")
+                    raise InputError(f"{self._source}: damaged hive: the subkey list of {q(self.name)} leads back "
+                                     f"to {q(child.name())}, a key that contains it (a cycle)")
             self._children = {name: HiveKey(child, self._source, above) for name, child in children.items()}
         return self._children
 
@@ -103,7 +103,7 @@ def open_hive_bytes(data: bytes, source: str) -> HiveKey:
         raise InputError(f"{source}: a Windows 9x CREG registry file, not a REGF hive; collect `regedit /e` "
                          "exports from 9x machines instead")
     if magic != b"regf":
-        raise InputError(f"{source}: not a registry hive (expected 'regf' at offset 0, got {magic!r})")
+        raise InputError(f"{source}: not a registry hive (expected 'regf' at offset 0, got {q(magic)})")
     try:
         reg = Registry.Registry(io.BytesIO(data))
         return HiveKey(reg.root(), source)

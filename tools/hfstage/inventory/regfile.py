@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.errors import InputError
+from hfstage.errors import InputError, q
 from hfstage.inventory.regtree import RegValue, TextKey
 from hfstage.share import read_input
 
@@ -42,8 +42,8 @@ def _decode_text(data: bytes, source: str) -> tuple[str, bool]:
         return text, True
     if first == HEADER_V4:
         return text, False
-    raise InputError(f"{source}: not a registry export (first line {first[:40]!r}, expected "
-                     f"{HEADER_V4!r} or {HEADER_V5!r})")
+    raise InputError(f"{source}: not a registry export (first line {q(first[:40])}, expected "
+                     f"{q(HEADER_V4)} or {q(HEADER_V5)})")
 
 
 def _logical_lines(text: str):
@@ -107,7 +107,7 @@ def _data(text: str, unicode: bool) -> RegValue:
     m = _HEX_TYPE.match(text)
     if m:
         return _hex_value(m.group(1), m.group(2), unicode)
-    raise ValueError(f"unknown value type {text[:20]!r}")
+    raise ValueError(f"unknown value type {q(text[:20])}")
 
 
 def parse_reg_text(data: bytes, source: str, export: RegExport | None = None) -> RegExport:
@@ -124,7 +124,7 @@ def parse_reg_text(data: bytes, source: str, export: RegExport | None = None) ->
         try:
             current = _apply(export.root, current, stripped, unicode)
         except ValueError as e:
-            export.warnings.append(f"{source} line {number}: cannot parse ({e}): {stripped[:60]!r}")
+            export.warnings.append(f"{source} line {number}: cannot parse ({e}): {q(stripped[:60])}")
     return export
 
 

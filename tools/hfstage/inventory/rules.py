@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfstage import resources
-from hfstage.errors import InputError
+from hfstage.errors import InputError, q
 from hfstage.inventory.regtree import Hklm
 from hfstage.share import Share
 from hfstage.versions import parse_version
@@ -75,7 +75,7 @@ def probe(hklm: Hklm, spec: dict, tests: dict | None = None) -> ProbeHit | None:
     value = key.value(spec["value"])
     if value is None or not _compare(value, spec if tests is None else tests):
         return None
-    return ProbeHit(value, f"HKLM\\{spec['key']}\\{spec['value']} = {value!r}")
+    return ProbeHit(value, f"HKLM\\{spec['key']}\\{spec['value']} = {q(value)}")
 
 
 def match_application(hklm: Hklm, rule: dict) -> ProbeHit | None:

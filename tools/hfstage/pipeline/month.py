@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hfstage.assess import KIND_PATCH
 from hfstage.catalog import diff_catalogs, find_catalog, import_catalog, list_catalogs, previous_version
 from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
@@ -24,7 +25,7 @@ from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
-from hfstage.scripts import GenerateResult
+from hfstage.scripts import FETCH_HEADER, GenerateResult, fetch_list, package_index
 from hfstage.share import PUBLIC, atomic_write_text
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
@@ -183,12 +184,15 @@ def _scripts(site: Site, result: MonthResult) -> str:
     result.scripts = r = scripts_generate(site, result.scan.rows)
     if r.problems:
         raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
-    unavailable = sorted({note for notes in r.unavailable.values() for note in notes})
+    missing = site.history.findings(result.scan.scan_id, "missing")
+    unavailable = fetch_list([f for f in missing if f.kind == KIND_PATCH], site.catalog, package_index(site.share))
+    path = site.share.folder("reports") / MISSING_PACKAGES
     if unavailable:
-        path = site.share.folder("reports") / MISSING_PACKAGES
-        atomic_write_text(path, "".join(f"{n}\n" for n in unavailable), PUBLIC)
+        atomic_write_text(path, "\n".join([FETCH_HEADER, *(m.line() for m in unavailable)]) + "\n", PUBLIC)
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
+    else:
+        path.unlink(missing_ok=True)
     if r.dispatcher_changed:
         result.notices.append(f"logon.bat changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
     scripted = len([p for p in r.plans if p.steps])

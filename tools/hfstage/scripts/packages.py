@@ -39,3 +39,35 @@ def package_index(share: Share) -> PackageIndex:
             index.stats.append((rel, st.st_size, st.st_mtime_ns))
             index.paths.setdefault(name.strip().casefold(), rel)
     return index
+
+
+@dataclass(frozen=True)
+class MissingPackage:
+    """A package the scripts need that is not under hotfixes\\, and where the catalog says to get it."""
+
+    bulletin: str
+    qnumber: str
+    file: str
+    location: str
+    machines: int
+
+    def line(self) -> str:
+        return "\t".join((self.bulletin, self.qnumber, self.file, self.location, str(self.machines)))
+
+
+FETCH_HEADER = "bulletin\tq/kb\tfile\twhere the catalog says to get it\tmachines that need it"
+
+
+def fetch_list(missing: list, catalog, packages: PackageIndex) -> list[MissingPackage]:
+    """Every package missing findings need that hotfixes\\ lacks (MISSING: the scan's missing findings)."""
+    patches = {(p.bulletin_id, p.name): p for p in catalog.patches()}
+    needed: dict[str, tuple] = {}
+    counts: dict[str, int] = {}
+    for f in missing:
+        patch = patches.get((f.bulletin, f.patch))
+        if patch is None or packages.find(patch.name) is not None:
+            continue
+        key = patch.name.strip().casefold()
+        needed.setdefault(key, (f.bulletin, patch.sq_number or "-", patch.name.strip(), patch.url or "-"))
+        counts[key] = counts.get(key, 0) + 1
+    return [MissingPackage(*needed[k], counts[k]) for k in sorted(needed, key=lambda k: (needed[k][0], k))]
