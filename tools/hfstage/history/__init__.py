@@ -7,6 +7,7 @@ from hfstage.history.store import (
     FindingRow,
     History,
     MachineRow,
+    PatchTally,
     Recorded,
     ScanRow,
     ScanTotals,
@@ -14,5 +15,5 @@ from hfstage.history.store import (
     row_for,
 )
 
-__all__ = ["FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "Recorded", "ScanRow", "ScanTotals",
+__all__ = ["FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow", "ScanTotals",
            "assessment_key", "db_path", "row_for"]

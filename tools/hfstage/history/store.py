@@ -71,6 +71,18 @@ class FindingRow:
     date_posted: str | None
 
 
+@dataclass(frozen=True)
+class PatchTally:
+    """One patch's findings in one scan, by status: how many machines, which miss it, one reason."""
+
+    bulletin: str
+    patch: str
+    status: str
+    machines: int
+    missing_on: tuple[str, ...]
+    reason: str
+
+
 @dataclass
 class ScanTotals:
     scan_id: int
@@ -92,8 +104,12 @@ class Recorded:
     reused: MachineRow | None = None
 
 
-def assessment_key(a: Assessment) -> str:
-    return hashlib.sha256(json.dumps(a.to_dict(), sort_keys=True).encode()).hexdigest()
+def _blob(a: Assessment) -> bytes:
+    return json.dumps(a.to_dict(), sort_keys=True).encode()
+
+
+def assessment_key(a: Assessment, blob: bytes | None = None) -> str:
+    return hashlib.sha256(blob if blob is not None else _blob(a)).hexdigest()
 
 
 def _signature(a: Assessment) -> str:
@@ -112,11 +128,11 @@ def _counts(a: Assessment) -> tuple[int, int, int]:
     return len(known), installed, sum(1 for f in known if f.status == MISSING)
 
 
-def row_for(a: Assessment, input_key: str | None, scan_id: int = 0) -> MachineRow:
-    """The machine row the history keeps for assessment A."""
+def row_for(a: Assessment, input_key: str | None, scan_id: int = 0, blob: bytes | None = None) -> MachineRow:
+    """The machine row the history keeps for assessment A (BLOB: A as JSON, when already made)."""
     applicable, installed, missing = _counts(a)
     return MachineRow(scan_id, a.machine, a.os, a.service_pack, a.role, a.error, a.status, a.status_detail,
-                      applicable, installed, missing, input_key, assessment_key(a), _signature(a))
+                      applicable, installed, missing, input_key, assessment_key(a, blob), _signature(a))
 
 
 class History:
@@ -169,6 +185,20 @@ class History:
             wanted = sorted(set(bulletins))
             sql, params = sql + f" AND f.bulletin IN ({','.join('?' * len(wanted))})", [*params, *wanted]
         return [FindingRow(*r) for r in self._rows(sql + " ORDER BY m.machine, f.rowid", tuple(params))]
+
+    def patch_tallies(self, scan_id: int, bulletins: Iterable[str]) -> list[PatchTally]:
+        """Per patch of BULLETINS and status: the count of machines (and names of those missing it)."""
+        wanted = sorted(set(bulletins))
+        if not wanted:
+            return []
+        rows = self._rows(
+            "SELECT f.bulletin, f.patch, f.status, COUNT(*), "
+            "GROUP_CONCAT(CASE WHEN f.status = 'missing' THEN m.machine END, char(10)), MIN(f.reason) "
+            "FROM machines m JOIN assessment_findings f ON f.key = m.assessment_key WHERE m.scan_id = ? "
+            f"AND f.bulletin IN ({','.join('?' * len(wanted))}) GROUP BY f.bulletin, f.patch, f.status",
+            (scan_id, *wanted))
+        return [PatchTally(b, p, status, n, tuple(sorted((names or "").split("\n"))) if names else (), reason)
+                for b, p, status, n, names, reason in rows]
 
     def assessments(self, keys: Iterable[str]) -> dict[str, Assessment]:
         """Stored assessments by key (those recorded before hfstage kept them are absent)."""
@@ -234,11 +264,12 @@ class History:
         if m.reused is not None:
             return (scan_id, *dataclasses.astuple(m.reused)[1:])
         a = m.assessment
-        row = row_for(a, m.input_key, scan_id)
+        blob = _blob(a)
+        row = row_for(a, m.input_key, scan_id, blob)
         key = row.assessment_key
         if conn.execute("SELECT 1 FROM assessments WHERE key = ?", (key,)).fetchone() is None:
             conn.execute("INSERT INTO assessments (key, machine, data) VALUES (?, ?, ?)",
-                         (key, a.machine, zlib.compress(json.dumps(a.to_dict()).encode(), 6)))
+                         (key, a.machine, zlib.compress(blob, 6)))
             conn.executemany(
                 "INSERT INTO assessment_findings (key, bulletin, patch, qnumber, product, status, severity, kind, "
                 "reason, title, url, date_posted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -26,7 +26,7 @@ from hfstage.inventory.gather import MachineInputs, gather_facts, locate_inputs
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
-from hfstage.share import PRIVATE, Share, walk_files, write_if_changed
+from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_changed
 
 CACHE_DIR = "facts"
 INDEX_NAME = "index.json"
@@ -69,8 +69,9 @@ class InventoryResult:
         return [m for m in self.machines if self.errors.get(m)]
 
 
-def facts_hash(facts: MachineFacts) -> str:
-    return hashlib.sha256(json.dumps(facts.to_dict(), sort_keys=True).encode()).hexdigest()
+def facts_hash(facts: MachineFacts | dict) -> str:
+    data = facts if isinstance(facts, dict) else facts.to_dict()
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def _fingerprint(inputs: MachineInputs, salt: str) -> str:
@@ -161,11 +162,14 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     fresh = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
     result.read, result.cached = len(todo), len(folders) - len(todo)
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
-        digest = facts_hash(facts)
+        data = facts.to_dict()
+        digest = facts_hash(data)
         result.fresh[folder.name] = facts
         entries[folder.name] = [fingerprint, digest, facts.error]
-        payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": facts.to_dict()}, sort_keys=True)
-        write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE)
+        payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": data}, sort_keys=True)
+        write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
+                         durable=False)  # a cache: lost in a power cut, it is only read again
+    sync_folders([cache / "index.json"])
     result.machines = sorted(entries, key=str.lower)
     for name in result.machines:
         result.hashes[name], result.errors[name] = entries[name][1], entries[name][2]

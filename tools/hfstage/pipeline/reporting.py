@@ -25,5 +25,5 @@ def month_plan(site: Site) -> MonthPlan:
     old = find_catalog(site.share, before).load() if before else None
     latest = site.history.latest_scan(FULL)
     changes = plan_changes(site.catalog, old)
-    findings = site.history.findings(latest.id, bulletins=changes) if latest else []
-    return build_plan(site.catalog, old, findings, latest.id if latest else None, site.policy, changes)
+    tallies = site.history.patch_tallies(latest.id, changes) if latest else []
+    return build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy, changes)

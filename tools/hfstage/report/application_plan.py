@@ -15,7 +15,7 @@ from pathlib import Path
 from hfstage.assess import MISSING, NOT_APPLICABLE, SitePolicy, severity_rank
 from hfstage.catalog import Catalog, diff_catalogs
 from hfstage.errors import UsageError
-from hfstage.history import FindingRow
+from hfstage.history import PatchTally
 from hfstage.report.html import share_env
 from hfstage.report.safe import safe_url
 from hfstage.scripts import installer_kind, load_installers
@@ -73,13 +73,13 @@ def plan_changes(new: Catalog, old: Catalog | None) -> dict[str, str]:
     return {b: "new" for b in d.new_bulletins} | {r["bulletin"]: "revised" for r in d.revised_bulletins}
 
 
-def build_plan(new: Catalog, old: Catalog | None, findings: list[FindingRow], scan_id: int | None,
+def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], scan_id: int | None,
                policy: SitePolicy, changes: dict[str, str] | None = None) -> MonthPlan:
-    """New and revised bulletins from OLD to NEW (or CHANGES), judged against the latest scan's FINDINGS."""
+    """New and revised bulletins from OLD to NEW (or CHANGES), judged against the latest scan (its TALLIES)."""
     table = load_installers()
-    by_patch: dict[tuple[str, str], list[FindingRow]] = {}
-    for f in findings:
-        by_patch.setdefault((f.bulletin, f.patch), []).append(f)
+    by_patch: dict[tuple[str, str], list[PatchTally]] = {}
+    for t in tallies:
+        by_patch.setdefault((t.bulletin, t.patch), []).append(t)
     plan = MonthPlan(new.data_version, old.data_version if old else None,
                      dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), scan_id)
     changes = changes if changes is not None else plan_changes(new, old)
@@ -87,7 +87,7 @@ def build_plan(new: Catalog, old: Catalog | None, findings: list[FindingRow], sc
         bulletin = new.bulletins[bulletin_id]
         for patch in bulletin.patches:
             rows_ = by_patch.get((bulletin_id, patch.name), [])
-            missing = sorted({r.machine for r in rows_ if r.status == MISSING})
+            missing = sorted({m for r in rows_ if r.status == MISSING for m in r.missing_on})
             applies, why = _applicability(rows_, patch, new, policy)
             products = [new.products[a.product_id].name for a in patch.affected if a.product_id in new.products]
             severity = policy.rate(patch, new)
@@ -106,11 +106,11 @@ def build_plan(new: Catalog, old: Catalog | None, findings: list[FindingRow], sc
     return plan
 
 
-def _applicability(found: list[FindingRow], patch, catalog, policy) -> tuple[bool, str]:
+def _applicability(found: list[PatchTally], patch, catalog, policy) -> tuple[bool, str]:
     statuses = {r.status for r in found}
     if statuses - {NOT_APPLICABLE}:
-        missing = sum(1 for r in found if r.status == MISSING)
-        return True, f"applies to {len(found)} machine(s); missing on {missing}"
+        missing = sum(r.machines for r in found if r.status == MISSING)
+        return True, f"applies to {sum(r.machines for r in found)} machine(s); missing on {missing}"
     if found:
         return False, found[0].reason
     names = [catalog.products[a.product_id].name for a in patch.affected if a.product_id in catalog.products]

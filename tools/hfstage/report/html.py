@@ -7,6 +7,7 @@ get to run code as the admin who runs hfstage.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
@@ -16,6 +17,7 @@ from hfstage.assess import HFNETCHK_LABEL, Assessment
 from hfstage.report.safe import safe_url
 
 
+@functools.cache
 def html_env() -> Environment:
     env = Environment(loader=PackageLoader("hfstage", "data/report_templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)

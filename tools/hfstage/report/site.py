@@ -8,6 +8,7 @@ nothing changed touches a handful of files, not 5,000.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -38,7 +39,16 @@ from hfstage.report.compliance import percent
 from hfstage.report.html import html_env
 from hfstage.report.safe import csv_cell
 from hfstage.report.svg import trend_chart
-from hfstage.share import PRIVATE, PUBLIC, Share, atomic_text_stream, atomic_write_text, id_problem, write_if_changed
+from hfstage.share import (
+    PRIVATE,
+    PUBLIC,
+    Share,
+    atomic_text_stream,
+    atomic_write_text,
+    id_problem,
+    sync_folders,
+    write_if_changed,
+)
 
 KEYS_NAME = "report.json"
 STATUS_CLASS = {COMPLIANT: "installed", NEEDS_PATCHES: "missing", SERVICE_PACK_MISSING: "missing",
@@ -112,7 +122,10 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     keys: dict[str, str] = {}
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS}
-    _machine_pages(folder, view, env, common, old, keys, result)
+    whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])
+    keys["scan files"] = whole
+    scan_files = old.get("scan files") != whole or not (folder / "scan.json").is_file()
+    _machines(folder, view, env, common, old, keys, result, scan_files)
     found = bulletins(view.missing)
     _bulletin_pages(folder, found, env, common, old, keys, result)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -123,38 +136,44 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     templates = share.root / "templates"
     _write(folder / "plan.html", render_plan(plan, "html", templates), result)
     _write(folder / "plan.md", render_plan(plan, "md", templates), result)
-    whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])
-    keys["scan files"] = whole
-    if old.get("scan files") != whole or not (folder / "scan.json").is_file():
-        _scan_files(folder, view)
-        result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
+    sync_folders(result.written)
     atomic_write_text(keys_path, json.dumps(keys, sort_keys=True), PRIVATE)
     return result
 
 
 def _write(path: Path, text: str, result: ReportResult) -> None:
-    if write_if_changed(path, text.encode("utf-8"), PUBLIC):
+    if write_if_changed(path, text.encode("utf-8"), PUBLIC, sync_dir=False):
         result.written.append(path)
 
 
-def _machine_pages(folder: Path, view: SiteView, env, common, old: dict, keys: dict, result: ReportResult) -> None:
-    pages = folder / "machines"
-    todo = []
+def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, result: ReportResult,
+              scan_files: bool) -> None:
+    """Machine pages that changed and, when anything changed, scan.txt/csv/json: one pass over the
+    assessments, CHUNK at a time (5,000 of them do not sit in memory at once)."""
+    todo = set()
     for m in view.machines:
         name = f"machines/{m.machine}.html"
         keys[name] = _key(view.catalog_version, m.assessment_key)
         if old.get(name) != keys[name] or not (folder / name).is_file():
-            todo.append(m)
+            todo.add(m.machine)
+    rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
     template = env.get_template("machine.html.j2")
-    for start in range(0, len(todo), CHUNK):
-        chunk = todo[start:start + CHUNK]
-        loaded = view.load([m.assessment_key for m in chunk])
-        for m in chunk:
-            a = loaded.get(m.assessment_key) or _from_row(m)
-            _write(pages / f"{m.machine}.html", template.render(root="../", a=a, generated="", **common), result)
+    with _ScanFiles(folder, view) if scan_files else contextlib.nullcontext() as files:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            loaded = view.load([m.assessment_key for m in chunk])
+            for m in chunk:
+                a = loaded.get(m.assessment_key) or _from_row(m)
+                if m.machine in todo:
+                    page = template.render(root="../", a=a, generated="", **common)
+                    _write(folder / "machines" / f"{m.machine}.html", page, result)
+                if files is not None:
+                    files.add(a)
+    if scan_files:
+        result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
     result.rendered_pages += len(todo)
     result.skipped_pages += len(view.machines) - len(todo)
-    _remove_stale(pages, {f"{m.machine}.html" for m in view.machines})
+    _remove_stale(folder / "machines", {f"{m.machine}.html" for m in view.machines})
 
 
 def _from_row(m: MachineRow) -> Assessment:
@@ -187,25 +206,33 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
             page.unlink(missing_ok=True)
 
 
-def _scan_files(folder: Path, view: SiteView) -> None:
-    """scan.txt, scan.csv and scan.json of every machine, streamed CHUNK assessments at a time."""
-    import csv
+class _ScanFiles:
+    """scan.txt, scan.csv and scan.json of every machine, written as the assessments stream by."""
 
-    with atomic_text_stream(folder / "scan.txt") as txt, atomic_text_stream(folder / "scan.csv") as csv_fh, \
-            atomic_text_stream(folder / "scan.json") as js:
-        writer = csv.writer(csv_fh, lineterminator="\n")
-        writer.writerow(fmt.CSV_COLUMNS)
-        js.write(json.dumps({"scan_id": view.scan_id, "catalog_version": view.catalog_version})[:-1]
-                 + ', "machines": [')
-        first = True
-        for start in range(0, len(view.machines), CHUNK):
-            chunk = view.machines[start:start + CHUNK]
-            loaded = view.load([m.assessment_key for m in chunk])
-            for m in chunk:
-                a = loaded.get(m.assessment_key) or _from_row(m)
-                txt.write(fmt.render_text([a], verbose=True))
-                writer.writerows([[csv_cell(c) for c in row] for row in fmt.csv_rows(a)])
-                js.write(("" if first else ", ") + json.dumps(a.to_dict(), sort_keys=True))
-                first = False
-        summary = {k: v for k, v in tiles(view).items() if k != "severities"}
-        js.write(f"], \"summary\": {json.dumps(summary, sort_keys=True)}}}\n")
+    def __init__(self, folder: Path, view: SiteView) -> None:
+        self.folder, self.view, self.first = folder, view, True
+        self.stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _ScanFiles:
+        import csv
+
+        self.txt = self.stack.enter_context(atomic_text_stream(self.folder / "scan.txt"))
+        csv_fh = self.stack.enter_context(atomic_text_stream(self.folder / "scan.csv"))
+        self.js = self.stack.enter_context(atomic_text_stream(self.folder / "scan.json"))
+        self.csv = csv.writer(csv_fh, lineterminator="\n")
+        self.csv.writerow(fmt.CSV_COLUMNS)
+        head = {"scan_id": self.view.scan_id, "catalog_version": self.view.catalog_version}
+        self.js.write(json.dumps(head)[:-1] + ', "machines": [')
+        return self
+
+    def add(self, a: Assessment) -> None:
+        self.txt.write(fmt.render_text([a], verbose=True))
+        self.csv.writerows([[csv_cell(c) for c in row] for row in fmt.csv_rows(a)])
+        self.js.write(("" if self.first else ", ") + json.dumps(a.to_dict(), sort_keys=True))
+        self.first = False
+
+    def __exit__(self, *exc) -> bool:
+        if exc[0] is None:
+            summary = {k: v for k, v in tiles(self.view).items() if k != "severities"}
+            self.js.write(f"], \"summary\": {json.dumps(summary, sort_keys=True)}}}\n")
+        return self.stack.__exit__(*exc)

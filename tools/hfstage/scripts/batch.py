@@ -7,6 +7,7 @@ escaping, and a logon script is no place to find out which one was right.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -78,8 +79,12 @@ def _finalize(value: object) -> object:
     return check_batch_value(value, "template value")
 
 
+@functools.cache
 def template_env() -> Environment:
-    """Jinja2 over hfstage's batch templates (package data), strict about undefined names and unsafe values."""
+    """Jinja2 over hfstage's batch templates (package data), strict about undefined names and unsafe values.
+
+    One environment per process: it keeps the compiled templates.
+    """
     return Environment(
         loader=PackageLoader("hfstage", "data/batch_templates"),
         undefined=StrictUndefined, finalize=_finalize, keep_trailing_newline=True,

@@ -25,7 +25,15 @@ from hfstage.scripts.lint import LintProblem, lint_text
 from hfstage.scripts.machine_plans import MachinePlan, plan_machine
 from hfstage.scripts.packages import PackageIndex
 from hfstage.scripts.settings import ScriptSettings, load_installers
-from hfstage.share import PRIVATE, PUBLIC, Share, atomic_write_text, machine_name_problem, write_if_changed
+from hfstage.share import (
+    PRIVATE,
+    PUBLIC,
+    Share,
+    atomic_write_text,
+    machine_name_problem,
+    sync_folders,
+    write_if_changed,
+)
 
 NETBIOS_MAX = 15
 KEYS_NAME = "scripts.json"
@@ -167,8 +175,9 @@ def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
     try:
         for path, data in sorted(changed.items()):
             previous[path] = path.read_bytes() if path.is_file() else None
-            if write_if_changed(path, data, PUBLIC):
+            if write_if_changed(path, data, PUBLIC, sync_dir=False):
                 result.written.append(path)
+        sync_folders(result.written)
     except (OSError, HfstageError) as e:
         for path, old in previous.items():
             with contextlib.suppress(OSError, HfstageError):

@@ -19,6 +19,7 @@ from hfstage.share.files import (
     make_folder,
     read_input,
     staged_dir,
+    sync_folders,
     write_if_changed,
 )
 from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, InitReport, Share, init_share
@@ -36,6 +37,6 @@ __all__ = [
     "atomic_text_stream", "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
     "id_problem",
     "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
-    "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "staged_dir",
+    "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "staged_dir", "sync_folders",
     "unc_problem", "unsafe_reason", "walk_files", "write_if_changed",
 ]
