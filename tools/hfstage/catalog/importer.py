@@ -77,7 +77,7 @@ def import_catalog(share: Share, cab: Path | None = None, *, xml: Path | None = 
     """Import CAB (default: newest in incoming/) or a bare XML; store; make it current if newer; diff."""
     share.check()
     config = config or share.config()
-    with share.lock(wait_seconds=30):
+    with share.lock():
         if xml is not None:
             return _import_xml(share, Path(xml), sha256, allow_unsigned)
         return _import_cab(share, Path(cab) if cab else newest_cab(share), allow_unsigned,

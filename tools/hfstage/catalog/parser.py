@@ -377,7 +377,8 @@ def _patch(el: Element, bulletin: Bulletin, r: _Reader, c: Catalog) -> Patch:
         name=name, bulletin_id=bulletin.id, sq_number=r.text(el, "SQNumber", where) or None,
         sbid=sbid, no_reboot=r.text(el, "NoReboot", where) == "1",
         url=_ref(c.locations, r.number(el, "PatchLocationID", where), r, where, "PatchLocationID"),
-        comments=_comments(el.find("PatchComments"), "PatchComment", r, c, where),
+        comments=_comments(el.find("PatchComments"), "PatchComment", r, c, where) + (
+            [r.text(el, "ShavlikPatchComment", where)] if el.get("ShavlikPatchComment", "").strip() else []),
         file_change_ids=r.ids(el.find("FileChgs"), "FileChg", "FileChangeID", where),
         reg_change_ids=r.ids(el.find("RegChgs"), "RegChg", "RegChangeID", where),
         ms_severity_id=r.number(el, "MSSeverityID", where),

@@ -42,7 +42,7 @@ def bulletin_dict(catalog: Catalog, b: Bulletin) -> dict:
             "name": p.name, "sq_number": p.sq_number, "no_reboot": p.no_reboot, "download": p.url,
             "superseded_by": superseding(catalog, p),
             "severity": catalog.ms_severities.get(p.ms_severity_id) if p.ms_severity_id else None,
-            "cve": p.cve_ids, "bugtraq": p.bugtraq_ids,
+            "cve": p.cve_ids, "bugtraq": p.bugtraq_ids, "comments": p.comments,
             "affected": [{
                 "product": catalog.products[a.product_id].name if a.product_id in catalog.products
                 else f"#{a.product_id}",
@@ -70,6 +70,9 @@ def bulletin_text(catalog: Catalog, b: Bulletin) -> str:
             lines.append(f"    {a['product']}: {', '.join(a['service_packs']) or 'any SP'}"
                          f"{'; fixed in ' + a['fixed_in_sp'] if a['fixed_in_sp'] else ''}")
         lines += [f"    file {f}" for f in p["files"]] + [f"    reg  {r}" for r in p["registry"]]
+        lines += [f"    CVE {', '.join(p['cve'])}"] if p["cve"] else []
+        lines += [f"    Bugtraq {', '.join(p['bugtraq'])}"] if p["bugtraq"] else []
+        lines += [f"    note: {c}" for c in p["comments"]]
         if p["superseded_by"]:
             lines.append(f"    superseded by {', '.join(p['superseded_by'])}")
     return "\n".join(lines)

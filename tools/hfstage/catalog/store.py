@@ -147,7 +147,7 @@ def is_newer(candidate: StoredCatalog | Catalog, current: StoredCatalog | Catalo
 def use_catalog(share: Share, data_version: str) -> dict:
     """`catalog use`: make a stored catalog current by hand (going back is allowed, and logged)."""
     share.check()
-    with share.lock(wait_seconds=30):
+    with share.lock():
         before = current_version(share)
         pointer = set_current(share, data_version, "catalog use")
         share.audit(f"current catalog set to {data_version} (was {before}) with `catalog use`")

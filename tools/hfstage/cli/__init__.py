@@ -11,6 +11,7 @@ from hfstage.cli.commands import COMMANDS, GROUPS
 from hfstage.cli.output import err
 from hfstage.cli.table import build
 from hfstage.errors import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, HfstageError, os_fault
+from hfstage.share import set_wait
 
 __all__ = ["build_parser", "main"]
 
@@ -24,6 +25,7 @@ def build_parser():
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
+    set_wait(args.wait)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:

@@ -39,6 +39,8 @@ def build(prog: str, description: str, version: str, groups: dict[str, str],
     top = argparse.ArgumentParser(prog=prog, description=description)
     top.add_argument("--version", action="version", version=f"{prog} {version}")
     top.add_argument("-v", "--verbose", action="store_true", help="more detail, and log at INFO level")
+    top.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                     help="how long to wait for another hfstage run to finish with the share (default 60)")
     subparsers = {(): top.add_subparsers(dest="command", metavar="COMMAND", required=True)}
     for command in commands:
         for depth in range(1, len(command.path)):

@@ -115,7 +115,10 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
                        absent: str, inputs, limits) -> None:
     """Add a FileFact for each catalog file (or each collected file when there is no catalog)."""
     if tree is None:
-        facts.missing.append("file versions (no files/ folder was collected)")
+        if catalog is None:
+            facts.missing.append("file versions (no files/ folder was collected)")
+        else:  # a patch that needs file evidence says so (an inventory gap); one that does not is unaffected
+            facts.files_absent = "not collected (no files\\ folder)"
         return
     if not facts.system_root:
         facts.missing.append("file versions (system root unknown: %windir% cannot be resolved)")

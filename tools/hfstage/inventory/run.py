@@ -159,6 +159,10 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
             entries[folder.name] = known
         else:
             todo.append((folder, fingerprint))
+    if todo:  # forget the machines about to be read again first: a killed run leaves no stale entry
+        stale = {f.name for f, _ in todo}
+        write_if_changed(cache / INDEX_NAME, json.dumps({m: e for m, e in index.items() if m not in stale},
+                                                        sort_keys=True).encode(), PRIVATE)
     fresh = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
     result.read, result.cached = len(todo), len(folders) - len(todo)
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):

@@ -8,6 +8,6 @@ from hfstage.pipeline.site import Site
 
 def inventory(site: Site, machine: str | None = None, jobs: int | None = None) -> stage.InventoryResult:
     catalog = site.catalog if site.has_catalog() else None
-    with site.share.lock(wait_seconds=60):
+    with site.share.lock():
         return stage.inventory(site.share, catalog, rules=site.rules, limits=site.limits,
                                machines=[machine] if machine else None, jobs=jobs)

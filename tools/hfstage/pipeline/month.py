@@ -77,7 +77,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         result.lines.append(line)
         say(line)
 
-    with site.share.lock(wait_seconds=60):
+    with site.share.lock():
         site.share.remove_stale_temps()
         step(1, lambda: _import(site, cab, state, result))
         step(2, lambda: _diff(site))

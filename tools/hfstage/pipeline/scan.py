@@ -72,7 +72,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
 
     RECORD defaults to: a full scan is recorded, a partial one is not.
     """
-    with site.share.lock(wait_seconds=60):
+    with site.share.lock():
         catalog = site.catalog
         inv = inventoried or inventory(site.share, catalog, rules=site.rules, limits=site.limits, machines=machines,
                                        jobs=jobs)

@@ -12,6 +12,7 @@ from hfstage.scripts import CollectorResult, GenerateResult, generate_scripts, p
 def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
                      dry_run: bool = False) -> GenerateResult:
     """Install and rollback scripts for every machine of ROWS (default: the latest full scan)."""
+    settings = site.scripts  # site.ini first: scripts never point at a placeholder share
     if rows is None:
         latest = site.history.latest_scan(FULL)
         if latest is None:
@@ -24,7 +25,7 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
     if machine is not None and machine.casefold() not in {r.machine.casefold() for r in rows}:
         raise UsageError(f"machine {machine} is not in the latest full scan")
     machines = {r.machine: r.assessment_key for r in rows}
-    return generate_scripts(site.share, site.scripts, site.catalog, machines, site.history.assessments,
+    return generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
                             package_index(site.share), site.rules, only=machine, dry_run=dry_run)
 
 

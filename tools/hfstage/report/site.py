@@ -120,6 +120,8 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     except (OSError, ValueError):
         old = {}
     keys: dict[str, str] = {}
+    # nothing is vouched for while pages are being rewritten: a run killed mid-way renders them all again
+    atomic_write_text(keys_path, "{}", PRIVATE)
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS}
     whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])

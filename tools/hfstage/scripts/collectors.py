@@ -133,7 +133,7 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     result = CollectorResult([], [], problems)
     if problems:
         return result
-    with share.lock(wait_seconds=60):
+    with share.lock():
         for name, data in sorted(rendered.items()):
             path = share.folder("netlogon") / name
             (result.written if write_if_changed(path, data, PUBLIC) else result.unchanged).append(path)

@@ -94,7 +94,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
     Render and lint everything that changed (nothing is written on a problem), then write.
     """
     share.check()
-    with share.lock(wait_seconds=60):
+    with share.lock():
         share.remove_stale_temps()
         old_keys = _read_keys(share)
         keys = {m: script_key(k, settings, packages, catalog.data_version) for m, k in machines.items()}
@@ -117,9 +117,16 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         if result.problems or dry_run:
             result.written = sorted(changed) if dry_run else []
             return result
+        # forget what is about to be rewritten first: a run killed mid-way must not leave keys that
+        # vouch for files it had already replaced
+        kept = {m: k for m, k in old_keys.items() if m not in todo}
+        atomic_write_text(share.state / KEYS_NAME, json.dumps(kept, sort_keys=True), PRIVATE)
         _write_all(changed, result)
         if only is None:
             atomic_write_text(share.state / KEYS_NAME, json.dumps(keys, sort_keys=True), PRIVATE)
+        else:
+            kept.update({m: keys[m] for m in todo})
+            atomic_write_text(share.state / KEYS_NAME, json.dumps(kept, sort_keys=True), PRIVATE)
     return result
 
 

@@ -23,6 +23,7 @@ from hfstage.share.files import (
     write_if_changed,
 )
 from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, InitReport, Share, init_share
+from hfstage.share.lock import set_wait
 from hfstage.share.names import (
     file_name_problem,
     id_problem,
@@ -35,8 +36,7 @@ from hfstage.share.names import (
 __all__ = [
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "SiteConfig",
     "atomic_text_stream", "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
-    "id_problem",
-    "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
-    "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "staged_dir", "sync_folders",
-    "unc_problem", "unsafe_reason", "walk_files", "write_if_changed",
+    "id_problem", "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
+    "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "set_wait", "staged_dir",
+    "sync_folders", "unc_problem", "unsafe_reason", "walk_files", "write_if_changed",
 ]

@@ -94,7 +94,7 @@ class Share:
         return removed
 
     @contextlib.contextmanager
-    def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+    def lock(self, wait_seconds: float | None = None) -> Iterator[None]:
         """Hold the share's run lock; wait up to WAIT_SECONDS, then fail clearly."""
         make_folder(self.state, PRIVATE_FOLDER)
         with share_lock(self.state / LOCK_NAME, wait_seconds):

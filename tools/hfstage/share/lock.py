@@ -16,11 +16,14 @@ from pathlib import Path
 from hfstage.errors import LockedError, os_fault
 
 _HELD: dict[str, int] = {}  # lock files this process holds, and how deep
+WAIT = {"seconds": 60.0}  # how long a run waits for another to finish (`hfstage --wait`)
 
 
 @contextlib.contextmanager
-def share_lock(path: Path, wait_seconds: float = 0.0) -> Iterator[None]:
-    """Hold the lock file PATH; wait up to WAIT_SECONDS, then fail clearly."""
+def share_lock(path: Path, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the lock file PATH; wait up to WAIT_SECONDS (default: WAIT), then fail clearly."""
+    if wait_seconds is None:
+        wait_seconds = WAIT["seconds"]
     key = str(Path(path).resolve())
     if _HELD.get(key):
         _HELD[key] += 1
@@ -85,3 +88,8 @@ def _unlock(fh) -> None:
         msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
         return
     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def set_wait(seconds: float) -> None:
+    """How long every later lock waits for another run (the CLI's --wait)."""
+    WAIT["seconds"] = max(0.0, float(seconds))
