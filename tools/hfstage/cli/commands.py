@@ -14,7 +14,7 @@ from hfstage.assess import findings_at_or_above
 from hfstage.cli.output import err, out, out_json, raw
 from hfstage.cli.table import Command, arg
 from hfstage.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_SIGNATURE, UsageError
-from hfstage.share import Share, atomic_write_text, init_share
+from hfstage.share import Share, atomic_write_text, check_share, init_share
 
 SHARE = arg("share", type=Path, metavar="SHARE", help="folder of the staging share")
 JSON = arg("--json", action="store_true", help="machine-readable output")
@@ -40,7 +40,7 @@ def _date(text: str | None) -> dt.datetime | None:
         raise UsageError(f"--as-of {text}: use YYYY-MM-DD") from e
 
 
-# --- init, cab -------------------------------------------------------------------------
+# --- init, share check, cab -----------------------------------------------------------
 
 def cmd_init(args) -> int:
     done = init_share(args.share)
@@ -48,6 +48,18 @@ def cmd_init(args) -> int:
     for rel in done.differs:
         out(f"  kept your {rel} (differs from hfstage's default)")
     return EXIT_OK
+
+
+def cmd_share_check(args) -> int:
+    share = Share(args.share)
+    found = check_share(share, share.config())
+    for line in found.problems:
+        out(f"problem: {line}")
+    for line in found.notes:
+        out(f"note:    {line}")
+    out(f"{share.root}: {len(found.problems)} problem(s), {len(found.notes)} note(s); "
+        f"{found.checked} client-written entries checked")
+    return EXIT_FINDINGS if found.problems else EXIT_OK
 
 
 def cmd_cab_list(args) -> int:
@@ -299,6 +311,7 @@ def cmd_demo(args) -> int:
 
 
 GROUPS = {
+    "share": "check the share's folders and what clients wrote",
     "cab": "list, extract or verify a cabinet file",
     "catalog": "import, list, choose, show and compare catalogs",
     "scripts": "generate and check the scripts clients run",
@@ -308,6 +321,11 @@ COMMANDS = [
     Command(("init",), "create (or complete) a staging share",
             "Create the share layout (incoming, catalogs, trust, hotfixes, inventory, scripts, netlogon, results, "
             "reports, state, site.ini). Safe to re-run: existing files are never overwritten.", (SHARE,), cmd_init),
+    Command(("share", "check"), "check modes, owners and what clients wrote",
+            "From the server side: folder modes (clients read scripts, netlogon and hotfixes; only admins write "
+            "templates, trust, catalogs, state and scripts), and everything under inventory and results: links, "
+            "special files, names that cannot be machines or collide with hfstage's own files, files over the size "
+            "caps. Exit 1 when something is wrong.", (SHARE,), cmd_share_check),
     Command(("cab", "list"), "list the members of a cabinet", "List members of FILE.",
             (arg("file", type=Path, metavar="FILE"), JSON), cmd_cab_list),
     Command(("cab", "extract"), "extract a cabinet safely",

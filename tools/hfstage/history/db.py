@@ -8,13 +8,14 @@ damaged database is named with the way out and kept, never silently replaced.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from hfstage.errors import LockedError, StateError, os_fault
-from hfstage.share import Share
+from hfstage.share import PRIVATE, Share
 
 DB_NAME = "history.sqlite"
 _CHECKED: set[str] = set()  # databases checked by this process (quick_check once per run)
@@ -107,10 +108,15 @@ def db_path(share: Share) -> Path:
 def connect(share: Share) -> Iterator[sqlite3.Connection]:
     """A connection with the schema checked and migrated to the latest version."""
     path = db_path(share)
+    new = not path.exists()
     try:
         conn = sqlite3.connect(path, timeout=30)
+        if new:
+            os.chmod(path, PRIVATE)  # SQLite gives its WAL and shared-memory files the same mode
     except sqlite3.OperationalError as e:
         raise StateError(f"{path}: cannot open the history database: {e}") from e
+    except OSError as e:
+        raise os_fault(path, e, "set the mode of") from e
     try:
         conn.row_factory = sqlite3.Row
         _check(conn, path)

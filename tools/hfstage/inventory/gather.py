@@ -75,7 +75,7 @@ def locate_inputs(path: Path) -> MachineInputs:
                 inputs.files_root = entry.path
             continue
         if not entry.is_file:
-            inputs.refused.append(f"{entry.path}: refused: it is {entry.kind}, not a regular file")
+            inputs.refused.append(f"{entry.path}: refused: it is {entry.described}, not a regular file")
             continue
         inputs.stats.append((entry.name, entry.size, entry.mtime_ns))
         if role == "reg":
@@ -98,6 +98,9 @@ def _open(inputs: MachineInputs, path: Path | None, facts: MachineFacts, limits:
 
 
 def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | None:
+    if inputs.refused:  # a hive or export replaced by a link or a special file: nothing of it is believed
+        facts.error = "; ".join(inputs.refused)
+        return None
     if inputs.software is None and inputs.system is None and not inputs.reg_files and not inputs.refused \
             and inputs.files_root is None and inputs.kind == "folder" and not entries(inputs.root / inputs.name):
         facts.collected = False  # an empty folder an admin made for a new machine
@@ -132,7 +135,6 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
     limits = limits or Limits()
     inputs = inputs or locate_inputs(path)
     facts = MachineFacts(machine=inputs.name)
-    facts.parse_errors.extend(inputs.refused)
     try:
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:

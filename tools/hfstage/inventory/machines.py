@@ -44,7 +44,7 @@ def machine_folders(share: Share, only: list[str] | None = None) -> tuple[list[P
             continue
         if not entry.is_folder:
             if entry.kind != "file":
-                skipped.append(Skipped(printable(entry.name), f"it is {entry.kind}, not a folder"))
+                skipped.append(Skipped(printable(entry.name), f"it is {entry.described}, not a folder"))
             continue
         problem = machine_name_problem(entry.name)
         if problem is None and entry.name.casefold() in seen:

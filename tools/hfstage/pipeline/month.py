@@ -81,7 +81,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         site.share.remove_stale_temps()
         step(1, lambda: _import(site, cab, state, result))
         step(2, lambda: _diff(site))
-        step(3, lambda: _inventory(site, state, adopt, jobs))
+        step(3, lambda: _inventory(site, state, adopt, jobs, result))
         step(4, lambda: _scan(site, state, as_of, result))
         step(5, lambda: _plan(site, result, state))
         step(6, lambda: _scripts(site, result))
@@ -153,9 +153,10 @@ def _diff(site: Site) -> str:
             f"{len(d.removed_bulletins)} removed bulletins, {len(d.supersedence_changes)} supersedence changes")
 
 
-def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None) -> str:
+def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None, result: MonthResult) -> str:
     state.inventory = inv = inventory(site.share, site.catalog, rules=site.rules, limits=site.limits, adopt=adopt,
                                       jobs=jobs)
+    result.notices += _capped([str(s) for s in inv.skipped] + [n for n in inv.notes if "left in place" in n])
     bad = inv.unreadable
     text = f"{len(inv.machines)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
     if bad:
@@ -165,8 +166,16 @@ def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None) -> str:
     return text
 
 
+def _capped(lines: list[str], limit: int = 20) -> list[str]:
+    """LINES, or the first LIMIT of them and a pointer to the report, where all are listed."""
+    if len(lines) <= limit:
+        return lines
+    return lines[:limit] + [f"... and {len(lines) - limit} more: every one is listed in the report"]
+
+
 def _scan(site: Site, state: _State, as_of, result: MonthResult) -> str:
     result.scan = s = scan(site, command="month", as_of=as_of, inventoried=state.inventory)
+    result.notices += _capped(s.refused_results)
     counts: dict[str, int] = {}
     for row in s.rows:
         counts[row.status] = counts.get(row.status, 0) + 1

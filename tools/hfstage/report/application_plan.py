@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from hfstage.assess import MISSING, NOT_APPLICABLE, SitePolicy, severity_rank
 from hfstage.catalog import Catalog, diff_catalogs
 from hfstage.errors import UsageError
@@ -125,4 +127,9 @@ def render_plan(plan: MonthPlan, fmt: str, site_templates: Path) -> str:
     """The plan in FMT from the site's templates (sandboxed) or hfstage's own."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: use {', '.join(FORMATS)}")
-    return share_env(site_templates).get_template(FORMATS[fmt]).render(plan=plan)
+    try:
+        return share_env(site_templates).get_template(FORMATS[fmt]).render(plan=plan)
+    except TemplateError as e:  # a site's template that is broken, or that tries to leave the sandbox
+        where = getattr(e, "filename", None) or site_templates / FORMATS[fmt]
+        line = f":{e.lineno}" if getattr(e, "lineno", None) else ""
+        raise UsageError(f"{where}{line}: template refused: {type(e).__name__}: {str(e).splitlines()[0]}") from e

@@ -145,7 +145,7 @@ def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[l
             refused.append(f"{entry.path}: ignored: '{machine}' is not a machine name hfstage writes scripts for")
             continue
         if not entry.is_file:
-            refused.append(f"{entry.path}: refused: it is {entry.kind}, not a regular file")
+            refused.append(f"{entry.path}: refused: it is {entry.described}, not a regular file")
             continue
         try:
             text = read_client_file(root, entry.path, max_bytes, "results log").decode("latin-1")

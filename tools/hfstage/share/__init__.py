@@ -1,6 +1,7 @@
 """The share's one home: its layout, site.ini (SiteConfig), the lock, atomic writes with the
 share's modes, safe names, and safe reading of what clients write."""
 
+from hfstage.share.check import ShareCheck, check_share
 from hfstage.share.clientfiles import (
     Entry,
     entries,
@@ -34,7 +35,8 @@ from hfstage.share.names import (
 )
 
 __all__ = [
-    "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "SiteConfig",
+    "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "ShareCheck",
+    "SiteConfig", "check_share",
     "atomic_text_stream", "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
     "id_problem", "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
     "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "set_wait", "staged_dir",

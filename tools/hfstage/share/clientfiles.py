@@ -39,6 +39,11 @@ class Entry:
     mtime_ns: int
 
     @property
+    def described(self) -> str:
+        """What it is, for a message: 'a folder', 'a symbolic link' ..."""
+        return {"file": "a regular file", "folder": "a folder"}.get(self.kind, self.kind)
+
+    @property
     def is_file(self) -> bool:
         return self.kind == "file"
 
@@ -75,7 +80,8 @@ def entries(folder: Path) -> list[Entry]:
 
 
 def refusal(path: Path, kind: str, expected: str = "a regular file") -> UnsafeInputError:
-    return UnsafeInputError(f"{path}: refused: it is {kind}, not {expected} (clients may only write "
+    described = {"file": "a regular file", "folder": "a folder"}.get(kind, kind)
+    return UnsafeInputError(f"{path}: refused: it is {described}, not {expected} (clients may only write "
                             "plain files and folders here)")
 
 
@@ -186,6 +192,7 @@ def make_client_folder(root: Path, folder: Path) -> None:
         with _open_dir_chain(root, parts[:-1]) as parent:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(parts[-1], 0o755, dir_fd=parent)
+                os.chmod(parts[-1], 0o1777, dir_fd=parent)  # its machine's collector writes here later
             st = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False)
             if not stat.S_ISDIR(st.st_mode):
                 raise refusal(folder, kind_of(st.st_mode), "a folder")

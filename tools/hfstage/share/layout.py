@@ -21,8 +21,11 @@ FOLDERS = (
 )
 # Folders only admins and hfstage read: state (history, caches, audit log).
 PRIVATE_FOLDERS = ("state",)
-# Folders every client writes (DESIGN §8): what is in them is hostile input.
+# Folders every client writes (DESIGN §8): what is in them is hostile input. They are made
+# writable by everyone with the sticky bit (as /tmp: a client cannot delete another's files);
+# README shows how to narrow them to the clients' group.
 CLIENT_FOLDERS = ("inventory", "results")
+CLIENT_FOLDER = 0o1777
 LOCK_NAME = "hfstage.lock"
 AUDIT_NAME = "audit.log"
 
@@ -106,11 +109,13 @@ def init_share(root: Path) -> InitReport:
     root = Path(root)
     report = InitReport()
     make_folder(root)
+    for name in FOLDERS:
+        make_folder(root / name, _folder_mode(name))
     for parts, source in resources.walk(resources.data("share_layout")):
         rel = "/".join(parts)
         target = root.joinpath(*parts)
         private = parts[0] in PRIVATE_FOLDERS
-        make_folder(target.parent, PRIVATE_FOLDER if private else FOLDER)
+        make_folder(target.parent, _folder_mode(parts[0]))
         data = source.read_bytes()
         if target.exists():
             report.kept.append(rel)
@@ -123,6 +128,10 @@ def init_share(root: Path) -> InitReport:
         except OSError as e:
             raise os_fault(target, e, "write") from e
         report.created.append(rel)
-    for name in FOLDERS:
-        make_folder(root / name, PRIVATE_FOLDER if name in PRIVATE_FOLDERS else FOLDER)
     return report
+
+
+def _folder_mode(top: str) -> int:
+    if top in CLIENT_FOLDERS:
+        return CLIENT_FOLDER
+    return PRIVATE_FOLDER if top in PRIVATE_FOLDERS else FOLDER
