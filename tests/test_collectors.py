@@ -28,7 +28,7 @@ def share_with_machines(trusted_share):
 def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
     _set_unc(share_with_machines, "\\\\DC1\\hfstage")
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert code == 0 and "5 written, 0 unchanged" in out
+    assert code == 0 and "6 written, 0 unchanged" in out
     netlogon = share_with_machines.folder("netlogon")
     nt = (netlogon / "collect_nt.bat").read_bytes()
     assert b"\r\n" in nt and b"\n" not in nt.replace(b"\r\n", b"")
@@ -45,7 +45,7 @@ def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
         b"rem For Samba: logon script = %m.bat runs this file for machine W98.\r\nset HFM=W98\r\n"
         b"call \\\\DC1\\hfstage\\netlogon\\logon.bat\r\n")
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert "0 written, 5 unchanged" in out
+    assert "0 written, 6 unchanged" in out
     code, out, _ = run("scripts", "lint", *sorted(netlogon.glob("*.bat")))
     assert code == 0 and "5 file(s), 0 problem(s)" in out
 
@@ -78,7 +78,7 @@ def test_unsafe_machine_folder_is_skipped_not_fatal(run, share_with_machines):
     _set_unc(share_with_machines, "\\\\DC1\\hfstage")
     (share_with_machines.folder("inventory") / "BAD&NAME").mkdir()
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert code == 0 and "5 written" in out
+    assert code == 0 and "6 written" in out
     assert not (share_with_machines.folder("netlogon") / "BAD&NAME.bat").exists()
 
 

@@ -35,6 +35,8 @@ def wineprefix(tmp_path_factory):
     env = {**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all"}
     if WINE.exists():
         subprocess.run([str(WINE), "cmd", "/c", "echo ready"], env=env, capture_output=True, timeout=120)
+        # a real Windows folder wine's prefix lacks: the scripts' rights check writes a file there
+        (prefix / "drive_c" / "windows" / "system32" / "config").mkdir(exist_ok=True)
     return env
 
 
@@ -43,8 +45,10 @@ def w2k_share(share, run, real_catalog_path):
     """SCAN-W2K (7 missing patches) scanned against the real catalog; packages are stubs."""
     assert run("catalog", "import", share.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "scan-inventory" / "SCAN-W2K", share.folder("inventory") / "SCAN-W2K")
+    # SCAN-W2K is a server: servers reboot on their own only when site.ini says so
     share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
-                              "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n")
+                              "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
+                              "[reboot_policy]\nserver = auto\n")
     for name in W2K_PACKAGES + ["qchain.exe", "reboot.exe"]:
         shutil.copyfile(STUB, share.folder("hotfixes") / name)
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
@@ -128,7 +132,7 @@ def test_failing_package_is_tried_twice_then_given_up(w2k_share, run, wineprefix
 def test_regeneration_is_idempotent_and_idle_machines_keep_a_harmless_script(w2k_share, run):
     assert run("scripts", "generate", w2k_share.root)[0] == 0
     code, out, _ = run("scripts", "generate", w2k_share.root)
-    assert "1 unchanged; 0 file(s) written, 1 unchanged" in out  # the machine is not rendered again
+    assert "1 unchanged; 0 file(s) written, 4 unchanged" in out  # not rendered again
     stale = w2k_share.folder("scripts") / "GONE.bat"
     stale.write_bytes(b"@echo off\r\ncall something-old\r\n")
     run("scripts", "generate", w2k_share.root)
@@ -142,7 +146,7 @@ def test_regeneration_is_idempotent_and_idle_machines_keep_a_harmless_script(w2k
 def test_rollback_reverses_and_names_manual_steps(w2k_share, run):
     run("scripts", "generate", w2k_share.root)
     text = (w2k_share.folder("scripts") / "SCAN-W2K-rollback.bat").read_text()
-    order = [text.index(f'"%HF_SHARE%\\hotfixes\\{p}" -y -z -m') for p in reversed(W2K_PACKAGES)]
+    order = [text.index(f'"%HF_PKG%\\{p}" -y -z -m') for p in reversed(W2K_PACKAGES)]
     assert order == sorted(order)  # newest first
 
 
@@ -218,6 +222,7 @@ def test_service_pack_first_then_stop_for_a_rescan(share, run, wineprefix):
     shutil.copytree(DATA / "inventory" / "W2KSRV", share.folder("inventory") / "W2KSRV")
     share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
+                              "[reboot_machines]\nW2KSRV = auto\n"
                               "[service_packs]\nWindows 2000 Server = w2ksp4_en.exe\n")
     for name in ("w2ksp4_en.exe", "Q326830_W2K_SP4_X86_EN.exe", "Q300972_W2K_SP3_x86_en.EXE", "qchain.exe",
                  "reboot.exe"):

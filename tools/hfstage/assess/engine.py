@@ -27,7 +27,7 @@ from hfstage.assess.model import (
 )
 from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import AffectedProduct, Catalog, Patch
-from hfstage.inventory import MachineFacts, ProductFact
+from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases
 
 
 @dataclass
@@ -102,7 +102,8 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     """Every applicable patch's status on one machine, with reasons and evidence, and its status."""
     catalog = index.catalog
     assessment = Assessment(facts.machine, facts.os.name if facts.os else None, facts.service_pack_label,
-                            role=facts.role)
+                            role=facts.role, pending_reboot=bool(facts.pending_renames),
+                            done=list(facts.done_markers), system_root=facts.system_root)
     if facts.error:
         assessment.error = facts.error
         assessment.status, assessment.status_detail = UNREADABLE, facts.error
@@ -119,6 +120,7 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     for patch, product in applicable_patches(index, facts):
         finding = _finding(facts, product, patch, catalog, policy)
         if finding.status == MISSING and patch.sq_number and _installed_earlier(patch.sq_number, hotfixes):
+            finding.rereleased = True
             finding.reason = (f"re-released patch: {patch.sq_number} from an earlier package is installed, but "
                               f"the revised package is not ({finding.reason})")
         pairs.append((finding, patch))
@@ -180,8 +182,7 @@ def service_pack_findings(facts: MachineFacts, catalog: Catalog, policy: SitePol
 
 
 def _installed_earlier(qnumber: str, hotfixes: set[str]) -> bool:
-    digits = qnumber.upper().lstrip("QKB")
-    return bool({f"Q{digits}", f"KB{digits}"} & hotfixes)
+    return bool(set(hotfix_aliases(qnumber)) & hotfixes)
 
 
 def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, catalog: Catalog,

@@ -61,6 +61,7 @@ class Finding:
     unverified: bool = False  # the registry says installed, but the file evidence was not collected
     cve_ids: list[str] = field(default_factory=list)
     bugtraq_ids: list[str] = field(default_factory=list)
+    rereleased: bool = False  # an earlier package of this patch is installed; the revised one is not
 
 
 @dataclass
@@ -74,6 +75,9 @@ class Assessment:
     status: str = COMPLIANT
     status_detail: str = ""
     role: str | None = None
+    pending_reboot: bool = False  # the SYSTEM hive held PendingFileRenameOperations
+    system_root: str | None = None  # %SystemRoot% as the registry gives it (C:\\WINNT)
+    done: list[str] = field(default_factory=list)  # package identities the client's scripts marked installed
 
     def shown(self, show_superseded: bool = False, baseline: bool = False) -> list[Finding]:
         """Findings a report shows: never not-applicable; superseded only on request."""

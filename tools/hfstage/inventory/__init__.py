@@ -1,7 +1,7 @@
 """Inventory: machine facts from offline hives, .reg exports and PE files, for every machine."""
 
 from hfstage.inventory.detect import service_pack_id
-from hfstage.inventory.facts import FileFact, HotfixFact, MachineFacts, ProductFact, RegFact
+from hfstage.inventory.facts import FileFact, HotfixFact, MachineFacts, ProductFact, RegFact, hotfix_aliases
 from hfstage.inventory.files import expand_location
 from hfstage.inventory.gather import MachineInputs, gather_facts, locate_inputs
 from hfstage.inventory.limits import Limits
@@ -13,7 +13,8 @@ from hfstage.inventory.run import InventoryResult, facts_hash, inventory
 
 __all__ = [
     "UNNAMED", "FileFact", "HotfixFact", "InventoryResult", "Limits", "MachineFacts", "MachineInputs", "PeVersion",
-    "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts", "inventory",
+    "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts", "hotfix_aliases",
+    "inventory",
     "inventory_table", "load_rules", "load_site_rules", "locate_inputs", "machine_folders", "pe_table", "printable",
     "read_pe_version", "read_pe_versions", "service_pack_id", "site_rules_path",
 ]

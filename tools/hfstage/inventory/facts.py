@@ -89,6 +89,7 @@ class MachineFacts:
     error: str | None = None
     collected: bool = True  # False: the folder exists but no collector has written to it yet
     catalog_version: str | None = None
+    done_markers: list[str] = field(default_factory=list)  # identities in the client's hfstage .ok markers
 
     @property
     def products(self) -> list[ProductFact]:
@@ -97,6 +98,7 @@ class MachineFacts:
 
     def hotfix_ids(self) -> set[str]:
         return {h.id.upper() for h in self.hotfixes}
+
 
     @cached_property
     def _file_index(self) -> dict[str, FileFact]:
@@ -133,3 +135,9 @@ class MachineFacts:
         kwargs["files"] = [FileFact(**f) for f in data.get("files", [])]
         kwargs["registry"] = [RegFact(**r) for r in data.get("registry", [])]
         return cls(**kwargs)
+
+
+def hotfix_aliases(qnumber: str) -> list[str]:
+    """The Hotfix key names one Q/KB number was written under: packages of the era used either."""
+    digits = qnumber.strip().upper().lstrip("QKB")
+    return [f"Q{digits}", f"KB{digits}"] if digits.isdigit() else []

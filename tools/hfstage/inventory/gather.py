@@ -26,6 +26,9 @@ HIVE_NAMES = {"software": "software", "software.hiv": "software", "system": "sys
 FILES_DIR = "files"
 MANIFEST = "manifest.txt"
 MANIFEST_MAX = 64 * 1024
+DONE_MARKERS = "done.txt"  # the collector's copy of the client's .ok markers (one package identity a line)
+DONE_MAX = 256 * 1024
+_IDENTITY = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,160}$")
 
 
 @dataclass
@@ -109,6 +112,11 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
         facts.error = (f"{inputs.name}: no SOFTWARE or SYSTEM hive and no .reg export found"
                        + (f" ({'; '.join(inputs.refused)})" if inputs.refused else ""))
         return None
+    if inputs.reg_files and read_manifest(inputs).get("tool", "").startswith("regedit"):
+        # reg save was refused (no backup privilege): the hives are older than the exports
+        facts.warnings.append("the collector could not save hives (no administrator rights); its regedit "
+                              "exports were used")
+        inputs.software = inputs.system = None
     software = _open(inputs, inputs.software, facts, limits)
     system = _open(inputs, inputs.system, facts, limits)
     if inputs.reg_files:
@@ -150,6 +158,7 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
             _files(inputs, facts, catalog, limits)
         except InputError as e:
             facts.parse_errors.append(str(e))
+        facts.done_markers = read_done_markers(inputs)
     return facts
 
 
@@ -167,6 +176,24 @@ def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None, 
     collected_for = read_manifest(inputs).get("catalog")
     absent = "not present on the machine" if catalog and collected_for == catalog.data_version else "not collected"
     collect_file_facts(facts, tree, catalog, absent, inputs, limits)
+
+
+def read_done_markers(inputs: MachineInputs) -> list[str]:
+    """The package identities the client's install scripts marked done (empty when none were collected).
+
+    Each marker holds one `[file-name size]` line (`[file-name size rN]` for a retry).
+
+    A line that is not an identity hfstage writes is dropped: any user can write this file.
+    """
+    if inputs.kind != "folder":
+        return []
+    try:
+        text = inputs.read(inputs.root / inputs.name / DONE_MARKERS, DONE_MAX, "install markers").decode("latin-1")
+    except InputError:
+        return []
+    found = (re.fullmatch(r"\[([^\]]*)\]", line.strip()) for line in text.splitlines())
+    identities = {" ".join(m.group(1).split()) for m in found if m}
+    return sorted(i for i in identities if _IDENTITY.fullmatch(i))
 
 
 def read_manifest(inputs: MachineInputs) -> dict[str, str]:

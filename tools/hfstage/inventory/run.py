@@ -22,7 +22,7 @@ from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import MachineInputs, gather_facts, locate_inputs
+from hfstage.inventory.gather import DONE_MARKERS, MANIFEST, MachineInputs, gather_facts, locate_inputs
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
@@ -30,7 +30,7 @@ from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_cha
 
 CACHE_DIR = "facts"
 INDEX_NAME = "index.json"
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 _PARALLEL_THRESHOLD = 8
 
 _worker: dict = {}
@@ -79,12 +79,12 @@ def _fingerprint(inputs: MachineInputs, salt: str) -> str:
     if inputs.files_root is not None:
         base = inputs.files_root
         stats += [(str(e.path.relative_to(base)), e.size, e.mtime_ns) for e in walk_files(base, base)]
-    manifest = inputs.root / inputs.name / "manifest.txt"
-    try:
-        st = os.lstat(manifest)
-        stats.append(("manifest.txt", st.st_size, st.st_mtime_ns))
-    except OSError:
-        pass
+    for name in (MANIFEST, DONE_MARKERS):
+        try:
+            st = os.lstat(inputs.root / inputs.name / name)
+            stats.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            pass
     blob = json.dumps([CACHE_FORMAT, salt, sorted(stats)])
     return hashlib.sha256(blob.encode()).hexdigest()
 

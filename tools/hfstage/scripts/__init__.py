@@ -4,16 +4,25 @@ batch-value checks and the command.com linter, and what clients report back."""
 from hfstage.scripts.batch import BatchText, UnsafeValue, check_batch_value, check_file_name, check_machine_name
 from hfstage.scripts.collectors import CollectorResult, render_collectors, write_collectors
 from hfstage.scripts.lint import LintProblem, lint_file, lint_text
-from hfstage.scripts.machine_plans import MachinePlan, Step, installer_kind, os_key, plan_machine
+from hfstage.scripts.machine_plans import (
+    MachinePlan,
+    Step,
+    exit_ladder,
+    installer_kind,
+    os_key,
+    plan_machine,
+    reported_still_missing,
+)
 from hfstage.scripts.packages import FETCH_HEADER, MissingPackage, PackageIndex, fetch_list, package_index
 from hfstage.scripts.results import MachineResults, PatchResult, collect_results, parse_log
 from hfstage.scripts.settings import ScriptSettings, load_installers, script_settings
-from hfstage.scripts.write import GenerateResult, dispatcher, generate_scripts
+from hfstage.scripts.write import GenerateResult, dispatchers, generate_scripts
 
 __all__ = [
     "FETCH_HEADER", "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults",
     "MissingPackage", "PackageIndex", "PatchResult", "ScriptSettings", "Step", "UnsafeValue", "check_batch_value",
-    "check_file_name", "check_machine_name", "collect_results", "dispatcher", "fetch_list", "generate_scripts",
-    "installer_kind", "lint_file", "lint_text", "load_installers", "os_key", "package_index", "parse_log",
-    "plan_machine", "render_collectors", "script_settings", "write_collectors",
+    "check_file_name", "check_machine_name", "collect_results", "dispatchers", "fetch_list", "generate_scripts",
+    "exit_ladder", "installer_kind", "lint_file", "lint_text", "load_installers", "os_key", "package_index",
+    "parse_log",
+    "plan_machine", "render_collectors", "reported_still_missing", "script_settings", "write_collectors",
 ]

@@ -16,7 +16,7 @@ from hfstage.scripts.batch import (
 )
 from hfstage.scripts.lint import LintProblem, lint_text
 from hfstage.scripts.settings import ScriptSettings
-from hfstage.scripts.write import dispatcher
+from hfstage.scripts.write import dispatchers
 from hfstage.share import PUBLIC, Share, write_if_changed
 
 # Keys every collector exports (more come from the product rules' probes).
@@ -107,7 +107,7 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
         "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(unc=settings.unc, reg_keys=keys),
     }
     rendered = {name: to_crlf(text) for name, text in out.items()}
-    rendered["logon.bat"] = dispatcher(settings)
+    rendered.update(dispatchers(settings))
     for machine in machines:
         name = check_machine_name(machine).upper()
         rendered[f"{name}.bat"] = to_crlf(env.get_template("machine_stub.bat.j2").render(

@@ -1,7 +1,11 @@
-"""What each machine's logon script must do: its missing patches, in order, with packages.
+"""What each machine's install script must do: its missing patches, in order, with packages.
 
 Built from the machine's assessment, the catalog it used, the packages under hotfixes\\
 and the site's script settings; nothing is read from the history here.
+
+A package is known to the client by its identity (file name and size): the client's
+markers record it, so a revised package under an old name, or a retry of a package that
+said it installed but did not, is a different package to the script.
 """
 
 from __future__ import annotations
@@ -9,39 +13,42 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment
+from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding
 from hfstage.catalog import Catalog, Patch
 from hfstage.errors import UsageError
-from hfstage.inventory import service_pack_id
+from hfstage.inventory import hotfix_aliases, service_pack_id
 from hfstage.scripts.batch import BatchText, check_batch_value, check_command, check_file_name
 from hfstage.scripts.packages import PackageIndex
 from hfstage.scripts.settings import ScriptSettings
+from hfstage.scripts.window import Window
 
 QCHAIN = "qchain.exe"
+HOTFIX_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\"
+NINE_X = ("9x", "95")
+# what the exit-code ladder jumps to for each meaning installers.json gives a success code
+_TARGETS = {"success": "ok", "success-reboot": "okr", "reboot-initiated": "init"}
 
 
 @dataclass
 class Step:
-    """One package to install: where it is, how to run it, how to undo it."""
+    """One package to install: where it is, how to run it, how to undo it, how the client knows it."""
 
     label: str
     bulletin: str
     qnumber: str
     patch: str
-    marker: str
+    marker: str  # the file name of the client's markers for this patch
+    identity: str  # what the markers hold: file name and size, plus " rN" for the Nth retry
     kind: str
     install: BatchText
     uninstall: BatchText | None
     needs_reboot: bool
     date_posted: str
+    package: str  # path below hotfixes\
     rescan_after: bool = False  # a service pack: stop after it; the next scan decides the rest
-
-    @property
-    def hotfix_key(self) -> str | None:
-        """The Hotfix registry key a Q/KB package leaves behind."""
-        if re.fullmatch(r"(Q|KB)\d{5,7}", self.marker):
-            return f"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\{self.marker}"
-        return None
+    check_existing: bool = True  # skip when the client already has the patch's Hotfix key or uninstall folder
+    hotfix_keys: list[str] = field(default_factory=list)
+    uninstall_dirs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +61,13 @@ class MachinePlan:
     qchain: BatchText | None = None
     reboot: BatchText = BatchText("")
     max_attempts: int = 2
+    role: str = "workstation"
+    reboot_mode: str = "auto"  # auto: the script reboots; never: it reports reboot-required
+    window: Window | None = None  # when this machine may install (servers and domain controllers)
+    pending_reboot: bool = False  # its last inventory showed pending file renames
+    packages: list[str] = field(default_factory=list)  # every file below hotfixes\ the script runs
+    retried: list[str] = field(default_factory=list)  # "reported installed, still missing" lines
+    system_root: str | None = None  # where a scheduled job finds the local copy (NT 4.0)
 
 
 def os_key(os_name: str | None, rules: dict) -> str | None:
@@ -79,6 +93,28 @@ def installer_kind(name: str, product: str, family: str, table: dict, overrides:
             continue
         return rule["kind"]
     return "hotfix"
+
+
+def exit_ladder(table: dict) -> list[tuple[int, str]]:
+    """`if errorlevel N goto TARGET` lines, highest N first, from installers.json's success codes.
+
+    `if errorlevel N` is true for N or more, so each success code C gets a line for C+1 (a
+    failure, unless C+1 is a success code too) before its own; everything from 1 up that is
+    not a success code is a failure.
+    """
+    codes = {int(c): meaning for c, meaning in table["success_codes"].items()}
+    unknown = sorted(set(codes.values()) - set(_TARGETS))
+    if unknown:
+        raise UsageError(f"installers.json: success_codes meaning {', '.join(unknown)} is not one of "
+                         f"{', '.join(_TARGETS)}")
+    ladder: list[tuple[int, str]] = []
+    for code in sorted((c for c in codes if c > 0), reverse=True):
+        if code + 1 not in codes and not any(level == code + 1 for level, _ in ladder):
+            ladder.append((code + 1, "fail"))
+        ladder.append((code, _TARGETS[codes[code]]))
+    if 1 not in codes:
+        ladder.append((1, "fail"))
+    return ladder
 
 
 def _marker(qnumber: str | None, name: str) -> str:
@@ -108,18 +144,47 @@ def _uninstall_line(kind: str, table: dict, file: str, qnumber: str | None) -> B
     return BatchText(template.replace("{file}", file).replace("{kb}", kb))
 
 
+def retry_round(identity: str, done: set[str]) -> int:
+    """How many times the client marked IDENTITY installed while the scan still found it missing."""
+    n = 0
+    while (identity if n == 0 else f"{identity} r{n}") in done:
+        n += 1
+    return n
+
+
+def reported_still_missing(a: Assessment, packages: PackageIndex) -> list[tuple[Finding, int]]:
+    """Missing patches the client's scripts marked installed, and how many times."""
+    done = set(a.done)
+    out = []
+    for f in a.findings:
+        identity = packages.identity(f.patch) if f.status == MISSING and f.kind != KIND_SERVICE_PACK else None
+        times = retry_round(identity, done) if identity else 0
+        if times:
+            out.append((f, times))
+    return out
+
+
 def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, packages: PackageIndex, table: dict,
                  rules: dict) -> MachinePlan | None:
     """The machine's plan, or None when it has nothing a script could do (unreadable, unknown OS)."""
     key = os_key(a.os, rules)
     if a.error or key is None:
         return None
-    plan = MachinePlan(a.machine, a.os, key, max_attempts=settings.max_attempts)
-    sp = _service_pack_step(a, catalog, packages, table, settings) if key not in ("9x", "95") else None
+    plan = MachinePlan(a.machine, a.os, key, max_attempts=settings.max_attempts, pending_reboot=a.pending_reboot,
+                       system_root=a.system_root)
+    if key in NINE_X:
+        plan.role, plan.reboot_mode = "workstation", settings.reboot_machines.get(a.machine.casefold(), "auto")
+    else:
+        plan.role = a.role or "machine of unknown role"
+        plan.reboot_mode = settings.reboot_mode(a.machine, a.role)
+        if a.role != "workstation":
+            plan.window = settings.window
+    sp = _service_pack_step(a, catalog, packages, table, settings) if key not in NINE_X else None
     missing = [f for f in a.findings if f.status == MISSING and f.kind != KIND_SERVICE_PACK]
-    _add_patches(plan, missing, catalog, packages, table, settings)
+    _add_patches(plan, missing, a, catalog, packages, table, settings)
     if sp is not None:
         plan.steps.insert(0, sp)
+    plan.packages = [s.package for s in plan.steps]
     needs_qchain = key == "nt4" or (key in ("w2k", "xp") and any(s.date_posted < table["qchain_before"]
                                                                  for s in plan.steps))
     if needs_qchain and plan.steps:
@@ -127,20 +192,35 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, pack
         if rel is None:
             plan.unavailable.append(f"{QCHAIN}: not found under hotfixes\\ (needed to chain these hotfixes)")
         else:
-            plan.qchain = BatchText(f'"%HF_SHARE%\\hotfixes\\{check_batch_value(rel, "qchain path")}" '
-                                    '"%HF_STATE%\\qchain.log"')
-    share_var = "%HFS%" if key in ("9x", "95") else "%HF_SHARE%"  # the templates' names for the share
-    command = settings.reboot.get(key) or table["reboot"][key]
-    plan.reboot = BatchText(check_command(command, f"reboot command for {key}").replace("{share}", share_var))
+            plan.packages.append(check_batch_value(rel, "qchain path"))
+            plan.qchain = BatchText(f'"%HF_PKG%\\{rel}" "%HF_STATE%\\qchain.log"')
+    plan.reboot = _reboot_command(key, settings, table, packages, plan)
     return plan
 
 
-def _add_patches(plan: MachinePlan, missing, catalog: Catalog, packages: PackageIndex, table: dict,
-                 settings: ScriptSettings) -> None:
-    family = "9x" if plan.os_key in ("9x", "95") else "NT"
-    share_var = "%HFS%" if family == "9x" else "%HF_SHARE%"
+def _reboot_command(key: str, settings: ScriptSettings, table: dict, packages: PackageIndex,
+                    plan: MachinePlan) -> BatchText:
+    command = check_command(settings.reboot.get(key) or table["reboot"][key], f"reboot command for {key}")
+    if "{packages}\\" in command:  # a tool the script takes from hotfixes\ (shutdown.exe on NT 4.0 and 2000)
+        tool = command.split("{packages}\\", 1)[1].split('"', 1)[0].split(" ", 1)[0]
+        rel = packages.find(tool)
+        if rel is None:
+            plan.unavailable.append(f"{tool}: not found under hotfixes\\ (the reboot command needs it)")
+        else:
+            plan.packages.append(check_batch_value(rel, "reboot tool path"))
+            command = command.replace(f"{{packages}}\\{tool}", f"{{packages}}\\{rel}")
+    share_var = "%HFS%" if key in NINE_X else "%HF_SHARE%"  # the templates' names for the share
+    return BatchText(command.replace("{share}", share_var).replace("{packages}", "%HF_PKG%")
+                     .replace("{delay}", str(settings.reboot_delay)).replace("{message}", settings.reboot_message))
+
+
+def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catalog: Catalog, packages: PackageIndex,
+                 table: dict, settings: ScriptSettings) -> None:
+    family = "9x" if plan.os_key in NINE_X else "NT"
+    folder = "%HFS%\\hotfixes" if family == "9x" else "%HF_PKG%"
     patches = {(p.bulletin_id, p.name): p for p in catalog.patches()}
-    chosen: list[tuple[str, str, Patch, str, str, str | None]] = []
+    done = set(a.done)
+    chosen: list[tuple[str, str, Patch, Finding, str]] = []
     for f in missing:
         patch = patches.get((f.bulletin, f.patch))
         if patch is None:
@@ -150,23 +230,37 @@ def _add_patches(plan: MachinePlan, missing, catalog: Catalog, packages: Package
             plan.unavailable.append(f"{f.bulletin} {patch.name}: package not found under hotfixes\\")
             continue
         check_file_name(patch.name.strip(), "patch file name")
-        file = f"{share_var}\\hotfixes\\{check_batch_value(rel, 'hotfix path')}"
-        kind = installer_kind(patch.name, f.product, family, table, settings.kinds)
         bulletin = catalog.bulletins[patch.bulletin_id]
         posted = bulletin.date_posted.isoformat() if bulletin.date_posted else "9999-12-31"
-        chosen.append((posted, patch.bulletin_id, patch, kind, file, f.qnumber))
+        chosen.append((posted, patch.bulletin_id, patch, f, check_batch_value(rel, "hotfix path")))
     chosen.sort(key=lambda c: (c[0], c[1], c[2].name.lower()))  # oldest bulletin first
     seen = set()
-    for posted, bulletin_id, patch, kind, file, qnumber in chosen:
+    for posted, bulletin_id, patch, f, rel in chosen:
         if patch.name.casefold() in seen:  # one package can answer several bulletins
             continue
         seen.add(patch.name.casefold())
+        identity = packages.identity(patch.name) or patch.name.strip()
+        rounds = retry_round(identity, done)
+        if rounds:
+            plan.retried.append(f"{bulletin_id} {patch.name.strip()}: reported installed, still missing "
+                                f"({rounds} time(s))")
+        if rounds >= plan.max_attempts:
+            plan.unavailable.append(f"{bulletin_id} {patch.name.strip()}: reported installed {rounds} times and "
+                                    "still missing: not tried again; look at the machine")
+            continue
+        kind = installer_kind(patch.name, f.product, family, table, settings.kinds)
+        file = f"{folder}\\{rel}"
+        ids = hotfix_aliases(f.qnumber or "")
         plan.steps.append(Step(
-            label=f"p{len(plan.steps) + 1:02d}", bulletin=bulletin_id, qnumber=qnumber or "-", patch=patch.name.strip(),
-            marker=_marker(qnumber, patch.name), kind=kind,
+            label=f"p{len(plan.steps) + 1:02d}", bulletin=bulletin_id, qnumber=f.qnumber or "-",
+            patch=patch.name.strip(), marker=_marker(f.qnumber, patch.name),
+            identity=identity if rounds == 0 else f"{identity} r{rounds}", kind=kind,
             install=_install_line(kind, table, file, patch.name, settings),
-            uninstall=_uninstall_line(kind, table, file, qnumber), needs_reboot=not patch.no_reboot,
-            date_posted=posted))
+            uninstall=_uninstall_line(kind, table, file, f.qnumber), needs_reboot=not patch.no_reboot,
+            date_posted=posted, package=rel,
+            # the scan saw an earlier package's key, or the client said it installed: the keys prove nothing
+            check_existing=not f.rereleased and rounds == 0,
+            hotfix_keys=[HOTFIX_KEY + i for i in ids], uninstall_dirs=[f"$NtUninstall{i}$" for i in ids]))
 
 
 def _service_pack_step(a: Assessment, catalog: Catalog, packages: PackageIndex, table: dict,
@@ -184,7 +278,11 @@ def _service_pack_step(a: Assessment, catalog: Catalog, packages: PackageIndex, 
     rel = packages.find(package)
     if rel is None:
         return None
-    file = f"%HF_SHARE%\\hotfixes\\{check_batch_value(rel, 'service pack path')}"
-    return Step(label="sp", bulletin="SP", qnumber="-", patch=package, marker="SERVPACK", kind="servicepack",
-                install=BatchText(table["kinds"]["servicepack"]["install"].replace("{file}", file)), uninstall=None,
-                needs_reboot=True, date_posted="0000-00-00", rescan_after=True)
+    rel = check_batch_value(rel, "service pack path")
+    # one marker per service pack package: SP3 done must not stand for SP4
+    marker = "SP-" + (re.sub(r"[^A-Za-z0-9]", "", package)[:24].upper() or "PACK")
+    return Step(label="sp", bulletin="SP", qnumber="-", patch=package, marker=marker,
+                identity=packages.identity(package) or package, kind="servicepack",
+                install=BatchText(table["kinds"]["servicepack"]["install"].replace("{file}", f"%HF_PKG%\\{rel}")),
+                uninstall=None, needs_reboot=True, date_posted="0000-00-00", package=rel, rescan_after=True,
+                check_existing=False)

@@ -17,9 +17,16 @@ class PackageIndex:
     root: Path
     paths: dict[str, str] = field(default_factory=dict)
     stats: list[tuple[str, int, int]] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)  # casefolded file name -> bytes
 
     def find(self, name: str) -> str | None:
         return self.paths.get(name.strip().casefold())
+
+    def identity(self, name: str) -> str | None:
+        """What the client's markers record for package NAME: its file name and size, so a revised
+        package under the same name is a different package."""
+        size = self.sizes.get(name.strip().casefold())
+        return None if size is None else f"{name.strip()} {size}"
 
     def fingerprint(self) -> str:
         return hashlib.sha256(repr(sorted(self.stats)).encode()).hexdigest()
@@ -37,7 +44,9 @@ def package_index(share: Share) -> PackageIndex:
             rel = "\\".join(path.relative_to(root).parts)
             st = path.stat()
             index.stats.append((rel, st.st_size, st.st_mtime_ns))
-            index.paths.setdefault(name.strip().casefold(), rel)
+            if name.strip().casefold() not in index.paths:
+                index.paths[name.strip().casefold()] = rel
+                index.sizes[name.strip().casefold()] = st.st_size
     return index
 
 

@@ -2,7 +2,9 @@
 
 Lines are `HFRESULT;date;time;bulletin;qnumber;patch;exit code;meaning`. Windows 9x
 scripts cannot put the date on the line; they write command.com's "Current date is ..."
-line before it, which is used instead. Any user on any machine can write these files:
+line before it, which is used instead. A run that installs nothing says why on a line of
+its own (`-;context;-;-;no-rights`, busy, reboot-pending, outside-window); before
+no-rights the script writes the `USERNAME=` line of `set USERNAME`. Any user on any machine can write these files:
 they are read with the client-file rules (no links, plain files, capped), every field is
 checked against what the scripts write, and a line that does not fit is counted, never
 half-used.
@@ -17,9 +19,16 @@ from hfstage.errors import InputError
 from hfstage.share import Share, entries, machine_name_problem, read_client_file
 
 FAILED, GAVE_UP, REBOOT = "failed", "gave-up", "reboot"
-SUCCESS = ("success", "success-reboot", "already-installed")
-MEANINGS = frozenset({*SUCCESS, FAILED, GAVE_UP, REBOOT, "qchain", "rescan-required", "rescan-pending",
-                      "uninstalled", "manual-rollback"})
+REBOOT_INITIATED, REBOOT_REQUIRED, REBOOT_PENDING = "reboot-initiated", "reboot-required", "reboot-pending"
+REBOOTED = "rebooted"  # the collector saw that a restart asked for has happened
+NO_RIGHTS = "no-rights"
+SUCCESS = ("success", "success-reboot", "already-installed", REBOOT_INITIATED)
+# a run that stopped before installing anything, and why
+BLOCKED = {NO_RIGHTS: "the script ran without administrator rights", "busy": "another run held the machine's lock",
+           REBOOT_PENDING: "a reboot was already pending", "outside-window": "outside the maintenance window"}
+MEANINGS = frozenset({*SUCCESS, *BLOCKED, FAILED, GAVE_UP, REBOOT, REBOOT_REQUIRED, REBOOTED, "qchain",
+                      "rescan-required", "rescan-pending", "uninstalled", "manual-rollback"})
+_USER = re.compile(r"USERNAME=([-A-Za-z0-9_.$ ]{1,64})")
 _FIELDS = {
     "date": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
     "time": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
@@ -56,9 +65,20 @@ class MachineResults:
     loop: bool = False
     malformed: int = 0
     error: str | None = None
+    blocked: str | None = None  # the last run installed nothing: one of BLOCKED
+    blocked_context: str = ""  # logon, startup or scheduled
+    blocked_user: str = ""  # who ran it, for no-rights
+    blocked_when: str = ""
+    reboot_required: str | None = None  # since when the machine waits for an admin's restart
 
     def problems(self) -> list[str]:
         out = [f"results: {self.error}"] if self.error else []
+        if self.blocked:
+            who = f" as {self.blocked_user}" if self.blocked_user else ""
+            out.append(f"install: nothing installed on {self.blocked_when or '?'} ({self.blocked_context} "
+                       f"script{who}): {BLOCKED[self.blocked]}")
+        if self.reboot_required is not None:
+            out.append(f"reboot: required since {self.reboot_required or '?'}: restart the machine")
         for p in self.patches:
             if p.gave_up:
                 out.append(f"install: {p.bulletin} {p.patch} gave up after {p.attempts} failed attempt(s) "
@@ -92,13 +112,17 @@ def _fields(line: str) -> dict[str, str] | None:
 def parse_log(machine: str, text: str) -> MachineResults:
     result = MachineResults(machine)
     by_patch: dict[tuple[str, str], PatchResult] = {}
-    when = ""
+    when = user = ""
     success_since_reboot = True
     for raw in text.splitlines():
         line = raw.strip()
         m = re.fullmatch(r"Current (date|time) is ([-A-Za-z0-9/.,: ]{1,40})", line)
         if m:
             when = m.group(2).strip() if m.group(1) == "date" else f"{when} {m.group(2).strip()}".strip()
+            continue
+        m = _USER.fullmatch(line)
+        if m:
+            user = m.group(1).strip()
             continue
         if not line.startswith("HFRESULT"):
             continue
@@ -108,6 +132,24 @@ def parse_log(machine: str, text: str) -> MachineResults:
             continue
         stamp = f"{f['date']} {f['time']}".strip(" -") or when
         meaning = f["meaning"]
+        if meaning in BLOCKED:
+            result.blocked, result.blocked_context, result.blocked_when = meaning, f["qnumber"], stamp
+            result.blocked_user = user if meaning == NO_RIGHTS else ""
+            if meaning == REBOOT_PENDING:
+                result.reboot_required = result.reboot_required or stamp
+            user = ""
+            continue
+        if meaning == REBOOTED:
+            result.reboot_required = None
+            if result.blocked == REBOOT_PENDING:
+                result.blocked = None
+            continue
+        result.blocked = None
+        if meaning == REBOOT_REQUIRED:
+            result.reboot_required = result.reboot_required or stamp
+            continue
+        if meaning != GAVE_UP:  # an install ran: the pending check had passed, so the restart happened
+            result.reboot_required = None
         if meaning == REBOOT:
             result.reboots += 1
             if not success_since_reboot:
@@ -118,7 +160,7 @@ def parse_log(machine: str, text: str) -> MachineResults:
                                                       "manual-rollback"):
             continue
         entry = by_patch.setdefault((f["bulletin"], f["patch"]), PatchResult(f["bulletin"], f["qnumber"], f["patch"]))
-        if meaning in ("success", "success-reboot", FAILED):
+        if meaning in ("success", "success-reboot", REBOOT_INITIATED, FAILED):
             entry.attempts += 1
         if meaning == FAILED:
             entry.failures += 1
@@ -133,10 +175,19 @@ def parse_log(machine: str, text: str) -> MachineResults:
     return result
 
 
+LOCAL_RESULTS = "local-results.log"  # a scheduled run's own log, copied back by the collector
+
+
 def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[MachineResults], list[str]]:
-    """Every machine's results log, and a line for each name under results\\ that is not one."""
+    """Every machine's results log, and a line for each name under results\\ that is not one.
+
+    A scheduled run (NT 4.0 through ADMIN$) logs on the machine; the collector copies that log
+    to inventory\\<MACHINE>\\local-results.log, read here after the share's log.
+    """
     root = share.folder("results")
-    out, refused = [], []
+    texts: dict[str, list[str]] = {}
+    errors: dict[str, str] = {}
+    refused: list[str] = []
     for entry in entries(root):
         if not entry.name.lower().endswith(".log"):
             continue
@@ -144,13 +195,26 @@ def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[l
         if machine_name_problem(machine):
             refused.append(f"{entry.path}: ignored: '{machine}' is not a machine name hfstage writes scripts for")
             continue
-        if not entry.is_file:
-            refused.append(f"{entry.path}: refused: it is {entry.described}, not a regular file")
+        _read_log(root, entry, machine, max_bytes, texts, errors, refused)
+    inventory = share.folder("inventory")
+    for folder in entries(inventory):
+        if not folder.is_folder or machine_name_problem(folder.name):
             continue
-        try:
-            text = read_client_file(root, entry.path, max_bytes, "results log").decode("latin-1")
-        except InputError as e:
-            out.append(MachineResults(machine, error=str(e)))
-            continue
-        out.append(parse_log(machine, text))
+        local = next((e for e in entries(folder.path) if e.name.lower() == LOCAL_RESULTS), None)
+        if local is not None:
+            key = next((m for m in texts if m.casefold() == folder.name.casefold()), folder.name)
+            _read_log(inventory, local, key, max_bytes, texts, errors, refused)
+    out = [MachineResults(m, error=errors[m]) if m in errors else parse_log(m, "\n".join(texts[m]))
+           for m in sorted(set(texts) | set(errors), key=str.casefold)]
     return out, refused
+
+
+def _read_log(root, entry, machine: str, max_bytes: int, texts: dict, errors: dict, refused: list) -> None:
+    if not entry.is_file:
+        refused.append(f"{entry.path}: refused: it is {entry.described}, not a regular file")
+        return
+    try:
+        texts.setdefault(machine, []).append(read_client_file(root, entry.path, max_bytes, "results log")
+                                             .decode("latin-1"))
+    except InputError as e:
+        errors[machine] = str(e)

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from hfstage import resources
 from hfstage.errors import UsageError
-from hfstage.scripts.batch import check_command, check_file_name, check_unc
-from hfstage.share import SiteConfig
+from hfstage.scripts.batch import check_batch_value, check_command, check_file_name, check_unc
+from hfstage.scripts.window import Window, parse_window
+from hfstage.share import SiteConfig, machine_name_problem
 
 INSTALLERS_NAME = "installers.json"
 
@@ -24,6 +25,18 @@ class ScriptSettings:
     switches: dict[str, str] = field(default_factory=dict)  # package name (casefolded) -> switches
     reboot: dict[str, str] = field(default_factory=dict)  # nt4 | w2k | xp | 9x | 95 -> command
     service_packs: dict[str, str] = field(default_factory=dict)  # OS product (casefolded) -> package
+    reboot_roles: dict[str, str] = field(default_factory=dict)  # workstation | server | domain controller -> mode
+    reboot_machines: dict[str, str] = field(default_factory=dict)  # machine (casefolded) -> auto | never
+    reboot_delay: int = 60
+    reboot_message: str = ""
+    window: Window | None = None  # when servers and domain controllers may install
+
+    def reboot_mode(self, machine: str, role: str | None) -> str:
+        """auto or never: the machine's own line in site.ini, else its role's; a machine whose role is
+        unknown is treated as a server (it might be a domain controller)."""
+        if machine.casefold() in self.reboot_machines:
+            return self.reboot_machines[machine.casefold()]
+        return self.reboot_roles.get(role or "server", "never")
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()
@@ -50,5 +63,22 @@ def script_settings(config: SiteConfig, what: str = "logon scripts") -> ScriptSe
               for key, value in config.values["reboot"].items() if value}
     service_packs = {e.key.strip().casefold(): check_file_name(str(e.value), f"{e.where}: [service_packs] {e.key}")
                      for e in config.section("service_packs")}
+    reboot_machines = {}
+    for e in config.section("reboot_machines"):
+        problem = machine_name_problem(e.key.strip())
+        if problem:
+            raise UsageError(f"{e.where}: [reboot_machines] {e.key}: {problem}")
+        reboot_machines[e.key.strip().casefold()] = str(e.value)
+    roles = {"workstation": config.get("reboot_policy", "workstation"),
+             "server": config.get("reboot_policy", "server"),
+             "domain controller": config.get("reboot_policy", "domain_controller")}
+    message = check_batch_value(config.get("reboot_policy", "message"),
+                                f"{config.where('reboot_policy', 'message')}: [reboot_policy] message")
+    if len(message) > 120:
+        raise UsageError(f"{config.where('reboot_policy', 'message')}: [reboot_policy] message is {len(message)} "
+                         "characters; shutdown.exe shows at most 120")
+    window = parse_window(config.get("maintenance", "window"),
+                          f"{config.where('maintenance', 'window')}: [maintenance]")
     return ScriptSettings(unc, netlogon, config.get("scripts", "max_attempts"), config.get("scripts", "passive"),
-                          kinds, switches, reboot, service_packs)
+                          kinds, switches, reboot, service_packs, roles, reboot_machines,
+                          config.get("reboot_policy", "delay"), message, window)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError, os_fault
 from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
 from hfstage.scripts.lint import LintProblem, lint_text
-from hfstage.scripts.machine_plans import MachinePlan, plan_machine
+from hfstage.scripts.machine_plans import MachinePlan, exit_ladder, plan_machine
 from hfstage.scripts.packages import PackageIndex
 from hfstage.scripts.settings import ScriptSettings, load_installers
 from hfstage.share import (
@@ -36,6 +37,7 @@ from hfstage.share import (
 )
 
 NETBIOS_MAX = 15
+_SYSTEM_ROOT = re.compile(r"[A-Za-z]:\\[A-Za-z0-9_.~-]{1,64}(\\[A-Za-z0-9_.~-]{1,64}){0,3}")
 KEYS_NAME = "scripts.json"
 CHUNK = 500
 
@@ -50,6 +52,7 @@ class GenerateResult:
     plans: list[MachinePlan] = field(default_factory=list)
     skipped: int = 0  # machines not rendered again: nothing they depend on changed
     dispatcher_changed: bool = False
+    scheduled: dict[str, dict] = field(default_factory=dict)  # NT 4.0 machine -> what its scheduled job copies
 
 
 def _widths(unc: str) -> dict[str, int]:
@@ -59,9 +62,12 @@ def _widths(unc: str) -> dict[str, int]:
             "WINDIR": 16, "HFM": NETBIOS_MAX, "HFX": len(unc) + len("\\scripts\\.bat") + NETBIOS_MAX}
 
 
-def dispatcher(settings: ScriptSettings) -> bytes:
-    """netlogon\\logon.bat: runs the collector, then the machine's own script."""
-    return to_crlf(template_env().get_template("logon.bat.j2").render(unc=settings.unc, netlogon=settings.netlogon))
+def dispatchers(settings: ScriptSettings) -> dict[str, bytes]:
+    """netlogon\\logon.bat (the users' logon script) and netlogon\\startup.bat (a Group Policy startup
+    script, run as LocalSystem): each runs the collector, then the machine's own script."""
+    template = template_env().get_template("logon.bat.j2")
+    return {f"{context}.bat": to_crlf(template.render(unc=settings.unc, netlogon=settings.netlogon, context=context))
+            for context in ("logon", "startup")}
 
 
 def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version: str) -> dict[str, bytes]:
@@ -69,7 +75,7 @@ def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version:
     env = template_env()
     suffix = "9x" if plan.os_key in ("9x", "95") else "nt"
     ctx = {"unc": settings.unc, "catalog_version": catalog_version, "machine": plan.machine, "os": plan.os,
-           "plan": plan}
+           "plan": plan, "ladder": exit_ladder(load_installers())}
     return {f"{plan.machine}.bat": to_crlf(env.get_template(f"install_{suffix}.bat.j2").render(**ctx)),
             f"{plan.machine}-rollback.bat": to_crlf(env.get_template(f"rollback_{suffix}.bat.j2").render(**ctx))}
 
@@ -96,7 +102,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
     share.check()
     with share.lock():
         share.remove_stale_temps()
-        old_keys = _read_keys(share)
+        old_keys, old_jobs = _read_keys(share)
         keys = {m: script_key(k, settings, packages, catalog.data_version) for m, k in machines.items()}
         scripts = share.folder("scripts")
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
@@ -106,10 +112,13 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         if only is None:
             targets.update(_stale(share, machines, catalog.data_version))
         targets = {scripts / name: data for name, data in targets.items()}
-        logon = share.folder("netlogon") / "logon.bat"
-        targets[logon] = dispatcher(settings)
+        jobs = {m: j for m, j in old_jobs.items() if m in machines and m not in todo} | result.scheduled
+        netlogon = share.folder("netlogon")
+        targets.update({netlogon / name: data for name, data in dispatchers(settings).items()})
+        targets.update({netlogon / name: data for name, data in scheduled_jobs(settings, jobs,
+                                                                               catalog.data_version).items()})
         changed = {p: d for p, d in targets.items() if not p.is_file() or p.read_bytes() != d}
-        result.dispatcher_changed = logon in changed
+        result.dispatcher_changed = any(p.parent == netlogon for p in changed)
         widths = _widths(settings.unc)
         for path, data in changed.items():
             result.problems += lint_text(data, path.name, substitutions=widths)
@@ -120,13 +129,13 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         # forget what is about to be rewritten first: a run killed mid-way must not leave keys that
         # vouch for files it had already replaced
         kept = {m: k for m, k in old_keys.items() if m not in todo}
-        atomic_write_text(share.state / KEYS_NAME, json.dumps(kept, sort_keys=True), PRIVATE)
+        _write_keys(share, kept, jobs)
         _write_all(changed, result)
         if only is None:
-            atomic_write_text(share.state / KEYS_NAME, json.dumps(keys, sort_keys=True), PRIVATE)
+            _write_keys(share, keys, jobs)
         else:
             kept.update({m: keys[m] for m in todo})
-            atomic_write_text(share.state / KEYS_NAME, json.dumps(kept, sort_keys=True), PRIVATE)
+            _write_keys(share, kept, jobs)
     return result
 
 
@@ -153,8 +162,15 @@ def _render_one(machine: str, a: Assessment | None, catalog: Catalog, settings: 
     if plan is None or not plan.steps:
         result.idle.append(machine)
         out.update(render_idle(machine, catalog.data_version))
-    else:
-        out.update(render_machine(plan, settings, catalog.data_version))
+        return
+    out.update(render_machine(plan, settings, catalog.data_version))
+    if plan.os_key == "nt4":
+        root = plan.system_root or ""
+        if _SYSTEM_ROOT.fullmatch(root):
+            result.scheduled[machine] = {"system_root": root, "packages": plan.packages}
+        else:
+            result.unavailable.setdefault(machine, []).append(
+                f"no scheduled job: its %SystemRoot% ('{root or 'unknown'}') is not a plain local path")
 
 
 def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict[str, bytes]:
@@ -168,12 +184,35 @@ def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict
     return out
 
 
-def _read_keys(share: Share) -> dict[str, str]:
+def _read_keys(share: Share) -> tuple[dict[str, str], dict[str, dict]]:
+    """(machine -> what its scripts were made from, NT 4.0 machine -> its scheduled job's files)."""
     try:
         data = json.loads((share.state / KEYS_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return {}, {}
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not isinstance(data.get("jobs"), dict):
+        return {}, {}  # an older layout: everything is made again
+    return data["keys"], data["jobs"]
+
+
+def _write_keys(share: Share, keys: dict[str, str], jobs: dict[str, dict]) -> None:
+    atomic_write_text(share.state / KEYS_NAME, json.dumps({"keys": keys, "jobs": jobs}, sort_keys=True), PRIVATE)
+
+
+def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_version: str) -> dict[str, bytes]:
+    """netlogon\\schedule_nt4.bat (an admin runs it: copies each NT 4.0 machine's script and packages
+    to its ADMIN$ and schedules them with AT) and hfstage_run.bat (the job's entry point)."""
+    env = template_env()
+    machines = []
+    for name in sorted(jobs, key=str.casefold):
+        job = jobs[name]
+        folders = sorted({"\\".join(rel.split("\\")[:i]) for rel in job["packages"]
+                          for i in range(1, rel.count("\\") + 1)}, key=lambda f: (f.count("\\"), f.lower()))
+        machines.append({"machine": check_machine_name(name), "system_root": job["system_root"],
+                         "packages": job["packages"], "folders": folders})
+    return {"schedule_nt4.bat": to_crlf(env.get_template("schedule_nt4.bat.j2").render(
+                unc=settings.unc, machines=machines, catalog_version=catalog_version)),
+            "hfstage_run.bat": to_crlf(env.get_template("run_local.bat.j2").render())}
 
 
 def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:

@@ -92,6 +92,7 @@ def _severity(v: IniValue, where: str) -> str:
 
 
 # section -> key -> (parser, default). Sections in FREE_SECTIONS take any key.
+REBOOT_MESSAGE = "hfstage installed security updates. Save your work: this computer restarts shortly"
 SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
     "site": {"name": (_text, ""), "id": (_site_id, "")},
     "share": {"unc": (_unc, None), "netlogon_unc": (_unc, None)},
@@ -106,11 +107,15 @@ SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
     "baseline": {"patches": (_list, [])},
     "scripts": {"max_attempts": (_int(1, 9), 2), "passive": (_bool, False)},
     "reboot": {name: (_text, None) for name in ("nt4", "w2k", "xp", "9x", "95")},
+    "reboot_policy": {"workstation": (_choice("auto", "never"), "auto"), "server": (_choice("auto", "never"), "never"),
+                      "domain_controller": (_choice("auto", "never"), "never"), "delay": (_int(0, 600), 60),
+                      "message": (_text, REBOOT_MESSAGE)},
+    "maintenance": {"window": (_text, "")},
 }
 # Sections whose keys are the site's own names (products, bulletins, packages): key -> parser.
 FREE_SECTIONS: dict[str, Callable] = {
     "not_applicable": _text, "suppress": _text, "severity": _severity,
-    "installers": _text, "switches": _text, "service_packs": _text,
+    "installers": _text, "switches": _text, "service_packs": _text, "reboot_machines": _choice("auto", "never"),
 }
 
 
