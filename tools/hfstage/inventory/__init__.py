@@ -13,8 +13,8 @@ from hfstage.inventory.run import InventoryResult, facts_hash, inventory
 
 __all__ = [
     "UNNAMED", "FileFact", "HotfixFact", "InventoryResult", "Limits", "MachineFacts", "MachineInputs", "PeVersion",
-    "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts", "hotfix_aliases",
-    "inventory",
-    "inventory_table", "load_rules", "load_site_rules", "locate_inputs", "machine_folders", "pe_table", "printable",
-    "read_pe_version", "read_pe_versions", "service_pack_id", "site_rules_path",
+    "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts",
+    "hotfix_aliases", "inventory", "inventory_table", "load_rules", "load_site_rules", "locate_inputs",
+    "machine_folders", "pe_table", "printable", "read_pe_version", "read_pe_versions", "service_pack_id",
+    "site_rules_path",
 ]
