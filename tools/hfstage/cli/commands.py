@@ -225,13 +225,16 @@ def cmd_results(args) -> int:
 
     found = pipeline.results(pipeline.Site.open(args.share))
     if args.json:
-        out_json({"machines": [m.to_dict() for m in found.machines], "refused": found.refused})
+        out_json({"machines": [m.to_dict() for m in found.machines], "refused": found.refused,
+                  "reported_installed_still_missing": found.still_missing, "summary": found.summary})
     else:
         table = [(m.machine, p.bulletin, p.patch, p.attempts, p.last_code, p.last_meaning + (" (gave up)" if p.gave_up
                   else ""), p.last_when) for m in found.machines for p in m.patches]
         out(tabulate(table, headers=("Machine", "Bulletin", "Patch", "Attempts", "Exit", "Result", "When")))
         for problem in found.problems:
             out(problem)
+        for line in found.summary:
+            out(line)
     return _exit(found.problems if args.fail_on != "none" else [], args.fail_on)
 
 

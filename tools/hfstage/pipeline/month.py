@@ -25,7 +25,7 @@ from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
-from hfstage.scripts import FETCH_HEADER, GenerateResult, fetch_list, package_index
+from hfstage.scripts import FETCH_HEADER, GenerateResult, fetch_list, package_index, results_summary
 from hfstage.share import PUBLIC, atomic_write_text
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
@@ -202,6 +202,10 @@ def _scripts(site: Site, result: MonthResult) -> str:
                               f"list in {path}")
     else:
         path.unlink(missing_ok=True)
+    result.notices += results_summary(result.scan.results)
+    if r.jobs:
+        result.notices.append(f"{r.jobs} NT 4.0 machine(s) need patches: run "
+                              f"{site.share.folder('netlogon') / 'schedule_nt4.bat'} as a domain administrator")
     if r.dispatcher_changed:
         result.notices.append(f"logon.bat changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
     scripted = len([p for p in r.plans if p.steps])

@@ -19,7 +19,7 @@ from hfstage.errors import InputError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.pipeline.site import Site
-from hfstage.scripts import MachineResults, collect_results
+from hfstage.scripts import MachineResults, collect_results, results_summary
 
 ASSESS_FORMAT = 2  # bump when the assessment engine changes what it says
 KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
@@ -47,7 +47,7 @@ class ScanResult:
     def problems(self) -> list[str]:
         """Share-level problems a report lists: names skipped, client files refused, spool notes."""
         return [str(s) for s in self.inventory.skipped] + self.refused_results + [
-            n for n in self.inventory.notes if "left in place" in n]
+            n for n in self.inventory.notes if "left in place" in n] + results_summary(self.results)
 
 
 def read_machine_list(path: Path) -> list[str]:

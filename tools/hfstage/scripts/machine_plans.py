@@ -145,11 +145,19 @@ def _uninstall_line(kind: str, table: dict, file: str, qnumber: str | None) -> B
 
 
 def retry_round(identity: str, done: set[str]) -> int:
-    """How many times the client marked IDENTITY installed while the scan still found it missing."""
-    n = 0
-    while (identity if n == 0 else f"{identity} r{n}") in done:
-        n += 1
-    return n
+    """How many times the client marked IDENTITY installed while the scan still found it missing.
+
+    The markers hold the latest round only (`[identity rN]` replaces `[identity]`): N+1 rounds.
+    """
+    if identity in done:
+        rounds = 1
+    else:
+        rounds = 0
+    prefix = identity + " r"
+    for marker in done:
+        if marker.startswith(prefix) and marker[len(prefix):].isdigit():
+            rounds = max(rounds, int(marker[len(prefix):]) + 1)
+    return rounds
 
 
 def reported_still_missing(a: Assessment, packages: PackageIndex) -> list[tuple[Finding, int]]:

@@ -175,6 +175,32 @@ def parse_log(machine: str, text: str) -> MachineResults:
     return result
 
 
+SHOWN_NAMES = 20
+
+
+def results_summary(machines: list[MachineResults]) -> list[str]:
+    """The groups of machines an admin acts on, one line each: scripts without rights, restarts owed."""
+    no_rights = [m for m in machines if m.blocked == NO_RIGHTS]
+    never = [m.machine for m in no_rights if not any(p.ok for p in m.patches)]
+    stopped = [m.machine for m in no_rights if any(p.ok for p in m.patches)]
+    restart = [m.machine for m in machines if m.reboot_required is not None]
+    lines = []
+    if never:
+        lines.append(f"{len(never)} machine(s) never patched: scripts ran without administrator rights: "
+                     f"{_names(never)} (run them as startup scripts, or schedule_nt4.bat for NT 4.0)")
+    if stopped:
+        lines.append(f"{len(stopped)} machine(s) not patched on their last run: the script ran without "
+                     f"administrator rights: {_names(stopped)}")
+    if restart:
+        lines.append(f"{len(restart)} machine(s) wait for an administrator to restart them: {_names(restart)}")
+    return lines
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:SHOWN_NAMES])
+    return shown + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
+
+
 LOCAL_RESULTS = "local-results.log"  # a scheduled run's own log, copied back by the collector
 
 

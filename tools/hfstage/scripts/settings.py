@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from hfstage import resources
 from hfstage.errors import UsageError
@@ -39,7 +39,7 @@ class ScriptSettings:
         return self.reboot_roles.get(role or "server", "never")
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
 
 
 def load_installers() -> dict:

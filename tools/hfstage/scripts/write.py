@@ -53,6 +53,7 @@ class GenerateResult:
     skipped: int = 0  # machines not rendered again: nothing they depend on changed
     dispatcher_changed: bool = False
     scheduled: dict[str, dict] = field(default_factory=dict)  # NT 4.0 machine -> what its scheduled job copies
+    jobs: int = 0  # NT 4.0 machines in schedule_nt4.bat
 
 
 def _widths(unc: str) -> dict[str, int]:
@@ -113,6 +114,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
             targets.update(_stale(share, machines, catalog.data_version))
         targets = {scripts / name: data for name, data in targets.items()}
         jobs = {m: j for m, j in old_jobs.items() if m in machines and m not in todo} | result.scheduled
+        result.jobs = len(jobs)
         netlogon = share.folder("netlogon")
         targets.update({netlogon / name: data for name, data in dispatchers(settings).items()})
         targets.update({netlogon / name: data for name, data in scheduled_jobs(settings, jobs,
