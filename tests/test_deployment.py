@@ -21,6 +21,7 @@ from hfstage.scripts.lint import lint_file
 from hfstage.share import Share, init_share
 from tests.conftest import DATA, EXAMPLES
 from tests.winehelp import (
+    PACKAGES,
     STUB,
     WINE,
     make_prefix,
@@ -28,6 +29,7 @@ from tests.winehelp import (
     reg,
     reset_client,
     run_batch,
+    runnable_like,
     windows_dir,
     wine,
     wine_path,
@@ -36,6 +38,7 @@ from tests.winehelp import (
 pytestmark = needs_wine
 MACHINES = ("XPSP1", "DC01", "W2KSRV")
 XP_PACKAGE = "WindowsXP-KB824146-x86-ENU.exe"
+XP_SIZE = (PACKAGES / "update.exe").stat().st_size  # the example XP package is Update.exe-shaped
 HOTFIX = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix"
 SESSION_MANAGER = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager"
 
@@ -81,9 +84,11 @@ def _make_site(root: Path, run) -> Share:
     assert run("catalog", "import", share.root, "--xml", catalog, "--allow-unsigned")[0] == 0
     for machine in MACHINES:
         shutil.copytree(DATA / "inventory" / machine, share.folder("inventory") / machine)
-    for package in [p.name for p in (EXAMPLES / "hotfixes").iterdir() if p.suffix.lower() == ".exe"] + [
-            "reboot.exe", "w2ksp3_en.exe", "w2ksp4_en.exe"]:
-        shutil.copyfile(STUB, share.folder("hotfixes") / package)
+    for example in (EXAMPLES / "hotfixes").iterdir():
+        shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
+    shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
+    for package in ("w2ksp3_en.exe", "w2ksp4_en.exe"):
+        shutil.copyfile(PACKAGES / "servicepack.exe", share.folder("hotfixes") / package)
     _site_ini(share)
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     return share
@@ -125,10 +130,10 @@ def _collect_done(share: Share, prefix: dict, machine: str) -> None:
 
 def test_a_workstation_installs_its_update_and_reboots_once(site, run, prefix):
     _generate(site, run)
-    assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} /quiet /norestart", "reboot.exe /r"]
+    assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     assert _run(site, prefix, "XPSP1") == []  # done: no second install, no second reboot
     ok = (windows_dir(prefix) / "hfstage" / "Q824146.ok").read_text().strip()
-    assert ok == f"[{XP_PACKAGE} {STUB.stat().st_size}]"  # the marker names the package, not only the KB number
+    assert ok == f"[{XP_PACKAGE} {XP_SIZE}]"  # the marker names the package, not only the KB number
 
 
 def test_kb_and_q_keys_and_uninstall_folders_both_mean_installed(site, run, prefix):
@@ -230,14 +235,14 @@ def _results(share: Share):
 
 def test_a_package_that_said_it_installed_but_did_not_is_retried_then_left_to_the_admin(site, run, prefix):
     _generate(site, run, "[reboot_machines]\nXPSP1 = never\n")
-    assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} /quiet /norestart"]  # exits 0; installs nothing
+    assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z"]  # exits 0; installs nothing
     _collect_done(site, prefix, "XPSP1")
     assert run("scan", site.root, "--fail-on", "none")[0] == 0  # still missing
     code, out, _ = run("results", site.root)
     assert f"MS03-039 {XP_PACKAGE}: reported installed, still missing" in out
     _generate(site, run, "[reboot_machines]\nXPSP1 = never\n")
-    assert f"[{XP_PACKAGE} {STUB.stat().st_size} r1]" in (site.folder("scripts") / "XPSP1.bat").read_text()
-    assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} /quiet /norestart"]  # retried once
+    assert f"[{XP_PACKAGE} {XP_SIZE} r1]" in (site.folder("scripts") / "XPSP1.bat").read_text()
+    assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z"]  # retried once
     _collect_done(site, prefix, "XPSP1")
     assert run("scan", site.root, "--fail-on", "none")[0] == 0
     out, err = _generate(site, run, "[reboot_machines]\nXPSP1 = never\n")
@@ -266,7 +271,7 @@ def test_a_second_run_on_the_same_machine_waits_for_the_first(site, run, prefix)
     assert _log(site, "XPSP1")[-1].endswith(";-;logon;-;-;busy")
     # a lock left by a run that died on another day is taken over
     (state / "run.lock" / "since").write_text("Current Date is 01/01/2001 \r\n")
-    assert _run(site, prefix, "XPSP1")[0] == f"{XP_PACKAGE} /quiet /norestart"
+    assert _run(site, prefix, "XPSP1")[0] == f"{XP_PACKAGE} -u -q -z"
     assert not (state / "run.lock").exists()  # released at the end
 
 
@@ -336,7 +341,7 @@ def test_startup_script_runs_the_collector_then_the_machine_script_as_startup(si
     host = wine(prefix, "cmd", "/c", "echo %COMPUTERNAME%").stdout.decode().strip()
     shutil.copyfile(site.folder("scripts") / "XPSP1.bat", site.folder("scripts") / f"{host}.bat")
     calls = run_batch(netlogon / "startup.bat", prefix, site.folder("hotfixes") / "calls.log")
-    assert calls == [f"{XP_PACKAGE} /quiet /norestart", "reboot.exe /r"]
+    assert calls == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     assert (site.folder("inventory") / host / "manifest.txt").is_file()  # the collector ran first
     # the machine script writes under the name it was made for
     assert _log(site, "XPSP1")[0].endswith(f";MS03-039;Q824146;{XP_PACKAGE};0;success-reboot")
@@ -355,14 +360,14 @@ def test_scheduled_job_runs_the_local_copy_and_the_collector_brings_its_results(
     for name in (XP_PACKAGE, "reboot.exe"):
         shutil.copyfile(STUB, local / "pkg" / name)
     calls = run_batch(local / "run.bat", prefix, local / "pkg" / "calls.log")
-    assert calls == [f"{XP_PACKAGE} /quiet /norestart", "reboot.exe /r"]
+    assert calls == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     assert not (site.folder("results") / "XPSP1.log").exists()  # results stay local
     assert "success-reboot" in (local / "results.log").read_text()
     host = wine(prefix, "cmd", "/c", "echo %COMPUTERNAME%").stdout.decode().strip()
     wine(prefix, "cmd", "/c", wine_path(site.folder("netlogon") / "collect_nt.bat"))
     copied = site.folder("inventory") / host / "local-results.log"
     assert "success-reboot" in copied.read_text()
-    assert f"[{XP_PACKAGE} {STUB.stat().st_size}]" in (site.folder("inventory") / host / "done.txt").read_text()
+    assert f"[{XP_PACKAGE} {XP_SIZE}]" in (site.folder("inventory") / host / "done.txt").read_text()
     (machine,) = [m for m in _results(site) if m.machine.casefold() == host.casefold()]
     assert [p.last_meaning for p in machine.patches] == ["success-reboot"]
 

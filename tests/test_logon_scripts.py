@@ -49,7 +49,9 @@ def w2k_share(share, run, real_catalog_path):
     share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
                               "[reboot_policy]\nserver = auto\n")
-    for name in W2K_PACKAGES + ["qchain.exe", "reboot.exe"]:
+    for name in W2K_PACKAGES:  # Windows 2000 SP2-era Q packages: Hotfix.exe
+        shutil.copyfile(DATA / "packages" / "hotfix.exe", share.folder("hotfixes") / name)
+    for name in ("qchain.exe", "reboot.exe"):
         shutil.copyfile(STUB, share.folder("hotfixes") / name)
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     return share

@@ -18,6 +18,7 @@ from tests.conftest import DATA
 
 WINE = Path("/usr/lib/wine/wine64")
 STUB = DATA / "stubs" / "hotfix_stub.exe"
+PACKAGES = DATA / "packages"  # the stub in each installer engine's shape (make_packages.sh)
 needs_wine = pytest.mark.skipif(not WINE.exists(), reason="wine64 not installed (Debian package wine64)")
 
 
@@ -69,3 +70,11 @@ def run_batch(path: Path, env: dict, calls_log: Path, run_as: list[str] | None =
 
 def reg(env: dict, *args: str, check: bool = True) -> None:
     wine(env, "reg", *args, check=check)
+
+
+def runnable_like(package: Path) -> Path:
+    """The runnable stub with the engine shape of PACKAGE (an example package that only exits 0)."""
+    from hfstage.packages import detect_engine, inspect_package
+
+    engine = detect_engine(inspect_package(package.name, package.read_bytes(), None))
+    return PACKAGES / f"{engine.name}.exe" if engine is not None else STUB

@@ -51,8 +51,11 @@ def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mo
     for rc in regs:
         _check_reg(rc, facts, tally)
     for fc in files:
+        if fc.os and facts.os is not None and fc.os != facts.os.name:
+            continue  # a supplement's check for another OS
         _check_file(fc, facts, tally, checksum_mode)
     evidence = tally.failed + tally.newer + tally.uncollected + tally.unknown + tally.ok + tally.ignored
+    evidence += [f"checks from {source}" for source in sorted({fc.source for fc in files if fc.source})]
     if tally.failed:
         return CheckResult(MISSING, "; ".join(tally.failed), evidence, tally.failed)
     if tally.newer:

@@ -6,6 +6,7 @@ from asn1crypto import algos, core
 
 SPC_INDIRECT_DATA_OBJID = "1.3.6.1.4.1.311.2.1.4"
 SPC_CAB_DATA_OBJID = "1.3.6.1.4.1.311.2.1.25"
+SPC_PE_IMAGE_DATA_OBJID = "1.3.6.1.4.1.311.2.1.15"
 SPC_STATEMENT_TYPE_OBJID = "1.3.6.1.4.1.311.2.1.11"
 SPC_SP_OPUS_INFO_OBJID = "1.3.6.1.4.1.311.2.1.12"
 CONTENT_TYPE_OBJID = "1.2.840.113549.1.9.3"
@@ -64,4 +65,13 @@ class SpcSpOpusInfo(core.Sequence):
     _fields = [
         ("program_name", SpcString, {"explicit": 0, "optional": True}),
         ("more_info", SpcLink, {"explicit": 1, "optional": True}),
+    ]
+
+
+class SpcPeImageData(core.Sequence):
+    """The data of a PE file's SpcIndirectDataContent: flags, and an obsolete link."""
+
+    _fields = [
+        ("flags", core.BitString, {"optional": True}),
+        ("file", SpcLink, {"explicit": 0, "optional": True}),
     ]

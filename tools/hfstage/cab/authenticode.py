@@ -15,6 +15,7 @@ from hfstage.cab.asn1 import (
     COUNTER_SIGNATURE_OBJID,
     MS_TIME_STAMP_TOKEN_OBJID,
     SIGNING_TIME_OBJID,
+    SPC_CAB_DATA_OBJID,
     SPC_INDIRECT_DATA_OBJID,
 )
 from hfstage.cab.extract import read_cabinet
@@ -76,20 +77,8 @@ def content_digest(buf: bytes, layout: CabinetLayout, algorithm: str) -> bytes:
 def verify_cabinet(path: Path, store: TrustStore, now: dt.datetime | None = None) -> VerifyResult:
     """Verify the Authenticode signature of cabinet PATH against STORE's anchors."""
     buf, layout = read_cabinet(path)
-    result = VerifyResult(file=str(path))
-    try:
-        _verify(buf, layout, store, now or dt.datetime.now(dt.timezone.utc), result)
-    except Refused as e:
-        result.reasons.append(str(e))
-        result.trusted = False
-    except Exception as e:  # noqa: BLE001
-        # asn1crypto and cryptography parse lazily and raise many kinds of errors for a
-        # damaged structure deep in the blob: any of them means the signature cannot be
-        # trusted, never a crash.
-        result.trusted = False
-        result.signature_valid = False
-        result.reasons.append(f"signature blob is damaged: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
-    return result
+    when = now or dt.datetime.now(dt.timezone.utc)
+    return guarded(VerifyResult(file=str(path)), lambda result: _verify(buf, layout, store, when, result))
 
 
 def _verify(buf: bytes, layout: CabinetLayout, store: TrustStore, now: dt.datetime,
@@ -104,13 +93,24 @@ def _verify(buf: bytes, layout: CabinetLayout, store: TrustStore, now: dt.dateti
         raise Refused(f"signature offset 0x{sig.offset:x} lies inside the cabinet data")
     if sig.offset + sig.length != len(buf):
         raise Refused(f"{len(buf) - sig.offset - sig.length} bytes follow the signature and are not covered by it")
-    signed_data = load_signed_data(buf[sig.offset:sig.offset + sig.length])
+    verify_blob(buf[sig.offset:sig.offset + sig.length], SPC_CAB_DATA_OBJID,
+                lambda algorithm: content_digest(buf, layout, algorithm), store, now, result)
+
+
+def verify_blob(blob: bytes, data_type: str, content_digest_of, store: TrustStore, now: dt.datetime,
+                result: VerifyResult) -> None:
+    """Verify one Authenticode PKCS#7 BLOB whose SpcIndirectDataContent must be of DATA_TYPE (a cabinet's
+    or a PE image's) and whose digest must equal CONTENT_DIGEST_OF(algorithm): fills RESULT."""
+    signed_data = load_signed_data(blob)
     indirect, content = indirect_data(signed_data)
+    if indirect["data"]["type"].dotted != data_type:
+        raise Refused(f"the signature is for content of type {indirect['data']['type'].dotted}, not {data_type}: "
+                      "it was taken from another kind of file")
     result.digest_algorithm = hash_name(indirect["message_digest"]["digest_algorithm"])
     expected = indirect["message_digest"]["digest"].native
-    result.digest_matches = content_digest(buf, layout, result.digest_algorithm) == expected
+    result.digest_matches = content_digest_of(result.digest_algorithm) == expected
     if not result.digest_matches:
-        result.reasons.append("content digest does not match the signature: the cabinet was modified after signing")
+        result.reasons.append("content digest does not match the signature: the file was modified after signing")
     signer = _the_signer(signed_data)
     pool = bag_certificates(signed_data)
     _check_bag(pool, store)
@@ -130,6 +130,23 @@ def _verify(buf: bytes, layout: CabinetLayout, store: TrustStore, now: dt.dateti
     result.reasons.extend(validity)
     publisher_ok = _publisher_allowed(leaf, store, result.reasons)
     result.trusted = anchored and not problems and not validity and publisher_ok and result.signature_valid
+
+
+def guarded(result: VerifyResult, check) -> VerifyResult:
+    """Run CHECK(result); a refusal or any parse error deep in the blob becomes a reason, never a crash."""
+    try:
+        check(result)
+    except Refused as e:
+        result.reasons.append(str(e))
+        result.trusted = False
+    except Exception as e:  # noqa: BLE001
+        # asn1crypto and cryptography parse lazily and raise many kinds of errors for a
+        # damaged structure deep in the blob: any of them means the signature cannot be
+        # trusted, never a crash.
+        result.trusted = False
+        result.signature_valid = False
+        result.reasons.append(f"signature blob is damaged: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+    return result
 
 
 def _the_signer(signed_data: cms.SignedData) -> Signer:

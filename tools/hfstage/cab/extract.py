@@ -156,3 +156,21 @@ def _write_with_libarchive(buf: bytes, planned, root: Path, source: str, max_byt
                 _set_mtime(target, member)
     except libarchive.ArchiveError as e:
         raise InputError(f"{source}: corrupt cabinet data: {e.msg if hasattr(e, 'msg') else e}") from e
+
+
+def read_member(buf: bytes, name: str, max_bytes: int, source: str) -> bytes | None:
+    """One member of the cabinet in BUF, decompressed in memory (stored or MSZIP folders); None when it is
+    not there, is larger than MAX_BYTES, or sits in an LZX or Quantum folder."""
+    from cabarchive import CabArchive
+    from cabarchive.errors import CorruptionError, NotSupportedError
+
+    layout = parse_layout(buf, source)
+    member = next((m for m in layout.members if m.name.casefold() == name.casefold()), None)
+    if member is None or member.size > max_bytes or member.folder >= len(layout.folders) \
+            or layout.folders[member.folder].compression not in _CABARCHIVE_KINDS:
+        return None
+    try:
+        entry = CabArchive(buf[:layout.cabinet_size]).get(member.name)
+    except (CorruptionError, NotSupportedError, UnicodeDecodeError, IndexError, ValueError) as e:
+        raise InputError(f"{source}: corrupt cabinet data: {e}") from e
+    return entry.buf if entry is not None and entry.buf is not None and len(entry.buf) == member.size else None

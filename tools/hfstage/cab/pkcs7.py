@@ -21,8 +21,10 @@ from hfstage.cab.asn1 import (
     CONTENT_TYPE_OBJID,
     MESSAGE_DIGEST_OBJID,
     SPC_INDIRECT_DATA_OBJID,
+    SPC_PE_IMAGE_DATA_OBJID,
     SPC_SP_OPUS_INFO_OBJID,
     SpcIndirectDataContent,
+    SpcPeImageData,
     SpcSpOpusInfo,
 )
 from hfstage.cab.hashes import HASH_NAMES
@@ -100,7 +102,13 @@ def indirect_data(signed: cms.SignedData) -> tuple[SpcIndirectDataContent, bytes
         if raw[:1] == b"\xa0":  # asn1crypto keeps the [0] EXPLICIT wrapper on unknown content
             raw = asn1_parser.parse(raw)[4]
         content = SpcIndirectDataContent.load(raw, strict=True)
-        _ = content.native  # every field of it is needed: parse it all now
+        _ = content["message_digest"].native  # every field of it is needed: parse it all now
+        data = content["data"]
+        value = data["value"]
+        if data["type"].dotted == SPC_PE_IMAGE_DATA_OBJID and value.contents is not None:
+            _ = SpcPeImageData.load(value.dump(), strict=True).native
+        else:
+            _ = data.native
     except (ValueError, TypeError, KeyError) as e:
         raise Refused(f"SpcIndirectDataContent is malformed: {str(e).splitlines()[0]}") from e
     _check_algorithm(content["message_digest"]["digest_algorithm"], "content digest algorithm")

@@ -33,12 +33,13 @@ from hfstage.catalog.store import (
     previous_version,
     use_catalog,
 )
+from hfstage.catalog.supplements import SITE_SUPPLEMENTS, apply_supplements, load_supplements, supplements_key
 
 __all__ = [
-    "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange", "ImportResult", "Patch",
-    "Product", "RegChange", "ServicePack", "StoredCatalog", "SupersededBy", "bulletin_dict", "bulletin_text",
-    "bulletins_table", "current_version", "diff_catalogs", "diff_pair", "diff_text", "find_catalog", "import_catalog",
-    "load_catalog_arg", "summary_dict",
-    "list_catalogs", "newest_cab", "parse_catalog", "parse_catalog_file", "previous_version", "summary_text",
-    "superseding", "use_catalog",
+    "SITE_SUPPLEMENTS", "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange",
+    "ImportResult", "Patch", "Product", "RegChange", "ServicePack", "StoredCatalog", "SupersededBy",
+    "apply_supplements", "bulletin_dict", "bulletin_text", "bulletins_table", "current_version", "diff_catalogs",
+    "diff_pair", "diff_text", "find_catalog", "import_catalog", "list_catalogs", "load_catalog_arg",
+    "load_supplements", "newest_cab", "parse_catalog", "parse_catalog_file", "previous_version", "summary_dict",
+    "summary_text", "superseding", "supplements_key", "use_catalog",
 ]

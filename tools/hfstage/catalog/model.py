@@ -60,6 +60,8 @@ class FileChange:
     size: int | None
     command: str
     checksum: str | None
+    os: str | None = None  # a detection supplement's check for one OS only
+    source: str | None = None  # where a supplement's check comes from (a KB article)
 
 
 @dataclass

@@ -238,6 +238,66 @@ def cmd_results(args) -> int:
     return _exit(found.problems if args.fail_on != "none" else [], args.fail_on)
 
 
+# --- packages ----------------------------------------------------------------------------
+
+def cmd_packages_words(args) -> int:
+    """`packages SHARE`, `packages confirm SHARE FILE...` or `packages verify SHARE`."""
+    words = list(args.words)
+    action = words.pop(0) if words[0] in ("confirm", "verify") and len(words) > 1 else "list"
+    args.share = Path(words.pop(0))
+    if action == "confirm":
+        if not words:
+            raise UsageError("hfstage packages confirm SHARE FILE...: name the packages to confirm")
+        args.files = words
+        return cmd_packages_confirm(args)
+    if words:
+        raise UsageError(f"hfstage packages {action}: unexpected {' '.join(words)}")
+    return cmd_packages_verify(args) if action == "verify" else cmd_packages(args)
+
+
+def cmd_packages(args) -> int:
+    from tabulate import tabulate
+
+    found = pipeline.packages_report(pipeline.Site.open(args.share), write_fetch_list=args.missing)
+    if args.json:
+        out_json(found.to_dict())
+    else:
+        table = [(r.bulletin, r.qnumber, r.file, r.found or "MISSING", r.size if r.size is not None else "",
+                  (r.sha256 or "")[:16], r.signer, r.kind or "-", r.switches,
+                  f"{r.source}: {r.why}" if r.source else "",
+                  "yes" if r.confirmed else "NO", "yes" if r.scripted else f"no: {r.problem}")
+                 for r in found.rows]
+        out(tabulate(table, headers=("Bulletin", "Q/KB", "File", "Found", "Size", "SHA-256", "Signer", "Kind",
+                                     "Runs as", "Decided by", "Confirmed", "Scripted")))
+        counts = found.counts
+        out(f"{counts['needed']} package(s) needed, {counts['found']} on the share: {counts['detected']} detected from "
+            f"the package itself, {counts['confirmed']} confirmed, {counts['guessed']} guessed; "
+            f"{counts['scripted']} scripted")
+        for line in found.changed:
+            out(line)
+        if found.fetch_path is not None:
+            out(f"fetch list: {found.fetch_path} ({len(found.fetch)} package(s) to carry in)" if found.fetch
+                else "fetch list: every package the scripts need is under hotfixes\\")
+    held = [r for r in found.rows if r.found and not r.scripted]
+    return EXIT_FINDINGS if held or found.changed else EXIT_OK
+
+
+def cmd_packages_confirm(args) -> int:
+    for line in pipeline.packages_confirm(pipeline.Site.open(args.share), args.files):
+        out(line)
+    out(f"run `hfstage scripts generate {args.share}` (or `hfstage month`) so the scripts run them")
+    return EXIT_OK
+
+
+def cmd_packages_verify(args) -> int:
+    changed = pipeline.packages_verify(pipeline.Site.open(args.share))
+    for line in changed:
+        out(line)
+    out(f"{len(changed)} confirmed package(s) changed on the share" if changed else
+        "every confirmed package is as it was confirmed")
+    return EXIT_FINDINGS if changed else EXIT_OK
+
+
 # --- scripts -----------------------------------------------------------------------------
 
 def cmd_scripts_collectors(args) -> int:
@@ -410,6 +470,20 @@ COMMANDS = [
             "Collect SHARE/results/<MACHINE>.log: attempts, exit codes and outcomes per patch; flags failures, "
             "packages given up on, and reboot loops. `hfstage scan` shows these problems too.",
             (SHARE, JSON, FAIL_ON), cmd_results),
+    Command(("packages",), "the packages the scripts need: what each is and whether scripts run it",
+            "`hfstage packages SHARE`: one row per package the latest full scan's missing patches (and site.ini's "
+            "[service_packs]) need: bulletin, Q/KB, file, where it is under SHARE/hotfixes, size, SHA-256, signer, "
+            "installer kind, the command it runs as, where that kind came from (site.ini, the package itself, the "
+            "product, the name), and whether it is confirmed and scripted. A kind only guessed from the product or "
+            "name is not scripted until confirmed; a file that is not a program or Windows Installer file is "
+            "refused. Exit 1 when a package is held back or changed. "
+            "`hfstage packages confirm SHARE FILE...`: record that an admin checked each FILE, with its SHA-256; "
+            "the scripts then run it, and hold it back again if its bytes change. "
+            "`hfstage packages verify SHARE`: report confirmed packages whose bytes changed (exit 1).",
+            (arg("words", nargs="+", metavar="[confirm|verify] SHARE [FILE...]"), JSON,
+             arg("--missing", action="store_true", help="write SHARE/reports/missing-packages.txt: what to carry "
+                                                        "in, and where the catalog says to get it")),
+            cmd_packages_words),
     Command(("scripts", "collectors"), "write the inventory collectors into SHARE/netlogon",
             "Render collect_nt.bat, collect_9x.bat, the dispatcher logon.bat and per-machine 9x stubs "
             "(<MACHINE>.bat, for Samba's `logon script = %%m.bat`) into SHARE/netlogon with the share's UNC path "

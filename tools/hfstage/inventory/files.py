@@ -93,12 +93,19 @@ def catalog_file_paths(catalog: Catalog, facts: MachineFacts) -> tuple[list[str]
     return sorted(paths.values(), key=str.lower), sorted(unresolved)
 
 
-def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: str, inputs, limits) -> FileFact:
-    """Evidence for Windows path FULL, looked up in TREE (the system drive's root)."""
+WINDIR_FOLDER = "_windir"  # the 9x collector's copy of %windir% (command.com cannot strip the drive)
+
+
+def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: str, inputs, limits,
+              windir: str | None = None) -> FileFact:
+    """Evidence for Windows path FULL, looked up in TREE (the system drive's root); WINDIR: %windir%
+    below the drive, for files the 9x collector put under files\\_windir\\."""
     drive, _, relative = full.partition("\\")
     if drive.upper() != system_drive.upper():
         return FileFact(full, False, problem=f"on drive {drive}, only {system_drive} is collected")
     found = tree.find(relative)
+    if found is None and windir and relative.lower().startswith(windir.lower() + "\\"):
+        found = tree.find(f"{WINDIR_FOLDER}\\{relative[len(windir) + 1:]}")
     if found is None or found.is_dir():
         return FileFact(full, False, problem=absent)
     try:
@@ -133,8 +140,9 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
     # Only files found (or with a problem of their own) are kept; every other catalog file
     # is ABSENT, said once: a machine's facts stay small with a 400-file catalog.
     facts.files_absent = absent
+    windir = facts.system_root[3:] if tree.find(WINDIR_FOLDER) is not None else None
     for full in paths:
-        fact = file_fact(tree, full, drive, absent, inputs, limits)
+        fact = file_fact(tree, full, drive, absent, inputs, limits, windir)
         if fact.found or fact.problem != absent:
             facts.files.append(fact)
     if unresolved:

@@ -48,13 +48,7 @@ def _split(ms: int, ls: int) -> Version:
 
 
 def _string_file_version(pe: pefile.PE) -> str | None:
-    for info in getattr(pe, "FileInfo", []) or []:
-        for entry in info:
-            for table in getattr(entry, "StringTable", []) or []:
-                value = table.entries.get(b"FileVersion")
-                if value:
-                    return value.decode("utf-8", "replace").strip()
-    return None
+    return version_strings(pe).get("FileVersion") or None
 
 
 def _check_resources(pe: pefile.PE, path: Path) -> None:
@@ -82,12 +76,8 @@ def _check_resources(pe: pefile.PE, path: Path) -> None:
         stack.extend((child, ancestors | {offset}) for child in getattr(sub, "entries", []))
 
 
-def read_pe_version(path: Path, data: bytes | None = None) -> PeVersion:
-    """Versions, header CheckSum, machine and size of PATH (or of DATA read from it); InputError if not PE."""
-    path = Path(path)
-    if data is None:
-        data = read_input(path, MAX_PE_BYTES, "system file")
-    size = len(data)
+def open_pe(data: bytes, path: Path | str) -> pefile.PE:
+    """DATA parsed as a PE file: headers and the resource directory, checked; InputError if it is not one."""
     try:
         pe = pefile.PE(data=data, fast_load=True)
         pe.parse_data_directories(directories=[_RESOURCE])
@@ -96,7 +86,28 @@ def read_pe_version(path: Path, data: bytes | None = None) -> PeVersion:
     except (struct.error, ValueError, IndexError, KeyError, AttributeError, TypeError,
             RecursionError, OverflowError, MemoryError) as e:
         raise InputError(f"{path}: damaged PE file: {type(e).__name__}: {str(e)[:120]}") from e
-    _check_resources(pe, path)
+    _check_resources(pe, Path(path))
+    return pe
+
+
+def version_strings(pe: pefile.PE) -> dict[str, str]:
+    """Every string of the VERSIONINFO string tables (the first language's value wins)."""
+    out: dict[str, str] = {}
+    for info in getattr(pe, "FileInfo", []) or []:
+        for entry in info:
+            for table in getattr(entry, "StringTable", []) or []:
+                for key, value in table.entries.items():
+                    out.setdefault(key.decode("utf-8", "replace"), value.decode("utf-8", "replace").strip())
+    return out
+
+
+def read_pe_version(path: Path, data: bytes | None = None) -> PeVersion:
+    """Versions, header CheckSum, machine and size of PATH (or of DATA read from it); InputError if not PE."""
+    path = Path(path)
+    if data is None:
+        data = read_input(path, MAX_PE_BYTES, "system file")
+    size = len(data)
+    pe = open_pe(data, path)
     fixed = (getattr(pe, "VS_FIXEDFILEINFO", None) or [None])[0]
     file_version = product_version = None
     if fixed is not None:

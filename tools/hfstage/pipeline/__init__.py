@@ -4,6 +4,7 @@ results from stage to stage (scan, month, plan, report, results, scripts, demo).
 from hfstage.pipeline.demo import build_demo_share, demo
 from hfstage.pipeline.inventory import inventory
 from hfstage.pipeline.month import STEPS, MonthResult, StepFailed, dry_run_month, month
+from hfstage.pipeline.packages import PackagesReport, packages_confirm, packages_report, packages_verify
 from hfstage.pipeline.reporting import month_plan, plan, report
 from hfstage.pipeline.results import ResultsReport, results
 from hfstage.pipeline.scan import ScanResult, all_assessments, read_machine_list, scan
@@ -12,6 +13,7 @@ from hfstage.pipeline.site import ConfigProblems, Site
 
 __all__ = [
     "STEPS", "ConfigProblems", "MonthResult", "ResultsReport", "ScanResult", "Site", "StepFailed", "all_assessments",
-    "build_demo_share", "demo", "dry_run_month", "inventory", "month", "month_plan", "plan", "read_machine_list",
+    "build_demo_share", "demo", "dry_run_month", "inventory", "month", "month_plan", "PackagesReport",
+    "packages_confirm", "packages_report", "packages_verify", "plan", "read_machine_list",
     "report", "results", "scan", "scripts_collectors", "scripts_generate",
 ]

@@ -20,16 +20,16 @@ from hfstage.catalog import diff_catalogs, find_catalog, import_catalog, list_ca
 from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
+from hfstage.packages import fetch_list, package_index
+from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
-from hfstage.scripts import FETCH_HEADER, GenerateResult, fetch_list, package_index, results_summary
-from hfstage.share import PUBLIC, atomic_write_text
+from hfstage.scripts import GenerateResult, results_summary
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
-MISSING_PACKAGES = "missing-packages.txt"
 
 
 class StepFailed(HfstageError):
@@ -195,13 +195,14 @@ def _scripts(site: Site, result: MonthResult) -> str:
         raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
     missing = site.history.findings(result.scan.scan_id, "missing")
     unavailable = fetch_list([f for f in missing if f.kind == KIND_PATCH], site.catalog, package_index(site.share))
-    path = site.share.folder("reports") / MISSING_PACKAGES
+    path = write_fetch(site, unavailable)
     if unavailable:
-        atomic_write_text(path, "\n".join([FETCH_HEADER, *(m.line() for m in unavailable)]) + "\n", PUBLIC)
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
-    else:
-        path.unlink(missing_ok=True)
+    if r.unconfirmed:
+        result.notices.append(f"{len(r.unconfirmed)} package(s) held back from the scripts (kind only guessed, "
+                              f"changed since confirmed, or not a package): {', '.join(sorted(r.unconfirmed)[:10])}"
+                              f"{' ...' if len(r.unconfirmed) > 10 else ''}; see `hfstage packages {site.share.root}`")
     result.notices += results_summary(result.scan.results)
     if r.jobs:
         result.notices.append(f"{r.jobs} NT 4.0 machine(s) need patches: run "

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hfstage.history import FULL
+from hfstage.packages import package_index
 from hfstage.pipeline.site import Site
-from hfstage.scripts import MachineResults, collect_results, package_index, reported_still_missing, results_summary
+from hfstage.scripts import MachineResults, collect_results, reported_still_missing, results_summary
 
 
 @dataclass

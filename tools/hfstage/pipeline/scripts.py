@@ -5,8 +5,9 @@ from __future__ import annotations
 from hfstage.errors import UsageError
 from hfstage.history import FULL, MachineRow
 from hfstage.inventory import machine_folders
+from hfstage.packages import package_book
 from hfstage.pipeline.site import Site
-from hfstage.scripts import CollectorResult, GenerateResult, generate_scripts, package_index, write_collectors
+from hfstage.scripts import CollectorResult, GenerateResult, generate_scripts, os_key, write_collectors
 
 
 def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
@@ -25,12 +26,16 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
     if machine is not None and machine.casefold() not in {r.machine.casefold() for r in rows}:
         raise UsageError(f"machine {machine} is not in the latest full scan")
     machines = {r.machine: r.assessment_key for r in rows}
+    book = package_book(site.share, settings.kinds, settings.switches)
     return generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
-                            package_index(site.share), site.rules, only=machine, dry_run=dry_run)
+                            book, site.rules, only=machine, dry_run=dry_run)
 
 
 def scripts_collectors(site: Site) -> CollectorResult:
     """The collectors, the dispatcher and the 9x per-machine stubs in SHARE\\netlogon."""
     folders, _ = machine_folders(site.share)
     catalog = site.catalog if site.has_catalog() else None
-    return write_collectors(site.share, site.scripts, site.rules, catalog, [f.name for f in folders])
+    latest = site.history.latest_scan(FULL)
+    nine_x = [r.machine for r in site.history.machines(latest.id)
+              if os_key(r.os, site.rules) in ("9x", "95")] if latest else []
+    return write_collectors(site.share, site.scripts, site.rules, catalog, [f.name for f in folders], nine_x)

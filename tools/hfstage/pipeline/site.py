@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from hfstage.assess import SitePolicy, load_policy, policy_problems
-from hfstage.catalog import Catalog, StoredCatalog, current_version, find_catalog, list_catalogs
+from hfstage.catalog import (
+    SITE_SUPPLEMENTS,
+    Catalog,
+    StoredCatalog,
+    apply_supplements,
+    current_version,
+    find_catalog,
+    list_catalogs,
+    load_supplements,
+    supplements_key,
+)
 from hfstage.errors import UsageError
 from hfstage.history import History
 from hfstage.inventory import Limits, load_site_rules
@@ -67,12 +77,21 @@ class Site:
         return find_catalog(self.share)
 
     @cached_property
+    def supplements(self) -> list[dict]:
+        """Detection supplements (hfstage's and state\\detection.json): checks the catalog lacks."""
+        return load_supplements(self.share.state / SITE_SUPPLEMENTS)
+
+    @cached_property
     def catalog(self) -> Catalog:
-        return self.stored.load()
+        catalog = self.stored.load()
+        apply_supplements(catalog, self.supplements)
+        return catalog
 
     @property
     def catalog_sha(self) -> str:
-        return str(self.stored.record.get("xml_sha256", self.stored.data_version))
+        """What assessments rest on from the catalog side: its XML and the supplements added to it."""
+        return str(self.stored.record.get("xml_sha256", self.stored.data_version)) + "+" + \
+            supplements_key(self.supplements)[:16]
 
     def reload_catalog(self) -> None:
         """Forget the parsed catalog (after an import made another one current)."""

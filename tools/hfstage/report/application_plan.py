@@ -18,9 +18,9 @@ from hfstage.assess import MISSING, NOT_APPLICABLE, SitePolicy, severity_rank
 from hfstage.catalog import Catalog, diff_catalogs
 from hfstage.errors import UsageError
 from hfstage.history import PatchTally
+from hfstage.packages import decide, load_engines, load_installers
 from hfstage.report.html import share_env
 from hfstage.report.safe import safe_url
-from hfstage.scripts import installer_kind, load_installers
 
 FORMATS = {"text": "plan.txt.j2", "md": "plan.md.j2", "html": "plan.html.j2"}
 
@@ -58,8 +58,9 @@ class MonthPlan:
 
 
 def _rollback(patch_name: str, product: str, qnumber: str | None, table: dict) -> str:
-    """The uninstall method the logon scripts' installer table gives, or manual."""
-    kind = installer_kind(patch_name, product, "NT", table, {})
+    """The uninstall method the logon scripts' installer table gives, or manual (from the package's name and
+    product: the plan is made before the packages are on the share)."""
+    kind = decide(patch_name, product, "NT", None, table, load_engines(), {}, {}).kind or "hotfix"
     uninstall = table["kinds"][kind].get("uninstall")
     if not uninstall:
         return f"manual ({kind} packages have no uninstall switch)"

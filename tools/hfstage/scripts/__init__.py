@@ -8,21 +8,18 @@ from hfstage.scripts.machine_plans import (
     MachinePlan,
     Step,
     exit_ladder,
-    installer_kind,
     os_key,
     plan_machine,
     reported_still_missing,
 )
-from hfstage.scripts.packages import FETCH_HEADER, MissingPackage, PackageIndex, fetch_list, package_index
 from hfstage.scripts.results import MachineResults, PatchResult, collect_results, parse_log, results_summary
-from hfstage.scripts.settings import ScriptSettings, load_installers, script_settings
+from hfstage.scripts.settings import ScriptSettings, package_choices, script_settings
 from hfstage.scripts.write import GenerateResult, dispatchers, generate_scripts
 
 __all__ = [
-    "FETCH_HEADER", "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults",
-    "MissingPackage", "PackageIndex", "PatchResult", "ScriptSettings", "Step", "UnsafeValue", "check_batch_value",
-    "check_file_name", "check_machine_name", "collect_results", "dispatchers", "fetch_list", "generate_scripts",
-    "exit_ladder", "installer_kind", "lint_file", "lint_text", "load_installers", "os_key", "package_index",
-    "parse_log", "plan_machine", "render_collectors", "reported_still_missing", "results_summary", "script_settings",
-    "write_collectors",
+    "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
+    "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",
+    "collect_results", "dispatchers", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",
+    "package_choices", "parse_log", "plan_machine", "render_collectors", "reported_still_missing", "results_summary",
+    "script_settings", "write_collectors",
 ]

@@ -14,7 +14,7 @@ from hfstage.scripts.batch import (
     template_env,
     to_crlf,
 )
-from hfstage.scripts.lint import LintProblem, lint_text
+from hfstage.scripts.lint import MAX_9X_LINE, LintProblem, lint_text, spaced_variables
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.write import dispatchers
 from hfstage.share import PUBLIC, Share, write_if_changed
@@ -32,7 +32,7 @@ _LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%Sy
 NETBIOS_MAX = 15
 # Worst-case widths of what command.com substitutes into the 9x collector's lines.
 # The 9x Windows folder is an 8.3 path such as C:\\WINDOWS; 16 leaves room for C:\\WIN\\WIN98SE.
-WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP")}
+WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP"), "HFU": 20}
 # 'regedit /e %HFT%\\hf01.reg "KEY"' must fit in 127 characters with HFT at its widest.
 MAX_KEY_LENGTH = 127 - len('regedit /e \\hf01.reg ""') - WORST_WIDTHS["HFT"]
 
@@ -95,16 +95,57 @@ def collected_files(catalog: Catalog | None) -> list[dict]:
     return [found[k] for k in sorted(found)]
 
 
+def collected_files_9x(catalog: Catalog | None) -> list[dict]:
+    """Folder below %windir% and file name of each catalog file in %windir% (the 9x collector copies
+    them under files\\_windir\\, where `facts` looks)."""
+    if catalog is None:
+        return []
+    found: dict[str, dict] = {}
+    for changes in catalog.file_changes.values():
+        for fc in changes:
+            location = (fc.location or "").strip()
+            var = location.split("\\", 1)[0].lower()
+            if var not in ("%windir%", "%systemroot%") or not fc.file_name:
+                continue
+            try:
+                name = check_file_name(fc.file_name, "catalog file name")
+                rest = check_batch_value(location[len(var):].strip("\\"), "catalog file location")
+            except ValueError:
+                continue
+            if " " in rest or " " in name:
+                continue  # command.com would split the path
+            key = f"{rest}\\{name}".lower()
+            found.setdefault(key, {"folder": BatchText(rest), "name": BatchText(name)})
+    return [found[k] for k in sorted(found)]
+
+
+def _copy_line(f: dict) -> str:
+    """The 9x collector's line that copies one file (as the template writes it)."""
+    source = f"%windir%\\{f['folder']}\\{f['name']}" if f["folder"] else f"%windir%\\{f['name']}"
+    return f"copy {source} %HFF%" + (f"\\{f['folder']}" if f["folder"] else "") + " >nul"
+
+
 def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | None,
-                      machines: list[str]) -> dict[str, bytes]:
-    """File name -> CRLF batch bytes for netlogon\\: both collectors, the dispatcher and the 9x stubs."""
+                      machines: list[str], nine_x: list[str] | None = None) -> dict[str, bytes]:
+    """File name -> CRLF batch bytes for netlogon\\: both collectors, the dispatcher and the 9x stubs.
+
+    NINE_X: the Windows 9x machines the last scan knows; the 9x collector finds its own name among
+    them when no per-machine stub set it."""
     env = template_env()
     keys = export_keys(rules)
+    hff = len(settings.unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"] + len("\\files\\_windir")
+    # a file whose copy line would not fit command.com's 127 characters is left out (NT-only paths)
+    files_9x = [f for f in collected_files_9x(catalog)
+                if len(_copy_line(f)) - len("%windir%%HFF%") + WORST_WIDTHS["WINDIR"] + hff <= MAX_9X_LINE]
     out = {
         "collect_nt.bat": env.get_template("collect_nt.bat.j2").render(
             unc=settings.unc, reg_keys=keys, files=collected_files(catalog),
             catalog_version=catalog.data_version if catalog else "none"),
-        "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(unc=settings.unc, reg_keys=keys),
+        "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(
+            unc=settings.unc, reg_keys=keys, files=files_9x,
+            folders=sorted({"\\".join(f["folder"].split("\\")[:i]) for f in files_9x if f["folder"]
+                            for i in range(1, f["folder"].count("\\") + 2)}, key=lambda d: (d.count("\\"), d.lower())),
+            nine_x_machines=sorted({check_machine_name(m).upper() for m in nine_x or []})),
     }
     rendered = {name: to_crlf(text) for name, text in out.items()}
     rendered.update(dispatchers(settings))
@@ -115,21 +156,23 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
     return rendered
 
 
-def lint_collectors(rendered: dict[str, bytes], unc: str) -> list[LintProblem]:
+def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None = None) -> list[LintProblem]:
     """Lint every script with the worst-case substitutions a client could make."""
-    widths = {**WORST_WIDTHS, "HFD": len(unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"],
-              "HFX": len(unc) + len("\\scripts\\.bat") + NETBIOS_MAX}
+    hfd = len(unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"]
+    widths = {**WORST_WIDTHS, "HFD": hfd, "HFF": hfd + len("\\files\\_windir"),
+              "HFX": max(len(unc) + len("\\scripts\\.bat") + NETBIOS_MAX,
+                         len(netlogon or unc) + len("\\collect_9x.bat"))}
     problems = []
     for name, data in rendered.items():
-        problems += lint_text(data, name, substitutions=widths)
+        problems += lint_text(data, name, substitutions=widths, spaced=spaced_variables(unc, netlogon))
     return problems
 
 
 def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalog: Catalog | None,
-                     machines: list[str]) -> CollectorResult:
+                     machines: list[str], nine_x: list[str] | None = None) -> CollectorResult:
     """Render, lint (refusing to write anything on a problem), then write what changed."""
-    rendered = render_collectors(settings, rules, catalog, machines)
-    problems = lint_collectors(rendered, settings.unc)
+    rendered = render_collectors(settings, rules, catalog, machines, nine_x)
+    problems = lint_collectors(rendered, settings.unc, settings.netlogon)
     result = CollectorResult([], [], problems)
     if problems:
         return result

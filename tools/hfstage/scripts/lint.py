@@ -27,6 +27,17 @@ _EXTENSIONS = [
     (re.compile(r"^\s*\(|^\s*\)|\)\s*else\b|\bdo\s*\(|^\s*if\b.*\(\s*$", re.I), "( ) blocks"),
 ]
 _ERRORLEVEL = re.compile(r"^\s*if\s+(not\s+)?errorlevel\s+(\d+)", re.I)
+_FOR_SET = re.compile(r"\bfor\s+%%\w\s+in\s+\([^)]*\)", re.I)
+SHARE_VARIABLES = ("HFS", "HFD", "HFX", "HFL", "HFR")  # the 9x scripts' variables that hold share paths
+
+
+def spaced_variables(unc: str, netlogon: str | None = None) -> set[str]:
+    """Variables of the 9x scripts that can hold a space: USERNAME always; the share paths when the
+    share's (or NETLOGON's) path has one."""
+    spaced = {"USERNAME"}
+    if " " in unc or " " in (netlogon or ""):
+        spaced.update(SHARE_VARIABLES)
+    return spaced
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,9 @@ def is_9x_script(text: str) -> bool:
 
 
 def lint_text(data: bytes, path: str, for_9x: bool | None = None,
-              substitutions: dict[str, int] | None = None) -> list[LintProblem]:
-    """Problems in batch DATA; SUBSTITUTIONS gives the longest value of each %VAR%."""
+              substitutions: dict[str, int] | None = None, spaced: set[str] | None = None) -> list[LintProblem]:
+    """Problems in batch DATA; SUBSTITUTIONS gives the longest value of each %VAR%, SPACED the variables
+    that may hold a space (command.com splits an unquoted one into two arguments)."""
     problems: list[LintProblem] = []
     pieces = data.split(b"\n")
     for number, raw in enumerate(pieces[:-1], 1):  # the last piece has no line end at all
@@ -57,7 +69,7 @@ def lint_text(data: bytes, path: str, for_9x: bool | None = None,
     if for_9x is None:
         for_9x = is_9x_script(text)
     if for_9x:
-        problems += _lint_9x(text.split("\n"), path, substitutions or {})
+        problems += _lint_9x(text.split("\n"), path, substitutions or {}, {v.upper() for v in spaced or {"USERNAME"}})
     return problems
 
 
@@ -68,7 +80,7 @@ def _expanded_length(line: str, substitutions: dict[str, int]) -> int:
     return len(re.sub(r"%([A-Za-z_][A-Za-z0-9_]*)%", width, line))
 
 
-def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int]) -> list[LintProblem]:
+def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced: set[str]) -> list[LintProblem]:
     problems = []
     labels: dict[str, int] = {}
     last_level: int | None = None
@@ -89,6 +101,10 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int]) -> list
                 problems.append(LintProblem(path, number, f"label {stripped} is the same as the label on line "
                                             f"{labels[key]} in its first 8 characters"))
             labels.setdefault(key, number)
+        for var in _unquoted_spaced(stripped, spaced):
+            problems.append(LintProblem(path, number, f"%{var}% can hold a space and is used unquoted: command.com "
+                                        "would split it into two arguments (use a share path without spaces for "
+                                        "Windows 9x clients)"))
         for pattern, name in _EXTENSIONS:
             if pattern.search(stripped):
                 problems.append(LintProblem(path, number, f"{name} needs cmd extensions; command.com lacks them"))
@@ -102,6 +118,15 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int]) -> list
         elif stripped:
             last_level = None
     return problems
+
+
+def _unquoted_spaced(line: str, spaced: set[str]) -> list[str]:
+    """Variables of SPACED used outside double quotes, outside a `set` value and a `for` word list."""
+    if re.match(r"^set\s+\w+=", line, re.I):
+        return []  # a set keeps its whole value
+    line = _FOR_SET.sub("", line)
+    outside = "".join(part for i, part in enumerate(line.split('"')) if i % 2 == 0)
+    return [m.group(1) for m in re.finditer(r"%([A-Za-z_][A-Za-z0-9_]*)%", outside) if m.group(1).upper() in spaced]
 
 
 def lint_file(path: Path, substitutions: dict[str, int] | None = None) -> list[LintProblem]:

@@ -17,14 +17,15 @@ from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding
 from hfstage.catalog import Catalog, Patch
 from hfstage.errors import UsageError
 from hfstage.inventory import hotfix_aliases, service_pack_id
+from hfstage.packages import PackageBook, PackageIndex, Verdict
 from hfstage.scripts.batch import BatchText, check_batch_value, check_command, check_file_name
-from hfstage.scripts.packages import PackageIndex
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.window import Window
 
 QCHAIN = "qchain.exe"
 HOTFIX_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\"
 NINE_X = ("9x", "95")
+UNCHAINED = ("iexpress",)  # KB 815062: QChain cannot chain IExpress (IE, 9x) packages
 # what the exit-code ladder jumps to for each meaning installers.json gives a success code
 _TARGETS = {"success": "ok", "success-reboot": "okr", "reboot-initiated": "init"}
 
@@ -45,6 +46,8 @@ class Step:
     needs_reboot: bool
     date_posted: str
     package: str  # path below hotfixes\
+    made: str = "9999-12-31"  # the package's own date (its signature), else the bulletin's: decides QChain
+    kind_source: str = ""  # where the kind came from: site.ini, package, product, name, default
     rescan_after: bool = False  # a service pack: stop after it; the next scan decides the rest
     check_existing: bool = True  # skip when the client already has the patch's Hotfix key or uninstall folder
     hotfix_keys: list[str] = field(default_factory=list)
@@ -68,6 +71,7 @@ class MachinePlan:
     packages: list[str] = field(default_factory=list)  # every file below hotfixes\ the script runs
     retried: list[str] = field(default_factory=list)  # "reported installed, still missing" lines
     system_root: str | None = None  # where a scheduled job finds the local copy (NT 4.0)
+    unconfirmed: list[str] = field(default_factory=list)  # packages held back: a guess, a change, a refusal
 
 
 def os_key(os_name: str | None, rules: dict) -> str | None:
@@ -78,21 +82,6 @@ def os_key(os_name: str | None, rules: dict) -> str | None:
     if rule["family"] == "9x":
         return "95" if rule["name"] == "Windows 95" else "9x"
     return {"4.0": "nt4", "5.0": "w2k"}.get(rule.get("version"), "xp")
-
-
-def installer_kind(name: str, product: str, family: str, table: dict, overrides: dict[str, str]) -> str:
-    """The installer kind of package NAME: a site override, else the table's first matching rule."""
-    if name.casefold() in overrides:
-        return overrides[name.casefold()]
-    for rule in table["choose"]:
-        if "pattern" in rule and not re.search(rule["pattern"], name):
-            continue
-        if "family" in rule and rule["family"] != family:
-            continue
-        if "product" in rule and not re.search(rule["product"], product):
-            continue
-        return rule["kind"]
-    return "hotfix"
 
 
 def exit_ladder(table: dict) -> list[tuple[int, str]]:
@@ -124,11 +113,12 @@ def _marker(qnumber: str | None, name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", name)[:8].upper() or "PATCH"
 
 
-def _install_line(kind: str, table: dict, file: str, name: str, settings: ScriptSettings) -> BatchText:
+def _install_line(verdict: Verdict, table: dict, file: str, name: str, settings: ScriptSettings) -> BatchText:
+    if verdict.decision.switches is not None:
+        return BatchText(f'"{file}" {check_command(verdict.decision.switches, f"[switches] {name}")}')
+    kind = verdict.decision.kind or ""
     if kind not in table["kinds"]:
         raise UsageError(f"installer kind {kind} for {name} is not one of {', '.join(table['kinds'])}")
-    if name.casefold() in settings.switches:
-        return BatchText(f'"{file}" {settings.switches[name.casefold()]}')
     if kind == "update" and settings.passive:
         kind = "update-passive"
     return BatchText(table["kinds"][kind]["install"].replace("{file}", file))
@@ -172,7 +162,7 @@ def reported_still_missing(a: Assessment, packages: PackageIndex) -> list[tuple[
     return out
 
 
-def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, packages: PackageIndex, table: dict,
+def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book: PackageBook, table: dict,
                  rules: dict) -> MachinePlan | None:
     """The machine's plan, or None when it has nothing a script could do (unreadable, unknown OS)."""
     key = os_key(a.os, rules)
@@ -187,33 +177,47 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, pack
         plan.reboot_mode = settings.reboot_mode(a.machine, a.role)
         if a.role != "workstation":
             plan.window = settings.window
-    sp = _service_pack_step(a, catalog, packages, table, settings) if key not in NINE_X else None
+    packages = book.index
+    sp = _service_pack_step(a, catalog, book, table, settings, plan) if key not in NINE_X else None
     missing = [f for f in a.findings if f.status == MISSING and f.kind != KIND_SERVICE_PACK]
-    _add_patches(plan, missing, a, catalog, packages, table, settings)
+    _add_patches(plan, missing, a, catalog, book, table, settings)
     if sp is not None:
         plan.steps.insert(0, sp)
     plan.packages = [s.package for s in plan.steps]
-    needs_qchain = key == "nt4" or (key in ("w2k", "xp") and any(s.date_posted < table["qchain_before"]
-                                                                 for s in plan.steps))
+    # QChain (KB 815062) by the package's own date; IExpress packages cannot be chained
+    chained = [s for s in plan.steps if s.kind not in UNCHAINED]
+    needs_qchain = key == "nt4" and bool(chained) or (key in ("w2k", "xp") and any(
+        s.made < table["qchain_before"] for s in chained))
     if needs_qchain and plan.steps:
         rel = packages.find(QCHAIN)
+        problem = _tool_problem(book, QCHAIN)
         if rel is None:
             plan.unavailable.append(f"{QCHAIN}: not found under hotfixes\\ (needed to chain these hotfixes)")
+        elif problem:
+            plan.unavailable.append(f"{QCHAIN}: {problem}")
         else:
             plan.packages.append(check_batch_value(rel, "qchain path"))
             plan.qchain = BatchText(f'"%HF_PKG%\\{rel}" "%HF_STATE%\\qchain.log"')
-    plan.reboot = _reboot_command(key, settings, table, packages, plan)
+    plan.reboot = _reboot_command(key, settings, table, book, plan)
     return plan
 
 
-def _reboot_command(key: str, settings: ScriptSettings, table: dict, packages: PackageIndex,
+def _tool_problem(book: PackageBook, name: str) -> str | None:
+    """Why a tool the script runs (qchain.exe, shutdown.exe) is refused: not a program at all."""
+    facts = book.facts(name)
+    return f"refused: {facts.problem}" if facts is not None and facts.problem else None
+
+
+def _reboot_command(key: str, settings: ScriptSettings, table: dict, book: PackageBook,
                     plan: MachinePlan) -> BatchText:
     command = check_command(settings.reboot.get(key) or table["reboot"][key], f"reboot command for {key}")
     if "{packages}\\" in command:  # a tool the script takes from hotfixes\ (shutdown.exe on NT 4.0 and 2000)
         tool = command.split("{packages}\\", 1)[1].split('"', 1)[0].split(" ", 1)[0]
-        rel = packages.find(tool)
+        rel = book.index.find(tool)
         if rel is None:
             plan.unavailable.append(f"{tool}: not found under hotfixes\\ (the reboot command needs it)")
+        elif _tool_problem(book, tool):
+            plan.unavailable.append(f"{tool}: {_tool_problem(book, tool)}")
         else:
             plan.packages.append(check_batch_value(rel, "reboot tool path"))
             command = command.replace(f"{{packages}}\\{tool}", f"{{packages}}\\{rel}")
@@ -222,8 +226,9 @@ def _reboot_command(key: str, settings: ScriptSettings, table: dict, packages: P
                      .replace("{delay}", str(settings.reboot_delay)).replace("{message}", settings.reboot_message))
 
 
-def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catalog: Catalog, packages: PackageIndex,
+def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catalog: Catalog, book: PackageBook,
                  table: dict, settings: ScriptSettings) -> None:
+    packages = book.index
     family = "9x" if plan.os_key in NINE_X else "NT"
     folder = "%HFS%\\hotfixes" if family == "9x" else "%HF_PKG%"
     patches = {(p.bulletin_id, p.name): p for p in catalog.patches()}
@@ -237,13 +242,18 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         if rel is None:
             plan.unavailable.append(f"{f.bulletin} {patch.name}: package not found under hotfixes\\")
             continue
+        verdict = book.verdict(patch.name, f.product, family)
+        if not verdict.scripted:
+            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: {verdict.problem}")
+            plan.unconfirmed.append(patch.name.strip())
+            continue
         check_file_name(patch.name.strip(), "patch file name")
         bulletin = catalog.bulletins[patch.bulletin_id]
         posted = bulletin.date_posted.isoformat() if bulletin.date_posted else "9999-12-31"
-        chosen.append((posted, patch.bulletin_id, patch, f, check_batch_value(rel, "hotfix path")))
+        chosen.append((posted, patch.bulletin_id, patch, f, check_batch_value(rel, "hotfix path"), verdict))
     chosen.sort(key=lambda c: (c[0], c[1], c[2].name.lower()))  # oldest bulletin first
     seen = set()
-    for posted, bulletin_id, patch, f, rel in chosen:
+    for posted, bulletin_id, patch, f, rel, verdict in chosen:
         if patch.name.casefold() in seen:  # one package can answer several bulletins
             continue
         seen.add(patch.name.casefold())
@@ -256,23 +266,29 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             plan.unavailable.append(f"{bulletin_id} {patch.name.strip()}: reported installed {rounds} times and "
                                     "still missing: not tried again; look at the machine")
             continue
-        kind = installer_kind(patch.name, f.product, family, table, settings.kinds)
+        kind = verdict.decision.kind or "custom"
         file = f"{folder}\\{rel}"
+        book.note_scripted(patch.name, verdict)
+        install = _install_line(verdict, table, file, patch.name.strip(), settings)
+        if family == "9x":
+            # command.com does not wait for a Windows program: start /w does, and passes on its exit code
+            install = BatchText("start /w " + install.replace(f'"{file}"', file))
         ids = hotfix_aliases(f.qnumber or "")
         plan.steps.append(Step(
             label=f"p{len(plan.steps) + 1:02d}", bulletin=bulletin_id, qnumber=f.qnumber or "-",
             patch=patch.name.strip(), marker=_marker(f.qnumber, patch.name),
             identity=identity if rounds == 0 else f"{identity} r{rounds}", kind=kind,
-            install=_install_line(kind, table, file, patch.name, settings),
-            uninstall=_uninstall_line(kind, table, file, f.qnumber), needs_reboot=not patch.no_reboot,
-            date_posted=posted, package=rel,
+            install=install,
+            uninstall=_uninstall_line(kind, table, file, f.qnumber) if kind in table["kinds"] else None,
+            needs_reboot=not patch.no_reboot, date_posted=posted, package=rel,
+            made=book.package_date(patch.name) or posted, kind_source=verdict.decision.source,
             # the scan saw an earlier package's key, or the client said it installed: the keys prove nothing
             check_existing=not f.rereleased and rounds == 0,
             hotfix_keys=[HOTFIX_KEY + i for i in ids], uninstall_dirs=[f"$NtUninstall{i}$" for i in ids]))
 
 
-def _service_pack_step(a: Assessment, catalog: Catalog, packages: PackageIndex, table: dict,
-                       settings: ScriptSettings) -> Step | None:
+def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table: dict,
+                       settings: ScriptSettings, plan: MachinePlan) -> Step | None:
     """The site's service pack package for this OS, when the machine is below the catalog's current SP."""
     package = settings.service_packs.get((a.os or "").casefold())
     product = next((p for p in catalog.products.values() if p.name.strip() == a.os), None)
@@ -283,14 +299,19 @@ def _service_pack_step(a: Assessment, catalog: Catalog, packages: PackageIndex, 
     if have is None or have not in order or product.current_service_pack_id not in order \
             or order.index(have) >= order.index(product.current_service_pack_id):
         return None
-    rel = packages.find(package)
+    rel = book.index.find(package)
     if rel is None:
         return None
+    verdict = book.verdict(package, a.os or "", "NT", ("servicepack", "[service_packs] names it"))
+    if not verdict.scripted:
+        plan.unavailable.append(f"SP {package}: {verdict.problem}")
+        return None
+    book.note_scripted(package, verdict)
     rel = check_batch_value(rel, "service pack path")
     # one marker per service pack package: SP3 done must not stand for SP4
     marker = "SP-" + (re.sub(r"[^A-Za-z0-9]", "", package)[:24].upper() or "PACK")
     return Step(label="sp", bulletin="SP", qnumber="-", patch=package, marker=marker,
-                identity=packages.identity(package) or package, kind="servicepack",
+                identity=book.index.identity(package) or package, kind="servicepack",
                 install=BatchText(table["kinds"]["servicepack"]["install"].replace("{file}", f"%HF_PKG%\\{rel}")),
                 uninstall=None, needs_reboot=True, date_posted="0000-00-00", package=rel, rescan_after=True,
-                check_existing=False)
+                check_existing=False, made="0000-00-00", kind_source="site.ini")

@@ -6,13 +6,11 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from hfstage import resources
 from hfstage.errors import UsageError
+from hfstage.packages import load_installers
 from hfstage.scripts.batch import check_batch_value, check_command, check_file_name, check_unc
 from hfstage.scripts.window import Window, parse_window
 from hfstage.share import SiteConfig, machine_name_problem
-
-INSTALLERS_NAME = "installers.json"
 
 
 @dataclass(frozen=True)
@@ -42,15 +40,8 @@ class ScriptSettings:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
 
 
-def load_installers() -> dict:
-    """The installer table: kinds and their switches, how a kind is chosen, reboot commands."""
-    return resources.data_json(INSTALLERS_NAME)
-
-
-def script_settings(config: SiteConfig, what: str = "logon scripts") -> ScriptSettings:
-    """The script settings of site.ini; the UNC path must be set (scripts never point at a placeholder)."""
-    unc = check_unc(config.require_unc(what))
-    netlogon = check_unc(config.netlogon_unc or f"{unc}\\netlogon", "[share] netlogon_unc in site.ini")
+def package_choices(config: SiteConfig) -> tuple[dict[str, str], dict[str, str]]:
+    """site.ini's [installers] (package -> kind) and [switches] (package -> exact switches), checked."""
     table = load_installers()
     kinds = {}
     for e in config.section("installers"):
@@ -59,6 +50,14 @@ def script_settings(config: SiteConfig, what: str = "logon scripts") -> ScriptSe
         kinds[e.key.strip().casefold()] = str(e.value)
     switches = {e.key.strip().casefold(): check_command(str(e.value), f"{e.where}: [switches] {e.key}")
                 for e in config.section("switches")}
+    return kinds, switches
+
+
+def script_settings(config: SiteConfig, what: str = "logon scripts") -> ScriptSettings:
+    """The script settings of site.ini; the UNC path must be set (scripts never point at a placeholder)."""
+    unc = check_unc(config.require_unc(what))
+    netlogon = check_unc(config.netlogon_unc or f"{unc}\\netlogon", "[share] netlogon_unc in site.ini")
+    kinds, switches = package_choices(config)
     reboot = {key: check_command(value, f"{config.where('reboot', key)}: [reboot] {key}")
               for key, value in config.values["reboot"].items() if value}
     service_packs = {e.key.strip().casefold(): check_file_name(str(e.value), f"{e.where}: [service_packs] {e.key}")

@@ -21,11 +21,11 @@ from hfstage import __version__
 from hfstage.assess import Assessment
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError, os_fault
+from hfstage.packages import PackageBook, load_installers
 from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
-from hfstage.scripts.lint import LintProblem, lint_text
+from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
 from hfstage.scripts.machine_plans import MachinePlan, exit_ladder, plan_machine
-from hfstage.scripts.packages import PackageIndex
-from hfstage.scripts.settings import ScriptSettings, load_installers
+from hfstage.scripts.settings import ScriptSettings
 from hfstage.share import (
     PRIVATE,
     PUBLIC,
@@ -54,6 +54,7 @@ class GenerateResult:
     dispatcher_changed: bool = False
     scheduled: dict[str, dict] = field(default_factory=dict)  # NT 4.0 machine -> what its scheduled job copies
     jobs: int = 0  # NT 4.0 machines in schedule_nt4.bat
+    unconfirmed: set[str] = field(default_factory=set)  # packages held back (guessed, changed, refused)
 
 
 def _widths(unc: str) -> dict[str, int]:
@@ -87,14 +88,15 @@ def render_idle(machine: str, catalog_version: str) -> dict[str, bytes]:
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
-def script_key(assessment_key: str, settings: ScriptSettings, packages: PackageIndex, catalog_version: str) -> str:
+def script_key(assessment_key: str, settings: ScriptSettings, book: PackageBook, catalog_version: str) -> str:
     """What one machine's scripts are made from: if it is unchanged, so are they."""
-    blob = json.dumps([__version__, assessment_key, settings.fingerprint(), packages.fingerprint(), catalog_version])
+    blob = json.dumps([__version__, assessment_key, settings.fingerprint(), book.index.fingerprint(),
+                       book.fingerprint(), catalog_version])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
-                     load: Callable[[list[str]], dict[str, Assessment]], packages: PackageIndex, rules: dict,
+                     load: Callable[[list[str]], dict[str, Assessment]], book: PackageBook, rules: dict,
                      only: str | None = None, dry_run: bool = False) -> GenerateResult:
     """Scripts for MACHINES (name -> assessment key of the latest scan), loading assessments with LOAD.
 
@@ -104,12 +106,12 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
     with share.lock():
         share.remove_stale_temps()
         old_keys, old_jobs = _read_keys(share)
-        keys = {m: script_key(k, settings, packages, catalog.data_version) for m, k in machines.items()}
+        keys = {m: script_key(k, settings, book, catalog.data_version) for m, k in machines.items()}
         scripts = share.folder("scripts")
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
                 and (old_keys.get(m) != keys[m] or not (scripts / f"{m}.bat").is_file())]
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
-        targets = _render(todo, machines, load, catalog, settings, packages, rules, result)
+        targets = _render(todo, machines, load, catalog, settings, book, rules, result)
         if only is None:
             targets.update(_stale(share, machines, catalog.data_version))
         targets = {scripts / name: data for name, data in targets.items()}
@@ -123,7 +125,8 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         result.dispatcher_changed = any(p.parent == netlogon for p in changed)
         widths = _widths(settings.unc)
         for path, data in changed.items():
-            result.problems += lint_text(data, path.name, substitutions=widths)
+            result.problems += lint_text(data, path.name, substitutions=widths,
+                                         spaced=spaced_variables(settings.unc, settings.netlogon))
         result.unchanged = sorted(set(targets) - set(changed))
         if result.problems or dry_run:
             result.written = sorted(changed) if dry_run else []
@@ -133,6 +136,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         kept = {m: k for m, k in old_keys.items() if m not in todo}
         _write_keys(share, kept, jobs)
         _write_all(changed, result)
+        book.save()
         if only is None:
             _write_keys(share, keys, jobs)
         else:
@@ -142,23 +146,24 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
 
 
 def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, settings: ScriptSettings,
-            packages: PackageIndex, rules: dict, result: GenerateResult) -> dict[str, bytes]:
+            book: PackageBook, rules: dict, result: GenerateResult) -> dict[str, bytes]:
     table = load_installers()
     out: dict[str, bytes] = {}
     for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
         chunk = todo[start:start + CHUNK]
         assessments = load([machines[m] for m in chunk])
         for machine in chunk:
-            _render_one(machine, assessments.get(machines[machine]), catalog, settings, packages, table, rules,
+            _render_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
                         result, out)
     return out
 
 
 def _render_one(machine: str, a: Assessment | None, catalog: Catalog, settings: ScriptSettings,
-                packages: PackageIndex, table: dict, rules: dict, result: GenerateResult, out: dict) -> None:
-    plan = plan_machine(a, catalog, settings, packages, table, rules) if a is not None else None
+                book: PackageBook, table: dict, rules: dict, result: GenerateResult, out: dict) -> None:
+    plan = plan_machine(a, catalog, settings, book, table, rules) if a is not None else None
     if plan is not None:
         result.plans.append(plan)
+        result.unconfirmed.update(plan.unconfirmed)
         if plan.unavailable:
             result.unavailable[machine] = plan.unavailable
     if plan is None or not plan.steps:

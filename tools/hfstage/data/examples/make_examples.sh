@@ -2,7 +2,7 @@
 # Build the example share's signed catalogs: examples/catalog/monthN.xml -> gcab (MSZIP) ->
 # osslsigncode with the project's test CA (tests/data/pki) -> examples/incoming/monthN/mssecure.cab.
 # The test root goes to examples/trust/ so the demo share trusts these catalogs.
-# Usage: examples/make_examples.sh   (needs gcab and osslsigncode)
+# Usage: examples/make_examples.sh   (needs gcab and osslsigncode); the packages: make_hotfixes.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 pki=$here/../../../../tests/data/pki
@@ -23,3 +23,4 @@ for xml in "$here"/catalog/month*.xml; do
     -out "$here/incoming/$month/mssecure.cab" >/dev/null
 done
 ls -l "$here"/incoming/*/mssecure.cab
+

@@ -1,0 +1,158 @@
+"""`hfstage packages`: every package the current plan needs, what it is, and whether scripts run it;
+`packages confirm` (an admin vouches for a package's kind and bytes) and `packages verify`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from hfstage.assess import KIND_PATCH
+from hfstage.errors import UsageError
+from hfstage.history import FULL
+from hfstage.packages import FETCH_HEADER, MissingPackage, PackageBook, fetch_list, load_installers, package_book
+from hfstage.pipeline.site import Site
+from hfstage.scripts import os_key, package_choices
+from hfstage.share import PUBLIC, atomic_write_text
+
+MISSING_PACKAGES = "missing-packages.txt"
+
+
+@dataclass
+class PackageRow:
+    bulletin: str
+    qnumber: str
+    file: str
+    found: str | None  # path below hotfixes\, or None
+    size: int | None = None
+    sha256: str | None = None
+    signer: str = ""
+    kind: str | None = None
+    switches: str = ""
+    source: str = ""  # site.ini, package, product, name, default
+    why: str = ""
+    confirmed: bool = False
+    scripted: bool = False
+    problem: str | None = None
+    machines: int = 0
+
+
+@dataclass
+class PackagesReport:
+    rows: list[PackageRow] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    fetch: list[MissingPackage] = field(default_factory=list)
+    fetch_path: Path | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """detected (the package showed its engine), confirmed (site.ini, package or admin), guessed."""
+        found = [r for r in self.rows if r.found]
+        return {"needed": len(self.rows), "found": len(found),
+                "detected": sum(r.source == "package" for r in found),
+                "confirmed": sum(r.confirmed for r in found),
+                "guessed": sum(r.source in ("product", "name", "default") for r in found),
+                "scripted": sum(r.scripted for r in found)}
+
+    def to_dict(self) -> dict:
+        return {"packages": [asdict(r) for r in self.rows], "changed": self.changed, "counts": self.counts,
+                "fetch_list": str(self.fetch_path) if self.fetch_path else None}
+
+
+def open_book(site: Site) -> PackageBook:
+    kinds, switches = package_choices(site.config)
+    return package_book(site.share, kinds, switches)
+
+
+def packages_report(site: Site, write_fetch_list: bool = False) -> PackagesReport:
+    """One row per package the latest full scan's missing patches (and site.ini's service packs) need."""
+    latest = site.history.latest_scan(FULL)
+    if latest is None:
+        raise UsageError(f"{site.share.state}: no full scan recorded yet; run `hfstage scan {site.share.root}` first")
+    book = open_book(site)
+    families = {r.machine: ("9x" if os_key(r.os, site.rules) in ("9x", "95") else "NT")
+                for r in site.history.machines(latest.id)}
+    missing = [f for f in site.history.findings(latest.id, "missing") if f.kind == KIND_PATCH]
+    patches = {(p.bulletin_id, p.name): p for p in site.catalog.patches()}
+    rows: dict[str, PackageRow] = {}
+    for f in missing:
+        patch = patches.get((f.bulletin, f.patch))
+        if patch is None:
+            continue
+        key = patch.name.strip().casefold()
+        if key not in rows:
+            rows[key] = _row(book, f.bulletin, patch.sq_number or "-", patch.name.strip(), f.product,
+                             families.get(f.machine, "NT"))
+        rows[key].machines += 1
+    for product, package in sorted(_service_packs(site).items()):
+        rows.setdefault(package.casefold(), _row(book, "SP", "-", package, product, "NT",
+                                                 ("servicepack", "[service_packs] names it")))
+    report = PackagesReport(sorted(rows.values(), key=lambda r: (r.bulletin, r.file.casefold())), book.changed())
+    report.fetch = fetch_list(missing, site.catalog, book.index)
+    if write_fetch_list:
+        report.fetch_path = write_fetch(site, report.fetch)
+    with site.share.lock():
+        book.save()
+    return report
+
+
+def _service_packs(site: Site) -> dict[str, str]:
+    return {e.key.strip(): str(e.value).strip() for e in site.config.section("service_packs")}
+
+
+def _row(book: PackageBook, bulletin: str, qnumber: str, name: str, product: str, family: str,
+         kind: tuple[str, str] | None = None) -> PackageRow:
+    row = PackageRow(bulletin, qnumber, name, book.index.find(name))
+    if row.found is None:
+        row.problem = "not under hotfixes\\ (see the fetch list: --missing)"
+        return row
+    verdict = book.verdict(name, product, family, kind)
+    facts, decision = verdict.facts, verdict.decision
+    row.size, row.sha256 = (facts.size, facts.sha256) if facts else (None, None)
+    if facts is not None and facts.signed:
+        row.signer = (facts.signer or "?") + ("" if facts.signature_intact else " (signature broken)") + (
+            "" if facts.signature_ok or not facts.signature_intact else " (not trusted here)")
+    else:
+        row.signer = "unsigned"
+    row.kind, row.source, row.why = decision.kind, decision.source, decision.why
+    table = load_installers()
+    if decision.switches is not None:
+        row.switches = f"{name} {decision.switches}"
+    elif decision.kind in table["kinds"]:
+        row.switches = table["kinds"][decision.kind]["install"].replace('"{file}"', name)
+    row.confirmed = decision.confirmed or bool(verdict.pinned and verdict.pinned.get("by") == "admin"
+                                               and facts is not None and verdict.pinned["sha256"] == facts.sha256)
+    row.scripted, row.problem = verdict.scripted, verdict.problem
+    return row
+
+
+def write_fetch(site: Site, fetch: list[MissingPackage]) -> Path:
+    """SHARE\\reports\\missing-packages.txt: what the admin carries in next (removed when nothing is missing)."""
+    path = site.share.folder("reports") / MISSING_PACKAGES
+    if fetch:
+        atomic_write_text(path, "\n".join([FETCH_HEADER, *(m.line() for m in fetch)]) + "\n", PUBLIC)
+    else:
+        path.unlink(missing_ok=True)
+    return path
+
+
+def packages_confirm(site: Site, files: list[str]) -> list[str]:
+    """Pin each FILE as confirmed by an admin: its kind is accepted and its SHA-256 recorded."""
+    book = open_book(site)
+    out = []
+    with site.share.lock():
+        for name in files:
+            name = Path(name).name
+            facts = book.facts(name)
+            if facts is None:
+                raise UsageError(f"{site.share.folder('hotfixes')}: no package named {name}")
+            if facts.problem:
+                raise UsageError(f"{name}: refused: {facts.problem}")
+            pin = book.pin(name, "admin")
+            out.append(f"confirmed {name}: SHA-256 {pin['sha256']} ({facts.size} bytes)")
+        book.save()
+    return out
+
+
+def packages_verify(site: Site) -> list[str]:
+    """Pinned packages whose bytes changed on the share since they were confirmed."""
+    return open_book(site).changed()
