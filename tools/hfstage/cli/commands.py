@@ -13,7 +13,7 @@ from hfstage import cab, catalog, inventory, pipeline, report, scripts
 from hfstage.assess import findings_at_or_above
 from hfstage.cli.output import err, out, out_json, raw
 from hfstage.cli.table import Command, arg
-from hfstage.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_SIGNATURE, UsageError
+from hfstage.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_SIGNATURE, HfstageError, UsageError
 from hfstage.share import Share, atomic_write_text, check_share, init_share
 
 SHARE = arg("share", type=Path, metavar="SHARE", help="folder of the staging share")
@@ -238,6 +238,55 @@ def cmd_results(args) -> int:
     return _exit(found.problems if args.fail_on != "none" else [], args.fail_on)
 
 
+# --- sites and the central office --------------------------------------------------------
+
+def cmd_site_keygen(args) -> int:
+    private, public, fingerprint = pipeline.site_keygen(pipeline.Site.open(args.share), force=args.force)
+    out(f"site key: {private} (keep it on this share)")
+    out(f"public key: {public} (fingerprint {fingerprint}): hand it to the central office once, as "
+        "DIR\\trust\\<site id>.pem")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    path, info = pipeline.export_bundle(pipeline.Site.open(args.share), args.bundle, args.month)
+    out(f"{path}: site {info['site_id']}, {info['month']}, catalog {info['catalog_version']}: {info['machines']} "
+        f"machines, {info['missing']} missing patches, {info['bytes']} bytes, signed")
+    return EXIT_OK
+
+
+def cmd_central_init(args) -> int:
+    made = pipeline.central_create(args.dir)
+    out(f"central folder {args.dir}: " + (f"made {', '.join(made)}" if made else "already there"))
+    out(f"put each site's public key in {Path(args.dir) / 'trust'}\\<site id>.pem")
+    return EXIT_OK
+
+
+def cmd_central_import(args) -> int:
+    failed = 0
+    for bundle in args.bundles:
+        try:
+            outcome = pipeline.central_import(args.dir, bundle, renamed=args.renamed)
+        except HfstageError as e:
+            err(f"Error: {e}")
+            failed = max(failed, e.exit_code)
+            continue
+        out(outcome.line())
+        for line in outcome.skipped:
+            out(f"  skipped: {line}")
+    return failed or EXIT_OK
+
+
+def cmd_central_report(args) -> int:
+    report = pipeline.central_make_report(args.dir)
+    if args.format != "html":
+        out(report.table(args.format))
+    else:
+        out(f"{report.folder / 'index.html'}: {len(report.sites)} site(s); {report.pages_rendered} site page(s) "
+            f"rendered, {report.pages_unchanged} unchanged")
+    return EXIT_OK
+
+
 # --- packages ----------------------------------------------------------------------------
 
 def cmd_packages_words(args) -> int:
@@ -378,6 +427,8 @@ GROUPS = {
     "cab": "list, extract or verify a cabinet file",
     "catalog": "import, list, choose, show and compare catalogs",
     "scripts": "generate and check the scripts clients run",
+    "site": "this site's identity for the central office",
+    "central": "the central office: verify site bundles, report across sites",
 }
 
 COMMANDS = [
@@ -470,6 +521,36 @@ COMMANDS = [
             "Collect SHARE/results/<MACHINE>.log: attempts, exit codes and outcomes per patch; flags failures, "
             "packages given up on, and reboot loops. `hfstage scan` shows these problems too.",
             (SHARE, JSON, FAIL_ON), cmd_results),
+    Command(("site", "keygen"), "make this site's signing key (Ed25519) for its bundles",
+            "Write SHARE/state/site-key.pem (private, stays on the share) and SHARE/reports/site-key.pub.pem, which "
+            "the central office pins as DIR/trust/<site id>.pem. Needs [site] id in site.ini.",
+            (SHARE, arg("--force", action="store_true", help="replace an existing key")), cmd_site_keygen),
+    Command(("export",), "write this site's signed bundle for the central office",
+            "One file for the site and month: the latest full scan's machines (status, findings, when each last "
+            "reported), the month's plan, the clients' results, the catalog version, hfstage's version; a manifest "
+            "with every member's SHA-256, signed with the site key. No hives and no file copies leave the site.",
+            (SHARE, arg("bundle", type=Path, metavar="BUNDLE"),
+             arg("--month", metavar="YYYY-MM", help="the month the bundle is for (default: the scan's)")),
+            cmd_export),
+    Command(("central", "init"), "create a central folder (trust, reports, database)",
+            "Create DIR/trust (each site's public key as <site id>.pem), DIR/reports and DIR/central.sqlite.",
+            (arg("dir", type=Path, metavar="DIR"),), cmd_central_init),
+    Command(("central", "import"), "verify site bundles and store them",
+            "For each BUNDLE: the site's key must be pinned in DIR/trust, the signature and every member's hash must "
+            "hold, it may not be dated in the future nor be older than the bundle stored for its site and month, "
+            "and a known site may not change its name (unless --renamed). A refused bundle gets one line and "
+            "nothing of it is stored; the others are imported. Importing the same bundle again changes nothing.",
+            (arg("dir", type=Path, metavar="DIR"), arg("bundles", type=Path, nargs="+", metavar="BUNDLE"),
+             arg("--renamed", action="store_true", help="accept a new name for a known site")),
+            cmd_central_import),
+    Command(("central", "report"), "the report across sites (HTML, and text, CSV or JSON)",
+            "Write DIR/reports/index.html (a row per site: machines, % fully patched, missing Critical, unreadable, "
+            "no-rights, restarts owed, catalog and how far behind the newest, last bundle; the trend per site and "
+            "overall; bulletins missing across sites) and a page per site; only sites with a new bundle are "
+            "rendered again. --format text|csv|json prints the site table.",
+            (arg("dir", type=Path, metavar="DIR"), arg("--format", choices=("html", "text", "csv", "json"),
+                                                       default="html")),
+            cmd_central_report),
     Command(("packages",), "the packages the scripts need: what each is and whether scripts run it",
             "`hfstage packages SHARE`: one row per package the latest full scan's missing patches (and site.ini's "
             "[service_packs]) need: bulletin, Q/KB, file, where it is under SHARE/hotfixes, size, SHA-256, signer, "

@@ -107,24 +107,31 @@ def db_path(share: Share) -> Path:
 @contextmanager
 def connect(share: Share) -> Iterator[sqlite3.Connection]:
     """A connection with the schema checked and migrated to the latest version."""
-    path = db_path(share)
+    with connect_database(db_path(share), MIGRATIONS, "history") as conn:
+        yield conn
+
+
+@contextmanager
+def connect_database(path: Path, migrations: list[str], what: str) -> Iterator[sqlite3.Connection]:
+    """A connection to the SQLite database at PATH (the WHAT database), checked once per process, in WAL
+    mode, migrated to the last of MIGRATIONS; a damaged one is named with the way out, never replaced."""
     new = not path.exists()
     try:
         conn = sqlite3.connect(path, timeout=30)
         if new:
             os.chmod(path, PRIVATE)  # SQLite gives its WAL and shared-memory files the same mode
     except sqlite3.OperationalError as e:
-        raise StateError(f"{path}: cannot open the history database: {e}") from e
+        raise StateError(f"{path}: cannot open the {what} database: {e}") from e
     except OSError as e:
         raise os_fault(path, e, "set the mode of") from e
     try:
         conn.row_factory = sqlite3.Row
         _check(conn, path)
         conn.execute("PRAGMA journal_mode=WAL")
-        _migrate(conn, path)
+        _migrate(conn, path, migrations)
         yield conn
     except sqlite3.DatabaseError as e:
-        fault = _damaged(path, e)
+        fault = _damaged(path, e, what)
         if fault is None:
             raise  # a query hfstage got wrong: a bug, not the user's database
         raise fault from e
@@ -145,28 +152,28 @@ def _check(conn: sqlite3.Connection, path: Path) -> None:
 _DAMAGE = ("malformed", "not a database", "quick_check", "file is encrypted", "unsupported file format")
 
 
-def _damaged(path: Path, e: Exception) -> Exception | None:
+def _damaged(path: Path, e: Exception, what: str) -> Exception | None:
     text = str(e).splitlines()[0] if str(e) else type(e).__name__
     if any(w in text for w in ("readonly", "read-only")):
         return os_fault(path, OSError(errno.EROFS, text), "write")
     if "database or disk is full" in text:
         return os_fault(path, OSError(errno.ENOSPC, text), "write")
     if "database is locked" in text:
-        return LockedError(f"{path}: the history database is locked by another program; try again")
+        return LockedError(f"{path}: the {what} database is locked by another program; try again")
     if "disk I/O error" in text or "unable to open" in text:
         return os_fault(path, OSError(errno.EIO, text), "read or write")
     if not any(w in text for w in _DAMAGE):
         return None
-    return StateError(f"{path}: the history database is damaged ({text}); it was left as it is: move it aside "
-                      "(e.g. rename it to history.sqlite.damaged) and the next scan starts a new history, or "
-                      "restore it from a backup")
+    return StateError(f"{path}: the {what} database is damaged ({text}); it was left as it is: move it aside "
+                      f"(e.g. rename it to {path.name}.damaged) and the next run starts a new one, or restore it "
+                      "from a backup")
 
 
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+def _migrate(conn: sqlite3.Connection, path: Path, migrations: list[str]) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
+    if version > len(migrations):
         raise StateError(f"{path}: schema version {version} is newer than this hfstage knows "
-                         f"({len(MIGRATIONS)}); upgrade hfstage")
-    for number, script in enumerate(MIGRATIONS[version:], version + 1):
+                         f"({len(migrations)}); upgrade hfstage")
+    for number, script in enumerate(migrations[version:], version + 1):
         # One transaction per migration: the schema and its version number move together.
         conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
