@@ -11,6 +11,7 @@ Usage: python bench/scripts_generate.py [N]
 from __future__ import annotations
 
 import copy
+import shutil
 import sys
 import tempfile
 import time
@@ -20,13 +21,15 @@ from hfstage.assess import SitePolicy, assess_all
 from hfstage.catalog import import_catalog
 from hfstage.history import History, Recorded
 from hfstage.inventory import gather_facts, load_rules
+from hfstage.packages import load_installers, package_book
 from hfstage.pipeline import Site, scripts_generate
-from hfstage.scripts import load_installers, package_index, plan_machine, script_settings
+from hfstage.scripts import plan_machine, script_settings
 from hfstage.scripts.write import render_machine
 from hfstage.share import Share, init_share
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml"
+PACKAGES = REPO / "tests" / "data" / "packages"  # package shapes (make_packages.sh)
 
 
 def main() -> int:
@@ -51,11 +54,11 @@ def main() -> int:
             assessments.append(a)
         History(share).record_scan([Recorded(a, None) for a in assessments], catalog.data_version, "bench")
         for f in (f for a in templates for f in a.findings if f.status == "missing"):
-            (share.folder("hotfixes") / f.patch).write_bytes(b"MZ")
-        (share.folder("hotfixes") / "qchain.exe").write_bytes(b"MZ")
+            shutil.copyfile(PACKAGES / "hotfix.exe", share.folder("hotfixes") / f.patch)
+        shutil.copyfile(PACKAGES / "plain.exe", share.folder("hotfixes") / "qchain.exe")
 
-        settings, packages, table, rules = script_settings(share.config()), package_index(share), load_installers(), \
-            load_rules()
+        settings, table, rules = script_settings(share.config()), load_installers(), load_rules()
+        packages = package_book(share, settings.kinds, settings.switches)
         start = time.perf_counter()
         for a in assessments:
             render_machine(plan_machine(a, catalog, settings, packages, table, rules), settings, catalog.data_version)

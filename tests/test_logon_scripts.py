@@ -180,7 +180,7 @@ def nine_x_share(share, run, tmp_path):
     xml.write_text(NINE_X_CATALOG)
     assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W98", share.folder("inventory") / "W98")
-    shutil.copyfile(STUB, share.folder("hotfixes") / "q321232.exe")
+    shutil.copyfile(DATA / "packages" / "iexpress.exe", share.folder("hotfixes") / "q321232.exe")
     return share
 
 
@@ -191,7 +191,7 @@ def test_9x_script_keeps_command_com_limits(nine_x_share, run):
     assert code == 0, err
     data = (nine_x_share.folder("scripts") / "W98.bat").read_bytes()
     assert b"%COMPUTERNAME%" not in data and b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
-    assert b'"%HFS%\\hotfixes\\q321232.exe" /Q:A /R:N' in data
+    assert b"\r\nstart /w %HFS%\\hotfixes\\q321232.exe /Q:A /R:N\r\n" in data
     assert b"rundll32.exe shell32.dll,SHExitWindowsEx 2" in data
     assert lint_file(nine_x_share.folder("scripts") / "W98.bat") == []
 
@@ -209,7 +209,7 @@ def test_unsafe_values_never_reach_a_script(w2k_share, run):
         w2k_share.folder("hotfixes") / "x")
     sub = w2k_share.folder("hotfixes") / "a&b"
     sub.mkdir()
-    shutil.copyfile(STUB, sub / "Q299796_W2k_SP3_x86_en.exe")
+    shutil.copyfile(DATA / "packages" / "hotfix.exe", sub / "Q299796_W2k_SP3_x86_en.exe")
     code, _, err = run("scripts", "generate", w2k_share.root)
     assert code == 2 and "hotfix path 'a&b\\Q299796_W2k_SP3_x86_en.exe' contains '&'" in err
     assert not (w2k_share.folder("scripts") / "SCAN-W2K.bat").exists()

@@ -31,9 +31,9 @@ def big_share(share, run, real_catalog_path):
     for i in range(MACHINES):
         target = share.folder("inventory") / f"W2K{i:03d}"
         shutil.copytree(DATA / "scan-inventory" / "SCAN-W2K", target)
-    for package in ("Q299796_W2k_SP3_x86_en.exe", "Q285156_W2K_SP3_x86_en.EXE", "q301625_w2k_sp3_x86_en.exe",
-                    "qchain.exe"):
-        (share.folder("hotfixes") / package).write_bytes(b"MZ stand-in")
+    for package in ("Q299796_W2k_SP3_x86_en.exe", "Q285156_W2K_SP3_x86_en.EXE", "q301625_w2k_sp3_x86_en.exe"):
+        shutil.copyfile(DATA / "packages" / "hotfix.exe", share.folder("hotfixes") / package)
+    shutil.copyfile(DATA / "packages" / "plain.exe", share.folder("hotfixes") / "qchain.exe")
     _config(share, 2)
     assert run("scan", share.root, "--format", "json", "--fail-on", "none")[0] == 0
     return share
