@@ -28,7 +28,7 @@ CATALOG = REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml"
 sys.path.insert(0, str(REPO / "tests" / "data"))
 
 from hfstage.catalog import import_catalog  # noqa: E402
-from hfstage.pipeline import Site, month  # noqa: E402
+from hfstage.pipeline import Site, month, packages_report  # noqa: E402
 from hfstage.share import Share, init_share  # noqa: E402
 
 DATA = REPO / "tests" / "data"
@@ -133,18 +133,43 @@ def _check_bad_inputs(result, n: int) -> None:
           f"{assessed} of {good}")
 
 
+SHAPES = REPO / "tools" / "hfstage" / "data" / "examples" / "hotfixes"  # ~5 KB packages, one per engine shape
+
+
+def place_packages(share: Share, catalog) -> None:
+    """A package for every patch of the catalog, in the shape its kind of package had: Hotfix.exe for NT 4.0
+    and early 2000, Update.exe for KB packages, IExpress for 9x and Internet Explorer; every 5th one a program
+    that shows no engine (its kind can only be guessed)."""
+    shapes = {"hotfix": SHAPES / "Q299444i.exe", "update": SHAPES / "Q326830_W2K_SP4_X86_EN.exe",
+              "iexpress": SHAPES / "q316059.exe", "plain": SHAPES / "qchain.exe"}
+    for i, patch in enumerate(sorted({p.name.strip() for p in catalog.patches()}, key=str.lower)):
+        names = " ".join(catalog.products[a.product_id].name for p in catalog.patches() if p.name.strip() == patch
+                         for a in p.affected if a.product_id in catalog.products)
+        shape = ("plain" if i % 5 == 0 else "update" if "-KB" in patch.upper() else
+                 "iexpress" if any(w in names for w in ("Windows 9", "Windows Me", "Internet Explorer")) else "hotfix")
+        target = share.folder("hotfixes") / patch
+        if not target.exists():
+            shutil.copyfile(shapes[shape], target)
+    shutil.copyfile(shapes["plain"], share.folder("hotfixes") / "qchain.exe")
+
+
 def run_site(n: int) -> float:
     with tempfile.TemporaryDirectory(prefix="hfstage-site-") as tmp:
         start = time.perf_counter()
         PLANTED["truncated"].clear()
         PLANTED["missing"].clear()
         share = build_site(Path(tmp) / "share", n)
-        import_catalog(share, xml=CATALOG, allow_unsigned=True)
+        catalog = import_catalog(share, xml=CATALOG, allow_unsigned=True).catalog
+        place_packages(share, catalog)
         print(f"N = {n}: site built in {time.perf_counter() - start:.1f} s")
         quiet = lambda line: None  # noqa: E731
         full = month(Site(share), say=quiet)
         first = _report("full month", full, n)
         _check_bad_inputs(full, n)
+        counts = packages_report(Site(share)).counts
+        print(f"    packages the scripts need: {counts['needed']}, on the share {counts['found']}: "
+              f"{counts['detected']} detected from the package itself, {counts['confirmed']} confirmed, "
+              f"{counts['guessed']} guessed (held back), {counts['scripted']} scripted")
         same = _report("month with no change", month(Site(share), say=quiet), n)
         rng = random.Random(7)
         folders = sorted(p for p in (share.root / "inventory").iterdir() if p.is_dir() and not p.name.startswith("_"))

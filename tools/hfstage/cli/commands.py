@@ -548,8 +548,9 @@ COMMANDS = [
             "no-rights, restarts owed, catalog and how far behind the newest, last bundle; the trend per site and "
             "overall; bulletins missing across sites) and a page per site; only sites with a new bundle are "
             "rendered again. --format text|csv|json prints the site table.",
-            (arg("dir", type=Path, metavar="DIR"), arg("--format", choices=("html", "text", "csv", "json"),
-                                                       default="html")),
+            (arg("dir", type=Path, metavar="DIR"),
+             arg("--format", choices=("html", "text", "csv", "json"), default="html",
+                 help="html (default: write the report) or text, csv, json (print the site table)")),
             cmd_central_report),
     Command(("packages",), "the packages the scripts need: what each is and whether scripts run it",
             "`hfstage packages SHARE`: one row per package the latest full scan's missing patches (and site.ini's "

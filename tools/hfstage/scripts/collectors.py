@@ -72,12 +72,10 @@ def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExport
     return [RegExportKey(f"hf{i:02d}", p) for i, p in enumerate(sorted(unique, key=str.lower), 1)]
 
 
-def collected_files(catalog: Catalog | None) -> list[dict]:
-    """Source and target of each file the catalog checks, as NT batch expressions."""
-    if catalog is None:
-        return []
-    found: dict[str, dict] = {}
-    for changes in catalog.file_changes.values():
+def _catalog_files(catalog: Catalog | None):
+    """(location variable, folder below it, file name) of each catalog file in a folder a collector can name,
+    with values safe for a batch file."""
+    for changes in (catalog.file_changes.values() if catalog is not None else []):
         for fc in changes:
             location = (fc.location or "").strip()
             var = location.split("\\", 1)[0].lower()
@@ -88,34 +86,28 @@ def collected_files(catalog: Catalog | None) -> list[dict]:
                 rest = check_batch_value(location[len(var):].strip("\\"), "catalog file location")
             except ValueError:
                 continue
-            source_var, target_var = _LOCATION_VARS[var]
-            sub = f"\\{rest}" if rest else ""
-            source = BatchText(f"{source_var}{sub}\\{name}")
-            found.setdefault(source.lower(), {"source": source, "target_dir": BatchText(f"{target_var}{sub}")})
+            yield var, rest, name
+
+
+def collected_files(catalog: Catalog | None) -> list[dict]:
+    """Source and target of each file the catalog checks, as NT batch expressions."""
+    found: dict[str, dict] = {}
+    for var, rest, name in _catalog_files(catalog):
+        source_var, target_var = _LOCATION_VARS[var]
+        sub = f"\\{rest}" if rest else ""
+        source = BatchText(f"{source_var}{sub}\\{name}")
+        found.setdefault(source.lower(), {"source": source, "target_dir": BatchText(f"{target_var}{sub}")})
     return [found[k] for k in sorted(found)]
 
 
 def collected_files_9x(catalog: Catalog | None) -> list[dict]:
     """Folder below %windir% and file name of each catalog file in %windir% (the 9x collector copies
     them under files\\_windir\\, where `facts` looks)."""
-    if catalog is None:
-        return []
     found: dict[str, dict] = {}
-    for changes in catalog.file_changes.values():
-        for fc in changes:
-            location = (fc.location or "").strip()
-            var = location.split("\\", 1)[0].lower()
-            if var not in ("%windir%", "%systemroot%") or not fc.file_name:
-                continue
-            try:
-                name = check_file_name(fc.file_name, "catalog file name")
-                rest = check_batch_value(location[len(var):].strip("\\"), "catalog file location")
-            except ValueError:
-                continue
-            if " " in rest or " " in name:
-                continue  # command.com would split the path
-            key = f"{rest}\\{name}".lower()
-            found.setdefault(key, {"folder": BatchText(rest), "name": BatchText(name)})
+    for var, rest, name in _catalog_files(catalog):
+        if var == "%programfiles%" or " " in rest or " " in name:
+            continue  # not below %windir%, or a path command.com would split
+        found.setdefault(f"{rest}\\{name}".lower(), {"folder": BatchText(rest), "name": BatchText(name)})
     return [found[k] for k in sorted(found)]
 
 
