@@ -143,3 +143,16 @@ def test_the_9x_collector_copies_catalog_files_under_windir(nine_x, run, tmp_pat
                    capture_output=True, timeout=300)
     copied = nine_x.folder("inventory") / "W98" / "files" / "_windir" / "system" / "vip.386"
     assert copied.read_bytes() == (FILES / "vip-4.10.2000.386").read_bytes()
+
+
+def test_without_samba_the_9x_collector_finds_its_name_among_known_9x_machines(nine_x, run):
+    """A Windows NT domain has no %m: the collector exports ComputerName and looks for each 9x machine the
+    last scan knows (wine's regedit writes UTF-16 exports, so only the lines and the linter are checked here)."""
+    assert run("scripts", "collectors", nine_x.root)[0] == 0
+    text = (nine_x.folder("netlogon") / "collect_9x.bat").read_text()
+    assert 'regedit /e %HFT%\\hfname.reg "HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\Control\\ComputerName\\' \
+           'ComputerName"' in text
+    assert 'find /i "=""W98""" %HFT%\\hfname.reg >nul\nif not errorlevel 1 set HFM=W98' in text
+    assert "for %%a in (%USERNAME%) do set HFU=%%a" in text and "_unnamed\\%HFU%" in text
+    code, out, _ = run("scripts", "lint", nine_x.folder("netlogon") / "collect_9x.bat")
+    assert code == 0, out

@@ -51,6 +51,7 @@ class PackageBook:
     _store: TrustStore | None = None
     _trust_key: str = ""
     _dirty: bool = False
+    _verdicts: dict[tuple, Verdict] = field(default_factory=dict)
 
     def facts(self, name: str) -> PackageFacts | None:
         """The facts of package NAME under hotfixes\\ (None: not there), read once per content."""
@@ -82,6 +83,12 @@ class PackageBook:
         """How package NAME (for a patch of PRODUCT on FAMILY) installs, and whether scripts may run it.
 
         KIND: (kind, why) that site.ini settles otherwise (a [service_packs] entry)."""
+        key = (name.strip().casefold(), product, family, kind)
+        if key not in self._verdicts:
+            self._verdicts[key] = self._verdict(name, product, family, kind)
+        return self._verdicts[key]
+
+    def _verdict(self, name: str, product: str, family: str, kind: tuple[str, str] | None) -> Verdict:
         facts = self.facts(name)
         decision = Decision(kind[0], "site.ini", kind[1]) if kind else decide(
             name, product, family, facts, load_installers(), load_engines(), self.site_kinds, self.site_switches)
@@ -114,6 +121,7 @@ class PackageBook:
         if old is None or old["sha256"] != facts.sha256 or (by == "admin" and old.get("by") != "admin"):
             self.pins[name.strip().casefold()] = entry
             self._dirty = True
+            self._verdicts.clear()
         return self.pins[name.strip().casefold()]
 
     def note_scripted(self, name: str, verdict: Verdict) -> None:

@@ -10,6 +10,7 @@ not run until an admin confirms the package (`hfstage packages confirm`).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -20,11 +21,14 @@ ENGINES_NAME = "package_engines.json"
 INSTALLERS_NAME = "installers.json"
 
 
+@functools.cache
 def load_installers() -> dict:
-    """The installer table: kinds and their switches, the rules for a package that shows nothing, reboots."""
+    """The installer table: kinds and their switches, the rules for a package that shows nothing, reboots.
+    Read once per process (callers only read it)."""
     return resources.data_json(INSTALLERS_NAME)
 
 
+@functools.cache
 def load_engines() -> dict:
     return resources.data_json(ENGINES_NAME)["engines"]
 
