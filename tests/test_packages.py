@@ -141,6 +141,7 @@ def test_a_guessed_kind_is_held_back_until_an_admin_confirms_it(run, share, tmp_
     assert code == 1 and f"{xp}: changed since it was confirmed" in out
     code, out, err = run("scripts", "generate", share.root)
     assert "changed on the share since it was confirmed" in err
+    assert f"{xp}: changed since it was confirmed on" in err and "not scripted until confirmed again" in err
     assert xp not in (share.folder("scripts") / "XPSP1.bat").read_text()
 
 

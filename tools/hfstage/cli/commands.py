@@ -385,6 +385,8 @@ def cmd_scripts_generate(args) -> int:
     for machine, notes in sorted(result.unavailable.items()):
         for note in notes:
             err(f"{machine}: not scripted: {note}")
+    for line in result.changed:
+        err(line)
     verb = "would write" if args.dry_run else "wrote"
     for path in result.written:
         out(f"{verb} {path}")

@@ -199,6 +199,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
+    result.notices += r.changed
     if r.unconfirmed:
         result.notices.append(f"{len(r.unconfirmed)} package(s) held back from the scripts (kind only guessed, "
                               f"changed since confirmed, or not a package): {', '.join(sorted(r.unconfirmed)[:10])}"

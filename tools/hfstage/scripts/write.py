@@ -55,6 +55,7 @@ class GenerateResult:
     scheduled: dict[str, dict] = field(default_factory=dict)  # NT 4.0 machine -> what its scheduled job copies
     jobs: int = 0  # NT 4.0 machines in schedule_nt4.bat
     unconfirmed: set[str] = field(default_factory=set)  # packages held back (guessed, changed, refused)
+    changed: list[str] = field(default_factory=list)  # confirmed packages whose bytes changed since
 
 
 def _widths(unc: str) -> dict[str, int]:
@@ -115,6 +116,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         if only is None:
             targets.update(_stale(share, machines, catalog.data_version))
         targets = {scripts / name: data for name, data in targets.items()}
+        result.changed = book.changed()
         jobs = {m: j for m, j in old_jobs.items() if m in machines and m not in todo} | result.scheduled
         result.jobs = len(jobs)
         netlogon = share.folder("netlogon")
