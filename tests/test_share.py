@@ -81,3 +81,21 @@ def test_staged_dir_leaves_nothing_on_failure(tmp_path):
         (tmp / "x").write_text("partial")
         raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_scratch_lives_in_state_and_a_killed_runs_is_swept(tmp_path):
+    """Extraction and dry-run copies go to state/, never the server's /tmp; one a SIGKILLed run
+    left behind (no finally ran) is removed by the next run under the lock."""
+    init_share(tmp_path / "s")
+    share = Share(tmp_path / "s")
+    with share.scratch("cab-extract") as tmp:
+        assert tmp.parent == share.state and oct(tmp.stat().st_mode & 0o777) == "0o700"
+        (tmp / "x").mkdir()
+        (tmp / "x" / "mssecure.xml").write_bytes(b"<x/>")
+    assert not tmp.exists()
+    left = share.state / ".cab-extract.killed.tmp"  # what mkdtemp made before a kill -9
+    (left / "x").mkdir(parents=True)
+    (left / "x" / "mssecure.xml").write_bytes(b"<x/>")
+    with share.lock():
+        assert share.remove_stale_temps() >= 1
+    assert not left.exists()

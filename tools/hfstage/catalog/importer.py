@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,9 +86,9 @@ def import_catalog(share: Share, cab: Path | None = None, *, xml: Path | None = 
 def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int) -> ImportResult:
     verification = verify_cabinet(cab, load_trust(share.folder("trust")))
     override = _check_signature(verification, allow_unsigned)
-    with tempfile.TemporaryDirectory(prefix="hfstage-cab-") as tmp:
-        extract_cabinet(cab, Path(tmp) / "x", max_bytes=limit)
-        xml_path = _find_xml(Path(tmp) / "x", cab)
+    with share.scratch("cab-extract") as tmp:
+        extract_cabinet(cab, tmp / "x", max_bytes=limit)
+        xml_path = _find_xml(tmp / "x", cab)
         catalog = parse_catalog_file(xml_path)
         return _store(share, catalog, xml_path.read_bytes(), cab, verification.to_dict(), override)
 

@@ -243,19 +243,22 @@ _LINKED = ("incoming", "inventory", "hotfixes")
 
 
 def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None] = print) -> MonthResult:
-    """The whole month in a temporary copy of the share; report what would change in it."""
+    """The whole month in a temporary copy of the share; report what would change in it.
+
+    The share's lock is held, so the copy is of one consistent share and no run writes it meanwhile;
+    the copy lives in state/ (a killed dry run's copy is swept by the next run)."""
     import shutil
-    import tempfile
 
     from hfstage.share import Share
 
     root = site.share.root
-    with tempfile.TemporaryDirectory(prefix="hfstage-month-") as tmp:
-        copy = Path(tmp) / "share"
+    with site.share.lock(), site.share.scratch("dry-run") as tmp:
+        copy = tmp / "share"
         copy.mkdir()
         for name in _COPIED:
             if (root / name).is_dir():
-                shutil.copytree(root / name, copy / name, symlinks=True, ignore=shutil.ignore_patterns("hfstage.lock"))
+                shutil.copytree(root / name, copy / name, symlinks=True,
+                                ignore=shutil.ignore_patterns("hfstage.lock", ".*.tmp"))
         for name in _LINKED:
             (copy / name).symlink_to((root / name).resolve(), target_is_directory=True)
         if site.share.site_ini.is_file():

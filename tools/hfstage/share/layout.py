@@ -97,6 +97,23 @@ class Share:
         return removed
 
     @contextlib.contextmanager
+    def scratch(self, label: str) -> Iterator[Path]:
+        """A private temp folder in state/, removed afterwards; one a killed run leaves behind is
+        swept by the next run (remove_stale_temps), so nothing piles up in the server's /tmp."""
+        import shutil
+        import tempfile
+
+        make_folder(self.state, PRIVATE_FOLDER)
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{label}.", suffix=".tmp", dir=self.state))
+        except OSError as e:
+            raise os_fault(self.state, e, "write") from e
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @contextlib.contextmanager
     def lock(self, wait_seconds: float | None = None) -> Iterator[None]:
         """Hold the share's run lock; wait up to WAIT_SECONDS, then fail clearly."""
         make_folder(self.state, PRIVATE_FOLDER)
