@@ -31,7 +31,7 @@ class HiveKey:
         try:
             return fn()
         except _PARSE_ERRORS as e:
-            detail = f"{type(e).__name__}: {str(e)[:80]}".rstrip(": ")
+            detail = _why(e)
             try:
                 where = f"{self._key.path()}\\{what}".rstrip("\\")
             except _PARSE_ERRORS:
@@ -104,11 +104,24 @@ def open_hive_bytes(data: bytes, source: str) -> HiveKey:
                          "exports from 9x machines instead")
     if magic != b"regf":
         raise InputError(f"{source}: not a registry hive (expected 'regf' at offset 0, got {q(magic)})")
+    declared = 4096 + struct.unpack_from("<I", data, 0x28)[0] if len(data) >= 0x2C else 4096
+    if len(data) < declared:
+        raise InputError(f"{source}: damaged or truncated hive: its header declares {declared:,} bytes, the file "
+                         f"has {len(data):,} (copied while being written, or the copy was cut short)")
     try:
         reg = Registry.Registry(io.BytesIO(data))
         return HiveKey(reg.root(), source)
     except _PARSE_ERRORS as e:
-        raise InputError(f"{source}: damaged or truncated hive: {type(e).__name__}: {str(e)[:100]}") from e
+        raise InputError(f"{source}: damaged or truncated hive: {_why(e)}") from e
+
+
+def _why(error: Exception) -> str:
+    """What a parse error means for an admin: a record that runs off the end, or the parser's words."""
+    if isinstance(error, (struct.error, IndexError)):
+        return "a record points past the end of the file"
+    text = " ".join(str(error).split())
+    text = text if len(text) <= 100 else text[:100].rsplit(" ", 1)[0] + " ..."
+    return f"{type(error).__name__}: {text}".rstrip(": ")
 
 
 def open_hive(path) -> HiveKey:

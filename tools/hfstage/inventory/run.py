@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hfstage import __version__
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
@@ -30,7 +31,7 @@ from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_cha
 
 CACHE_DIR = "facts"
 INDEX_NAME = "index.json"
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6  # raise when what a reader makes of the same bytes changes
 _PARALLEL_THRESHOLD = 8
 
 _worker: dict = {}
@@ -85,7 +86,7 @@ def _fingerprint(inputs: MachineInputs, salt: str) -> str:
             stats.append((name, st.st_size, st.st_mtime_ns))
         except OSError:
             pass
-    blob = json.dumps([CACHE_FORMAT, salt, sorted(stats)])
+    blob = json.dumps([CACHE_FORMAT, __version__, salt, sorted(stats)])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

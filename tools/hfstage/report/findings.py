@@ -52,7 +52,7 @@ def _text_block(a: Assessment, verbose: bool, show_superseded: bool, baseline: b
         for f in (f for f in shown if f.product == product):
             label = "Service pack missing" if f.kind == "service pack" else HFNETCHK_LABEL[f.status]
             flag = " (unverified)" if f.unverified else ""
-            out.append(f"{label:<20}{f.bulletin:<16}{f.qnumber or '':<12}{f.severity}{flag}")
+            out.append(f"{label:<19} {f.bulletin:<16}{f.qnumber or '':<12}{f.severity}{flag}")
             if verbose or f.kind == "service pack":
                 out.append(f"    {f.reason}")
         out.append("")
