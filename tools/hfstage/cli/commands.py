@@ -223,14 +223,18 @@ def cmd_report(args) -> int:
 def cmd_results(args) -> int:
     from tabulate import tabulate
 
-    found = pipeline.results(pipeline.Site.open(args.share))
+    site = pipeline.Site.open(args.share)
+    found = pipeline.results(site)
     if args.json:
         out_json({"machines": [m.to_dict() for m in found.machines], "refused": found.refused,
                   "reported_installed_still_missing": found.still_missing, "summary": found.summary})
     else:
         table = [(m.machine, p.bulletin, p.patch, p.attempts, p.last_code, p.last_meaning + (" (gave up)" if p.gave_up
                   else ""), p.last_when) for m in found.machines for p in m.patches]
-        out(tabulate(table, headers=("Machine", "Bulletin", "Patch", "Attempts", "Exit", "Result", "When")))
+        if table:
+            out(tabulate(table, headers=("Machine", "Bulletin", "Patch", "Attempts", "Exit", "Result", "When")))
+        else:
+            out(f"no install results from clients yet in {site.share.folder('results')}")
         for problem in found.problems:
             out(problem)
         for line in found.summary:
