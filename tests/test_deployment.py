@@ -158,6 +158,33 @@ def test_kb_and_q_keys_and_uninstall_folders_both_mean_installed(site, run, pref
         folder.rmdir()
 
 
+def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_removal(site, run, prefix):
+    """Update.exe packages of 2002 left $NtUninstallQnnnnnn$, later ones $NtUninstallKBnnnnnn$: the rollback
+    finds whichever is there; a removal that fails keeps its marker and says so, and no reboot follows."""
+    _generate(site, run)
+    rollback = site.folder("scripts") / "XPSP1-rollback.bat"
+    reset_client(prefix)
+    assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
+    marker = windows_dir(prefix) / "hfstage" / "Q824146.ok"
+    spuninst = windows_dir(prefix) / "$NtUninstallQ824146$" / "spuninst"
+    spuninst.mkdir(parents=True)
+    try:
+        shutil.copyfile(STUB, spuninst / "spuninst.exe")
+        (spuninst / "spuninst.exe.rc").write_text("1")
+        calls = run_batch(rollback, prefix, site.folder("hotfixes") / "calls.log")
+        assert calls == [] and marker.exists()  # no reboot: nothing was removed
+        assert (spuninst / "calls.log").read_text().split() == ["spuninst.exe", "-q", "-z"]
+        assert _log(site, "XPSP1")[-1].endswith(f";MS03-039;Q824146;{XP_PACKAGE};1;uninstall-failed")
+        code, out, _ = run("results", site.root)
+        assert "rollback: MS03-039 " + XP_PACKAGE + " (exit code 1): the uninstall failed" in out
+        (spuninst / "spuninst.exe.rc").write_text("0")
+        calls = run_batch(rollback, prefix, site.folder("hotfixes") / "calls.log")
+        assert calls == ["reboot.exe /r"] and not marker.exists()
+        assert _log(site, "XPSP1")[-1].endswith(f";MS03-039;Q824146;{XP_PACKAGE};0;uninstalled")
+    finally:
+        shutil.rmtree(spuninst.parent)
+
+
 def test_a_re_released_package_is_installed_although_the_old_one_left_its_key(site, run, prefix):
     """The scan: an earlier Q300972 package is installed, the revised one is not."""
     _generate(site, run, "[reboot_machines]\nW2KSRV = never\n")

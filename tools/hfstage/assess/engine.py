@@ -145,6 +145,8 @@ def machine_status(facts: MachineFacts, a: Assessment, unknown: list[str], unass
     if missing:
         return NEEDS_PATCHES, f"{len(missing)} missing patch(es)"
     also = "; also: " + "; ".join(incomplete) if incomplete else ""
+    if facts.os is None and incomplete:  # not "not covered": what it runs is unknown for want of data
+        return INCOMPLETE, "operating system not known: " + "; ".join(incomplete)
     if facts.os is None or facts.os.product_id is None or unknown:
         what = facts.os.name if facts.os else "its operating system (not detected)"
         names = [what] if facts.os is None or facts.os.product_id is None else unknown

@@ -49,9 +49,10 @@ def detect(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
     elif hklm.software is not None:
         facts.missing.append("operating system version (no Windows NT\\CurrentVersion or Windows\\CurrentVersion "
                              "in the SOFTWARE data)")
-    _os_product(facts, rules)
+    os_rule = _os_product(facts, rules)
     _paths(hklm, facts)
     _applications(hklm, facts, rules)
+    _part_of_windows(hklm, facts, os_rule)
     _hotfixes(hklm, facts)
 
 
@@ -62,9 +63,6 @@ def _computer_name(hklm: Hklm, facts: MachineFacts) -> None:
         facts.computer_name = name.strip()
         facts.evidence["computer_name"] = _ev(path.replace("CurrentControlSet", hklm.control_set),
                                               "ComputerName", name)
-        if facts.computer_name.upper() != facts.machine.upper():
-            facts.warnings.append(f"computer name {q(facts.computer_name)} differs from the inventory folder "
-                                  f"name {q(facts.machine)}")
     else:
         facts.missing.append("computer name (no SYSTEM data with ComputerName)")
 
@@ -127,7 +125,7 @@ def _9x_os(hklm: Hklm, facts: MachineFacts) -> None:
     facts.service_pack, facts.service_pack_label = 0, "0"
 
 
-def _os_product(facts: MachineFacts, rules: dict) -> None:
+def _os_product(facts: MachineFacts, rules: dict) -> dict | None:
     for rule in rules["os"]:
         if rule.get("family") != facts.os_family:
             continue
@@ -143,10 +141,23 @@ def _os_product(facts: MachineFacts, rules: dict) -> None:
                 continue
         facts.os = ProductFact(rule["name"], facts.version, facts.service_pack, facts.service_pack_label,
                                facts.evidence.get("version", ""), sp_known=facts.os_family == "NT")
-        return
+        return rule
     if facts.os_family:
         facts.missing.append(f"OS product name (no rule for {facts.os_family} version {q(facts.version)}, "
                              f"product type {q(facts.product_type)})")
+    return None
+
+
+def _part_of_windows(hklm: Hklm, facts: MachineFacts, os_rule: dict | None) -> None:
+    """A product every such Windows has (IE on 98 and 2000) but no rule found: the data is incomplete or
+    unreadable; the machine is not one without it, and is not compliant on the strength of that."""
+    for part in (os_rule or {}).get("ships_with", []):
+        if any(app.name.startswith(part["product"]) for app in facts.applications):
+            continue
+        value = hklm.value(part["key"], part["value"])
+        where = f"HKLM\\{part['key']}\\{part['value']}"
+        found = f"{where} absent" if value is None else f"{where} is {q(str(value)[:60])}, which no rule knows"
+        facts.missing.append(f"{part['product']}, part of every {facts.os.name}: {found}")
 
 
 def _paths(hklm: Hklm, facts: MachineFacts) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.catalog import Catalog
-from hfstage.errors import InputError
+from hfstage.errors import InputError, q
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts
@@ -147,6 +147,7 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
             detect(hklm, facts, rules or load_rules())
+            _check_identity(inputs, facts)
             if catalog is not None and hklm.software is not None:
                 catalog_registry(hklm, facts, catalog)
     except InputError as e:
@@ -160,6 +161,20 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
             facts.parse_errors.append(str(e))
         facts.done_markers = read_done_markers(inputs)
     return facts
+
+
+def _check_identity(inputs: MachineInputs, facts: MachineFacts) -> None:
+    """Hives filed under another machine's folder are not that machine's: assessing them would give it
+    another machine's verdict and script. (A mounted drive has no name of its own to compare.)"""
+    name = facts.computer_name
+    if not name or name.upper() == facts.machine.upper():
+        return
+    if inputs.kind != "folder":
+        facts.warnings.append(f"computer name {q(name)} differs from the name given, {q(facts.machine)}")
+        return
+    raise InputError(f"{inputs.root / inputs.name}: the registry data is of computer {q(name)}, not "
+                     f"{q(facts.machine)} (filed in the wrong folder, or a rename waiting for a reboot): not assessed, "
+                     "no script; move the files to the right folder")
 
 
 def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None, limits: Limits) -> None:

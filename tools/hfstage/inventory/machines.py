@@ -74,6 +74,7 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[str]:
     notes: list[str] = []
     root = share.folder("inventory")
     spool = root / UNNAMED
+    known: dict[str, str] = {}
     for user in entries(spool):
         if not user.is_folder:
             continue
@@ -84,9 +85,16 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[str]:
         try:
             name = _computer_name(root, exports, limits)
             target = root / name
+            known = known or {e.name.casefold(): e.name for e in entries(root)}
+            if name.casefold() in known:
+                raise UsageError(f"the exports claim to be {name}, which has its own inventory\\"
+                                 f"{known[name.casefold()]}; "
+                                 "anyone can write to _unnamed, so a known machine's inventory is never replaced "
+                                 "from it (move the files by hand if they are right)")
             make_client_folder(root, target)
             for export in exports:
                 move_client_file(root, export.path, target, export.name)
+            known[name.casefold()] = name
         except HfstageError as e:
             notes.append(f"{user.path}: left in place: {e}")
             continue

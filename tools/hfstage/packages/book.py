@@ -11,9 +11,10 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hfstage.cab import TrustStore, load_trust
-from hfstage.errors import InputError
+from hfstage.errors import InputError, StateError, os_fault
 from hfstage.packages.decide import Decision, decide, load_engines, load_installers
 from hfstage.packages.index import PackageIndex, package_index
 from hfstage.packages.inspect import PackageFacts, inspect_package
@@ -181,13 +182,33 @@ def package_book(share: Share, site_kinds: dict[str, str] | None = None,
     """The book of SHARE's packages with site.ini's kinds and switches (casefolded package name keys)."""
     book = PackageBook(share, index or package_index(share), dict(site_kinds or {}), dict(site_switches or {}))
     book._trust_key = _trust_key(share)
-    book.pins = _read(share, STATE_NAME).get("pins", {})
+    book.pins = _read_pins(share.state / STATE_NAME)
     cache = _read(share, FACTS_NAME)
     book._cache = cache.get("facts", {}) if cache.get("format") == FACTS_FORMAT else {}
     return book
 
 
-def _read(share: Share, name: str) -> dict:
+def _read_pins(path: Path) -> dict[str, dict]:
+    """The confirmed packages' pins. Missing = none yet; damaged is an error, never an empty book:
+    read as empty it would let a package changed on the share through as never confirmed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        raise os_fault(path, e, "read") from e
+    try:
+        pins = json.loads(text).get("pins")
+        if not isinstance(pins, dict) or not all(isinstance(p, dict) and isinstance(p.get("sha256"), str)
+                                                 for p in pins.values()):
+            raise ValueError("no 'pins' table of packages with their SHA-256")
+    except (ValueError, AttributeError) as e:
+        raise StateError(f"{path}: damaged ({e}); restore it from a backup, or delete it and confirm every "
+                         "package again with `hfstage packages confirm`") from e
+    return pins
+
+
+def _read(share: Share, name: str) -> dict:  # a cache: unreadable means empty
     try:
         data = json.loads((share.state / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hfstage.assess import KIND_SERVICE_PACK
 from hfstage.share import Share
 
 
@@ -67,16 +69,28 @@ class MissingPackage:
 FETCH_HEADER = "bulletin\tq/kb\tfile\twhere the catalog says to get it\tmachines that need it"
 
 
-def fetch_list(missing: list, catalog, packages: PackageIndex) -> list[MissingPackage]:
-    """Every package missing findings need that hotfixes\\ lacks (MISSING: the scan's missing findings)."""
+def fetch_list(missing: list, catalog, packages: PackageIndex,
+               service_packs: dict[str, str] | None = None) -> list[MissingPackage]:
+    """Every package missing findings need that hotfixes\\ lacks (MISSING: the scan's missing findings,
+    patches and service packs; SERVICE_PACKS: site.ini's package per OS product, casefolded)."""
     patches = {(p.bulletin_id, p.name): p for p in catalog.patches()}
     needed: dict[str, tuple] = {}
     counts: dict[str, int] = {}
     for f in missing:
-        patch = patches.get((f.bulletin, f.patch))
-        if patch is None or packages.find(patch.name) is not None:
-            continue
-        key = patch.name.strip().casefold()
-        needed.setdefault(key, (f.bulletin, patch.sq_number or "-", patch.name.strip(), patch.url or "-"))
+        if f.kind == KIND_SERVICE_PACK:
+            product = re.sub(r" SP\w+$", "", f.product)  # the finding names the product at its level
+            package = (service_packs or {}).get(product.casefold())
+            if package is not None and packages.find(package) is not None:
+                continue
+            key = (package or f"{f.patch} for {product}").casefold()
+            needed.setdefault(key, ("SP", "-", package or f"({f.patch} for {product})",
+                                    "your service pack media" if package else
+                                    f"site.ini [service_packs] names no package for {product}"))
+        else:
+            patch = patches.get((f.bulletin, f.patch))
+            if patch is None or packages.find(patch.name) is not None:
+                continue
+            key = patch.name.strip().casefold()
+            needed.setdefault(key, (f.bulletin, patch.sq_number or "-", patch.name.strip(), patch.url or "-"))
         counts[key] = counts.get(key, 0) + 1
     return [MissingPackage(*needed[k], counts[k]) for k in sorted(needed, key=lambda k: (needed[k][0], k))]

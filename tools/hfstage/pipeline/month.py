@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.assess import KIND_PATCH
 from hfstage.catalog import diff_catalogs, find_catalog, import_catalog, list_catalogs, previous_version
 from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
@@ -194,7 +193,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
     if r.problems:
         raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
     missing = site.history.findings(result.scan.scan_id, "missing")
-    unavailable = fetch_list([f for f in missing if f.kind == KIND_PATCH], site.catalog, package_index(site.share))
+    unavailable = fetch_list(missing, site.catalog, package_index(site.share), site.scripts.service_packs)
     path = write_fetch(site, unavailable)
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "

@@ -87,7 +87,8 @@ def packages_report(site: Site, write_fetch_list: bool = False) -> PackagesRepor
         rows.setdefault(package.casefold(), _row(book, "SP", "-", package, product, "NT",
                                                  ("servicepack", "[service_packs] names it")))
     report = PackagesReport(sorted(rows.values(), key=lambda r: (r.bulletin, r.file.casefold())), book.changed())
-    report.fetch = fetch_list(missing, site.catalog, book.index)
+    report.fetch = fetch_list(site.history.findings(latest.id, "missing"), site.catalog, book.index,
+                              site.scripts.service_packs)
     if write_fetch_list:
         report.fetch_path = write_fetch(site, report.fetch)
     with site.share.lock():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from tabulate import tabulate
 
-from hfstage.assess import COMPLIANT, MACHINE_STATUSES, MISSING, SEVERITIES, severity_rank
+from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
 from hfstage.history import History, ScanRow, ScanTotals
 from hfstage.report.safe import csv_cell
@@ -29,6 +29,19 @@ class Compliance:
 
 def percent(part: int, whole: int, empty: float = 0.0) -> float:
     return round(100.0 * part / whole, 1) if whole else empty
+
+
+def summary_counts(statuses: dict[str, int], patch_severities: list[str], service_packs: int) -> dict:
+    """The summary every JSON form carries, with the tiles' definitions: 'missing' counts missing patches,
+    a missing service pack is a finding of its own (service_packs_missing), never in the patch counts."""
+    machines = sum(statuses.values())
+    compliant = statuses.get(COMPLIANT, 0)
+    return {"machines": machines, "compliant": compliant, "percent_compliant": percent(compliant, machines),
+            "errors": statuses.get(UNREADABLE, 0),
+            "by_status": {s: statuses[s] for s in MACHINE_STATUSES if statuses.get(s)},
+            "missing": len(patch_severities),
+            "missing_by_severity": {s: n for s in SEVERITIES if (n := patch_severities.count(s))},
+            "service_packs_missing": service_packs}
 
 
 def trend_point(t: ScanTotals) -> dict:
@@ -50,6 +63,8 @@ def trend(history: History, since: str | None = None) -> list[dict]:
 def _by_machine(history: History, scan: ScanRow) -> list[dict]:
     counts: dict[str, dict[str, int]] = {}
     for f in history.findings(scan.id, MISSING):
+        if f.kind != KIND_PATCH:
+            continue  # a missing service pack is the machine's status, not one of its missing patches
         per = counts.setdefault(f.machine, dict.fromkeys(SEVERITIES, 0))
         per[f.severity if f.severity in per else "Unrated"] += 1
     changes = history.last_changes()

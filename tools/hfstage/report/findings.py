@@ -13,7 +13,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from hfstage.assess import COMPLIANT, HFNETCHK_LABEL, INSTALLED, MISSING, Assessment, Finding
+from hfstage.assess import (
+    COMPLIANT,
+    HFNETCHK_LABEL,
+    INSTALLED,
+    KIND_PATCH,
+    KIND_SERVICE_PACK,
+    MISSING,
+    Assessment,
+    Finding,
+)
+from hfstage.report.compliance import summary_counts
 from hfstage.report.safe import csv_cell
 
 TAB_COLUMNS = ("machine", "status", "product", "bulletin", "title", "qnumber", "url", "reason", "description",
@@ -99,12 +109,9 @@ def render_csv(assessments: Iterable[Assessment], show_superseded: bool = False,
 def summary(assessments: Iterable[Assessment]) -> dict:
     assessments = list(assessments)
     missing = [f for a in assessments for f in a.findings if f.status == MISSING]
-    statuses = Counter(a.status for a in assessments)
-    return {
-        "machines": len(assessments), "errors": sum(1 for a in assessments if a.error),
-        "compliant": statuses.get(COMPLIANT, 0), "by_status": dict(sorted(statuses.items())),
-        "missing": len(missing), "missing_by_severity": dict(Counter(f.severity for f in missing)),
-    }
+    return summary_counts(Counter(a.status for a in assessments),
+                          [f.severity for f in missing if f.kind == KIND_PATCH],
+                          sum(f.kind == KIND_SERVICE_PACK for f in missing))
 
 
 def render_json(assessments: list[Assessment], catalog_version: str, scan_id: int | None) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from hfstage.assess import (
 from hfstage.history import FindingRow, MachineRow
 from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
-from hfstage.report.compliance import percent
+from hfstage.report.compliance import percent, summary_counts
 from hfstage.report.html import html_env
 from hfstage.report.safe import csv_cell
 from hfstage.report.svg import trend_chart
@@ -235,6 +236,8 @@ class _ScanFiles:
 
     def __exit__(self, *exc) -> bool:
         if exc[0] is None:
-            summary = {k: v for k, v in tiles(self.view).items() if k != "severities"}
+            summary = summary_counts(Counter(m.status for m in self.view.machines),
+                                     [f.severity for f in self.view.missing if f.kind == KIND_PATCH],
+                                     sum(f.kind != KIND_PATCH for f in self.view.missing))
             self.js.write(f"], \"summary\": {json.dumps(summary, sort_keys=True)}}}\n")
         return self.stack.__exit__(*exc)

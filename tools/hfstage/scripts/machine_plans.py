@@ -124,14 +124,12 @@ def _install_line(verdict: Verdict, table: dict, file: str, name: str, settings:
     return BatchText(table["kinds"][kind]["install"].replace("{file}", file))
 
 
-def _uninstall_line(kind: str, table: dict, file: str, qnumber: str | None) -> BatchText | None:
+def _uninstall_line(kind: str, table: dict, file: str, has_folder: bool) -> BatchText | None:
+    """The kind's uninstall command; one run from the $NtUninstall folder needs a Q/KB number to find it."""
     template = table["kinds"][kind].get("uninstall")
-    if not template:
+    if not template or ("%HF_UNDIR%" in template and not has_folder):
         return None
-    kb = re.sub(r"^(Q|KB)", "KB", (qnumber or "").upper()) if "{kb}" in template else ""
-    if "{kb}" in template and not kb:
-        return None
-    return BatchText(template.replace("{file}", file).replace("{kb}", kb))
+    return BatchText(template.replace("{file}", file))
 
 
 def retry_round(identity: str, done: set[str]) -> int:
@@ -279,7 +277,7 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             patch=patch.name.strip(), marker=_marker(f.qnumber, patch.name),
             identity=identity if rounds == 0 else f"{identity} r{rounds}", kind=kind,
             install=install,
-            uninstall=_uninstall_line(kind, table, file, f.qnumber) if kind in table["kinds"] else None,
+            uninstall=_uninstall_line(kind, table, file, bool(ids)) if kind in table["kinds"] else None,
             needs_reboot=not patch.no_reboot, date_posted=posted, package=rel,
             made=book.package_date(patch.name) or posted, kind_source=verdict.decision.source,
             # the scan saw an earlier package's key, or the client said it installed: the keys prove nothing
@@ -301,6 +299,7 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
         return None
     rel = book.index.find(package)
     if rel is None:
+        plan.unavailable.append(f"SP {package}: not found under hotfixes\\")
         return None
     verdict = book.verdict(package, a.os or "", "NT", ("servicepack", "[service_packs] names it"))
     if not verdict.scripted:

@@ -26,8 +26,9 @@ SUCCESS = ("success", "success-reboot", "already-installed", REBOOT_INITIATED)
 # a run that stopped before installing anything, and why
 BLOCKED = {NO_RIGHTS: "the script ran without administrator rights", "busy": "another run held the machine's lock",
            REBOOT_PENDING: "a reboot was already pending", "outside-window": "outside the maintenance window"}
+UNINSTALL_FAILED = "uninstall-failed"
 MEANINGS = frozenset({*SUCCESS, *BLOCKED, FAILED, GAVE_UP, REBOOT, REBOOT_REQUIRED, REBOOTED, "qchain",
-                      "rescan-required", "rescan-pending", "uninstalled", "manual-rollback"})
+                      "rescan-required", "rescan-pending", "uninstalled", "manual-rollback", UNINSTALL_FAILED})
 _USER = re.compile(r"USERNAME=([-A-Za-z0-9_.$ ]{1,64})")
 _FIELDS = {
     "date": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
@@ -70,6 +71,7 @@ class MachineResults:
     blocked_user: str = ""  # who ran it, for no-rights
     blocked_when: str = ""
     reboot_required: str | None = None  # since when the machine waits for an admin's restart
+    uninstall_failed: list[str] = field(default_factory=list)  # rollbacks that left a patch in place
 
     def problems(self) -> list[str]:
         out = [f"results: {self.error}"] if self.error else []
@@ -86,6 +88,8 @@ class MachineResults:
             elif not p.ok and p.failures:
                 out.append(f"install: {p.bulletin} {p.patch} failed {p.failures} time(s) (last exit code "
                            f"{p.last_code or '?'})")
+        out += [f"rollback: {what}: the uninstall failed; the patch is still installed"
+                for what in self.uninstall_failed]
         if self.malformed:
             out.append(f"results: {self.malformed} line(s) not in the form hfstage's scripts write were ignored")
         if self.loop:
@@ -155,6 +159,9 @@ def parse_log(machine: str, text: str) -> MachineResults:
             if not success_since_reboot:
                 result.loop = True
             success_since_reboot = False
+            continue
+        if meaning == UNINSTALL_FAILED:
+            result.uninstall_failed.append(f"{f['bulletin']} {f['patch']} (exit code {f['code'] or '?'})")
             continue
         if f["patch"] == "qchain.exe" or meaning in ("qchain", "rescan-required", "rescan-pending", "uninstalled",
                                                       "manual-rollback"):

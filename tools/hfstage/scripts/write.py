@@ -83,9 +83,10 @@ def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version:
             f"{plan.machine}-rollback.bat": to_crlf(env.get_template(f"rollback_{suffix}.bat.j2").render(**ctx))}
 
 
-def render_idle(machine: str, catalog_version: str) -> dict[str, bytes]:
-    text = to_crlf(template_env().get_template("idle.bat.j2").render(machine=check_machine_name(machine),
-                                                                      catalog_version=catalog_version))
+def render_idle(machine: str, catalog_version: str, unavailable: list[str] | None = None) -> dict[str, bytes]:
+    """A script that installs nothing; UNAVAILABLE: what the machine misses but cannot be scripted yet."""
+    text = to_crlf(template_env().get_template("idle.bat.j2").render(
+        machine=check_machine_name(machine), catalog_version=catalog_version, unavailable=unavailable or []))
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
@@ -170,7 +171,7 @@ def _render_one(machine: str, a: Assessment | None, catalog: Catalog, settings: 
             result.unavailable[machine] = plan.unavailable
     if plan is None or not plan.steps:
         result.idle.append(machine)
-        out.update(render_idle(machine, catalog.data_version))
+        out.update(render_idle(machine, catalog.data_version, plan.unavailable if plan is not None else None))
         return
     out.update(render_machine(plan, settings, catalog.data_version))
     if plan.os_key == "nt4":
