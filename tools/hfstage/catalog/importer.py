@@ -15,7 +15,7 @@ from hfstage.cab import VerifyResult, extract_cabinet, load_trust, verify_cabine
 from hfstage.catalog import store
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs
 from hfstage.catalog.model import Catalog
-from hfstage.catalog.parser import parse_catalog, parse_catalog_file
+from hfstage.catalog.parser import parse_catalog
 from hfstage.errors import InputError, SignatureError, UsageError
 from hfstage.share import Share, SiteConfig, staged_dir
 
@@ -64,9 +64,13 @@ def _check_signature(result: VerifyResult, allow_unsigned: bool) -> str | None:
         return None
     why = "; ".join(result.reasons) or "not trusted"
     if not allow_unsigned:
-        raise SignatureError(f"{result.file}: catalog refused: {why} "
-                             "(put the publisher's root certificate in trust/, or use --allow-unsigned)")
-    log.warning("%s: IMPORTED WITHOUT A TRUSTED SIGNATURE (--allow-unsigned): %s", result.file, why)
+        if not result.signed:
+            hint = "an unsigned catalog: bring the signed mssecure.cab, or use --allow-unsigned if you checked it"
+        elif not (result.digest_matches and result.signature_valid):
+            hint = "the file was changed or damaged after it was signed: copy it again from the original media"
+        else:
+            hint = "put the publisher's root certificate in trust/, or use --allow-unsigned"
+        raise SignatureError(f"{result.file}: catalog refused: {why} ({hint})")
     return f"--allow-unsigned by {getpass.getuser()}: {why}"
 
 
@@ -89,8 +93,13 @@ def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int) -> Im
     with share.scratch("cab-extract") as tmp:
         extract_cabinet(cab, tmp / "x", max_bytes=limit)
         xml_path = _find_xml(tmp / "x", cab)
-        catalog = parse_catalog_file(xml_path)
-        return _store(share, catalog, xml_path.read_bytes(), cab, verification.to_dict(), override)
+        data = xml_path.read_bytes()
+        catalog = parse_catalog(data, f"{cab}: {xml_path.relative_to(tmp / 'x')}")  # not the temp path
+        stored = _store(share, catalog, data, cab, verification.to_dict(), override)
+    if override:  # said once it is stored: a catalog refused later was not imported at all
+        log.warning("%s: IMPORTED WITHOUT A TRUSTED SIGNATURE (--allow-unsigned): %s", cab,
+                    "; ".join(verification.reasons) or "not trusted")
+    return stored
 
 
 def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: bool) -> ImportResult:

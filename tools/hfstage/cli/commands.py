@@ -406,16 +406,19 @@ def cmd_scripts_generate(args) -> int:
 
 def cmd_month(args) -> int:
     site = pipeline.Site.open(args.share)
-    if args.dry_run:
-        result = pipeline.dry_run_month(site, args.cab, say=out)
+
+    def findings(s: pipeline.Site, result: pipeline.MonthResult) -> list:
+        return findings_at_or_above(pipeline.all_assessments(s, result.scan), args.fail_on) \
+            if args.fail_on != "none" else []
+
+    if args.dry_run:  # exits as the real run would, so a scheduled check can try it first
+        result = pipeline.dry_run_month(site, args.cab, say=out, inspect=findings)
         out("\n".join(result.changes) or "no changes to scripts, netlogon or reports")
-        return EXIT_OK
+        return _exit(result.inspected or [], args.fail_on)
     result = pipeline.month(site, args.cab, as_of=_date(args.as_of), say=out, jobs=args.jobs)
     out(f"report: {result.report_folder / 'index.html'}")
     out(f"scripts: {site.share.folder('scripts')}")
-    findings = findings_at_or_above(pipeline.all_assessments(site, result.scan), args.fail_on) \
-        if args.fail_on != "none" else []
-    return _exit(findings, args.fail_on)
+    return _exit(findings(site, result), args.fail_on)
 
 
 def cmd_plan(args) -> int:

@@ -143,7 +143,9 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     if adopt:
         result.notes = adopt_unnamed(share, limits)
     folders, result.skipped = machine_folders(share, machines)
-    salt = json.dumps([catalog.data_version if catalog else None, rules, limits.__dict__], sort_keys=True)
+    # the share's path too: cached messages name its files, and a copied share must not show the original's
+    salt = json.dumps([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__],
+                      sort_keys=True)
     index = _read_index(cache)
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str]] = []

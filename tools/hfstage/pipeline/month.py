@@ -44,6 +44,7 @@ class MonthResult:
     notices: list[str] = field(default_factory=list)  # what the admin must act on
     changes: list[str] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)  # name, wall and CPU seconds, peak RSS (MiB)
+    inspected: object = None  # what a dry run's INSPECT found in the copy
 
 
 @dataclass
@@ -241,8 +242,10 @@ _COPIED = ("catalogs", "trust", "state", "scripts", "netlogon", "results", "repo
 _LINKED = ("incoming", "inventory", "hotfixes")
 
 
-def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None] = print) -> MonthResult:
-    """The whole month in a temporary copy of the share; report what would change in it.
+def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None] = print,
+                  inspect: Callable[[Site, MonthResult], object] | None = None) -> MonthResult:
+    """The whole month in a temporary copy of the share; report what would change in it. INSPECT runs on
+    the copy before it goes (its answer in result.inspected), so a dry run can exit as the real one would.
 
     The share's lock is held, so the copy is of one consistent share and no run writes it meanwhile;
     the copy lives in state/ (a killed dry run's copy is swept by the next run)."""
@@ -262,7 +265,18 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
             (copy / name).symlink_to((root / name).resolve(), target_is_directory=True)
         if site.share.site_ini.is_file():
             shutil.copyfile(site.share.site_ini, copy / "site.ini")
-        result = month(Site(Share(copy)), cab, say=say, adopt=False)
+        def here(text: str) -> str:  # name the admin's share, not the temporary copy
+            return text.replace(str(copy), str(root))
+
+        try:
+            copied = Site(Share(copy))
+            result = month(copied, cab, say=lambda line: say(here(line)), adopt=False)
+            result.inspected = inspect(copied, result) if inspect else None
+        except HfstageError as e:
+            e.args = (here(str(e)),)
+            raise
+        result.lines = [here(line) for line in result.lines]
+        result.notices = [here(line) for line in result.notices]
         for name in ("scripts", "netlogon", "reports"):
             result.changes += _changes(root / name, copy / name, name)
         result.report_folder = None

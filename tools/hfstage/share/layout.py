@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,7 +47,8 @@ class Share:
     root: Path
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "root", Path(self.root))
+        # absolute: messages and cached facts name files the same wherever hfstage was started from
+        object.__setattr__(self, "root", Path(os.path.abspath(self.root)))
 
     def folder(self, name: str) -> Path:
         return self.root / name
