@@ -117,13 +117,15 @@ def severity_rank(severity: str) -> int:
 
 def findings_at_or_above(assessments: list[Assessment], threshold: str) -> list[str]:
     """What makes a run exit 1 with --fail-on THRESHOLD: missing patches and service packs rated
-    THRESHOLD or worse, and machines whose state is unknown (unreadable, incomplete, not covered)."""
+    THRESHOLD or worse, and machines whose state is unknown (unreadable, incomplete); machines the
+    catalog does not cover only at 'any': nothing the site can do makes them pass a stricter threshold."""
     if threshold == "none":
         return []
     limit = len(SEVERITIES) - 1 if threshold == "any" else severity_rank(threshold.title())
+    unknown = (UNREADABLE, NOT_COVERED, INCOMPLETE) if threshold == "any" else (UNREADABLE, INCOMPLETE)
     out = []
     for a in assessments:
-        if a.status in (UNREADABLE, NOT_COVERED, INCOMPLETE):
+        if a.status in unknown:
             out.append(f"{a.machine}: {a.status}")
         out += [f"{a.machine}: {f.bulletin} {f.patch} missing ({f.severity})" for f in a.findings
                 if f.status == MISSING and severity_rank(f.severity) <= limit]

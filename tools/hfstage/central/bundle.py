@@ -171,7 +171,12 @@ def _member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
     try:
         with zf.open(info) as f:
             data = f.read(MAX_MEMBER_BYTES + 1)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+    except zipfile.BadZipFile as e:
+        if "CRC" in str(e):  # the bytes are not those the site wrote, and signed: as a hash mismatch
+            raise SignatureError(f"{path}: member {name} was changed or damaged after the site signed the bundle "
+                                 "(its CRC does not match): carry the bundle again") from e
+        raise InputError(f"{path}: member {name} is damaged: {e}") from e
+    except (EOFError, OSError, ValueError) as e:
         raise InputError(f"{path}: member {name} is damaged: {e}") from e
     if len(data) > MAX_MEMBER_BYTES:
         raise UnsafeInputError(f"{path}: member {name} expands beyond {MAX_MEMBER_BYTES} bytes")

@@ -296,6 +296,8 @@ def cmd_central_report(args) -> int:
 def cmd_packages_words(args) -> int:
     """`packages SHARE`, `packages confirm SHARE FILE...` or `packages verify SHARE`."""
     words = list(args.words)
+    if len(words) > 1 and words[1] in ("confirm", "verify") and words[0] not in ("confirm", "verify"):
+        words[0], words[1] = words[1], words[0]  # `packages SHARE verify` means what it says
     action = words.pop(0) if words[0] in ("confirm", "verify") and len(words) > 1 else "list"
     args.share = Path(words.pop(0))
     if action == "confirm":
@@ -574,10 +576,12 @@ COMMANDS = [
             (arg("words", nargs="+", metavar="[confirm|verify] SHARE [FILE...]"), JSON,
              arg("--missing", action="store_true", help="write SHARE/reports/missing-packages.txt: what to carry "
                                                         "in, and where the catalog says to get it")),
-            cmd_packages_words),
+            cmd_packages_words,
+            usage="hfstage packages [-h] [-v] [--json] [--missing] SHARE\n"
+                  "       hfstage packages confirm SHARE FILE...\n       hfstage packages verify SHARE"),
     Command(("scripts", "collectors"), "write the inventory collectors into SHARE/netlogon",
             "Render collect_nt.bat, collect_9x.bat, the dispatcher logon.bat and per-machine 9x stubs "
-            "(<MACHINE>.bat, for Samba's `logon script = %%m.bat`) into SHARE/netlogon with the share's UNC path "
+            "(<MACHINE>.bat, for Samba's `logon script = %m.bat`) into SHARE/netlogon with the share's UNC path "
             "from site.ini. Every script is linted first; on any problem nothing is written.", (SHARE,),
             cmd_scripts_collectors),
     Command(("scripts", "generate"), "write per-machine install and rollback scripts",

@@ -28,6 +28,7 @@ class Command:
     description: str
     args: tuple[Arg, ...]
     run: Callable[[argparse.Namespace], int]
+    usage: str | None = None  # when argparse's own would mislead (a command of free words)
 
 
 def build(prog: str, description: str, version: str, groups: dict[str, str],
@@ -47,10 +48,10 @@ def build(prog: str, description: str, version: str, groups: dict[str, str],
             prefix = command.path[:depth]
             if prefix not in subparsers:
                 group = subparsers[prefix[:-1]].add_parser(prefix[-1], help=groups[prefix[-1]],
-                                                           description=groups[prefix[-1]])
+                                                           description=groups[prefix[-1]], parents=[common])
                 subparsers[prefix] = group.add_subparsers(dest="_".join(prefix) + "_command", metavar="ACTION",
                                                           required=True)
-        parser = subparsers[command.path[:-1]].add_parser(command.path[-1], help=command.help,
+        parser = subparsers[command.path[:-1]].add_parser(command.path[-1], help=command.help, usage=command.usage,
                                                           description=command.description, parents=[common])
         for a in command.args:
             parser.add_argument(*a.names, **a.options)

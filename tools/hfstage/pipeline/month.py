@@ -23,7 +23,7 @@ from hfstage.packages import fetch_list, package_index
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.scan import ScanResult, scan
-from hfstage.pipeline.scripts import scripts_generate
+from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
 from hfstage.scripts import GenerateResult, results_summary
@@ -190,6 +190,11 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
 
 
 def _scripts(site: Site, result: MonthResult) -> str:
+    # the collectors first: they copy this catalog's files, and the dispatcher calls them
+    collectors = scripts_collectors(site)
+    if collectors.problems:
+        raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
+                         "written")
     result.scripts = r = scripts_generate(site, result.scan.rows)
     if r.problems:
         raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
@@ -208,8 +213,13 @@ def _scripts(site: Site, result: MonthResult) -> str:
     if r.jobs:
         result.notices.append(f"{r.jobs} NT 4.0 machine(s) need patches: run "
                               f"{site.share.folder('netlogon') / 'schedule_nt4.bat'} as a domain administrator")
-    if r.dispatcher_changed:
-        result.notices.append(f"logon.bat changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
+    servers = [p.machine for p in r.plans if p.steps and p.role != "workstation"]
+    if servers and site.scripts.window is None:
+        result.notices.append(f"{len(servers)} server(s) or domain controller(s) will install at their next startup "
+                              f"or logon ({', '.join(servers[:5])}{' ...' if len(servers) > 5 else ''}): site.ini "
+                              "sets no [maintenance] window (they never restart on their own)")
+    if r.dispatcher_changed or collectors.written:
+        result.notices.append(f"netlogon scripts changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
     scripted = len([p for p in r.plans if p.steps])
     return (f"{scripted} machine scripts made; {len(r.written)} files written, {len(r.unchanged)} unchanged, "
             f"{r.skipped} machines unchanged; {len(unavailable)} packages not found under hotfixes")

@@ -20,9 +20,10 @@ from hfstage.catalog import (
 )
 from hfstage.errors import UsageError
 from hfstage.history import History
-from hfstage.inventory import Limits, load_site_rules
+from hfstage.inventory import Limits, load_site_rules, machine_folders
+from hfstage.packages import package_index
 from hfstage.scripts import ScriptSettings, script_settings
-from hfstage.share import Share, SiteConfig
+from hfstage.share import Share, SiteConfig, did_you_mean
 
 
 class ConfigProblems(UsageError):
@@ -113,4 +114,24 @@ class Site:
                 problems.append(str(e))
         if problems:
             raise ConfigProblems(problems)
-        return policy_problems(self.config, self.catalog) if self.has_catalog() else []
+        return (policy_problems(self.config, self.catalog) + self._script_name_problems()) if self.has_catalog() \
+            else []
+
+    def _script_name_problems(self) -> list[str]:
+        """[service_packs] products, [installers]/[switches] packages and [reboot_machines] machines that match
+        nothing: a typo there silently changes nothing, which the admin must hear about."""
+        products = sorted({p.name.strip() for p in self.catalog.products.values()})
+        on_share = [p.rsplit("\\", 1)[-1] for p in package_index(self.share).paths.values()]
+        packages = sorted({p.name.strip() for p in self.catalog.patches()} | set(self.scripts.service_packs.values())
+                          | set(on_share))
+        folders, _ = machine_folders(self.share)
+        machines = sorted(f.name for f in folders)
+        no_package = "no catalog patch, [service_packs] package or file under hotfixes\\ of that name"
+        out = []
+        for section, known, what in (("service_packs", products, "the catalog names no such product"),
+                                     ("installers", packages, no_package), ("switches", packages, no_package),
+                                     ("reboot_machines", machines, "no machine of that name under inventory\\")):
+            folded = {k.casefold() for k in known}
+            out += [f"{e.where}: [{section}] {e.key}: {what}" + did_you_mean(e.key.strip(), known)
+                    for e in self.config.section(section) if e.key.strip().casefold() not in folded]
+        return out

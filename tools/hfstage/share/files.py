@@ -34,6 +34,11 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _folder_for(file_mode: int) -> int:
+    """A folder made for a private file is private too (state\\facts is 0750, like state)."""
+    return PRIVATE_FOLDER if file_mode == PRIVATE else FOLDER
+
+
 def make_folder(path: Path, mode: int = FOLDER) -> None:
     """Create PATH (and parents) with MODE; an existing folder is left as it is."""
     missing, current = [], Path(path)
@@ -57,7 +62,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PUBLIC, sync_dir: bo
     skips the file's fsync, for caches: a cache lost in a power cut is only read again.
     """
     path = Path(path)
-    make_folder(path.parent)
+    make_folder(path.parent, _folder_for(mode))
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -107,7 +112,7 @@ def write_if_changed(path: Path, data: bytes, mode: int = PUBLIC, sync_dir: bool
 def atomic_text_stream(path: Path, mode: int = PUBLIC) -> Iterator:
     """A text file handle for writing PATH piece by piece; renamed into place only if the block succeeds."""
     path = Path(path)
-    make_folder(path.parent)
+    make_folder(path.parent, _folder_for(mode))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
