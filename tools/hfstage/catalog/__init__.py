@@ -32,6 +32,7 @@ from hfstage.catalog.store import (
     load_catalog_arg,
     previous_version,
     use_catalog,
+    version_key,
 )
 from hfstage.catalog.supplements import SITE_SUPPLEMENTS, apply_supplements, load_supplements, supplements_key
 
@@ -41,5 +42,5 @@ __all__ = [
     "apply_supplements", "bulletin_dict", "bulletin_text", "bulletins_table", "current_version", "diff_catalogs",
     "diff_pair", "diff_text", "find_catalog", "import_catalog", "list_catalogs", "load_catalog_arg",
     "load_supplements", "newest_cab", "parse_catalog", "parse_catalog_file", "previous_version", "summary_dict",
-    "summary_text", "superseding", "supplements_key", "use_catalog",
+    "summary_text", "superseding", "supplements_key", "use_catalog", "version_key",
 ]

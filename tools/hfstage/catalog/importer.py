@@ -169,5 +169,9 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
 
 def _older_warning(share: Share, catalog: Catalog) -> str:
     current = store.current_version(share)
-    return (f"catalog {catalog.data_version} is not newer than the current catalog {current}: it is stored, "
-            f"but {current} stays current; to use it: hfstage catalog use {share.root} {catalog.data_version}")
+    if current and store.version_key(catalog.data_version) > store.version_key(current):
+        why = f"catalog {current} was chosen with `hfstage catalog use`, although {catalog.data_version} is newer"
+    else:
+        why = f"catalog {catalog.data_version} is not newer than the current catalog {current}"
+    return (f"{why}: {catalog.data_version} is stored, but {current} stays current; to use it: "
+            f"hfstage catalog use {share.root} {catalog.data_version}")

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def read_manifest(path: Path) -> tuple[zipfile.ZipFile, dict, bytes]:
         if size > MAX_BUNDLE_BYTES:
             raise UnsafeInputError(f"{path}: {size} bytes is larger than a bundle can be ({MAX_BUNDLE_BYTES})")
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError) as e:
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError) as e:
         raise InputError(f"{path}: not a bundle (truncated or damaged: {e})") from e
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror}") from e
@@ -171,12 +172,15 @@ def _member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
     try:
         with zf.open(info) as f:
             data = f.read(MAX_MEMBER_BYTES + 1)
+    except zlib.error as e:  # the compressed stream itself was changed
+        raise SignatureError(f"{path}: member {name} was changed or damaged after the site signed the bundle "
+                             f"(it no longer decompresses: {e}): carry the bundle again") from e
     except zipfile.BadZipFile as e:
         if "CRC" in str(e):  # the bytes are not those the site wrote, and signed: as a hash mismatch
             raise SignatureError(f"{path}: member {name} was changed or damaged after the site signed the bundle "
                                  "(its CRC does not match): carry the bundle again") from e
         raise InputError(f"{path}: member {name} is damaged: {e}") from e
-    except (EOFError, OSError, ValueError) as e:
+    except (EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:  # an unknown method, "encrypted"
         raise InputError(f"{path}: member {name} is damaged: {e}") from e
     if len(data) > MAX_MEMBER_BYTES:
         raise UnsafeInputError(f"{path}: member {name} expands beyond {MAX_MEMBER_BYTES} bytes")

@@ -6,6 +6,7 @@ result into text and an exit code.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 
@@ -29,6 +30,31 @@ def _exit(findings: list[str], threshold: str) -> int:
         err(f"{len(findings)} finding(s) at or above --fail-on {threshold} (exit 1)")
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _day(text: str) -> str:
+    """An argument in YYYY-MM-DD, checked as a real date (argparse names the option when it is not)."""
+    try:
+        dt.datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: use YYYY-MM-DD") from None
+    return text
+
+
+def _month(text: str) -> str:
+    try:
+        dt.datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month: use YYYY-MM") from None
+    return text
+
+
+def _new_file(text: str) -> Path:
+    """A file to write: its folder must exist (a typo in a path does not make folders as root)."""
+    path = Path(text)
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{path.parent} is not a folder")
+    return path
 
 
 def _date(text: str | None) -> dt.datetime | None:
@@ -212,6 +238,8 @@ def cmd_scan(args) -> int:
     if result.kind != "full":
         err(f"{result.kind} scan of {len(result.rows)} machine(s): the site's record is unchanged"
             + ("" if result.scan_id else " (use --record to keep it as a partial scan)"))
+    elif result.scan_id:
+        err(f"site report updated: {pipeline.site_report(site, result).folder / 'index.html'} (scan {result.scan_id})")
     return _exit(findings_at_or_above(assessments, args.fail_on), args.fail_on)
 
 
@@ -520,13 +548,13 @@ COMMANDS = [
              arg("--show-superseded", action="store_true", help="also list superseded patches"),
              arg("--format", choices=("text", "tab", "csv", "json", "html"), default="text",
                  help="report format (default text)"),
-             arg("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout"),
+             arg("--output", type=_new_file, metavar="FILE", help="write the report to FILE instead of stdout"),
              FAIL_ON, JOBS), cmd_scan),
     Command(("report",), "compliance from the scan history",
             "Compliance from SHARE/state/history.sqlite: per machine (status, missing patches by severity, last "
             "scan, last change), per patch or bulletin (machines missing it), and the trend per month.",
             (SHARE, arg("--by", choices=("machine", "patch", "bulletin"), default="machine", help="grouping"),
-             arg("--since", metavar="DATE", help="only scans from DATE on (YYYY-MM-DD)"),
+             arg("--since", type=_day, metavar="DATE", help="only scans from DATE on (YYYY-MM-DD)"),
              arg("--format", choices=("text", "csv", "json"), default="text", help="output format")), cmd_report),
     Command(("results",), "what the clients' install scripts reported",
             "Collect SHARE/results/<MACHINE>.log: attempts, exit codes and outcomes per patch; flags failures, "
@@ -540,8 +568,8 @@ COMMANDS = [
             "One file for the site and month: the latest full scan's machines (status, findings, when each last "
             "reported), the month's plan, the clients' results, the catalog version, hfstage's version; a manifest "
             "with every member's SHA-256, signed with the site key. No hives and no file copies leave the site.",
-            (SHARE, arg("bundle", type=Path, metavar="BUNDLE"),
-             arg("--month", metavar="YYYY-MM", help="the month the bundle is for (default: the scan's)")),
+            (SHARE, arg("bundle", type=_new_file, metavar="BUNDLE"),
+             arg("--month", type=_month, metavar="YYYY-MM", help="the month the bundle is for (default: the scan's)")),
             cmd_export),
     Command(("central", "init"), "create a central folder (trust, reports, database)",
             "Create DIR/trust (each site's public key as <site id>.pem), DIR/reports and DIR/central.sqlite.",
@@ -604,7 +632,8 @@ COMMANDS = [
             (SHARE, arg("--cab", type=Path, metavar="FILE", help="catalog cabinet (default: newest in SHARE/incoming)"),
              arg("--dry-run", action="store_true", help="run in a temporary copy of the share and list what would "
                  "change"),
-             arg("--as-of", metavar="DATE", help="record the scan under DATE (YYYY-MM-DD), to back-fill a month"),
+             arg("--as-of", type=_day, metavar="DATE",
+                 help="record the scan under DATE (YYYY-MM-DD), to back-fill a month"),
              FAIL_ON, JOBS), cmd_month),
     Command(("plan",), "the monthly patch application plan",
             "New and revised bulletins since the previous catalog: severity, applicability here, machines missing "

@@ -4,7 +4,7 @@ results from stage to stage (scan, month, plan, report, results, scripts, demo).
 from hfstage.pipeline.central import central_create, central_import, central_make_report, export_bundle, site_keygen
 from hfstage.pipeline.demo import build_demo_share, demo
 from hfstage.pipeline.inventory import inventory
-from hfstage.pipeline.month import STEPS, MonthResult, StepFailed, dry_run_month, month
+from hfstage.pipeline.month import STEPS, MonthResult, StepFailed, dry_run_month, month, site_report
 from hfstage.pipeline.packages import PackagesReport, packages_confirm, packages_report, packages_verify
 from hfstage.pipeline.reporting import month_plan, plan, report
 from hfstage.pipeline.results import ResultsReport, results
@@ -17,5 +17,5 @@ __all__ = [
     "all_assessments", "build_demo_share", "central_create", "central_import", "central_make_report", "demo",
     "dry_run_month", "export_bundle", "inventory", "month", "month_plan", "packages_confirm", "packages_report",
     "packages_verify", "plan", "read_machine_list", "report", "results", "scan", "scripts_collectors",
-    "scripts_generate", "site_keygen",
+    "scripts_generate", "site_keygen", "site_report",
 ]

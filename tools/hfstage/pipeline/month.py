@@ -15,7 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.catalog import diff_catalogs, find_catalog, import_catalog, list_catalogs, previous_version
+from hfstage.catalog import (
+    diff_catalogs,
+    find_catalog,
+    import_catalog,
+    list_catalogs,
+    previous_version,
+    version_key,
+)
 from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
@@ -128,7 +135,13 @@ def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult
     if chosen is None:
         if not list_catalogs(site.share):
             raise UsageError(f"{site.share.folder('incoming')}: no catalog to import and none stored yet")
-        return f"nothing new in incoming; using the current catalog {site.current_version()}"
+        current = site.current_version()
+        newest = max((c.data_version for c in list_catalogs(site.share)), key=version_key)
+        if newest != current:
+            result.notices.append(f"WARNING: catalog {current} is in use (chosen with `hfstage catalog use`), "
+                                  f"although {newest} is stored: `hfstage catalog use {site.share.root} {newest}` "
+                                  "goes back to the newest")
+        return f"nothing new in incoming; using the current catalog {current}"
     imported = import_catalog(site.share, chosen, config=site.config)
     site.reload_catalog()
     state.imported = imported.catalog.data_version
@@ -225,12 +238,19 @@ def _scripts(site: Site, result: MonthResult) -> str:
             f"{r.skipped} machines unchanged; {len(unavailable)} packages not found under hotfixes")
 
 
-def _reports(site: Site, result: MonthResult, state: _State) -> str:
-    s = result.scan
+def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None):
+    """SHARE\\reports from full scan S (and the month's PLAN, else the plan for the current catalog): what
+    `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record."""
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
                     lambda keys: _load(site, fresh, keys), s.problems)
-    written = write_site_report(site.share, view, state.plan, trend(site.history))
+    with site.share.lock():
+        return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
+
+
+def _reports(site: Site, result: MonthResult, state: _State) -> str:
+    s = result.scan
+    written = site_report(site, s, state.plan)
     result.report_folder = written.folder
     unreadable = [r.machine for r in s.rows if r.error]
     if unreadable:
