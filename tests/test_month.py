@@ -75,8 +75,11 @@ def test_dry_run_changes_nothing(run, demo_share):
     run("month", demo_share.root, "--cab", _cab(demo_share, "month1"))
     before = _snapshot(demo_share)
     code, out, _ = run("month", demo_share.root, "--cab", _cab(demo_share, "month2"), "--dry-run")
-    assert code == 0 and "would change scripts/NT4WKS.bat" in out and "would add reports/bulletins/MS03-039" in out
+    assert code == 1  # as the real month exits: machines miss patches
+    assert "would change scripts/NT4WKS.bat" in out and "would add reports/bulletins/MS03-039" in out
+    assert ".dry-run." not in out and f"run {demo_share.folder('netlogon') / 'schedule_nt4.bat'}" in out
     assert _snapshot(demo_share) == before
+    assert not list(demo_share.state.glob(".*.tmp"))  # its copy is gone
 
 
 def test_untrusted_catalog_stops_at_step_one(run, demo_share):

@@ -67,7 +67,7 @@ def _check_signature(result: VerifyResult, allow_unsigned: bool) -> str | None:
         if not result.signed:
             hint = "an unsigned catalog: bring the signed mssecure.cab, or use --allow-unsigned if you checked it"
         elif not (result.digest_matches and result.signature_valid):
-            hint = "the file was changed or damaged after it was signed: copy it again from the original media"
+            hint = "copy it again from the original media"
         else:
             hint = "put the publisher's root certificate in trust/, or use --allow-unsigned"
         raise SignatureError(f"{result.file}: catalog refused: {why} ({hint})")

@@ -138,8 +138,12 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
 
 
 def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None = None,
-                 inputs: MachineInputs | None = None, limits: Limits | None = None) -> MachineFacts:
-    """MachineFacts for the machine at PATH; a bad input becomes facts.error, never an exception."""
+                 inputs: MachineInputs | None = None, limits: Limits | None = None,
+                 on_share: bool = False) -> MachineFacts:
+    """MachineFacts for the machine at PATH; a bad input becomes facts.error, never an exception.
+
+    ON_SHARE: PATH is the machine's own folder under inventory\\, named by its collector, so registry
+    data of another computer there is refused (elsewhere, e.g. an admin's copy, it is a warning)."""
     limits = limits or Limits()
     inputs = inputs or locate_inputs(path)
     facts = MachineFacts(machine=inputs.name)
@@ -147,7 +151,7 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
             detect(hklm, facts, rules or load_rules())
-            _check_identity(inputs, facts)
+            _check_identity(inputs, facts, on_share)
             if catalog is not None and hklm.software is not None:
                 catalog_registry(hklm, facts, catalog)
     except InputError as e:
@@ -163,14 +167,14 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
     return facts
 
 
-def _check_identity(inputs: MachineInputs, facts: MachineFacts) -> None:
+def _check_identity(inputs: MachineInputs, facts: MachineFacts, on_share: bool) -> None:
     """Hives filed under another machine's folder are not that machine's: assessing them would give it
-    another machine's verdict and script. (A mounted drive has no name of its own to compare.)"""
+    another machine's verdict and script."""
     name = facts.computer_name
     if not name or name.upper() == facts.machine.upper():
         return
-    if inputs.kind != "folder":
-        facts.warnings.append(f"computer name {q(name)} differs from the name given, {q(facts.machine)}")
+    if not on_share or inputs.kind != "folder":
+        facts.warnings.append(f"computer name {q(name)} differs from the inventory folder name {q(facts.machine)}")
         return
     raise InputError(f"{inputs.root / inputs.name}: the registry data is of computer {q(name)}, not "
                      f"{q(facts.machine)} (filed in the wrong folder, or a rename waiting for a reboot): not assessed, "

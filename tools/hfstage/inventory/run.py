@@ -124,7 +124,7 @@ def _facts_in_worker(folder: str) -> dict:
 def safe_gather(folder: Path, catalog: Catalog | None, rules: dict, limits: Limits) -> MachineFacts:
     """Facts, or an error row naming the machine: one bad machine never stops the rest."""
     try:
-        return gather_facts(folder, catalog, rules, limits=limits)
+        return gather_facts(folder, catalog, rules, limits=limits, on_share=True)
     except HfstageError as e:
         return MachineFacts(machine=folder.name, error=str(e))
     except Exception as e:  # noqa: BLE001 - any failure becomes this machine's error row

@@ -203,14 +203,14 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
 
 
 def _scripts(site: Site, result: MonthResult) -> str:
-    # the collectors first: they copy this catalog's files, and the dispatcher calls them
+    result.scripts = r = scripts_generate(site, result.scan.rows)
+    if r.problems:
+        raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
+    # then the collectors: they copy this catalog's files, and the dispatcher calls them
     collectors = scripts_collectors(site)
     if collectors.problems:
         raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
                          "written")
-    result.scripts = r = scripts_generate(site, result.scan.rows)
-    if r.problems:
-        raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
     missing = site.history.findings(result.scan.scan_id, "missing")
     unavailable = fetch_list(missing, site.catalog, package_index(site.share), site.scripts.service_packs)
     path = write_fetch(site, unavailable)
