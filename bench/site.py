@@ -54,7 +54,8 @@ def _template(src: Path | None, fixture: Path, name: str, work: Path) -> dict[Pa
     out = {p.relative_to(fixture): p.read_bytes() for p in fixture.rglob("*") if p.is_file()}
     for rel in list(out):
         if rel.suffix.lower() == ".reg":
-            out[rel] = out[rel].replace(f'"{name}"'.encode(), f'"{PLACEHOLDER}"'.encode())
+            for codec in ("cp1252", "utf-16-le"):  # REGEDIT4 text, or regedit 5's UTF-16 (Windows Me)
+                out[rel] = out[rel].replace(f'"{name}"'.encode(codec), f'"{PLACEHOLDER}"'.encode(codec))
     if src is not None:
         for hive in ("SOFTWARE", "SYSTEM"):
             text = (src / f"{hive}.reg").read_text().replace(f'"{name}"', f'"{PLACEHOLDER}"')

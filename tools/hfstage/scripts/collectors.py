@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfstage import __version__
 from hfstage.catalog import Catalog
 from hfstage.scripts.batch import (
     BatchText,
@@ -17,7 +20,7 @@ from hfstage.scripts.batch import (
 from hfstage.scripts.lint import MAX_9X_LINE, LintProblem, lint_text, spaced_variables
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.write import dispatchers
-from hfstage.share import PUBLIC, Share, write_if_changed
+from hfstage.share import PRIVATE, PUBLIC, Share, atomic_write_text, write_if_changed
 
 # Keys every collector exports (more come from the product rules' probes).
 BASE_KEYS = (
@@ -162,7 +165,18 @@ def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None =
 
 def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalog: Catalog | None,
                      machines: list[str], nine_x: list[str] | None = None) -> CollectorResult:
-    """Render, lint (refusing to write anything on a problem), then write what changed."""
+    """Render, lint (refusing to write anything on a problem), then write what changed.
+
+    Nothing is rendered when what the collectors are made from, and the files made last time, are as
+    they were (state\\collectors.json): `month` calls this every month for 5,000 machines' stubs."""
+    key = hashlib.sha256(json.dumps([__version__, settings.fingerprint(), rules,
+                                     catalog.data_version if catalog else None, sorted(machines),
+                                     sorted(nine_x or [])], sort_keys=True, default=str).encode()).hexdigest()
+    record = share.state / "collectors.json"
+    netlogon = share.folder("netlogon")
+    unchanged = _unchanged(record, key, netlogon)
+    if unchanged is not None:
+        return CollectorResult([], [netlogon / n for n in unchanged], [])
     rendered = render_collectors(settings, rules, catalog, machines, nine_x)
     problems = lint_collectors(rendered, settings.unc, settings.netlogon)
     result = CollectorResult([], [], problems)
@@ -170,6 +184,28 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
         return result
     with share.lock():
         for name, data in sorted(rendered.items()):
-            path = share.folder("netlogon") / name
+            path = netlogon / name
             (result.written if write_if_changed(path, data, PUBLIC) else result.unchanged).append(path)
+        made = {name: _stamp(netlogon / name) for name in rendered}
+        atomic_write_text(record, json.dumps({"key": key, "files": made}, sort_keys=True), PRIVATE)
     return result
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _unchanged(record: Path, key: str, netlogon: Path) -> list[str] | None:
+    """The files made last time, if they were made from KEY and nobody has touched them since."""
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if data.get("key") != key or not isinstance(files, dict) or not files:
+        return None
+    return list(files) if all(_stamp(netlogon / name) == stamp for name, stamp in files.items()) else None
