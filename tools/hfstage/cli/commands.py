@@ -32,21 +32,21 @@ def _exit(findings: list[str], threshold: str) -> int:
     return EXIT_OK
 
 
-def _day(text: str) -> str:
-    """An argument in YYYY-MM-DD, checked as a real date (argparse names the option when it is not)."""
-    try:
-        dt.datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date: use YYYY-MM-DD") from None
-    return text
+def _calendar(layout: str, what: str, shown: str):
+    """An argparse type: text in LAYOUT that is a real WHAT (argparse names the option when it is not)."""
+
+    def check(text: str) -> str:
+        try:
+            dt.datetime.strptime(text, layout)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a {what}: use {shown}") from None
+        return text
+
+    return check
 
 
-def _month(text: str) -> str:
-    try:
-        dt.datetime.strptime(text, "%Y-%m")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a month: use YYYY-MM") from None
-    return text
+_day = _calendar("%Y-%m-%d", "date", "YYYY-MM-DD")
+_month = _calendar("%Y-%m", "month", "YYYY-MM")
 
 
 def _new_file(text: str) -> Path:

@@ -158,6 +158,16 @@ def publish_tree(root: Path, file_mode: int = PUBLIC, folder_mode: int = FOLDER)
     os.chmod(root, folder_mode)
 
 
+def temp_folder(parent: Path, label: str, mode: int = FOLDER) -> Path:
+    """A new private folder .LABEL.*.tmp in PARENT (made with MODE if missing): what a killed run leaves
+    is found by that pattern and swept (Share.remove_stale_temps)."""
+    make_folder(parent, mode)
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{label}.", suffix=".tmp", dir=parent))
+    except OSError as e:
+        raise os_fault(parent, e, "write") from e
+
+
 @contextlib.contextmanager
 def staged_dir(final: Path, durable: bool = False) -> Iterator[Path]:
     """Yield a temp folder beside FINAL; on success rename it to FINAL, else remove it.
@@ -166,11 +176,7 @@ def staged_dir(final: Path, durable: bool = False) -> Iterator[Path]:
     file before the rename, for what cannot be made again (a stored catalog).
     """
     final = Path(final)
-    make_folder(final.parent)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    except OSError as e:
-        raise os_fault(final.parent, e, "write") from e
+    tmp = temp_folder(final.parent, final.name)
     try:
         yield tmp
         publish_tree(tmp)

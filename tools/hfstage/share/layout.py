@@ -13,7 +13,7 @@ from pathlib import Path
 from hfstage import resources
 from hfstage.errors import UsageError, os_fault
 from hfstage.share.config import SiteConfig, load_site_config
-from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder
+from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder, temp_folder
 from hfstage.share.lock import share_lock
 
 FOLDERS = (
@@ -103,13 +103,8 @@ class Share:
         """A private temp folder in state/, removed afterwards; one a killed run leaves behind is
         swept by the next run (remove_stale_temps), so nothing piles up in the server's /tmp."""
         import shutil
-        import tempfile
 
-        make_folder(self.state, PRIVATE_FOLDER)
-        try:
-            tmp = Path(tempfile.mkdtemp(prefix=f".{label}.", suffix=".tmp", dir=self.state))
-        except OSError as e:
-            raise os_fault(self.state, e, "write") from e
+        tmp = temp_folder(self.state, label, PRIVATE_FOLDER)
         try:
             yield tmp
         finally:
