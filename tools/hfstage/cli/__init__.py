@@ -7,6 +7,7 @@ import sys
 import traceback
 
 from hfstage import __version__
+from hfstage.cli.about import version_lines
 from hfstage.cli.commands import COMMANDS, GROUPS
 from hfstage.cli.output import err
 from hfstage.cli.table import build
@@ -23,6 +24,11 @@ def build_parser():
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--version" in argv and set(argv) <= {"--version", "-v", "--verbose"}:
+        # argparse's version action prints before it has read a -v that follows it
+        print("\n".join(version_lines(verbose=len(set(argv)) > 1)))
+        return 0
     args = build_parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
     set_wait(args.wait)

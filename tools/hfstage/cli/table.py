@@ -38,7 +38,9 @@ def build(prog: str, description: str, version: str, groups: dict[str, str],
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="more detail, and log at INFO level")
     top = argparse.ArgumentParser(prog=prog, description=description)
-    top.add_argument("--version", action="version", version=f"{prog} {version}")
+    top.add_argument("--version", action="version", version=f"{prog} {version}",
+                     help="show the version and exit; with -v also Python, the dependencies and the system "
+                     "libraries found (what an offline kit must hold)")
     top.add_argument("-v", "--verbose", action="store_true", help="more detail, and log at INFO level")
     top.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
                      help="how long to wait for another hfstage run to finish with the share (default 60)")
