@@ -17,16 +17,17 @@ class MissingPackage:
     bulletin: str
     qnumber: str
     file: str
-    place: str  # hotfixes\<BulletinID>\<tag>\<file> for a build of a shared name, else hotfixes\<file>
     location: str
     machines: int
+    place: str  # hotfixes\<BulletinID>\<tag>\<file> for a build of a shared name, else hotfixes\<file>
 
     def line(self) -> str:
-        return "\t".join((self.bulletin, self.qnumber, self.file, self.place, self.location, str(self.machines)))
+        return "\t".join((self.bulletin, self.qnumber, self.file, self.location, str(self.machines), self.place))
 
 
-FETCH_HEADER = ("bulletin\tq/kb\tfile\tput it in (a name of one build: any folder below hotfixes\\)\t"
-                "where the catalog says to get it\tmachines that need it")
+# the place is the last column, so the five columns of earlier versions keep their positions
+FETCH_HEADER = ("bulletin\tq/kb\tfile\twhere the catalog says to get it\tmachines that need it\t"
+                "put it here (a file name of one build may go in any folder below hotfixes\\)")
 
 
 def fetch_list(missing: list, catalog, packages: PackageIndex,
@@ -44,9 +45,9 @@ def fetch_list(missing: list, catalog, packages: PackageIndex,
                 continue
             key = (package or f"{f.patch} for {product}").casefold()
             needed.setdefault(key, ("SP", "-", package or f"({f.patch} for {product})",
-                                    f"hotfixes\\{package}" if package else "-",
                                     "your service pack media" if package else
-                                    f"site.ini [service_packs] names no package for {product}"))
+                                    f"site.ini [service_packs] names no package for {product}",
+                                    f"hotfixes\\{package}" if package else "-"))
         else:
             patch = patches.get((f.bulletin, f.patch))
             pkg = packages.package(f.bulletin, f.patch) if patch is not None else None
@@ -54,6 +55,7 @@ def fetch_list(missing: list, catalog, packages: PackageIndex,
                 continue
             key = pkg.key
             needed.setdefault(key, (f.bulletin, patch.sq_number or f.qnumber or "-", pkg.name,
-                                    f"hotfixes\\{pkg.place}", (patch.url or "").strip() or "-"))
+                                    (patch.url or "").strip() or "-", f"hotfixes\\{pkg.place}"))
         machines.setdefault(key, set()).add(f.machine)
-    return [MissingPackage(*needed[k], len(machines[k])) for k in sorted(needed, key=lambda k: (needed[k][0], k))]
+    return [MissingPackage(*needed[k][:4], len(machines[k]), needed[k][4])
+            for k in sorted(needed, key=lambda k: (needed[k][0], k))]

@@ -81,9 +81,9 @@ class PackageIndex:
             return self._placed(build) if build else None
         return self.named(name, builds[0] if builds else None)
 
-    def places(self, name: str) -> list[str]:
-        """Where each build of NAME goes, when several builds share it (else empty)."""
-        builds = self.builds.named(name) if self.builds else []
+    def places(self, text: str) -> list[str]:
+        """Where each build of file TEXT (a name or a path) goes, when several builds share its name."""
+        builds = self.builds.named(text.replace("/", "\\").rsplit("\\", 1)[-1]) if self.builds else []
         return [f"hotfixes\\{b.place}" for b in builds if b.place] if len(builds) > 1 else []
 
     def identity(self, pkg: Package) -> str | None:

@@ -121,7 +121,7 @@ class Site:
         """[service_packs] products, [installers]/[switches] packages and [reboot_machines] machines that match
         nothing: a typo there silently changes nothing, which the admin must hear about."""
         products = sorted({p.name.strip() for p in self.catalog.products.values()})
-        on_share = [p.rsplit("\\", 1)[-1] for p in package_index(self.share).paths.values()]
+        on_share = package_index(self.share).names()
         packages = sorted({p.name.strip() for p in self.catalog.patches()} | set(self.scripts.service_packs.values())
                           | set(on_share))
         folders, _ = machine_folders(self.share)
