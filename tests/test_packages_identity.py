@@ -196,3 +196,14 @@ def test_the_plans_rollback_column_reads_each_builds_own_package(share):
     items = {i.patch: i for i in month_plan(Site.open(share.root)).items if i.bulletin == "MS00-047"}
     assert items["q269239i.exe"].rollback.startswith("manual (iexpress")
     assert items["Q269239i.exe"].rollback.startswith("hotfix: Q269239i.exe -y")
+
+
+def test_site_ini_may_give_one_build_its_own_switches_by_its_place(share, run):
+    _put(share, NT4_BUILD)
+    _put(share, TSE_BUILD)
+    share.site_ini.write_text(share.site_ini.read_text() + f"[switches]\n{TSE_BUILD} = -q -n -z\n")
+    code, _, err = run("scripts", "generate", share.root)
+    assert code == 0, err
+    assert not [p for p in Site.open(share.root).check() if "[switches]" in p]  # a place is a name site.ini knows
+    assert f'"%HF_PKG%\\{TSE_BUILD}" -q -n -z' in _script(share, "TSE01")
+    assert f'"%HF_PKG%\\{NT4_BUILD}" -z -m' in _script(share, "NT4SRV")

@@ -94,7 +94,8 @@ class PackageBook:
     def _verdict(self, pkg: Package, product: str, family: str, kind: tuple[str, str] | None) -> Verdict:
         facts = self.facts_at(pkg.rel, pkg.name) if pkg.rel else None
         decision = Decision(kind[0], "site.ini", kind[1]) if kind else decide(
-            pkg.name, product, family, facts, load_installers(), load_engines(), self.site_kinds, self.site_switches)
+            pkg.name, product, family, facts, load_installers(), load_engines(), self.site_kinds, self.site_switches,
+            pkg.place)
         pin = self.pins.get(pkg.key)
         verdict = Verdict(decision, facts, pinned=pin)
         if pkg.problem:
