@@ -3,10 +3,11 @@
 The catalog names packages by file name, but Microsoft shipped different builds under names
 that differ only in case (MS00-047: q269239i.exe for NT 4.0, Q269239i.exe for its Terminal
 Server Edition), and one Windows folder cannot hold both. Entries whose names fold equal are
-one file when they come from the same download (the same URL) and cover a product at a
-service pack in common (msjavx86.exe, reused by six bulletins); otherwise they are different
-builds, even from one download page (MS01-017's Crlupd.exe for Windows 9x and crlupd.exe
-for NT 4.0 and 2000). That is the cautious side: two builds taken for one put the wrong
+one file when they come from the same download (the URL their PatchLocationID resolves to,
+compared without case: IIS paths are case-blind) and cover a product at a service pack in
+common (msjavx86.exe, reused by six bulletins); otherwise they are different builds, even
+from one download page (MS01-017's Crlupd.exe for Windows 9x and crlupd.exe for NT 4.0 and
+2000). That is the cautious side: two builds taken for one put the wrong
 program on a machine, one file taken for two only asks the admin to copy it twice.
 
 A name that is one build in the catalog may lie anywhere under hotfixes\\ (as it always
