@@ -21,7 +21,7 @@ from hfstage.assess import SitePolicy, assess_all
 from hfstage.catalog import import_catalog
 from hfstage.history import History, Recorded
 from hfstage.inventory import gather_facts, load_rules
-from hfstage.packages import load_installers, package_book
+from hfstage.packages import load_installers, package_book, package_index
 from hfstage.pipeline import Site, scripts_generate
 from hfstage.scripts import plan_machine, script_settings
 from hfstage.scripts.write import render_machine
@@ -53,12 +53,15 @@ def main() -> int:
                 f.machine = a.machine
             assessments.append(a)
         History(share).record_scan([Recorded(a, None) for a in assessments], catalog.data_version, "bench")
+        index = package_index(share, catalog)  # each build in its place (a name of one build: flat)
         for f in (f for a in templates for f in a.findings if f.status == "missing"):
-            shutil.copyfile(PACKAGES / "hotfix.exe", share.folder("hotfixes") / f.patch)
+            target = share.folder("hotfixes").joinpath(*index.package(f.bulletin, f.patch).place.split("\\"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(PACKAGES / "hotfix.exe", target)
         shutil.copyfile(PACKAGES / "plain.exe", share.folder("hotfixes") / "qchain.exe")
 
         settings, table, rules = script_settings(share.config()), load_installers(), load_rules()
-        packages = package_book(share, settings.kinds, settings.switches)
+        packages = package_book(share, settings.kinds, settings.switches, catalog=catalog)
         start = time.perf_counter()
         for a in assessments:
             render_machine(plan_machine(a, catalog, settings, packages, table, rules), settings, catalog.data_version)

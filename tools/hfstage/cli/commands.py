@@ -345,7 +345,8 @@ def cmd_packages(args) -> int:
     if args.json:
         out_json(found.to_dict())
     else:
-        table = [(r.bulletin, r.qnumber, r.file, r.found or "MISSING", r.size if r.size is not None else "",
+        table = [(r.bulletin, r.qnumber, r.place.split("\\", 1)[-1] or r.file,  # a build's place names it
+                  r.found or "; ".join(r.candidates) or "MISSING", r.size if r.size is not None else "",
                   (r.sha256 or "")[:16], r.signer, r.kind or "-", r.switches,
                   f"{r.source}: {r.why}" if r.source else "",
                   "yes" if r.confirmed else "NO", "yes" if r.scripted else f"no: {r.problem}")
@@ -361,7 +362,7 @@ def cmd_packages(args) -> int:
         if found.fetch_path is not None:
             out(f"fetch list: {found.fetch_path} ({len(found.fetch)} package(s) to carry in)" if found.fetch
                 else "fetch list: every package the scripts need is under hotfixes\\")
-    held = [r for r in found.rows if r.found and not r.scripted]
+    held = [r for r in found.rows if (r.found or r.candidates) and not r.scripted]
     return EXIT_FINDINGS if held or found.changed else EXIT_OK
 
 

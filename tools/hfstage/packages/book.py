@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.cab import TrustStore, load_trust
+from hfstage.catalog import Catalog
 from hfstage.errors import InputError, StateError, os_fault
 from hfstage.packages.decide import Decision, decide, load_engines, load_installers
-from hfstage.packages.index import PackageIndex, package_index
+from hfstage.packages.index import Package, PackageIndex, package_index
 from hfstage.packages.inspect import PackageFacts, inspect_package
 from hfstage.share import PRIVATE, Share, atomic_write_text, read_input
 
@@ -55,13 +56,14 @@ class PackageBook:
     _verdicts: dict[tuple, Verdict] = field(default_factory=dict)
 
     def facts(self, name: str) -> PackageFacts | None:
-        """The facts of package NAME under hotfixes\\ (None: not there), read once per content."""
-        key = name.strip().casefold()
-        if key in self._facts:
-            return self._facts[key]
+        """The facts of the first file named NAME (a tool: qchain.exe, shutdown.exe); None: not there."""
         rel = self.index.find(name)
-        if rel is None:
-            return None
+        return None if rel is None else self.facts_at(rel, name)
+
+    def facts_at(self, rel: str, name: str) -> PackageFacts:
+        """The facts of file REL below hotfixes\\ (package NAME), read once per content."""
+        if rel.casefold() in self._facts:
+            return self._facts[rel.casefold()]
         stat = next((s for s in self.index.stats if s[0] == rel), None)
         cached = self._cache.get(rel)
         if stat is not None and cached and cached[:3] == [stat[1], stat[2], self._trust_key]:
@@ -77,26 +79,30 @@ class PackageBook:
             if stat is not None:
                 self._cache[rel] = [stat[1], stat[2], self._trust_key, facts.to_dict()]
                 self._dirty = True
-        self._facts[key] = facts
+        self._facts[rel.casefold()] = facts
         return facts
 
-    def verdict(self, name: str, product: str, family: str, kind: tuple[str, str] | None = None) -> Verdict:
-        """How package NAME (for a patch of PRODUCT on FAMILY) installs, and whether scripts may run it.
+    def verdict(self, pkg: Package, product: str, family: str, kind: tuple[str, str] | None = None) -> Verdict:
+        """How package PKG (for a patch of PRODUCT on FAMILY) installs, and whether scripts may run it.
 
         KIND: (kind, why) that site.ini settles otherwise (a [service_packs] entry)."""
-        key = (name.strip().casefold(), product, family, kind)
+        key = (pkg.key, pkg.rel, pkg.problem, product, family, kind)
         if key not in self._verdicts:
-            self._verdicts[key] = self._verdict(name, product, family, kind)
+            self._verdicts[key] = self._verdict(pkg, product, family, kind)
         return self._verdicts[key]
 
-    def _verdict(self, name: str, product: str, family: str, kind: tuple[str, str] | None) -> Verdict:
-        facts = self.facts(name)
+    def _verdict(self, pkg: Package, product: str, family: str, kind: tuple[str, str] | None) -> Verdict:
+        facts = self.facts_at(pkg.rel, pkg.name) if pkg.rel else None
         decision = Decision(kind[0], "site.ini", kind[1]) if kind else decide(
-            name, product, family, facts, load_installers(), load_engines(), self.site_kinds, self.site_switches)
-        pin = self.pins.get(name.strip().casefold())
+            pkg.name, product, family, facts, load_installers(), load_engines(), self.site_kinds, self.site_switches,
+            pkg.place)
+        pin = self.pins.get(pkg.key)
         verdict = Verdict(decision, facts, pinned=pin)
-        if facts is None:
-            verdict.problem = "not under hotfixes\\"
+        if pkg.problem:
+            verdict.problem = pkg.problem
+        elif facts is None:
+            verdict.problem = "not under hotfixes\\" + (f" (it goes in hotfixes\\{pkg.place})" if pkg.place != pkg.name
+                                                        else "")
         elif facts.problem:
             verdict.problem = f"refused: {facts.problem}"
         elif facts.signed and not facts.signature_intact:
@@ -111,24 +117,24 @@ class PackageBook:
                                "check it, then `hfstage packages confirm`")
         return verdict
 
-    def pin(self, name: str, by: str) -> dict | None:
-        """Record package NAME's SHA-256 as confirmed BY the package, site.ini or an admin."""
-        facts = self.facts(name)
+    def pin(self, pkg: Package, by: str) -> dict | None:
+        """Record the SHA-256 of PKG's file as confirmed BY the package, site.ini or an admin."""
+        facts = self.facts_at(pkg.rel, pkg.name) if pkg.rel else None
         if facts is None or facts.problem:
             return None
-        entry = {"file": name.strip(), "sha256": facts.sha256, "size": facts.size, "by": by,
+        entry = {"file": pkg.name, "path": pkg.rel, "sha256": facts.sha256, "size": facts.size, "by": by,
                  "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-        old = self.pins.get(name.strip().casefold())
+        old = self.pins.get(pkg.key)
         if old is None or old["sha256"] != facts.sha256 or (by == "admin" and old.get("by") != "admin"):
-            self.pins[name.strip().casefold()] = entry
+            self.pins[pkg.key] = entry
             self._dirty = True
             self._verdicts.clear()
-        return self.pins[name.strip().casefold()]
+        return self.pins[pkg.key]
 
-    def note_scripted(self, name: str, verdict: Verdict) -> None:
+    def note_scripted(self, pkg: Package, verdict: Verdict) -> None:
         """A package a script now runs is pinned, so a later swap of its bytes is caught."""
         if verdict.scripted and verdict.pinned is None:
-            self.pin(name, verdict.decision.source)
+            self.pin(pkg, verdict.decision.source)
 
     def fingerprint(self) -> str:
         """What the scripts' verdicts rest on besides the files: the admins' confirmations (the pins a
@@ -136,20 +142,29 @@ class PackageBook:
         admin = {k: v["sha256"] for k, v in self.pins.items() if v.get("by") == "admin"}
         return hashlib.sha256(json.dumps(admin, sort_keys=True).encode()).hexdigest()
 
-    def package_date(self, name: str) -> str | None:
+    def package_date(self, pkg: Package) -> str | None:
         """When the package was made, as far as it says: its signature's time (YYYY-MM-DD)."""
-        facts = self.facts(name)
+        facts = self.facts_at(pkg.rel, pkg.name) if pkg.rel else None
         return facts.signed_at[:10] if facts is not None and facts.signed_at else None
 
     def changed(self) -> list[str]:
         """Pinned packages whose bytes on the share differ from the pin."""
         out = []
-        for _, pin in sorted(self.pins.items()):
-            facts = self.facts(pin["file"])
+        for key, pin in sorted(self.pins.items()):
+            rel = self._pinned_file(key, pin)
+            facts = self.facts_at(rel, pin["file"]) if rel else None
             if facts is not None and not facts.problem and facts.sha256 != pin["sha256"]:
-                out.append(f"{pin['file']}: changed since it was confirmed on {pin['at'][:10]} (SHA-256 was "
-                           f"{pin['sha256']}, is {facts.sha256}); not scripted until confirmed again")
+                shown = rel if "\\" in key else pin["file"]  # a build's place, or the name as always
+                out.append(f"{shown}: changed since it was confirmed on "
+                           f"{pin['at'][:10]} (SHA-256 was {pin['sha256']}, is {facts.sha256}); not scripted "
+                           "until confirmed again")
         return out
+
+    def _pinned_file(self, key: str, pin: dict) -> str | None:
+        """The file a pin stands for now: a build's place (a key with a folder), or the one file of its name."""
+        if "\\" in key:
+            return next((r for r in self.index.files.get(key.rsplit("\\", 1)[-1], []) if r.casefold() == key), None)
+        return self.index.named(str(pin.get("file", key))).rel
 
     def save(self) -> None:
         """Write the pins and the facts cache (caller holds the share lock)."""
@@ -178,9 +193,12 @@ def _trust_key(share: Share) -> str:
 
 
 def package_book(share: Share, site_kinds: dict[str, str] | None = None,
-                 site_switches: dict[str, str] | None = None, index: PackageIndex | None = None) -> PackageBook:
-    """The book of SHARE's packages with site.ini's kinds and switches (casefolded package name keys)."""
-    book = PackageBook(share, index or package_index(share), dict(site_kinds or {}), dict(site_switches or {}))
+                 site_switches: dict[str, str] | None = None, index: PackageIndex | None = None,
+                 catalog: Catalog | None = None) -> PackageBook:
+    """The book of SHARE's packages with site.ini's kinds and switches (casefolded package name keys), each
+    catalog build found by its identity in CATALOG."""
+    book = PackageBook(share, index or package_index(share, catalog), dict(site_kinds or {}),
+                       dict(site_switches or {}))
     book._trust_key = _trust_key(share)
     book.pins = _read_pins(share.state / STATE_NAME)
     cache = _read(share, FACTS_NAME)

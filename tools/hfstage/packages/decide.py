@@ -1,6 +1,7 @@
 """How a package installs: its kind from facts, in order, each decision with its source.
 
-1. site.ini: [switches] for this package (the admin's own command) or [installers];
+1. site.ini: [switches] for this package (the admin's own command) or [installers], by its build's
+   place (MS00-047\\TSE\\Q269239i.exe) before its file name;
 2. the package itself (its engine, read by inspect.py);
 3. the OS family and product the patch is for (installers.json "choose" rules with a product
    or family); 4. its name (rules with a pattern); 5. nothing matched: hotfix.
@@ -93,14 +94,15 @@ def detect_engine(facts: PackageFacts) -> Engine | None:
 
 
 def decide(name: str, product: str, family: str, facts: PackageFacts | None, table: dict, engines: dict,
-           site_kinds: dict[str, str], site_switches: dict[str, str]) -> Decision:
-    """The kind package NAME installs as, for a patch of PRODUCT on FAMILY (NT or 9x), and its source."""
-    key = name.strip().casefold()
-    if key in site_switches:
-        return Decision(site_kinds.get(key, "hotfix"), "site.ini", "[switches] gives its switches",
-                        site_switches[key])
-    if key in site_kinds:
-        return Decision(site_kinds[key], "site.ini", "[installers] names its kind")
+           site_kinds: dict[str, str], site_switches: dict[str, str], place: str | None = None) -> Decision:
+    """The kind package NAME (the build at PLACE below hotfixes\\, for a name several builds share) installs
+    as, for a patch of PRODUCT on FAMILY (NT or 9x), and its source."""
+    for key in dict.fromkeys(k.strip().casefold() for k in (place or name, name)):
+        if key in site_switches:
+            return Decision(site_kinds.get(key, "hotfix"), "site.ini", "[switches] gives its switches",
+                            site_switches[key])
+        if key in site_kinds:
+            return Decision(site_kinds[key], "site.ini", "[installers] names its kind")
     engine = detect_engine(facts) if facts is not None else None
     if engine is not None:
         entry = engines.get(engine.name, {"kind": None, "label": engine.name})

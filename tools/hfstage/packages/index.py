@@ -1,42 +1,128 @@
-"""The packages under hotfixes\\: found by file name, without case, anywhere below the folder."""
+"""The packages under hotfixes\\: each catalog build found in its place, or by its name when the name is
+one build in the catalog (any folder, as shares always had them); never a file that could be two."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hfstage.assess import KIND_SERVICE_PACK
+from hfstage.catalog import Catalog
+from hfstage.packages.builds import Build, BuildTable, catalog_builds
 from hfstage.share import Share
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package a script may run: the file that is its build (REL), or why there is none to run."""
+
+    name: str  # the file name the catalog (or site.ini) gives
+    key: str  # its identity: pins and verdicts are keyed by it
+    place: str  # where its file goes below hotfixes\: a build's own folder, or the bare name (any folder)
+    rel: str | None = None  # the file below hotfixes\ (backslashes)
+    candidates: tuple[str, ...] = ()  # files that could be it
+    problem: str | None = None  # held back although files are there: two candidates, or one that could be two
+    build: Build | None = None
+
+    @property
+    def missing(self) -> bool:
+        """No file is in its place (for a build with one) or anywhere (for a name of one build): fetch it."""
+        if self.build is not None and self.build.place is not None:
+            return not any(c.casefold() == self.place.casefold() for c in self.candidates)
+        return not self.candidates
 
 
 @dataclass
 class PackageIndex:
-    """casefolded file name -> path below hotfixes\\ (backslashes); the first one found wins."""
+    """Every file below hotfixes\\, by file name without case; the catalog's builds when a catalog is known."""
 
     root: Path
-    paths: dict[str, str] = field(default_factory=dict)
+    builds: BuildTable | None = None
+    files: dict[str, list[str]] = field(default_factory=dict)  # casefolded name -> paths (backslashes)
     stats: list[tuple[str, int, int]] = field(default_factory=list)
-    sizes: dict[str, int] = field(default_factory=dict)  # casefolded file name -> bytes
+    sizes: dict[str, int] = field(default_factory=dict)  # casefolded path -> bytes
 
     def find(self, name: str) -> str | None:
-        return self.paths.get(name.strip().casefold())
+        """The first file named NAME: for the tools a script takes from hotfixes\\ (qchain.exe, shutdown.exe)."""
+        found = self.files.get(name.strip().casefold())
+        return found[0] if found else None
 
-    def identity(self, name: str) -> str | None:
-        """What the client's markers record for package NAME: its file name and size, so a revised
-        package under the same name is a different package."""
-        size = self.sizes.get(name.strip().casefold())
-        return None if size is None else f"{name.strip()} {size}"
+    def names(self) -> list[str]:
+        return [paths[0].rsplit("\\", 1)[-1] for paths in self.files.values()]
+
+    def package(self, bulletin: str, patch_name: str) -> Package:
+        """The package of catalog entry (BULLETIN, PATCH_NAME): its build, in its place when it has one."""
+        build = self.builds.of(bulletin, patch_name) if self.builds else None
+        if build is None or build.place is None:
+            return self.named(patch_name, build)
+        return self._placed(build)
+
+    def named(self, name: str, build: Build | None = None) -> Package:
+        """A package by its name alone, in any folder (site.ini's service packs; names of one build)."""
+        name = name.strip()
+        found = tuple(self.files.get(name.casefold(), []))
+        pkg = Package(name, name.casefold(), name, candidates=found, build=build)
+        if len(found) > 1:
+            return replace(pkg, problem=f"two files for one package: {_both(found)} (names are compared without "
+                                        "case): keep one")
+        return replace(pkg, rel=found[0]) if found else pkg
+
+    def given(self, text: str) -> Package | None:
+        """The package an admin names: a build's place (MS00-047\\TSE\\Q269239i.exe) or a file name of one build
+        (None: a name several builds share, given without its place)."""
+        rel = text.replace("/", "\\").strip().strip("\\")
+        if rel.casefold().startswith("hotfixes\\"):
+            rel = rel[len("hotfixes\\"):]
+        name = rel.rsplit("\\", 1)[-1]
+        builds = self.builds.named(name) if self.builds else []
+        if len(builds) > 1:
+            build = next((b for b in builds if b.place and b.place.casefold() == rel.casefold()), None)
+            return self._placed(build) if build else None
+        return self.named(name, builds[0] if builds else None)
+
+    def places(self, text: str) -> list[str]:
+        """Where each build of file TEXT (a name or a path) goes, when several builds share its name."""
+        builds = self.builds.named(text.replace("/", "\\").rsplit("\\", 1)[-1]) if self.builds else []
+        return [f"hotfixes\\{b.place}" for b in builds if b.place] if len(builds) > 1 else []
+
+    def identity(self, pkg: Package) -> str | None:
+        """What the client's markers record for PKG: its file name and size, so a revised package under
+        the same name is a different package."""
+        size = self.sizes.get(pkg.rel.casefold()) if pkg.rel else None
+        return None if size is None else f"{pkg.name} {size}"
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(repr(sorted(self.stats)).encode()).hexdigest()
+        places = self.builds.fingerprint() if self.builds else ""
+        return hashlib.sha256(repr((sorted(self.stats), places)).encode()).hexdigest()
+
+    def _placed(self, build: Build) -> Package:
+        """BUILD of a name several builds share: the file in its place, unless another file could be it."""
+        place = build.place or build.name
+        others = {b.place.casefold() for b in self.builds.named(build.name) if b.place} if self.builds else set()
+        files = self.files.get(build.name.casefold(), [])
+        mine = [r for r in files if r.casefold() == place.casefold()]
+        strays = [r for r in files if r.casefold() not in others]
+        pkg = Package(build.name, build.key, place, candidates=tuple(mine + strays), build=build)
+        if len(pkg.candidates) > 1:
+            return replace(pkg, problem=f"two files for one build: {_both(pkg.candidates)}: {build.label()} goes in "
+                                        f"hotfixes\\{place} only; remove the other")
+        if strays:
+            builds = self.builds.named(build.name) if self.builds else [build]
+            return replace(pkg, problem=f"hotfixes\\{strays[0]} could be any of the {len(builds)} builds of that name: "
+                           + " or ".join(f"{b.label()} (hotfixes\\{b.place})" for b in builds)
+                           + ": move it to its build's folder")
+        return replace(pkg, rel=mine[0]) if mine else pkg
 
 
-def package_index(share: Share) -> PackageIndex:
+def _both(paths: tuple[str, ...]) -> str:
+    return " and ".join(f"hotfixes\\{p}" for p in paths)
+
+
+def package_index(share: Share, catalog: Catalog | None = None) -> PackageIndex:
+    """The files below SHARE's hotfixes\\ (no links, regular files only), with CATALOG's builds."""
     root = share.folder("hotfixes")
-    index = PackageIndex(root)
+    index = PackageIndex(root, catalog_builds(catalog) if catalog is not None else None)
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
@@ -46,51 +132,6 @@ def package_index(share: Share) -> PackageIndex:
             rel = "\\".join(path.relative_to(root).parts)
             st = path.stat()
             index.stats.append((rel, st.st_size, st.st_mtime_ns))
-            if name.strip().casefold() not in index.paths:
-                index.paths[name.strip().casefold()] = rel
-                index.sizes[name.strip().casefold()] = st.st_size
+            index.files.setdefault(name.strip().casefold(), []).append(rel)
+            index.sizes[rel.casefold()] = st.st_size
     return index
-
-
-@dataclass(frozen=True)
-class MissingPackage:
-    """A package the scripts need that is not under hotfixes\\, and where the catalog says to get it."""
-
-    bulletin: str
-    qnumber: str
-    file: str
-    location: str
-    machines: int
-
-    def line(self) -> str:
-        return "\t".join((self.bulletin, self.qnumber, self.file, self.location, str(self.machines)))
-
-
-FETCH_HEADER = "bulletin\tq/kb\tfile\twhere the catalog says to get it\tmachines that need it"
-
-
-def fetch_list(missing: list, catalog, packages: PackageIndex,
-               service_packs: dict[str, str] | None = None) -> list[MissingPackage]:
-    """Every package missing findings need that hotfixes\\ lacks (MISSING: the scan's missing findings,
-    patches and service packs; SERVICE_PACKS: site.ini's package per OS product, casefolded)."""
-    patches = {(p.bulletin_id, p.name): p for p in catalog.patches()}
-    needed: dict[str, tuple] = {}
-    counts: dict[str, int] = {}
-    for f in missing:
-        if f.kind == KIND_SERVICE_PACK:
-            product = re.sub(r" SP\w+$", "", f.product)  # the finding names the product at its level
-            package = (service_packs or {}).get(product.casefold())
-            if package is not None and packages.find(package) is not None:
-                continue
-            key = (package or f"{f.patch} for {product}").casefold()
-            needed.setdefault(key, ("SP", "-", package or f"({f.patch} for {product})",
-                                    "your service pack media" if package else
-                                    f"site.ini [service_packs] names no package for {product}"))
-        else:
-            patch = patches.get((f.bulletin, f.patch))
-            if patch is None or packages.find(patch.name) is not None:
-                continue
-            key = patch.name.strip().casefold()
-            needed.setdefault(key, (f.bulletin, patch.sq_number or "-", patch.name.strip(), patch.url or "-"))
-        counts[key] = counts.get(key, 0) + 1
-    return [MissingPackage(*needed[k], counts[k]) for k in sorted(needed, key=lambda k: (needed[k][0], k))]

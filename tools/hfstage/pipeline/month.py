@@ -212,7 +212,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
         raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
                          "written")
     missing = site.history.findings(result.scan.scan_id, "missing")
-    unavailable = fetch_list(missing, site.catalog, package_index(site.share), site.scripts.service_packs)
+    unavailable = fetch_list(missing, site.catalog, package_index(site.share, site.catalog), site.scripts.service_packs)
     path = write_fetch(site, unavailable)
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "

@@ -9,7 +9,15 @@ from pathlib import Path
 from hfstage.assess import KIND_PATCH
 from hfstage.errors import UsageError
 from hfstage.history import FULL
-from hfstage.packages import FETCH_HEADER, MissingPackage, PackageBook, fetch_list, load_installers, package_book
+from hfstage.packages import (
+    FETCH_HEADER,
+    MissingPackage,
+    Package,
+    PackageBook,
+    fetch_list,
+    load_installers,
+    package_book,
+)
 from hfstage.pipeline.site import Site
 from hfstage.scripts import os_key, package_choices
 from hfstage.share import PUBLIC, atomic_write_text
@@ -23,6 +31,8 @@ class PackageRow:
     qnumber: str
     file: str
     found: str | None  # path below hotfixes\, or None
+    place: str = ""  # where its file goes: its build's folder, or hotfixes\<file> (any folder)
+    candidates: list[str] = field(default_factory=list)  # files that could be it (two: held back)
     size: int | None = None
     sha256: str | None = None
     signer: str = ""
@@ -60,7 +70,7 @@ class PackagesReport:
 
 def open_book(site: Site) -> PackageBook:
     kinds, switches = package_choices(site.config)
-    return package_book(site.share, kinds, switches)
+    return package_book(site.share, kinds, switches, catalog=site.catalog if site.has_catalog() else None)
 
 
 def packages_report(site: Site, write_fetch_list: bool = False) -> PackagesReport:
@@ -73,20 +83,21 @@ def packages_report(site: Site, write_fetch_list: bool = False) -> PackagesRepor
                 for r in site.history.machines(latest.id)}
     missing = [f for f in site.history.findings(latest.id, "missing") if f.kind == KIND_PATCH]
     patches = {(p.bulletin_id, p.name): p for p in site.catalog.patches()}
-    rows: dict[str, PackageRow] = {}
+    rows: dict[str, PackageRow] = {}  # one per build (its identity), not per file name
     for f in missing:
         patch = patches.get((f.bulletin, f.patch))
         if patch is None:
             continue
-        key = patch.name.strip().casefold()
-        if key not in rows:
-            rows[key] = _row(book, f.bulletin, patch.sq_number or "-", patch.name.strip(), f.product,
-                             families.get(f.machine, "NT"))
-        rows[key].machines += 1
+        pkg = book.index.package(f.bulletin, f.patch)
+        if pkg.key not in rows:
+            rows[pkg.key] = _row(book, f.bulletin, patch.sq_number or f.qnumber or "-", pkg, f.product,
+                                 families.get(f.machine, "NT"))
+        rows[pkg.key].machines += 1
     for product, package in sorted(_service_packs(site).items()):
-        rows.setdefault(package.casefold(), _row(book, "SP", "-", package, product, "NT",
-                                                 ("servicepack", "[service_packs] names it")))
-    report = PackagesReport(sorted(rows.values(), key=lambda r: (r.bulletin, r.file.casefold())), book.changed())
+        pkg = book.index.named(package)
+        rows.setdefault(pkg.key, _row(book, "SP", "-", pkg, product, "NT", ("servicepack", "[service_packs] names it")))
+    report = PackagesReport(sorted(rows.values(), key=lambda r: (r.bulletin, r.file.casefold(), r.place.casefold())),
+                            book.changed())
     report.fetch = fetch_list(site.history.findings(latest.id, "missing"), site.catalog, book.index,
                               site.scripts.service_packs)
     if write_fetch_list:
@@ -100,13 +111,14 @@ def _service_packs(site: Site) -> dict[str, str]:
     return {e.key.strip(): str(e.value).strip() for e in site.config.section("service_packs")}
 
 
-def _row(book: PackageBook, bulletin: str, qnumber: str, name: str, product: str, family: str,
+def _row(book: PackageBook, bulletin: str, qnumber: str, pkg: Package, product: str, family: str,
          kind: tuple[str, str] | None = None) -> PackageRow:
-    row = PackageRow(bulletin, qnumber, name, book.index.find(name))
+    name = pkg.name
+    row = PackageRow(bulletin, qnumber, name, pkg.rel, f"hotfixes\\{pkg.place}", list(pkg.candidates))
     if row.found is None:
-        row.problem = "not under hotfixes\\ (see the fetch list: --missing)"
+        row.problem = pkg.problem or "not under hotfixes\\ (see the fetch list: --missing)"
         return row
-    verdict = book.verdict(name, product, family, kind)
+    verdict = book.verdict(pkg, product, family, kind)
     facts, decision = verdict.facts, verdict.decision
     row.size, row.sha256 = (facts.size, facts.sha256) if facts else (None, None)
     if facts is not None and facts.signed:
@@ -141,15 +153,19 @@ def packages_confirm(site: Site, files: list[str]) -> list[str]:
     book = open_book(site)
     out = []
     with site.share.lock():
-        for name in files:
-            name = Path(name).name
-            facts = book.facts(name)
-            if facts is None:
-                raise UsageError(f"{site.share.folder('hotfixes')}: no package named {name}")
+        for given in files:
+            pkg = book.index.given(given)
+            if pkg is None:  # a name several builds share: which one did the admin check?
+                raise UsageError(f"{given}: several builds share that name; confirm the one you checked by its "
+                                 f"place: {' or '.join(book.index.places(given))}")
+            if pkg.rel is None:
+                raise UsageError(f"{given}: {pkg.problem}" if pkg.problem else
+                                 f"{site.share.folder('hotfixes')}: no package named {given}")
+            facts = book.facts_at(pkg.rel, pkg.name)
             if facts.problem:
-                raise UsageError(f"{name}: refused: {facts.problem}")
-            pin = book.pin(name, "admin")
-            out.append(f"confirmed {name}: SHA-256 {pin['sha256']} ({facts.size} bytes)")
+                raise UsageError(f"{pkg.rel}: refused: {facts.problem}")
+            pin = book.pin(pkg, "admin")
+            out.append(f"confirmed {pkg.rel}: SHA-256 {pin['sha256']} ({facts.size} bytes)")
         book.save()
     return out
 

@@ -29,8 +29,8 @@ def month_plan(site: Site) -> MonthPlan:
     tallies = site.history.patch_tallies(latest.id, changes) if latest else []
     book = open_book(site)
 
-    def kind_of(name: str, product: str) -> str | None:
-        verdict = book.verdict(name, product, "NT")
+    def kind_of(bulletin: str, name: str, product: str) -> str | None:
+        verdict = book.verdict(book.index.package(bulletin, name), product, "NT")
         return verdict.decision.kind if verdict.facts is not None else None  # only a package on the share
 
     return build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy, changes, kind_of)

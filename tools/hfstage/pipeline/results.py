@@ -48,7 +48,7 @@ def _still_missing(site: Site) -> dict[str, list[str]]:
     if latest is None:
         return {}
     rows = [r for r in site.history.machines(latest.id) if r.missing]
-    packages = package_index(site.share)
+    packages = package_index(site.share, site.catalog if site.has_catalog() else None)
     out: dict[str, list[str]] = {}
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]

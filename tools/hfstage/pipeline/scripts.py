@@ -26,7 +26,7 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
     if machine is not None and machine.casefold() not in {r.machine.casefold() for r in rows}:
         raise UsageError(f"machine {machine} is not in the latest full scan")
     machines = {r.machine: r.assessment_key for r in rows}
-    book = package_book(site.share, settings.kinds, settings.switches)
+    book = package_book(site.share, settings.kinds, settings.switches, catalog=site.catalog)
     return generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
                             book, site.rules, only=machine, dry_run=dry_run)
 

@@ -121,9 +121,10 @@ class Site:
         """[service_packs] products, [installers]/[switches] packages and [reboot_machines] machines that match
         nothing: a typo there silently changes nothing, which the admin must hear about."""
         products = sorted({p.name.strip() for p in self.catalog.products.values()})
-        on_share = [p.rsplit("\\", 1)[-1] for p in package_index(self.share).paths.values()]
+        index = package_index(self.share, self.catalog)
+        places = [b.place for b in index.builds.builds if b.place] if index.builds else []
         packages = sorted({p.name.strip() for p in self.catalog.patches()} | set(self.scripts.service_packs.values())
-                          | set(on_share))
+                          | set(index.names()) | set(places))
         folders, _ = machine_folders(self.share)
         machines = sorted(f.name for f in folders)
         no_package = "no catalog patch, [service_packs] package or file under hotfixes\\ of that name"

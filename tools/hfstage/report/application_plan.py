@@ -58,11 +58,11 @@ class MonthPlan:
         return [i for i in self.items if i.applies]
 
 
-def _rollback(patch_name: str, product: str, qnumber: str | None, table: dict,
-              kind_of: Callable[[str, str], str | None] | None) -> str:
+def _rollback(bulletin: str, patch_name: str, product: str, qnumber: str | None, table: dict,
+              kind_of: Callable[[str, str, str], str | None] | None) -> str:
     """The uninstall method of the kind the scripts will use: KIND_OF gives it from the package on the share;
     without one (the plan is often made before the packages arrive) it is judged from the name and product."""
-    kind = (kind_of(patch_name, product) if kind_of else None) or \
+    kind = (kind_of(bulletin, patch_name, product) if kind_of else None) or \
         decide(patch_name, product, "NT", None, table, load_engines(), {}, {}).kind or "hotfix"
     uninstall = table["kinds"].get(kind, {}).get("uninstall")
     if not uninstall:
@@ -84,9 +84,10 @@ def plan_changes(new: Catalog, old: Catalog | None) -> dict[str, str]:
 
 def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], scan_id: int | None,
                policy: SitePolicy, changes: dict[str, str] | None = None,
-               kind_of: Callable[[str, str], str | None] | None = None) -> MonthPlan:
+               kind_of: Callable[[str, str, str], str | None] | None = None) -> MonthPlan:
     """New and revised bulletins from OLD to NEW (or CHANGES), judged against the latest scan (its TALLIES);
-    KIND_OF (package name, product) gives the installer kind the scripts decided, for the rollback column."""
+    KIND_OF (bulletin, package name, product: a catalog entry, whose own build it finds) gives the installer
+    kind the scripts decided, for the rollback column."""
     table = load_installers()
     by_patch: dict[tuple[str, str], list[PatchTally]] = {}
     for t in tallies:
@@ -106,7 +107,8 @@ def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], sca
                 order=0, bulletin=bulletin_id, title=bulletin.title, change=change, patch=patch.name,
                 qnumber=patch.sq_number or "-", severity=severity, applies=applies, why=why, machines=missing,
                 reboot=not patch.no_reboot, testing=policy.phases(severity),
-                rollback=_rollback(patch.name, products[0] if products else "", patch.sq_number, table, kind_of),
+                rollback=_rollback(bulletin_id, patch.name, products[0] if products else "", patch.sq_number, table,
+                                   kind_of),
                 url=safe_url(bulletin.url),
                 date_posted=bulletin.date_posted.isoformat() if bulletin.date_posted else "",
             ))

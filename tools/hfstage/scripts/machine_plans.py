@@ -153,7 +153,8 @@ def reported_still_missing(a: Assessment, packages: PackageIndex) -> list[tuple[
     done = set(a.done)
     out = []
     for f in a.findings:
-        identity = packages.identity(f.patch) if f.status == MISSING and f.kind != KIND_SERVICE_PACK else None
+        identity = packages.identity(packages.package(f.bulletin, f.patch)) \
+            if f.status == MISSING and f.kind != KIND_SERVICE_PACK else None
         times = retry_round(identity, done) if identity else 0
         if times:
             out.append((f, times))
@@ -236,11 +237,13 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         patch = patches.get((f.bulletin, f.patch))
         if patch is None:
             continue
-        rel = packages.find(patch.name.strip())
-        if rel is None:
-            plan.unavailable.append(f"{f.bulletin} {patch.name}: package not found under hotfixes\\")
+        pkg = packages.package(f.bulletin, patch.name)  # the entry's own build, in its place
+        rel = pkg.rel
+        if rel is None and pkg.problem is None:
+            plan.unavailable.append(f"{f.bulletin} {patch.name}: package not found under hotfixes\\"
+                                    + (f" (it goes in hotfixes\\{pkg.place})" if pkg.place != pkg.name else ""))
             continue
-        verdict = book.verdict(patch.name, f.product, family)
+        verdict = book.verdict(pkg, f.product, family)
         if not verdict.scripted:
             plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: {verdict.problem}")
             plan.unconfirmed.append(patch.name.strip())
@@ -248,14 +251,14 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         check_file_name(patch.name.strip(), "patch file name")
         bulletin = catalog.bulletins[patch.bulletin_id]
         posted = bulletin.date_posted.isoformat() if bulletin.date_posted else "9999-12-31"
-        chosen.append((posted, patch.bulletin_id, patch, f, check_batch_value(rel, "hotfix path"), verdict))
+        chosen.append((posted, patch.bulletin_id, patch, f, check_batch_value(rel, "hotfix path"), verdict, pkg))
     chosen.sort(key=lambda c: (c[0], c[1], c[2].name.lower()))  # oldest bulletin first
     seen = set()
-    for posted, bulletin_id, patch, f, rel, verdict in chosen:
-        if patch.name.casefold() in seen:  # one package can answer several bulletins
+    for posted, bulletin_id, patch, f, rel, verdict, pkg in chosen:
+        if pkg.key in seen:  # one build can answer several bulletins
             continue
-        seen.add(patch.name.casefold())
-        identity = packages.identity(patch.name) or patch.name.strip()
+        seen.add(pkg.key)
+        identity = packages.identity(pkg) or patch.name.strip()
         rounds = retry_round(identity, done)
         if rounds:
             plan.retried.append(f"{bulletin_id} {patch.name.strip()}: reported installed, still missing "
@@ -266,7 +269,7 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             continue
         kind = verdict.decision.kind or "custom"
         file = f"{folder}\\{rel}"
-        book.note_scripted(patch.name, verdict)
+        book.note_scripted(pkg, verdict)
         install = _install_line(verdict, table, file, patch.name.strip(), settings)
         if family == "9x":
             # command.com does not wait for a Windows program: start /w does, and passes on its exit code
@@ -279,7 +282,7 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             install=install,
             uninstall=_uninstall_line(kind, table, file, bool(ids)) if kind in table["kinds"] else None,
             needs_reboot=not patch.no_reboot, date_posted=posted, package=rel,
-            made=book.package_date(patch.name) or posted, kind_source=verdict.decision.source,
+            made=book.package_date(pkg) or posted, kind_source=verdict.decision.source,
             # the scan saw an earlier package's key, or the client said it installed: the keys prove nothing
             check_existing=not f.rereleased and rounds == 0,
             hotfix_keys=[HOTFIX_KEY + i for i in ids], uninstall_dirs=[f"$NtUninstall{i}$" for i in ids]))
@@ -297,20 +300,20 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
     if have is None or have not in order or product.current_service_pack_id not in order \
             or order.index(have) >= order.index(product.current_service_pack_id):
         return None
-    rel = book.index.find(package)
-    if rel is None:
+    pkg = book.index.named(package)
+    if pkg.rel is None and pkg.problem is None:
         plan.unavailable.append(f"SP {package}: not found under hotfixes\\")
         return None
-    verdict = book.verdict(package, a.os or "", "NT", ("servicepack", "[service_packs] names it"))
+    verdict = book.verdict(pkg, a.os or "", "NT", ("servicepack", "[service_packs] names it"))
     if not verdict.scripted:
         plan.unavailable.append(f"SP {package}: {verdict.problem}")
         return None
-    book.note_scripted(package, verdict)
-    rel = check_batch_value(rel, "service pack path")
+    book.note_scripted(pkg, verdict)
+    rel = check_batch_value(pkg.rel, "service pack path")
     # one marker per service pack package: SP3 done must not stand for SP4
     marker = "SP-" + (re.sub(r"[^A-Za-z0-9]", "", package)[:24].upper() or "PACK")
     return Step(label="sp", bulletin="SP", qnumber="-", patch=package, marker=marker,
-                identity=book.index.identity(package) or package, kind="servicepack",
+                identity=book.index.identity(pkg) or package, kind="servicepack",
                 install=BatchText(table["kinds"]["servicepack"]["install"].replace("{file}", f"%HF_PKG%\\{rel}")),
                 uninstall=None, needs_reboot=True, date_posted="0000-00-00", package=rel, rescan_after=True,
                 check_existing=False, made="0000-00-00", kind_source="site.ini")

@@ -1,0 +1,61 @@
+"""The fetch list: every build the scripts need that hotfixes\\ lacks, where the catalog says to get it,
+and exactly where its file goes on the share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hfstage.assess import KIND_SERVICE_PACK
+from hfstage.packages.index import PackageIndex
+
+
+@dataclass(frozen=True)
+class MissingPackage:
+    """A package the scripts need that is not under hotfixes\\, where it goes and where to get it."""
+
+    bulletin: str
+    qnumber: str
+    file: str
+    location: str
+    machines: int
+    place: str  # hotfixes\<BulletinID>\<tag>\<file> for a build of a shared name, else hotfixes\<file>
+
+    def line(self) -> str:
+        return "\t".join((self.bulletin, self.qnumber, self.file, self.location, str(self.machines), self.place))
+
+
+# the place is the last column, so the five columns of earlier versions keep their positions
+FETCH_HEADER = ("bulletin\tq/kb\tfile\twhere the catalog says to get it\tmachines that need it\t"
+                "put it here (a file name of one build may go in any folder below hotfixes\\)")
+
+
+def fetch_list(missing: list, catalog, packages: PackageIndex,
+               service_packs: dict[str, str] | None = None) -> list[MissingPackage]:
+    """Every build missing findings need that hotfixes\\ lacks (MISSING: the scan's missing findings, patches
+    and service packs; SERVICE_PACKS: site.ini's package per OS product, casefolded), one line per build."""
+    patches = {(p.bulletin_id, p.name): p for p in catalog.patches()}
+    needed: dict[str, tuple] = {}
+    machines: dict[str, set[str]] = {}
+    for f in missing:
+        if f.kind == KIND_SERVICE_PACK:
+            product = re.sub(r" SP\w+$", "", f.product)  # the finding names the product at its level
+            package = (service_packs or {}).get(product.casefold())
+            if package is not None and not packages.named(package).missing:
+                continue
+            key = (package or f"{f.patch} for {product}").casefold()
+            needed.setdefault(key, ("SP", "-", package or f"({f.patch} for {product})",
+                                    "your service pack media" if package else
+                                    f"site.ini [service_packs] names no package for {product}",
+                                    f"hotfixes\\{package}" if package else "-"))
+        else:
+            patch = patches.get((f.bulletin, f.patch))
+            pkg = packages.package(f.bulletin, f.patch) if patch is not None else None
+            if pkg is None or not pkg.missing:
+                continue
+            key = pkg.key
+            needed.setdefault(key, (f.bulletin, patch.sq_number or f.qnumber or "-", pkg.name,
+                                    (patch.url or "").strip() or "-", f"hotfixes\\{pkg.place}"))
+        machines.setdefault(key, set()).add(f.machine)
+    return [MissingPackage(*needed[k][:4], len(machines[k]), needed[k][4])
+            for k in sorted(needed, key=lambda k: (needed[k][0], k))]
