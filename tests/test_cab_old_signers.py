@@ -36,7 +36,7 @@ from hfstage.cab.authenticode import verify_cabinet
 from hfstage.cab.hashes import verify_signature
 from hfstage.cab.pkcs1 import digest_info
 from hfstage.cab.trust import TrustStore, build_chain, load_certificates, load_trust
-from tests.conftest import CABS, DATA
+from tests.conftest import CABS, DATA, REPO
 
 LEGACY = DATA / "pki-legacy"
 OLD = DATA / "pki-old"
@@ -151,6 +151,14 @@ def test_every_rsa_check_takes_exactly_the_digestinfo_or_the_bare_digest():
     block = _sign(key_path, good)
     assert not verify_signature(key, block[1:], data, "sha256")
     assert not verify_signature(key, b"\0" + block, data, "sha256")
+
+
+def test_no_other_module_of_the_cab_stage_checks_an_rsa_signature():
+    """pkcs1.py is the one place: a new `key.verify(..., PKCS1v15(), ...)` elsewhere would refuse
+    the bare digest again (the content, countersignature, RFC 3161, chain and PE checks all share it)."""
+    stage = REPO / "tools" / "hfstage" / "cab"
+    users = sorted(p.name for p in stage.glob("*.py") if "PKCS1v15" in p.read_text(encoding="utf-8"))
+    assert users == ["pkcs1.py"]
 
 
 def test_a_v1_intermediate_issues_only_when_pinned(legacy_trust, tmp_path):
