@@ -96,3 +96,5 @@ done
 osslsigncode verify -CAfile "$out/root.pem" -TSA-CAfile "$out/tsa-root.pem" \
   -in "$cabs/legacy-expired-countersigned.cab" >/dev/null
 ls -l "$cabs"/legacy-*.cab
+# fixtures made with this PKI: the old signers' encodings (they must follow a new PKI)
+PYTHON="$py" "$here/make_old_signers.sh"

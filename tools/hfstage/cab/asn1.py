@@ -14,6 +14,7 @@ MESSAGE_DIGEST_OBJID = "1.2.840.113549.1.9.4"
 SIGNING_TIME_OBJID = "1.2.840.113549.1.9.5"
 COUNTER_SIGNATURE_OBJID = "1.2.840.113549.1.9.6"
 MS_TIME_STAMP_TOKEN_OBJID = "1.3.6.1.4.1.311.3.3.1"
+OLD_BASIC_CONSTRAINTS_OBJID = "2.5.29.10"
 
 
 class SpcAttributeTypeAndOptionalValue(core.Sequence):
@@ -74,4 +75,19 @@ class SpcPeImageData(core.Sequence):
     _fields = [
         ("flags", core.BitString, {"optional": True}),
         ("file", SpcLink, {"explicit": 0, "optional": True}),
+    ]
+
+
+class SubjectType(core.BitString):
+    _map = {0: "ca", 1: "end_entity"}
+
+
+class OldBasicConstraints(core.Sequence):
+    """basicConstraints of the 1993 X.509 drafts (2.5.29.10): what Microsoft's and VeriSign's
+    certificates of 1996-2002 say they are; CryptoAPI reads it as szOID_BASIC_CONSTRAINTS."""
+
+    _fields = [
+        ("subject_type", SubjectType),
+        ("path_len_constraint", core.Integer, {"optional": True}),
+        ("subtrees_constraint", core.Any, {"optional": True}),
     ]

@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from hfstage.cab.asn1 import OLD_BASIC_CONSTRAINTS_OBJID, OldBasicConstraints
 from hfstage.cab.hashes import SIGNATURE_OID_HASHES, verify_signature
 from hfstage.errors import InputError, q
 
@@ -86,11 +87,41 @@ def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return verify_signature(issuer.public_key(), cert.signature, cert.tbs_certificate_bytes, name)
 
 
-def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return cert.version == x509.Version.v1  # legacy v1 roots carry no extensions
+def _says_ca(cert: x509.Certificate) -> list[bool]:
+    """What CERT's basicConstraints say about it being a CA: today's (2.5.29.19) and the 1993
+    draft's (2.5.29.10, cA bit of subjectType), each when present; unreadable says no."""
+    said = []
+    for ext in cert.extensions:
+        if isinstance(ext.value, x509.BasicConstraints):
+            said.append(ext.value.ca)
+        elif ext.oid.dotted_string == OLD_BASIC_CONSTRAINTS_OBJID:
+            try:
+                said.append("ca" in OldBasicConstraints.load(ext.value.value, strict=True)["subject_type"].native)
+            except (ValueError, TypeError, AttributeError):
+                said.append(False)
+    return said
+
+
+def ca_problem(issuer: x509.Certificate, subject: x509.Certificate, store: TrustStore) -> str | None:
+    """Why ISSUER may not vouch for SUBJECT, or None when it may.
+
+    A certificate that says what it is decides (all its basicConstraints must say CA). One that
+    says nothing (X.509 v1, or v3 roots such as Microsoft Root Authority of 1997) is a CA only
+    when pinned: RFC 5280 (4.2.1.9, 6.1) leaves that to an out-of-band decision, and the
+    admin's trust folder is that decision. So a v1 intermediate is refused unless pinned, as
+    OpenSSL does; otherwise any v1 end entity (VeriSign's v1 time-stamping certificate) could
+    mint publishers.
+    """
+    said = _says_ca(issuer)
+    who, whom = q(subject_text(issuer)), q(subject_text(subject))
+    if said:
+        return None if all(said) else f"{who} is not a CA but issued {whom}"
+    if store.is_anchor(issuer):
+        return None
+    if issuer.version == x509.Version.v1:
+        return (f"{who} is an X.509 v1 certificate, which cannot say it is a CA, but issued {whom}: "
+                "pin it in the trust folder if it is one")
+    return f"{who} is not a CA (it has no basicConstraints) but issued {whom}"
 
 
 def build_chain(leaf: x509.Certificate, pool: list[x509.Certificate],
@@ -113,8 +144,9 @@ def build_chain(leaf: x509.Certificate, pool: list[x509.Certificate],
                 problems.append(f"issuer {q(current.issuer.rfc4514_string())} of "
                                 f"{q(subject_text(current))} is not among the trust anchors")
             return chain, False, problems
-        if not _is_ca(issuer):
-            problems.append(f"{q(subject_text(issuer))} is not a CA but issued {q(subject_text(current))}")
+        problem = ca_problem(issuer, current, store)
+        if problem:
+            problems.append(problem)
             return chain, False, problems
         chain.append(issuer)
         current = issuer
