@@ -24,7 +24,8 @@ def facts_text(f: MachineFacts, verbose: bool = False) -> str:
         lines.append(f"  ERROR: {f.error}")
     if f.os:
         lines.append(f"  OS:        {_product(f.os, f.catalog_version)}, version {f.version} build {f.build or '?'}"
-                     + (f", {f.csd_version}" if f.csd_version else ""))
+                     + (f", {f.csd_version}" if f.csd_version else "")
+                     + (f"  <- {f.os.evidence}" if verbose and f.os.evidence else ""))
     if f.product_type:
         lines.append(f"  type:      {f.product_type}" + (f" ({', '.join(f.product_suite)})" if f.product_suite else ""))
     if f.system_root:
