@@ -91,15 +91,13 @@ def applicable_patches(index: CatalogIndex, facts: MachineFacts) -> list[tuple[P
     return list(found.values())
 
 
-def _coverage(facts: MachineFacts) -> tuple[list[str], list[str]]:
-    """(applications the catalog does not know, products whose service pack it does not know).
-
-    An application the catalog does not know is not covered itself; the machine still is."""
+def _coverage(facts: MachineFacts) -> tuple[list[ProductFact], list[str]]:
+    """(applications the catalog does not know, products whose service pack it does not know)."""
     unknown, unassessed = [], []
     for product in facts.products:
         if product.product_id is None:
             if product is not facts.os:
-                unknown.append(_product_label(product))
+                unknown.append(product)
         elif product.service_pack_id is None:
             unassessed.append(f"{product.name}{service_pack_text(product.service_pack_label, ' ')}: this service "
                               "pack level is not in the catalog, so its patches were not assessed")
@@ -132,7 +130,8 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     unknown, unassessed = _coverage(facts)
     assessment.warnings = (facts.warnings + [f"not known: {m}" for m in facts.missing] + unassessed
                            + [f"could not read: {e}" for e in facts.parse_errors]
-                           + [f"not covered by the catalog: {u} (its patches are not assessed)" for u in unknown])
+                           + [f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)"
+                              for u in unknown])
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):
@@ -150,16 +149,20 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     return assessment
 
 
-def machine_status(facts: MachineFacts, a: Assessment, unknown: list[str], unassessed: list[str]) -> tuple[str, str]:
-    """The one status that never overstates, and what it rests on; applications the catalog does not know
-    are named, and limit only themselves."""
-    status, detail = _status(facts, a, unassessed)
-    if unknown and status != NOT_COVERED:
-        detail += f"; not covered by the catalog: {', '.join(dict.fromkeys(unknown))}"
+def machine_status(facts: MachineFacts, a: Assessment, unknown: list[ProductFact],
+                   unassessed: list[str]) -> tuple[str, str]:
+    """The one status that never overstates, and what it rests on. A product the catalog does not know limits
+    only itself and is named, unless it is part of that Windows (Internet Explorer on 98 and 2000): then the
+    catalog does not cover what the machine runs."""
+    status, detail = _status(facts, a, unassessed, [p for p in unknown if p.part_of_windows])
+    names = [_product_label(p) for p in unknown]
+    if names and status != NOT_COVERED:
+        detail += f"; not covered by the catalog: {', '.join(dict.fromkeys(names))}"
     return status, detail
 
 
-def _status(facts: MachineFacts, a: Assessment, unassessed: list[str]) -> tuple[str, str]:
+def _status(facts: MachineFacts, a: Assessment, unassessed: list[str],
+            parts: list[ProductFact]) -> tuple[str, str]:
     sps = [f for f in a.findings if f.kind == KIND_SERVICE_PACK and f.status == MISSING]
     missing = [f for f in a.findings if f.kind != KIND_SERVICE_PACK and f.status == MISSING]
     gaps = [f for f in a.findings if f.status == NOTE and f.gap == GAP_INVENTORY]
@@ -173,9 +176,10 @@ def _status(facts: MachineFacts, a: Assessment, unassessed: list[str]) -> tuple[
     also = "; also: " + "; ".join(incomplete) if incomplete else ""
     if facts.os is None and incomplete:  # not "not covered": what it runs is unknown for want of data
         return INCOMPLETE, "operating system not known: " + "; ".join(incomplete)
-    if facts.os is None or facts.os.product_id is None:
-        what = facts.os.name if facts.os else "its operating system (not detected)"
-        return NOT_COVERED, f"the catalog does not cover {what}{also}"
+    if facts.os is None or facts.os.product_id is None or parts:
+        what = [facts.os.name if facts.os else "its operating system (not detected)"] \
+            if facts.os is None or facts.os.product_id is None else [_product_label(p) for p in parts]
+        return NOT_COVERED, f"the catalog does not cover {', '.join(dict.fromkeys(what))}{also}"
     if incomplete or gaps:
         parts = incomplete + ([f"{len(gaps)} patch(es) could not be checked: evidence not collected"] if gaps else [])
         return INCOMPLETE, "; ".join(parts)

@@ -171,7 +171,10 @@ def _part_of_windows(hklm: Hklm, facts: MachineFacts, os_rule: dict | None) -> N
     """A product every such Windows has (IE on 98 and 2000) but no rule found: the data is incomplete or
     unreadable; the machine is not one without it, and is not compliant on the strength of that."""
     for part in (os_rule or {}).get("ships_with", []):
-        if any(app.name.startswith(part["product"]) for app in facts.applications):
+        apps = [app for app in facts.applications if app.name.startswith(part["product"])]
+        for app in apps:
+            app.part_of_windows = True
+        if apps:
             continue
         value = hklm.value(part["key"], part["value"])
         where = f"HKLM\\{part['key']}\\{part['value']}"

@@ -19,6 +19,7 @@ class ProductFact:
     service_pack_id: int | None = None
     sp_known: bool = False  # its own service pack was read from the machine (not assumed, not the OS's)
     instance: str | None = None  # a named instance (SQL Server / MSDE 2000), None for the default or only one
+    part_of_windows: bool = False  # a product every such Windows has (products.json ships_with: IE on 98, 2000)
 
 
 @dataclass
