@@ -180,3 +180,20 @@ def test_nt4_terminal_server_edition_is_its_own_product(catalog, run):
     assert "below the catalog's current Windows NT4 Terminal Server Service Pack 6" in a.status_detail
     code, out, _ = run("facts", MACHINES / "FTSE", "--catalog", REAL_CATALOG, "-v")
     assert "ProductSuite includes 'Terminal Server'" in out
+
+
+def test_a_terminal_server_at_sp6_is_not_taken_for_sp6a(tmp_path, catalog):
+    """Q246009 tells NT 4.0 SP6a from SP6; Terminal Server Edition has its own SP6 and no SP6a."""
+    folder = tmp_path / "TSE6"
+    folder.mkdir()
+    (folder / "export.reg").write_bytes((
+        "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\r\n"
+        '"CurrentVersion"="4.0"\r\n"CSDVersion"="Service Pack 6"\r\n"SystemRoot"="C:\\\\WINNT"\r\n\r\n'
+        "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\Q246009]\r\n"
+        '"Installed"=dword:00000001\r\n\r\n'
+        "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ProductOptions]\r\n"
+        '"ProductType"="ServerNT"\r\n'
+        '"ProductSuite"=hex(7):54,65,72,6d,69,6e,61,6c,20,53,65,72,76,65,72,00,00\r\n').encode("cp1252"))
+    facts = gather_facts(folder, catalog)
+    assert (facts.os.name, facts.os.service_pack_label, facts.os.service_pack_id) == (
+        "Windows NT Server 4.0, Terminal Server Edition", "6", 8)  # "Windows NT4 Terminal Server Service Pack 6"

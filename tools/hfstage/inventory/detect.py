@@ -81,9 +81,11 @@ def _nt_os(hklm: Hklm, facts: MachineFacts) -> None:
     facts.service_pack_label = (m.group(1) + m.group(2).lower()) if m else "0"
     facts.evidence["service_pack"] = _ev(NT_CURRENT, "CSDVersion", csd) if csd else \
         f"HKLM\\{NT_CURRENT}\\CSDVersion absent: no service pack"
-    # NT 4.0 SP6a still says "Service Pack 6"; the Q246009 hotfix key tells them apart.
+    # NT 4.0 SP6a still says "Service Pack 6"; the Q246009 hotfix key tells them apart (Terminal Server
+    # Edition has its own SP6 and no SP6a)
     q246009 = hklm.value(f"{NT_CURRENT}\\Hotfix\\Q246009", "Installed")
-    if facts.version == "4.0" and facts.service_pack == 6 and q246009 == 1:
+    tse = any("terminal server" in s.lower() for s in facts.product_suite)
+    if facts.version == "4.0" and facts.service_pack == 6 and q246009 == 1 and not tse:
         facts.service_pack_label = "6a"
         facts.evidence["service_pack"] += f"; HKLM\\{NT_CURRENT}\\Hotfix\\Q246009\\Installed = 1 (SP6a)"
     if facts.product_type is None:
