@@ -162,7 +162,7 @@ def machine_status(facts: MachineFacts, a: Assessment, unknown: list[ProductFact
 
 
 def _status(facts: MachineFacts, a: Assessment, unassessed: list[str],
-            parts: list[ProductFact]) -> tuple[str, str]:
+            os_parts: list[ProductFact]) -> tuple[str, str]:
     sps = [f for f in a.findings if f.kind == KIND_SERVICE_PACK and f.status == MISSING]
     missing = [f for f in a.findings if f.kind != KIND_SERVICE_PACK and f.status == MISSING]
     gaps = [f for f in a.findings if f.status == NOTE and f.gap == GAP_INVENTORY]
@@ -176,9 +176,9 @@ def _status(facts: MachineFacts, a: Assessment, unassessed: list[str],
     also = "; also: " + "; ".join(incomplete) if incomplete else ""
     if facts.os is None and incomplete:  # not "not covered": what it runs is unknown for want of data
         return INCOMPLETE, "operating system not known: " + "; ".join(incomplete)
-    if facts.os is None or facts.os.product_id is None or parts:
+    if facts.os is None or facts.os.product_id is None or os_parts:
         what = [facts.os.name if facts.os else "its operating system (not detected)"] \
-            if facts.os is None or facts.os.product_id is None else [_product_label(p) for p in parts]
+            if facts.os is None or facts.os.product_id is None else [_product_label(p) for p in os_parts]
         return NOT_COVERED, f"the catalog does not cover {', '.join(dict.fromkeys(what))}{also}"
     if incomplete or gaps:
         parts = incomplete + ([f"{len(gaps)} patch(es) could not be checked: evidence not collected"] if gaps else [])
