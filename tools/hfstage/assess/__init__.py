@@ -1,6 +1,12 @@
 """Assessment: which patches apply to each machine, which are installed, and each machine's status."""
 
-from hfstage.assess.engine import CatalogIndex, applicable_patches, assess_all, assess_machine
+from hfstage.assess.engine import (
+    CatalogIndex,
+    applicable_patches,
+    assess_all,
+    assess_machine,
+    service_pack_position,
+)
 from hfstage.assess.model import (
     COMPLIANT,
     HFNETCHK_LABEL,
@@ -34,5 +40,5 @@ __all__ = [
     "NEEDS_PATCHES", "NOTE", "NOT_APPLICABLE", "NOT_COVERED", "SERVICE_PACK_MISSING", "SEVERITIES", "SUPERSEDED",
     "UNREADABLE", "UNVERIFIED", "WAITING", "WARNING", "Assessment", "CatalogIndex", "Finding", "SitePolicy",
     "applicable_patches", "assess_all", "assess_machine", "findings_at_or_above", "load_policy",
-    "policy_problems", "severity_rank",
+    "policy_problems", "service_pack_position", "severity_rank",
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hfstage.assess.families import foreign_checks, foreign_reason
 from hfstage.assess.model import GAP_CATALOG, GAP_INVENTORY, INSTALLED, MISSING, NOTE, WARNING
 from hfstage.catalog import Catalog, FileChange, Patch, RegChange
 from hfstage.errors import q
-from hfstage.inventory import MachineFacts, expand_location
+from hfstage.inventory import MachineFacts, expand_location, foreign_location
 from hfstage.versions import parse_version, version_text
 
 ABSENT = ("not present on the drive", "not present on the machine")
@@ -47,13 +48,19 @@ def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mo
     if not regs and not files:
         return CheckResult(NOTE, "the catalog has no file or registry details for this patch: confirm by hand",
                            gap=GAP_CATALOG)
-    tally = _Tally()
+    os_name = facts.os.name if facts.os is not None else None
+    foreign = foreign_checks(patch, catalog, facts.os_family, os_name)
+    if foreign.required:  # e.g. an NT Hotfix key on Windows 98: it can never pass there
+        return CheckResult(NOTE, foreign_reason(foreign, facts.os_family, os_name),
+                           foreign.required + foreign.optional, gap=GAP_CATALOG)
+    tally = _Tally(ignored=[f"not applied: {f} (checked only if present)" for f in foreign.optional])
     for rc in regs:
         _check_reg(rc, facts, tally)
     for fc in files:
-        if fc.os and facts.os is not None and fc.os != facts.os.name:
+        if fc.os and os_name is not None and fc.os != os_name:
             continue  # a supplement's check for another OS
-        _check_file(fc, facts, tally, checksum_mode)
+        if foreign_location(fc.location or "", facts.os_family) is None:
+            _check_file(fc, facts, tally, checksum_mode)
     evidence = tally.failed + tally.newer + tally.uncollected + tally.unknown + tally.ok + tally.ignored
     evidence += [f"checks from {source}" for source in sorted({fc.source for fc in files if fc.source})]
     if tally.failed:

@@ -27,7 +27,7 @@ from hfstage.assess.model import (
 )
 from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import AffectedProduct, Catalog, Patch
-from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases
+from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, service_pack_text
 
 
 @dataclass
@@ -46,23 +46,32 @@ class CatalogIndex:
         return cls(catalog, dict(by_product))
 
 
-def _position(catalog: Catalog, product_id: int, sp_id: int) -> tuple[int, object] | None:
-    """Where service pack SP_ID stands among PRODUCT_ID's service packs (order, then release date)."""
+def service_pack_position(catalog: Catalog, product_id: int, sp_id: int) -> float | None:
+    """Where service pack SP_ID stands among PRODUCT_ID's AvailableSPs (their order), or None.
+
+    One the product does not list (NT 4.0 SP6, ID 6, beside SP6a, ID 7) is placed by its release
+    date: after the last listed one released before it, before one released the same day (the
+    listed one is what replaced it)."""
     order = catalog.products[product_id].available_service_pack_ids if product_id in catalog.products else []
     if sp_id in order:
-        return order.index(sp_id), None
+        return float(order.index(sp_id))
     sp = catalog.service_packs.get(sp_id)
-    return (len(order), sp.release_date) if sp and sp.release_date else None
+    dated = [(i, catalog.service_packs[x].release_date) for i, x in enumerate(order)
+             if x in catalog.service_packs and catalog.service_packs[x].release_date]
+    if sp is None or sp.release_date is None or not dated:
+        return None
+    return max([i for i, released in dated if released < sp.release_date], default=-1) + 0.5
 
 
 def _at_or_after(catalog: Catalog, product_id: int, sp_id: int, fixed_id: int) -> bool:
     """True when service pack SP_ID already contains the fix (FixedInSP = FIXED_ID)."""
-    order = catalog.products[product_id].available_service_pack_ids if product_id in catalog.products else []
-    if sp_id in order and fixed_id in order:
-        return order.index(sp_id) >= order.index(fixed_id)
+    have = service_pack_position(catalog, product_id, sp_id)
+    fixed = service_pack_position(catalog, product_id, fixed_id)
+    if have is not None and fixed is not None:
+        return have >= fixed
     a, b = catalog.service_packs.get(sp_id), catalog.service_packs.get(fixed_id)
-    if a and b and a.release_date and b.release_date:
-        return a.release_date >= b.release_date
+    if a and b and a.release_date and b.release_date and a.release_date != b.release_date:
+        return a.release_date > b.release_date
     return sp_id == fixed_id
 
 
@@ -73,7 +82,8 @@ def applicable_patches(index: CatalogIndex, facts: MachineFacts) -> list[tuple[P
         if product.product_id is None or product.service_pack_id is None:
             continue
         for patch, ap in index.by_product.get(product.product_id, []):
-            if product.service_pack_id not in ap.service_pack_ids:
+            # no AffectedServicePack: the catalog limits the patch to no level (MS00-072 for Windows 95)
+            if ap.service_pack_ids and product.service_pack_id not in ap.service_pack_ids:
                 continue
             if ap.fixed_in_sp and _at_or_after(index.catalog, ap.product_id, product.service_pack_id, ap.fixed_in_sp):
                 continue
@@ -81,21 +91,26 @@ def applicable_patches(index: CatalogIndex, facts: MachineFacts) -> list[tuple[P
     return list(found.values())
 
 
-def _coverage(facts: MachineFacts) -> tuple[list[str], list[str]]:
-    """(products the catalog does not know, products whose service pack it does not know)."""
+def _coverage(facts: MachineFacts) -> tuple[list[ProductFact], list[str]]:
+    """(applications the catalog does not know, products whose service pack it does not know)."""
     unknown, unassessed = [], []
     for product in facts.products:
         if product.product_id is None:
-            unknown.append(product.name)
+            if product is not facts.os:
+                unknown.append(product)
         elif product.service_pack_id is None:
-            unassessed.append(f"{product.name} SP{product.service_pack_label}: this service pack level is not in "
-                              "the catalog, so its patches were not assessed")
+            unassessed.append(f"{product.name}{service_pack_text(product.service_pack_label, ' ')}: this service "
+                              "pack level is not in the catalog, so its patches were not assessed")
     return unknown, unassessed
 
 
+def _named(product: ProductFact) -> str:
+    """The product's name, and its instance when it is a named one (SQL Server / MSDE 2000)."""
+    return product.name + (f" ({product.instance})" if product.instance else "")
+
+
 def _product_label(product: ProductFact) -> str:
-    sp = product.service_pack_label
-    return product.name + (f" SP{sp}" if sp not in (None, "0") else "")
+    return _named(product) + service_pack_text(product.service_pack_label, " ")
 
 
 def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy) -> Assessment:
@@ -114,7 +129,9 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
         return assessment
     unknown, unassessed = _coverage(facts)
     assessment.warnings = (facts.warnings + [f"not known: {m}" for m in facts.missing] + unassessed
-                           + [f"could not read: {e}" for e in facts.parse_errors])
+                           + [f"could not read: {e}" for e in facts.parse_errors]
+                           + [f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)"
+                              for u in unknown])
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):
@@ -132,8 +149,20 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     return assessment
 
 
-def machine_status(facts: MachineFacts, a: Assessment, unknown: list[str], unassessed: list[str]) -> tuple[str, str]:
-    """The one status that never overstates, and what it rests on."""
+def machine_status(facts: MachineFacts, a: Assessment, unknown: list[ProductFact],
+                   unassessed: list[str]) -> tuple[str, str]:
+    """The one status that never overstates, and what it rests on. A product the catalog does not know limits
+    only itself and is named, unless it is part of that Windows (Internet Explorer on 98 and 2000): then the
+    catalog does not cover what the machine runs."""
+    status, detail = _status(facts, a, unassessed, [p for p in unknown if p.part_of_windows])
+    names = [_product_label(p) for p in unknown]
+    if names and status != NOT_COVERED:
+        detail += f"; not covered by the catalog: {', '.join(dict.fromkeys(names))}"
+    return status, detail
+
+
+def _status(facts: MachineFacts, a: Assessment, unassessed: list[str],
+            os_parts: list[ProductFact]) -> tuple[str, str]:
     sps = [f for f in a.findings if f.kind == KIND_SERVICE_PACK and f.status == MISSING]
     missing = [f for f in a.findings if f.kind != KIND_SERVICE_PACK and f.status == MISSING]
     gaps = [f for f in a.findings if f.status == NOTE and f.gap == GAP_INVENTORY]
@@ -147,10 +176,10 @@ def machine_status(facts: MachineFacts, a: Assessment, unknown: list[str], unass
     also = "; also: " + "; ".join(incomplete) if incomplete else ""
     if facts.os is None and incomplete:  # not "not covered": what it runs is unknown for want of data
         return INCOMPLETE, "operating system not known: " + "; ".join(incomplete)
-    if facts.os is None or facts.os.product_id is None or unknown:
-        what = facts.os.name if facts.os else "its operating system (not detected)"
-        names = [what] if facts.os is None or facts.os.product_id is None else unknown
-        return NOT_COVERED, f"the catalog does not cover {', '.join(dict.fromkeys(names))}{also}"
+    if facts.os is None or facts.os.product_id is None or os_parts:
+        what = [facts.os.name if facts.os else "its operating system (not detected)"] \
+            if facts.os is None or facts.os.product_id is None else [_product_label(p) for p in os_parts]
+        return NOT_COVERED, f"the catalog does not cover {', '.join(dict.fromkeys(what))}{also}"
     if incomplete or gaps:
         parts = incomplete + ([f"{len(gaps)} patch(es) could not be checked: evidence not collected"] if gaps else [])
         return INCOMPLETE, "; ".join(parts)
@@ -167,17 +196,17 @@ def service_pack_findings(facts: MachineFacts, catalog: Catalog, policy: SitePol
         entry = catalog.products.get(product.product_id) if product.product_id is not None else None
         if entry is None or product.service_pack_id is None or not product.sp_known:
             continue
-        have = _position(catalog, entry.id, product.service_pack_id)
+        have = service_pack_position(catalog, entry.id, product.service_pack_id)
         for target, severity, what in ((entry.minimum_service_pack_id, "Critical", "minimum supported"),
                                        (entry.current_service_pack_id, "Important", "current")):
-            want = _position(catalog, entry.id, target) if target else None
+            want = service_pack_position(catalog, entry.id, target) if target else None
             if have is None or want is None or have >= want:
                 continue
             name = catalog.service_packs[target].name if target in catalog.service_packs else f"#{target}"
             out.append(Finding(
                 machine=facts.machine, product=_product_label(product), bulletin="SP", patch=name, qnumber=None,
                 title=f"{product.name}: service pack missing", status=MISSING, kind=KIND_SERVICE_PACK,
-                reason=f"{product.name} is at service pack {product.service_pack_label}, below the catalog's "
+                reason=f"{_named(product)} is at service pack {product.service_pack_label}, below the catalog's "
                        f"{what} {name}", severity=severity, testing=policy.phases(severity)))
             break
     return out

@@ -6,9 +6,10 @@ import re
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
-from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact
+from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact, service_pack_text
+from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.regtree import Hklm
-from hfstage.inventory.rules import match_application, service_pack_from
+from hfstage.inventory.rules import at_root, instance_roots, match_application, service_pack_from
 from hfstage.versions import parse_version
 
 NT_CURRENT = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
@@ -49,7 +50,7 @@ def detect(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
     elif hklm.software is not None:
         facts.missing.append("operating system version (no Windows NT\\CurrentVersion or Windows\\CurrentVersion "
                              "in the SOFTWARE data)")
-    os_rule = _os_product(facts, rules)
+    os_rule = _os_product(hklm, facts, rules)
     _paths(hklm, facts)
     _applications(hklm, facts, rules)
     _part_of_windows(hklm, facts, os_rule)
@@ -80,9 +81,11 @@ def _nt_os(hklm: Hklm, facts: MachineFacts) -> None:
     facts.service_pack_label = (m.group(1) + m.group(2).lower()) if m else "0"
     facts.evidence["service_pack"] = _ev(NT_CURRENT, "CSDVersion", csd) if csd else \
         f"HKLM\\{NT_CURRENT}\\CSDVersion absent: no service pack"
-    # NT 4.0 SP6a still says "Service Pack 6"; the Q246009 hotfix key tells them apart.
+    # NT 4.0 SP6a still says "Service Pack 6"; the Q246009 hotfix key tells them apart (Terminal Server
+    # Edition has its own SP6 and no SP6a)
     q246009 = hklm.value(f"{NT_CURRENT}\\Hotfix\\Q246009", "Installed")
-    if facts.version == "4.0" and facts.service_pack == 6 and q246009 == 1:
+    tse = any("terminal server" in s.lower() for s in facts.product_suite)
+    if facts.version == "4.0" and facts.service_pack == 6 and q246009 == 1 and not tse:
         facts.service_pack_label = "6a"
         facts.evidence["service_pack"] += f"; HKLM\\{NT_CURRENT}\\Hotfix\\Q246009\\Installed = 1 (SP6a)"
     if facts.product_type is None:
@@ -125,22 +128,18 @@ def _9x_os(hklm: Hklm, facts: MachineFacts) -> None:
     facts.service_pack, facts.service_pack_label = 0, "0"
 
 
-def _os_product(facts: MachineFacts, rules: dict) -> dict | None:
+def _os_product(hklm: Hklm, facts: MachineFacts, rules: dict) -> dict | None:
     for rule in rules["os"]:
-        if rule.get("family") != facts.os_family:
+        if rule.get("family") != facts.os_family or not _os_matches(facts, rule):
             continue
-        if facts.os_family == "9x":
-            window = rule.get("version_number", {})
-            version = parse_version(facts.version)
-            if version is None or version < parse_version(window["min"]) or version >= parse_version(window["below"]):
-                continue
-        else:
-            if rule.get("version") != facts.version or facts.product_type not in rule.get("product_type", []):
-                continue
-            if "suite" in rule and not any(rule["suite"].lower() in s.lower() for s in facts.product_suite):
-                continue
+        evidence = facts.evidence.get("version", "")
+        if "suite" in rule:  # Terminal Server Edition and the like: the suite is what made it this product
+            here = OPTIONS.replace("CurrentControlSet", hklm.control_set)
+            evidence += f"; HKLM\\{here}\\ProductSuite includes {q(rule['suite'])}"
+        if facts.os_family == "9x" and isinstance(rule.get("service_pack"), dict):
+            _9x_level(hklm, facts, rule["service_pack"])
         facts.os = ProductFact(rule["name"], facts.version, facts.service_pack, facts.service_pack_label,
-                               facts.evidence.get("version", ""), sp_known=facts.os_family == "NT")
+                               evidence, sp_known=facts.os_family == "NT")
         return rule
     if facts.os_family:
         facts.missing.append(f"OS product name (no rule for {facts.os_family} version {q(facts.version)}, "
@@ -148,11 +147,36 @@ def _os_product(facts: MachineFacts, rules: dict) -> dict | None:
     return None
 
 
+def _os_matches(facts: MachineFacts, rule: dict) -> bool:
+    if facts.os_family == "9x":
+        window, version = rule.get("version_number", {}), parse_version(facts.version)
+        return version is not None and parse_version(window["min"]) <= version < parse_version(window["below"])
+    if rule.get("version") != facts.version or facts.product_type not in rule.get("product_type", []):
+        return False
+    return "suite" not in rule or any(rule["suite"].lower() in s.lower() for s in facts.product_suite)
+
+
+def _9x_level(hklm: Hklm, facts: MachineFacts, spec: dict) -> None:
+    """Windows 95's OEM Service Release from the SubVersionNumber letter (KB 158238): not installable updates,
+    so never a 'service pack missing', but the level the catalog limits patches by."""
+    value = hklm.value(spec["key"], spec["value"])
+    letter = value.strip().upper()[:1] if isinstance(value, str) else ""
+    label = spec["letters"].get(letter) if letter else spec["default"]
+    facts.service_pack_label = label
+    shown = f"HKLM\\{spec['key']}\\{spec['value']} = {q(value)}" if value is not None else \
+        f"HKLM\\{spec['key']}\\{spec['value']} absent"
+    facts.evidence["service_pack"] = (f"{shown}: {service_pack_text(label) or 'Gold'}" if label is not None
+                                      else f"{shown}: a level hfstage does not know")
+
+
 def _part_of_windows(hklm: Hklm, facts: MachineFacts, os_rule: dict | None) -> None:
     """A product every such Windows has (IE on 98 and 2000) but no rule found: the data is incomplete or
     unreadable; the machine is not one without it, and is not compliant on the strength of that."""
     for part in (os_rule or {}).get("ships_with", []):
-        if any(app.name.startswith(part["product"]) for app in facts.applications):
+        apps = [app for app in facts.applications if app.name.startswith(part["product"])]
+        for app in apps:
+            app.part_of_windows = True
+        if apps:
             continue
         value = hklm.value(part["key"], part["value"])
         where = f"HKLM\\{part['key']}\\{part['value']}"
@@ -175,19 +199,30 @@ def _paths(hklm: Hklm, facts: MachineFacts) -> None:
 
 def _applications(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
     for rule in rules["applications"]:
-        hit = match_application(hklm, rule)
-        if hit is None:
+        if "instances" not in rule:
+            _application(hklm, facts, rule, None)
             continue
-        spec = rule.get("service_pack")
-        if spec == "os":  # its service pack is the OS's: a missing one is said once, for the OS
-            sp, label, known = facts.service_pack, facts.service_pack_label, False
-        elif isinstance(spec, dict):
-            sp = service_pack_from(hklm, spec)
-            label, known = (None, False) if sp is None else (str(sp), True)
-        else:
-            sp, label, known = 0, "0", False
-        version = str(hit.value) if not isinstance(hit.value, bool) else None
-        facts.applications.append(ProductFact(rule["name"], version, sp, label, hit.evidence, sp_known=known))
+        # SQL Server 2000 / MSDE: the default instance and each named one, each with its own keys and level
+        for instance, root in instance_roots(hklm, rules["instances"][rule["instances"]]):
+            _application(hklm, facts, at_root(rule, root), instance)
+
+
+def _application(hklm: Hklm, facts: MachineFacts, rule: dict, instance: str | None) -> None:
+    hit = match_application(hklm, rule)
+    if hit is None:
+        return
+    spec = rule.get("service_pack")
+    if spec == "os":  # its service pack is the OS's: a missing one is said once, for the OS
+        sp, label, known = facts.service_pack, facts.service_pack_label, False
+    elif isinstance(spec, dict):
+        sp = service_pack_from(hklm, spec)
+        label, known = (None, False) if sp is None else (str(sp), True)
+    else:
+        sp, label, known = 0, "0", False
+    version = str(hit.value) if not isinstance(hit.value, bool) else None
+    evidence = hit.evidence + (f" (named instance {instance})" if instance else "")
+    facts.applications.append(ProductFact(rule["name"], version, sp, label, evidence, sp_known=known,
+                                          instance=instance))
 
 
 def _hotfixes(hklm: Hklm, facts: MachineFacts) -> None:
@@ -228,25 +263,7 @@ def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog) -> None:
         if entry is None:
             continue
         product.product_id = entry.id
-        product.service_pack_id = service_pack_id(catalog, entry.available_service_pack_ids,
-                                                   product.service_pack_label)
-
-
-def service_pack_id(catalog: Catalog, candidates: list[int], label: str | None) -> int | None:
-    """The catalog ServicePackID whose name says service pack LABEL ('6a', '2', '0' = Gold)."""
-    if label is None:
-        return None
-    pool = [catalog.service_packs[i] for i in candidates if i in catalog.service_packs]
-    if label == "0":
-        gold = [sp for sp in pool if re.search(r"\b(gold|rtm)\b", sp.name, re.I)]
-        if gold:
-            return gold[0].id
-        return pool[0].id if len(pool) == 1 else None
-    pattern = re.compile(rf"\b(service pack|sp)\s*{re.escape(label)}(?![0-9a-z])", re.I)
-    for sp in pool:
-        if pattern.search(sp.name):
-            return sp.id
-    return None
+        product.service_pack_id = service_pack_id(catalog, entry, product.service_pack_label)
 
 
 def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog) -> None:

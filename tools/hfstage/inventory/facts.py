@@ -18,6 +18,8 @@ class ProductFact:
     product_id: int | None = None
     service_pack_id: int | None = None
     sp_known: bool = False  # its own service pack was read from the machine (not assumed, not the OS's)
+    instance: str | None = None  # a named instance (SQL Server / MSDE 2000), None for the default or only one
+    part_of_windows: bool = False  # a product every such Windows has (products.json ships_with: IE on 98, 2000)
 
 
 @dataclass
@@ -141,3 +143,10 @@ def hotfix_aliases(qnumber: str) -> list[str]:
     """The Hotfix key names one Q/KB number was written under: packages of the era used either."""
     digits = qnumber.strip().upper().lstrip("QKB")
     return [f"Q{digits}", f"KB{digits}"] if digits.isdigit() else []
+
+
+def service_pack_text(label: str | None, lead: str = "") -> str:
+    """How a service pack level reads: 'SP6a', 'OSR2.5'; empty for Gold ('0') or an unknown level."""
+    if label in (None, "", "0"):
+        return ""
+    return lead + (f"SP{label}" if label[:1].isdigit() else label)

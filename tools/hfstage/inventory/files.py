@@ -8,6 +8,7 @@ from pathlib import Path
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError
 from hfstage.inventory.facts import FileFact, MachineFacts
+from hfstage.inventory.families import family_folder
 from hfstage.inventory.pe import read_pe_version
 from hfstage.share import entries, walk_files
 from hfstage.versions import version_text
@@ -56,7 +57,10 @@ class CaseInsensitiveTree:
 
 
 def expand_location(location: str, facts: MachineFacts) -> str | None:
-    """'%windir%\\system32' -> 'C:\\WINNT\\system32' from the machine's registry, or None."""
+    """'%windir%\\system32' -> 'C:\\WINNT\\system32' from the machine's registry, or None.
+
+    On Windows 95/98/Me the catalog's %windir%\\system32 is their system folder, %windir%\\SYSTEM."""
+    location = family_folder(location, facts.os_family)
     values = {**facts.paths, "windir": facts.system_root, "systemroot": facts.system_root,
               "programfiles": facts.program_files}
     unknown = False

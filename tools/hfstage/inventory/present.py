@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from hfstage.inventory.facts import MachineFacts
+from hfstage.inventory.facts import MachineFacts, service_pack_text
 from hfstage.inventory.pe import PeVersion
 
 
-def _product(p) -> str:
-    sp = f" SP{p.service_pack_label}" if p.service_pack_label not in (None, "0") else ""
-    ids = f" [ProductID {p.product_id}, ServicePackID {p.service_pack_id}]" if p.product_id is not None else ""
-    return f"{p.name}{sp}{ids}"
+def _product(p, catalog_version: str | None) -> str:
+    sp = service_pack_text(p.service_pack_label, " ")
+    instance = f" (instance {p.instance})" if p.instance else ""
+    if p.product_id is not None:
+        ids = f" [ProductID {p.product_id}, ServicePackID {p.service_pack_id}]"
+    else:  # a product the catalog does not know is not covered itself; the machine still is
+        ids = f" [not in catalog {catalog_version}: not covered]" if catalog_version else ""
+    return f"{p.name}{instance}{sp}{ids}"
 
 
 def facts_text(f: MachineFacts, verbose: bool = False) -> str:
@@ -19,15 +23,16 @@ def facts_text(f: MachineFacts, verbose: bool = False) -> str:
     if f.error:
         lines.append(f"  ERROR: {f.error}")
     if f.os:
-        lines.append(f"  OS:        {_product(f.os)}, version {f.version} build {f.build or '?'}"
-                     + (f", {f.csd_version}" if f.csd_version else ""))
+        lines.append(f"  OS:        {_product(f.os, f.catalog_version)}, version {f.version} build {f.build or '?'}"
+                     + (f", {f.csd_version}" if f.csd_version else "")
+                     + (f"  <- {f.os.evidence}" if verbose and f.os.evidence else ""))
     if f.product_type:
         lines.append(f"  type:      {f.product_type}" + (f" ({', '.join(f.product_suite)})" if f.product_suite else ""))
     if f.system_root:
         extra = f"; %ProgramFiles%: {f.program_files}" if f.program_files else ""
         lines.append(f"  %windir%:  {f.system_root}{extra}")
     for app in f.applications:
-        lines.append(f"  product:   {_product(app)}" + (f"  <- {app.evidence}" if verbose else ""))
+        lines.append(f"  product:   {_product(app, f.catalog_version)}" + (f"  <- {app.evidence}" if verbose else ""))
     if f.hotfixes:
         lines.append(f"  hotfixes:  {', '.join(sorted({h.id for h in f.hotfixes}, key=str.upper))}")
     for ff in f.files:

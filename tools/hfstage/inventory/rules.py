@@ -101,3 +101,43 @@ def service_pack_from(hklm: Hklm, spec: dict) -> int | None:
         return hits[0] if hits else None
     m = re.search(spec.get("pattern", r"(\d+)"), value)
     return int(m.group(1)) if m and m.group(1) else 0
+
+
+ROOT = "{root}"  # in a rule with "instances": the registry root of one instance of the product
+_INSTANCE_NAME = re.compile(r"^[A-Za-z_&][^\\/\s\"{}]{0,15}$")  # SQL Server 2000: 16 characters, letter, & or _
+
+
+def instance_roots(hklm: Hklm, spec: dict) -> list[tuple[str | None, str]]:
+    """(instance name, registry root) of the default instance and of each named one the machine lists.
+
+    A name that cannot be an instance name (one any program could have written there) is skipped."""
+    roots: list[tuple[str | None, str]] = [(None, spec["default"])]
+    listed = hklm.value(spec["list"]["key"], spec["list"]["value"])
+    names = listed if isinstance(listed, list) else [listed] if isinstance(listed, str) else []
+    for name in dict.fromkeys(n.strip() for n in names if isinstance(n, str)):
+        if name.upper() not in spec.get("default_names", []) and _INSTANCE_NAME.match(name):
+            roots.append((name, spec["named"].replace("{instance}", name)))
+    return roots
+
+
+def at_root(rule: object, root: str) -> object:
+    """RULE with {root} replaced by ROOT in every key."""
+    if isinstance(rule, dict):
+        return {k: at_root(v, root) for k, v in rule.items()}
+    if isinstance(rule, list):
+        return [at_root(v, root) for v in rule]
+    return rule.replace(ROOT, root) if isinstance(rule, str) else rule
+
+
+def rule_keys(rule: dict, rules: dict) -> list[str]:
+    """Every HKLM key RULE reads, for the collectors that export keys: an instance rule's keys at the default
+    root, and the parent of the named ones."""
+    specs = [rule["probe"], *rule.get("also", []), *rule.get("unless", [])]
+    if isinstance(rule.get("service_pack"), dict):
+        specs.append(rule["service_pack"])
+    keys = [s["key"] for s in specs]
+    spec = rules.get("instances", {}).get(rule.get("instances", ""))
+    if spec is None:
+        return keys
+    named_parent = spec["named"].split("{instance}", 1)[0].rstrip("\\")
+    return [k.replace(ROOT, spec["default"]) for k in keys] + [named_parent, spec["list"]["key"]]

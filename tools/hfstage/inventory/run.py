@@ -31,7 +31,7 @@ from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_cha
 
 CACHE_DIR = "facts"
 INDEX_NAME = "index.json"
-CACHE_FORMAT = 6  # raise when what a reader makes of the same bytes changes
+CACHE_FORMAT = 7  # raise when what a reader makes of the same bytes changes
 _PARALLEL_THRESHOLD = 8
 
 _worker: dict = {}

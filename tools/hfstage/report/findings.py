@@ -23,6 +23,7 @@ from hfstage.assess import (
     Assessment,
     Finding,
 )
+from hfstage.inventory import service_pack_text
 from hfstage.report.compliance import summary_counts
 from hfstage.report.safe import csv_cell
 
@@ -46,8 +47,7 @@ def render_text(assessments: Iterable[Assessment], verbose: bool = False, show_s
 
 
 def _text_block(a: Assessment, verbose: bool, show_superseded: bool, baseline: bool) -> list[str]:
-    header = f"{a.machine} ({a.os or 'unknown OS'}" + (f" SP{a.service_pack}" if a.service_pack not in
-                                                          (None, "0") else "") + ")"
+    header = f"{a.machine} ({a.os or 'unknown OS'}{service_pack_text(a.service_pack, ' ')})"
     out = ["-" * 28, header, "-" * 28, "", f"Status: {a.status}" + (f" ({a.status_detail})" if a.status_detail
                                                                      and a.status != COMPLIANT else ""), ""]
     if a.error:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hfstage import __version__
 from hfstage.catalog import Catalog
+from hfstage.inventory import family_folder, rule_keys
 from hfstage.scripts.batch import (
     BatchText,
     check_batch_value,
@@ -61,8 +62,7 @@ def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExport
     """
     paths = list(BASE_KEYS)
     for rule in rules["applications"]:
-        for spec in [rule["probe"], *rule.get("also", []), *rule.get("unless", [])]:
-            paths.append("HKEY_LOCAL_MACHINE\\" + spec["key"])
+        paths += ["HKEY_LOCAL_MACHINE\\" + key for key in rule_keys(rule, rules)]
     fitted = set()
     for path in paths:
         while len(path) > max_length and path.count("\\") > 1:
@@ -105,11 +105,12 @@ def collected_files(catalog: Catalog | None) -> list[dict]:
 
 def collected_files_9x(catalog: Catalog | None) -> list[dict]:
     """Folder below %windir% and file name of each catalog file in %windir% (the 9x collector copies
-    them under files\\_windir\\, where `facts` looks)."""
+    them under files\\_windir\\, where `facts` looks): the catalog's system32 is 9x's SYSTEM folder."""
     found: dict[str, dict] = {}
     for var, rest, name in _catalog_files(catalog):
         if var == "%programfiles%" or " " in rest or " " in name:
             continue  # not below %windir%, or a path command.com would split
+        rest = family_folder(f"%windir%\\{rest}", "9x")[len("%windir%\\"):] if rest else rest
         found.setdefault(f"{rest}\\{name}".lower(), {"folder": BatchText(rest), "name": BatchText(name)})
     return [found[k] for k in sorted(found)]
 

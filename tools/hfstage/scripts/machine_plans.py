@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding
+from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding, service_pack_position
 from hfstage.catalog import Catalog, Patch
 from hfstage.errors import UsageError
-from hfstage.inventory import hotfix_aliases, service_pack_id
+from hfstage.inventory import foreign_engine, hotfix_aliases, service_pack_id
 from hfstage.packages import PackageBook, PackageIndex, Verdict
 from hfstage.scripts.batch import BatchText, check_batch_value, check_command, check_file_name
 from hfstage.scripts.settings import ScriptSettings
@@ -248,6 +248,11 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: {verdict.problem}")
             plan.unconfirmed.append(patch.name.strip())
             continue
+        foreign = foreign_engine(verdict.decision.kind, family)
+        if foreign is not None:  # the catalog lists this OS for another family's package: it could never install
+            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: {foreign.what}, which runs only on "
+                                    f"{foreign.family}, but the catalog lists it for {a.os}: not scripted")
+            continue
         check_file_name(patch.name.strip(), "patch file name")
         bulletin = catalog.bulletins[patch.bulletin_id]
         posted = bulletin.date_posted.isoformat() if bulletin.date_posted else "9999-12-31"
@@ -295,10 +300,11 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
     product = next((p for p in catalog.products.values() if p.name.strip() == a.os), None)
     if package is None or product is None or product.current_service_pack_id is None:
         return None
-    order = product.available_service_pack_ids
-    have = service_pack_id(catalog, order, a.service_pack)
-    if have is None or have not in order or product.current_service_pack_id not in order \
-            or order.index(have) >= order.index(product.current_service_pack_id):
+    # NT 4.0 SP6 is not in the catalog's list beside SP6a: placed by its release date, it is below it
+    have = service_pack_id(catalog, product, a.service_pack)
+    have_at = service_pack_position(catalog, product.id, have) if have is not None else None
+    want_at = service_pack_position(catalog, product.id, product.current_service_pack_id)
+    if have_at is None or want_at is None or have_at >= want_at:
         return None
     pkg = book.index.named(package)
     if pkg.rel is None and pkg.problem is None:
