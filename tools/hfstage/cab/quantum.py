@@ -13,6 +13,7 @@ but Quantum cabinets are small and old (1995-1997).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 
 FRAME = 32768
@@ -104,12 +105,11 @@ class _Bits:
         self.pos = 0
 
     def read(self, count: int) -> int:
-        if not count:
-            return 0
-        pos, self.pos = self.pos, self.pos + count
-        first, last = pos >> 3, (pos + count - 1) >> 3
-        word = int.from_bytes(self.data[first:last + 1], "big")
-        return (word >> ((last + 1) * 8 - pos - count)) & ((1 << count) - 1)
+        """The next COUNT (0-25) bits as a number."""
+        pos = self.pos
+        self.pos = pos + count
+        word = int.from_bytes(self.data[pos >> 3:(pos >> 3) + 4], "big")
+        return (word >> (32 - (pos & 7) - count)) & ((1 << count) - 1)
 
     def check(self) -> None:
         if self.pos > self.end:
@@ -136,28 +136,22 @@ class _Coder:
         cum = model.cum
         total, span = cum[0], high - low + 1
         target = (((code - low + 1) * total - 1) & 0xFFFFFFFF) // span & 0xFFFF
-        index, n = 0, len(model.symbols)
-        while index + 1 < n and cum[index + 1] > target:
-            index += 1
+        # the entry whose cumulative range holds TARGET: cum falls, so "cum <= target" flips once
+        index = bisect_left(cum, True, 1, len(cum) - 1, key=lambda c: c <= target) - 1
         high = (low + cum[index] * span // total - 1) & 0xFFFF
         low = (low + cum[index + 1] * span // total) & 0xFFFF
         symbol = model.symbols[index]  # before seen(): it may re-sort the model
         model.seen(index)
-        bits = self.bits
-        data, pos = bits.data, bits.pos
-        while True:
-            if (low ^ high) & 0x8000:
-                if low & 0x4000 and not high & 0x4000:  # underflow: both straddle the middle
-                    code ^= 0x4000
-                    low &= 0x3FFF
-                    high |= 0x4000
-                else:
-                    break
-            low = (low << 1) & 0xFFFF
-            high = ((high << 1) | 1) & 0xFFFF
-            code = ((code << 1) | ((data[pos >> 3] >> (7 - (pos & 7))) & 1)) & 0xFFFF
-            pos += 1
-        bits.pos = pos
+        read = self.bits.read
+        shift = 16 - (low ^ high).bit_length()  # leading bits L and H agree on: settled, shifted out
+        if shift:
+            low = (low << shift) & 0xFFFF
+            high = ((high << shift) | ((1 << shift) - 1)) & 0xFFFF
+            code = ((code << shift) | read(shift)) & 0xFFFF
+        while low & 0x4000 and not high & 0x4000:  # underflow: L = 01..., H = 10..., both near the middle
+            low = (low & 0x3FFF) << 1
+            high = (((high | 0x4000) << 1) | 1) & 0xFFFF
+            code = (((code ^ 0x4000) << 1) | read(1)) & 0xFFFF
         self.low, self.high, self.code = low, high, code
         return symbol
 

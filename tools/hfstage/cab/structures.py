@@ -128,6 +128,8 @@ def _unpack(fmt: struct.Struct, buf: bytes, offset: int, what: str, source: str)
 
 def _cstring(buf: bytes, offset: int, what: str, source: str) -> tuple[bytes, int]:
     end = buf.find(b"\0", offset, offset + MAX_NAME + 1)
+    if end < 0 and offset + MAX_NAME + 1 > len(buf):
+        raise InputError(f"{source}: truncated cabinet: {what} at 0x{offset:x} runs past the end of the file")
     if end < 0:
         raise InputError(f"{source}: {what} at 0x{offset:x} is longer than {MAX_NAME} bytes "
                          f"(no NUL within {MAX_NAME + 1})")
