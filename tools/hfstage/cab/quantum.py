@@ -182,6 +182,7 @@ def _frame(coder: _Coder, models: list[Model], out: bytearray, start: int, stop:
             out.append(coder.symbol(models[selector]))
             continue
         length, offset = _match(coder, models, selector)
+        bits.check()  # a match read from past the data is the data's end, not a bad match
         here = len(out)
         if here - start + length > FRAME:
             raise QuantumError(f"a match at byte {here} runs past the end of its 32 KiB frame")
