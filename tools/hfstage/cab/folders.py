@@ -45,7 +45,7 @@ def folder_data(buf: bytes, folder: CabFolder, needed: int, source: str) -> byte
         raise InputError(f"{where}: {e}") from e
     if len(data) < needed:
         raise InputError(f"{where} decompressed to {len(data)} bytes, its members need {needed}")
-    return data[:needed]
+    return data if len(data) == needed else data[:needed]
 
 
 class _BlockError(Exception):
@@ -69,29 +69,31 @@ def _payloads(buf: bytes, folder: CabFolder, needed: int) -> Iterator[tuple[int,
 
 
 def _stored(buf: bytes, folder: CabFolder, needed: int) -> bytes:
-    out = bytearray()
+    chunks = []
     for index, block, payload in _payloads(buf, folder, needed):
         if block.packed != block.unpacked:
             raise _BlockError(f"stored data block {index} holds {block.packed} bytes but says {block.unpacked}")
-        out += payload
-    return bytes(out)
+        chunks.append(payload)
+    return b"".join(chunks)
 
 
 def _mszip(buf: bytes, folder: CabFolder, needed: int) -> bytes:
     """MSZIP: each block is 'CK' and a raw deflate stream that may refer to the previous 32 KiB."""
-    out = bytearray()
+    chunks: list[bytes] = []
+    history = b""
     for index, block, payload in _payloads(buf, folder, needed):
         if payload[:2] != MSZIP_SIGNATURE:
             raise _BlockError(f"data block {index} at 0x{block.offset:x} does not start with MSZIP's 'CK'")
-        history = bytes(out[-MSZIP_HISTORY:])
         inflate = zlib.decompressobj(-zlib.MAX_WBITS, zdict=history) if history else \
             zlib.decompressobj(-zlib.MAX_WBITS)
         chunk = inflate.decompress(payload[2:], block.unpacked)
         if inflate.unconsumed_tail or len(chunk) != block.unpacked:
             raise _BlockError(f"data block {index} at 0x{block.offset:x} does not inflate to the "
                               f"{block.unpacked} bytes it declares")
-        out += chunk
-    return bytes(out)
+        chunks.append(chunk)
+        # blocks hold 32 KiB but for the last: a shorter one keeps the end of the one before
+        history = chunk if len(chunk) >= MSZIP_HISTORY else (history + chunk)[-MSZIP_HISTORY:]
+    return b"".join(chunks)
 
 
 def _quantum(buf: bytes, folder: CabFolder, needed: int) -> bytes:
@@ -103,17 +105,18 @@ def _lzx(buf: bytes, folder: CabFolder, needed: int) -> bytes:
     """LZX through libarchive, over a cabinet of one member covering the folder's first NEEDED bytes."""
     libarchive = _libarchive()
     payloads = [(block, bytes(payload)) for _, block, payload in _payloads(buf, folder, needed)]
-    out = bytearray()
+    chunks, size = [], 0
     try:
         with libarchive.memory_reader(_one_member_cabinet(folder, payloads, needed), format_name="cab") as archive:
             for entry in archive:
                 for chunk in entry.get_blocks():
-                    out += chunk
-                    if len(out) > needed:
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > needed:
                         raise _BlockError("LZX data expands past the folder's declared size")
     except libarchive.ArchiveError as e:
         raise _BlockError(f"LZX data is corrupt: {getattr(e, 'msg', e)}") from e
-    return bytes(out)
+    return b"".join(chunks)
 
 
 def _one_member_cabinet(folder: CabFolder, payloads: list[tuple[DataBlock, bytes]], size: int) -> bytes:
