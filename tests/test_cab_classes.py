@@ -14,6 +14,7 @@ share cannot hold, are still refused with the reason, and nothing is left behind
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -149,3 +150,12 @@ def test_unsafe_eight_bit_name_is_refused_though_cabextract_writes_it(tmp_path):
     with pytest.raises(UnsafeInputError, match="character not allowed in Windows file names"):
         extract_cabinet(cab, tmp_path / "x")
     assert _cabextract(cab, tmp_path / "theirs").returncode == 0
+
+
+def test_listing_says_which_names_are_utf8(run):
+    code, out, _ = run("cab", "list", "--json", CLASSES / "cp-koi8.cab")
+    members = json.loads(out)["members"]
+    assert code == 0 and [m["name_is_utf8"] for m in members] == [False, False, False]
+    assert members[1]["name"].encode("latin-1") == "Привет.txt".encode("koi8-r")
+    code, out, _ = run("cab", "list", "--json", CLASSES / "cp-utf8-flagged.cab")
+    assert [m["name"] for m in json.loads(out)["members"]] == ["Привет мир.txt", "中文\\文件.txt"]
