@@ -45,7 +45,7 @@ def _cabextract(cab: Path, dest: Path) -> subprocess.CompletedProcess:
 
 def test_every_class_has_cabinets():
     kinds = {name.split("-")[0] for name in VALID}
-    assert {"empty", "name255", "cp", "quantum", "mixed"} <= kinds
+    assert {"empty", "name255", "cp", "quantum", "mixed", "reserve"} <= kinds
     assert len(VALID) >= 15
 
 

@@ -92,8 +92,10 @@ def _name_record(name: str | bytes, utf8: bool | None) -> tuple[bytes, int]:
     return raw + b"\0", ARCHIVE | (UTF8_NAME if utf8 else 0)
 
 
-def write_cab(out: Path, folders: list[tuple[str, list[tuple]]], reserve: int = 0) -> None:
-    """FOLDERS: (kind, members); a member is (content, name) or (content, name, utf8 flag)."""
+def write_cab(out: Path, folders: list[tuple[str, list[tuple]]], reserve: int = 0,
+              folder_reserve: int = 0, data_reserve: int = 0) -> None:
+    """FOLDERS: (kind, members); a member is (content, name) or (content, name, utf8 flag).
+    RESERVE, FOLDER_RESERVE, DATA_RESERVE: zero bytes reserved in CFHEADER, each CFFOLDER, each CFDATA."""
     files = []  # (name record, attributes, size, uoff, folder index)
     folder_blocks = []
     for index, (kind, members) in enumerate(folders):
@@ -103,23 +105,24 @@ def write_cab(out: Path, folders: list[tuple[str, list[tuple]]], reserve: int = 
             files.append((raw, attribs, len(content), len(data), index))
             data += content
         folder_blocks.append((_type_compress(kind), _blocks(kind, data)))
-    header_size = 36 + (4 + reserve if reserve else 0)
-    files_offset = header_size + 8 * len(folders)
+    reserved = bool(reserve or folder_reserve or data_reserve)
+    header_size = 36 + (4 + reserve if reserved else 0)
+    files_offset = header_size + (8 + folder_reserve) * len(folders)
     data_offset = files_offset + sum(16 + len(raw) for raw, *_ in files)
     folder_recs, data_blob = b"", b""
     for type_compress, blocks in folder_blocks:
         folder_recs += struct.pack("<IHH", data_offset + len(data_blob), len(blocks), type_compress)
+        folder_recs += b"\0" * folder_reserve
         for comp, uncomp in blocks:
-            csum = _csum(struct.pack("<HH", len(comp), uncomp), _csum(comp))
-            data_blob += struct.pack("<IHH", csum, len(comp), uncomp) + comp
+            csum = _csum(struct.pack("<HH", len(comp), uncomp), _csum(comp))  # the reserve is not summed
+            data_blob += struct.pack("<IHH", csum, len(comp), uncomp) + b"\xa5" * data_reserve + comp
     file_recs = b"".join(struct.pack("<IIHHHH", size, uoff, index, 0x5921, 0x6000, attribs) + raw
                          for raw, attribs, size, uoff, index in files)
     total = data_offset + len(data_blob)
-    flags = 0x0004 if reserve else 0
     head = struct.pack("<4sIIIIIBBHHHHH", b"MSCF", 0, total, 0, files_offset, 0, 3, 1,
-                       len(folders), len(files), flags, 0x1234, 0)
-    if reserve:
-        head += struct.pack("<HBB", reserve, 0, 0) + b"\0" * reserve
+                       len(folders), len(files), 0x0004 if reserved else 0, 0x1234, 0)
+    if reserved:
+        head += struct.pack("<HBB", reserve, folder_reserve, data_reserve) + b"\0" * reserve
     out.write_bytes(head + folder_recs + file_recs + data_blob)
 
 

@@ -6,7 +6,8 @@ hfstage once refused (issue 20, section 7), and the unsafe and damaged neighbour
   cp-*         names in an 8-bit code page without _A_NAME_IS_UTF (KOI8-R, cp866, cp1252,
                Shift-JIS), and UTF-8 names with it
   quantum-*    Quantum folders (tests/data/quantum_encoder.py), windows of 2^10 to 2^21
-  mixed-all    stored, MSZIP, LZX and Quantum folders in one cabinet
+  mixed-all    stored, MSZIP, LZX and Quantum folders in one cabinet (reserve-all: with
+               reserved bytes in CFHEADER, every CFFOLDER and every CFDATA)
   unsafe-*     valid cabinets whose names a Windows share cannot hold ('?' in a KOI8 name)
   damaged-*    a name of 256 bytes; a name marked UTF-8 whose bytes are KOI8 (gcab writes
                that from a KOI8 file name)
@@ -55,8 +56,11 @@ def gcab(out: Path, files: dict[bytes, bytes], compress: bool) -> None:
         subprocess.run(args + [os.fsdecode(n) for n in files], cwd=tmp, check=True)
 
 
+RESERVES = {"reserve-all.cab": {"reserve": 20, "folder_reserve": 3, "data_reserve": 5}}
+
+
 def hand_made() -> dict[str, list]:
-    """Cabinets for cabwriter: file name -> folders."""
+    """Cabinets for cabwriter: file name -> folders (and RESERVES' extra arguments)."""
     xml = (HERE.parent.parent / "tools/hfstage/data/examples/catalog/month1.xml").read_bytes()
     long_dir = "Setup\\" + "L" * 245 + ".txt"  # 255 bytes with the folder
     long_utf8 = "Д" * 127 + "x"  # 255 bytes of UTF-8 in 128 characters
@@ -84,6 +88,9 @@ def hand_made() -> dict[str, list]:
         "quantum-window21.cab": [("quantum21", [(text(9, 50000) * 2 + text(10, 20000), "far-matches.txt")])],
         "mixed-all.cab": [("none", [(b"stored\r\n", "stored.txt")]), ("mszip", [(text(11, 6000), "mszip.txt")]),
                           ("lzx", [(text(12, 6000), "lzx.txt")]), ("quantum15", [(text(13, 6000), "quantum.txt")])],
+        "reserve-all.cab": [("none", [(b"stored\r\n", "stored.txt")]), ("mszip", [(text(16, 40000), "mszip.txt")]),
+                            ("lzx", [(text(17, 6000), "lzx.txt")]), ("quantum15", [(text(18, 40000), "quantum.txt")]),
+                            ("none", [(b"", "empty.txt")])],
         "unsafe-koi8-question.cab": [("none", [(b"q\r\n", "Это канал?".encode("koi8-r"), False)])],
         "damaged-name256.cab": [("none", [(b"x\r\n", "N" * 252 + ".txt")])],
     }
@@ -135,7 +142,7 @@ def main() -> None:
     OUT.mkdir(parents=True)
     expected = {}
     for name, folders in hand_made().items():
-        write_cab(OUT / name, folders)
+        write_cab(OUT / name, folders, **RESERVES.get(name, {}))
         expected[name] = expected_tree([m for _, members in folders for m in members])
     for name, (files, compress) in gcab_made().items():
         gcab(OUT / name, files, compress)
