@@ -6,9 +6,9 @@ registers drives seven frequency models (a selector, four literal ranges, match 
 and raw bits for offsets and lengths are read from the same MSB-first bit stream. Output
 comes in 32 KiB frames; each frame restarts the coder and ends byte-aligned, followed by
 padding up to a 0xFF trailer that readers append after every CFDATA block. The models and
-the window carry over from frame to frame. Library readers that can do this are C (libmspack,
-as cabextract); libarchive cannot, so hfstage decodes Quantum itself: slowly (about 1 MB/s),
-but Quantum cabinets are small and old (1995-1997).
+the window carry over from frame to frame. The readers that can do this are C (libmspack,
+under cabextract); libarchive cannot, so hfstage decodes Quantum itself: slowly (about
+0.4 MB/s, bench/cab_extract.py), but Quantum cabinets are few, small and old (1995-1997).
 """
 
 from __future__ import annotations
