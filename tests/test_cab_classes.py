@@ -159,3 +159,17 @@ def test_listing_says_which_names_are_utf8(run):
     assert members[1]["name"].encode("latin-1") == "Привет.txt".encode("koi8-r")
     code, out, _ = run("cab", "list", "--json", CLASSES / "cp-utf8-flagged.cab")
     assert [m["name"] for m in json.loads(out)["members"]] == ["Привет мир.txt", "中文\\文件.txt"]
+
+
+@needs_cabextract
+def test_member_that_is_another_members_folder(tmp_path):
+    """'a' and 'a\\b': cabextract writes the first and fails on the second; hfstage refuses
+    before writing, where it used to stop at 'cannot write: File exists' naming its temp folder."""
+    from tests.data.cabwriter import write_cab
+
+    cab = tmp_path / "clash.cab"
+    write_cab(cab, [("mszip", [(b"file\r\n", "a"), (b"inside\r\n", "a\\b")])])
+    with pytest.raises(InputError, match=r"member 'a\\b' needs a folder where member 'a' is a file"):
+        extract_cabinet(cab, tmp_path / "ours")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clash.cab"]
+    assert _cabextract(cab, tmp_path / "theirs").returncode != 0
