@@ -1,7 +1,10 @@
 """Safe cabinet extraction: names judged first, size capped, all or nothing on disk.
 
-Stored and MSZIP folders are decompressed by cabarchive (pure Python); cabinets with LZX
-or Quantum folders go through libarchive-c over the system libarchive.
+structures.py parses the directory, names.py decides each member's path, folders.py checks
+and decompresses each folder's blocks (stored, MSZIP and Quantum in Python, LZX through the
+system libarchive); this module plans and writes. cabextract is the reference reader: every
+cabinet it extracts cleanly, hfstage extracts to the same bytes under the same names, unless
+a name is unsafe on a Windows share.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfstage.cab.folders import folder_data
+from hfstage.cab.names import disk_parts, same_path_keys
 from hfstage.cab.structures import CabinetLayout, CabMember, parse_layout
-from hfstage.errors import InputError, UnsafeInputError, UnsupportedError, UsageError, q
-from hfstage.share import read_input, safe_parts, staged_dir
+from hfstage.errors import InputError, UnsafeInputError, UsageError, q
+from hfstage.share import read_input, staged_dir
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_CABINET_BYTES = 4 * 1024**3  # the CAB format's own limit
-_CABARCHIVE_KINDS = {"none", "mszip"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ def read_cabinet(path: Path) -> tuple[bytes, CabinetLayout]:
 
 
 def plan_members(layout: CabinetLayout, source: str, max_bytes: int) -> list[tuple[CabMember, list[str]]]:
-    """Every member with its safe relative path; refuses the whole cabinet on one bad name."""
+    """Every member with its path on disk; refuses the whole cabinet on one bad name."""
     declared = max(layout.uncompressed_size, sum(m.size for m in layout.members))
     if declared > max_bytes:
         raise UnsafeInputError(
@@ -46,15 +50,27 @@ def plan_members(layout: CabinetLayout, source: str, max_bytes: int) -> list[tup
     seen: dict[str, str] = {}
     planned = []
     for member in layout.members:
-        parts = safe_parts(member.name, source)
-        key = "/".join(parts).casefold()
-        if key in seen:
-            raise UnsafeInputError(
-                f"{source}: refusing member {q(member.name)}: same path as {q(seen[key])} on a Windows share"
-            )
-        seen[key] = member.name
+        parts = disk_parts(member, source)
+        for key in same_path_keys(member, parts):
+            if key in seen:
+                raise UnsafeInputError(
+                    f"{source}: refusing member {q(member.name)}: same path as {q(seen[key])} on a Windows share"
+                )
+            seen[key] = member.name
         planned.append((member, parts))
+    _check_folders_are_not_files(planned, source)
     return planned
+
+
+def _check_folders_are_not_files(planned, source: str) -> None:
+    """A member may not need a folder that another member is ('a' and 'a\\b'): one of them could not be written."""
+    files = {"/".join(parts).casefold(): member.name for member, parts in planned}
+    for member, parts in planned:
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth]).casefold()
+            if folder in files:
+                raise InputError(f"{source}: member {q(member.name)} needs a folder where member "
+                                 f"{q(files[folder])} is a file")
 
 
 def extract_cabinet(path: Path, dest: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ExtractedMember]:
@@ -69,12 +85,27 @@ def extract_cabinet(path: Path, dest: Path, max_bytes: int = DEFAULT_MAX_BYTES) 
     if not planned:
         raise InputError(f"{path}: the cabinet holds no files")
     with staged_dir(dest) as tmp:
-        kinds = {f.compression for f in layout.folders}
-        if kinds <= _CABARCHIVE_KINDS:
-            _write_with_cabarchive(buf, planned, tmp, str(path))
-        else:
-            _write_with_libarchive(buf, planned, tmp, str(path), max_bytes)
+        for folder, members in _by_folder(layout, planned).items():
+            data = memoryview(folder_data(buf, layout.folders[folder], _needed(members), str(path)))
+            for member, parts in members:
+                target = _target(tmp, parts)
+                with open(target, "wb") as fh:
+                    fh.write(data[member.folder_offset:member.folder_offset + member.size])
+                _set_mtime(target, member)
     return [ExtractedMember(m.name, dest.joinpath(*parts), m.size) for m, parts in planned]
+
+
+def _by_folder(layout: CabinetLayout, planned):
+    """The planned members grouped by folder, folders in cabinet order, members in directory order."""
+    groups: dict[int, list] = {f.index: [] for f in layout.folders}
+    for member, parts in planned:
+        groups[member.folder].append((member, parts))
+    return {index: members for index, members in groups.items() if members}
+
+
+def _needed(members) -> int:
+    """How many of a folder's bytes its members use: decoding stops there, as cabextract's does."""
+    return max(m.folder_offset + m.size for m, _ in members)
 
 
 def _target(root: Path, parts: list[str]) -> Path:
@@ -97,80 +128,12 @@ def _set_mtime(path: Path, member: CabMember) -> None:
     os.utime(path, (stamp.timestamp(), stamp.timestamp()))
 
 
-def _write_with_cabarchive(buf: bytes, planned, root: Path, source: str) -> None:
-    from cabarchive import CabArchive
-    from cabarchive.errors import CorruptionError, NotSupportedError
-
-    try:
-        archive = CabArchive(buf)
-    except CorruptionError as e:
-        raise InputError(f"{source}: corrupt cabinet data: {e}") from e
-    except NotSupportedError as e:
-        raise UnsupportedError(f"{source}: {e}") from e
-    except (UnicodeDecodeError, IndexError, ValueError) as e:
-        raise InputError(f"{source}: corrupt cabinet directory: {e}") from e
-    for member, parts in planned:
-        entry = archive.get(member.name)
-        if entry is None or entry.buf is None or len(entry.buf) != member.size:
-            raise InputError(f"{source}: member {q(member.name)} could not be decompressed intact")
-        target = _target(root, parts)
-        target.write_bytes(entry.buf)
-        _set_mtime(target, member)
-
-
-def _libarchive():
-    try:
-        import libarchive
-    except (ImportError, OSError) as e:  # OSError: the shared library itself is missing
-        raise UnsupportedError(
-            "this cabinet uses LZX compression, which needs the system libarchive: install "
-            "the Debian package libarchive13 (and the Python package libarchive-c)"
-        ) from e
-    return libarchive
-
-
-def _write_with_libarchive(buf: bytes, planned, root: Path, source: str, max_bytes: int) -> None:
-    libarchive = _libarchive()
-    written = 0
-    try:
-        with libarchive.memory_reader(buf, format_name="cab") as archive:
-            for index, entry in enumerate(archive):
-                if index >= len(planned):
-                    raise InputError(f"{source}: libarchive found more members than the directory lists")
-                member, parts = planned[index]
-                if entry.pathname.replace("\\", "/") != member.name.replace("\\", "/"):
-                    raise InputError(f"{source}: member {index} is {q(entry.pathname)} to libarchive, "
-                                     f"{q(member.name)} in the directory")
-                target = _target(root, parts)
-                size = 0
-                with open(target, "wb") as fh:
-                    for block in entry.get_blocks():
-                        size += len(block)
-                        written += len(block)
-                        if size > member.size or written > max_bytes:
-                            raise UnsafeInputError(f"{source}: member {q(member.name)} expands past its declared size")
-                        fh.write(block)
-                if size != member.size:
-                    raise InputError(f"{source}: member {q(member.name)} decompressed to {size} bytes, "
-                                     f"expected {member.size}")
-                _set_mtime(target, member)
-    except libarchive.ArchiveError as e:
-        raise InputError(f"{source}: corrupt cabinet data: {e.msg if hasattr(e, 'msg') else e}") from e
-
-
 def read_member(buf: bytes, name: str, max_bytes: int, source: str) -> bytes | None:
-    """One member of the cabinet in BUF, decompressed in memory (stored or MSZIP folders); None when it is
-    not there, is larger than MAX_BYTES, or sits in an LZX or Quantum folder."""
-    from cabarchive import CabArchive
-    from cabarchive.errors import CorruptionError, NotSupportedError
-
+    """One member of the cabinet in BUF, decompressed in memory; None when it is not there, is larger
+    than MAX_BYTES, or sits in an LZX folder (which would need the system libarchive)."""
     layout = parse_layout(buf, source)
     member = next((m for m in layout.members if m.name.casefold() == name.casefold()), None)
-    if member is None or member.size > max_bytes or member.folder >= len(layout.folders) \
-            or layout.folders[member.folder].compression not in _CABARCHIVE_KINDS:
+    if member is None or member.size > max_bytes or layout.folders[member.folder].compression == "lzx":
         return None
-    try:
-        entry = CabArchive(buf[:layout.cabinet_size]).get(member.name)
-    except (CorruptionError, NotSupportedError, UnicodeDecodeError, IndexError, ValueError) as e:
-        raise InputError(f"{source}: corrupt cabinet data: {e}") from e
-    return entry.buf if entry is not None and entry.buf is not None and len(entry.buf) == member.size else None
+    data = folder_data(buf, layout.folders[member.folder], member.folder_offset + member.size, source)
+    return data[member.folder_offset:]

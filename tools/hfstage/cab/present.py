@@ -23,7 +23,9 @@ def members_json(layout: CabinetLayout) -> dict:
         "folders": [{"index": f.index, "compression": f.compression, "data_blocks": f.data_blocks,
                      "compressed_size": f.compressed_size, "uncompressed_size": f.uncompressed_size}
                     for f in layout.folders],
-        "members": [{"name": m.name, "size": m.size, "folder": m.folder} for m in layout.members],
+        # name_is_utf8 false: the name's bytes are in an unrecorded code page, shown one Latin-1 character each
+        "members": [{"name": m.name, "name_is_utf8": m.utf8, "size": m.size, "folder": m.folder}
+                    for m in layout.members],
         "signed": layout.signature is not None,
     }
 

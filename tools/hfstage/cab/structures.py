@@ -1,7 +1,7 @@
 """Cabinet on-disk structures (MS-CAB names), parsed with every offset bounds-checked.
 
 Only the directory is parsed here (CFHEADER, abReserve, CFFOLDER, CFFILE and the CFDATA
-headers); decompression is left to cabarchive or libarchive (see extract.py).
+headers); folders.py checks and decompresses the data blocks, names.py judges the names.
 """
 
 from __future__ import annotations
@@ -25,7 +25,22 @@ FLAG_RESERVE_PRESENT = 0x0004
 ATTRIB_NAME_IS_UTF = 0x80
 SIGNATURE_RESERVE_MAGIC = 0x00100000
 COMPRESSION_NAMES = {0: "none", 1: "mszip", 2: "quantum", 3: "lzx"}
-MAX_NAME = 256
+# FDI's CB_MAX_FILENAME is 256 bytes with the NUL, so a name holds at most 255 (libmspack agrees).
+MAX_NAME = 255
+# What one CFDATA block may hold (libmspack's CAB_BLOCKMAX and CAB_INPUTMAX): 32 KiB of output
+# from at most 32 KiB + 6 KiB of input; a block beyond either is damaged, not merely large.
+MAX_BLOCK_OUTPUT = 32768
+MAX_BLOCK_INPUT = 32768 + 6144
+
+
+@dataclass(frozen=True)
+class DataBlock:
+    """One CFDATA block: its checksum, where its payload starts, and the payload's sizes."""
+
+    checksum: int
+    offset: int
+    packed: int
+    unpacked: int
 
 
 @dataclass(frozen=True)
@@ -38,11 +53,22 @@ class CabFolder:
     compression: str
     compressed_size: int
     uncompressed_size: int
+    type_compress: int = 0
+    blocks: tuple[DataBlock, ...] = ()
+
+    @property
+    def window_bits(self) -> int:
+        """Quantum's and LZX's window size, as a power of two (bits 8-12 of typeCompress)."""
+        return (self.type_compress >> 8) & 0x1F
 
 
 @dataclass(frozen=True)
 class CabMember:
-    """One CFFILE entry: a file's name (raw, not yet judged safe) and where it lives."""
+    """One CFFILE entry: a file's name (not yet judged safe) and where it lives.
+
+    NAME is for people: UTF-8 when the attributes say so, else each byte as its Latin-1
+    character; RAW_NAME keeps the bytes (names.py decides what reaches the disk).
+    """
 
     name: str
     size: int
@@ -51,6 +77,12 @@ class CabMember:
     attributes: int
     date: int
     time: int
+    raw_name: bytes = b""
+
+    @property
+    def utf8(self) -> bool:
+        """The _A_NAME_IS_UTF attribute: the name is UTF-8, not the writer's 8-bit code page."""
+        return bool(self.attributes & ATTRIB_NAME_IS_UTF)
 
 
 @dataclass(frozen=True)
@@ -96,8 +128,11 @@ def _unpack(fmt: struct.Struct, buf: bytes, offset: int, what: str, source: str)
 
 def _cstring(buf: bytes, offset: int, what: str, source: str) -> tuple[bytes, int]:
     end = buf.find(b"\0", offset, offset + MAX_NAME + 1)
+    if end < 0 and offset + MAX_NAME + 1 > len(buf):
+        raise InputError(f"{source}: truncated cabinet: {what} at 0x{offset:x} runs past the end of the file")
     if end < 0:
-        raise InputError(f"{source}: {what} at 0x{offset:x} is not NUL-terminated within {MAX_NAME} bytes")
+        raise InputError(f"{source}: {what} at 0x{offset:x} is longer than {MAX_NAME} bytes "
+                         f"(no NUL within {MAX_NAME + 1})")
     return buf[offset:end], end + 1
 
 
@@ -156,16 +191,21 @@ def _parse_folder(buf: bytes, offset: int, index: int, layout: CabinetLayout, so
     kind = COMPRESSION_NAMES.get(type_compress & 0x000F)
     if kind is None:
         raise UnsupportedError(f"{source}: folder {index} uses unknown compression 0x{type_compress:04x}")
-    packed = unpacked = 0
+    blocks = []
     pos = start
     for block in range(n_blocks):
-        _csum, cb_data, cb_uncomp = _unpack(CFDATA, buf, pos, f"CFDATA {block} of folder {index}", source)
-        pos += CFDATA.size + layout.data_reserve + cb_data
+        csum, cb_data, cb_uncomp = _unpack(CFDATA, buf, pos, f"CFDATA {block} of folder {index}", source)
+        payload = pos + CFDATA.size + layout.data_reserve
+        pos = payload + cb_data
         if pos > len(buf):
             raise InputError(f"{source}: truncated cabinet: data block {block} of folder {index} ends past the file")
-        packed += cb_data
-        unpacked += cb_uncomp
-    return CabFolder(index, start, n_blocks, kind, packed, unpacked)
+        if cb_uncomp > MAX_BLOCK_OUTPUT or cb_data > MAX_BLOCK_INPUT:
+            raise InputError(
+                f"{source}: data block {block} of folder {index} at 0x{payload:x} claims {cb_data} bytes "
+                f"expanding to {cb_uncomp}; a block holds at most {MAX_BLOCK_INPUT} expanding to {MAX_BLOCK_OUTPUT}")
+        blocks.append(DataBlock(csum, payload, cb_data, cb_uncomp))
+    return CabFolder(index, start, n_blocks, kind, sum(b.packed for b in blocks), sum(b.unpacked for b in blocks),
+                     type_compress, tuple(blocks))
 
 
 def _parse_member(buf: bytes, offset: int, layout: CabinetLayout, source: str) -> tuple[CabMember, int]:
@@ -184,4 +224,4 @@ def _parse_member(buf: bytes, offset: int, layout: CabinetLayout, source: str) -
             f"{source}: member {q(name)} ({size} bytes at {folder_offset}) extends past its folder's "
             f"{folder.uncompressed_size} bytes"
         )
-    return CabMember(name, size, i_folder, folder_offset, attribs, date, time), nxt
+    return CabMember(name, size, i_folder, folder_offset, attribs, date, time, raw), nxt
