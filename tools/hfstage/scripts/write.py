@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,6 @@ from hfstage.share import (
 )
 
 NETBIOS_MAX = 15
-_SYSTEM_ROOT = re.compile(r"[A-Za-z]:\\[A-Za-z0-9_.~-]{1,64}(\\[A-Za-z0-9_.~-]{1,64}){0,3}")
 KEYS_NAME = "scripts.json"
 CHUNK = 500
 
@@ -175,12 +173,9 @@ def _render_one(machine: str, a: Assessment | None, catalog: Catalog, settings: 
         return
     out.update(render_machine(plan, settings, catalog.data_version))
     if plan.os_key == "nt4":
-        root = plan.system_root or ""
-        if _SYSTEM_ROOT.fullmatch(root):
-            result.scheduled[machine] = {"system_root": root, "packages": plan.packages}
-        else:
-            result.unavailable.setdefault(machine, []).append(
-                f"no scheduled job: its %SystemRoot% ('{root or 'unknown'}') is not a plain local path")
+        # only server-side names: the job's folder is ADMIN$ (the machine's real %SystemRoot%), never the
+        # SystemRoot its own registry reports
+        result.scheduled[machine] = {"packages": plan.packages}
 
 
 def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict[str, bytes]:
@@ -218,8 +213,7 @@ def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_vers
         job = jobs[name]
         folders = sorted({"\\".join(rel.split("\\")[:i]) for rel in job["packages"]
                           for i in range(1, rel.count("\\") + 1)}, key=lambda f: (f.count("\\"), f.lower()))
-        machines.append({"machine": check_machine_name(name), "system_root": job["system_root"],
-                         "packages": job["packages"], "folders": folders})
+        machines.append({"machine": check_machine_name(name), "packages": job["packages"], "folders": folders})
     return {"schedule_nt4.bat": to_crlf(env.get_template("schedule_nt4.bat.j2").render(
                 unc=settings.unc, machines=machines, catalog_version=catalog_version)),
             "hfstage_run.bat": to_crlf(env.get_template("run_local.bat.j2").render())}
