@@ -68,6 +68,7 @@ class SiteView:
     missing: list[FindingRow]
     load: Callable[[list[str]], dict[str, Assessment]]
     problems: list[str] = field(default_factory=list)
+    rollback: dict[str, list[str]] = field(default_factory=dict)  # casefolded machine -> its rollback, newest first
 
 
 @dataclass
@@ -156,7 +157,7 @@ def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, 
     todo = set()
     for m in view.machines:
         name = f"machines/{m.machine}.html"
-        keys[name] = _key(view.catalog_version, m.assessment_key)
+        keys[name] = _key(view.catalog_version, m.assessment_key, view.rollback.get(m.machine.casefold(), []))
         if old.get(name) != keys[name] or not (folder / name).is_file():
             todo.add(m.machine)
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
@@ -168,7 +169,8 @@ def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, 
             for m in chunk:
                 a = loaded.get(m.assessment_key) or _from_row(m)
                 if m.machine in todo:
-                    page = template.render(root="../", a=a, generated="", **common)
+                    page = template.render(root="../", a=a, generated="",
+                                           rollback=view.rollback.get(m.machine.casefold(), []), **common)
                     _write(folder / "machines" / f"{m.machine}.html", page, result)
                 if files is not None:
                     files.add(a)
