@@ -165,6 +165,14 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
     rollback = site.folder("scripts") / "XPSP1-rollback.bat"
     reset_client(prefix)
     assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
+    # the rollback lists what a scan then finds installed (issue 19): the next inventory shows its key
+    regfile = site.root.parent / "installed.reg"
+    regfile.write_text(f'Windows Registry Editor Version 5.00\n\n[{HOTFIX.replace("HKLM", "HKEY_LOCAL_MACHINE")}'
+                       '\\KB824146]\n"Installed"=dword:00000001\n')
+    subprocess.run(["hivexregedit", "--merge", str(site.folder("inventory") / "XPSP1" / "SOFTWARE"), "--prefix",
+                    "HKEY_LOCAL_MACHINE\\SOFTWARE", str(regfile)], check=True, capture_output=True)
+    assert run("scan", site.root, "--fail-on", "none")[0] == 0
+    _generate(site, run)
     marker = windows_dir(prefix) / "hfstage" / "Q824146.ok"
     spuninst = windows_dir(prefix) / "$NtUninstallQ824146$" / "spuninst"
     spuninst.mkdir(parents=True)
