@@ -16,8 +16,8 @@ client only claims (a success line for a patch the scan does not find) never ent
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +29,6 @@ from hfstage.share import Share, init_share
 from tests.conftest import DATA, EXAMPLES
 from tests.winehelp import STUB, make_prefix, needs_wine, reset_client, run_batch, runnable_like, windows_dir, wine_path
 
-pytestmark = needs_wine
 MACHINES = ("W2KSRV", "XPSP1")
 PACKAGE = "Q326830_W2K_SP4_X86_EN.exe"
 HOTFIX_KEY = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix"
@@ -66,8 +65,17 @@ def _collect_done(share: Share, prefix: dict, machine: str) -> None:
 
 @pytest.fixture
 def site(tmp_path, run, prefix, short) -> Share:
-    """The example site under the first catalog: scanned, scripts made."""
     reset_client(prefix)
+    return _make_site(tmp_path, run, short)
+
+
+@pytest.fixture
+def plain_site(tmp_path, run, short) -> Share:
+    return _make_site(tmp_path, run, short)
+
+
+def _make_site(tmp_path, run, short) -> Share:
+    """The example site under the first catalog: scanned, scripts made."""
     root = tmp_path / "share"
     init_share(root)
     short.symlink_to(root)
@@ -97,6 +105,11 @@ def _rollback(share: Share, machine: str = "W2KSRV") -> str:
     return (share.folder("scripts") / f"{machine}-rollback.bat").read_text()
 
 
+def _listed(share: Share, machine: str) -> list[str]:
+    """The patches MACHINE's rollback script removes, as its comment lines name them."""
+    return re.findall(r"^rem (MS\d\d-\d{3} \S+ \S+ \(\w+\))\r?$", _rollback(share, machine), re.M)
+
+
 def _spuninst(prefix: dict, rc: int) -> Path:
     folder = windows_dir(prefix) / "$NtUninstallQ326830$" / "spuninst"
     folder.mkdir(parents=True, exist_ok=True)
@@ -105,6 +118,7 @@ def _spuninst(prefix: dict, rc: int) -> Path:
     return folder
 
 
+@needs_wine
 def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run, prefix):
     calls = run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
     assert f"{PACKAGE} -u -q -z" in calls  # installed, as the client reports it
@@ -150,6 +164,7 @@ def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run,
     assert "rollback, newest first" not in out
 
 
+@needs_wine
 def test_a_service_pack_that_contains_it_takes_it_off_with_a_note(site, run, prefix):
     run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
     _collect_done(site, prefix, "W2KSRV")
@@ -165,4 +180,48 @@ def test_a_service_pack_that_contains_it_takes_it_off_with_a_note(site, run, pre
     code, out, _ = run("results", site.root)
     assert "W2KSRV rollback, newest first: MS02-045 Q326830: removed from rollback: Service Pack 4 now contains it" \
         in out
-    assert dt.date.fromisoformat("2003-10-15")  # the month the note was made
+
+
+INSTALLED_KEY = f'[{HOTFIX_KEY}]\n\n[{HOTFIX_KEY}\\Q326830]\n"Installed"=dword:00000001\n'
+
+
+@pytest.mark.parametrize(("done", "log", "listed"), [
+    (True, "", True),  # the results line was lost (a share out of reach): the done marker still says it
+    (False, "success", True),
+    (False, "already-installed", False),  # the script found it there: hfstage did not install it
+    (False, "", False),  # installed, but nobody says hfstage's script did it
+])
+def test_what_the_client_reports_and_the_scan_confirms(plain_site, run, done, log, listed):
+    site = plain_site
+    size = (site.folder("hotfixes") / PACKAGE).stat().st_size
+    if done:
+        (site.folder("inventory") / "W2KSRV" / "done.txt").write_text(f"[{PACKAGE} {size}] \r\n")
+    if log:
+        (site.folder("results") / "W2KSRV.log").write_text(f"HFRESULT;-;-;MS02-045;Q326830;{PACKAGE};0;{log}\r\n")
+    _merge(site, "W2KSRV", INSTALLED_KEY)
+    _month(run, site, "2003-09-15", "month2.xml")
+    assert _listed(site, "W2KSRV") == ([f"MS02-045 Q326830 {PACKAGE} (update)"] if listed else [])
+
+
+def test_a_claim_without_the_scripts_record_is_not_listed(plain_site, run):
+    """A success line for a package no script of this machine was made to run: the client's word alone."""
+    site = plain_site
+    (site.folder("results") / "XPSP1.log").write_text(
+        f"HFRESULT;-;-;MS02-045;Q326830;{PACKAGE};0;success\r\n")
+    _month(run, site, "2003-09-15", "month2.xml")
+    assert _listed(site, "XPSP1") == []  # nor anything it still misses: the rollback is not the install plan
+
+
+def test_a_history_of_an_earlier_hfstage_is_migrated_and_kept(tmp_path):
+    from hfstage.history import History, InstallLedger
+    from hfstage.history.db import MIGRATIONS, connect_database, db_path
+
+    init_share(tmp_path / "share")
+    share = Share(tmp_path / "share")
+    with connect_database(db_path(share), MIGRATIONS[:2], "history") as conn, conn:
+        conn.execute("INSERT INTO scans (started_at, catalog_version, user, host, command) VALUES "
+                     "('2003-08-15T12:00:00+00:00', '2.0.0.1', 'admin', 'dc', 'month')")
+    assert [s.catalog_version for s in History(share).scans()] == ["2.0.0.1"]
+    assert InstallLedger(share).installed() == {} and InstallLedger(share).next_seq() == 1
+    with connect_database(db_path(share), MIGRATIONS, "history") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3

@@ -65,6 +65,13 @@ DC_SYSTEM = """Windows Registry Editor Version 5.00
 [HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\ProductOptions]
 "ProductType"="LanmanNT HFEVIL11 & x"
 """
+W2K_INSTALLED = """Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix]
+
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\Q326830]
+"Installed"=dword:00000001
+"""
 W98_VALUES = {"SubVersionNumber": '"HFEVIL12 & x"', "SystemRoot": '"C:\\\\HFEVIL13"',
               "RegisteredOwner": '"HFEVIL14 | x"'}
 # the fields of a results line that the scripts' own checks still accept
@@ -72,7 +79,8 @@ HOSTILE_RESULTS = ["USERNAME=HFEVIL15",
                    "HFRESULT;HFEVIL16;-;MS03-039;Q824146;HFEVIL17 (x).exe;0;success",
                    "HFRESULT;-;-;HFEVIL18;Q824146;WindowsXP-KB824146-x86-ENU.exe;0;success",
                    "HFRESULT;-;-;MS03-039;HFEVIL19;WindowsNT4Workstation-KB824146-x86-ENU.exe;0;success",
-                   "HFRESULT;-;-;MS03-039;Q824146;HFEVIL20,=.exe;0;uninstalled"]
+                   "HFRESULT;-;-;MS03-039;Q824146;HFEVIL20,=.exe;0;uninstalled",
+                   "HFRESULT;HFEVIL24 x;HFEVIL25;MS02-045;HFEVIL26;Q326830_W2K_SP4_X86_EN.exe;0;success"]
 HOSTILE_DONE = ["[HFEVIL21 (x)=;]", "[HFEVIL22 1]", "[WindowsXP-KB824146-x86-ENU.exe 1 rHFEVIL23]"]
 MACHINES = ("NT4WKS", "XPSP1", "W2KSRV", "DC01", "W98")
 ODD_NAME = "X$1.A-B_C"  # a legal NetBIOS name with every character the safe-name rule allows
@@ -147,7 +155,9 @@ def hostile(tmp_path, run) -> Share:
                               "nt4 = \"{packages}\\reboot.exe\" /r\nw2k = \"{packages}\\reboot.exe\" /r\n"
                               "xp = \"{packages}\\reboot.exe\" /r\n")
     _plant(share)
-    for _ in range(2):  # the second round reads what the first scripted against the results
+    for second in (False, True):  # the second round reads what the first scripted against the results
+        if second:  # and finds MS02-045 installed on W2KSRV: it enters W2KSRV's rollback
+            _merge(share.folder("inventory") / "W2KSRV" / "SOFTWARE", "SOFTWARE", W2K_INSTALLED)
         assert run("scan", share.root, "--fail-on", "none")[0] == 0
         code, _, err = run("scripts", "generate", share.root)
         assert code == 0, err
@@ -167,6 +177,9 @@ def test_no_client_written_value_reaches_a_generated_batch_file(hostile):
             "startup.bat", "collect_nt.bat", "collect_9x.bat", "schedule_nt4.bat", "hfstage_run.bat"} <= names
     schedule = (hostile.folder("netlogon") / "schedule_nt4.bat").read_text()
     assert "at \\\\NT4WKS " in schedule  # the hostile NT 4.0 machine is still scheduled
+    # the rollback names what hfstage recorded, not the client's words for it
+    assert "rem MS02-045 Q326830 Q326830_W2K_SP4_X86_EN.exe (update)" in \
+        (hostile.folder("scripts") / "W2KSRV-rollback.bat").read_text()
     leaks = []
     for path in files:
         for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), 1):

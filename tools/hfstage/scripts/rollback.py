@@ -67,8 +67,9 @@ def ledger_changes(a: Assessment, results: MachineResults | None, scripted: list
     for key, entry in active.items():
         event = events.get(key)
         if event is not None and event.state == UNINSTALLED:
+            # the reason is hfstage's own words: the client's date text stays in its log
             out.ended.append(dataclasses.replace(entry, state=REMOVED, ended_at=when,
-                                                 reason=f"uninstalled by its rollback ({event.when or 'no date'})"))
+                                                 reason=f"its rollback reported it uninstalled (scan of {when})"))
         elif now is not None and sp_label(entry.service_pack) is not None and now > sp_label(entry.service_pack):
             applies = found.get(key) not in (None, NOT_APPLICABLE)
             out.ended.append(dataclasses.replace(entry, state=CONTAINED, ended_at=when,
