@@ -3,8 +3,10 @@
 Every script is rendered and linted before anything is written; then each file is
 replaced atomically, and only when its content changed, so a client logging on reads the
 old script or the new one. A machine with nothing left to install keeps a harmless
-script that exits. A machine whose assessment, packages and settings did not change
-since the last run is not rendered again (state\\scripts.json keeps what each was made from).
+script that exits. Its rollback script comes from its rollback history (what hfstage's scripts
+installed there, scripts.rollback), not from what it still misses. A machine whose assessment,
+packages, settings and rollback history did not change since the last run is not rendered again
+(state\\scripts.json keeps what each was made from).
 """
 
 from __future__ import annotations
