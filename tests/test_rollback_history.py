@@ -142,7 +142,7 @@ def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run,
     page = (site.folder("reports") / "machines" / "W2KSRV.html").read_text()
     assert f"<li>MS02-045 Q326830 {PACKAGE} (update): installed, confirmed by the scan of 2003-09-15</li>" in page
     code, out, _ = run("results", site.root, "--json")
-    assert json.loads(out)["rollback"] == {"w2ksrv": [line.split(": ", 1)[1]]}
+    assert json.loads(out)["rollback"] == {"W2KSRV": [line.split(": ", 1)[1]]}
 
     _month(run, site, "2003-10-15")  # still there a month later, with nothing new
     assert f"rem MS02-045 Q326830 {PACKAGE} (update)" in _rollback(site)

@@ -267,7 +267,7 @@ def cmd_results(args) -> int:
         for problem in found.problems:
             out(problem)
         for machine, lines in sorted(found.rollback.items()):
-            out(f"{machine.upper()} rollback, newest first: " + "; ".join(lines))
+            out(f"{machine} rollback, newest first: " + "; ".join(lines))
         for line in found.summary:
             out(line)
     return _exit(found.problems if args.fail_on != "none" else [], args.fail_on)

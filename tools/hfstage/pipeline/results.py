@@ -21,7 +21,7 @@ class ResultsReport:
     machines: list[MachineResults] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     still_missing: dict[str, list[str]] = field(default_factory=dict)  # machine -> "reported installed" lines
-    rollback: dict[str, list[str]] = field(default_factory=dict)  # casefolded machine -> its rollback, newest first
+    rollback: dict[str, list[str]] = field(default_factory=dict)  # machine -> its rollback, newest first
 
     @property
     def problems(self) -> list[str]:

@@ -74,10 +74,10 @@ def _scan(site: Site, scan_id: int) -> tuple[int, str]:
 
 
 def rollback_view(site: Site) -> dict[str, list[str]]:
-    """Per machine (casefolded), its rollback as the script lists it: newest first, then what left it."""
+    """Per machine, its rollback as the script lists it: newest first, then what left it."""
     out = {}
-    for machine, entries in InstallLedger(site.share).installed().items():
+    for entries in InstallLedger(site.share).installed().values():
         lines = rollback_lines(entries)
         if lines:
-            out[machine] = lines
+            out[entries[0].machine] = lines
     return out
