@@ -44,12 +44,14 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
     ledger = InstallLedger(site.share)
     mine = [r for r in rows if machine is None or r.machine.casefold() == machine.casefold()]
     update = update_rollback(site, ledger, mine, results)
-    result = generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
-                              book, site.rules, only=machine, dry_run=dry_run, installed=update.installed)
-    if not dry_run and not result.problems:
+
+    def keep(result: GenerateResult) -> None:
         update.save(ledger)
         ledger.record_scripted(result.scripted, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    return result
+
+    return generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
+                            book, site.rules, only=machine, dry_run=dry_run, installed=update.installed,
+                            written=keep)
 
 
 def scripts_collectors(site: Site) -> CollectorResult:

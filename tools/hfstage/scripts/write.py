@@ -117,11 +117,13 @@ def script_key(assessment_key: str, settings: ScriptSettings, book: PackageBook,
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
                      load: Callable[[list[str]], dict[str, Assessment]], book: PackageBook, rules: dict,
                      only: str | None = None, dry_run: bool = False,
-                     installed: dict[str, list[InstalledPatch]] | None = None) -> GenerateResult:
+                     installed: dict[str, list[InstalledPatch]] | None = None,
+                     written: Callable[[GenerateResult], None] | None = None) -> GenerateResult:
     """Scripts for MACHINES (name -> assessment key of the latest scan), loading assessments with LOAD;
     INSTALLED: each machine's rollback history (casefolded name -> newest first).
 
-    Render and lint everything that changed (nothing is written on a problem), then write.
+    Render and lint everything that changed (nothing is written on a problem), then write. WRITTEN runs once
+    the scripts are written, before the keys vouch for them: a run killed before it renders them again.
     """
     installed = installed or {}
     share.check()
@@ -161,6 +163,8 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         _write_keys(share, kept, jobs)
         _write_all(changed, result)
         book.save()
+        if written is not None:
+            written(result)
         if only is None:
             _write_keys(share, keys, jobs)
         else:
