@@ -225,3 +225,42 @@ def test_a_history_of_an_earlier_hfstage_is_migrated_and_kept(tmp_path):
     assert InstallLedger(share).installed() == {} and InstallLedger(share).next_seq() == 1
     with connect_database(db_path(share), MIGRATIONS, "history") as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+
+
+def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain_site, run, tmp_path):
+    """MS02-045 (scripted under catalog 2.0.0.1, confirmed under 2.0.0.2), then MS03-039 a month later:
+    the rollback removes MS03-039 first. NT 4.0's Hotfix.exe package is removed by the package itself with
+    -y, so the very package (name and size) must still be under hotfixes\\."""
+    from tests.data.make_machines import build_pe
+
+    site = plain_site
+    for machine in ("NT4WKS", "DC01"):
+        shutil.copytree(DATA / "inventory" / machine, site.folder("inventory") / machine)
+    _merge(site, "NT4WKS", f"[-{HOTFIX_KEY}\\Q326830]\n")  # NT4WKS misses MS02-045 too
+    assert run("scan", site.root, "--fail-on", "none")[0] == 0
+    assert run("scripts", "generate", site.root)[0] == 0
+    assert "Q326830i.EXE" in (site.folder("scripts") / "NT4WKS.bat").read_text()
+    line = "HFRESULT;-;-;MS02-045;Q326830;{};0;success\r\n"
+    (site.folder("results") / "DC01.log").write_text(line.format(PACKAGE))
+    (site.folder("results") / "NT4WKS.log").write_text(line.format("Q326830i.EXE"))
+    for machine in ("DC01", "NT4WKS"):
+        _merge(site, machine, INSTALLED_KEY)
+    _month(run, site, "2003-09-15", "month2.xml")
+    assert _listed(site, "NT4WKS") == ["MS02-045 Q326830 Q326830i.EXE (hotfix)"]
+    assert '"%HF_PKG%\\Q326830i.EXE" -y -z -m' in _rollback(site, "NT4WKS")
+    new = "Windows2000-KB824146-x86-ENU.exe"
+    assert new in (site.folder("scripts") / "DC01.bat").read_text()  # the new catalog's patch
+    with (site.folder("results") / "DC01.log").open("a") as log:
+        log.write(f"HFRESULT;-;-;MS03-039;Q824146;{new};3010;success-reboot\r\n")
+    _merge(site, "DC01", f'[{HOTFIX_KEY}\\KB824146]\n"Installed"=dword:00000001\n')
+    build_pe(site.folder("inventory") / "DC01" / "files" / "WINNT" / "system32" / "rpcss.dll", "5.0.2195.6824",
+             tmp_path)
+    _month(run, site, "2003-10-15")
+    assert _listed(site, "DC01") == [f"MS03-039 Q824146 {new} (update)", f"MS02-045 Q326830 {PACKAGE} (update)"]
+    # the Hotfix.exe package replaced by another build under the same name: not run for the removal
+    package = site.folder("hotfixes") / "Q326830i.EXE"
+    package.write_bytes(package.read_bytes() + b"\0" * 512)
+    assert run("scripts", "generate", site.root)[0] == 0
+    text = _rollback(site, "NT4WKS")
+    assert "-y -z -m" not in text
+    assert "MS02-045 Q326830i.EXE: manual rollback: the package that installed it (Q326830i.EXE " in text
