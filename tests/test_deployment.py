@@ -165,6 +165,14 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
     rollback = site.folder("scripts") / "XPSP1-rollback.bat"
     reset_client(prefix)
     assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
+    # the rollback lists what a scan then finds installed (issue 19): the next inventory shows its key
+    regfile = site.root.parent / "installed.reg"
+    regfile.write_text(f'Windows Registry Editor Version 5.00\n\n[{HOTFIX.replace("HKLM", "HKEY_LOCAL_MACHINE")}'
+                       '\\KB824146]\n"Installed"=dword:00000001\n')
+    subprocess.run(["hivexregedit", "--merge", str(site.folder("inventory") / "XPSP1" / "SOFTWARE"), "--prefix",
+                    "HKEY_LOCAL_MACHINE\\SOFTWARE", str(regfile)], check=True, capture_output=True)
+    assert run("scan", site.root, "--fail-on", "none")[0] == 0
+    _generate(site, run)
     marker = windows_dir(prefix) / "hfstage" / "Q824146.ok"
     spuninst = windows_dir(prefix) / "$NtUninstallQ824146$" / "spuninst"
     spuninst.mkdir(parents=True)
@@ -380,7 +388,7 @@ def test_scheduled_job_runs_the_local_copy_and_the_collector_brings_its_results(
     schedule = (site.folder("netlogon") / "schedule_nt4.bat").read_text()
     assert 'at \\\\NT4WKS' not in schedule  # not in this share; no NT 4.0 machine
     assert run("scripts", "collectors", site.root)[0] == 0
-    local = windows_dir(prefix) / "hfstage"
+    local = windows_dir(prefix) / "hfjob"
     (local / "pkg").mkdir(parents=True)
     shutil.copyfile(site.folder("scripts") / "XPSP1.bat", local / "install.bat")
     shutil.copyfile(site.folder("netlogon") / "hfstage_run.bat", local / "run.bat")
@@ -389,7 +397,7 @@ def test_scheduled_job_runs_the_local_copy_and_the_collector_brings_its_results(
     calls = run_batch(local / "run.bat", prefix, local / "pkg" / "calls.log")
     assert calls == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     assert not (site.folder("results") / "XPSP1.log").exists()  # results stay local
-    assert "success-reboot" in (local / "results.log").read_text()
+    assert "success-reboot" in (windows_dir(prefix) / "hfstage" / "results.log").read_text()
     host = wine(prefix, "cmd", "/c", "echo %COMPUTERNAME%").stdout.decode().strip()
     wine(prefix, "cmd", "/c", wine_path(site.folder("netlogon") / "collect_nt.bat"))
     copied = site.folder("inventory") / host / "local-results.log"
@@ -407,10 +415,10 @@ def test_nt4_machines_get_a_scheduled_job_through_admin_share(tmp_path, run):
     text = (share.folder("netlogon") / "schedule_nt4.bat").read_text()
     assert 'copy /y "%HF_SHARE%\\hotfixes\\WindowsNT4Workstation-KB824146-x86-ENU.exe" ' \
            '"%HF_T%\\pkg\\WindowsNT4Workstation-KB824146-x86-ENU.exe"' in text
-    assert 'at \\\\NT4WKS %HF_AT% cmd /c "C:\\WINNT\\hfstage\\run.bat"' in text
+    assert 'at \\\\NT4WKS %HF_AT% cmd /c "%%SystemRoot%%\\hfjob\\run.bat"' in text
     assert "qchain.exe" in text and "reboot.exe" in text  # everything the local copy runs goes with it
     assert lint_file(share.folder("netlogon") / "schedule_nt4.bat") == []
-    assert "set HF_PKG=%HF_STATE%\\pkg" in (share.folder("scripts") / "NT4WKS.bat").read_text()
+    assert "set HF_PKG=%SystemRoot%\\hfjob\\pkg" in (share.folder("scripts") / "NT4WKS.bat").read_text()
 
 
 def test_the_collector_falls_back_to_regedit_when_reg_save_is_refused(site, run, prefix):

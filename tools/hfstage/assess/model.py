@@ -76,7 +76,9 @@ class Assessment:
     status_detail: str = ""
     role: str | None = None
     pending_reboot: bool = False  # the SYSTEM hive held PendingFileRenameOperations
-    system_root: str | None = None  # %SystemRoot% as the registry gives it (C:\\WINNT)
+    # %SystemRoot% as the client's registry says it (C:\\WINNT): what a client wrote, so shown in reports
+    # only; no script ever runs from it (a scheduled job uses %SystemRoot% as Windows expands it on the machine)
+    reported_system_root: str | None = None
     done: list[str] = field(default_factory=list)  # package identities the client's scripts marked installed
 
     def shown(self, show_superseded: bool = False, baseline: bool = False) -> list[Finding]:

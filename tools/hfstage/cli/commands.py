@@ -255,7 +255,8 @@ def cmd_results(args) -> int:
     found = pipeline.results(site)
     if args.json:
         out_json({"machines": [m.to_dict() for m in found.machines], "refused": found.refused,
-                  "reported_installed_still_missing": found.still_missing, "summary": found.summary})
+                  "reported_installed_still_missing": found.still_missing, "rollback": found.rollback,
+                  "summary": found.summary})
     else:
         table = [(m.machine, p.bulletin, p.patch, p.attempts, p.last_code, p.last_meaning + (" (gave up)" if p.gave_up
                   else ""), p.last_when) for m in found.machines for p in m.patches]
@@ -265,6 +266,8 @@ def cmd_results(args) -> int:
             out(f"no install results from clients yet in {site.share.folder('results')}")
         for problem in found.problems:
             out(problem)
+        for machine, lines in sorted(found.rollback.items()):
+            out(f"{machine} rollback, newest first: " + "; ".join(lines))
         for line in found.summary:
             out(line)
     return _exit(found.problems if args.fail_on != "none" else [], args.fail_on)

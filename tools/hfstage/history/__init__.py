@@ -1,6 +1,8 @@
-"""The scan history on the share (state\\history.sqlite): one module owns every SQL statement."""
+"""The history on the share (state\\history.sqlite): this stage owns every SQL statement: store (the scans)
+and installed (what the scripts installed, for the rollback)."""
 
 from hfstage.history.db import connect_database, db_path
+from hfstage.history.installed import CONTAINED, INSTALLED, REMOVED, InstalledPatch, InstallLedger, ScriptedStep
 from hfstage.history.store import (
     FULL,
     PARTIAL,
@@ -16,6 +18,7 @@ from hfstage.history.store import (
 )
 
 __all__ = [
+    "CONTAINED", "INSTALLED", "REMOVED", "InstallLedger", "InstalledPatch", "ScriptedStep",
     "FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow", "ScanTotals",
     "assessment_key", "connect_database", "db_path", "row_for",
 ]

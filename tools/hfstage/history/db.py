@@ -97,6 +97,45 @@ MIGRATIONS = [
     DROP TABLE findings;
     CREATE INDEX machines_machine ON machines(machine, scan_id);
     """,
+    # 3: what hfstage's scripts installed on each machine, for its rollback script: every package a
+    # script was made to run (scripted), and each one the client reported installed and a scan confirmed
+    # (installed), kept across months and catalogs until it is removed or a service pack contains it
+    """
+    CREATE TABLE scripted (
+        machine TEXT NOT NULL COLLATE NOCASE,
+        bulletin TEXT NOT NULL,
+        patch TEXT NOT NULL COLLATE NOCASE,
+        qnumber TEXT NOT NULL,
+        product TEXT NOT NULL,
+        family TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        package TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        catalog_version TEXT NOT NULL,
+        first_at TEXT NOT NULL,
+        PRIMARY KEY (machine, bulletin, patch, identity)
+    );
+    CREATE TABLE installed (
+        machine TEXT NOT NULL COLLATE NOCASE,
+        bulletin TEXT NOT NULL,
+        patch TEXT NOT NULL COLLATE NOCASE,
+        qnumber TEXT NOT NULL,
+        product TEXT NOT NULL,
+        family TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        package TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        service_pack TEXT,
+        seq INTEGER NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        confirmed_scan INTEGER NOT NULL,
+        catalog_version TEXT NOT NULL,
+        state TEXT NOT NULL,
+        ended_at TEXT,
+        reason TEXT,
+        PRIMARY KEY (machine, bulletin, patch)
+    );
+    """,
 ]
 
 

@@ -74,7 +74,7 @@ class MachineFacts:
     product_suite: list[str] = field(default_factory=list)
     architecture: str | None = None
     pending_renames: bool | None = None  # PendingFileRenameOperations: a reboot is pending
-    system_root: str | None = None
+    system_root: str | None = None  # as the client's registry says it: finds the collected copies, runs nothing
     program_files: str | None = None
     paths: dict[str, str] = field(default_factory=dict)  # other %VARIABLES% read from the registry
     applications: list[ProductFact] = field(default_factory=list)

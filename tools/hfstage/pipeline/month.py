@@ -29,6 +29,7 @@ from hfstage.inventory import InventoryResult, inventory
 from hfstage.packages import fetch_list, package_index
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
+from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
@@ -203,7 +204,7 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
 
 
 def _scripts(site: Site, result: MonthResult) -> str:
-    result.scripts = r = scripts_generate(site, result.scan.rows)
+    result.scripts = r = scripts_generate(site, result.scan.rows, results=result.scan.results)
     if r.problems:
         raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
     # then the collectors: they copy this catalog's files, and the dispatcher calls them
@@ -243,7 +244,7 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None):
     `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record."""
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
-                    lambda keys: _load(site, fresh, keys), s.problems)
+                    lambda keys: _load(site, fresh, keys), s.problems, rollback_view(site))
     with site.share.lock():
         return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
 

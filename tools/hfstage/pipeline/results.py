@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from hfstage.history import FULL
 from hfstage.packages import package_index
+from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, reported_still_missing, results_summary
 
@@ -20,6 +21,7 @@ class ResultsReport:
     machines: list[MachineResults] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     still_missing: dict[str, list[str]] = field(default_factory=dict)  # machine -> "reported installed" lines
+    rollback: dict[str, list[str]] = field(default_factory=dict)  # machine -> its rollback, newest first
 
     @property
     def problems(self) -> list[str]:
@@ -40,7 +42,7 @@ class ResultsReport:
 
 def results(site: Site) -> ResultsReport:
     machines, refused = collect_results(site.share, site.config.get("limits", "results_bytes"))
-    return ResultsReport(machines, refused, _still_missing(site))
+    return ResultsReport(machines, refused, _still_missing(site), rollback_view(site))
 
 
 def _still_missing(site: Site) -> dict[str, list[str]]:

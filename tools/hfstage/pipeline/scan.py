@@ -21,7 +21,7 @@ from hfstage.inventory import InventoryResult, inventory
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, results_summary
 
-ASSESS_FORMAT = 3  # bump when the assessment engine changes what it says
+ASSESS_FORMAT = 4  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root)
 KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
 
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hfstage.errors import UsageError
-from hfstage.history import FULL, MachineRow
+from hfstage.history import FULL, InstallLedger, MachineRow
 from hfstage.inventory import machine_folders
 from hfstage.packages import package_book
+from hfstage.pipeline.rollback import update_rollback
 from hfstage.pipeline.site import Site
-from hfstage.scripts import CollectorResult, GenerateResult, generate_scripts, os_key, write_collectors
+from hfstage.scripts import (
+    CollectorResult,
+    GenerateResult,
+    MachineResults,
+    generate_scripts,
+    os_key,
+    write_collectors,
+)
 
 
 def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
-                     dry_run: bool = False) -> GenerateResult:
-    """Install and rollback scripts for every machine of ROWS (default: the latest full scan)."""
+                     dry_run: bool = False, results: list[MachineResults] | None = None) -> GenerateResult:
+    """Install and rollback scripts for every machine of ROWS (default: the latest full scan); RESULTS: what
+    the clients reported, when the caller has read it already.
+
+    The rollback scripts come from each machine's history brought up to date with this scan; the update,
+    and what the new scripts run, are kept once the scripts are written (never on a dry run)."""
     settings = site.scripts  # site.ini first: scripts never point at a placeholder share
     if rows is None:
         latest = site.history.latest_scan(FULL)
@@ -27,8 +41,17 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
         raise UsageError(f"machine {machine} is not in the latest full scan")
     machines = {r.machine: r.assessment_key for r in rows}
     book = package_book(site.share, settings.kinds, settings.switches, catalog=site.catalog)
+    ledger = InstallLedger(site.share)
+    mine = [r for r in rows if machine is None or r.machine.casefold() == machine.casefold()]
+    update = update_rollback(site, ledger, mine, results)
+
+    def keep(result: GenerateResult) -> None:
+        update.save(ledger)
+        ledger.record_scripted(result.scripted, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+
     return generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
-                            book, site.rules, only=machine, dry_run=dry_run)
+                            book, site.rules, only=machine, dry_run=dry_run, installed=update.installed,
+                            written=keep)
 
 
 def scripts_collectors(site: Site) -> CollectorResult:

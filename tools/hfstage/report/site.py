@@ -68,6 +68,7 @@ class SiteView:
     missing: list[FindingRow]
     load: Callable[[list[str]], dict[str, Assessment]]
     problems: list[str] = field(default_factory=list)
+    rollback: dict[str, list[str]] = field(default_factory=dict)  # machine -> its rollback, newest first
 
 
 @dataclass
@@ -154,9 +155,10 @@ def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, 
     """Machine pages that changed and, when anything changed, scan.txt/csv/json: one pass over the
     assessments, CHUNK at a time (5,000 of them do not sit in memory at once)."""
     todo = set()
+    rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     for m in view.machines:
         name = f"machines/{m.machine}.html"
-        keys[name] = _key(view.catalog_version, m.assessment_key)
+        keys[name] = _key(view.catalog_version, m.assessment_key, rollback.get(m.machine.casefold(), []))
         if old.get(name) != keys[name] or not (folder / name).is_file():
             todo.add(m.machine)
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
@@ -168,7 +170,8 @@ def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, 
             for m in chunk:
                 a = loaded.get(m.assessment_key) or _from_row(m)
                 if m.machine in todo:
-                    page = template.render(root="../", a=a, generated="", **common)
+                    page = template.render(root="../", a=a, generated="",
+                                           rollback=rollback.get(m.machine.casefold(), []), **common)
                     _write(folder / "machines" / f"{m.machine}.html", page, result)
                 if files is not None:
                     files.add(a)

@@ -12,11 +12,20 @@ from hfstage.scripts.machine_plans import (
     plan_machine,
     reported_still_missing,
 )
-from hfstage.scripts.results import MachineResults, PatchResult, collect_results, parse_log, results_summary
+from hfstage.scripts.results import (
+    InstallEvent,
+    MachineResults,
+    PatchResult,
+    collect_results,
+    parse_log,
+    results_summary,
+)
+from hfstage.scripts.rollback import LedgerChanges, Rollback, build_rollback, ledger_changes, rollback_lines
 from hfstage.scripts.settings import ScriptSettings, package_choices, script_settings
 from hfstage.scripts.write import GenerateResult, dispatchers, generate_scripts
 
 __all__ = [
+    "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",
     "collect_results", "dispatchers", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",

@@ -70,7 +70,6 @@ class MachinePlan:
     pending_reboot: bool = False  # its last inventory showed pending file renames
     packages: list[str] = field(default_factory=list)  # every file below hotfixes\ the script runs
     retried: list[str] = field(default_factory=list)  # "reported installed, still missing" lines
-    system_root: str | None = None  # where a scheduled job finds the local copy (NT 4.0)
     unconfirmed: list[str] = field(default_factory=list)  # packages held back: a guess, a change, a refusal
 
 
@@ -167,8 +166,7 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
     key = os_key(a.os, rules)
     if a.error or key is None:
         return None
-    plan = MachinePlan(a.machine, a.os, key, max_attempts=settings.max_attempts, pending_reboot=a.pending_reboot,
-                       system_root=a.system_root)
+    plan = MachinePlan(a.machine, a.os, key, max_attempts=settings.max_attempts, pending_reboot=a.pending_reboot)
     if key in NINE_X:
         plan.role, plan.reboot_mode = "workstation", settings.reboot_machines.get(a.machine.casefold(), "auto")
     else:

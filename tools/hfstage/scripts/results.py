@@ -39,6 +39,21 @@ _FIELDS = {
     "code": re.compile(r"^(-|-?\d{1,10}|[01]\+)$"),
 }
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+# what the rollback history takes as "the script installed it" (already-installed is not: the script
+# found it there) and as "the rollback removed it"
+INSTALLED_BY_SCRIPT = ("success", "success-reboot", REBOOT_INITIATED)
+UNINSTALLED = "uninstalled"
+
+
+@dataclass
+class InstallEvent:
+    """The last install or removal a machine's logs report for one patch, and where in them."""
+
+    bulletin: str
+    patch: str
+    state: str  # installed or uninstalled
+    line: int  # its line in the machine's logs: later lines are later events
+    when: str
 
 
 @dataclass
@@ -72,6 +87,7 @@ class MachineResults:
     blocked_when: str = ""
     reboot_required: str | None = None  # since when the machine waits for an admin's restart
     uninstall_failed: list[str] = field(default_factory=list)  # rollbacks that left a patch in place
+    events: list[InstallEvent] = field(default_factory=list)  # per patch, its last install or removal
 
     def problems(self) -> list[str]:
         out = [f"results: {self.error}"] if self.error else []
@@ -116,9 +132,10 @@ def _fields(line: str) -> dict[str, str] | None:
 def parse_log(machine: str, text: str) -> MachineResults:
     result = MachineResults(machine)
     by_patch: dict[tuple[str, str], PatchResult] = {}
+    events: dict[tuple[str, str], InstallEvent] = {}
     when = user = ""
     success_since_reboot = True
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines()):
         line = raw.strip()
         m = re.fullmatch(r"Current (date|time) is ([-A-Za-z0-9/.,: ]{1,40})", line)
         if m:
@@ -136,6 +153,10 @@ def parse_log(machine: str, text: str) -> MachineResults:
             continue
         stamp = f"{f['date']} {f['time']}".strip(" -") or when
         meaning = f["meaning"]
+        if meaning in INSTALLED_BY_SCRIPT or meaning == UNINSTALLED:
+            state = "installed" if meaning in INSTALLED_BY_SCRIPT else UNINSTALLED
+            events[(f["bulletin"], f["patch"].casefold())] = InstallEvent(f["bulletin"], f["patch"], state, number,
+                                                                          stamp)
         if meaning in BLOCKED:
             result.blocked, result.blocked_context, result.blocked_when = meaning, f["qnumber"], stamp
             result.blocked_user = user if meaning == NO_RIGHTS else ""
@@ -179,6 +200,7 @@ def parse_log(machine: str, text: str) -> MachineResults:
             success_since_reboot = True
             entry.gave_up = False
     result.patches = sorted(by_patch.values(), key=lambda p: (p.bulletin, p.patch))
+    result.events = sorted(events.values(), key=lambda e: e.line)
     return result
 
 

@@ -3,16 +3,18 @@
 Every script is rendered and linted before anything is written; then each file is
 replaced atomically, and only when its content changed, so a client logging on reads the
 old script or the new one. A machine with nothing left to install keeps a harmless
-script that exits. A machine whose assessment, packages and settings did not change
-since the last run is not rendered again (state\\scripts.json keeps what each was made from).
+script that exits. Its rollback script comes from its rollback history (what hfstage's scripts
+installed there, scripts.rollback), not from what it still misses. A machine whose assessment,
+packages, settings and rollback history did not change since the last run is not rendered again
+(state\\scripts.json keeps what each was made from).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +23,12 @@ from hfstage import __version__
 from hfstage.assess import Assessment
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError, os_fault
-from hfstage.packages import PackageBook, load_installers
+from hfstage.history import InstalledPatch, ScriptedStep
+from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
 from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
-from hfstage.scripts.machine_plans import MachinePlan, exit_ladder, plan_machine
+from hfstage.scripts.machine_plans import NINE_X, MachinePlan, exit_ladder, plan_machine
+from hfstage.scripts.rollback import Rollback, build_rollback, scripted_steps
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.share import (
     PRIVATE,
@@ -37,7 +41,7 @@ from hfstage.share import (
 )
 
 NETBIOS_MAX = 15
-_SYSTEM_ROOT = re.compile(r"[A-Za-z]:\\[A-Za-z0-9_.~-]{1,64}(\\[A-Za-z0-9_.~-]{1,64}){0,3}")
+ROLLBACK_FORMAT = 2  # rollback scripts from the machine's history (issue 19): every machine's are made again
 KEYS_NAME = "scripts.json"
 CHUNK = 500
 
@@ -56,6 +60,7 @@ class GenerateResult:
     jobs: int = 0  # NT 4.0 machines in schedule_nt4.bat
     unconfirmed: set[str] = field(default_factory=set)  # packages held back (guessed, changed, refused)
     changed: list[str] = field(default_factory=list)  # confirmed packages whose bytes changed since
+    scripted: list[ScriptedStep] = field(default_factory=list)  # what the scripts rendered now run, for the history
 
 
 def _widths(unc: str) -> dict[str, int]:
@@ -73,14 +78,25 @@ def dispatchers(settings: ScriptSettings) -> dict[str, bytes]:
             for context in ("logon", "startup")}
 
 
-def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version: str) -> dict[str, bytes]:
-    """<MACHINE>.bat and <MACHINE>-rollback.bat for one plan with steps."""
+def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version: str,
+                   rollback: Rollback | None = None) -> dict[str, bytes]:
+    """<MACHINE>.bat for one plan with steps, and <MACHINE>-rollback.bat (ROLLBACK: from the machine's history)."""
     env = template_env()
-    suffix = "9x" if plan.os_key in ("9x", "95") else "nt"
+    suffix = "9x" if plan.os_key in NINE_X else "nt"
     ctx = {"unc": settings.unc, "catalog_version": catalog_version, "machine": plan.machine, "os": plan.os,
            "plan": plan, "ladder": exit_ladder(load_installers())}
+    rollback = rollback or build_rollback(plan.machine, [], plan, PackageIndex(Path()), load_installers())
     return {f"{plan.machine}.bat": to_crlf(env.get_template(f"install_{suffix}.bat.j2").render(**ctx)),
-            f"{plan.machine}-rollback.bat": to_crlf(env.get_template(f"rollback_{suffix}.bat.j2").render(**ctx))}
+            **render_rollback(rollback, settings, catalog_version)}
+
+
+def render_rollback(rollback: Rollback, settings: ScriptSettings, catalog_version: str) -> dict[str, bytes]:
+    """<MACHINE>-rollback.bat: what hfstage installed there, newest first, and what left the list."""
+    suffix = "9x" if rollback.family == "9x" else "nt"
+    text = template_env().get_template(f"rollback_{suffix}.bat.j2").render(
+        unc=settings.unc, catalog_version=catalog_version, machine=check_machine_name(rollback.machine),
+        rollback=rollback)
+    return {f"{rollback.machine}-rollback.bat": to_crlf(text)}
 
 
 def render_idle(machine: str, catalog_version: str, unavailable: list[str] | None = None) -> dict[str, bytes]:
@@ -90,30 +106,37 @@ def render_idle(machine: str, catalog_version: str, unavailable: list[str] | Non
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
-def script_key(assessment_key: str, settings: ScriptSettings, book: PackageBook, catalog_version: str) -> str:
-    """What one machine's scripts are made from: if it is unchanged, so are they."""
-    blob = json.dumps([__version__, assessment_key, settings.fingerprint(), book.index.fingerprint(),
-                       book.fingerprint(), catalog_version])
+def script_key(assessment_key: str, settings: ScriptSettings, book: PackageBook, catalog_version: str,
+               installed: list[InstalledPatch] | None = None) -> str:
+    """What one machine's scripts are made from (INSTALLED: its rollback history): if it is unchanged, so are they."""
+    blob = json.dumps([__version__, ROLLBACK_FORMAT, assessment_key, settings.fingerprint(), book.index.fingerprint(),
+                       book.fingerprint(), catalog_version, [dataclasses.astuple(e) for e in installed or []]])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
                      load: Callable[[list[str]], dict[str, Assessment]], book: PackageBook, rules: dict,
-                     only: str | None = None, dry_run: bool = False) -> GenerateResult:
-    """Scripts for MACHINES (name -> assessment key of the latest scan), loading assessments with LOAD.
+                     only: str | None = None, dry_run: bool = False,
+                     installed: dict[str, list[InstalledPatch]] | None = None,
+                     written: Callable[[GenerateResult], None] | None = None) -> GenerateResult:
+    """Scripts for MACHINES (name -> assessment key of the latest scan), loading assessments with LOAD;
+    INSTALLED: each machine's rollback history (casefolded name -> newest first).
 
-    Render and lint everything that changed (nothing is written on a problem), then write.
+    Render and lint everything that changed (nothing is written on a problem), then write. WRITTEN runs once
+    the scripts are written, before the keys vouch for them: a run killed before it renders them again.
     """
+    installed = installed or {}
     share.check()
     with share.lock():
         share.remove_stale_temps()
         old_keys, old_jobs = _read_keys(share)
-        keys = {m: script_key(k, settings, book, catalog.data_version) for m, k in machines.items()}
+        keys = {m: script_key(k, settings, book, catalog.data_version, installed.get(m.casefold()))
+                for m, k in machines.items()}
         scripts = share.folder("scripts")
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
                 and (old_keys.get(m) != keys[m] or not (scripts / f"{m}.bat").is_file())]
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
-        targets = _render(todo, machines, load, catalog, settings, book, rules, result)
+        targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed)
         if only is None:
             targets.update(_stale(share, machines, catalog.data_version))
         targets = {scripts / name: data for name, data in targets.items()}
@@ -140,6 +163,8 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         _write_keys(share, kept, jobs)
         _write_all(changed, result)
         book.save()
+        if written is not None:
+            written(result)
         if only is None:
             _write_keys(share, keys, jobs)
         else:
@@ -149,38 +174,47 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
 
 
 def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, settings: ScriptSettings,
-            book: PackageBook, rules: dict, result: GenerateResult) -> dict[str, bytes]:
+            book: PackageBook, rules: dict, result: GenerateResult,
+            installed: dict[str, list[InstalledPatch]]) -> dict[str, bytes]:
     table = load_installers()
     out: dict[str, bytes] = {}
     for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
         chunk = todo[start:start + CHUNK]
         assessments = load([machines[m] for m in chunk])
         for machine in chunk:
-            _render_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
-                        result, out)
+            plan = _plan_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
+                             result)
+            rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
+            _render_one(machine, plan, rollback, catalog, settings, result, out)
     return out
 
 
-def _render_one(machine: str, a: Assessment | None, catalog: Catalog, settings: ScriptSettings,
-                book: PackageBook, table: dict, rules: dict, result: GenerateResult, out: dict) -> None:
+def _plan_one(machine: str, a: Assessment | None, catalog: Catalog, settings: ScriptSettings, book: PackageBook,
+              table: dict, rules: dict, result: GenerateResult) -> MachinePlan | None:
     plan = plan_machine(a, catalog, settings, book, table, rules) if a is not None else None
     if plan is not None:
         result.plans.append(plan)
         result.unconfirmed.update(plan.unconfirmed)
         if plan.unavailable:
             result.unavailable[machine] = plan.unavailable
+        products = {(f.bulletin, f.patch.strip().casefold()): f.product for f in a.findings}
+        result.scripted += scripted_steps(plan, catalog.data_version, products)
+    return plan
+
+
+def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | None, catalog: Catalog,
+                settings: ScriptSettings, result: GenerateResult, out: dict) -> None:
     if plan is None or not plan.steps:
         result.idle.append(machine)
         out.update(render_idle(machine, catalog.data_version, plan.unavailable if plan is not None else None))
+        if rollback is not None and (rollback.steps or rollback.notes):  # what it has installed stays removable
+            out.update(render_rollback(rollback, settings, catalog.data_version))
         return
-    out.update(render_machine(plan, settings, catalog.data_version))
+    out.update(render_machine(plan, settings, catalog.data_version, rollback))
     if plan.os_key == "nt4":
-        root = plan.system_root or ""
-        if _SYSTEM_ROOT.fullmatch(root):
-            result.scheduled[machine] = {"system_root": root, "packages": plan.packages}
-        else:
-            result.unavailable.setdefault(machine, []).append(
-                f"no scheduled job: its %SystemRoot% ('{root or 'unknown'}') is not a plain local path")
+        # only server-side names: the job's folder is ADMIN$ (the machine's real %SystemRoot%), never the
+        # SystemRoot its own registry reports
+        result.scheduled[machine] = {"packages": plan.packages}
 
 
 def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict[str, bytes]:
@@ -218,8 +252,7 @@ def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_vers
         job = jobs[name]
         folders = sorted({"\\".join(rel.split("\\")[:i]) for rel in job["packages"]
                           for i in range(1, rel.count("\\") + 1)}, key=lambda f: (f.count("\\"), f.lower()))
-        machines.append({"machine": check_machine_name(name), "system_root": job["system_root"],
-                         "packages": job["packages"], "folders": folders})
+        machines.append({"machine": check_machine_name(name), "packages": job["packages"], "folders": folders})
     return {"schedule_nt4.bat": to_crlf(env.get_template("schedule_nt4.bat.j2").render(
                 unc=settings.unc, machines=machines, catalog_version=catalog_version)),
             "hfstage_run.bat": to_crlf(env.get_template("run_local.bat.j2").render())}
