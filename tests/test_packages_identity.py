@@ -26,6 +26,7 @@ import pytest
 
 from hfstage.catalog import parse_catalog_file
 from hfstage.cli import main
+from hfstage.history import InstallLedger
 from hfstage.pipeline import Site, month_plan
 from hfstage.scripts.batch import check_batch_value
 from hfstage.share import Share, init_share
@@ -122,7 +123,10 @@ def test_each_machine_runs_its_own_build_and_a_name_of_one_build_is_found_anywhe
     assert f'"%HF_PKG%\\{NT4_BUILD}" -z -m' in nt4 and TSE_BUILD not in nt4
     assert f'"%HF_PKG%\\{TSE_BUILD}" -z -m' in tse and NT4_BUILD not in tse
     assert '"%HF_PKG%\\Q247869i.EXE" -z -m' in nt4 and '"%HF_PKG%\\old\\Q249973i.EXE" -z -m' in nt4
-    assert f'"%HF_PKG%\\{TSE_BUILD}" -y' in (share.folder("scripts") / "TSE01-rollback.bat").read_text()
+    # what a later rollback removes is recorded by build: the Terminal Server's own package
+    scripted = InstallLedger(share).scripted()
+    assert {s.package for s in scripted["tse01"] if s.bulletin == "MS00-047"} == {TSE_BUILD}
+    assert {s.package for s in scripted["nt4srv"] if s.bulletin == "MS00-047"} == {NT4_BUILD}
     schedule = (share.folder("netlogon") / "schedule_nt4.bat").read_text()
     assert f'copy /y "%HF_SHARE%\\hotfixes\\{TSE_BUILD}" "%HF_T%\\pkg\\{TSE_BUILD}"' in schedule
 
