@@ -340,7 +340,7 @@ def nobody(tmp_path_factory):
         folder.mkdir()
         if run_as:
             shutil.chown(folder, "nobody", "nogroup")
-    env = make_prefix(prefix_dir, {"HOME": str(home)}, run_as)
+    env = at_clock(make_prefix(prefix_dir, {"HOME": str(home)}, run_as), CLOCK)
     hfstage_dir = windows_dir(env) / "hfstage"
     hfstage_dir.mkdir(exist_ok=True)
     for folder in (hfstage_dir, windows_dir(env) / "system32" / "config"):
