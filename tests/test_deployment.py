@@ -27,6 +27,7 @@ from tests.winehelp import (
     WINE,
     at_clock,
     client,
+    clock_of,
     make_prefix,
     needs_wine,
     reg,
@@ -59,7 +60,7 @@ def _forget_short_paths():
 @pytest.fixture
 def prefix(tmp_path, tmp_path_factory):
     """A client of the test's own (no markers, lock, keys or uninstall folders of another test), its clock
-    fixed at CLOCK."""
+    at CLOCK."""
     return client(tmp_path / "prefix", tmp_path_factory)
 
 
@@ -315,10 +316,10 @@ def _window(now: datetime.datetime, minutes_from_now: int, length: int) -> str:
 
 @pytest.mark.parametrize("clock", ["09:08:30", "12:59:30", "23:59:30"])
 def test_servers_install_only_inside_the_maintenance_window(site, run, prefix, clock):
-    """The client's clock is fixed: 08 and 09 (bad octal to set /a), the hour wine writes as 12 PM, the
+    """The client's clock is the test's: 08 and 09 (bad octal to set /a), the hour wine writes as 12 PM, the
     minute before midnight; windows two hours away either way."""
-    now = datetime.datetime.combine(CLOCK.date(), datetime.time.fromisoformat(clock))
-    env = at_clock(prefix, now)
+    env = at_clock(prefix, datetime.time.fromisoformat(clock))
+    now = clock_of(env)
     _generate(site, run, f"[maintenance]\nwindow = {_window(now, 120, 60)}\n")
     assert "rem 4. Maintenance window" not in (site.folder("scripts") / "XPSP1.bat").read_text()  # workstations
     assert _run(site, env, "DC01") == []

@@ -1,5 +1,5 @@
-"""Running generated batch files in wine's cmd: a client of each test's own, a fixed clock, and failures
-that say what the script did.
+"""Running generated batch files in wine's cmd: a client of each test's own, a clock the test sets, and
+failures that say what the script did.
 
 Packages, qchain.exe and the reboot command are tests/data/stubs/hotfix_stub.exe (mingw-w64):
 each call is appended to calls.log beside the stub, and the exit code comes from
@@ -7,9 +7,9 @@ each call is appended to calls.log beside the stub, and the exit code comes from
 
 A client is a copy of one template prefix per session (wine's first start takes ~10 s, a copy
 a fraction of one), so no test sees the markers, lock, registry keys or uninstall folders
-another left. Its clock is fixed with libfaketime (Debian package faketime): the scripts read
-`date /t` and `time /t` (the lock is per day, the maintenance window by the hour), and a
-verdict must not change at 23:59 or 12:59.
+another left. The scripts read `date /t` and `time /t` (the lock is per day, the maintenance
+window by the hour), so a verdict must not change at 23:59 or 12:59: each wine process starts
+at the time of day the test chose, by way of the time zone (TZ) it is given.
 """
 
 from __future__ import annotations
@@ -27,13 +27,11 @@ from tests.conftest import DATA
 
 WINE = Path("/usr/lib/wine/wine64")
 WINESERVER = Path("/usr/lib/wine/wineserver64")
-FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 STUB = DATA / "stubs" / "hotfix_stub.exe"
 PACKAGES = DATA / "packages"  # the stub in each installer engine's shape (make_packages.sh)
 needs_wine = pytest.mark.skipif(not WINE.exists(), reason="wine64 not installed (Debian package wine64)")
-needs_clock = pytest.mark.skipif(not FAKETIME.exists(), reason="libfaketime not installed (Debian package faketime)")
-# an ordinary weekday morning; tests of the clock itself pass their own
-CLOCK = datetime.datetime(2026, 3, 4, 10, 15, 30)
+CLOCK = datetime.time(10, 15, 30)  # an ordinary morning; tests of the clock pass their own
+_CLOCK_VAR = "HFSTAGE_TEST_CLOCK"  # the client's local time, read by wine() to set TZ for each process
 _LINKED = 256 * 1024  # template files at least this big (PE images, NLS tables) are hard links in a client
 
 
@@ -43,9 +41,9 @@ def wine_path(path: Path) -> str:
 
 def make_prefix(prefix: Path, user_env: dict | None = None, run_as: list[str] | None = None) -> dict:
     """A wine prefix made ready, with the system32\\config folder a real Windows has (the scripts'
-    rights check writes there). Returns the environment to run wine with, on the wall clock: a prefix
+    rights check writes there). Returns the environment to run wine with, on the real clock: a prefix
     made under libfaketime's shifted file times would look out of date to every later run."""
-    env = at_clock({**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all", **(user_env or {})}, None)
+    env = _real_clock({**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all", **(user_env or {})})
     if WINE.exists():
         subprocess.run([*(run_as or []), str(WINE), "cmd", "/c", "echo ready"], env=env, capture_output=True,
                        timeout=300)
@@ -61,9 +59,9 @@ def _owner(path: Path) -> tuple[int, int]:
     return st.st_uid, st.st_gid
 
 
-def client(prefix: Path, factory: pytest.TempPathFactory, clock: datetime.datetime | None = CLOCK) -> dict:
-    """A fresh client for one test at PREFIX, its clock stopped at CLOCK when each wine process starts
-    (None: the wall clock). Returns the environment to run wine with."""
+def client(prefix: Path, factory: pytest.TempPathFactory, clock: datetime.time | None = CLOCK) -> dict:
+    """A fresh client for one test at PREFIX whose wine processes start at CLOCK (None: the real clock).
+    Returns the environment to run wine with."""
     _copy_prefix(_template(factory), prefix)
     return at_clock({**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all"}, clock)
 
@@ -92,17 +90,50 @@ def _copy_prefix(template: Path, prefix: Path) -> None:
                     ignore=shutil.ignore_patterns("wineserver", "ready"))
 
 
-def at_clock(env: dict, clock: datetime.datetime | None) -> dict:
-    """ENV with wine's clock set to CLOCK by libfaketime at each process start (timers keep the real
-    monotonic clock; file times are not shifted, or wine would think its prefix out of date)."""
-    env = {k: v for k, v in env.items() if not k.startswith("FAKETIME")}
-    preload = [p for p in env.pop("LD_PRELOAD", "").split() if "faketime" not in p]
+def at_clock(env: dict, clock: datetime.time | None) -> dict:
+    """ENV whose wine processes read CLOCK as the local time when they start, on the day nearest to now.
+
+    Wine takes local time from TZ, to the second, up to 24:59:59 either side of UTC: the offset is measured
+    again for each process (wine()), so every run of a test starts at CLOCK on the same day."""
+    env = _real_clock(env)
     if clock is None:
-        return {**env, "LD_PRELOAD": " ".join(preload)} if preload else env
-    if not FAKETIME.exists():
-        pytest.skip("libfaketime not installed (Debian package faketime): the scripts' clock cannot be fixed")
-    return {**env, "LD_PRELOAD": " ".join([str(FAKETIME), *preload]), "FAKETIME": f"@{clock:%Y-%m-%d %H:%M:%S}",
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1", "NO_FAKE_STAT": "1"}
+        return env
+    now = _utc_now()
+    local = min((datetime.datetime.combine(now.date() + datetime.timedelta(days=d), clock) for d in (-1, 0, 1)),
+                key=lambda t: abs(t - now))
+    return _with_tz({**env, _CLOCK_VAR: local.isoformat()})
+
+
+def clock_of(env: dict) -> datetime.datetime | None:
+    """The local time ENV's wine processes start at (None: the real clock)."""
+    return datetime.datetime.fromisoformat(env[_CLOCK_VAR]) if _CLOCK_VAR in env else None
+
+
+def _with_tz(env: dict) -> dict:
+    """ENV with TZ set so that local time is the client's clock now (POSIX: local = UTC - offset)."""
+    local = clock_of(env)
+    if local is None:
+        return env
+    seconds = round((_utc_now() - local).total_seconds())
+    sign, seconds = ("+" if seconds >= 0 else "-"), abs(seconds)
+    return {**env, "TZ": f"HFT{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"}
+
+
+def _real_clock(env: dict) -> dict:
+    """ENV without libfaketime (a test of the tests may run pytest under it) and without a clock of ours."""
+    ours = (_CLOCK_VAR, "TZ") if _CLOCK_VAR in env else ()
+    env = {k: v for k, v in env.items() if not k.startswith("FAKETIME") and k not in ours}
+    preload = [p for p in env.pop("LD_PRELOAD", "").split() if "faketime" not in p]
+    return {**env, "LD_PRELOAD": " ".join(preload)} if preload else env
+
+
+def _utc_now() -> datetime.datetime:
+    """The real time (naive UTC), which wine reads: asked of date(1) when this process runs under libfaketime."""
+    if "faketime" not in os.environ.get("LD_PRELOAD", ""):
+        return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    out = subprocess.run(["date", "-u", "+%s.%N"], env=_real_clock(dict(os.environ)), capture_output=True,
+                         check=True, text=True).stdout
+    return datetime.datetime.fromtimestamp(float(out), datetime.timezone.utc).replace(tzinfo=None)
 
 
 def windows_dir(env: dict) -> Path:
@@ -150,7 +181,7 @@ def runs_story() -> str:
 
 
 def wine(env: dict, *args: str, run_as: list[str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*(run_as or []), str(WINE), *args], env=env, capture_output=True, timeout=300)
+    proc = subprocess.run([*(run_as or []), str(WINE), *args], env=_with_tz(env), capture_output=True, timeout=300)
     if check and proc.returncode != 0:
         raise WineFailed(f"wine {' '.join(args)}: exit code {proc.returncode}\n"
                          f"stdout: {_text(proc.stdout)[-2000:]}\nstderr: {_text(proc.stderr)[-2000:]}")
