@@ -81,10 +81,12 @@ def _copy_prefix(template: Path, prefix: Path) -> None:
     """Small files (the registry, ini files) are copied; big ones, which wine only reads, are linked.
     Debian's wine keeps the name of its server's folder in the file `wineserver`: a copy starts its own."""
     def copy(src: str, dst: str) -> None:
-        if Path(src).suffix == ".reg" or os.stat(src).st_size < _LINKED:
-            shutil.copy2(src, dst)
-        else:
-            os.link(src, dst)
+        if Path(src).suffix != ".reg" and os.stat(src).st_size >= _LINKED:
+            try:
+                return os.link(src, dst)
+            except OSError:  # another file system, or links refused: a copy will do
+                pass
+        shutil.copy2(src, dst)
 
     shutil.copytree(template, prefix, symlinks=True, copy_function=copy,
                     ignore=shutil.ignore_patterns("wineserver", "ready"))
