@@ -69,5 +69,6 @@ def test_a_failing_batch_file_says_what_it_did(tmp_path, tmp_path_factory):
     with pytest.raises(WineFailed) as failed:
         run_batch(script, env, share / "hotfixes" / "calls.log")
     story = str(failed.value)
-    assert "X.bat: exit code 1" in story and "calls: ['reboot.exe /r']" in story
+    assert f"X.bat (started at {clock_of(env):%Y-%m-%d} 10:15:30): exit code 1" in story
+    assert "calls: ['reboot.exe /r']" in story
     assert "HFRESULT;-;-;MS03-039;Q824146;x.exe;0;success" in story and "installing now" in story

@@ -157,13 +157,15 @@ class BatchRun:
 
     script: str
     code: int
+    clock: datetime.datetime | None  # the local time it started at (None: the real clock)
     stdout: str
     stderr: str
     calls: list[str]
     results: list[str]
 
     def story(self) -> str:
-        lines = [f"{self.script}: exit code {self.code}", f"  calls: {self.calls}", "  results written:"]
+        started = f"started at {self.clock:%Y-%m-%d %H:%M:%S}" if self.clock else "on the real clock"
+        lines = [f"{self.script} ({started}): exit code {self.code}", f"  calls: {self.calls}", "  results written:"]
         lines += [f"    {ln}" for ln in self.results[-12:]] or ["    (none)"]
         for name, text in (("stdout", self.stdout), ("stderr", self.stderr)):
             tail = text.strip().splitlines()[-15:]
@@ -196,12 +198,11 @@ def run_batch(path: Path, env: dict, calls_log: Path, run_as: list[str] | None =
 
     RESULTS is where the script writes its HFRESULT lines (a folder of logs or one log; by default
     results\\ of the share whose hotfixes\\ holds CALLS_LOG): a failure quotes what it wrote there."""
-    logs = _logs(results if results is not None else calls_log.parent.parent / "results")
-    before_calls, before_logs = _lines(calls_log), {log: len(_lines(log)) for log in logs}
+    results = results if results is not None else calls_log.parent.parent / "results"
+    before_calls, before_logs = _lines(calls_log), {log: len(_lines(log)) for log in _logs(results)}
     proc = wine({**env, **(extra_env or {})}, "cmd", "/c", wine_path(path), run_as=run_as, check=False)
-    written = [ln for log in _logs(results if results is not None else calls_log.parent.parent / "results")
-               for ln in _lines(log)[before_logs.get(log, 0):]]
-    run = BatchRun(path.name, proc.returncode, _text(proc.stdout), _text(proc.stderr),
+    written = [ln for log in _logs(results) for ln in _lines(log)[before_logs.get(log, 0):]]
+    run = BatchRun(path.name, proc.returncode, clock_of(env), _text(proc.stdout), _text(proc.stderr),
                    _lines(calls_log)[len(before_calls):], written)
     _RUNS.append(run)
     if proc.returncode != 0:
