@@ -54,6 +54,18 @@ def run(capsys):
     return _run
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test shows every batch file it ran in wine: exit code, calls, results lines, output."""
+    from tests import winehelp  # not at the top: winehelp imports this module
+
+    report = (yield).get_result()
+    if report.failed and winehelp.runs_story():
+        report.sections.append(("batch files run in wine", winehelp.runs_story()))
+    if report.when == "teardown":
+        winehelp.forget_runs()
+
+
 @st.composite
 def mutations(draw, base: bytes, start: int = 0) -> bytes:
     """BASE with a few bytes replaced, inserted or removed at one place after START, or cut short."""

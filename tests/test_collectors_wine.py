@@ -7,9 +7,7 @@ files (rpcrt4.dll, rpcss.exe), which the collector copies as the catalog asks.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from hfstage.catalog import import_catalog
 from hfstage.inventory.gather import gather_facts
 from tests.conftest import EXAMPLES
+from tests.winehelp import client, wine
 
 WINE = Path("/usr/lib/wine/wine64")
 pytestmark = pytest.mark.skipif(not WINE.exists(), reason="wine64 not installed (Debian package wine64)")
@@ -27,9 +26,8 @@ def _wine_path(path: Path) -> str:
     return "Z:" + str(path).replace("/", "\\")
 
 
-def test_nt_collector_exports_copies_and_is_read_back(trusted_share, run, tmp_path):
-    env = {**os.environ, "WINEPREFIX": str(tmp_path / "prefix"), "WINEDEBUG": "-all"}
-    subprocess.run([str(WINE), "cmd", "/c", "echo ready"], env=env, capture_output=True, timeout=180)
+def test_nt_collector_exports_copies_and_is_read_back(trusted_share, run, tmp_path, tmp_path_factory):
+    env = client(tmp_path / "prefix", tmp_path_factory)
     reg = tmp_path / "prefix" / "drive_c" / "windows" / "system32" / "reg.exe"
     reg.rename(reg.with_suffix(".hidden"))  # no reg.exe: the regedit /e fallback
     catalog = import_catalog(trusted_share, EXAMPLES / "incoming" / "month1" / "mssecure.cab").catalog
@@ -38,8 +36,7 @@ def test_nt_collector_exports_copies_and_is_read_back(trusted_share, run, tmp_pa
     short.symlink_to(trusted_share.root)
     trusted_share.site_ini.write_text(f"[share]\nunc = {_wine_path(short)}\n")
     assert run("scripts", "collectors", trusted_share.root)[0] == 0
-    subprocess.run([str(WINE), "cmd", "/c", _wine_path(trusted_share.folder("netlogon") / "collect_nt.bat")],
-                   env=env, check=True, capture_output=True, timeout=300)
+    wine(env, "cmd", "/c", _wine_path(trusted_share.folder("netlogon") / "collect_nt.bat"))
     (machine,) = [p for p in trusted_share.folder("inventory").iterdir() if p.is_dir() and p.name != "_unnamed"]
     log = (machine / "collect.log").read_text(errors="replace")
     assert "reg.exe not found: exporting with regedit /e instead" in log

@@ -21,9 +21,13 @@ from hfstage.scripts.lint import lint_file
 from hfstage.share import Share, init_share
 from tests.conftest import DATA, EXAMPLES
 from tests.winehelp import (
+    CLOCK,
     PACKAGES,
     STUB,
     WINE,
+    at_clock,
+    client,
+    clock_of,
     make_prefix,
     needs_wine,
     reg,
@@ -53,9 +57,11 @@ def _forget_short_paths():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def prefix(tmp_path_factory):
-    return make_prefix(tmp_path_factory.mktemp("prefix"))
+@pytest.fixture
+def prefix(tmp_path, tmp_path_factory):
+    """A client of the test's own (no markers, lock, keys or uninstall folders of another test), its clock
+    at CLOCK."""
+    return client(tmp_path / "prefix", tmp_path_factory)
 
 
 def _short(share: Share) -> Path:
@@ -96,7 +102,6 @@ def _make_site(root: Path, run) -> Share:
 
 @pytest.fixture
 def site(tmp_path, run, prefix):
-    reset_client(prefix)
     return _make_site(tmp_path / "share", run)
 
 
@@ -310,21 +315,25 @@ def test_a_second_run_on_the_same_machine_waits_for_the_first(site, run, prefix)
     assert not (state / "run.lock").exists()  # released at the end
 
 
-def _window(minutes_from_now: int, length: int) -> str:
-    start = (datetime.datetime.now() + datetime.timedelta(minutes=minutes_from_now)).replace(second=0)
+def _window(now: datetime.datetime, minutes_from_now: int, length: int) -> str:
+    start = (now + datetime.timedelta(minutes=minutes_from_now)).replace(second=0)
     end = start + datetime.timedelta(minutes=length)
     return f"any {start:%H:%M}-{end:%H:%M}" if end.date() == start.date() or end.time() != datetime.time(0) \
         else f"any {start:%H:%M}-24:00"
 
 
-def test_servers_install_only_inside_the_maintenance_window(site, run, prefix):
-    """Windows two hours away from now either way: no run takes that long, however busy the machine."""
-    _generate(site, run, f"[maintenance]\nwindow = {_window(120, 60)}\n")
+@pytest.mark.parametrize("clock", ["09:08:30", "12:59:30", "23:59:30"])
+def test_servers_install_only_inside_the_maintenance_window(site, run, prefix, clock):
+    """The client's clock is the test's: 08 and 09 (bad octal to set /a), the hour wine writes as 12 PM, the
+    minute before midnight; windows two hours away either way."""
+    env = at_clock(prefix, datetime.time.fromisoformat(clock))
+    now = clock_of(env)
+    _generate(site, run, f"[maintenance]\nwindow = {_window(now, 120, 60)}\n")
     assert "rem 4. Maintenance window" not in (site.folder("scripts") / "XPSP1.bat").read_text()  # workstations
-    assert _run(site, prefix, "DC01") == []
+    assert _run(site, env, "DC01") == []
     assert _log(site, "DC01")[-1].endswith(";-;logon;-;-;outside-window")
-    _generate(site, run, f"[maintenance]\nwindow = {_window(-120, 240)}\n")
-    assert _run(site, prefix, "DC01")[0] == "Q326830_W2K_SP4_X86_EN.exe -u -q -z"
+    _generate(site, run, f"[maintenance]\nwindow = {_window(now, -120, 240)}\n")
+    assert _run(site, env, "DC01")[0] == "Q326830_W2K_SP4_X86_EN.exe -u -q -z"
 
 
 @pytest.fixture(scope="module")
@@ -340,7 +349,7 @@ def nobody(tmp_path_factory):
         folder.mkdir()
         if run_as:
             shutil.chown(folder, "nobody", "nogroup")
-    env = make_prefix(prefix_dir, {"HOME": str(home)}, run_as)
+    env = at_clock(make_prefix(prefix_dir, {"HOME": str(home)}, run_as), CLOCK)
     hfstage_dir = windows_dir(env) / "hfstage"
     hfstage_dir.mkdir(exist_ok=True)
     for folder in (hfstage_dir, windows_dir(env) / "system32" / "config"):

@@ -7,7 +7,6 @@ The hotfix packages, qchain.exe and the reboot command are tests/data/stubs/hotf
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from hfstage.scripts.lint import lint_file
 from hfstage.scripts.results import collect_results
 from tests.conftest import DATA, EXAMPLES
+from tests.winehelp import client, run_batch
 
 WINE = Path("/usr/lib/wine/wine64")
 STUB = DATA / "stubs" / "hotfix_stub.exe"
@@ -29,15 +29,10 @@ def _wine_path(path: Path) -> str:
     return "Z:" + str(path).replace("/", "\\")
 
 
-@pytest.fixture(scope="module")
-def wineprefix(tmp_path_factory):
-    prefix = tmp_path_factory.mktemp("wineprefix")
-    env = {**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all"}
-    if WINE.exists():
-        subprocess.run([str(WINE), "cmd", "/c", "echo ready"], env=env, capture_output=True, timeout=120)
-        # a real Windows folder wine's prefix lacks: the scripts' rights check writes a file there
-        (prefix / "drive_c" / "windows" / "system32" / "config").mkdir(exist_ok=True)
-    return env
+@pytest.fixture
+def wineprefix(tmp_path, tmp_path_factory):
+    """A client of the test's own, its clock fixed (tests/winehelp.py)."""
+    return client(tmp_path / "wineprefix", tmp_path_factory)
 
 
 @pytest.fixture
@@ -59,12 +54,7 @@ def w2k_share(share, run, real_catalog_path):
 
 def _run_script(share, env, machine="SCAN-W2K") -> list[str]:
     """Run the machine's script in wine; return the calls it made."""
-    log = share.folder("hotfixes") / "calls.log"
-    before = log.read_text().splitlines() if log.exists() else []
-    subprocess.run([str(WINE), "cmd", "/c", _wine_path(share.folder("scripts") / f"{machine}.bat")],
-                   env=env, check=True, capture_output=True, timeout=120)
-    after = log.read_text().splitlines() if log.exists() else []
-    return after[len(before):]
+    return run_batch(share.folder("scripts") / f"{machine}.bat", env, share.folder("hotfixes") / "calls.log")
 
 
 def _reset_client(env):

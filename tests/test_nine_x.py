@@ -82,7 +82,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from tests.test_logon_scripts import NINE_X_CATALOG  # noqa: E402
-from tests.winehelp import PACKAGES, make_prefix, needs_wine, run_batch, windows_dir, wine_path  # noqa: E402
+from tests.winehelp import PACKAGES, client, needs_wine, run_batch, windows_dir, wine_path  # noqa: E402
 
 
 @pytest.fixture
@@ -104,12 +104,13 @@ def nine_x(share, run, tmp_path):
 
 @needs_wine
 @pytest.mark.parametrize("code, meaning", [(0, "success-reboot"), (1603, "failed")])
-def test_the_9x_script_waits_for_the_install_and_reads_its_exit_code(nine_x, run, tmp_path, code, meaning):
+def test_the_9x_script_waits_for_the_install_and_reads_its_exit_code(nine_x, run, tmp_path, tmp_path_factory,
+                                                                       code, meaning):
     code_, out, err = run("scripts", "generate", nine_x.root)
     assert code_ == 0, err
     text = (nine_x.folder("scripts") / "W98.bat").read_text()
     assert "start /w %HFS%\\hotfixes\\q321232.exe /Q:A /R:N" in text.splitlines()
-    env = make_prefix(tmp_path / "prefix")
+    env = client(tmp_path / "prefix", tmp_path_factory)
     (nine_x.folder("hotfixes") / "q321232.exe.rc").write_text(str(code))
     calls = run_batch(nine_x.folder("scripts") / "W98.bat", env, nine_x.folder("hotfixes") / "calls.log")
     assert calls[0] == "q321232.exe /Q:A /R:N"
@@ -126,7 +127,8 @@ def test_windows_95_reboots_with_its_own_command(share, run):
 
 
 @needs_wine
-def test_the_9x_collector_copies_catalog_files_under_windir(nine_x, run, tmp_path, real_catalog_path):
+def test_the_9x_collector_copies_catalog_files_under_windir(nine_x, run, tmp_path, tmp_path_factory,
+                                                             real_catalog_path):
     assert run("catalog", "import", nine_x.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
     code, _, err = run("catalog", "use", nine_x.root, "1.0.1.148")
     assert code == 0, err
@@ -134,7 +136,7 @@ def test_the_9x_collector_copies_catalog_files_under_windir(nine_x, run, tmp_pat
     assert code == 0, err
     text = (nine_x.folder("netlogon") / "collect_9x.bat").read_text()
     assert "copy %windir%\\system\\vip.386 %HFF%\\system >nul" in text
-    env = make_prefix(tmp_path / "prefix")
+    env = client(tmp_path / "prefix", tmp_path_factory)
     system = windows_dir(env) / "system"
     system.mkdir(exist_ok=True)
     shutil.copyfile(FILES / "vip-4.10.2000.386", system / "vip.386")

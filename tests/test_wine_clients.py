@@ -1,0 +1,74 @@
+"""The wine clients the script tests run on (issue 26).
+
+CI once failed two deployment tests that passed alone: every test of a module shared one wine
+prefix (markers, the run lock, Hotfix keys and uninstall folders left by one test were there for
+the next), the scripts read the wall clock (a lock test failed when midnight fell between
+the test's `date /t` and the script's), and a failing batch file said only "returned non-zero
+exit status 1". So each test gets a client of its own, copied from one template; its clock is the
+test's; and a failure tells what the script did.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from tests.winehelp import (
+    STUB,
+    WineFailed,
+    client,
+    clock_of,
+    needs_wine,
+    reg,
+    run_batch,
+    windows_dir,
+    wine,
+)
+
+pytestmark = needs_wine
+HOTFIX = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\Q824146"
+
+
+def test_a_client_starts_with_nothing_another_left(tmp_path, tmp_path_factory):
+    first = client(tmp_path / "first", tmp_path_factory)
+    reg(first, "add", HOTFIX, "/v", "Installed", "/t", "REG_DWORD", "/d", "1", "/f")
+    (windows_dir(first) / "hfstage" / "run.lock").mkdir(parents=True)
+    (windows_dir(first) / "$NtUninstallQ824146$").mkdir()
+    wine(first, "reg", "query", HOTFIX)  # there, in the first client
+    second = client(tmp_path / "second", tmp_path_factory)
+    assert wine(second, "reg", "query", HOTFIX, check=False).returncode != 0
+    assert not (windows_dir(second) / "hfstage").exists()
+    assert not (windows_dir(second) / "$NtUninstallQ824146$").exists()
+    assert (windows_dir(second) / "system32" / "config").is_dir()  # what the scripts' rights check needs
+
+
+@pytest.mark.parametrize("clock, shown", [("23:59:30", "11:59:3"), ("12:59:30", "12:59:3"), ("00:05:00", "12:05:0")])
+def test_the_scripts_clock_is_the_tests(tmp_path, tmp_path_factory, clock, shown):
+    """Each wine process starts at the test's time of day (wine writes '11:59:30 PM'), on one day, whatever
+    the real clock says."""
+    env = client(tmp_path / "prefix", tmp_path_factory, datetime.time.fromisoformat(clock))
+    day = clock_of(env)
+    for _ in range(2):
+        out = wine(env, "cmd", "/c", "date /t & time /t").stdout.decode()
+        assert f"Current Date is {day.month}/{day.day}/{day.year}" in out and f"Current Time is {shown}" in out, out
+
+
+def test_a_failing_batch_file_says_what_it_did(tmp_path, tmp_path_factory):
+    env = client(tmp_path / "prefix", tmp_path_factory)
+    share = tmp_path / "share"
+    (share / "hotfixes").mkdir(parents=True)
+    (share / "results").mkdir()
+    (share / "hotfixes" / "reboot.exe").write_bytes(STUB.read_bytes())
+    (share / "hotfixes" / "reboot.exe.rc").write_text("1")
+    script = share / "X.bat"
+    hotfixes = "Z:" + str(share / "hotfixes").replace("/", "\\")
+    script.write_text(f"@echo off\r\necho installing now\r\n"
+                      f"echo HFRESULT;-;-;MS03-039;Q824146;x.exe;0;success >>\"{hotfixes}\\..\\results\\X.log\"\r\n"
+                      f"\"{hotfixes}\\reboot.exe\" /r\r\n")
+    with pytest.raises(WineFailed) as failed:
+        run_batch(script, env, share / "hotfixes" / "calls.log")
+    story = str(failed.value)
+    assert f"X.bat (started at {clock_of(env):%Y-%m-%d} 10:15:30): exit code 1" in story
+    assert "calls: ['reboot.exe /r']" in story
+    assert "HFRESULT;-;-;MS03-039;Q824146;x.exe;0;success" in story and "installing now" in story
