@@ -27,16 +27,17 @@ import pytest
 
 from hfstage.share import Share, init_share
 from tests.conftest import DATA, EXAMPLES
-from tests.winehelp import STUB, make_prefix, needs_wine, reset_client, run_batch, runnable_like, windows_dir, wine_path
+from tests.winehelp import STUB, client, needs_wine, run_batch, runnable_like, windows_dir, wine_path
 
 MACHINES = ("W2KSRV", "XPSP1")
 PACKAGE = "Q326830_W2K_SP4_X86_EN.exe"
 HOTFIX_KEY = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix"
 
 
-@pytest.fixture(scope="module")
-def prefix(tmp_path_factory):
-    return make_prefix(tmp_path_factory.mktemp("prefix"))
+@pytest.fixture
+def prefix(tmp_path, tmp_path_factory):
+    """A fresh client per test (tests/winehelp.py), at the tests' fixed clock."""
+    return client(tmp_path / "prefix", tmp_path_factory)
 
 
 @pytest.fixture
@@ -65,7 +66,6 @@ def _collect_done(share: Share, prefix: dict, machine: str) -> None:
 
 @pytest.fixture
 def site(tmp_path, run, prefix, short) -> Share:
-    reset_client(prefix)
     return _make_site(tmp_path, run, short)
 
 

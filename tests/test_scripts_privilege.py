@@ -29,7 +29,7 @@ import pytest
 from hfstage.scripts.lint import lint_file
 from hfstage.share import Share, init_share
 from tests.conftest import DATA, EXAMPLES
-from tests.winehelp import STUB, make_prefix, needs_wine, runnable_like, windows_dir, wine, wine_path
+from tests.winehelp import STUB, client, needs_wine, runnable_like, windows_dir, wine, wine_path
 
 MARK = "HFEVIL"
 NT4_SOFTWARE = """Windows Registry Editor Version 5.00
@@ -200,8 +200,8 @@ def test_the_odd_but_legal_machine_name_is_the_only_client_name_in_its_scripts(h
 
 
 @needs_wine
-def test_the_scheduled_job_runs_the_copy_in_the_machines_own_windows_folder(hostile, tmp_path):
-    env = make_prefix(tmp_path / "prefix")
+def test_the_scheduled_job_runs_the_copy_in_the_machines_own_windows_folder(hostile, tmp_path, tmp_path_factory):
+    env = client(tmp_path / "prefix", tmp_path_factory)
     windows = windows_dir(env)
     # NT4WKS is this wine machine: its ADMIN$ share is its Windows folder
     unc = Path(env["WINEPREFIX"]) / "dosdevices" / "unc" / "NT4WKS"
