@@ -118,7 +118,10 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     catalog = index.catalog
     assessment = Assessment(facts.machine, facts.os.name if facts.os else None, facts.service_pack_label,
                             role=facts.role, pending_reboot=bool(facts.pending_renames),
-                            done=list(facts.done_markers), reported_system_root=facts.system_root)
+                            done=list(facts.done_markers), reported_system_root=facts.system_root,
+                            version=facts.version, language=facts.language,
+                            installer_version=facts.installer_version, fast_logon=facts.fast_logon,
+                            script_wait=facts.script_wait)
     if facts.error:
         assessment.error = facts.error
         assessment.status, assessment.status_detail = UNREADABLE, facts.error
