@@ -27,7 +27,7 @@ from hfstage.assess.model import (
 )
 from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import AffectedProduct, Catalog, Patch
-from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, service_pack_text
+from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, load_settings, service_pack_text
 
 
 @dataclass
@@ -135,6 +135,7 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
                            + [f"could not read: {e}" for e in facts.parse_errors]
                            + [f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)"
                               for u in unknown])
+    assessment.warnings += run_context_warnings(facts)
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):
@@ -150,6 +151,21 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
                                             f.bulletin, f.patch.lower()))
     assessment.status, assessment.status_detail = machine_status(facts, assessment, unknown, unassessed)
     return assessment
+
+
+def run_context_warnings(facts: MachineFacts) -> list[str]:
+    """What the machine's own settings say about its startup scripts (data/machine_settings.json)."""
+    out = []
+    if facts.fast_logon:
+        out.append("startup: startup scripts cannot be relied on: Windows XP's Fast Logon Optimization runs them "
+                   "without waiting for the network (KB 305293; " + facts.evidence.get("fast_logon", "") + "); set "
+                   "'Always wait for the network at computer startup and logon' (README)")
+    long_install = load_settings()["script_wait"]["long_install_seconds"]
+    if facts.script_wait and facts.script_wait < long_install:
+        out.append(f"startup: Windows stops its startup scripts after {facts.script_wait} s (MaxGPOScriptWait; "
+                   f"{facts.evidence.get('script_wait', '')}): a service pack (hfstage allows {long_install} s) is "
+                   "not run from one")
+    return out
 
 
 def machine_status(facts: MachineFacts, a: Assessment, unknown: list[ProductFact],
@@ -242,6 +258,7 @@ def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, catalog: C
         result = check_patch(patch, catalog, facts, policy.checksum)
         finding.status, finding.reason, finding.evidence = result.status, result.reason, result.evidence
         finding.gap, finding.unverified = result.gap, result.unverified
+        finding.decided_by = result.decided_by
     return finding
 
 

@@ -62,6 +62,7 @@ class Finding:
     cve_ids: list[str] = field(default_factory=list)
     bugtraq_ids: list[str] = field(default_factory=list)
     rereleased: bool = False  # an earlier package of this patch is installed; the revised one is not
+    decided_by: list[str] = field(default_factory=list)  # the catalog's kinds of check that made the verdict
 
 
 @dataclass

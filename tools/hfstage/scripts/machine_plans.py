@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding, service_pack_position
 from hfstage.catalog import Catalog, Patch
-from hfstage.inventory import foreign_engine, hotfix_aliases, service_pack_id
+from hfstage.inventory import foreign_engine, hotfix_aliases, load_settings, service_pack_id
 from hfstage.packages import PackageBook, PackageIndex
 from hfstage.scripts.batch import BatchText, check_batch_value, check_command, check_file_name
 from hfstage.scripts.commands import install_line, uninstall_line
@@ -296,4 +296,9 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
                 identity=book.index.identity(pkg) or package, kind="servicepack",
                 install=BatchText(table["kinds"]["servicepack"]["install"].replace("{file}", f"%HF_PKG%\\{rel}")),
                 uninstall=None, needs_reboot=True, date_posted="0000-00-00", package=rel, rescan_after=True,
-                check_existing=False, made="0000-00-00", kind_source="site.ini")
+                check_existing=False, made="0000-00-00", kind_source="site.ini", startup_skip=short_startup(a))
+
+
+def short_startup(a: Assessment) -> bool:
+    """Whether the machine stops startup scripts sooner than a service pack takes (MaxGPOScriptWait; 0: no limit)."""
+    return a.script_wait is not None and 0 < a.script_wait < load_settings()["script_wait"]["long_install_seconds"]
