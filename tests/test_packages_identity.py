@@ -116,7 +116,7 @@ def test_each_machine_runs_its_own_build_and_a_name_of_one_build_is_found_anywhe
     _put(share, TSE_BUILD)
     _put(share, "Q247869i.EXE")  # MS00-003, one build: flat, as every old share has it
     _put(share, "old\\Q249973i.EXE")  # MS00-005, one build: in a folder of the admin's own
-    _put(share, "qchain.exe", DATA / "stubs" / "hotfix_stub.exe")
+    _put(share, "qchain.exe", DATA / "packages" / "qchain-2003.exe")  # the updated QChain (KB 815062)
     code, _, err = run("scripts", "generate", share.root)
     assert code == 0, err
     nt4, tse = _script(share, "NT4SRV"), _script(share, "TSE01")

@@ -18,7 +18,8 @@
 #   update-xpsp1.exe  Update.exe package whose update\update.inf names XP (2600), SP0-SP1, English, in
 #                     the [Strings] style (%LANG%)
 #   qchain-2001.exe / qchain-2003.exe  qchain.exe shapes linked 2001-05-18 (5.0.2195.3500) and
-#                     2003-03-04 (5.0.2195.6700): the PE link date from SOURCE_DATE_EPOCH
+#                     2003-03-04 (5.0.2195.6700): the PE link date from SOURCE_DATE_EPOCH (--tiny: qchain.exe,
+#                     the 2003 one)
 #   msi-2.0.dll / msi-3.0.dll  msi.dll shapes with Windows Installer 2.0.2600.1 / 3.0.3790.2180
 # The INF key names are hfstage's data/package_targets.json names, which have no public source:
 # these packages prove the reader and the checks, not the names.
@@ -123,6 +124,11 @@ iexpress iexpress.exe "$work/ie.cab" "rundll32.exe advpack.dll,LaunchINFSection 
 iexpress ohotfix.exe "$work/oh.cab" "ohotfix.exe"
 
 "${cc[@]}" -Wl,--no-insert-timestamp -o plain.exe "$stub"
+# the updated QChain's shape (KB 815062): a version resource and a 2003 link date
+version_block '      VALUE "InternalName", "qchain"
+      VALUE "OriginalFilename", "qchain.exe"' 5.0.2195.6700 "QChain" > "$work/q2.rc"
+"${windres[@]}" "$work/q2.rc" -O coff -o "$work/q2.o"
+SOURCE_DATE_EPOCH=1046736000 "${cc[@]}" -o qchain.exe "$stub" "$work/q2.o"
 [ "$out" = "$here" ] || { ls -l "$out"; exit 0; }
 
 # packages that say, in their own INF, which Windows they are for
@@ -142,12 +148,9 @@ target update-xpsp1.exe 'update/update.inf' "${head}NtBuildToUpdate=%BUILD%\r\nM
 # qchain.exe and msi.dll shapes: a version resource, and for qchain a link date
 version_block '      VALUE "InternalName", "qchain"
       VALUE "OriginalFilename", "qchain.exe"' 5.0.2195.3500 "QChain" > "$work/q1.rc"
-version_block '      VALUE "InternalName", "qchain"
-      VALUE "OriginalFilename", "qchain.exe"' 5.0.2195.6700 "QChain" > "$work/q2.rc"
 "${windres[@]}" "$work/q1.rc" -O coff -o "$work/q1.o"
-"${windres[@]}" "$work/q2.rc" -O coff -o "$work/q2.o"
 SOURCE_DATE_EPOCH=990144000 "${cc[@]}" -o qchain-2001.exe "$stub" "$work/q1.o"
-SOURCE_DATE_EPOCH=1046736000 "${cc[@]}" -o qchain-2003.exe "$stub" "$work/q2.o"
+mv qchain.exe qchain-2003.exe
 for pair in 2.0:2.0.2600.1 3.0:3.0.3790.2180; do
   version_block '      VALUE "InternalName", "msi"
       VALUE "OriginalFilename", "msi.dll"' "${pair#*:}" "Windows Installer" > "$work/msi.rc"
