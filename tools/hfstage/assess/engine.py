@@ -135,7 +135,6 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
                            + [f"could not read: {e}" for e in facts.parse_errors]
                            + [f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)"
                               for u in unknown])
-    assessment.warnings += run_context_warnings(facts)
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):
@@ -150,18 +149,21 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     assessment.findings.sort(key=lambda f: (f.kind != KIND_SERVICE_PACK, f.product, f.date_posted or "",
                                             f.bulletin, f.patch.lower()))
     assessment.status, assessment.status_detail = machine_status(facts, assessment, unknown, unassessed)
+    assessment.warnings += run_context_warnings(facts, any(
+        f.kind == KIND_SERVICE_PACK and f.status == MISSING for f in assessment.findings))
     return assessment
 
 
-def run_context_warnings(facts: MachineFacts) -> list[str]:
-    """What the machine's own settings say about its startup scripts (data/machine_settings.json)."""
+def run_context_warnings(facts: MachineFacts, needs_service_pack: bool) -> list[str]:
+    """What the machine's own settings say about its startup scripts (data/machine_settings.json); the time
+    limit only where a service pack is missing (the one install hfstage keeps out of a short startup)."""
     out = []
     if facts.fast_logon:
         out.append("startup: startup scripts cannot be relied on: Windows XP's Fast Logon Optimization runs them "
                    "without waiting for the network (KB 305293; " + facts.evidence.get("fast_logon", "") + "); set "
                    "'Always wait for the network at computer startup and logon' (README)")
     long_install = load_settings()["script_wait"]["long_install_seconds"]
-    if facts.script_wait and facts.script_wait < long_install:
+    if needs_service_pack and facts.script_wait and facts.script_wait < long_install:
         out.append(f"startup: Windows stops its startup scripts after {facts.script_wait} s (MaxGPOScriptWait; "
                    f"{facts.evidence.get('script_wait', '')}): a service pack (hfstage allows {long_install} s) is "
                    "not run from one")
