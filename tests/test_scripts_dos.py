@@ -133,9 +133,9 @@ def test_a_9x_exit_code_is_0_or_not_0_and_the_scan_decides(w98_share, tmp_path, 
 def test_dos_reads_if_errorlevel_in_8_bits(tmp_path):
     """What the 9x scripts rest on: `if errorlevel 3010` is `if errorlevel 194` in a DOS interpreter."""
     client = client_disk(tmp_path / "c", 194)
-    (client / "T.BAT").write_bytes(b"@echo off\r\nstart /w C:\\X.EXE\r\nif errorlevel 3010 echo 3010>>C:\\OUT.TXT\r\n"
-                                   b"if errorlevel 3011 echo 3011>>C:\\OUT.TXT\r\nif errorlevel 195 echo 195>>C:\\OUT.TXT"
-                                   b"\r\n")
+    lines = ["@echo off", "start /w C:\\X.EXE", "if errorlevel 3010 echo 3010>>C:\\OUT.TXT",
+             "if errorlevel 3011 echo 3011>>C:\\OUT.TXT", "if errorlevel 195 echo 195>>C:\\OUT.TXT"]
+    (client / "T.BAT").write_bytes("\r\n".join(lines + [""]).encode())
     dosbox(client, tmp_path, "C:\\T.BAT", {"PATH": "C:\\STUBS"})
     assert (client / "OUT.TXT").read_text().split() == ["3010"]
 
