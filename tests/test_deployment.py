@@ -232,7 +232,7 @@ def test_exit_code_1641_stops_the_script(site, run, prefix):
     first = "Q326830_W2K_SP4_X86_EN.exe"
     assert text.index(first) < text.index("Windows2000-KB824146-x86-ENU.exe")
     _rc(site, first, 1641)
-    assert _run(site, prefix, "DC01") == [f"{first} -u -q -z"]  # nothing after it: no qchain, no reboot of ours
+    assert _run(site, prefix, "DC01") == [f"{first} -m -q -z"]  # Windows 2000: -m (KB 296861); nothing after it: no qchain, no reboot of ours
     assert _log(site, "DC01")[-1].endswith(f";MS02-045;Q326830;{first};1641;reboot-initiated")
 
 
@@ -324,7 +324,7 @@ def test_servers_install_only_inside_the_maintenance_window(site, run, prefix):
     assert _run(site, prefix, "DC01") == []
     assert _log(site, "DC01")[-1].endswith(";-;logon;-;-;outside-window")
     _generate(site, run, f"[maintenance]\nwindow = {_window(-120, 240)}\n")
-    assert _run(site, prefix, "DC01")[0] == "Q326830_W2K_SP4_X86_EN.exe -u -q -z"
+    assert _run(site, prefix, "DC01")[0] == "Q326830_W2K_SP4_X86_EN.exe -m -q -z"  # Windows 2000 (KB 296861)
 
 
 @pytest.fixture(scope="module")

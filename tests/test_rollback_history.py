@@ -121,7 +121,7 @@ def _spuninst(prefix: dict, rc: int) -> Path:
 @needs_wine
 def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run, prefix):
     calls = run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
-    assert f"{PACKAGE} -u -q -z" in calls  # installed, as the client reports it
+    assert f"{PACKAGE} -m -q -z" in calls  # installed (Windows 2000: -m, KB 296861), as the client reports it
     assert "MS02-045" not in _rollback(site)  # nothing confirmed yet: nothing to remove
     _collect_done(site, prefix, "W2KSRV")
     _merge(site, "W2KSRV", f'[{HOTFIX_KEY}]\n\n[{HOTFIX_KEY}\\Q326830]\n"Installed"=dword:00000001\n')
