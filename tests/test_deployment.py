@@ -232,7 +232,8 @@ def test_exit_code_1641_stops_the_script(site, run, prefix):
     first = "Q326830_W2K_SP4_X86_EN.exe"
     assert text.index(first) < text.index("Windows2000-KB824146-x86-ENU.exe")
     _rc(site, first, 1641)
-    assert _run(site, prefix, "DC01") == [f"{first} -m -q -z"]  # Windows 2000: -m (KB 296861); nothing after it: no qchain, no reboot of ours
+    # Windows 2000: -m (KB 296861); nothing after it: no qchain, no reboot of ours
+    assert _run(site, prefix, "DC01") == [f"{first} -m -q -z"]
     assert _log(site, "DC01")[-1].endswith(f";MS02-045;Q326830;{first};1641;reboot-initiated")
 
 
