@@ -87,6 +87,7 @@ def _make_site(root: Path, run) -> Share:
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
     shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
+    shutil.copyfile(PACKAGES / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")  # the fixed QChain
     for package in ("w2ksp3_en.exe", "w2ksp4_en.exe"):
         shutil.copyfile(PACKAGES / "servicepack.exe", share.folder("hotfixes") / package)
     _site_ini(share)

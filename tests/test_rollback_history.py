@@ -247,7 +247,7 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
         _merge(site, machine, INSTALLED_KEY)
     _month(run, site, "2003-09-15", "month2.xml")
     assert _listed(site, "NT4WKS") == ["MS02-045 Q326830 Q326830i.EXE (hotfix)"]
-    assert '"%HF_PKG%\\Q326830i.EXE" -y -z -m' in _rollback(site, "NT4WKS")
+    assert '"%HF_PKG%\\Q326830i.EXE" -y -z %HF_UI%' in _rollback(site, "NT4WKS")
     new = "Windows2000-KB824146-x86-ENU.exe"
     assert new in (site.folder("scripts") / "DC01.bat").read_text()  # the new catalog's patch
     with (site.folder("results") / "DC01.log").open("a") as log:
@@ -262,5 +262,5 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
     package.write_bytes(package.read_bytes() + b"\0" * 512)
     assert run("scripts", "generate", site.root)[0] == 0
     text = _rollback(site, "NT4WKS")
-    assert "-y -z -m" not in text
+    assert "-y -z %HF_UI%" not in text
     assert "MS02-045 Q326830i.EXE: manual rollback: the package that installed it (Q326830i.EXE " in text
