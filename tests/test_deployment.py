@@ -93,6 +93,7 @@ def _make_site(root: Path, run) -> Share:
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
     shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
+    shutil.copyfile(PACKAGES / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")  # the fixed QChain
     for package in ("w2ksp3_en.exe", "w2ksp4_en.exe"):
         shutil.copyfile(PACKAGES / "servicepack.exe", share.folder("hotfixes") / package)
     _site_ini(share)
@@ -237,7 +238,8 @@ def test_exit_code_1641_stops_the_script(site, run, prefix):
     first = "Q326830_W2K_SP4_X86_EN.exe"
     assert text.index(first) < text.index("Windows2000-KB824146-x86-ENU.exe")
     _rc(site, first, 1641)
-    assert _run(site, prefix, "DC01") == [f"{first} -u -q -z"]  # nothing after it: no qchain, no reboot of ours
+    # Windows 2000: -m (KB 296861); nothing after it: no qchain, no reboot of ours
+    assert _run(site, prefix, "DC01") == [f"{first} -m -q -z"]
     assert _log(site, "DC01")[-1].endswith(f";MS02-045;Q326830;{first};1641;reboot-initiated")
 
 
@@ -333,7 +335,7 @@ def test_servers_install_only_inside_the_maintenance_window(site, run, prefix, c
     assert _run(site, env, "DC01") == []
     assert _log(site, "DC01")[-1].endswith(";-;logon;-;-;outside-window")
     _generate(site, run, f"[maintenance]\nwindow = {_window(now, -120, 240)}\n")
-    assert _run(site, env, "DC01")[0] == "Q326830_W2K_SP4_X86_EN.exe -u -q -z"
+    assert _run(site, env, "DC01")[0] == "Q326830_W2K_SP4_X86_EN.exe -m -q -z"  # Windows 2000 (KB 296861)
 
 
 @pytest.fixture(scope="module")

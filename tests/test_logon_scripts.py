@@ -46,8 +46,8 @@ def w2k_share(share, run, real_catalog_path):
                               "[reboot_policy]\nserver = auto\n")
     for name in W2K_PACKAGES:  # Windows 2000 SP2-era Q packages: Hotfix.exe
         shutil.copyfile(DATA / "packages" / "hotfix.exe", share.folder("hotfixes") / name)
-    for name in ("qchain.exe", "reboot.exe"):
-        shutil.copyfile(STUB, share.folder("hotfixes") / name)
+    shutil.copyfile(DATA / "packages" / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")  # KB 815062's fix
+    shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     return share
 

@@ -132,8 +132,10 @@ def test_a_guessed_kind_is_held_back_until_an_admin_confirms_it(run, share, tmp_
     code, out, _ = run("packages", share.root)
     assert code == 1 and "4 package(s) needed, 4 on the share: 3 detected from the package itself, 3 confirmed, " \
                          "1 guessed; 3 scripted" in out
-    code, out, _ = run("packages", "confirm", share.root, xp)
-    assert code == 0 and f"confirmed {xp}: SHA-256" in out
+    code, out, err = run("packages", "confirm", share.root, xp)  # a guess is not confirmed as it stands
+    assert code == 2 and "cannot tell its installer kind" in err and "--kind KIND" in err
+    code, out, _ = run("packages", "confirm", share.root, xp, "--kind", "update")
+    assert code == 0 and f"confirmed {xp}: SHA-256" in out and "installs as update" in out
     run("scripts", "generate", share.root)
     assert f'"%HF_PKG%\\{xp}" -u -q -z' in (share.folder("scripts") / "XPSP1.bat").read_text()
     assert run("packages", share.root)[0] == 0

@@ -116,13 +116,13 @@ def test_each_machine_runs_its_own_build_and_a_name_of_one_build_is_found_anywhe
     _put(share, TSE_BUILD)
     _put(share, "Q247869i.EXE")  # MS00-003, one build: flat, as every old share has it
     _put(share, "old\\Q249973i.EXE")  # MS00-005, one build: in a folder of the admin's own
-    _put(share, "qchain.exe", DATA / "stubs" / "hotfix_stub.exe")
+    _put(share, "qchain.exe", DATA / "packages" / "qchain-2003.exe")  # the updated QChain (KB 815062)
     code, _, err = run("scripts", "generate", share.root)
     assert code == 0, err
     nt4, tse = _script(share, "NT4SRV"), _script(share, "TSE01")
-    assert f'"%HF_PKG%\\{NT4_BUILD}" -z -m' in nt4 and TSE_BUILD not in nt4
-    assert f'"%HF_PKG%\\{TSE_BUILD}" -z -m' in tse and NT4_BUILD not in tse
-    assert '"%HF_PKG%\\Q247869i.EXE" -z -m' in nt4 and '"%HF_PKG%\\old\\Q249973i.EXE" -z -m' in nt4
+    assert f'"%HF_PKG%\\{NT4_BUILD}" -z %HF_UI%' in nt4 and TSE_BUILD not in nt4
+    assert f'"%HF_PKG%\\{TSE_BUILD}" -z %HF_UI%' in tse and NT4_BUILD not in tse
+    assert '"%HF_PKG%\\Q247869i.EXE" -z %HF_UI%' in nt4 and '"%HF_PKG%\\old\\Q249973i.EXE" -z %HF_UI%' in nt4
     # what a later rollback removes is recorded by build: the Terminal Server's own package
     scripted = InstallLedger(share).scripted()
     assert {s.package for s in scripted["tse01"] if s.bulletin == "MS00-047"} == {TSE_BUILD}
@@ -165,7 +165,8 @@ def test_a_shared_name_outside_its_folder_is_held_back_naming_both_builds(share,
             "hotfixes\\q269239i.exe") in err
     (share.folder("hotfixes") / "q269239i.exe").unlink()
     code, _, err = run("scripts", "generate", share.root)
-    assert f'"%HF_PKG%\\{NT4_BUILD}" -z -m' in _script(share, "NT4SRV") and "NT4SRV: not scripted: MS00-047" not in err
+    assert f'"%HF_PKG%\\{NT4_BUILD}" -z %HF_UI%' in _script(share, "NT4SRV")
+    assert "NT4SRV: not scripted: MS00-047" not in err
     assert f"TSE01: not scripted: MS00-047 Q269239i.exe: package not found under hotfixes\\ (it goes in " \
            f"hotfixes\\{TSE_BUILD})" in err
 
@@ -184,12 +185,12 @@ def test_a_confirmation_is_for_one_build(share, run):
         _put(share, rel, DATA / "packages" / "plain.exe")
     code, _, err = run("packages", "confirm", share.root, "q269239i.exe")
     assert code == 2 and f"hotfixes\\{NT4_BUILD} or hotfixes\\{TSE_BUILD}" in err
-    code, out, err = run("packages", "confirm", share.root, NT4_BUILD)
+    code, out, err = run("packages", "confirm", share.root, NT4_BUILD, "--kind", "hotfix")
     assert code == 0 and f"confirmed {NT4_BUILD}: SHA-256" in out, err
     pins = json.loads((share.state / "packages.json").read_text())["pins"]
     assert list(pins) == [NT4_BUILD.casefold()]
     code, _, err = run("scripts", "generate", share.root)
-    assert f'"%HF_PKG%\\{NT4_BUILD}" -z -m' in _script(share, "NT4SRV")
+    assert f'"%HF_PKG%\\{NT4_BUILD}" -z %HF_UI%' in _script(share, "NT4SRV")
     assert "TSE01: not scripted: MS00-047 Q269239i.exe: its kind (hotfix) is a guess" in err
     assert TSE_BUILD not in _runs(share, "TSE01")
 
@@ -210,4 +211,4 @@ def test_site_ini_may_give_one_build_its_own_switches_by_its_place(share, run):
     assert code == 0, err
     assert not [p for p in Site.open(share.root).check() if "[switches]" in p]  # a place is a name site.ini knows
     assert f'"%HF_PKG%\\{TSE_BUILD}" -q -n -z' in _script(share, "TSE01")
-    assert f'"%HF_PKG%\\{NT4_BUILD}" -z -m' in _script(share, "NT4SRV")
+    assert f'"%HF_PKG%\\{NT4_BUILD}" -z %HF_UI%' in _script(share, "NT4SRV")

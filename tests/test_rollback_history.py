@@ -121,7 +121,7 @@ def _spuninst(prefix: dict, rc: int) -> Path:
 @needs_wine
 def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run, prefix):
     calls = run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
-    assert f"{PACKAGE} -u -q -z" in calls  # installed, as the client reports it
+    assert f"{PACKAGE} -m -q -z" in calls  # installed (Windows 2000: -m, KB 296861), as the client reports it
     assert "MS02-045" not in _rollback(site)  # nothing confirmed yet: nothing to remove
     _collect_done(site, prefix, "W2KSRV")
     _merge(site, "W2KSRV", f'[{HOTFIX_KEY}]\n\n[{HOTFIX_KEY}\\Q326830]\n"Installed"=dword:00000001\n')
@@ -247,7 +247,7 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
         _merge(site, machine, INSTALLED_KEY)
     _month(run, site, "2003-09-15", "month2.xml")
     assert _listed(site, "NT4WKS") == ["MS02-045 Q326830 Q326830i.EXE (hotfix)"]
-    assert '"%HF_PKG%\\Q326830i.EXE" -y -z -m' in _rollback(site, "NT4WKS")
+    assert '"%HF_PKG%\\Q326830i.EXE" -y -z %HF_UI%' in _rollback(site, "NT4WKS")
     new = "Windows2000-KB824146-x86-ENU.exe"
     assert new in (site.folder("scripts") / "DC01.bat").read_text()  # the new catalog's patch
     with (site.folder("results") / "DC01.log").open("a") as log:
@@ -262,5 +262,5 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
     package.write_bytes(package.read_bytes() + b"\0" * 512)
     assert run("scripts", "generate", site.root)[0] == 0
     text = _rollback(site, "NT4WKS")
-    assert "-y -z -m" not in text
+    assert "-y -z %HF_UI%" not in text
     assert "MS02-045 Q326830i.EXE: manual rollback: the package that installed it (Q326830i.EXE " in text

@@ -37,7 +37,7 @@ def big_share(share, run, real_catalog_path):
         (target / "SYSTEM").write_bytes(system.replace("SCAN-W2K".encode("utf-16-le"), name.encode("utf-16-le")))
     for package in ("Q299796_W2k_SP3_x86_en.exe", "Q285156_W2K_SP3_x86_en.EXE", "q301625_w2k_sp3_x86_en.exe"):
         shutil.copyfile(DATA / "packages" / "hotfix.exe", share.folder("hotfixes") / package)
-    shutil.copyfile(DATA / "packages" / "plain.exe", share.folder("hotfixes") / "qchain.exe")
+    shutil.copyfile(DATA / "packages" / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")
     _config(share, 2)
     assert run("scan", share.root, "--format", "json", "--fail-on", "none")[0] == 0
     return share

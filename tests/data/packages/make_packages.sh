@@ -13,6 +13,16 @@
 #   update-signed.exe update.exe signed by the test PKI's leaf (SHA-1, timestamped by -time)
 #   update-tampered.exe  update-signed.exe with one byte of its code changed
 #   sample.msi / sample.msp  compound files with the MSI / MSP root CLSID (make_ole.py)
+#   hotfix-tse.exe, hotfix-sp2.exe, hotfix-deu.exe   Hotfix.exe packages whose hotfix.inf names their
+#                     target: NT 4.0 Terminal Server Edition SP6; NT 4.0 SP2 only; German (0x407)
+#   update-xpsp1.exe  Update.exe package whose update\update.inf names XP (2600), SP0-SP1, English, in
+#                     the [Strings] style (%LANG%)
+#   qchain-2001.exe / qchain-2003.exe  qchain.exe shapes linked 2001-05-18 (5.0.2195.3500) and
+#                     2003-03-04 (5.0.2195.6700): the PE link date from SOURCE_DATE_EPOCH (--tiny: qchain.exe,
+#                     the 2003 one)
+#   msi-2.0.dll / msi-3.0.dll  msi.dll shapes with Windows Installer 2.0.2600.1 / 3.0.3790.2180
+# The INF key names are hfstage's data/package_targets.json names, which have no public source:
+# these packages prove the reader and the checks, not the names.
 #
 # Usage: make_packages.sh                 the test fixtures here (x86-64, the runnable stub)
 #        make_packages.sh --tiny OUTDIR   the same shapes around a 3 KB i386 program that only
@@ -114,7 +124,38 @@ iexpress iexpress.exe "$work/ie.cab" "rundll32.exe advpack.dll,LaunchINFSection 
 iexpress ohotfix.exe "$work/oh.cab" "ohotfix.exe"
 
 "${cc[@]}" -Wl,--no-insert-timestamp -o plain.exe "$stub"
+# the updated QChain's shape (KB 815062): a version resource and a 2003 link date
+version_block '      VALUE "InternalName", "qchain"
+      VALUE "OriginalFilename", "qchain.exe"' 5.0.2195.6700 "QChain" > "$work/q2.rc"
+"${windres[@]}" "$work/q2.rc" -O coff -o "$work/q2.o"
+SOURCE_DATE_EPOCH=1046736000 "${cc[@]}" -o qchain.exe "$stub" "$work/q2.o"
 [ "$out" = "$here" ] || { ls -l "$out"; exit 0; }
+
+# packages that say, in their own INF, which Windows they are for
+target() {  # $1 out, $2 member path of the INF, $3 INF body
+  rm -rf "$work/t" && mkdir -p "$work/t/$(dirname "$2")"
+  printf '%b' "$3" > "$work/t/$2"
+  if [ "$2" = hotfix.inf ]; then cp "$work/hotfix.exe" "$work/t/"; else cp "$work/update.exe" "$work/t/update/"; fi
+  cabinet "$work/t.cab" "$work/t"
+  cat "$work/sfx.exe" "$work/t.cab" > "$1"
+}
+head='[Version]\r\nSignature="$Windows NT$"\r\n'
+target hotfix-tse.exe hotfix.inf "${head}NtBuildToUpdate=1381\r\nMinNtServicePackVersion=1536\r\nMaxNtServicePackVersion=1536\r\nNtProductSuite=\"Terminal Server\" ; TSE only\r\nLanguageType=0x00000409\r\n"
+target hotfix-sp2.exe hotfix.inf "${head}NtBuildToUpdate=1381\r\nMinNtServicePackVersion=512\r\nMaxNtServicePackVersion=512\r\nLanguageType=0x409\r\n"
+target hotfix-deu.exe hotfix.inf "${head}NtBuildToUpdate=1381\r\nMinNtServicePackVersion=1280\r\nMaxNtServicePackVersion=1536\r\nLanguageType=0x407\r\n"
+target update-xpsp1.exe 'update/update.inf' "${head}NtBuildToUpdate=%BUILD%\r\nMinNtServicePackVersion=0\r\nMaxNtServicePackVersion=256\r\nLanguageType=%LANG%\r\n\r\n[Strings]\r\nLANG=\"0x409\"\r\nBUILD=2600\r\n"
+
+# qchain.exe and msi.dll shapes: a version resource, and for qchain a link date
+version_block '      VALUE "InternalName", "qchain"
+      VALUE "OriginalFilename", "qchain.exe"' 5.0.2195.3500 "QChain" > "$work/q1.rc"
+"${windres[@]}" "$work/q1.rc" -O coff -o "$work/q1.o"
+SOURCE_DATE_EPOCH=990144000 "${cc[@]}" -o qchain-2001.exe "$stub" "$work/q1.o"
+mv qchain.exe qchain-2003.exe
+for pair in 2.0:2.0.2600.1 3.0:3.0.3790.2180; do
+  version_block '      VALUE "InternalName", "msi"
+      VALUE "OriginalFilename", "msi.dll"' "${pair#*:}" "Windows Installer" > "$work/msi.rc"
+  build "msi-${pair%%:*}.dll" "$work/msi.rc"
+done
 
 rm -f update-signed.exe
 osslsigncode sign -certs "$pki/leaf-chain.pem" -key "$pki/leaf.key" -h sha1 -time 1059739200 \
@@ -125,4 +166,4 @@ data[0x400] ^= 0x01  # a byte of the code (.text starts at 0x400)
 open("update-tampered.exe", "wb").write(data)
 PY
 python3 "$here/make_ole.py"
-ls -l *.exe *.msi *.msp
+ls -l *.exe *.msi *.msp *.dll

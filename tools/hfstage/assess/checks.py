@@ -28,6 +28,7 @@ class CheckResult:
     failed: list[str] = field(default_factory=list)
     gap: str | None = None
     unverified: bool = False
+    decided_by: list[str] = field(default_factory=list)  # the kinds of check whose lines made the verdict
 
 
 @dataclass
@@ -39,6 +40,29 @@ class _Tally:
     uncollected: list[str] = field(default_factory=list)  # the machine's inputs lack it
     unknown: list[str] = field(default_factory=list)  # the catalog gives nothing checkable
     ignored: list[str] = field(default_factory=list)
+
+    kinds: dict[str, str] = field(default_factory=dict)  # line -> the kind of check that made it
+
+    def mark(self) -> tuple[int, ...]:
+        return tuple(len(getattr(self, n)) for n in _LISTS)
+
+    def label(self, start: tuple[int, ...], kind: str) -> None:
+        """Record which kind of check made each line added since START (scan -v says which decided)."""
+        for name, at in zip(_LISTS, start, strict=True):
+            for line in getattr(self, name)[at:]:
+                self.kinds.setdefault(line, kind)
+
+    def decided(self, lines: list[str]) -> list[str]:
+        return list(dict.fromkeys(self.kinds[line] for line in lines if line in self.kinds))
+
+
+
+_LISTS = ("ok", "failed", "newer", "uncollected", "unknown", "ignored")
+
+
+def check_kind(command: str, catalog: Catalog) -> str:
+    """'e: change if exists, ignore if not': the catalog's command letter and its own name for it."""
+    return f"{command}: {catalog.commands.get(command, 'no such command in the catalog')}"
 
 
 def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mode: str = "none") -> CheckResult:
@@ -60,9 +84,18 @@ def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mo
         if fc.os and os_name is not None and fc.os != os_name:
             continue  # a supplement's check for another OS
         if foreign_location(fc.location or "", facts.os_family) is None:
+            start = _Tally.mark(tally)
             _check_file(fc, facts, tally, checksum_mode)
+            tally.label(start, check_kind(fc.command, catalog))
     evidence = tally.failed + tally.newer + tally.uncollected + tally.unknown + tally.ok + tally.ignored
     evidence += [f"checks from {source}" for source in sorted({fc.source for fc in files if fc.source})]
+    result = _verdict(tally, evidence)
+    result.decided_by = tally.decided({MISSING: tally.failed, WARNING: tally.newer, INSTALLED: tally.ok}.get(
+        result.status, tally.uncollected + tally.unknown))
+    return result
+
+
+def _verdict(tally: _Tally, evidence: list[str]) -> CheckResult:
     if tally.failed:
         return CheckResult(MISSING, "; ".join(tally.failed), evidence, tally.failed)
     if tally.newer:

@@ -27,7 +27,7 @@ from hfstage.assess.model import (
 )
 from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import AffectedProduct, Catalog, Patch
-from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, service_pack_text
+from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, load_settings, service_pack_text
 
 
 @dataclass
@@ -118,7 +118,10 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     catalog = index.catalog
     assessment = Assessment(facts.machine, facts.os.name if facts.os else None, facts.service_pack_label,
                             role=facts.role, pending_reboot=bool(facts.pending_renames),
-                            done=list(facts.done_markers), reported_system_root=facts.system_root)
+                            done=list(facts.done_markers), reported_system_root=facts.system_root,
+                            version=facts.version, language=facts.language,
+                            installer_version=facts.installer_version, fast_logon=facts.fast_logon,
+                            script_wait=facts.script_wait)
     if facts.error:
         assessment.error = facts.error
         assessment.status, assessment.status_detail = UNREADABLE, facts.error
@@ -146,7 +149,25 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     assessment.findings.sort(key=lambda f: (f.kind != KIND_SERVICE_PACK, f.product, f.date_posted or "",
                                             f.bulletin, f.patch.lower()))
     assessment.status, assessment.status_detail = machine_status(facts, assessment, unknown, unassessed)
+    assessment.warnings += run_context_warnings(facts, any(
+        f.kind == KIND_SERVICE_PACK and f.status == MISSING for f in assessment.findings))
     return assessment
+
+
+def run_context_warnings(facts: MachineFacts, needs_service_pack: bool) -> list[str]:
+    """What the machine's own settings say about its startup scripts (data/machine_settings.json); the time
+    limit only where a service pack is missing (the one install hfstage keeps out of a short startup)."""
+    out = []
+    if facts.fast_logon:
+        out.append("startup: startup scripts cannot be relied on: Windows XP's Fast Logon Optimization runs them "
+                   "without waiting for the network (KB 305293; " + facts.evidence.get("fast_logon", "") + "); set "
+                   "'Always wait for the network at computer startup and logon' (README)")
+    long_install = load_settings()["script_wait"]["long_install_seconds"]
+    if needs_service_pack and facts.script_wait and facts.script_wait < long_install:
+        out.append(f"startup: Windows stops its startup scripts after {facts.script_wait} s (MaxGPOScriptWait; "
+                   f"{facts.evidence.get('script_wait', '')}): a service pack (hfstage allows {long_install} s) is "
+                   "not run from one")
+    return out
 
 
 def machine_status(facts: MachineFacts, a: Assessment, unknown: list[ProductFact],
@@ -239,6 +260,7 @@ def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, catalog: C
         result = check_patch(patch, catalog, facts, policy.checksum)
         finding.status, finding.reason, finding.evidence = result.status, result.reason, result.evidence
         finding.gap, finding.unverified = result.gap, result.unverified
+        finding.decided_by = result.decided_by
     return finding
 
 

@@ -62,6 +62,7 @@ class Finding:
     cve_ids: list[str] = field(default_factory=list)
     bugtraq_ids: list[str] = field(default_factory=list)
     rereleased: bool = False  # an earlier package of this patch is installed; the revised one is not
+    decided_by: list[str] = field(default_factory=list)  # the catalog's kinds of check that made the verdict
 
 
 @dataclass
@@ -80,6 +81,12 @@ class Assessment:
     # only; no script ever runs from it (a scheduled job uses %SystemRoot% as Windows expands it on the machine)
     reported_system_root: str | None = None
     done: list[str] = field(default_factory=list)  # package identities the client's scripts marked installed
+    # how its scripts must run (the machine's own settings; inventory.settings)
+    version: str | None = None  # the OS version (4.0, 5.0, 5.1; 4.10.2222 on 9x)
+    language: str | None = None  # language ID, four hex digits
+    installer_version: str | None = None  # Windows Installer (msi.dll)
+    fast_logon: bool | None = None  # XP: startup scripts may run before the network is up (KB 305293)
+    script_wait: int | None = None  # MaxGPOScriptWait seconds, 0 = no limit (2000/XP/2003)
 
     def shown(self, show_superseded: bool = False, baseline: bool = False) -> list[Finding]:
         """Findings a report shows: never not-applicable; superseded only on request."""

@@ -51,7 +51,9 @@ def bulletin_dict(catalog: Catalog, b: Bulletin) -> dict:
                 "fixed_in_sp": catalog.service_packs[a.fixed_in_sp].name
                 if a.fixed_in_sp in catalog.service_packs else None,
             } for a in p.affected],
-            "files": [f"{fc.location}\\{fc.file_name} {fc.version_text or '?'}"
+            "files": [f"{fc.location}\\{fc.file_name} {fc.version_text or '?'} [{fc.command}: "
+                      f"{catalog.commands.get(fc.command, 'no such command in the catalog')}] checksum "
+                      f"{fc.checksum or '-'}"
                       for i in p.file_change_ids for fc in catalog.file_changes.get(i, [])],
             "registry": [f"{rc.key}\\{rc.value_name} = {rc.value}"
                          for i in p.reg_change_ids if (rc := catalog.reg_changes.get(i))],
@@ -69,6 +71,7 @@ def bulletin_text(catalog: Catalog, b: Bulletin) -> str:
         for a in p["affected"]:
             lines.append(f"    {a['product']}: {', '.join(a['service_packs']) or 'any SP'}"
                          f"{'; fixed in ' + a['fixed_in_sp'] if a['fixed_in_sp'] else ''}")
+        lines += _kinds(p["files"])
         lines += [f"    file {f}" for f in p["files"]] + [f"    reg  {r}" for r in p["registry"]]
         lines += [f"    CVE {', '.join(p['cve'])}"] if p["cve"] else []
         lines += [f"    Bugtraq {', '.join(p['bugtraq'])}"] if p["bugtraq"] else []
@@ -76,6 +79,17 @@ def bulletin_text(catalog: Catalog, b: Bulletin) -> str:
         if p["superseded_by"]:
             lines.append(f"    superseded by {', '.join(p['superseded_by'])}")
     return "\n".join(lines)
+
+
+def _kinds(files: list[str]) -> list[str]:
+    """A line counting the patch's file checks by kind: 168 of MS01-041's 170 are 'only if present'."""
+    counts: dict[str, int] = {}
+    for f in files:
+        kind = f[f.rindex(" [") + 2:f.rindex("]")]
+        counts[kind] = counts.get(kind, 0) + 1
+    if not counts:
+        return []
+    return ["    file checks: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda c: -c[1]))]
 
 
 def bulletins_table(catalog: Catalog) -> str:

@@ -336,8 +336,8 @@ def cmd_packages_words(args) -> int:
             raise UsageError("hfstage packages confirm SHARE FILE...: name the packages to confirm")
         args.files = words
         return cmd_packages_confirm(args)
-    if words:
-        raise UsageError(f"hfstage packages {action}: unexpected {' '.join(words)}")
+    if words or args.kind:
+        raise UsageError(f"hfstage packages {action}: unexpected {' '.join(words) or '--kind'}")
     return cmd_packages_verify(args) if action == "verify" else cmd_packages(args)
 
 
@@ -370,7 +370,7 @@ def cmd_packages(args) -> int:
 
 
 def cmd_packages_confirm(args) -> int:
-    for line in pipeline.packages_confirm(pipeline.Site.open(args.share), args.files):
+    for line in pipeline.packages_confirm(pipeline.Site.open(args.share), args.files, args.kind):
         out(line)
     out(f"run `hfstage scripts generate {args.share}` (or `hfstage month`) so the scripts run them")
     return EXIT_OK
@@ -602,15 +602,19 @@ COMMANDS = [
             "product, the name), and whether it is confirmed and scripted. A kind only guessed from the product or "
             "name is not scripted until confirmed; a file that is not a program or Windows Installer file is "
             "refused. Exit 1 when a package is held back or changed. "
-            "`hfstage packages confirm SHARE FILE...`: record that an admin checked each FILE, with its SHA-256; "
-            "the scripts then run it, and hold it back again if its bytes change. "
+            "`hfstage packages confirm SHARE FILE... [--kind KIND]`: record that an admin checked each FILE, with "
+            "its SHA-256; the scripts then run it, and hold it back again if its bytes change. A package whose "
+            "installer engine cannot be read from it gets no switches until --kind names its kind (hotfix, update, "
+            "iexpress, msi, ...: data/installers.json). "
             "`hfstage packages verify SHARE`: report confirmed packages whose bytes changed (exit 1).",
             (arg("words", nargs="+", metavar="[confirm|verify] SHARE [FILE...]"), JSON,
              arg("--missing", action="store_true", help="write SHARE/reports/missing-packages.txt: what to carry "
-                                                        "in, and where the catalog says to get it")),
+                                                        "in, and where the catalog says to get it"),
+             arg("--kind", metavar="KIND", help="confirm: the installer kind of the packages named (required when "
+                                                "hfstage cannot read it from the package)")),
             cmd_packages_words,
             usage="hfstage packages [-h] [-v] [--json] [--missing] SHARE\n"
-                  "       hfstage packages confirm SHARE FILE...\n       hfstage packages verify SHARE"),
+                  "       hfstage packages confirm SHARE FILE... [--kind KIND]\n       hfstage packages verify SHARE"),
     Command(("scripts", "collectors"), "write the inventory collectors into SHARE/netlogon",
             "Render collect_nt.bat, collect_9x.bat, the dispatcher logon.bat and per-machine 9x stubs "
             "(<MACHINE>.bat, for Samba's `logon script = %m.bat`) into SHARE/netlogon with the share's UNC path "

@@ -10,6 +10,7 @@ from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFa
 from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.regtree import Hklm
 from hfstage.inventory.rules import at_root, instance_roots, match_application, service_pack_from
+from hfstage.inventory.settings import read_settings
 from hfstage.versions import parse_version
 
 NT_CURRENT = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
@@ -55,6 +56,7 @@ def detect(hklm: Hklm, facts: MachineFacts, rules: dict) -> None:
     _applications(hklm, facts, rules)
     _part_of_windows(hklm, facts, os_rule)
     _hotfixes(hklm, facts)
+    read_settings(hklm, facts)
 
 
 def _computer_name(hklm: Hklm, facts: MachineFacts) -> None:

@@ -92,6 +92,11 @@ class MachineFacts:
     collected: bool = True  # False: the folder exists but no collector has written to it yet
     catalog_version: str | None = None
     done_markers: list[str] = field(default_factory=list)  # identities in the client's hfstage .ok markers
+    # how its scripts run and what its packages must be (inventory.settings, data/machine_settings.json)
+    language: str | None = None  # language ID as four hex digits (0409)
+    installer_version: str | None = None  # Windows Installer: msi.dll's file version
+    fast_logon: bool | None = None  # XP: True when startup scripts may run before the network is up
+    script_wait: int | None = None  # 2000/XP/2003: MaxGPOScriptWait seconds (0: no limit)
 
     @property
     def products(self) -> list[ProductFact]:

@@ -14,12 +14,13 @@ from hfstage.catalog import Catalog
 from hfstage.errors import InputError, q
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts
-from hfstage.inventory.hive import open_hive_bytes
+from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts, expand_location, file_fact
+from hfstage.inventory.hive import open_hive_bytes, unclean_sequence
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.regfile import parse_reg_text
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
+from hfstage.inventory.settings import installer_file
 from hfstage.share import entries, read_client_file
 
 HIVE_NAMES = {"software": "software", "software.hiv": "software", "system": "system", "system.hiv": "system"}
@@ -92,11 +93,20 @@ def _open(inputs: MachineInputs, path: Path | None, facts: MachineFacts, limits:
     if path is None:
         return None
     try:
-        root = open_hive_bytes(inputs.read(path, limits.hive_bytes, "registry hive"), str(path))
+        data = inputs.read(path, limits.hive_bytes, "registry hive")
+        root = open_hive_bytes(data, str(path))
     except InputError as e:
         facts.error = str(e)
         return None
     facts.inputs.append(str(path))
+    unclean = unclean_sequence(data)
+    if unclean is not None:
+        logs = [e.name for e in entries(path.parent) if e.name.casefold() in
+                (path.name.casefold() + ".log", path.name.casefold() + ".log1", path.name.casefold() + ".log2")]
+        facts.warnings.append(f"{path}: read, but not cleanly written: its sequence numbers {unclean[0]} and "
+                              f"{unclean[1]} differ, so changes Windows had not yet written are missing from it "
+                              f"({', '.join(logs) or 'no transaction log'} beside it holds them; hfstage does not "
+                              "apply it): these facts may be older than the machine")
     return root
 
 
@@ -119,6 +129,7 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
         inputs.software = inputs.system = None
     software = _open(inputs, inputs.software, facts, limits)
     system = _open(inputs, inputs.system, facts, limits)
+    users = None
     if inputs.reg_files:
         export = None
         for path in inputs.reg_files:
@@ -128,13 +139,14 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
         hklm_text = walk(export.root, "HKEY_LOCAL_MACHINE")
         software = software or walk(hklm_text, "SOFTWARE")
         system = system or walk(hklm_text, "SYSTEM")
+        users = walk(export.root, "HKEY_USERS")
     if inputs.software is None and not inputs.reg_files:
         facts.missing.append("SOFTWARE hive (OS version, service pack, products and hotfixes unknown)")
     if inputs.system is None and not inputs.reg_files:
         facts.missing.append("SYSTEM hive (computer name and product type unknown)")
     if software is None and system is None:
         return None
-    return Hklm(software, system)
+    return Hklm(software, system, users)
 
 
 def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None = None,
@@ -161,6 +173,7 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
     if facts.error is None:
         try:
             _files(inputs, facts, catalog, limits)
+            _installer_version(inputs, facts, limits)
         except InputError as e:
             facts.parse_errors.append(str(e))
         facts.done_markers = read_done_markers(inputs)
@@ -179,6 +192,21 @@ def _check_identity(inputs: MachineInputs, facts: MachineFacts, on_share: bool) 
     raise InputError(f"{inputs.root / inputs.name}: the registry data is of computer {q(name)}, not "
                      f"{q(facts.machine)} (filed in the wrong folder, or a rename waiting for a reboot): not assessed, "
                      "no script; move the files to the right folder")
+
+
+def _installer_version(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> None:
+    """Windows Installer's version: msi.dll's file version, from the collected copy or the drive."""
+    root = inputs.files_root
+    folder, _, name = installer_file().rpartition("\\")
+    where = expand_location(folder, facts)
+    if root is None or where is None or not facts.system_root:
+        return
+    full = f"{where}\\{name}"
+    windir = facts.system_root[3:] if inputs.kind == "folder" else None
+    fact = file_fact(CaseInsensitiveTree(root), full, facts.system_root[:2], "not present", inputs, limits, windir)
+    if fact.found and fact.file_version:
+        facts.installer_version = fact.file_version
+        facts.evidence["installer_version"] = f"{full} has version {fact.file_version}"
 
 
 def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None, limits: Limits) -> None:

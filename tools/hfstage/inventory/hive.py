@@ -115,6 +115,18 @@ def open_hive_bytes(data: bytes, source: str) -> HiveKey:
         raise InputError(f"{source}: damaged or truncated hive: {_why(e)}") from e
 
 
+def unclean_sequence(data: bytes) -> tuple[int, int] | None:
+    """The REGF header's two sequence numbers when they differ, else None.
+
+    Windows raises the first before it writes a hive and sets the second equal once the write is complete:
+    a hive copied from a mounted drive with them unequal was not cleanly written, and the changes since are
+    in its transaction log (SYSTEM.LOG) beside it, which hfstage does not apply."""
+    if len(data) < 12 or data[:4] != b"regf":
+        return None
+    primary, secondary = struct.unpack_from("<II", data, 4)
+    return (primary, secondary) if primary != secondary else None
+
+
 def _why(error: Exception) -> str:
     """What a parse error means for an admin: a record that runs off the end, or the parser's words."""
     if isinstance(error, (struct.error, IndexError)):

@@ -85,9 +85,10 @@ class Hklm:
     Select\\Current. .reg exports from Windows 9x name CurrentControlSet literally.
     """
 
-    def __init__(self, software: RegKey | None, system: RegKey | None) -> None:
+    def __init__(self, software: RegKey | None, system: RegKey | None, users: RegKey | None = None) -> None:
         self.software = software
         self.system = system
+        self.users = users  # HKEY_USERS, from .reg exports only (the 9x collector exports .DEFAULT)
         self._keys: dict[str, RegKey | None] = {}  # the catalog asks for the same keys many times
         self.control_set = self._control_set()
 
@@ -107,6 +108,8 @@ class Hklm:
 
     def _lookup(self, path: str) -> RegKey | None:
         parts = [p for p in path.split("\\") if p]
+        if parts and parts[0].upper() in ("HKU", "HKEY_USERS"):
+            return walk(self.users, "\\".join(parts[1:]))
         if parts and parts[0].upper() in ("HKLM", "HKEY_LOCAL_MACHINE"):
             parts = parts[1:]
         if not parts:

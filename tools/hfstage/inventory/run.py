@@ -31,7 +31,9 @@ from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_cha
 
 CACHE_DIR = "facts"
 INDEX_NAME = "index.json"
-CACHE_FORMAT = 7  # raise when what a reader makes of the same bytes changes
+# raise when what a reader makes of the same bytes changes (8: language, Windows Installer, startup-script
+# settings, unclean hives)
+CACHE_FORMAT = 8
 _PARALLEL_THRESHOLD = 8
 
 _worker: dict = {}

@@ -23,7 +23,7 @@ from hfstage.share import PRIVATE, Share, atomic_write_text, read_input
 
 STATE_NAME = "packages.json"
 FACTS_NAME = "package-facts.json"
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2  # 2: link date and the INF's target
 MAX_PACKAGE_BYTES = 2 * 1024**3
 
 
@@ -97,35 +97,49 @@ class PackageBook:
             pkg.name, product, family, facts, load_installers(), load_engines(), self.site_kinds, self.site_switches,
             pkg.place)
         pin = self.pins.get(pkg.key)
+        if (not decision.confirmed or decision.kind is None) and decision.switches is None and pin is not None \
+                and pin.get("by") == "admin" and pin.get("kind"):
+            decision = Decision(pin["kind"], "admin", f"an admin named its kind on {pin['at'][:10]}")
         verdict = Verdict(decision, facts, pinned=pin)
-        if pkg.problem:
-            verdict.problem = pkg.problem
-        elif facts is None:
-            verdict.problem = "not under hotfixes\\" + (f" (it goes in hotfixes\\{pkg.place})" if pkg.place != pkg.name
-                                                        else "")
-        elif facts.problem:
-            verdict.problem = f"refused: {facts.problem}"
-        elif facts.signed and not facts.signature_intact:
-            verdict.problem = "refused: its signature is broken (the file was changed after it was signed)"
-        elif pin is not None and pin["sha256"] != facts.sha256:
-            verdict.problem = (f"changed on the share since it was confirmed ({pin['at'][:10]}, SHA-256 "
-                               f"{pin['sha256'][:16]}...): check it, then `hfstage packages confirm`")
-        elif decision.kind is None and decision.switches is None:
-            verdict.problem = f"no silent switches are known for it ({decision.why}): give [switches] in site.ini"
-        elif not decision.confirmed and not (pin is not None and pin.get("by") == "admin"):
-            verdict.problem = (f"its kind ({decision.kind}) is a guess from its {decision.source} ({decision.why}): "
-                               "check it, then `hfstage packages confirm`")
+        verdict.problem = self._problem(pkg, facts, decision, pin)
         return verdict
 
-    def pin(self, pkg: Package, by: str) -> dict | None:
-        """Record the SHA-256 of PKG's file as confirmed BY the package, site.ini or an admin."""
+    def _problem(self, pkg: Package, facts: PackageFacts | None, decision: Decision, pin: dict | None) -> str | None:
+        """Why scripts may not run the package yet (None: they may)."""
+        if pkg.problem:
+            return pkg.problem
+        if facts is None:
+            return "not under hotfixes\\" + (f" (it goes in hotfixes\\{pkg.place})" if pkg.place != pkg.name else "")
+        if facts.problem:
+            return f"refused: {facts.problem}"
+        if facts.signed and not facts.signature_intact:
+            return "refused: its signature is broken (the file was changed after it was signed)"
+        if pin is not None and pin["sha256"] != facts.sha256:
+            return (f"changed on the share since it was confirmed ({pin['at'][:10]}, SHA-256 "
+                    f"{pin['sha256'][:16]}...): check it, then `hfstage packages confirm`")
+        if decision.switches is not None:
+            return None
+        if not decision.confirmed:
+            return guess_problem(decision, pkg, pin)
+        if decision.kind is None or not (load_installers()["kinds"].get(decision.kind) or {}).get("install"):
+            what = load_installers()["kinds"].get(decision.kind or "", {}).get("about") or decision.why
+            return (f"no silent switches are known for it ({what}): give [switches] in site.ini, or name its kind "
+                    "with `hfstage packages confirm --kind`")
+        return None
+
+    def pin(self, pkg: Package, by: str, kind: str | None = None) -> dict | None:
+        """Record the SHA-256 of PKG's file as confirmed BY the package, site.ini or an admin (who names its
+        KIND when the package does not show it)."""
         facts = self.facts_at(pkg.rel, pkg.name) if pkg.rel else None
         if facts is None or facts.problem:
             return None
         entry = {"file": pkg.name, "path": pkg.rel, "sha256": facts.sha256, "size": facts.size, "by": by,
                  "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        if kind is not None:
+            entry["kind"] = kind
         old = self.pins.get(pkg.key)
-        if old is None or old["sha256"] != facts.sha256 or (by == "admin" and old.get("by") != "admin"):
+        if old is None or old["sha256"] != facts.sha256 or (by == "admin" and (
+                old.get("by") != "admin" or old.get("kind") != kind)):
             self.pins[pkg.key] = entry
             self._dirty = True
             self._verdicts.clear()
@@ -139,7 +153,7 @@ class PackageBook:
     def fingerprint(self) -> str:
         """What the scripts' verdicts rest on besides the files: the admins' confirmations (the pins a
         package or site.ini earned by itself change no verdict)."""
-        admin = {k: v["sha256"] for k, v in self.pins.items() if v.get("by") == "admin"}
+        admin = {k: [v["sha256"], v.get("kind")] for k, v in self.pins.items() if v.get("by") == "admin"}
         return hashlib.sha256(json.dumps(admin, sort_keys=True).encode()).hexdigest()
 
     def package_date(self, pkg: Package) -> str | None:
@@ -183,6 +197,18 @@ class PackageBook:
             except InputError:
                 return None
         return self._store
+
+
+def guess_problem(decision: Decision, pkg: Package, pin: dict | None) -> str:
+    """What holds back a package whose kind only a guess gives: the admin must name it."""
+    named = pkg.place if pkg.place != pkg.name else pkg.name
+    if decision.kind is None:
+        return (f"its installer engine cannot be read from it ({decision.why}): no switches are given to a package "
+                f"of unknown kind; check it, then `hfstage packages confirm SHARE {named} --kind KIND`")
+    again = (" (confirmed before hfstage asked for the kind: confirm it again)"
+             if pin and pin.get("by") == "admin" else "")
+    return (f"its kind ({decision.kind}) is a guess from its {decision.source} ({decision.why}){again}: check it, "
+            f"then `hfstage packages confirm SHARE {named} --kind {decision.kind}`")
 
 
 def _trust_key(share: Share) -> str:

@@ -4,9 +4,11 @@
    place (MS00-047\\TSE\\Q269239i.exe) before its file name;
 2. the package itself (its engine, read by inspect.py);
 3. the OS family and product the patch is for (installers.json "choose" rules with a product
-   or family); 4. its name (rules with a pattern); 5. nothing matched: hotfix.
-Only 1 and 2 are confirmed by themselves; a kind from 3-5 is a guess that the scripts do
-not run until an admin confirms the package (`hfstage packages confirm`).
+   or family); 4. its name (rules with a pattern); 5. nothing matched: no kind at all.
+Only 1 and 2 are confirmed by themselves; a kind from 3-4 is a guess that is shown, never run:
+the scripts run the package once an admin names its kind (`hfstage packages confirm --kind`).
+An unknown engine is never taken for Hotfix.exe: the GUI Hotfix utility of Exchange and SMS
+reads -z as "extract and restart" (KB 257946).
 """
 
 from __future__ import annotations
@@ -45,14 +47,14 @@ class Decision:
     """The kind a package installs as (None: no silent switch set is known), and why."""
 
     kind: str | None
-    source: str  # "site.ini", "package", "product", "name" or "default"
+    source: str  # "site.ini", "package", "admin" (named at confirm), "product", "name" or "default"
     why: str
     switches: str | None = None  # site.ini [switches]: the admin's exact switches
 
     @property
     def confirmed(self) -> bool:
         """Settled by the admin or by the package itself, not guessed."""
-        return self.source in ("site.ini", "package")
+        return self.source in ("site.ini", "package", "admin")
 
 
 def detect_engine(facts: PackageFacts) -> Engine | None:
@@ -116,4 +118,4 @@ def decide(name: str, product: str, family: str, facts: PackageFacts | None, tab
             continue
         source = "product" if ("family" in rule or "product" in rule) else "name" if "pattern" in rule else "default"
         return Decision(rule["kind"], source, rule.get("why", ""))
-    return Decision("hotfix", "default", "nothing else matched")
+    return Decision(None, "default", "nothing shows its engine")

@@ -9,6 +9,7 @@ says MSI, MSP or MST. The Authenticode signature is read and checked like a cata
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import struct
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from hfstage.cab import TrustStore, parse_layout, read_member, verify_pe
 from hfstage.errors import InputError
 from hfstage.inventory import open_pe, read_pe_version, version_strings
+from hfstage.packages.target import inf_target, load_targets
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 CLSIDS = {"000c1084-0000-0000-c000-000000000046": "msi", "000c1086-0000-0000-c000-000000000046": "msp",
@@ -45,6 +47,8 @@ class PackageFacts:
     members: list[str] = field(default_factory=list)  # of the IExpress CABINET or the appended cabinet
     appended_cabinet: bool = False
     inner_update_version: str | None = None
+    linked: str | None = None  # the PE header's link date (TimeDateStamp), YYYY-MM-DD
+    target: dict = field(default_factory=dict)  # which Windows its own INF says it is for (packages.target)
     signed: bool = False
     signature_ok: bool = False  # intact and chained to the share's trust anchors
     signature_intact: bool = False  # the digest and the signer's signature verify (trusted or not)
@@ -112,6 +116,7 @@ def _pe_facts(name: str, data: bytes, facts: PackageFacts) -> None:
     facts.strings = {k: strings[k] for k in _KEPT_STRINGS if strings.get(k)}
     version = read_pe_version(name, data).file_version
     facts.file_version = ".".join(map(str, version)) if version else None
+    facts.linked = linked_date(pe.FILE_HEADER.TimeDateStamp)
     resources = _resources(pe)
     facts.rcdata = sorted(resources.get(RT_RCDATA, {}))
     rcdata = resources.get(RT_RCDATA, {})
@@ -129,6 +134,7 @@ def _pe_facts(name: str, data: bytes, facts: PackageFacts) -> None:
         if names:
             facts.appended_cabinet, facts.members = True, names
             facts.inner_update_version = _inner_version(overlay, names, name)
+            facts.target = _inf_target(overlay, names, name)
 
 
 def _resources(pe) -> dict[int, dict[str, bytes]]:
@@ -175,3 +181,26 @@ def _inner_version(cabinet: bytes, names: list[str], source: str) -> str | None:
     except InputError:
         return None
     return ".".join(map(str, version)) if version else None
+
+
+def linked_date(stamp: int) -> str | None:
+    """TimeDateStamp as YYYY-MM-DD (None for 0, which linkers write when asked for no date)."""
+    if not stamp:
+        return None
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+
+
+def _inf_target(cabinet: bytes, names: list[str], source: str) -> dict:
+    """What the package's own INF (update\\update.inf, hotfix.inf) says it is for; empty when it has none."""
+    spec = load_targets()
+    members = {n.replace("/", "\\").casefold(): n for n in names}
+    for wanted in spec["inf"]:
+        inner = members.get(wanted.casefold())
+        if inner is None:
+            continue
+        try:
+            data = read_member(cabinet, inner, spec["max_bytes"], source)
+        except InputError:
+            return {}
+        return inf_target(data.decode("latin-1")) if data else {}
+    return {}

@@ -30,6 +30,7 @@ from hfstage.packages import fetch_list, package_index
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
+from hfstage.pipeline.runcontext import startup_notices
 from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
@@ -190,6 +191,8 @@ def _capped(lines: list[str], limit: int = 20) -> list[str]:
 def _scan(site: Site, state: _State, as_of, result: MonthResult) -> str:
     result.scan = s = scan(site, command="month", as_of=as_of, inventoried=state.inventory)
     result.notices += _capped(s.refused_results)
+    fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
+    result.notices += startup_notices(s.rows, lambda keys: _load(site, fresh, keys))
     counts: dict[str, int] = {}
     for row in s.rows:
         counts[row.status] = counts.get(row.status, 0) + 1

@@ -14,7 +14,9 @@ from hfstage.packages import (
     MissingPackage,
     Package,
     PackageBook,
+    decide,
     fetch_list,
+    load_engines,
     load_installers,
     package_book,
 )
@@ -130,8 +132,10 @@ def _row(book: PackageBook, bulletin: str, qnumber: str, pkg: Package, product: 
     table = load_installers()
     if decision.switches is not None:
         row.switches = f"{name} {decision.switches}"
-    elif decision.kind in table["kinds"]:
+    elif decision.confirmed and (table["kinds"].get(decision.kind or "") or {}).get("install"):
         row.switches = table["kinds"][decision.kind]["install"].replace('"{file}"', name)
+    elif not decision.confirmed:
+        row.kind = f"{decision.kind}?" if decision.kind else None  # a guess is shown as one, with no switches
     row.confirmed = decision.confirmed or bool(verdict.pinned and verdict.pinned.get("by") == "admin"
                                                and facts is not None and verdict.pinned["sha256"] == facts.sha256)
     row.scripted, row.problem = verdict.scripted, verdict.problem
@@ -148,8 +152,12 @@ def write_fetch(site: Site, fetch: list[MissingPackage]) -> Path:
     return path
 
 
-def packages_confirm(site: Site, files: list[str]) -> list[str]:
-    """Pin each FILE as confirmed by an admin: its kind is accepted and its SHA-256 recorded."""
+def packages_confirm(site: Site, files: list[str], kind: str | None = None) -> list[str]:
+    """Pin each FILE as confirmed by an admin, with its SHA-256. KIND: the installer kind the admin names; required
+    when neither site.ini nor the package itself shows one (a guess is never confirmed as it stands)."""
+    table = load_installers()
+    if kind is not None and kind not in table["kinds"]:
+        raise UsageError(f"--kind {kind}: use one of {', '.join(table['kinds'])}")
     book = open_book(site)
     out = []
     with site.share.lock():
@@ -164,10 +172,28 @@ def packages_confirm(site: Site, files: list[str]) -> list[str]:
             facts = book.facts_at(pkg.rel, pkg.name)
             if facts.problem:
                 raise UsageError(f"{pkg.rel}: refused: {facts.problem}")
-            pin = book.pin(pkg, "admin")
-            out.append(f"confirmed {pkg.rel}: SHA-256 {pin['sha256']} ({facts.size} bytes)")
+            named = _named_kind(book, pkg, given, kind)
+            pin = book.pin(pkg, "admin", named)
+            out.append(f"confirmed {pkg.rel}: SHA-256 {pin['sha256']} ({facts.size} bytes)"
+                       + (f", installs as {named}" if named else ""))
         book.save()
     return out
+
+
+def _named_kind(book: PackageBook, pkg: Package, given: str, kind: str | None) -> str | None:
+    """The kind an admin's confirmation records: KIND, needed when the package itself and site.ini do not say."""
+    settled = decide(pkg.name, "", "", book.facts_at(pkg.rel, pkg.name), load_installers(), load_engines(),
+                     book.site_kinds, book.site_switches, pkg.place)
+    if settled.confirmed and (settled.kind is not None or settled.switches is not None):
+        if kind is not None and kind != settled.kind:
+            raise UsageError(f"{given}: its kind is {settled.kind or 'given by [switches]'} ({settled.source}: "
+                             f"{settled.why}); --kind {kind} does not change it (use site.ini [installers])")
+        return None
+    if kind is None:
+        raise UsageError(f"{given}: hfstage cannot tell its installer kind from the package ({settled.why}); "
+                         f"name it: `hfstage packages confirm SHARE {given} --kind KIND` (one of "
+                         f"{', '.join(k for k, v in load_installers()['kinds'].items() if v.get('install'))})")
+    return kind
 
 
 def packages_verify(site: Site) -> list[str]:

@@ -21,7 +21,8 @@ from hfstage.inventory import InventoryResult, inventory
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, results_summary
 
-ASSESS_FORMAT = 4  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root)
+ASSESS_FORMAT = 5  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root;
+# 5: language, Windows Installer, startup-script settings)
 KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
 
 

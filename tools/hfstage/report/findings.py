@@ -65,6 +65,8 @@ def _text_block(a: Assessment, verbose: bool, show_superseded: bool, baseline: b
             out.append(f"{label:<19} {f.bulletin:<16}{f.qnumber or '':<12}{f.severity}{flag}")
             if verbose or f.kind == "service pack":
                 out.append(f"    {f.reason}")
+            if verbose and f.decided_by:
+                out.append(f"    (decided by the catalog's {' and '.join(f.decided_by)} check)")
         out.append("")
     return out
 

@@ -3,11 +3,11 @@ batch-value checks and the command.com linter, and what clients report back."""
 
 from hfstage.scripts.batch import BatchText, UnsafeValue, check_batch_value, check_file_name, check_machine_name
 from hfstage.scripts.collectors import CollectorResult, render_collectors, write_collectors
+from hfstage.scripts.commands import exit_ladder
 from hfstage.scripts.lint import LintProblem, lint_file, lint_text
 from hfstage.scripts.machine_plans import (
     MachinePlan,
     Step,
-    exit_ladder,
     os_key,
     plan_machine,
     reported_still_missing,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hfstage import __version__
 from hfstage.catalog import Catalog
-from hfstage.inventory import family_folder, rule_keys
+from hfstage.inventory import family_folder, installer_file, rule_keys, setting_keys
 from hfstage.scripts.batch import (
     BatchText,
     check_batch_value,
@@ -60,7 +60,7 @@ def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExport
     A key too long for a command.com line is replaced by its parent; keys inside
     another listed key are dropped.
     """
-    paths = list(BASE_KEYS)
+    paths = list(BASE_KEYS) + setting_keys()  # language, startup-script settings (data/machine_settings.json)
     for rule in rules["applications"]:
         paths += ["HKEY_LOCAL_MACHINE\\" + key for key in rule_keys(rule, rules)]
     fitted = set()
@@ -77,7 +77,9 @@ def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExport
 
 def _catalog_files(catalog: Catalog | None):
     """(location variable, folder below it, file name) of each catalog file in a folder a collector can name,
-    with values safe for a batch file."""
+    with values safe for a batch file; msi.dll too (Windows Installer's version decides how .msp patches run)."""
+    folder, _, name = installer_file().rpartition("\\")
+    yield folder.split("\\", 1)[0].lower(), folder.split("\\", 1)[1], name
     for changes in (catalog.file_changes.values() if catalog is not None else []):
         for fc in changes:
             location = (fc.location or "").strip()

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding, service_pack_position
 from hfstage.catalog import Catalog, Patch
-from hfstage.errors import UsageError
-from hfstage.inventory import foreign_engine, hotfix_aliases, service_pack_id
-from hfstage.packages import PackageBook, PackageIndex, Verdict
+from hfstage.inventory import foreign_engine, hotfix_aliases, load_settings, service_pack_id
+from hfstage.packages import PackageBook, PackageIndex
 from hfstage.scripts.batch import BatchText, check_batch_value, check_command, check_file_name
+from hfstage.scripts.commands import install_line, uninstall_line
+from hfstage.scripts.hold import alone_after, held_back, qchain_problem
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.window import Window
 
@@ -26,8 +27,6 @@ QCHAIN = "qchain.exe"
 HOTFIX_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\"
 NINE_X = ("9x", "95")
 UNCHAINED = ("iexpress",)  # KB 815062: QChain cannot chain IExpress (IE, 9x) packages
-# what the exit-code ladder jumps to for each meaning installers.json gives a success code
-_TARGETS = {"success": "ok", "success-reboot": "okr", "reboot-initiated": "init"}
 
 
 @dataclass
@@ -49,6 +48,8 @@ class Step:
     made: str = "9999-12-31"  # the package's own date (its signature), else the bulletin's: decides QChain
     kind_source: str = ""  # where the kind came from: site.ini, package, product, name, default
     rescan_after: bool = False  # a service pack: stop after it; the next scan decides the rest
+    alone: bool = False  # an IE/OE IExpress package: it ends the run with a restart (KB 296861)
+    startup_skip: bool = False  # too long for this machine's startup-script limit: never run from a startup script
     check_existing: bool = True  # skip when the client already has the patch's Hotfix key or uninstall folder
     hotfix_keys: list[str] = field(default_factory=list)
     uninstall_dirs: list[str] = field(default_factory=list)
@@ -71,6 +72,9 @@ class MachinePlan:
     packages: list[str] = field(default_factory=list)  # every file below hotfixes\ the script runs
     retried: list[str] = field(default_factory=list)  # "reported installed, still missing" lines
     unconfirmed: list[str] = field(default_factory=list)  # packages held back: a guess, a change, a refusal
+    installer_version: str | None = None  # Windows Installer (msi.dll) on the machine, as collected
+    script_wait: int | None = None  # MaxGPOScriptWait in seconds (0: no limit), 2000/XP/2003 only
+    reboot_note: str = ""  # why the script asks the user to restart instead of restarting (Windows 95)
 
 
 def os_key(os_name: str | None, rules: dict) -> str | None:
@@ -83,52 +87,11 @@ def os_key(os_name: str | None, rules: dict) -> str | None:
     return {"4.0": "nt4", "5.0": "w2k"}.get(rule.get("version"), "xp")
 
 
-def exit_ladder(table: dict) -> list[tuple[int, str]]:
-    """`if errorlevel N goto TARGET` lines, highest N first, from installers.json's success codes.
-
-    `if errorlevel N` is true for N or more, so each success code C gets a line for C+1 (a
-    failure, unless C+1 is a success code too) before its own; everything from 1 up that is
-    not a success code is a failure.
-    """
-    codes = {int(c): meaning for c, meaning in table["success_codes"].items()}
-    unknown = sorted(set(codes.values()) - set(_TARGETS))
-    if unknown:
-        raise UsageError(f"installers.json: success_codes meaning {', '.join(unknown)} is not one of "
-                         f"{', '.join(_TARGETS)}")
-    ladder: list[tuple[int, str]] = []
-    for code in sorted((c for c in codes if c > 0), reverse=True):
-        if code + 1 not in codes and not any(level == code + 1 for level, _ in ladder):
-            ladder.append((code + 1, "fail"))
-        ladder.append((code, _TARGETS[codes[code]]))
-    if 1 not in codes:
-        ladder.append((1, "fail"))
-    return ladder
-
-
 def _marker(qnumber: str | None, name: str) -> str:
     """A short, safe file name for the attempt and done markers of one patch."""
     if qnumber and re.fullmatch(r"(Q|KB)\d{5,7}", qnumber.strip(), re.I):
         return qnumber.strip().upper()
     return re.sub(r"[^A-Za-z0-9]", "", name)[:8].upper() or "PATCH"
-
-
-def _install_line(verdict: Verdict, table: dict, file: str, name: str, settings: ScriptSettings) -> BatchText:
-    if verdict.decision.switches is not None:
-        return BatchText(f'"{file}" {check_command(verdict.decision.switches, f"[switches] {name}")}')
-    kind = verdict.decision.kind or ""
-    if kind not in table["kinds"]:
-        raise UsageError(f"installer kind {kind} for {name} is not one of {', '.join(table['kinds'])}")
-    if kind == "update" and settings.passive:
-        kind = "update-passive"
-    return BatchText(table["kinds"][kind]["install"].replace("{file}", file))
-
-
-def _uninstall_line(kind: str, table: dict, file: str, has_folder: bool) -> BatchText | None:
-    """The kind's uninstall command; one run from the $NtUninstall folder needs a Q/KB number to find it."""
-    template = table["kinds"][kind].get("uninstall")
-    if not template or ("%HF_UNDIR%" in template and not has_folder):
-        return None
-    return BatchText(template.replace("{file}", file))
 
 
 def retry_round(identity: str, done: set[str]) -> int:
@@ -166,7 +129,8 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
     key = os_key(a.os, rules)
     if a.error or key is None:
         return None
-    plan = MachinePlan(a.machine, a.os, key, max_attempts=settings.max_attempts, pending_reboot=a.pending_reboot)
+    plan = MachinePlan(a.machine, a.os, key, max_attempts=settings.max_attempts, pending_reboot=a.pending_reboot,
+                       installer_version=a.installer_version, script_wait=a.script_wait)
     if key in NINE_X:
         plan.role, plan.reboot_mode = "workstation", settings.reboot_machines.get(a.machine.casefold(), "auto")
     else:
@@ -180,14 +144,15 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
     _add_patches(plan, missing, a, catalog, book, table, settings)
     if sp is not None:
         plan.steps.insert(0, sp)
+    plan.steps = alone_after(plan.steps)  # one IE/OE IExpress package per restart, after those that chain
     plan.packages = [s.package for s in plan.steps]
     # QChain (KB 815062) by the package's own date; IExpress packages cannot be chained
     chained = [s for s in plan.steps if s.kind not in UNCHAINED]
     needs_qchain = key == "nt4" and bool(chained) or (key in ("w2k", "xp") and any(
-        s.made < table["qchain_before"] for s in chained))
+        s.made < table["qchain"]["before"] for s in chained))
     if needs_qchain and plan.steps:
         rel = packages.find(QCHAIN)
-        problem = _tool_problem(book, QCHAIN)
+        problem = _tool_problem(book, QCHAIN) or qchain_problem(book.facts(QCHAIN), table["qchain"])
         if rel is None:
             plan.unavailable.append(f"{QCHAIN}: not found under hotfixes\\ (needed to chain these hotfixes)")
         elif problem:
@@ -207,7 +172,11 @@ def _tool_problem(book: PackageBook, name: str) -> str | None:
 
 def _reboot_command(key: str, settings: ScriptSettings, table: dict, book: PackageBook,
                     plan: MachinePlan) -> BatchText:
-    command = check_command(settings.reboot.get(key) or table["reboot"][key], f"reboot command for {key}")
+    given = settings.reboot.get(key) or table["reboot"][key]
+    if not given:  # no documented command (Windows 95): the user is asked to restart
+        plan.reboot_mode, plan.reboot_note = "ask", table["reboot_sources"][key]
+        return BatchText("")
+    command = check_command(given, f"reboot command for {key}")
     if "{packages}\\" in command:  # a tool the script takes from hotfixes\ (shutdown.exe on NT 4.0 and 2000)
         tool = command.split("{packages}\\", 1)[1].split('"', 1)[0].split(" ", 1)[0]
         rel = book.index.find(tool)
@@ -266,14 +235,14 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         if rounds:
             plan.retried.append(f"{bulletin_id} {patch.name.strip()}: reported installed, still missing "
                                 f"({rounds} time(s))")
-        if rounds >= plan.max_attempts:
-            plan.unavailable.append(f"{bulletin_id} {patch.name.strip()}: reported installed {rounds} times and "
-                                    "still missing: not tried again; look at the machine")
+        held = held_back(plan, verdict, rounds, a, pkg)
+        if held:
+            plan.unavailable.append(f"{bulletin_id} {patch.name.strip()}: {held}")
             continue
         kind = verdict.decision.kind or "custom"
         file = f"{folder}\\{rel}"
         book.note_scripted(pkg, verdict)
-        install = _install_line(verdict, table, file, patch.name.strip(), settings)
+        install = install_line(verdict, table, file, patch.name.strip(), settings, plan.os_key, a.installer_version)
         if family == "9x":
             # command.com does not wait for a Windows program: start /w does, and passes on its exit code
             install = BatchText("start /w " + install.replace(f'"{file}"', file))
@@ -283,12 +252,19 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             patch=patch.name.strip(), marker=_marker(f.qnumber, patch.name),
             identity=identity if rounds == 0 else f"{identity} r{rounds}", kind=kind,
             install=install,
-            uninstall=_uninstall_line(kind, table, file, bool(ids)) if kind in table["kinds"] else None,
+            uninstall=uninstall_line(kind, table, file, bool(ids)) if kind in table["kinds"] else None,
             needs_reboot=not patch.no_reboot, date_posted=posted, package=rel,
             made=book.package_date(pkg) or posted, kind_source=verdict.decision.source,
             # the scan saw an earlier package's key, or the client said it installed: the keys prove nothing
             check_existing=not f.rereleased and rounds == 0,
-            hotfix_keys=[HOTFIX_KEY + i for i in ids], uninstall_dirs=[f"$NtUninstall{i}$" for i in ids]))
+            hotfix_keys=[HOTFIX_KEY + i for i in ids], uninstall_dirs=[f"$NtUninstall{i}$" for i in ids],
+            alone=_alone(kind, f.product, table)))
+
+
+def _alone(kind: str, product: str, table: dict) -> bool:
+    """An Internet Explorer / Outlook Express IExpress package: one per restart (KB 296861)."""
+    rule = table["one_per_restart"]
+    return kind in rule["kinds"] and re.search(rule["product"], product) is not None
 
 
 def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table: dict,
@@ -320,4 +296,9 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
                 identity=book.index.identity(pkg) or package, kind="servicepack",
                 install=BatchText(table["kinds"]["servicepack"]["install"].replace("{file}", f"%HF_PKG%\\{rel}")),
                 uninstall=None, needs_reboot=True, date_posted="0000-00-00", package=rel, rescan_after=True,
-                check_existing=False, made="0000-00-00", kind_source="site.ini")
+                check_existing=False, made="0000-00-00", kind_source="site.ini", startup_skip=short_startup(a))
+
+
+def short_startup(a: Assessment) -> bool:
+    """Whether the machine stops startup scripts sooner than a service pack takes (MaxGPOScriptWait; 0: no limit)."""
+    return a.script_wait is not None and 0 < a.script_wait < load_settings()["script_wait"]["long_install_seconds"]

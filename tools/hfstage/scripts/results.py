@@ -27,8 +27,12 @@ SUCCESS = ("success", "success-reboot", "already-installed", REBOOT_INITIATED)
 BLOCKED = {NO_RIGHTS: "the script ran without administrator rights", "busy": "another run held the machine's lock",
            REBOOT_PENDING: "a reboot was already pending", "outside-window": "outside the maintenance window"}
 UNINSTALL_FAILED = "uninstall-failed"
+UNKNOWN_EXIT = "unknown-exit"  # Windows 9x: a non-zero 8-bit exit code; the next scan decides
+UNGUARDED = "unguarded"  # no reg.exe: the registry rights check and the pending-reboot check could not run
+STARTUP_TOO_SHORT = "startup-too-short"  # a service pack left out of a startup script (MaxGPOScriptWait)
 MEANINGS = frozenset({*SUCCESS, *BLOCKED, FAILED, GAVE_UP, REBOOT, REBOOT_REQUIRED, REBOOTED, "qchain",
-                      "rescan-required", "rescan-pending", "uninstalled", "manual-rollback", UNINSTALL_FAILED})
+                      "rescan-required", "rescan-pending", "uninstalled", "manual-rollback", UNINSTALL_FAILED,
+                      UNKNOWN_EXIT, UNGUARDED, STARTUP_TOO_SHORT})
 _USER = re.compile(r"USERNAME=([-A-Za-z0-9_.$ ]{1,64})")
 _FIELDS = {
     "date": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
@@ -36,7 +40,7 @@ _FIELDS = {
     "bulletin": re.compile(r"^(-|SP|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$"),
     "qnumber": re.compile(r"^(-|[A-Za-z0-9._-]{1,32})$"),
     "patch": re.compile(r"^[A-Za-z0-9_.$()+,=@#~ -]{1,128}$"),
-    "code": re.compile(r"^(-|-?\d{1,10}|[01]\+)$"),
+    "code": re.compile(r"^(-|-?\d{1,10}|\d{1,10}\+|neg)$"),
 }
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 # what the rollback history takes as "the script installed it" (already-installed is not: the script
@@ -88,6 +92,8 @@ class MachineResults:
     reboot_required: str | None = None  # since when the machine waits for an admin's restart
     uninstall_failed: list[str] = field(default_factory=list)  # rollbacks that left a patch in place
     events: list[InstallEvent] = field(default_factory=list)  # per patch, its last install or removal
+    unguarded: str | None = None  # when its last run could not check rights and pending reboots (no reg.exe)
+    startup_too_short: list[str] = field(default_factory=list)  # packages a startup script left out
 
     def problems(self) -> list[str]:
         out = [f"results: {self.error}"] if self.error else []
@@ -97,10 +103,19 @@ class MachineResults:
                        f"script{who}): {BLOCKED[self.blocked]}")
         if self.reboot_required is not None:
             out.append(f"reboot: required since {self.reboot_required or '?'}: restart the machine")
+        if self.unguarded is not None:
+            out.append(f"install: the run of {self.unguarded or '?'} had no reg.exe: the registry rights check and the "
+                       "pending-reboot check (PendingFileRenameOperations) could not run; put reg.exe in netlogon\\")
+        out += [f"install: {what} was not run from the startup script: it takes longer than the machine's "
+                "MaxGPOScriptWait allows; raise it (README) or install it at an administrator's logon"
+                for what in self.startup_too_short]
         for p in self.patches:
             if p.gave_up:
                 out.append(f"install: {p.bulletin} {p.patch} gave up after {p.attempts} failed attempt(s) "
                            f"(last exit code {p.last_code or '?'})")
+            elif p.last_meaning == UNKNOWN_EXIT:
+                out.append(f"install: {p.bulletin} {p.patch} ended with a non-zero exit code, which Windows 9x "
+                           "passes on in 8 bits (3010 arrives as 194): the next scan says whether it installed")
             elif not p.ok and p.failures:
                 out.append(f"install: {p.bulletin} {p.patch} failed {p.failures} time(s) (last exit code "
                            f"{p.last_code or '?'})")
@@ -157,6 +172,13 @@ def parse_log(machine: str, text: str) -> MachineResults:
             state = "installed" if meaning in INSTALLED_BY_SCRIPT else UNINSTALLED
             events[(f["bulletin"], f["patch"].casefold())] = InstallEvent(f["bulletin"], f["patch"], state, number,
                                                                           stamp)
+        if meaning == UNGUARDED:
+            result.unguarded = stamp
+            continue
+        if meaning == STARTUP_TOO_SHORT:
+            if f["patch"] not in result.startup_too_short:
+                result.startup_too_short.append(f["patch"])
+            continue
         if meaning in BLOCKED:
             result.blocked, result.blocked_context, result.blocked_when = meaning, f["qnumber"], stamp
             result.blocked_user = user if meaning == NO_RIGHTS else ""
@@ -188,7 +210,7 @@ def parse_log(machine: str, text: str) -> MachineResults:
                                                       "manual-rollback"):
             continue
         entry = by_patch.setdefault((f["bulletin"], f["patch"]), PatchResult(f["bulletin"], f["qnumber"], f["patch"]))
-        if meaning in ("success", "success-reboot", REBOOT_INITIATED, FAILED):
+        if meaning in ("success", "success-reboot", REBOOT_INITIATED, FAILED, UNKNOWN_EXIT):
             entry.attempts += 1
         if meaning == FAILED:
             entry.failures += 1

@@ -23,7 +23,8 @@ from hfstage.history import CONTAINED, INSTALLED, REMOVED, InstalledPatch, Scrip
 from hfstage.inventory import hotfix_aliases
 from hfstage.packages import PackageIndex
 from hfstage.scripts.batch import BatchText
-from hfstage.scripts.machine_plans import NINE_X, MachinePlan, Step, _marker, _uninstall_line
+from hfstage.scripts.commands import uninstall_line
+from hfstage.scripts.machine_plans import NINE_X, MachinePlan, Step, _marker
 from hfstage.scripts.results import UNINSTALLED, MachineResults
 
 _SP_LABEL = re.compile(r"(\d{1,2})([a-z]?)")
@@ -167,7 +168,7 @@ def _step(e: InstalledPatch, label: str, family: str, sizes: dict[str, int], tab
     folder = "%HFS%\\hotfixes" if family == "9x" else "%HF_PKG%"
     uninstall = None
     if e.kind in table["kinds"] and _same_package(e, sizes, table):
-        uninstall = _uninstall_line(e.kind, table, f"{folder}\\{e.package}", bool(ids))
+        uninstall = uninstall_line(e.kind, table, f"{folder}\\{e.package}", bool(ids))
     return Step(label=label, bulletin=e.bulletin, qnumber=e.qnumber, patch=e.patch,
                 marker=_marker(e.qnumber if e.qnumber != "-" else None, e.patch), identity=e.identity, kind=e.kind,
                 install=BatchText(""), uninstall=uninstall, needs_reboot=False, date_posted="", package=e.package,

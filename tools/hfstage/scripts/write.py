@@ -26,8 +26,9 @@ from hfstage.errors import HfstageError, os_fault
 from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
+from hfstage.scripts.commands import UNINSTALL_LADDER, install_ladder, unattended_ui
 from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
-from hfstage.scripts.machine_plans import NINE_X, MachinePlan, exit_ladder, plan_machine
+from hfstage.scripts.machine_plans import NINE_X, MachinePlan, plan_machine
 from hfstage.scripts.rollback import Rollback, build_rollback, scripted_steps
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.share import (
@@ -84,7 +85,7 @@ def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version:
     env = template_env()
     suffix = "9x" if plan.os_key in NINE_X else "nt"
     ctx = {"unc": settings.unc, "catalog_version": catalog_version, "machine": plan.machine, "os": plan.os,
-           "plan": plan, "ladder": exit_ladder(load_installers())}
+           "plan": plan, "ladder": install_ladder(load_installers()), "ui": unattended_ui(load_installers())}
     rollback = rollback or build_rollback(plan.machine, [], plan, PackageIndex(Path()), load_installers())
     return {f"{plan.machine}.bat": to_crlf(env.get_template(f"install_{suffix}.bat.j2").render(**ctx)),
             **render_rollback(rollback, settings, catalog_version)}
@@ -95,7 +96,7 @@ def render_rollback(rollback: Rollback, settings: ScriptSettings, catalog_versio
     suffix = "9x" if rollback.family == "9x" else "nt"
     text = template_env().get_template(f"rollback_{suffix}.bat.j2").render(
         unc=settings.unc, catalog_version=catalog_version, machine=check_machine_name(rollback.machine),
-        rollback=rollback)
+        rollback=rollback, ui=unattended_ui(load_installers()), uninstall_ladder=UNINSTALL_LADDER)
     return {f"{rollback.machine}-rollback.bat": to_crlf(text)}
 
 

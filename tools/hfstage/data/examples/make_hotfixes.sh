@@ -23,7 +23,7 @@ shape hotfix Q300972_W2K_SP3_x86_en.EXE         # Windows 2000 SP2-era: Hotfix.e
 shape update Q326830_W2K_SP4_X86_EN.exe         # Windows 2000 SP3-era and later: Update.exe
 shape iexpress q316059.exe                      # Internet Explorer: IExpress
 shape iexpress q321309_98.exe                   # Windows 98: IExpress
-shape plain qchain.exe
+shape qchain qchain.exe                         # the updated QChain (KB 815062): 2003
 shape plain shutdown.exe
 for kb in Windows2000-KB823980-x86-ENU.exe Windows2000-KB824146-x86-ENU.exe \
           WindowsXP-KB823980-x86-ENU.exe WindowsXP-KB824146-x86-ENU.exe; do

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# DOS .COM stubs for running Windows 9x batch files under DOSBox (tests/test_scripts_dos.py):
+# assembled by GNU as (.code16) and linked flat at 0x100 by GNU ld, both from binutils.
+#   START.COM  logs its command tail to C:\CALLS.LOG, exits with C:\RC.BIN's first byte
+#   FIND.COM   find [/i] "TEXT" FILE: exit 0 when FILE holds TEXT, else 1
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for name in start find; do
+  as --32 -o "$work/$name.o" "$here/$name.S"
+  ld -m elf_i386 -Ttext=0x100 --oformat binary -e _start -o "$here/${name^^}.COM" "$work/$name.o"
+done
+ls -l "$here"/*.COM
