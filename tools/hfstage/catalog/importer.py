@@ -81,20 +81,21 @@ def import_catalog(share: Share, cab: Path | None = None, *, xml: Path | None = 
     share.check()
     config = config or share.config()
     with share.lock():
+        elements = config.get("catalog", "max_elements")
         if xml is not None:
-            return _import_xml(share, Path(xml), sha256, allow_unsigned)
+            return _import_xml(share, Path(xml), sha256, allow_unsigned, elements)
         return _import_cab(share, Path(cab) if cab else newest_cab(share), allow_unsigned,
-                           config.get("catalog", "max_extract_bytes"))
+                           config.get("catalog", "max_extract_bytes"), elements)
 
 
-def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int) -> ImportResult:
+def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int, elements: int) -> ImportResult:
     verification = verify_cabinet(cab, load_trust(share.folder("trust")))
     override = _check_signature(verification, allow_unsigned)
     with share.scratch("cab-extract") as tmp:
         extract_cabinet(cab, tmp / "x", max_bytes=limit)
         xml_path = _find_xml(tmp / "x", cab)
         data = xml_path.read_bytes()
-        catalog = parse_catalog(data, f"{cab}: {xml_path.relative_to(tmp / 'x')}")  # not the temp path
+        catalog = parse_catalog(data, f"{cab}: {xml_path.relative_to(tmp / 'x')}", elements)  # not the temp path
         stored = _store(share, catalog, data, cab, verification.to_dict(), override)
     if override:  # said once it is stored: a catalog refused later was not imported at all
         log.warning("%s: IMPORTED WITHOUT A TRUSTED SIGNATURE (--allow-unsigned): %s", cab,
@@ -102,7 +103,7 @@ def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int) -> Im
     return stored
 
 
-def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: bool) -> ImportResult:
+def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: bool, elements: int) -> ImportResult:
     try:
         data = xml.read_bytes()
     except OSError as e:
@@ -118,7 +119,7 @@ def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: boo
     else:
         raise SignatureError(f"{xml}: a bare mssecure.xml carries no signature; give --sha256 HEX "
                              "(from a trusted source) or --allow-unsigned")
-    catalog = parse_catalog(data, str(xml))
+    catalog = parse_catalog(data, str(xml), elements)
     verification = {"file": str(xml), "sha256": actual, "sha256_matched": bool(sha256)}
     return _store(share, catalog, data, None, verification, override)
 

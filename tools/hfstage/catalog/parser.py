@@ -36,6 +36,8 @@ ROOT_TAG = "BulletinDatastore"
 _DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d")
 MAX_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 32  # the real schema nests 8 deep
+MAX_ELEMENTS = 1_000_000  # the 2001 catalog holds 9,773; [catalog] max_elements in site.ini
+ATTRIBUTES_PER_ELEMENT = 8  # the 2001 catalog averages 2.3
 
 
 class _Reader:
@@ -105,8 +107,21 @@ def parse_catalog_file(path: Path) -> Catalog:
     return parse_catalog(read_input(path, MAX_BYTES, "catalog"), str(path))
 
 
-def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
+def check_size(data: bytes, source: str, max_elements: int = MAX_ELEMENTS) -> None:
+    """Refuse, before any parsing, more elements or attributes than MAX_ELEMENTS allows: each costs
+    ~100 bytes in the tree, so 40 MB of `<a/>` would be 10 million of them. Counting '<' and '='
+    bytes over-counts (end tags, text), never under-counts, and takes milliseconds."""
+    elements = data.count(b"<") - data.count(b"</")
+    attributes = data.count(b"=")
+    if elements > max_elements or attributes > max_elements * ATTRIBUTES_PER_ELEMENT:
+        raise UnsafeInputError(f"{source}: refused: about {elements} elements and {attributes} attributes, more "
+                               f"than the {max_elements} elements a catalog may hold ([catalog] max_elements in "
+                               "site.ini; the 2001 catalog has about 10,000)")
+
+
+def parse_catalog(data: bytes, source: str = "mssecure.xml", max_elements: int = MAX_ELEMENTS) -> Catalog:
     """Parse catalog bytes; SOURCE names the file in error messages."""
+    check_size(data, source, max_elements)
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as e:

@@ -17,7 +17,7 @@ from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts
 from hfstage.inventory.hive import open_hive_bytes
 from hfstage.inventory.limits import Limits
-from hfstage.inventory.regfile import parse_reg_text
+from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
 from hfstage.share import entries, read_client_file
@@ -120,7 +120,7 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
     software = _open(inputs, inputs.software, facts, limits)
     system = _open(inputs, inputs.system, facts, limits)
     if inputs.reg_files:
-        export = None
+        export = RegExport(max_entries=limits.reg_entries)
         for path in inputs.reg_files:
             export = parse_reg_text(inputs.read(path, limits.export_bytes, "registry export"), str(path), export)
         facts.inputs.extend(str(p) for p in inputs.reg_files)

@@ -23,10 +23,27 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # are also safe inside every batch line and file name.
 _MACHINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.$-]{0,14}$")
 ROLLBACK_SUFFIX = "-rollback"
-# Names of files hfstage itself writes into scripts\ and netlogon\ (without .bat), and its
-# own folders under inventory\: no machine may be called so (compared case-insensitively).
-RESERVED_MACHINE_NAMES = frozenset({"logon", "collect_nt", "collect_9x", "startup", "schedule_nt4",
-                                    "hfstage", "_unnamed"})
+# Every name hfstage itself writes into a folder where it also writes files named after
+# machines (netlogon\<M>.bat stubs, scripts\<M>.bat, inventory\<M>\, results\<M>.log,
+# reports\machines\<M>.html, state\facts\): the one list the writers and the name checks
+# share. A machine whose name is the stem of one of them would overwrite it, or be
+# overwritten, on a Windows folder, where HFSTAGE_RUN.bat and hfstage_run.bat are one file.
+OWN_FILES: dict[str, tuple[str, ...]] = {
+    "netlogon": ("logon.bat", "startup.bat", "collect_nt.bat", "collect_9x.bat", "schedule_nt4.bat",
+                 "hfstage_run.bat", "README.txt"),
+    "scripts": ("README.txt",),
+    "inventory": ("_unnamed", "README.txt"),
+    "results": ("README.txt",),
+    "state\\facts": ("index.json", "seen.json"),
+}
+
+
+def _stem(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+RESERVED_MACHINE_NAMES = frozenset({_stem(n).casefold() for names in OWN_FILES.values() for n in names}
+                                   | {"hfstage"})
 
 
 def unsafe_reason(name: str) -> str | None:
