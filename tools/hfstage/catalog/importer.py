@@ -115,13 +115,15 @@ def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: boo
             raise SignatureError(f"{xml}: SHA-256 is {actual}, not the expected {sha256.strip().lower()}")
     elif allow_unsigned:
         override = f"--allow-unsigned by {getpass.getuser()}: bare XML without a signature"
-        log.warning("%s: IMPORTED WITHOUT A SIGNATURE (--allow-unsigned)", xml)
     else:
         raise SignatureError(f"{xml}: a bare mssecure.xml carries no signature; give --sha256 HEX "
                              "(from a trusted source) or --allow-unsigned")
     catalog = parse_catalog(data, str(xml), elements)
     verification = {"file": str(xml), "sha256": actual, "sha256_matched": bool(sha256)}
-    return _store(share, catalog, data, None, verification, override)
+    stored = _store(share, catalog, data, None, verification, override)
+    if override:  # said once it is stored: a catalog refused later was not imported at all
+        log.warning("%s: IMPORTED WITHOUT A SIGNATURE (--allow-unsigned)", xml)
+    return stored
 
 
 def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,

@@ -165,9 +165,11 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         stale = {f.name for f, _ in todo}
         write_if_changed(cache / INDEX_NAME, json.dumps({m: e for m, e in index.items() if m not in stale},
                                                         sort_keys=True).encode(), PRIVATE)
-    fresh = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
+    fresh, died = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
     result.read, result.cached = len(todo), len(folders) - len(todo)
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
+        if folder.name in died:
+            fingerprint = ""  # not cached: the next run reads it again
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
@@ -187,17 +189,19 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     return result
 
 
-def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> list[MachineFacts]:
+def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> tuple[list[MachineFacts], set[str]]:
+    """Every folder's facts, and the machines whose reading killed the process that read them."""
     bar = _progress(len(folders), progress)
+    died: set[str] = set()
     if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
         out = []
         for folder in folders:
             out.append(safe_gather(folder, catalog, rules, limits))
             bar.update(1)
     else:
-        out = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar)
+        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar)
     bar.close()
-    return out
+    return out, died
 
 
 def _progress(total: int, progress: bool | None):

@@ -86,15 +86,19 @@ def _alone(folder: str, catalog, rules: dict, limits: Limits, conn) -> None:
 
 
 def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int,
-                      bar) -> list[MachineFacts]:
-    """Facts of every folder, in WORKERS processes; a worker's death is the one machine that caused it."""
+                      bar) -> tuple[list[MachineFacts], set[str]]:
+    """Facts of every folder, in WORKERS processes, and the machines whose reading killed its process (their
+    error rows are not cached: the next run tries them again)."""
     out: list[MachineFacts | None] = [None] * len(folders)
+    died: set[str] = set()
     todo = deque(range(len(folders)))
     while todo:
         for index in _pool_pass(folders, todo, out, (catalog, rules, limits), workers, bar):
-            out[index] = read_alone(folders[index], catalog, rules, limits)
+            out[index], death = read_alone(folders[index], catalog, rules, limits)
+            if death:
+                died.add(folders[index].name)
             bar.update(1)
-    return [facts for facts in out if facts is not None]
+    return [facts for facts in out if facts is not None], died
 
 
 def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, bar) -> list[int]:
@@ -123,8 +127,8 @@ def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, b
     return []
 
 
-def read_alone(folder: Path, catalog, rules: dict, limits: Limits) -> MachineFacts:
-    """One machine in a process of its own: its facts, or an error row saying how the process died."""
+def read_alone(folder: Path, catalog, rules: dict, limits: Limits) -> tuple[MachineFacts, bool]:
+    """One machine in a process of its own: its facts, or an error row saying how the process died (and True)."""
     context = multiprocessing.get_context(_CONTEXT)
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_alone, args=(str(folder), catalog, rules, limits, send), daemon=True)
@@ -136,9 +140,10 @@ def read_alone(folder: Path, catalog, rules: dict, limits: Limits) -> MachineFac
         data = None
     process.join()
     if data is not None:
-        return MachineFacts.from_dict(data)
+        return MachineFacts.from_dict(data), False
     return MachineFacts(machine=folder.name, error=f"{folder}: the process reading this machine died "
-                        f"({_death(process.exitcode, limits)}); nothing of it was used, the other machines were read")
+                        f"({_death(process.exitcode, limits)}); nothing of it was used, the other machines were "
+                        "read"), True
 
 
 def _death(code: int | None, limits: Limits) -> str:
