@@ -211,6 +211,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
     if collectors.problems:
         raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
                          "written")
+    result.notices += collectors.collected_changes
     missing = site.history.findings(result.scan.scan_id, "missing")
     unavailable = fetch_list(missing, site.catalog, package_index(site.share, site.catalog), site.scripts.service_packs)
     path = write_fetch(site, unavailable)
