@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.catalog import Catalog
-from hfstage.errors import InputError, q
+from hfstage.errors import InputError, q, shown
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts
@@ -78,7 +78,7 @@ def locate_inputs(path: Path) -> MachineInputs:
                 inputs.files_root = entry.path
             continue
         if not entry.is_file:
-            inputs.refused.append(f"{entry.path}: refused: it is {entry.described}, not a regular file")
+            inputs.refused.append(f"{shown(entry.path)}: refused: it is {entry.described}, not a regular file")
             continue
         inputs.stats.append((entry.name, entry.size, entry.mtime_ns))
         if role == "reg":

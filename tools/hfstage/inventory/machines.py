@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.errors import HfstageError, UsageError
+from hfstage.errors import HfstageError, UsageError, shown
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.inventory.regtree import walk
@@ -96,12 +96,12 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[str]:
                 move_client_file(root, export.path, target, export.name)
             known[name.casefold()] = name
         except HfstageError as e:
-            notes.append(f"{user.path}: left in place: {e}")
+            notes.append(f"{shown(user.path)}: left in place: {e}")
             continue
         except Exception as e:  # noqa: BLE001 - one user's spool is one note, whatever is in it
-            notes.append(f"{user.path}: left in place: unexpected {type(e).__name__}: {e}")
+            notes.append(f"{shown(user.path)}: left in place: unexpected {type(e).__name__}: {e}")
             continue
-        notes.append(f"{user.path}: exports filed under inventory\\{name}")
+        notes.append(f"{shown(user.path)}: exports filed under inventory\\{name}")
     return notes
 
 

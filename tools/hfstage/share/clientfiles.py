@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.errors import InputError, UnsafeInputError
+from hfstage.errors import InputError, UnsafeInputError, shown
 
 _POSIX = hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -81,13 +81,13 @@ def entries(folder: Path) -> list[Entry]:
     except FileNotFoundError:
         return []
     except OSError as e:
-        raise InputError(f"{folder}: cannot list: {e.strerror}") from e
+        raise InputError(f"{shown(folder)}: cannot list: {e.strerror}") from e
     return sorted(out, key=lambda e: e.name)
 
 
 def refusal(path: Path, kind: str, expected: str = "a regular file") -> UnsafeInputError:
     described = {"file": "a regular file", "folder": "a folder"}.get(kind, kind)
-    return UnsafeInputError(f"{path}: refused: it is {described}, not {expected} (clients may only write "
+    return UnsafeInputError(f"{shown(path)}: refused: it is {described}, not {expected} (clients may only write "
                             "plain files and folders here)")
 
 
@@ -107,7 +107,7 @@ def _open_dir_chain(root: Path, parts: list[str]) -> Iterator[int]:
 def _relative_parts(root: Path, path: Path) -> list[str]:
     parts = list(Path(path).relative_to(root).parts)
     if not parts or any(p in ("", ".", "..") for p in parts):
-        raise UnsafeInputError(f"{path}: refused: not a plain path below {root}")
+        raise UnsafeInputError(f"{shown(path)}: refused: not a plain path below {root}")
     return parts
 
 
@@ -128,11 +128,11 @@ def read_client_file(root: Path, path: Path, limit: int, what: str) -> bytes:
         if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
             raise refusal(path, kind_of(st.st_mode, st.st_nlink))
         if st.st_size > limit:
-            raise UnsafeInputError(f"{path}: refused: {st.st_size} bytes is larger than any real {what} "
+            raise UnsafeInputError(f"{shown(path)}: refused: {st.st_size} bytes is larger than any real {what} "
                                    f"({limit} bytes; [limits] in site.ini)")
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise UnsafeInputError(f"{path}: refused: grew past {limit} bytes while being read")
+        raise UnsafeInputError(f"{shown(path)}: refused: grew past {limit} bytes while being read")
     return data
 
 
@@ -152,7 +152,7 @@ def _why(path: Path, e: OSError) -> InputError:
         return refusal(path, "a symbolic link")
     if e.errno == errno.ENOTDIR:
         return refusal(path, "below something that is not a folder (a link?)")
-    return InputError(f"{path}: cannot read: {e.strerror}")
+    return InputError(f"{shown(path)}: cannot read: {e.strerror}")
 
 
 def walk_entries(folder: Path, max_depth: int = MAX_TREE_DEPTH,
@@ -171,12 +171,12 @@ def walk_entries(folder: Path, max_depth: int = MAX_TREE_DEPTH,
         if not entry.is_folder:
             continue
         if depth >= max_depth:
-            raise UnsafeInputError(f"{folder}: refused: folders nested more than {max_depth} deep below it "
-                                   f"({entry.path.name}...); no collector writes that")
+            raise UnsafeInputError(f"{shown(folder)}: refused: folders nested more than {max_depth} deep below it "
+                                   f"({shown(entry.path.name)}...); no collector writes that")
         found = entries(entry.path)
         seen += len(found)
         if seen > max_entries:
-            raise UnsafeInputError(f"{folder}: refused: more than {max_entries} files and folders below it "
+            raise UnsafeInputError(f"{shown(folder)}: refused: more than {max_entries} files and folders below it "
                                    "([limits] tree_entries in site.ini)")
         stack.append((iter(found), depth + 1))
 
