@@ -63,6 +63,9 @@ def _check_signature(result: VerifyResult, allow_unsigned: bool) -> str | None:
     if result.ok:
         return None
     why = "; ".join(result.reasons) or "not trusted"
+    if result.clock and not allow_unsigned:
+        raise SignatureError(f"{result.file}: catalog refused: {result.clock} (--allow-unsigned would not make the "
+                             f"clock right; every later step's dates would be wrong too). All reasons: {why}")
     if not allow_unsigned:
         if not result.signed:
             hint = "an unsigned catalog: bring the signed mssecure.cab, or use --allow-unsigned if you checked it"

@@ -57,6 +57,10 @@ def site_keygen(site: Site, force: bool = False) -> tuple[Path, Path, str]:
 def export_bundle(site: Site, path: Path, month: str | None = None) -> tuple[Path, dict]:
     """The site's bundle for the latest full scan, signed with the site key, written atomically to PATH."""
     site_id, name = _site_identity(site)
+    now = dt.datetime.now(dt.timezone.utc)
+    if month is not None and month > now.strftime("%Y-%m"):
+        raise UsageError(f"--month {month}: that month has not begun by this server's clock ({now:%Y-%m-%d}); the "
+                         "central office would refuse the bundle")
     key = load_private_key(site.share.state / KEY_NAME)
     latest = site.history.latest_scan(FULL)
     if latest is None:
