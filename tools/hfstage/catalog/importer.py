@@ -15,7 +15,7 @@ from hfstage.cab import VerifyResult, extract_cabinet, load_trust, verify_cabine
 from hfstage.catalog import store
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs
 from hfstage.catalog.model import Catalog
-from hfstage.catalog.parser import parse_catalog
+from hfstage.catalog.parser import UNSCRIPTABLE, parse_catalog
 from hfstage.errors import InputError, SignatureError, UsageError
 from hfstage.share import Share, SiteConfig, staged_dir
 
@@ -99,7 +99,7 @@ def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int, eleme
         xml_path = _find_xml(tmp / "x", cab)
         data = xml_path.read_bytes()
         catalog = parse_catalog(data, f"{cab}: {xml_path.relative_to(tmp / 'x')}", elements)  # not the temp path
-        stored = _store(share, catalog, data, cab, verification.to_dict(), override)
+        stored = _with_unscriptable(_store(share, catalog, data, cab, verification.to_dict(), override))
     if override:  # said once it is stored: a catalog refused later was not imported at all
         log.warning("%s: IMPORTED WITHOUT A TRUSTED SIGNATURE (--allow-unsigned): %s", cab,
                     "; ".join(verification.reasons) or "not trusted")
@@ -123,7 +123,7 @@ def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: boo
                              "(from a trusted source) or --allow-unsigned")
     catalog = parse_catalog(data, str(xml), elements)
     verification = {"file": str(xml), "sha256": actual, "sha256_matched": bool(sha256)}
-    stored = _store(share, catalog, data, None, verification, override)
+    stored = _with_unscriptable(_store(share, catalog, data, None, verification, override))
     if override:  # said once it is stored: a catalog refused later was not imported at all
         log.warning("%s: IMPORTED WITHOUT A SIGNATURE (--allow-unsigned)", xml)
     return stored
@@ -171,6 +171,17 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
     previous = store.find_catalog(share, before) if before and before != catalog.data_version else None
     return ImportResult(catalog, stored, False, verification, override,
                         diff_catalogs(previous.load(), catalog) if previous else None)
+
+
+def _with_unscriptable(result: ImportResult) -> ImportResult:
+    """The import's warning names the values no batch file may hold: each costs only its own patch or file."""
+    odd = [a for a in result.catalog.anomalies if a.kind == UNSCRIPTABLE]
+    if odd:
+        said = (f"{len(odd)} name(s) a batch file cannot hold, each left out of the scripts and collectors on its own "
+                f"(the rest are used): {'; '.join(f'{a.where}: {a.detail}' for a in odd[:3])}"
+                + (" ..." if len(odd) > 3 else ""))
+        result.warning = f"{result.warning}; {said}" if result.warning else said
+    return result
 
 
 def _older_warning(share: Share, catalog: Catalog) -> str:

@@ -29,7 +29,14 @@ from hfstage.catalog.model import (
     Version,
 )
 from hfstage.errors import InputError, UnsafeInputError, q
-from hfstage.share import file_name_problem, id_problem, location_problem, read_input
+from hfstage.share import (
+    batch_file_name_problem,
+    batch_location_problem,
+    file_name_problem,
+    id_problem,
+    location_problem,
+    read_input,
+)
 from hfstage.versions import parse_version
 
 ROOT_TAG = "BulletinDatastore"
@@ -153,7 +160,28 @@ def parse_catalog(data: bytes, source: str = "mssecure.xml", max_elements: int =
     _bulletins(root, r, catalog)
     catalog.anomalies = r.anomalies
     check_names(catalog, data, source)
+    _batch_values(catalog, r)
     return catalog
+
+
+UNSCRIPTABLE = "unscriptable name"
+
+
+def _batch_values(catalog: Catalog, r: _Reader) -> None:
+    """Names safe as paths but not in a batch line (Q326830&W2K.EXE, a non-ASCII letter): each is counted here, at
+    import, and costs only itself later (its patch is never scripted, its file never collected)."""
+    for bulletin in catalog.bulletins.values():
+        for patch in bulletin.patches:
+            if patch.batch_problem:
+                r.note(UNSCRIPTABLE, f"Patch {_printable(patch.name)} ({bulletin.id})",
+                       f"no script will run it: {patch.batch_problem}")
+    for changes in catalog.file_changes.values():
+        for fc in changes:
+            problem = batch_file_name_problem(fc.file_name.strip()) or batch_location_problem(fc.location or "")
+            if problem:
+                r.note(UNSCRIPTABLE, f"File {_printable(fc.file_name)} in {_printable(fc.location or '?')}",
+                       f"no collector will copy it: {problem}")
+    catalog.anomalies = r.anomalies
 
 
 def check_names(catalog: Catalog, data: bytes, source: str) -> None:

@@ -105,6 +105,28 @@ def file_name_problem(value: str) -> str | None:
     return unsafe_reason(value)
 
 
+# What a batch line may hold of a file name, on command.com and cmd alike: the strictest consumer of
+# the catalog's package and file names (scripts\, collectors). Checked once, at the catalog's import.
+_BATCH_FILE = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
+_BATCH_FOLDER = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
+
+
+def batch_file_name_problem(value: str) -> str | None:
+    """Why VALUE cannot be a file name in a batch line (a package a script runs, a file a collector copies)."""
+    if not _BATCH_FILE.fullmatch(value):
+        return ("only ASCII letters, digits, spaces and _ . $ ( ) + , ; = @ # ~ - may be put into a batch file "
+                "(command.com and cmd read &, %, ^, quotes and other characters as commands)")
+    return None
+
+
+def batch_location_problem(value: str) -> str | None:
+    """Why VALUE ('%windir%\\system32') cannot be a folder a collector's batch line names, or None."""
+    rest = re.sub(r"^%[A-Za-z0-9_]+%\\?", "", value.strip()).rstrip("\\")
+    if rest and not all(_BATCH_FOLDER.fullmatch(p) for p in rest.split("\\")):
+        return "a folder name with characters a batch file would interpret (or not ASCII)"
+    return None
+
+
 def location_problem(value: str) -> str | None:
     """Why VALUE ('%windir%\\system32') cannot be a folder below a machine's drive, or None."""
     rest = re.sub(r"^%[A-Za-z0-9_]+%\\?", "", value.strip()).rstrip("\\/")
