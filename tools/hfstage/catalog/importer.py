@@ -13,9 +13,10 @@ from pathlib import Path
 
 from hfstage.cab import VerifyResult, extract_cabinet, load_trust, verify_cabinet
 from hfstage.catalog import store
+from hfstage.catalog.checks import UNSCRIPTABLE
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs
 from hfstage.catalog.model import Catalog
-from hfstage.catalog.parser import UNSCRIPTABLE, parse_catalog
+from hfstage.catalog.parser import parse_catalog
 from hfstage.errors import InputError, SignatureError, UsageError
 from hfstage.share import Share, SiteConfig, staged_dir
 
