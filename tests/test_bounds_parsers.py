@@ -13,7 +13,6 @@ work, and its refusal names the file and the limit.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import struct
 import subprocess
@@ -56,10 +55,16 @@ def set_limit(share, section: str, key: str, value: object) -> None:
     share.site_ini.write_text(text.replace(f"[{section}]\n", f"[{section}]\n{key} = {value}\n", 1))
 
 
+_MEASURED = ("import resource, sys\ntry:\n    exec(sys.argv[1])\nfinally:\n"
+             "    print('PEAK-KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+
+
 def _peak_mib(code: str, timeout=300) -> tuple[float, subprocess.CompletedProcess]:
-    """Peak resident memory (MiB) of a fresh Python running CODE, and how it ended."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, done
+    """Peak resident memory (MiB) of a fresh Python running CODE (measured by that process itself: the
+    children's figure would be the largest of every process the test session ever waited for), and how it ended."""
+    done = subprocess.run([sys.executable, "-c", _MEASURED, code], capture_output=True, text=True, timeout=timeout)
+    peak = int(done.stderr.rsplit("PEAK-KIB ", 1)[1].split()[0])
+    return peak / 1024, done
 
 
 # --- .reg exports ---------------------------------------------------------------------------
