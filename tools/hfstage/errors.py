@@ -98,6 +98,13 @@ def os_fault(path: object, e: OSError, doing: str) -> HfstageError:
     return InputError(message)
 
 
+def shown(value: object) -> str:
+    """VALUE (a client's file name, a path below a client folder) inside a one-line message: every character
+    that is not printable (newline, CR, an escape, a byte that is not UTF-8) shown as ?, so a name cannot
+    start a forged line on the admin's terminal or in a log."""
+    return "".join(c if c.isprintable() else "?" for c in str(value))
+
+
 def q(value: object) -> str:
     """VALUE for a message: text in single quotes with its backslashes as they are (no Python repr,
     which doubles them) and control characters shown as ?; other values as they print."""

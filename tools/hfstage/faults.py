@@ -3,6 +3,8 @@ as a power cut or `kill -9` would. Never set in production; each check is one di
 
   HFSTAGE_TEST_KILL_AT=step:N         when step N of `month` begins
   HFSTAGE_TEST_KILL_AT=workers        while the inventory's worker processes are running
+  HFSTAGE_TEST_KILL_AT=machine:M      in the worker process, as it begins to read machine M
+Several points may be given, separated by commas (machine:A,machine:B).
   HFSTAGE_TEST_KILL_AT=write:N        before the rename of the Nth atomic write (mid-write)
 """
 
@@ -16,7 +18,7 @@ _writes = 0
 
 
 def crash_point(name: str) -> None:
-    if os.environ.get(VARIABLE) == name:
+    if name in os.environ.get(VARIABLE, "").split(","):
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -4,6 +4,7 @@ from hfstage.assess.engine import (
     CatalogIndex,
     applicable_patches,
     assess_all,
+    assess_contained,
     assess_machine,
     service_pack_position,
 )
@@ -39,6 +40,6 @@ __all__ = [
     "MISSING",
     "NEEDS_PATCHES", "NOTE", "NOT_APPLICABLE", "NOT_COVERED", "SERVICE_PACK_MISSING", "SEVERITIES", "SUPERSEDED",
     "UNREADABLE", "UNVERIFIED", "WAITING", "WARNING", "Assessment", "CatalogIndex", "Finding", "SitePolicy",
-    "applicable_patches", "assess_all", "assess_machine", "findings_at_or_above", "load_policy",
+    "applicable_patches", "assess_all", "assess_contained", "assess_machine", "findings_at_or_above", "load_policy",
     "policy_problems", "service_pack_position", "severity_rank",
 ]

@@ -294,6 +294,17 @@ def _apply_supersedence(pairs: list[tuple[Finding, Patch]], catalog: Catalog) ->
                               f"({', '.join(sorted({n.status for n in newer}))}); was: {finding.reason}")
 
 
+def assess_contained(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy) -> Assessment:
+    """assess_machine, with any failure of it one unreadable row for this machine, never the scan's end."""
+    try:
+        return assess_machine(facts, index, policy)
+    except Exception as e:  # noqa: BLE001 - facts come from a client's files: one machine is one row
+        error = f"{facts.machine}: could not be assessed: unexpected {type(e).__name__}: {e}"
+        assessment = Assessment(facts.machine, None, None, error=error)
+        assessment.status, assessment.status_detail = UNREADABLE, error
+        return assessment
+
+
 def assess_all(facts_list: list[MachineFacts], catalog: Catalog, policy: SitePolicy) -> list[Assessment]:
     index = CatalogIndex.build(catalog)
     return [assess_machine(f, index, policy) for f in facts_list]

@@ -56,6 +56,7 @@ class VerifyResult:
     timestamp: str | None = None
     trusted: bool = False
     reasons: list[str] = field(default_factory=list)
+    clock: str | None = None  # the server's clock, when it (not the signature) is why the file is refused
 
     @property
     def ok(self) -> bool:
@@ -127,9 +128,28 @@ def verify_blob(blob: bytes, data_type: str, content_digest_of, store: TrustStor
     validity = trustmod.validity_problems(chain, when or now)
     if validity and when is None:
         validity = [p + " (and the signature has no valid timestamp)" for p in validity]
+    result.clock = _clock_problem(chain, when, now)
+    if result.clock:
+        validity.append(result.clock)
     result.reasons.extend(validity)
     publisher_ok = _publisher_allowed(leaf, store, result.reasons)
     result.trusted = anchored and not problems and not validity and publisher_ok and result.signature_valid
+
+
+CLOCK_SKEW = dt.timedelta(days=1)
+
+
+def _clock_problem(chain: list[x509.Certificate], when: dt.datetime | None, now: dt.datetime) -> str | None:
+    """The server's clock named when it, not the signature, is out of step: a timestamp after it, or (with no
+    timestamp) a chain not valid yet by it. A clock set back must not read as "use --allow-unsigned"."""
+    said = f"this server's clock says {now:%Y-%m-%d %H:%M} UTC"
+    if when is not None and when > now + CLOCK_SKEW:
+        return f"{said}; the signature is timestamped {when:%Y-%m-%d %H:%M} UTC, later: check the server's clock"
+    issued = max((c.not_valid_before_utc for c in chain), default=None)
+    if when is None and issued is not None and now < issued:
+        return (f"{said}; the signing certificates are valid only from {issued:%Y-%m-%d}: check the server's "
+                "clock (a clock set back makes every signature look not yet valid)")
+    return None
 
 
 def guarded(result: VerifyResult, check) -> VerifyResult:

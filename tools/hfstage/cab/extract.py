@@ -22,6 +22,7 @@ from hfstage.share import read_input, staged_dir
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_CABINET_BYTES = 4 * 1024**3  # the CAB format's own limit
+INFLATE_MAX = 128 * 1024**2  # what may be inflated in memory to read one member (an update.exe is ~200 KB)
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,18 @@ def _set_mtime(path: Path, member: CabMember) -> None:
     os.utime(path, (stamp.timestamp(), stamp.timestamp()))
 
 
-def read_member(buf: bytes, name: str, max_bytes: int, source: str) -> bytes | None:
+def read_member(buf: bytes, name: str, max_bytes: int, source: str,
+                inflate_max: int = INFLATE_MAX) -> bytes | None:
     """One member of the cabinet in BUF, decompressed in memory; None when it is not there, is larger
-    than MAX_BYTES, or sits in an LZX folder (which would need the system libarchive)."""
+    than MAX_BYTES, or sits in an LZX folder (which would need the system libarchive). A member that
+    lies further into its folder than INFLATE_MAX bytes is refused before anything is inflated: a
+    7 MB file of repeated tiny deflate blocks would otherwise expand to gigabytes to reach it."""
     layout = parse_layout(buf, source)
     member = next((m for m in layout.members if m.name.casefold() == name.casefold()), None)
     if member is None or member.size > max_bytes or layout.folders[member.folder].compression == "lzx":
         return None
+    if member.folder_offset + member.size > inflate_max:
+        raise UnsafeInputError(f"{source}: refusing to read {q(member.name)}: it lies {member.folder_offset} bytes "
+                               f"into its folder, more than the {inflate_max} bytes hfstage inflates to inspect one")
     data = folder_data(buf, layout.folders[member.folder], member.folder_offset + member.size, source)
     return data[member.folder_offset:]

@@ -2,6 +2,10 @@
 
 Only the directory is parsed here (CFHEADER, abReserve, CFFOLDER, CFFILE and the CFDATA
 headers); folders.py checks and decompresses the data blocks, names.py judges the names.
+Work is bounded by the file's size before it is done: every CFFOLDER is read first, and the
+data blocks they claim must fit in the file (each CFDATA header takes 8 bytes) and must not be
+shared or overlap between folders, as no cabinet writer does; otherwise 65,535 folders naming
+one run of 65,535 blocks would be 4 billion block headers to walk in a 1 MiB file.
 """
 
 from __future__ import annotations
@@ -159,9 +163,14 @@ def parse_layout(buf: bytes, source: str = "cabinet") -> CabinetLayout:
         layout.reserve_header = buf[offset:offset + cb_header]
         offset += cb_header
         layout.signature = _signature_location(layout.reserve_header, len(buf), source)
+    headers = []
     for index in range(n_folders):
-        layout.folders.append(_parse_folder(buf, offset, index, layout, source))
+        headers.append(_unpack(CFFOLDER, buf, offset, f"CFFOLDER {index}", source))
         offset += CFFOLDER.size + layout.folder_reserve
+    _check_block_claims(headers, len(buf), layout.data_reserve, source)
+    for index, header in enumerate(headers):
+        layout.folders.append(_parse_folder(buf, header, index, layout, source))
+    _check_no_shared_blocks(layout.folders, source)
     offset = coff_files
     for _ in range(n_files):
         member, offset = _parse_member(buf, offset, layout, source)
@@ -186,8 +195,26 @@ def _signature_location(reserve: bytes, size: int, source: str) -> SignatureLoca
     return SignatureLocation(offset, length)
 
 
-def _parse_folder(buf: bytes, offset: int, index: int, layout: CabinetLayout, source: str) -> CabFolder:
-    start, n_blocks, type_compress = _unpack(CFFOLDER, buf, offset, f"CFFOLDER {index}", source)
+def _check_block_claims(headers: list[tuple], size: int, data_reserve: int, source: str) -> None:
+    """Refuse, before walking them, more data blocks than the file could hold."""
+    claimed = sum(n_blocks for _, n_blocks, _ in headers)
+    if claimed * (CFDATA.size + data_reserve) > size:
+        raise InputError(f"{source}: its {len(headers)} folders claim {claimed} data blocks, more than its {size} "
+                         "bytes can hold: folders share or overlap their data (no cabinet writer does that)")
+
+
+def _check_no_shared_blocks(folders: list[CabFolder], source: str) -> None:
+    """Each byte of data belongs to one folder: shared or overlapping runs would decode the same bytes many times."""
+    runs = sorted((f.offset, f.blocks[-1].offset + f.blocks[-1].packed, f.index)
+                  for f in folders if f.blocks)
+    for (_, end, first), (start, _, second) in zip(runs, runs[1:], strict=False):
+        if start < end:
+            raise InputError(f"{source}: folders {first} and {second} share or overlap data blocks "
+                             "(no cabinet writer does that)")
+
+
+def _parse_folder(buf: bytes, header: tuple, index: int, layout: CabinetLayout, source: str) -> CabFolder:
+    start, n_blocks, type_compress = header
     kind = COMPRESSION_NAMES.get(type_compress & 0x000F)
     if kind is None:
         raise UnsupportedError(f"{source}: folder {index} uses unknown compression 0x{type_compress:04x}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hfstage.cab import VerifyResult, extract_cabinet, load_trust, verify_cabinet
 from hfstage.catalog import store
+from hfstage.catalog.checks import UNSCRIPTABLE
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs
 from hfstage.catalog.model import Catalog
 from hfstage.catalog.parser import parse_catalog
@@ -63,6 +64,9 @@ def _check_signature(result: VerifyResult, allow_unsigned: bool) -> str | None:
     if result.ok:
         return None
     why = "; ".join(result.reasons) or "not trusted"
+    if result.clock and not allow_unsigned:
+        raise SignatureError(f"{result.file}: catalog refused: {result.clock} (--allow-unsigned would not make the "
+                             f"clock right; every later step's dates would be wrong too). All reasons: {why}")
     if not allow_unsigned:
         if not result.signed:
             hint = "an unsigned catalog: bring the signed mssecure.cab, or use --allow-unsigned if you checked it"
@@ -81,28 +85,29 @@ def import_catalog(share: Share, cab: Path | None = None, *, xml: Path | None = 
     share.check()
     config = config or share.config()
     with share.lock():
+        elements = config.get("catalog", "max_elements")
         if xml is not None:
-            return _import_xml(share, Path(xml), sha256, allow_unsigned)
+            return _import_xml(share, Path(xml), sha256, allow_unsigned, elements)
         return _import_cab(share, Path(cab) if cab else newest_cab(share), allow_unsigned,
-                           config.get("catalog", "max_extract_bytes"))
+                           config.get("catalog", "max_extract_bytes"), elements)
 
 
-def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int) -> ImportResult:
+def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int, elements: int) -> ImportResult:
     verification = verify_cabinet(cab, load_trust(share.folder("trust")))
     override = _check_signature(verification, allow_unsigned)
     with share.scratch("cab-extract") as tmp:
         extract_cabinet(cab, tmp / "x", max_bytes=limit)
         xml_path = _find_xml(tmp / "x", cab)
         data = xml_path.read_bytes()
-        catalog = parse_catalog(data, f"{cab}: {xml_path.relative_to(tmp / 'x')}")  # not the temp path
-        stored = _store(share, catalog, data, cab, verification.to_dict(), override)
+        catalog = parse_catalog(data, f"{cab}: {xml_path.relative_to(tmp / 'x')}", elements)  # not the temp path
+        stored = _with_unscriptable(_store(share, catalog, data, cab, verification.to_dict(), override))
     if override:  # said once it is stored: a catalog refused later was not imported at all
         log.warning("%s: IMPORTED WITHOUT A TRUSTED SIGNATURE (--allow-unsigned): %s", cab,
                     "; ".join(verification.reasons) or "not trusted")
     return stored
 
 
-def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: bool) -> ImportResult:
+def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: bool, elements: int) -> ImportResult:
     try:
         data = xml.read_bytes()
     except OSError as e:
@@ -114,13 +119,15 @@ def _import_xml(share: Share, xml: Path, sha256: str | None, allow_unsigned: boo
             raise SignatureError(f"{xml}: SHA-256 is {actual}, not the expected {sha256.strip().lower()}")
     elif allow_unsigned:
         override = f"--allow-unsigned by {getpass.getuser()}: bare XML without a signature"
-        log.warning("%s: IMPORTED WITHOUT A SIGNATURE (--allow-unsigned)", xml)
     else:
         raise SignatureError(f"{xml}: a bare mssecure.xml carries no signature; give --sha256 HEX "
                              "(from a trusted source) or --allow-unsigned")
-    catalog = parse_catalog(data, str(xml))
+    catalog = parse_catalog(data, str(xml), elements)
     verification = {"file": str(xml), "sha256": actual, "sha256_matched": bool(sha256)}
-    return _store(share, catalog, data, None, verification, override)
+    stored = _with_unscriptable(_store(share, catalog, data, None, verification, override))
+    if override:  # said once it is stored: a catalog refused later was not imported at all
+        log.warning("%s: IMPORTED WITHOUT A SIGNATURE (--allow-unsigned)", xml)
+    return stored
 
 
 def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
@@ -165,6 +172,17 @@ def _store(share: Share, catalog: Catalog, xml_bytes: bytes, cab: Path | None,
     previous = store.find_catalog(share, before) if before and before != catalog.data_version else None
     return ImportResult(catalog, stored, False, verification, override,
                         diff_catalogs(previous.load(), catalog) if previous else None)
+
+
+def _with_unscriptable(result: ImportResult) -> ImportResult:
+    """The import's warning names the values no batch file may hold: each costs only its own patch or file."""
+    odd = [a for a in result.catalog.anomalies if a.kind == UNSCRIPTABLE]
+    if odd:
+        said = (f"{len(odd)} name(s) a batch file cannot hold, each left out of the scripts and collectors on its own "
+                f"(the rest are used): {'; '.join(f'{a.where}: {a.detail}' for a in odd[:3])}"
+                + (" ..." if len(odd) > 3 else ""))
+        result.warning = f"{result.warning}; {said}" if result.warning else said
+    return result
 
 
 def _older_warning(share: Share, catalog: Catalog) -> str:

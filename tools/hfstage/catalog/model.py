@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from hfstage.share import batch_file_name_problem
 from hfstage.versions import Version
 
 
@@ -98,6 +99,12 @@ class Patch:
     ms_severity_id: int | None = None
     cve_ids: list[str] = field(default_factory=list)
     bugtraq_ids: list[str] = field(default_factory=list)
+
+    @property
+    def batch_problem(self) -> str | None:
+        """Why no script may run this patch's package by its name (the batch files' rule), or None: such a patch
+        is assessed and reported, and costs its own script line only, never another machine's script."""
+        return batch_file_name_problem(self.name.strip()) if self.name.strip() else "the catalog gives no file name"
 
 
 @dataclass

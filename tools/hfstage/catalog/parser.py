@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from hfstage.catalog.checks import MAX_DEPTH, MAX_ELEMENTS, batch_values, check_names, check_size, depth
 from hfstage.catalog.model import (
     AffectedProduct,
     Anomaly,
@@ -29,13 +30,12 @@ from hfstage.catalog.model import (
     Version,
 )
 from hfstage.errors import InputError, UnsafeInputError, q
-from hfstage.share import file_name_problem, id_problem, location_problem, read_input
+from hfstage.share import read_input
 from hfstage.versions import parse_version
 
 ROOT_TAG = "BulletinDatastore"
 _DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d")
 MAX_BYTES = 256 * 1024 * 1024
-MAX_DEPTH = 32  # the real schema nests 8 deep
 
 
 class _Reader:
@@ -105,8 +105,9 @@ def parse_catalog_file(path: Path) -> Catalog:
     return parse_catalog(read_input(path, MAX_BYTES, "catalog"), str(path))
 
 
-def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
+def parse_catalog(data: bytes, source: str = "mssecure.xml", max_elements: int = MAX_ELEMENTS) -> Catalog:
     """Parse catalog bytes; SOURCE names the file in error messages."""
+    check_size(data, source, max_elements)
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as e:
@@ -115,8 +116,8 @@ def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
                                "files") from e
     except ParseError as e:
         raise InputError(f"{source}: not well-formed XML: {e}") from e
-    depth = _depth(root)
-    if depth > MAX_DEPTH:
+    deepest = depth(root)
+    if deepest > MAX_DEPTH:
         raise UnsafeInputError(f"{source}: refused: elements nested more than {MAX_DEPTH} deep; the catalog "
                                "schema nests 8 deep")
     if root.tag != ROOT_TAG:
@@ -136,63 +137,9 @@ def parse_catalog(data: bytes, source: str = "mssecure.xml") -> Catalog:
     _registry(root, r, catalog)
     _supersedence(root, r, catalog)
     _bulletins(root, r, catalog)
-    catalog.anomalies = r.anomalies
     check_names(catalog, data, source)
+    catalog.anomalies = r.anomalies + batch_values(catalog)
     return catalog
-
-
-def check_names(catalog: Catalog, data: bytes, source: str) -> None:
-    r"""Refuse a catalog whose values would become unsafe file names (DESIGN §8).
-
-    DataVersion names a folder under catalogs\, BulletinIDs name report pages, patch and
-    file names name packages and collected files, file locations name folders the
-    collector copies into: one traversal in any of them could write outside the share.
-    """
-    checks = [("BulletinDatastore", "DataVersion", catalog.data_version, id_problem)]
-    for bulletin in catalog.bulletins.values():
-        checks.append(("Bulletin", "BulletinID", bulletin.id, id_problem))
-        checks += [("Patch", "PatchName", p.name, file_name_problem) for p in bulletin.patches]
-    for entry in catalog.superseded_by.values():
-        checks += [("SupercededBulletin", "BulletinID", bid, id_problem) for bid, _ in entry.bulletins if bid]
-    for changes in catalog.file_changes.values():
-        for fc in changes:
-            checks.append(("File", "Name", fc.file_name, file_name_problem))
-            if fc.location:
-                checks.append(("Location", "Path", fc.location, location_problem))
-    for element, attribute, value, rule in checks:
-        problem = rule(value)
-        if problem:
-            raise UnsafeInputError(f"{source} line {_line_of(data, attribute, value)}: <{element} {attribute}="
-                                   f"\"{_printable(value)}\">: refused: not a safe name ({problem})")
-
-
-def _line_of(data: bytes, attribute: str, value: str) -> int | str:
-    """The line where ATTRIBUTE="VALUE" first appears (an error message's pointer), or '?'."""
-    for quote in ('"', "'"):
-        needle = f"{attribute}={quote}".encode()
-        start = 0
-        while (at := data.find(needle, start)) >= 0:
-            end = data.find(quote.encode(), at + len(needle))
-            raw = data[at + len(needle):end].decode("utf-8", "replace")
-            if raw.strip() == value:
-                return data.count(b"\n", 0, at) + 1
-            start = at + 1
-    return "?"
-
-
-def _printable(value: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in value)[:80]
-
-
-def _depth(root: Element) -> int:
-    """How deep elements nest, without recursion (a hostile file may nest 100,000 deep)."""
-    deepest, stack = 0, [(root, 1)]
-    while stack:
-        el, level = stack.pop()
-        deepest = max(deepest, level)
-        if level <= MAX_DEPTH:
-            stack.extend((child, level + 1) for child in el)
-    return deepest
 
 
 def _table(root: Element, section: str, item: str) -> list[Element]:

@@ -73,6 +73,10 @@ def import_bundle(folder: Path, path: Path, now: dt.datetime | None = None, rena
     created = parse_time(manifest["created_at"], path)
     if created > now + CLOCK_SKEW:
         raise InputError(f"{path}: made {created.isoformat()}, in the future: check the site's clock; not imported")
+    if month > (now + CLOCK_SKEW).strftime("%Y-%m"):
+        # stored, it would be the site's latest month and hide every later real bundle of that site
+        raise InputError(f"{path}: for month {month}, which has not begun by this server's clock "
+                         f"({now:%Y-%m-%d}): not imported (check the site's clock, or export with the right --month)")
     with connect(folder) as conn:
         known_name = site_name(conn, site_id)
         if known_name is not None and known_name != manifest["site_name"] and not renamed:

@@ -314,7 +314,10 @@ def cmd_central_import(args) -> int:
 
 def cmd_central_report(args) -> int:
     report = pipeline.central_make_report(args.dir)
-    if args.format != "html":
+    if args.format in ("csv", "json"):
+        text = report.table(args.format)
+        raw(text if text.endswith("\n") else text + "\n")
+    elif args.format != "html":
         out(report.table(args.format))
     else:
         out(f"{report.folder / 'index.html'}: {len(report.sites)} site(s); {report.pages_rendered} site page(s) "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from hfstage.report import clean_text
+from hfstage.report import clean_text, file_text
 
 
 def out(text: str = "") -> None:
@@ -17,8 +17,8 @@ def out(text: str = "") -> None:
 
 
 def raw(text: str) -> None:
-    """Text hfstage rendered itself in a file format (CSV, JSON, HTML): control characters removed."""
-    sys.stdout.write(clean_text(text))
+    """Text hfstage rendered itself in a file format (CSV, JSON, HTML): control characters removed, CR LF kept."""
+    sys.stdout.write(file_text(text))
 
 
 def err(text: str) -> None:

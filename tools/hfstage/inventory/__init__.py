@@ -25,11 +25,12 @@ from hfstage.inventory.machines import UNNAMED, Skipped, machine_folders, printa
 from hfstage.inventory.pe import PeVersion, open_pe, read_pe_version, read_pe_versions, version_strings
 from hfstage.inventory.present import facts_text, inventory_table, pe_table
 from hfstage.inventory.rules import load_rules, load_site_rules, rule_keys, site_rules_path
-from hfstage.inventory.run import InventoryResult, facts_hash, inventory
+from hfstage.inventory.run import InventoryResult, evidence_seen, facts_hash, inventory
 from hfstage.inventory.settings import installer_file, load_settings, setting_keys
 
 __all__ = [
-    "UNNAMED", "Foreign", "family_folder", "foreign_engine", "foreign_key", "foreign_location", "load_families",
+    "UNNAMED", "evidence_seen",
+    "Foreign", "family_folder", "foreign_engine", "foreign_key", "foreign_location", "load_families",
     "rule_keys", "FileFact", "HotfixFact", "InventoryResult", "Limits", "MachineFacts", "MachineInputs", "PeVersion",
     "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts",
     "hotfix_aliases", "inventory", "inventory_table", "load_rules", "load_site_rules", "locate_inputs",

@@ -136,7 +136,7 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
         return
     drive = facts.system_root[:2]
     if catalog is None:
-        for found in walk_files(tree.root, tree.root):
+        for found in walk_files(tree.root, tree.root, max_entries=limits.tree_entries):
             rel = "\\".join(found.path.relative_to(tree.root).parts)
             facts.files.append(file_fact(tree, f"{drive}\\{rel}", drive, absent, inputs, limits))
         return

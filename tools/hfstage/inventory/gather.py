@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.catalog import Catalog
-from hfstage.errors import InputError, q
+from hfstage.errors import InputError, q, shown
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts, expand_location, file_fact
 from hfstage.inventory.hive import open_hive_bytes, unclean_sequence
 from hfstage.inventory.limits import Limits
-from hfstage.inventory.regfile import parse_reg_text
+from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
 from hfstage.inventory.settings import installer_file
@@ -79,7 +79,7 @@ def locate_inputs(path: Path) -> MachineInputs:
                 inputs.files_root = entry.path
             continue
         if not entry.is_file:
-            inputs.refused.append(f"{entry.path}: refused: it is {entry.described}, not a regular file")
+            inputs.refused.append(f"{shown(entry.path)}: refused: it is {entry.described}, not a regular file")
             continue
         inputs.stats.append((entry.name, entry.size, entry.mtime_ns))
         if role == "reg":
@@ -131,7 +131,7 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
     system = _open(inputs, inputs.system, facts, limits)
     users = None
     if inputs.reg_files:
-        export = None
+        export = RegExport(max_entries=limits.reg_entries)
         for path in inputs.reg_files:
             export = parse_reg_text(inputs.read(path, limits.export_bytes, "registry export"), str(path), export)
         facts.inputs.extend(str(p) for p in inputs.reg_files)

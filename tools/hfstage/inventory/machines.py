@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.errors import HfstageError, UsageError
+from hfstage.errors import HfstageError, UsageError, shown
 from hfstage.inventory.limits import Limits
-from hfstage.inventory.regfile import parse_reg_text
+from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.inventory.regtree import walk
 from hfstage.share import Share, entries, machine_name_problem, make_client_folder, move_client_file
 
@@ -96,16 +96,19 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[str]:
                 move_client_file(root, export.path, target, export.name)
             known[name.casefold()] = name
         except HfstageError as e:
-            notes.append(f"{user.path}: left in place: {e}")
+            notes.append(f"{shown(user.path)}: left in place: {e}")
             continue
-        notes.append(f"{user.path}: exports filed under inventory\\{name}")
+        except Exception as e:  # noqa: BLE001 - one user's spool is one note, whatever is in it
+            notes.append(f"{shown(user.path)}: left in place: unexpected {type(e).__name__}: {e}")
+            continue
+        notes.append(f"{shown(user.path)}: exports filed under inventory\\{name}")
     return notes
 
 
 def _computer_name(root: Path, exports, limits: Limits) -> str:
     from hfstage.share import read_client_file
 
-    export = None
+    export = RegExport(max_entries=limits.reg_entries)
     for e in exports:
         export = parse_reg_text(read_client_file(root, e.path, limits.export_bytes, "registry export"),
                                 str(e.path), export)

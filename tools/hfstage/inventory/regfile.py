@@ -1,7 +1,11 @@
 """Parse regedit exports: REGEDIT4 (ANSI) and version 5.00 (UTF-16LE with BOM).
 
 A line that cannot be parsed becomes a warning with its line number; the rest of the
-file is still used (one garbled value should not hide a whole machine).
+file is still used (one garbled value should not hide a whole machine). Bounds, checked
+before the work: a key path deeper than the registry allows (512 levels) or a key name
+longer than 255 characters is such a line, found by counting before anything is split;
+more keys and values than [limits] reg_entries refuses the export, so one client's text
+cannot cost the server gigabytes of key objects.
 """
 
 from __future__ import annotations
@@ -10,13 +14,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.errors import InputError, q
+from hfstage.errors import InputError, UnsafeInputError, q
 from hfstage.inventory.regtree import RegValue, TextKey
 from hfstage.share import read_input
 
 HEADER_V4 = "REGEDIT4"
 HEADER_V5 = "Windows Registry Editor Version 5.00"
 MAX_REG_BYTES = 256 * 1024 * 1024
+# "Registry element size limits" (Windows documentation): a key name holds at most 255
+# characters, and the tree is at most 512 levels deep.
+MAX_KEY_DEPTH = 512
+MAX_KEY_NAME = 255
+DEFAULT_MAX_ENTRIES = 1_000_000
 _HEX_START = re.compile(r"=\s*hex(\([0-9a-fA-F]+\))?:")
 _HEX_TYPE = re.compile(r"^hex(?:\(([0-9a-fA-F]+)\))?:(.*)$", re.S)
 
@@ -27,6 +36,14 @@ class RegExport:
 
     root: TextKey = field(default_factory=lambda: TextKey(""))
     warnings: list[str] = field(default_factory=list)
+    max_entries: int = DEFAULT_MAX_ENTRIES  # keys + values, over every merged file
+    entries: int = 0
+
+    def count(self, source: str) -> None:
+        self.entries += 1
+        if self.entries > self.max_entries:
+            raise UnsafeInputError(f"{source}: refused: more than {self.max_entries} registry keys and values "
+                                   "([limits] reg_entries in site.ini); the collectors export far fewer")
 
 
 def _decode_text(data: bytes, source: str) -> tuple[str, bool]:
@@ -122,29 +139,45 @@ def parse_reg_text(data: bytes, source: str, export: RegExport | None = None) ->
         if not stripped or stripped.startswith(";"):
             continue
         try:
-            current = _apply(export.root, current, stripped, unicode)
+            current = _apply(export, current, stripped, unicode, source)
         except ValueError as e:
             export.warnings.append(f"{source} line {number}: cannot parse ({e}): {q(stripped[:60])}")
     return export
 
 
-def _apply(root: TextKey, current: TextKey | None, line: str, unicode: bool) -> TextKey | None:
+def _key_parts(path: str) -> list[str]:
+    """The names of key PATH, checked against the registry's own limits before it is split."""
+    if path.count("\\") >= MAX_KEY_DEPTH:
+        raise ValueError(f"key path deeper than the registry's {MAX_KEY_DEPTH} levels")
+    parts = [p for p in path.split("\\") if p]
+    if not parts:
+        raise ValueError("key line names no key")
+    if any(len(p) > MAX_KEY_NAME for p in parts):
+        raise ValueError(f"key name longer than the registry's {MAX_KEY_NAME} characters")
+    return parts
+
+
+def _apply(export: RegExport, current: TextKey | None, line: str, unicode: bool, source: str) -> TextKey | None:
     if line.startswith("["):
         if not line.endswith("]"):
             raise ValueError("key line without closing ']'")
         path = line[1:-1]
         if path.startswith("-"):
-            parts = [p for p in path[1:].split("\\") if p]
-            parent = root
+            parts = _key_parts(path[1:])
+            parent = export.root
             for part in parts[:-1]:
                 parent = parent.subkey(part)
                 if parent is None:
                     return None
             parent.delete_subkey(parts[-1])
             return None
-        key = root
-        for part in (p for p in path.split("\\") if p):
-            key = key.ensure(part)
+        key = export.root
+        for part in _key_parts(path):
+            child = key.subkey(part)
+            if child is None:
+                export.count(source)
+                child = key.ensure(part)
+            key = child
         return key
     if current is None:
         raise ValueError("value outside any key")
@@ -159,6 +192,7 @@ def _apply(root: TextKey, current: TextKey | None, line: str, unicode: bool) -> 
     if rest == "-":
         current.delete_value(name)
     else:
+        export.count(source)
         current.set(name, _data(rest, unicode))
     return current
 

@@ -8,35 +8,32 @@ whose facts hash, catalog and policy are unchanged is not recomputed either.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage import __version__
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
-from hfstage.faults import crash_point
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import DONE_MARKERS, MANIFEST, MachineInputs, gather_facts, locate_inputs
+from hfstage.inventory.gather import DONE_MARKERS, MANIFEST, MachineInputs, locate_inputs
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
+from hfstage.inventory.workers import gather_in_workers, safe_gather
 from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_changed
 
 CACHE_DIR = "facts"
 INDEX_NAME = "index.json"
-# raise when what a reader makes of the same bytes changes (8: language, Windows Installer, startup-script
-# settings, unclean hives)
-CACHE_FORMAT = 8
+# raise when what a reader makes of the same bytes changes (9: language, Windows Installer, startup-script
+# settings, unclean hives; .reg bounds)
+CACHE_FORMAT = 9
+SEEN_NAME = "seen.json"  # machine -> [evidence digest, when this server first saw that evidence]
 _PARALLEL_THRESHOLD = 8
-
-_worker: dict = {}
 
 
 @dataclass
@@ -56,6 +53,7 @@ class InventoryResult:
     cached: int = 0
     fresh: dict[str, MachineFacts] = field(default_factory=dict)
     cache: Path | None = None
+    seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
 
     def facts_of(self, machine: str) -> MachineFacts:
         if machine in self.fresh:
@@ -77,19 +75,50 @@ def facts_hash(facts: MachineFacts | dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _fingerprint(inputs: MachineInputs, salt: str) -> str:
+def _fingerprint(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str]:
+    """(what the cached facts were made from, what the client's evidence alone is): the second changes only
+    when the client writes, so the server can tell when it first saw that evidence."""
     stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0)]
     if inputs.files_root is not None:
         base = inputs.files_root
-        stats += [(str(e.path.relative_to(base)), e.size, e.mtime_ns) for e in walk_files(base, base)]
+        stats += [(str(e.path.relative_to(base)), e.size, e.mtime_ns)
+                  for e in walk_files(base, base, max_entries=limits.tree_entries)]
     for name in (MANIFEST, DONE_MARKERS):
         try:
             st = os.lstat(inputs.root / inputs.name / name)
             stats.append((name, st.st_size, st.st_mtime_ns))
         except OSError:
             pass
-    blob = json.dumps([CACHE_FORMAT, __version__, salt, sorted(stats)])
-    return hashlib.sha256(blob.encode()).hexdigest()
+    evidence = hashlib.sha256(json.dumps(sorted(stats)).encode()).hexdigest()
+    blob = json.dumps([CACHE_FORMAT, __version__, salt, evidence])
+    return hashlib.sha256(blob.encode()).hexdigest(), evidence
+
+
+def _record_seen(cache: Path, evidence: dict[str, str], partial: bool) -> dict[str, str]:
+    """machine -> when this server first saw its current evidence (its own clock, never a client's mtime)."""
+    try:
+        known = json.loads((cache / SEEN_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    known = known if isinstance(known, dict) else {}
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
+    seen = {m: e for m, e in known.items() if partial or m in evidence}
+    for machine, digest in evidence.items():
+        old = known.get(machine)
+        if not (isinstance(old, list) and len(old) == 2 and old[0] == digest):
+            seen[machine] = [digest, now]
+    write_if_changed(cache / SEEN_NAME, json.dumps(seen, sort_keys=True).encode(), PRIVATE)
+    return {m: v[1] for m, v in seen.items() if m in evidence}
+
+
+def evidence_seen(share: Share) -> dict[str, str]:
+    """machine -> when this server first saw the evidence its folder holds now (ISO, UTC): "last reported"."""
+    try:
+        known = json.loads((share.state / CACHE_DIR / SEEN_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {m: v[1] for m, v in known.items() if isinstance(v, list) and len(v) == 2} if isinstance(known, dict) \
+        else {}
 
 
 def _read_index(folder: Path) -> dict[str, list]:
@@ -99,38 +128,6 @@ def _read_index(folder: Path) -> dict[str, list]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _die_with_parent() -> None:
-    """Linux: a worker gets SIGKILL when the run that started it dies (a killed month leaves no orphans)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
-    except (OSError, AttributeError):
-        pass
-
-
-def _init_worker(catalog: Catalog | None, rules: dict, limits: Limits) -> None:
-    _die_with_parent()
-    _worker.update(catalog=catalog, rules=rules, limits=limits)
-
-
-def _facts_in_worker(folder: str) -> dict:
-    return safe_gather(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"]).to_dict()
-
-
-def safe_gather(folder: Path, catalog: Catalog | None, rules: dict, limits: Limits) -> MachineFacts:
-    """Facts, or an error row naming the machine: one bad machine never stops the rest."""
-    try:
-        return gather_facts(folder, catalog, rules, limits=limits, on_share=True)
-    except HfstageError as e:
-        return MachineFacts(machine=folder.name, error=str(e))
-    except Exception as e:  # noqa: BLE001 - any failure becomes this machine's error row
-        return MachineFacts(machine=folder.name, error=f"{folder}: unexpected {type(e).__name__}: {e}")
 
 
 def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = None, limits: Limits | None = None,
@@ -151,11 +148,13 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     index = _read_index(cache)
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str]] = []
+    evidence: dict[str, str] = {}
     for folder in folders:
         try:
-            fingerprint = _fingerprint(locate_inputs(folder), salt)
-        except HfstageError as e:
-            facts = MachineFacts(machine=folder.name, error=str(e))
+            fingerprint, evidence[folder.name] = _fingerprint(locate_inputs(folder), salt, limits)
+        except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
+            facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
+                                 f"{folder}: unexpected {type(e).__name__}: {e}")
             result.fresh[folder.name] = facts
             entries[folder.name] = ["", facts_hash(facts), facts.error]
             continue
@@ -168,9 +167,11 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         stale = {f.name for f, _ in todo}
         write_if_changed(cache / INDEX_NAME, json.dumps({m: e for m, e in index.items() if m not in stale},
                                                         sort_keys=True).encode(), PRIVATE)
-    fresh = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
+    fresh, died = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
     result.read, result.cached = len(todo), len(folders) - len(todo)
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
+        if folder.name in died:
+            fingerprint = ""  # not cached: the next run reads it again
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
@@ -178,7 +179,8 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": data}, sort_keys=True)
         write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
                          durable=False)  # a cache: lost in a power cut, it is only read again
-    sync_folders([cache / "index.json"])
+    sync_folders([cache / INDEX_NAME])
+    result.seen = _record_seen(cache, evidence, machines is not None)
     result.machines = sorted(entries, key=str.lower)
     for name in result.machines:
         result.hashes[name], result.errors[name] = entries[name][1], entries[name][2]
@@ -189,28 +191,19 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     return result
 
 
-def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> list[MachineFacts]:
+def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> tuple[list[MachineFacts], set[str]]:
+    """Every folder's facts, and the machines whose reading killed the process that read them."""
     bar = _progress(len(folders), progress)
+    died: set[str] = set()
     if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
         out = []
         for folder in folders:
             out.append(safe_gather(folder, catalog, rules, limits))
             bar.update(1)
-        bar.close()
-        return out
-    workers = jobs or os.cpu_count() or 1
-    # spawn, not fork: a forked worker would inherit the share lock's descriptor and keep
-    # the lock held after a killed run, until the orphan exits.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                             initargs=(catalog, rules, limits)) as pool:
-        out = []
-        chunk = max(1, len(folders) // (workers * 8))
-        for data in pool.map(_facts_in_worker, [str(f) for f in folders], chunksize=chunk):
-            out.append(MachineFacts.from_dict(data))
-            bar.update(1)
-            crash_point("workers")
+    else:
+        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar)
     bar.close()
-    return out
+    return out, died
 
 
 def _progress(total: int, progress: bool | None):

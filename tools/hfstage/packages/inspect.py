@@ -79,6 +79,9 @@ def inspect_package(name: str, data: bytes, store: TrustStore | None) -> Package
     except InputError as e:
         facts.format, facts.problem = "other", str(e)
         return facts
+    except Exception as e:  # noqa: BLE001 - one damaged package is one refused package, never the month
+        facts.format, facts.problem = "other", f"{name}: cannot be read: unexpected {type(e).__name__}: {e}"
+        return facts
     if store is not None:
         result = verify_pe(data, store, name)
         facts.signed, facts.signature_ok, facts.signer = result.signed, result.ok, result.signer

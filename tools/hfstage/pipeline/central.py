@@ -20,10 +20,11 @@ from hfstage.central import (
 )
 from hfstage.errors import UsageError, os_fault
 from hfstage.history import FULL
+from hfstage.inventory import evidence_seen
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.site import Site
 from hfstage.scripts import collect_results
-from hfstage.share import PRIVATE, PUBLIC, atomic_write_bytes, entries
+from hfstage.share import PRIVATE, PUBLIC, atomic_write_bytes
 
 KEY_NAME = "site-key.pem"
 PUBLIC_KEY_NAME = "site-key.pub.pem"
@@ -56,6 +57,10 @@ def site_keygen(site: Site, force: bool = False) -> tuple[Path, Path, str]:
 def export_bundle(site: Site, path: Path, month: str | None = None) -> tuple[Path, dict]:
     """The site's bundle for the latest full scan, signed with the site key, written atomically to PATH."""
     site_id, name = _site_identity(site)
+    now = dt.datetime.now(dt.timezone.utc)
+    if month is not None and month > now.strftime("%Y-%m"):
+        raise UsageError(f"--month {month}: that month has not begun by this server's clock ({now:%Y-%m-%d}); the "
+                         "central office would refuse the bundle")
     key = load_private_key(site.share.state / KEY_NAME)
     latest = site.history.latest_scan(FULL)
     if latest is None:
@@ -92,15 +97,9 @@ def export_bundle(site: Site, path: Path, month: str | None = None) -> tuple[Pat
 
 
 def _last_reported(site: Site) -> dict[str, str]:
-    """When each machine's collector last wrote to its inventory folder (the newest entry's time)."""
-    out = {}
-    for folder in entries(site.share.folder("inventory")):
-        if not folder.is_folder:
-            continue
-        newest = max((e.mtime_ns for e in entries(folder.path)), default=None)
-        if newest is not None:
-            out[folder.name] = dt.datetime.fromtimestamp(newest / 1e9, dt.timezone.utc).isoformat(timespec="minutes")
-    return out
+    """When this server first saw each machine's current evidence, by its own clock: a client sets its
+    files' times as it likes (a far-future one would fake "last reported"), the server's clock it cannot."""
+    return evidence_seen(site.share)
 
 
 def central_create(folder: Path) -> list[str]:

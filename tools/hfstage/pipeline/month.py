@@ -215,6 +215,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
     if collectors.problems:
         raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
                          "written")
+    result.notices += collectors.collected_changes
     missing = site.history.findings(result.scan.scan_id, "missing")
     unavailable = fetch_list(missing, site.catalog, package_index(site.share, site.catalog), site.scripts.service_packs)
     path = write_fetch(site, unavailable)
@@ -272,8 +273,11 @@ def _load(site: Site, fresh: dict, keys: list[str]) -> dict:
 
 # --- dry run ----------------------------------------------------------------------------
 
-_COPIED = ("catalogs", "trust", "state", "scripts", "netlogon", "results", "reports", "templates")
-_LINKED = ("incoming", "inventory", "hotfixes")
+# hfstage's own folders are copied (the month writes them); what it only reads is linked, the client folders
+# above all: inventory\ and results\ are then read in the copy through the client-file rules exactly as the
+# real month reads them (a FIFO refused, a sparse 1 GiB log refused by its size, never copied whole).
+_COPIED = ("catalogs", "trust", "state", "scripts", "netlogon", "reports", "templates")
+_LINKED = ("incoming", "inventory", "results", "hotfixes")
 
 
 def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None] = print,

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.assess import Assessment, CatalogIndex, assess_machine, findings_at_or_above
+from hfstage.assess import Assessment, CatalogIndex, assess_contained, findings_at_or_above
 from hfstage.errors import InputError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import InventoryResult, inventory
@@ -98,7 +98,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
                 if old is not None and old.input_key == key:
                     yield Recorded(None, key, old)
                     continue
-                a = assess_machine(inv.facts_of(machine), index, site.policy)
+                a = assess_contained(inv.facts_of(machine), index, site.policy)
                 if mine is not None:
                     a.warnings.extend(mine.problems())
                 assessed += 1

@@ -6,11 +6,12 @@ from hfstage.report.application_plan import MonthPlan, PlanItem, build_plan, pla
 from hfstage.report.compliance import Compliance, compliance, render_compliance, trend
 from hfstage.report.findings import render_csv, render_html, render_json, render_tab, render_text, summary
 from hfstage.report.html import html_env
-from hfstage.report.safe import clean_text, csv_cell, safe_url
+from hfstage.report.safe import clean_text, csv_cell, file_text, safe_url, tsv_cell
 from hfstage.report.site import ReportResult, SiteView, tiles, write_site_report
 
 __all__ = [
     "PLAN_FORMATS", "Compliance", "MonthPlan", "PlanItem", "ReportResult", "SiteView", "build_plan", "clean_text",
+    "file_text", "tsv_cell",
     "compliance", "csv_cell", "html_env", "plan_changes", "render_compliance", "render_csv", "render_html",
     "render_json", "render_plan", "render_tab", "render_text", "safe_url", "summary", "tiles", "trend",
     "write_site_report",

@@ -25,7 +25,7 @@ from hfstage.assess import (
 )
 from hfstage.inventory import service_pack_text
 from hfstage.report.compliance import summary_counts
-from hfstage.report.safe import csv_cell
+from hfstage.report.safe import csv_cell, tsv_cell
 
 TAB_COLUMNS = ("machine", "status", "product", "bulletin", "title", "qnumber", "url", "reason", "description",
                "finding")
@@ -86,7 +86,7 @@ def render_tab(assessments: Iterable[Assessment], show_superseded: bool = False,
 
 
 def _tab(cells: list[str]) -> list[str]:
-    return [c.replace("\t", " ").replace("\n", " ").replace("\r", " ") for c in cells]
+    return [tsv_cell(c) for c in cells]
 
 
 def csv_rows(a: Assessment, show_superseded: bool = False, baseline: bool = False) -> list[list[str]]:

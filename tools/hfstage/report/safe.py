@@ -11,7 +11,9 @@ import re
 
 _SAFE_SCHEMES = ("http://", "https://")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls but tab and the line ends, and lone surrogates (a client's name that is not UTF-8)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_NO_CR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def safe_url(url: object) -> str | None:
@@ -22,12 +24,30 @@ def safe_url(url: object) -> str | None:
     return text
 
 
-def csv_cell(value: object) -> str:
-    """VALUE for a CSV cell a spreadsheet will not evaluate (OWASP: prefix a quote)."""
-    text = "" if value is None else str(value)
+def _defused(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
+def csv_cell(value: object) -> str:
+    """VALUE for a CSV cell: a spreadsheet will not evaluate it (OWASP: prefix a quote), and no control
+    character but tab, CR and LF is kept (the csv writer quotes those; a CR stays a CR)."""
+    return _defused(_CONTROL.sub("?", "" if value is None else str(value)))
+
+
+def tsv_cell(value: object) -> str:
+    """VALUE for a tab-separated cell (HFNetChk's layout): no tab or line end can move it to another cell or
+    line, and a spreadsheet will not evaluate it."""
+    text = "" if value is None else str(value)
+    return _defused(_CONTROL.sub("?", text.replace("\t", " ").replace("\r", " ").replace("\n", " ")))
+
+
 def clean_text(text: str) -> str:
-    """TEXT without control characters (terminal escapes), newlines and tabs kept."""
+    """TEXT hfstage composed for the terminal, newlines and tabs kept: no escape, no CR that would overwrite a
+    line, nothing the terminal cannot encode. (A client's name inside it went through errors.shown.)"""
+    return _CONTROL_NO_CR.sub("?", text)
+
+
+def file_text(text: str) -> str:
+    """A file format hfstage rendered (CSV, JSON, HTML) on its way to stdout: its CR LF line ends kept,
+    every other control character (a terminal escape) removed."""
     return _CONTROL.sub("?", text)

@@ -8,15 +8,13 @@ escaping, and a logon script is no place to find out which one was right.
 from __future__ import annotations
 
 import functools
-import re
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from hfstage.errors import UsageError
-from hfstage.share import machine_name_problem, unc_problem
+from hfstage.share import batch_file_name_problem, machine_name_problem, unc_problem
 
 _FORBIDDEN = set('"%&|<>^\r\n\t') | {chr(c) for c in range(32)} | {chr(127)}
-_FILE = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
 
 
 class BatchText(str):
@@ -67,9 +65,15 @@ def check_unc(path: str, what: str = "[share] unc in site.ini") -> str:
 
 def check_file_name(name: str, what: str = "file name") -> str:
     check_batch_value(name, what)
-    if not _FILE.fullmatch(name):
+    if batch_file_name_problem(name):
         raise UnsafeValue(f"{what} '{_shown(name)}' has characters hfstage will not put into a batch file")
     return name
+
+
+def batch_note(text: str) -> BatchText:
+    """TEXT for a `rem` line: what a batch file would act on, and what a legacy client cannot read, shown as ?
+    (a note names catalog values; one odd value must cost its note nothing, and the script nothing)."""
+    return BatchText("".join("?" if c in _FORBIDDEN or not c.isascii() else c for c in text))
 
 
 def _finalize(value: object) -> object:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage import __version__
+from hfstage import __version__, resources
 from hfstage.catalog import Catalog
 from hfstage.inventory import family_folder, installer_file, rule_keys, setting_keys
 from hfstage.scripts.batch import (
     BatchText,
+    UnsafeValue,
     check_batch_value,
     check_file_name,
     check_machine_name,
@@ -52,6 +54,7 @@ class CollectorResult:
     written: list[Path]
     unchanged: list[Path]
     problems: list[LintProblem]
+    collected_changes: list[str] = field(default_factory=list)  # files the collectors now copy, or no longer
 
 
 def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExportKey]:
@@ -75,9 +78,27 @@ def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExport
     return [RegExportKey(f"hf{i:02d}", p) for i, p in enumerate(sorted(unique, key=str.lower), 1)]
 
 
+COLLECTED_NAME = "collected_files.json"
+
+
+@functools.cache
+def _collect_table() -> dict:
+    return resources.data_json(COLLECTED_NAME)
+
+
+def collectable(folder: str, name: str) -> bool:
+    """Whether a collector may copy NAME from FOLDER (below %windir% or %ProgramFiles%): program files and
+    libraries only, never from the folders that hold hives, SAM or profiles (data/collected_files.json)."""
+    table = _collect_table()
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    parts = {p.lower() for p in folder.split("\\") if p}
+    return extension in table["extensions"] and not parts & set(table["refused_folders"])
+
+
 def _catalog_files(catalog: Catalog | None):
     """(location variable, folder below it, file name) of each catalog file in a folder a collector can name,
-    with values safe for a batch file; msi.dll too (Windows Installer's version decides how .msp patches run)."""
+    with values safe for a batch file; one odd file name or folder costs that file only; msi.dll too (Windows
+    Installer's version decides how .msp patches run)."""
     folder, _, name = installer_file().rpartition("\\")
     yield folder.split("\\", 1)[0].lower(), folder.split("\\", 1)[1], name
     for changes in (catalog.file_changes.values() if catalog is not None else []):
@@ -89,9 +110,10 @@ def _catalog_files(catalog: Catalog | None):
             try:
                 name = check_file_name(fc.file_name, "catalog file name")
                 rest = check_batch_value(location[len(var):].strip("\\"), "catalog file location")
-            except ValueError:
+            except UnsafeValue:
                 continue
-            yield var, rest, name
+            if collectable(rest, name):
+                yield var, rest, name
 
 
 def collected_files(catalog: Catalog | None) -> list[dict]:
@@ -185,13 +207,41 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     result = CollectorResult([], [], problems)
     if problems:
         return result
+    collected = collected_list(catalog)
+    result.collected_changes = _collected_changes(record, collected)
     with share.lock():
         for name, data in sorted(rendered.items()):
             path = netlogon / name
             (result.written if write_if_changed(path, data, PUBLIC) else result.unchanged).append(path)
         made = {name: _stamp(netlogon / name) for name in rendered}
-        atomic_write_text(record, json.dumps({"key": key, "files": made}, sort_keys=True), PRIVATE)
+        atomic_write_text(record, json.dumps({"key": key, "files": made, "collected": collected}, sort_keys=True),
+                          PRIVATE)
     return result
+
+
+def collected_list(catalog: Catalog | None) -> list[str]:
+    """Every file the collectors copy from clients, as the NT collector names it."""
+    return sorted({str(f["source"]) for f in collected_files(catalog)}, key=str.lower)
+
+
+def _collected_changes(record: Path, collected: list[str]) -> list[str]:
+    """What the admin must hear: the collectors copy files from every client they did not copy before."""
+    try:
+        before = json.loads(record.read_text(encoding="utf-8")).get("collected")
+    except (OSError, ValueError, AttributeError):
+        before = None
+    if not isinstance(before, list) or before == collected:
+        return []
+    added = [f for f in collected if f not in before]
+    removed = [f for f in before if f not in collected]
+    out = []
+    if added:
+        out.append(f"the collectors now copy {len(added)} more file(s) from every client: {', '.join(added[:10])}"
+                   + (" ..." if len(added) > 10 else ""))
+    if removed:
+        out.append(f"the collectors no longer copy {len(removed)} file(s): {', '.join(removed[:10])}"
+                   + (" ..." if len(removed) > 10 else ""))
+    return out
 
 
 def _stamp(path: Path) -> list[int] | None:

@@ -27,6 +27,8 @@ _EXTENSIONS = [
     (re.compile(r"^\s*\(|^\s*\)|\)\s*else\b|\bdo\s*\(|^\s*if\b.*\(\s*$", re.I), "( ) blocks"),
 ]
 _ERRORLEVEL = re.compile(r"^\s*if\s+(not\s+)?errorlevel\s+(\d+)", re.I)
+# command.com's start: `start [/w] [/m] PROGRAM [ARGS]`; it cannot quote, so a path with a space is two words
+_START = re.compile(r"^\s*start((?:\s+/[a-z]+)*)\s+(\S+)(.*)$", re.I)
 _FOR_SET = re.compile(r"\bfor\s+%%\w\s+in\s+\([^)]*\)", re.I)
 SHARE_VARIABLES = ("HFS", "HFD", "HFX", "HFL", "HFR")  # the 9x scripts' variables that hold share paths
 
@@ -101,6 +103,9 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced:
                 problems.append(LintProblem(path, number, f"label {stripped} is the same as the label on line "
                                             f"{labels[key]} in its first 8 characters"))
             labels.setdefault(key, number)
+        problem = _start_problem(stripped)
+        if problem:
+            problems.append(LintProblem(path, number, problem))
         for var in _unquoted_spaced(stripped, spaced):
             problems.append(LintProblem(path, number, f"%{var}% can hold a space and is used unquoted: command.com "
                                         "would split it into two arguments (use a share path without spaces for "
@@ -118,6 +123,22 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced:
         elif stripped:
             last_level = None
     return problems
+
+
+def _start_problem(line: str) -> str | None:
+    """A 9x `start` whose program is quoted or is followed by a word that is not a switch: command.com would run
+    the first word of a path with a space (hotfixes\\Win 98\\q.exe runs hotfixes\\Win)."""
+    m = _START.match(line)
+    if not m:
+        return None
+    program, rest = m.group(2), m.group(3).split()
+    if program.startswith('"'):
+        return f"start {program}...: command.com's start cannot take a quoted program path"
+    stray = next((word for word in rest if not word.startswith(("/", "-", '"/', ">"))), None)
+    if stray is not None:
+        return (f"start {program} {stray}: '{stray}' is not a switch, so the program's path holds a space and "
+                "command.com would run only its first word (use a folder without spaces)")
+    return None
 
 
 def _unquoted_spaced(line: str, spaced: set[str]) -> list[str]:

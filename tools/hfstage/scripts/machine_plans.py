@@ -17,7 +17,7 @@ from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding, serv
 from hfstage.catalog import Catalog, Patch
 from hfstage.inventory import foreign_engine, hotfix_aliases, load_settings, service_pack_id
 from hfstage.packages import PackageBook, PackageIndex
-from hfstage.scripts.batch import BatchText, check_batch_value, check_command, check_file_name
+from hfstage.scripts.batch import BatchText, batch_note, check_batch_value, check_command, check_file_name
 from hfstage.scripts.commands import install_line, uninstall_line
 from hfstage.scripts.hold import alone_after, held_back, qchain_problem
 from hfstage.scripts.settings import ScriptSettings
@@ -161,6 +161,7 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
             plan.packages.append(check_batch_value(rel, "qchain path"))
             plan.qchain = BatchText(f'"%HF_PKG%\\{rel}" "%HF_STATE%\\qchain.log"')
     plan.reboot = _reboot_command(key, settings, table, book, plan)
+    plan.unavailable = [batch_note(note) for note in plan.unavailable]  # each names catalog values
     return plan
 
 
@@ -204,6 +205,10 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         patch = patches.get((f.bulletin, f.patch))
         if patch is None:
             continue
+        if patch.batch_problem:  # found at the catalog's import; this patch alone is left out
+            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: the catalog's file name cannot be put into "
+                                    "a batch file: not scripted")
+            continue
         pkg = packages.package(f.bulletin, patch.name)  # the entry's own build, in its place
         rel = pkg.rel
         if rel is None and pkg.problem is None:
@@ -214,6 +219,11 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         if not verdict.scripted:
             plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: {verdict.problem}")
             plan.unconfirmed.append(patch.name.strip())
+            continue
+        if family == "9x" and rel and " " in rel:
+            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: its package is hotfixes\\{rel}, a path with "
+                                    "a space, which command.com's start would split: move it to a folder without "
+                                    "spaces; not scripted")
             continue
         foreign = foreign_engine(verdict.decision.kind, family)
         if foreign is not None:  # the catalog lists this OS for another family's package: it could never install

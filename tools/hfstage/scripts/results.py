@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from hfstage.errors import InputError
+from hfstage.errors import InputError, shown
 from hfstage.share import Share, entries, machine_name_problem, read_client_file
 
 FAILED, GAVE_UP, REBOOT = "failed", "gave-up", "reboot"
@@ -270,7 +270,8 @@ def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[l
             continue
         machine = entry.name[:-4]
         if machine_name_problem(machine):
-            refused.append(f"{entry.path}: ignored: '{machine}' is not a machine name hfstage writes scripts for")
+            refused.append(f"{shown(entry.path)}: ignored: '{shown(machine)}' is not a machine name hfstage writes "
+                           "scripts for")
             continue
         _read_log(root, entry, machine, max_bytes, texts, errors, refused)
     inventory = share.folder("inventory")
@@ -288,7 +289,7 @@ def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[l
 
 def _read_log(root, entry, machine: str, max_bytes: int, texts: dict, errors: dict, refused: list) -> None:
     if not entry.is_file:
-        refused.append(f"{entry.path}: refused: it is {entry.described}, not a regular file")
+        refused.append(f"{shown(entry.path)}: refused: it is {entry.described}, not a regular file")
         return
     try:
         texts.setdefault(machine, []).append(read_client_file(root, entry.path, max_bytes, "results log")

@@ -8,6 +8,7 @@ from hfstage.share.clientfiles import (
     make_client_folder,
     move_client_file,
     read_client_file,
+    walk_entries,
     walk_files,
 )
 from hfstage.share.config import DEFAULT_UNC, SiteConfig, did_you_mean, load_site_config, unc_problem
@@ -26,6 +27,8 @@ from hfstage.share.files import (
 from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, InitReport, Share, init_share
 from hfstage.share.lock import set_wait
 from hfstage.share.names import (
+    batch_file_name_problem,
+    batch_location_problem,
     file_name_problem,
     id_problem,
     location_problem,
@@ -37,8 +40,9 @@ from hfstage.share.names import (
 __all__ = [
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "ShareCheck",
     "SiteConfig", "check_share",
-    "atomic_text_stream", "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
+    "atomic_text_stream", "batch_file_name_problem", "batch_location_problem",
+    "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
     "id_problem", "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
     "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "set_wait", "staged_dir",
-    "sync_folders", "unc_problem", "unsafe_reason", "walk_files", "write_if_changed",
+    "sync_folders", "unc_problem", "unsafe_reason", "walk_entries", "walk_files", "write_if_changed",
 ]

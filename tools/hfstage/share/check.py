@@ -14,7 +14,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.share.clientfiles import entries
+from hfstage.errors import UnsafeInputError, shown
+from hfstage.share.clientfiles import entries, walk_entries
 from hfstage.share.config import SiteConfig
 from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, PRIVATE_FOLDERS, Share
 from hfstage.share.names import machine_name_problem
@@ -37,7 +38,8 @@ def check_share(share: Share, config: SiteConfig) -> ShareCheck:
     result = ShareCheck()
     _folder_modes(share, result)
     caps = {"hive": config.get("limits", "hive_bytes"), "export": config.get("limits", "export_bytes"),
-            "file": config.get("limits", "file_bytes"), "results": config.get("limits", "results_bytes")}
+            "file": config.get("limits", "file_bytes"), "results": config.get("limits", "results_bytes"),
+            "entries": config.get("limits", "tree_entries")}
     _inventory(share.folder("inventory"), caps, result)
     _results(share.folder("results"), caps["results"], result)
     for name in ("scripts", "netlogon"):
@@ -94,24 +96,31 @@ def _inventory(root: Path, caps: dict[str, int], result: ShareCheck) -> None:
             problem = f"the same name as {seen[entry.name.casefold()]} (names are compared without case)"
         seen.setdefault(entry.name.casefold(), entry.name)
         if problem:
-            result.problems.append(f"{entry.path}: machine name: {problem}")
+            result.problems.append(f"{shown(entry.path)}: machine name: {problem}")
         _tree(entry.path, caps, result)
 
 
 def _tree(folder: Path, caps: dict[str, int], result: ShareCheck) -> None:
-    for entry in entries(folder):
-        result.checked += 1
-        if entry.is_folder:
-            _tree(entry.path, caps, result)
-        elif not entry.is_file:
-            _special(entry, result)
-        else:
-            lower = entry.name.lower()
-            cap = caps["hive"] if lower in ("software", "system") else caps["export"] if lower.endswith(".reg") \
-                else caps["file"]
-            if entry.size > cap:
-                result.problems.append(f"{entry.path}: {entry.size} bytes, over the cap of {cap} ([limits] in "
-                                       "site.ini): hfstage refuses it")
+    try:
+        for entry in walk_entries(folder, max_entries=caps["entries"]):
+            _judge(entry, caps, result)
+    except UnsafeInputError as e:
+        result.problems.append(f"{e}: hfstage refuses this machine's inventory")
+
+
+def _judge(entry, caps: dict[str, int], result: ShareCheck) -> None:
+    result.checked += 1
+    if entry.is_folder:
+        return
+    if not entry.is_file:
+        _special(entry, result)
+        return
+    lower = entry.name.lower()
+    cap = caps["hive"] if lower in ("software", "system") else caps["export"] if lower.endswith(".reg") \
+        else caps["file"]
+    if entry.size > cap:
+        result.problems.append(f"{shown(entry.path)}: {entry.size} bytes, over the cap of {cap} ([limits] in "
+                               "site.ini): hfstage refuses it")
 
 
 def _results(root: Path, cap: int, result: ShareCheck) -> None:
@@ -122,11 +131,12 @@ def _results(root: Path, cap: int, result: ShareCheck) -> None:
         if entry.name.lower().endswith(".log"):
             problem = machine_name_problem(entry.name[:-4])
             if problem:
-                result.problems.append(f"{entry.path}: not a machine's results log ({problem})")
+                result.problems.append(f"{shown(entry.path)}: not a machine's results log ({problem})")
             elif not entry.is_file:
                 _special(entry, result)
             elif entry.size > cap:
-                result.problems.append(f"{entry.path}: {entry.size} bytes, over the cap of {cap}: hfstage refuses it")
+                result.problems.append(f"{shown(entry.path)}: {entry.size} bytes, over the cap of {cap}: hfstage "
+                                       "refuses it")
         elif not entry.is_folder:
             _special(entry, result)
 
@@ -138,13 +148,14 @@ def _published(folder: Path, result: ShareCheck) -> None:
             continue
         mode = stat.S_IMODE(os.lstat(entry.path).st_mode)
         if not mode & stat.S_IROTH:
-            result.problems.append(f"{entry.path}: mode {mode:04o}: clients cannot read it (chmod o+r)")
+            result.problems.append(f"{shown(entry.path)}: mode {mode:04o}: clients cannot read it (chmod o+r)")
         if mode & (stat.S_IWOTH | stat.S_IWGRP):
-            result.problems.append(f"{entry.path}: mode {mode:04o}: others can change what clients run (chmod go-w)")
+            result.problems.append(f"{shown(entry.path)}: mode {mode:04o}: others can change what clients run "
+                                   "(chmod go-w)")
 
 
 def _special(entry, result: ShareCheck, expected: str = "a regular file") -> None:
     if entry.kind in ("file", "folder"):
-        result.problems.append(f"{entry.path}: it is {entry.described}, not {expected}")
+        result.problems.append(f"{shown(entry.path)}: it is {entry.described}, not {expected}")
     else:
-        result.problems.append(f"{entry.path}: it is {entry.described}; hfstage refuses it")
+        result.problems.append(f"{shown(entry.path)}: it is {entry.described}; hfstage refuses it")

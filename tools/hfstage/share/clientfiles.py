@@ -5,7 +5,10 @@ O_NOFOLLOW relative to its parent's descriptor, so a link swapped in mid-run is 
 too), only regular files are read (a FIFO would block for ever, a device or folder is
 nonsense), and never more than a cap: a sparse 3 GB "hive" costs nothing to plant.
 On a Windows server, where O_NOFOLLOW and descriptor-relative opens do not exist, the
-same rules are applied with lstat.
+same rules are applied with lstat. A file with a second name (a hard link) is refused too:
+a client that can make one can give a server file a name in its own folder, and hfstage,
+reading as root, would publish what it holds. A client's tree is walked without recursion
+and within a depth and an entry count, so 1,500 nested folders are one refusal, not a crash.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.errors import InputError, UnsafeInputError
+from hfstage.errors import InputError, UnsafeInputError, shown
 
 _POSIX = hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
+MAX_TREE_DEPTH = 32  # a collector's files\ tree is 4-6 deep (files\WINNT\system32\drivers\x.sys)
+MAX_TREE_ENTRIES = 100_000  # default; [limits] tree_entries in site.ini
+HARD_LINK = "a hard link (a file with more than one name)"
 _KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
           (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
@@ -52,9 +58,9 @@ class Entry:
         return self.kind == "folder"
 
 
-def kind_of(mode: int) -> str:
+def kind_of(mode: int, links: int = 1) -> str:
     if stat.S_ISREG(mode):
-        return "file"
+        return "file" if links <= 1 else HARD_LINK
     if stat.S_ISDIR(mode):
         return "folder"
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
@@ -70,18 +76,18 @@ def entries(folder: Path) -> list[Entry]:
                     st = item.stat(follow_symlinks=False)
                 except OSError:
                     continue  # vanished while listing
-                out.append(Entry(item.name, Path(folder) / item.name, kind_of(st.st_mode), st.st_size,
+                out.append(Entry(item.name, Path(folder) / item.name, kind_of(st.st_mode, st.st_nlink), st.st_size,
                                  st.st_mtime_ns))
     except FileNotFoundError:
         return []
     except OSError as e:
-        raise InputError(f"{folder}: cannot list: {e.strerror}") from e
+        raise InputError(f"{shown(folder)}: cannot list: {e.strerror}") from e
     return sorted(out, key=lambda e: e.name)
 
 
 def refusal(path: Path, kind: str, expected: str = "a regular file") -> UnsafeInputError:
     described = {"file": "a regular file", "folder": "a folder"}.get(kind, kind)
-    return UnsafeInputError(f"{path}: refused: it is {described}, not {expected} (clients may only write "
+    return UnsafeInputError(f"{shown(path)}: refused: it is {described}, not {expected} (clients may only write "
                             "plain files and folders here)")
 
 
@@ -101,7 +107,7 @@ def _open_dir_chain(root: Path, parts: list[str]) -> Iterator[int]:
 def _relative_parts(root: Path, path: Path) -> list[str]:
     parts = list(Path(path).relative_to(root).parts)
     if not parts or any(p in ("", ".", "..") for p in parts):
-        raise UnsafeInputError(f"{path}: refused: not a plain path below {root}")
+        raise UnsafeInputError(f"{shown(path)}: refused: not a plain path below {root}")
     return parts
 
 
@@ -119,14 +125,14 @@ def read_client_file(root: Path, path: Path, limit: int, what: str) -> bytes:
         raise _why(path, e) from e
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise refusal(path, kind_of(st.st_mode))
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            raise refusal(path, kind_of(st.st_mode, st.st_nlink))
         if st.st_size > limit:
-            raise UnsafeInputError(f"{path}: refused: {st.st_size} bytes is larger than any real {what} "
+            raise UnsafeInputError(f"{shown(path)}: refused: {st.st_size} bytes is larger than any real {what} "
                                    f"({limit} bytes; [limits] in site.ini)")
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise UnsafeInputError(f"{path}: refused: grew past {limit} bytes while being read")
+        raise UnsafeInputError(f"{shown(path)}: refused: grew past {limit} bytes while being read")
     return data
 
 
@@ -146,16 +152,38 @@ def _why(path: Path, e: OSError) -> InputError:
         return refusal(path, "a symbolic link")
     if e.errno == errno.ENOTDIR:
         return refusal(path, "below something that is not a folder (a link?)")
-    return InputError(f"{path}: cannot read: {e.strerror}")
+    return InputError(f"{shown(path)}: cannot read: {e.strerror}")
 
 
-def walk_files(root: Path, folder: Path) -> Iterator[Entry]:
+def walk_entries(folder: Path, max_depth: int = MAX_TREE_DEPTH,
+                 max_entries: int = MAX_TREE_ENTRIES) -> Iterator[Entry]:
+    """Every name below FOLDER in sorted pre-order, nothing followed, without recursion; a tree deeper than
+    MAX_DEPTH or with more than MAX_ENTRIES names is refused (UnsafeInputError) before it is walked further."""
+    first = entries(folder)
+    stack, seen = [(iter(first), 1)], len(first)
+    while stack:
+        it, depth = stack[-1]
+        entry = next(it, None)
+        if entry is None:
+            stack.pop()
+            continue
+        yield entry
+        if not entry.is_folder:
+            continue
+        if depth >= max_depth:
+            raise UnsafeInputError(f"{shown(folder)}: refused: folders nested more than {max_depth} deep below it "
+                                   f"({shown(entry.path.name)}...); no collector writes that")
+        found = entries(entry.path)
+        seen += len(found)
+        if seen > max_entries:
+            raise UnsafeInputError(f"{shown(folder)}: refused: more than {max_entries} files and folders below it "
+                                   "([limits] tree_entries in site.ini)")
+        stack.append((iter(found), depth + 1))
+
+
+def walk_files(root: Path, folder: Path, max_entries: int = MAX_TREE_ENTRIES) -> Iterator[Entry]:
     """Every plain file below FOLDER (below ROOT); links and special files are skipped, not followed."""
-    for entry in entries(folder):
-        if entry.is_folder:
-            yield from walk_files(root, entry.path)
-        elif entry.is_file:
-            yield entry
+    return (e for e in walk_entries(folder, max_entries=max_entries) if e.is_file)
 
 
 def move_client_file(root: Path, source: Path, target_folder: Path, name: str) -> None:
@@ -174,8 +202,8 @@ def move_client_file(root: Path, source: Path, target_folder: Path, name: str) -
             return
         with _open_dir_chain(root, src_parts[:-1]) as src, _open_dir_chain(root, dst_parts) as dst:
             st = os.stat(src_parts[-1], dir_fd=src, follow_symlinks=False)
-            if not stat.S_ISREG(st.st_mode):
-                raise refusal(source, kind_of(st.st_mode))
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+                raise refusal(source, kind_of(st.st_mode, st.st_nlink))
             os.replace(src_parts[-1], name, src_dir_fd=src, dst_dir_fd=dst)
     except OSError as e:
         raise _why(source, e) from e

@@ -96,12 +96,16 @@ REBOOT_MESSAGE = "hfstage installed security updates. Save your work: this compu
 SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
     "site": {"name": (_text, ""), "id": (_site_id, "")},
     "share": {"unc": (_unc, None), "netlogon_unc": (_unc, None)},
-    "catalog": {"max_extract_bytes": (_int(MIB, 64 * 1024 * MIB), 2 * 1024 * MIB)},
+    "catalog": {"max_extract_bytes": (_int(MIB, 64 * 1024 * MIB), 2 * 1024 * MIB),
+                "max_elements": (_int(10_000, 100_000_000), 1_000_000)},
     "limits": {
         "hive_bytes": (_int(MIB, 4096 * MIB), 512 * MIB),
         "export_bytes": (_int(MIB, 4096 * MIB), 128 * MIB),
         "file_bytes": (_int(MIB, 4096 * MIB), 128 * MIB),
         "results_bytes": (_int(64 * 1024, 1024 * MIB), 16 * MIB),
+        "tree_entries": (_int(1000, 10_000_000), 100_000),
+        "reg_entries": (_int(10_000, 100_000_000), 1_000_000),
+        "worker_memory_mib": (_int(256, 1024 * 1024), 4096),
     },
     "detection": {"checksum": (_choice("none", "pe-header"), "none")},
     "baseline": {"patches": (_list, [])},

@@ -134,6 +134,20 @@ def atomic_text_stream(path: Path, mode: int = PUBLIC) -> Iterator:
     _fsync_dir(path.parent)
 
 
+def open_private(path: Path, mode: str = "a"):
+    """PATH opened for appending (MODE "a" or "a+"), created 0640 and given 0640 whatever the umask: the
+    audit log and the run lock are written in place, not renamed, so atomic_write's chmod never reaches them."""
+    flags = os.O_CREAT | os.O_APPEND | (os.O_RDWR if "+" in mode else os.O_WRONLY) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, PRIVATE)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, PRIVATE)
+        return os.fdopen(fd, mode, encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_input(path: Path, limit: int, what: str) -> bytes:
     """The bytes of an admin-supplied input file, refusing one larger than LIMIT; errors name the file."""
     path = Path(path)

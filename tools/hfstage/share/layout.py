@@ -13,7 +13,7 @@ from pathlib import Path
 from hfstage import resources
 from hfstage.errors import UsageError, os_fault
 from hfstage.share.config import SiteConfig, load_site_config
-from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder, temp_folder
+from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder, open_private, temp_folder
 from hfstage.share.lock import share_lock
 
 FOLDERS = (
@@ -79,7 +79,7 @@ class Share:
         path = self.state / AUDIT_NAME
         line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {getpass.getuser()}: {message}\n"
         try:
-            with open(path, "a", encoding="utf-8") as fh:
+            with open_private(path) as fh:
                 fh.write(line)
         except OSError as e:
             raise os_fault(path, e, "write") from e

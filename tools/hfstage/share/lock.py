@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hfstage.errors import LockedError, os_fault
+from hfstage.share.files import open_private
 
 _HELD: dict[str, int] = {}  # lock files this process holds, and how deep
 WAIT = {"seconds": 60.0}  # how long a run waits for another to finish (`hfstage --wait`)
@@ -33,7 +34,7 @@ def share_lock(path: Path, wait_seconds: float | None = None) -> Iterator[None]:
             _HELD[key] -= 1
         return
     try:
-        fh = open(path, "a+")  # noqa: SIM115 - held open for the whole block
+        fh = open_private(path, "a+")  # held open for the whole block
     except OSError as e:
         raise os_fault(path, e, "open the share lock") from e
     with fh:

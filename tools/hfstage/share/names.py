@@ -23,10 +23,27 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # are also safe inside every batch line and file name.
 _MACHINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.$-]{0,14}$")
 ROLLBACK_SUFFIX = "-rollback"
-# Names of files hfstage itself writes into scripts\ and netlogon\ (without .bat), and its
-# own folders under inventory\: no machine may be called so (compared case-insensitively).
-RESERVED_MACHINE_NAMES = frozenset({"logon", "collect_nt", "collect_9x", "startup", "schedule_nt4",
-                                    "hfstage", "_unnamed"})
+# Every name hfstage itself writes into a folder where it also writes files named after
+# machines (netlogon\<M>.bat stubs, scripts\<M>.bat, inventory\<M>\, results\<M>.log,
+# reports\machines\<M>.html, state\facts\): the one list the writers and the name checks
+# share. A machine whose name is the stem of one of them would overwrite it, or be
+# overwritten, on a Windows folder, where HFSTAGE_RUN.bat and hfstage_run.bat are one file.
+OWN_FILES: dict[str, tuple[str, ...]] = {
+    "netlogon": ("logon.bat", "startup.bat", "collect_nt.bat", "collect_9x.bat", "schedule_nt4.bat",
+                 "hfstage_run.bat", "README.txt"),
+    "scripts": ("README.txt",),
+    "inventory": ("_unnamed", "README.txt"),
+    "results": ("README.txt",),
+    "state\\facts": ("index.json", "seen.json"),
+}
+
+
+def _stem(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+RESERVED_MACHINE_NAMES = frozenset({_stem(n).casefold() for names in OWN_FILES.values() for n in names}
+                                   | {"hfstage"})
 
 
 def unsafe_reason(name: str) -> str | None:
@@ -86,6 +103,28 @@ def file_name_problem(value: str) -> str | None:
     if len(value) > 128:
         return "longer than 128 characters"
     return unsafe_reason(value)
+
+
+# What a batch line may hold of a file name, on command.com and cmd alike: the strictest consumer of
+# the catalog's package and file names (scripts\, collectors). Checked once, at the catalog's import.
+_BATCH_FILE = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
+_BATCH_FOLDER = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,128}$")
+
+
+def batch_file_name_problem(value: str) -> str | None:
+    """Why VALUE cannot be a file name in a batch line (a package a script runs, a file a collector copies)."""
+    if not _BATCH_FILE.fullmatch(value):
+        return ("only ASCII letters, digits, spaces and _ . $ ( ) + , ; = @ # ~ - may be put into a batch file "
+                "(command.com and cmd read &, %, ^, quotes and other characters as commands)")
+    return None
+
+
+def batch_location_problem(value: str) -> str | None:
+    """Why VALUE ('%windir%\\system32') cannot be a folder a collector's batch line names, or None."""
+    rest = re.sub(r"^%[A-Za-z0-9_]+%\\?", "", value.strip()).rstrip("\\")
+    if rest and not all(_BATCH_FOLDER.fullmatch(p) for p in rest.split("\\")):
+        return "a folder name with characters a batch file would interpret (or not ASCII)"
+    return None
 
 
 def location_problem(value: str) -> str | None:
