@@ -55,8 +55,11 @@ def set_limit(share, section: str, key: str, value: object) -> None:
     share.site_ini.write_text(text.replace(f"[{section}]\n", f"[{section}]\n{key} = {value}\n", 1))
 
 
-_MEASURED = ("import resource, sys\ntry:\n    exec(sys.argv[1])\nfinally:\n"
-             "    print('PEAK-KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child of a large pytest process
+# starts at the parent's size; VmHWM belongs to the address space exec makes new
+_MEASURED = ("import sys\ntry:\n    exec(sys.argv[1])\nfinally:\n"
+             "    hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0].split()[1]\n"
+             "    print('PEAK-KIB', hwm, file=sys.stderr)\n")
 
 
 def _peak_mib(code: str, timeout=300) -> tuple[float, subprocess.CompletedProcess]:
