@@ -89,8 +89,8 @@ def test_links_to_server_files_are_never_followed(site):
     inventory = share.folder("inventory")
     (inventory / "NT4WKS" / "SOFTWARE").unlink()
     (inventory / "NT4WKS" / "SOFTWARE").symlink_to(outside / "secret.txt")
-    (inventory / "W98" / "export.reg").unlink()
-    (inventory / "W98" / "export.reg").symlink_to(outside / "secret.txt")
+    (inventory / "W98" / "hf01.reg").unlink()
+    (inventory / "W98" / "hf01.reg").symlink_to(outside / "secret.txt")
     (inventory / "LINKED").symlink_to(inventory / "XPSP1", target_is_directory=True)
     collected = inventory / "NORES" / "files" / "WINNT" / "system32" / "rpcss.exe"
     collected.unlink()
@@ -116,7 +116,7 @@ def test_a_linked_machine_folder_cannot_redirect_the_unnamed_spool(site):
     (inventory / "WME").symlink_to(outside, target_is_directory=True)  # the spool's target is a link
     spool = inventory / "_unnamed" / "mallory"
     spool.mkdir(parents=True)
-    shutil.copyfile(EXAMPLES / "inventory" / "WME" / "export.reg", spool / "hf01.reg")
+    shutil.copyfile(EXAMPLES / "inventory" / "WME" / "hf01.reg", spool / "hf01.reg")
     before = _snapshot(outside)
     done = _month(share)
     assert done.returncode == 0, done.stderr

@@ -186,7 +186,7 @@ def test_a_terminal_server_at_sp6_is_not_taken_for_sp6a(tmp_path, catalog):
     """Q246009 tells NT 4.0 SP6a from SP6; Terminal Server Edition has its own SP6 and no SP6a."""
     folder = tmp_path / "TSE6"
     folder.mkdir()
-    (folder / "export.reg").write_bytes((
+    (folder / "hf01.reg").write_bytes((
         "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\r\n"
         '"CurrentVersion"="4.0"\r\n"CSDVersion"="Service Pack 6"\r\n"SystemRoot"="C:\\\\WINNT"\r\n\r\n'
         "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\Q246009]\r\n"

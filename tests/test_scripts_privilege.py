@@ -103,7 +103,7 @@ def _merge(hive: Path, key: str, text: str) -> None:
 
 
 def _w98_export(folder: Path) -> None:
-    export = folder / "export.reg"
+    export = folder / "hf01.reg"
     text = export.read_bytes().decode("cp1252")
     for name, value in W98_VALUES.items():
         text, count = re.subn(rf'^"{name}"=.*$', f'"{name}"={value}', text, flags=re.M)

@@ -19,8 +19,9 @@ from pathlib import Path
 from hfstage import __version__
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
+from hfstage.inventory.binding import Accounts
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import DONE_MARKERS, MANIFEST, MachineInputs, locate_inputs
+from hfstage.inventory.gather import MachineInputs, locate_inputs
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
@@ -30,8 +31,8 @@ from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_cha
 CACHE_DIR = "facts"
 INDEX_NAME = "index.json"
 # raise when what a reader makes of the same bytes changes (9: language, Windows Installer, startup-script
-# settings, unclean hives; .reg bounds)
-CACHE_FORMAT = 9
+# settings, unclean hives; .reg bounds; 10: binding, collector outputs, owners)
+CACHE_FORMAT = 10
 SEEN_NAME = "seen.json"  # machine -> [evidence digest, when this server first saw that evidence]
 _PARALLEL_THRESHOLD = 8
 
@@ -78,19 +79,15 @@ def facts_hash(facts: MachineFacts | dict) -> str:
 def _fingerprint(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str]:
     """(what the cached facts were made from, what the client's evidence alone is): the second changes only
     when the client writes, so the server can tell when it first saw that evidence."""
-    stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0)]
+    stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0, 0)]
     if inputs.files_root is not None:
         base = inputs.files_root
-        stats += [(str(e.path.relative_to(base)), e.size, e.mtime_ns)
+        stats += [(str(e.path.relative_to(base)), e.size, e.mtime_ns, e.uid)
                   for e in walk_files(base, base, max_entries=limits.tree_entries)]
-    for name in (MANIFEST, DONE_MARKERS):
-        try:
-            st = os.lstat(inputs.root / inputs.name / name)
-            stats.append((name, st.st_size, st.st_mtime_ns))
-        except OSError:
-            pass
     evidence = hashlib.sha256(json.dumps(sorted(stats)).encode()).hexdigest()
-    blob = json.dumps([CACHE_FORMAT, __version__, salt, evidence])
+    binding = inputs.binding
+    who = [binding.kind, binding.owner, binding.account] if binding is not None else None
+    blob = json.dumps([CACHE_FORMAT, __version__, salt, evidence, inputs.listing, who])
     return hashlib.sha256(blob.encode()).hexdigest(), evidence
 
 
@@ -132,7 +129,7 @@ def _read_index(folder: Path) -> dict[str, list]:
 
 def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = None, limits: Limits | None = None,
               machines: list[str] | None = None, jobs: int | None = None, progress: bool | None = None,
-              adopt: bool = True) -> InventoryResult:
+              adopt: bool = True, accounts: Accounts | None = None) -> InventoryResult:
     """Facts for every machine (or MACHINES), reading only those whose inputs changed."""
     share.check()
     limits = limits or Limits()
@@ -151,7 +148,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     evidence: dict[str, str] = {}
     for folder in folders:
         try:
-            fingerprint, evidence[folder.name] = _fingerprint(locate_inputs(folder), salt, limits)
+            fingerprint, evidence[folder.name] = _fingerprint(locate_inputs(folder, accounts), salt, limits)
         except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
             facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
                                  f"{folder}: unexpected {type(e).__name__}: {e}")
@@ -167,7 +164,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         stale = {f.name for f, _ in todo}
         write_if_changed(cache / INDEX_NAME, json.dumps({m: e for m, e in index.items() if m not in stale},
                                                         sort_keys=True).encode(), PRIVATE)
-    fresh, died = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
+    fresh, died = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress, accounts)
     result.read, result.cached = len(todo), len(folders) - len(todo)
     for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
         if folder.name in died:
@@ -191,17 +188,18 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     return result
 
 
-def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> tuple[list[MachineFacts], set[str]]:
+def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress,
+                accounts: Accounts | None) -> tuple[list[MachineFacts], set[str]]:
     """Every folder's facts, and the machines whose reading killed the process that read them."""
     bar = _progress(len(folders), progress)
     died: set[str] = set()
     if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
         out = []
         for folder in folders:
-            out.append(safe_gather(folder, catalog, rules, limits))
+            out.append(safe_gather(folder, catalog, rules, limits, accounts))
             bar.update(1)
     else:
-        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar)
+        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts)
     bar.close()
     return out, died
 

@@ -4,6 +4,9 @@ share's modes, safe names, and safe reading of what clients write."""
 from hfstage.share.check import ShareCheck, check_share
 from hfstage.share.clientfiles import (
     Entry,
+    Owners,
+    account_name,
+    administrators,
     entries,
     make_client_folder,
     move_client_file,
@@ -24,7 +27,7 @@ from hfstage.share.files import (
     sync_folders,
     write_if_changed,
 )
-from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, InitReport, Share, init_share
+from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, MACHINES_NAME, InitReport, Share, init_share
 from hfstage.share.lock import set_wait
 from hfstage.share.names import (
     batch_file_name_problem,
@@ -38,7 +41,8 @@ from hfstage.share.names import (
 )
 
 __all__ = [
-    "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "ShareCheck",
+    "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "MACHINES_NAME", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Owners",
+    "Share", "ShareCheck", "account_name", "administrators",
     "SiteConfig", "check_share",
     "atomic_text_stream", "batch_file_name_problem", "batch_location_problem",
     "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",

@@ -29,6 +29,9 @@ CLIENT_FOLDERS = ("inventory", "results")
 CLIENT_FOLDER = 0o1777
 LOCK_NAME = "hfstage.lock"
 AUDIT_NAME = "audit.log"
+# state\machines.json: every machine's lifecycle (pending, accepted, retired), who accepted or retired it and
+# when, and when the server first saw it (inventory.lifecycle)
+MACHINES_NAME = "machines.json"
 
 
 @dataclass
