@@ -121,7 +121,7 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
                             done=list(facts.done_markers), reported_system_root=facts.system_root,
                             version=facts.version, language=facts.language,
                             installer_version=facts.installer_version, fast_logon=facts.fast_logon,
-                            script_wait=facts.script_wait)
+                            script_wait=facts.script_wait, binding=facts.binding, binding_owner=facts.binding_owner)
     if facts.error:
         assessment.error = facts.error
         assessment.status, assessment.status_detail = UNREADABLE, facts.error
@@ -134,11 +134,13 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     assessment.warnings = (facts.warnings + [f"not known: {m}" for m in facts.missing] + unassessed
                            + [f"could not read: {e}" for e in facts.parse_errors]
                            + [f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)"
-                              for u in unknown])
+                              for u in unknown] + facts.stale)
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):
         finding = _finding(facts, product, patch, catalog, policy)
+        if finding.status == MISSING and finding.qnumber:  # the scan's own word that a package of it ran here
+            finding.registered = bool(set(hotfix_aliases(finding.qnumber)) & hotfixes)
         if finding.status == MISSING and patch.sq_number and _installed_earlier(patch.sq_number, hotfixes):
             finding.rereleased = True
             finding.reason = (f"re-released patch: {patch.sq_number} from an earlier package is installed, but "

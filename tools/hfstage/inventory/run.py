@@ -55,6 +55,8 @@ class InventoryResult:
     fresh: dict[str, MachineFacts] = field(default_factory=dict)
     cache: Path | None = None
     seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
+    bindings: dict[str, str | None] = field(default_factory=dict)  # machine -> who wrote its evidence (binding)
+    stale: set[str] = field(default_factory=set)  # machines whose newer collection could not replace their files
 
     def facts_of(self, machine: str) -> MachineFacts:
         if machine in self.fresh:
@@ -118,8 +120,13 @@ def evidence_seen(share: Share) -> dict[str, str]:
         else {}
 
 
+def _flags(facts: MachineFacts) -> dict:
+    """What the scan needs of a machine's facts without loading them: who wrote them, and whether they are stale."""
+    return {"binding": facts.binding if facts.error is None and facts.collected else None, "stale": bool(facts.stale)}
+
+
 def _read_index(folder: Path) -> dict[str, list]:
-    """machine -> [fingerprint, facts hash, error] of every cached machine."""
+    """machine -> [fingerprint, facts hash, error, flags] of every cached machine."""
     try:
         data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -153,7 +160,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
             facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
                                  f"{folder}: unexpected {type(e).__name__}: {e}")
             result.fresh[folder.name] = facts
-            entries[folder.name] = ["", facts_hash(facts), facts.error]
+            entries[folder.name] = ["", facts_hash(facts), facts.error, _flags(facts)]
             continue
         known = index.get(folder.name)
         if known and known[0] == fingerprint and (cache / f"{folder.name}.json").is_file():
@@ -172,7 +179,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
-        entries[folder.name] = [fingerprint, digest, facts.error]
+        entries[folder.name] = [fingerprint, digest, facts.error, _flags(facts)]
         payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": data}, sort_keys=True)
         write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
                          durable=False)  # a cache: lost in a power cut, it is only read again
@@ -181,6 +188,10 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     result.machines = sorted(entries, key=str.lower)
     for name in result.machines:
         result.hashes[name], result.errors[name] = entries[name][1], entries[name][2]
+        flags = entries[name][3] if len(entries[name]) > 3 and isinstance(entries[name][3], dict) else {}
+        result.bindings[name] = flags.get("binding")
+        if flags.get("stale"):
+            result.stale.add(name)
     if todo or machines is None:
         merged = index if machines is not None else {}
         merged.update(entries)

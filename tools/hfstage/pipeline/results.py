@@ -41,7 +41,7 @@ class ResultsReport:
 
 
 def results(site: Site) -> ResultsReport:
-    machines, refused = collect_results(site.share, site.config.get("limits", "results_bytes"))
+    machines, refused = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
     return ResultsReport(machines, refused, _still_missing(site), rollback_view(site))
 
 

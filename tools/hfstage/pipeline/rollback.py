@@ -38,7 +38,7 @@ def update_rollback(site: Site, ledger: InstallLedger, rows: list[MachineRow],
     if not wanted:
         return update
     if results is None:
-        results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"))
+        results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
     reported = {m.machine.casefold(): m for m in results}
     scan_id, when = _scan(site, rows[0].scan_id)
     for start in range(0, len(wanted), CHUNK):

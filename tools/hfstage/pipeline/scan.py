@@ -17,12 +17,13 @@ from pathlib import Path
 from hfstage.assess import Assessment, CatalogIndex, assess_contained, findings_at_or_above
 from hfstage.errors import InputError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
-from hfstage.inventory import InventoryResult, inventory
+from hfstage.inventory import RETIRED, InventoryResult, inventory
+from hfstage.pipeline.machines import standings
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, results_summary
 
-ASSESS_FORMAT = 5  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root;
-# 5: language, Windows Installer, startup-script settings)
+ASSESS_FORMAT = 6  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root;
+# 5: language, Windows Installer, startup-script settings; 6: binding, standing, stale, registered)
 KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
 
 
@@ -39,6 +40,7 @@ class ScanResult:
     inventory: InventoryResult = field(default_factory=InventoryResult)
     results: list[MachineResults] = field(default_factory=list)
     refused_results: list[str] = field(default_factory=list)
+    lifecycle: list[str] = field(default_factory=list)  # machines accepted on upgrade, machines pending
 
     @property
     def reused(self) -> int:
@@ -60,9 +62,10 @@ def read_machine_list(path: Path) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
 
 
-def _input_key(site: Site, facts_hash: str, results: MachineResults | None) -> str:
+def _input_key(site: Site, facts_hash: str, results: MachineResults | None, standing: str,
+               stale_since: str | None) -> str:
     parts = [ASSESS_FORMAT, facts_hash, site.catalog_sha, site.policy.fingerprint(),
-             results.problems() if results else []]
+             results.problems() if results else [], standing, stale_since]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -76,9 +79,10 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
     with site.share.lock():
         catalog = site.catalog
         inv = inventoried or inventory(site.share, catalog, rules=site.rules, limits=site.limits, machines=machines,
-                                       jobs=jobs)
-        results, refused = collect_results(site.share, site.config.get("limits", "results_bytes"))
+                                       jobs=jobs, accounts=site.accounts)
+        results, refused = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
         by_machine = {r.machine.casefold(): r for r in results}
+        lifecycle = standings(site, inv)
         previous = site.history.latest_scan(FULL)
         before = {m.machine: m for m in site.history.machines(previous.id)} if previous else {}
         index = CatalogIndex.build(catalog)
@@ -92,13 +96,18 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
             # assessments never sit in memory at once
             nonlocal assessed
             for machine in inv.machines:
+                standing = lifecycle.of(machine)
+                if standing == RETIRED:
+                    continue  # not the site's any more: not assessed, not shown
                 mine = by_machine.get(machine.casefold())
-                key = _input_key(site, inv.hashes[machine], mine)
+                stale_since = inv.seen.get(machine) if machine in inv.stale else None
+                key = _input_key(site, inv.hashes[machine], mine, standing, stale_since)
                 old = before.get(machine)
                 if old is not None and old.input_key == key:
                     yield Recorded(None, key, old)
                     continue
                 a = assess_contained(inv.facts_of(machine), index, site.policy)
+                a.standing, a.stale_since = standing, stale_since
                 if mine is not None:
                     a.warnings.extend(mine.problems())
                 assessed += 1
@@ -114,7 +123,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
         if assessed > len(fresh):
             fresh = {}  # too many to keep: every consumer reads them back from the history
     return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, assessed, inv,
-                      results, refused)
+                      results, refused, lifecycle.notices)
 
 
 def _row(r: Recorded) -> MachineRow:

@@ -16,6 +16,7 @@ from tabulate import tabulate
 from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
 from hfstage.history import History, ScanRow, ScanTotals
+from hfstage.inventory import ACCEPTED
 from hfstage.report.safe import csv_cell
 
 
@@ -71,7 +72,8 @@ def _by_machine(history: History, scan: ScanRow) -> list[dict]:
     return [{"machine": m.machine, "os": m.os, "service_pack": m.service_pack, "status": m.status,
              "status_detail": m.status_detail, "error": m.error, "missing": m.missing,
              "missing_by_severity": counts.get(m.machine, dict.fromkeys(SEVERITIES, 0)),
-             "last_scan": scan.started_at, "last_change": changes.get(m.machine)} for m in history.machines(scan.id)]
+             "last_scan": scan.started_at, "last_change": changes.get(m.machine), "standing": m.standing,
+             "evidence": m.binding} for m in history.machines(scan.id)]
 
 
 def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
@@ -108,10 +110,12 @@ def render_compliance(result: Compliance, fmt: str) -> str:
     if fmt == "json":
         return json.dumps({**result.__dict__, "scan": result.scan.__dict__}, indent=1, sort_keys=True) + "\n"
     if result.by == "machine":
-        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "detail"]
+        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "standing",
+                "evidence", "detail"]
         table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["status"], r["missing"],
                   *[r["missing_by_severity"][s] for s in SEVERITIES], r["last_scan"], r["last_change"] or "",
-                  r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
+                  r["standing"], r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else ""]
+                 for r in result.rows]
     else:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]
         table = [[r["bulletin"]] + ([r["patch"]] if result.by == "patch" else [])
@@ -122,8 +126,11 @@ def render_compliance(result: Compliance, fmt: str) -> str:
         return buf.getvalue()
     statuses = {}
     for r in result.rows if result.by == "machine" else []:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    counts = ", ".join(f"{statuses[s]} {s}" for s in MACHINE_STATUSES if s in statuses)
+        if r["standing"] == ACCEPTED:
+            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    pending = sum(r["standing"] != ACCEPTED for r in result.rows) if result.by == "machine" else 0
+    counts = ", ".join(f"{statuses[s]} {s}" for s in MACHINE_STATUSES if s in statuses) + (
+        f"; {pending} pending (not counted)" if pending else "")
     trend_head = ["month", "catalog", "machines", "compliant", "% compliant", "% installed"]
     trend_rows = [[t["month"], t["catalog_version"], t["machines"], t["compliant"], t["percent_compliant"],
                    t["percent_installed"]] for t in result.trend]

@@ -39,10 +39,12 @@ from hfstage.share.names import (
     safe_parts,
     unsafe_reason,
 )
+from hfstage.share.ownership import QUARANTINE_NAME, give_to, new_file_for, new_folder_for, quarantine
 
 __all__ = [
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "MACHINES_NAME", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Owners",
-    "Share", "ShareCheck", "account_name", "administrators",
+    "Share", "ShareCheck", "account_name", "administrators", "QUARANTINE_NAME", "give_to", "new_file_for",
+    "new_folder_for", "quarantine",
     "SiteConfig", "check_share",
     "atomic_text_stream", "batch_file_name_problem", "batch_location_problem",
     "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",

@@ -32,6 +32,8 @@ AUDIT_NAME = "audit.log"
 # state\machines.json: every machine's lifecycle (pending, accepted, retired), who accepted or retired it and
 # when, and when the server first saw it (inventory.lifecycle)
 MACHINES_NAME = "machines.json"
+# state\quarantine\: what `hfstage share provision --apply` moved out of machine folders (share.ownership)
+QUARANTINE_NAME = "quarantine"
 
 
 @dataclass
