@@ -22,8 +22,7 @@ from hfstage.share import Owners, account_name, administrators
 MACHINE_ACCOUNT = "machine account"  # bound: written by the machine's own computer account (a startup script)
 USER = "user"  # written by a user (a logon script), the one who made the folder
 UNBOUND = "unbound"  # nobody in particular: Windows 9x, or a folder any account may write
-EVIDENCE_WORDS = {MACHINE_ACCOUNT: "bound to the machine account", USER: "written by a user",
-                  UNBOUND: "unbound (anyone could have written it)"}
+EVIDENCE_WORDS = {MACHINE_ACCOUNT: "bound to the machine account", USER: "written by a user", UNBOUND: "unbound"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def folder_binding(folder: Path, machine: str, accounts: Accounts | None = None)
         return Binding(MACHINE_ACCOUNT, known[0], Owners(admins | {uid}, f"the machine account {known[0]}"),
                        known[0])
     if uid in admins or not hasattr(os, "geteuid"):
-        return Binding(UNBOUND, "any account (an administrator made the folder)", None,
+        return Binding(UNBOUND, "an administrator made the folder, so any account may write it", None,
                        known[0] if known else None)
     name = account_name(uid)
     return Binding(USER, name, Owners(admins | {uid}, f"{name}, who made the folder"), known[0] if known else None)

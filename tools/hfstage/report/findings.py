@@ -37,7 +37,7 @@ CSV_COLUMNS = ("machine", "machine_status", "product", "bulletin", "patch", "qnu
 def evidence_line(a: Assessment) -> str:
     """Who wrote the machine's evidence, and whether a newer collection is stranded: in every report."""
     words = EVIDENCE_WORDS.get(a.binding or "", "who wrote it is not known")
-    return words + (f" ({a.binding_owner})" if a.binding_owner else "") + (
+    return words + (f": {a.binding_owner}" if a.binding_owner else "") + (
         f"; stale since {a.stale_since}: its collector could not replace its files" if a.stale_since else "")
 
 
