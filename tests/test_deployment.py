@@ -19,7 +19,7 @@ import pytest
 
 from hfstage.scripts.lint import lint_file
 from hfstage.share import Share, init_share
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import DATA, EXAMPLES, accept_machines
 from tests.winehelp import (
     CLOCK,
     PACKAGES,
@@ -90,6 +90,7 @@ def _make_site(root: Path, run) -> Share:
     assert run("catalog", "import", share.root, "--xml", catalog, "--allow-unsigned")[0] == 0
     for machine in MACHINES:
         shutil.copytree(DATA / "inventory" / machine, share.folder("inventory") / machine)
+    accept_machines(share)
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
     shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from hfstage.share import Share, init_share
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import DATA, EXAMPLES, accept_machines
 from tests.winehelp import STUB, client, needs_wine, run_batch, runnable_like, windows_dir, wine_path
 
 MACHINES = ("W2KSRV", "XPSP1")
@@ -83,6 +83,7 @@ def _make_site(tmp_path, run, short) -> Share:
     assert run("catalog", "import", root, "--xml", EXAMPLES / "catalog" / "month1.xml", "--allow-unsigned")[0] == 0
     for machine in MACHINES:
         shutil.copytree(DATA / "inventory" / machine, share.folder("inventory") / machine)
+    accept_machines(share)
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
     shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
@@ -236,6 +237,7 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
     site = plain_site
     for machine in ("NT4WKS", "DC01"):
         shutil.copytree(DATA / "inventory" / machine, site.folder("inventory") / machine)
+    accept_machines(site)
     _merge(site, "NT4WKS", f"[-{HOTFIX_KEY}\\Q326830]\n")  # NT4WKS misses MS02-045 too
     assert run("scan", site.root, "--fail-on", "none")[0] == 0
     assert run("scripts", "generate", site.root)[0] == 0

@@ -83,8 +83,8 @@ def locate_inputs(path: Path, accounts: Accounts | None = None) -> MachineInputs
     inputs.judged = judged = judge_folder(found, inputs.binding.owners)
     inputs.refused = list(judged.fatal)
     for role, attribute in _HIVES.items():
-        found = judged.role(role)
-        setattr(inputs, attribute, found[0].path if found else None)
+        hive = judged.role(role)
+        setattr(inputs, attribute, hive[0].path if hive else None)
     inputs.reg_files = sorted(e.path for e in judged.role("reg"))
     files = judged.folders.get(FILES_DIR)
     inputs.files_root = files.path if files is not None else None
