@@ -13,7 +13,14 @@ from hfstage.history import FULL
 from hfstage.packages import package_index
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.site import Site
-from hfstage.scripts import MachineResults, collect_results, reported_still_missing, results_summary
+from hfstage.scripts import (
+    UNCOUNTED,
+    MachineResults,
+    collect_results,
+    markers_count,
+    reported_still_missing,
+    results_summary,
+)
 
 
 @dataclass
@@ -60,5 +67,6 @@ def _still_missing(site: Site) -> dict[str, list[str]]:
             found = reported_still_missing(a, packages) if a is not None and a.done else []
             if found:
                 out[row.machine] = [f"{f.bulletin} {f.patch}: reported installed, still missing "
-                                    f"({times} time(s))" for f, times in found]
+                                    f"({times} time(s))" + ("" if markers_count(a, f) else UNCOUNTED)
+                                    for f, times in found]
     return out
