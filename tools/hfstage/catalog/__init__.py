@@ -34,10 +34,10 @@ from hfstage.catalog.store import (
     use_catalog,
     version_key,
 )
-from hfstage.catalog.supplements import SITE_SUPPLEMENTS, apply_supplements, load_supplements, supplements_key
+from hfstage.catalog.supplements import apply_supplements, load_supplements, supplements_key
 
 __all__ = [
-    "SITE_SUPPLEMENTS", "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange",
+    "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange",
     "ImportResult", "Patch", "Product", "RegChange", "ServicePack", "StoredCatalog", "SupersededBy",
     "apply_supplements", "bulletin_dict", "bulletin_text", "bulletins_table", "current_version", "diff_catalogs",
     "diff_pair", "diff_text", "find_catalog", "import_catalog", "list_catalogs", "load_catalog_arg",

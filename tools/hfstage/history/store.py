@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hfstage.assess import INSTALLED, KIND_PATCH, MISSING, WARNING, Assessment
 from hfstage.history.db import connect
-from hfstage.share import Share
+from hfstage.share import Share, fingerprint
 
 FULL, PARTIAL = "full", "partial"
 
@@ -115,7 +115,7 @@ def assessment_key(a: Assessment, blob: bytes | None = None) -> str:
 def _signature(a: Assessment) -> str:
     """What 'last change' compares: each finding's state, not its wording."""
     state = sorted((f.bulletin, f.patch, f.status) for f in a.findings) + [a.status]
-    return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:32]
+    return fingerprint(state)[:32]
 
 
 def _counts(a: Assessment) -> tuple[int, int, int]:

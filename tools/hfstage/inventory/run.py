@@ -1,14 +1,14 @@
-"""Facts for every machine on the share, in parallel, cached.
+"""Facts for every machine on the share, in parallel, remembered.
 
-The cache (state\\facts\\<MACHINE>.json) is keyed by each input file's size and mtime, the
-catalog's DataVersion, the product rules and the size caps, so an unchanged machine is not
-read again. Each cached entry carries a hash of its facts: the assessment of a machine
-whose facts hash, catalog and policy are unchanged is not recomputed either.
+The facts memo (state\\facts\\index.json, the facts themselves in state\\facts\\<MACHINE>.json) keys
+each machine by its input files' sizes and mtimes, the catalog's DataVersion, the product rules
+and the size caps, so an unchanged machine is not read again. Each entry carries a hash of its
+facts: the assessment of a machine whose facts hash, catalog and policy are unchanged is not
+recomputed either.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
@@ -18,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage import __version__
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
@@ -27,11 +26,8 @@ from hfstage.inventory.gather import DONE_MARKERS, MANIFEST, MachineInputs, gath
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
-from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_changed
+from hfstage.share import FACTS, FACTS_FOLDER, PRIVATE, Share, fingerprint, sync_folders, walk_files, write_if_changed
 
-CACHE_DIR = "facts"
-INDEX_NAME = "index.json"
-CACHE_FORMAT = 7  # raise when what a reader makes of the same bytes changes
 _PARALLEL_THRESHOLD = 8
 
 _worker: dict = {}
@@ -71,11 +67,10 @@ class InventoryResult:
 
 
 def facts_hash(facts: MachineFacts | dict) -> str:
-    data = facts if isinstance(facts, dict) else facts.to_dict()
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return fingerprint(facts if isinstance(facts, dict) else facts.to_dict())
 
 
-def _fingerprint(inputs: MachineInputs, salt: str) -> str:
+def _input_key(inputs: MachineInputs, salt: list) -> str:
     stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0)]
     if inputs.files_root is not None:
         base = inputs.files_root
@@ -86,17 +81,7 @@ def _fingerprint(inputs: MachineInputs, salt: str) -> str:
             stats.append((name, st.st_size, st.st_mtime_ns))
         except OSError:
             pass
-    blob = json.dumps([CACHE_FORMAT, __version__, salt, sorted(stats)])
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _read_index(folder: Path) -> dict[str, list]:
-    """machine -> [fingerprint, facts hash, error] of every cached machine."""
-    try:
-        data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return FACTS.key(salt, sorted(stats))
 
 
 def _die_with_parent() -> None:
@@ -138,52 +123,48 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     share.check()
     limits = limits or Limits()
     rules = rules if rules is not None else load_site_rules(share)
-    cache = share.state / CACHE_DIR
+    cache = share.state_file(FACTS_FOLDER)
     result = InventoryResult(cache=cache)
     if adopt:
         result.notes = adopt_unnamed(share, limits)
     folders, result.skipped = machine_folders(share, machines)
     # the share's path too: cached messages name its files, and a copied share must not show the original's
-    salt = json.dumps([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__],
-                      sort_keys=True)
-    index = _read_index(cache)
+    salt = [str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__]
+    record = share.record(FACTS)
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str]] = []
     for folder in folders:
         try:
-            fingerprint = _fingerprint(locate_inputs(folder), salt)
+            key = _input_key(locate_inputs(folder), salt)
         except HfstageError as e:
             facts = MachineFacts(machine=folder.name, error=str(e))
             result.fresh[folder.name] = facts
-            entries[folder.name] = ["", facts_hash(facts), facts.error]
+            entries[folder.name] = [facts_hash(facts), facts.error]
             continue
-        known = index.get(folder.name)
-        if known and known[0] == fingerprint and (cache / f"{folder.name}.json").is_file():
+        known = record.fresh(folder.name, key)
+        if known is not None and (cache / f"{folder.name}.json").is_file():
             entries[folder.name] = known
         else:
-            todo.append((folder, fingerprint))
-    if todo:  # forget the machines about to be read again first: a killed run leaves no stale entry
-        stale = {f.name for f, _ in todo}
-        write_if_changed(cache / INDEX_NAME, json.dumps({m: e for m, e in index.items() if m not in stale},
-                                                        sort_keys=True).encode(), PRIVATE)
+            todo.append((folder, key))
+    record.begin(f.name for f, _ in todo)  # a run killed while reading them leaves none vouched for
     fresh = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
     result.read, result.cached = len(todo), len(folders) - len(todo)
-    for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
+    for (folder, key), facts in zip(todo, fresh, strict=True):
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
-        entries[folder.name] = [fingerprint, digest, facts.error]
-        payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": data}, sort_keys=True)
+        entries[folder.name] = [digest, facts.error]
+        payload = json.dumps({"key": key, "hash": digest, "facts": data}, sort_keys=True)
         write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
-                         durable=False)  # a cache: lost in a power cut, it is only read again
+                         durable=False)  # remembered, not kept: lost in a power cut, it is only read again
+        record.put(folder.name, key, entries[folder.name])
     sync_folders([cache / "index.json"])
     result.machines = sorted(entries, key=str.lower)
     for name in result.machines:
-        result.hashes[name], result.errors[name] = entries[name][1], entries[name][2]
-    if todo or machines is None:
-        merged = index if machines is not None else {}
-        merged.update(entries)
-        write_if_changed(cache / INDEX_NAME, json.dumps(merged, sort_keys=True).encode(), PRIVATE)
+        result.hashes[name], result.errors[name] = entries[name]
+    if machines is None:
+        record.keep_only(result.machines)  # machines that left the share are forgotten
+    record.commit()
     return result
 
 

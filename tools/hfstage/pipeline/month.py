@@ -282,7 +282,7 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
     the copy lives in state/ (a killed dry run's copy is swept by the next run)."""
     import shutil
 
-    from hfstage.share import Share
+    from hfstage.share import LOCK, SCRATCH, Share
 
     root = site.share.root
     with site.share.lock(), site.share.scratch("dry-run") as tmp:
@@ -291,7 +291,7 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
         for name in _COPIED:
             if (root / name).is_dir():
                 shutil.copytree(root / name, copy / name, symlinks=True,
-                                ignore=shutil.ignore_patterns("hfstage.lock", ".*.tmp"))
+                                ignore=shutil.ignore_patterns(LOCK.name, SCRATCH.name))
         for name in _LINKED:
             (copy / name).symlink_to((root / name).resolve(), target_is_directory=True)
         if site.share.site_ini.is_file():

@@ -1,16 +1,15 @@
 """`hfstage scan`: inventory what changed, assess what changed, record the scan.
 
 A machine is assessed again only when its facts, the catalog, the site policy or what its
-scripts reported changed since the last full scan; otherwise its recorded assessment is
-reused as it is. Only a scan of every machine is the site's record; a scan of some machines
-is recorded as partial (with --record) or not at all.
+scripts reported changed since the last full scan, or the assessment code itself (the scans
+memo's format version); otherwise its recorded assessment is reused as it is. Only a scan of
+every machine is the site's record; a scan of some machines is recorded as partial (with
+--record) or not at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, results_summary
+from hfstage.share import SCANS
 
-ASSESS_FORMAT = 4  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root)
 KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
 
 
@@ -60,9 +59,7 @@ def read_machine_list(path: Path) -> list[str]:
 
 
 def _input_key(site: Site, facts_hash: str, results: MachineResults | None) -> str:
-    parts = [ASSESS_FORMAT, facts_hash, site.catalog_sha, site.policy.fingerprint(),
-             results.problems() if results else []]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(), results.problems() if results else [])
 
 
 def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",

@@ -8,7 +8,6 @@ from functools import cached_property
 
 from hfstage.assess import SitePolicy, load_policy, policy_problems
 from hfstage.catalog import (
-    SITE_SUPPLEMENTS,
     Catalog,
     StoredCatalog,
     apply_supplements,
@@ -23,7 +22,7 @@ from hfstage.history import History
 from hfstage.inventory import Limits, load_site_rules, machine_folders
 from hfstage.packages import package_index
 from hfstage.scripts import ScriptSettings, script_settings
-from hfstage.share import Share, SiteConfig, did_you_mean
+from hfstage.share import DETECTION, TESTING, Share, SiteConfig, did_you_mean
 
 
 class ConfigProblems(UsageError):
@@ -60,7 +59,7 @@ class Site:
 
     @cached_property
     def policy(self) -> SitePolicy:
-        return load_policy(self.config, self.share.state / "testing.json")
+        return load_policy(self.config, self.share.state_file(TESTING))
 
     @cached_property
     def limits(self) -> Limits:
@@ -80,7 +79,7 @@ class Site:
     @cached_property
     def supplements(self) -> list[dict]:
         """Detection supplements (hfstage's and state\\detection.json): checks the catalog lacks."""
-        return load_supplements(self.share.state / SITE_SUPPLEMENTS)
+        return load_supplements(self.share.state_file(DETECTION))
 
     @cached_property
     def catalog(self) -> Catalog:

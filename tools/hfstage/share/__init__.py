@@ -1,5 +1,6 @@
-"""The share's one home: its layout, site.ini (SiteConfig), the lock, atomic writes with the
-share's modes, safe names, and safe reading of what clients write."""
+"""The share's one home: its layout and every file kept in state\\, the memos (content keys and keyed
+records), site.ini (SiteConfig), the lock, atomic writes with the share's modes, safe names, and safe
+reading of what clients write."""
 
 from hfstage.share.check import ShareCheck, check_share
 from hfstage.share.clientfiles import (
@@ -23,8 +24,37 @@ from hfstage.share.files import (
     sync_folders,
     write_if_changed,
 )
-from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, InitReport, Share, init_share
+from hfstage.share.layout import (
+    AUDIT,
+    CENTRAL_DB,
+    CENTRAL_PAGES,
+    CLIENT_FOLDERS,
+    COLLECTORS,
+    DETECTION,
+    FACTS,
+    FACTS_FOLDER,
+    FOLDERS,
+    HISTORY,
+    LOCK,
+    MEMOS,
+    PACKAGE_FACTS,
+    PINS,
+    REPORT,
+    ROLLBACK,
+    SCANS,
+    SCRATCH,
+    SCRIPTS,
+    SITE_KEY,
+    SITE_RULES,
+    STATE_FILES,
+    TESTING,
+    InitReport,
+    Share,
+    StateFile,
+    init_share,
+)
 from hfstage.share.lock import set_wait
+from hfstage.share.memo import STAGES, Memo, Record, fingerprint
 from hfstage.share.names import (
     file_name_problem,
     id_problem,
@@ -35,6 +65,9 @@ from hfstage.share.names import (
 )
 
 __all__ = [
+    "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
+    "MEMOS", "PACKAGE_FACTS", "PINS", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS", "SITE_KEY", "SITE_RULES",
+    "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "ShareCheck",
     "SiteConfig", "check_share",
     "atomic_text_stream", "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
