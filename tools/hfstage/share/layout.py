@@ -51,6 +51,7 @@ SITE_RULES = StateFile("products.json", "the site's own product rules, when it k
 TESTING = StateFile("testing.json", "the site's testing phases per severity, when it has its own")
 DETECTION = StateFile("detection.json", "the site's detection supplements (file checks the catalog lacks)")
 FACTS_FOLDER = StateFile("facts", "each machine's facts as last read, <MACHINE>.json")
+README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
 SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
                     "run's are removed by the next")
 
@@ -65,12 +66,12 @@ ROLLBACK = Memo("rollback", "rollback.json", "scripts",
 SCRIPTS = Memo("scripts", "scripts.json", "scripts",
                "per machine: what its install and rollback scripts were made from, and its NT 4.0 scheduled job")
 COLLECTORS = Memo("collectors", "collectors.json", "scripts",
-                  "what netlogon\\'s collectors and stubs were made from, and each file's size and time then")
+                  "what the collectors and stubs in netlogon\\ were made from, and each file's size and time then")
 REPORT = Memo("report", "report.json", "report", "per page of reports\\: what it was rendered from")
 PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
                      "per file below hotfixes\\: what it is, read from its bytes, by size, time and trust store")
 MEMOS = (FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
-STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SCRATCH)
+STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, README, SCRATCH)
 
 # A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
 CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")

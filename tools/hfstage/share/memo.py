@@ -70,10 +70,14 @@ def fingerprint(value: object) -> str:
 def format_version(stage: str) -> str:
     """The version of the code that makes a value in STAGE: its source, the stages to its left, the base
     modules, the package data and the file-reading libraries' versions."""
+    return source_version(package_files.files(resources.PACKAGE), stage)
+
+
+def source_version(package, stage: str) -> str:
+    """The format version of STAGE's values as the hfstage package at PACKAGE (a folder) would make them."""
     if stage not in STAGES:
         raise ValueError(f"{stage} is not a stage of hfstage")
     digest = hashlib.sha256()
-    package = package_files.files(resources.PACKAGE)
     for name in STAGES[:STAGES.index(stage) + 1]:
         for parts, node in resources.walk(package / name):
             if parts[-1].endswith(".py"):
@@ -82,7 +86,7 @@ def format_version(stage: str) -> str:
         node = package / f"{name}.py"
         if node.is_file():
             _add(digest, (f"{name}.py",), node.read_bytes())
-    for parts, node in resources.walk(resources.data()):
+    for parts, node in resources.walk(package / "data"):
         if parts[0] not in _NOT_DATA:
             _add(digest, ("data", *parts), node.read_bytes())
     digest.update(repr((_library_versions(), sys.version_info[:2])).encode())
@@ -170,14 +174,14 @@ class Record:
 def _load(path: Path) -> dict[str, list]:
     """The entries of the record at PATH: none when it is missing; none, with a warning, when it is damaged."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as e:
         log.warning("%s: cannot be read (%s): everything it remembered is made again", path, e.strerror)
         return {}
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8"))
         if isinstance(data, dict) and "memo" not in data:
             log.info("%s: written by an earlier hfstage: everything it remembered is made again", path)
             return {}
