@@ -16,7 +16,7 @@ from tests.conftest import REPO
 PACKAGE = REPO / "tools" / "hfstage"
 STAGES = ["share", "cab", "catalog", "inventory", "assess", "history", "packages", "scripts", "report", "central",
           "pipeline", "cli"]
-BASE = {"errors", "versions", "resources", "faults", "__init__", "__main__"}
+BASE = {"errors", "versions", "resources", "faults", "notices", "__init__", "__main__"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:

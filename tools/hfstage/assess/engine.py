@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from hfstage import notices
 from hfstage.assess.checks import check_patch
 from hfstage.assess.model import (
     COMPLIANT,
@@ -28,6 +29,7 @@ from hfstage.assess.model import (
 from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import AffectedProduct, Catalog, Patch
 from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, service_pack_text
+from hfstage.notices import Notice
 
 
 @dataclass
@@ -113,6 +115,17 @@ def _product_label(product: ProductFact) -> str:
     return _named(product) + service_pack_text(product.service_pack_label, " ")
 
 
+def _notices(facts: MachineFacts, unknown: list[ProductFact], unassessed: list[str]) -> list[Notice]:
+    """What the assessment rests on that the admin should know: each a notice of its kind about the machine."""
+    made = [(notices.FACTS, w) for w in facts.warnings]
+    made += [(notices.NOT_KNOWN, f"not known: {m}") for m in facts.missing]
+    made += [(notices.NOT_ASSESSED, u) for u in unassessed]
+    made += [(notices.UNREADABLE_LINES, f"could not read: {e}") for e in facts.parse_errors]
+    made += [(notices.NOT_COVERED, f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)")
+             for u in unknown]
+    return [Notice(kind, facts.machine, text) for kind, text in made]
+
+
 def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy) -> Assessment:
     """Every applicable patch's status on one machine, with reasons and evidence, and its status."""
     catalog = index.catalog
@@ -128,10 +141,7 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
         assessment.status_detail = "the folder is there, but no collector has written to it yet"
         return assessment
     unknown, unassessed = _coverage(facts)
-    assessment.warnings = (facts.warnings + [f"not known: {m}" for m in facts.missing] + unassessed
-                           + [f"could not read: {e}" for e in facts.parse_errors]
-                           + [f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)"
-                              for u in unknown])
+    assessment.warnings = _notices(facts, unknown, unassessed)
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):

@@ -204,7 +204,7 @@ def cmd_inventory(args) -> int:
     else:
         out(inventory.inventory_table(result.facts))
         out(f"{len(result.machines)} machines, {len(result.unreadable)} unreadable, {len(result.skipped)} skipped")
-    for line in [str(s) for s in result.skipped] + result.notes:
+    for line in [str(s) for s in result.skipped] + [str(n) for n in result.notes]:
         err(line)
     findings = [f"{m}: unreadable" for m in result.unreadable] + [str(s) for s in result.skipped]
     return _exit(findings if args.fail_on != "none" else [], args.fail_on)

@@ -26,6 +26,7 @@ from hfstage.inventory.gather import DONE_MARKERS, MANIFEST, MachineInputs, gath
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
+from hfstage.notices import Notice
 from hfstage.share import FACTS, FACTS_FOLDER, PRIVATE, Share, fingerprint, sync_folders, walk_files, write_if_changed
 
 _PARALLEL_THRESHOLD = 8
@@ -45,7 +46,7 @@ class InventoryResult:
     hashes: dict[str, str] = field(default_factory=dict)  # machine -> hash of its facts
     errors: dict[str, str | None] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Notice] = field(default_factory=list)
     read: int = 0
     cached: int = 0
     fresh: dict[str, MachineFacts] = field(default_factory=dict)

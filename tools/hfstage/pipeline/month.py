@@ -26,6 +26,7 @@ from hfstage.catalog import (
 from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
+from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.packages import fetch_list, package_index
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
@@ -170,7 +171,7 @@ def _diff(site: Site) -> str:
 def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None, result: MonthResult) -> str:
     state.inventory = inv = inventory(site.share, site.catalog, rules=site.rules, limits=site.limits, adopt=adopt,
                                       jobs=jobs)
-    result.notices += _capped([str(s) for s in inv.skipped] + [n for n in inv.notes if "left in place" in n])
+    result.notices += _capped([str(s) for s in inv.skipped] + [str(n) for n in of_kind(inv.notes, SPOOL_LEFT)])
     bad = inv.unreadable
     text = f"{len(inv.machines)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
     if bad:

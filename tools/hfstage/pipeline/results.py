@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hfstage.history import FULL
+from hfstage.notices import INSTALL, Notice
 from hfstage.packages import package_index
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.site import Site
@@ -25,8 +26,9 @@ class ResultsReport:
 
     @property
     def problems(self) -> list[str]:
-        out = [f"{m.machine}: {p}" for m in self.machines for p in m.problems()]
-        out += [f"{m}: install: {line}" for m, lines in sorted(self.still_missing.items()) for line in lines]
+        out = [str(p) for m in self.machines for p in m.problems()]
+        out += [str(Notice(INSTALL, m, f"install: {line}")) for m, lines in sorted(self.still_missing.items())
+                for line in lines]
         return out + self.refused
 
     @property

@@ -17,6 +17,7 @@ from hfstage.assess import Assessment, CatalogIndex, assess_machine, findings_at
 from hfstage.errors import InputError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import InventoryResult, inventory
+from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, results_summary
 from hfstage.share import SCANS
@@ -46,7 +47,7 @@ class ScanResult:
     def problems(self) -> list[str]:
         """Share-level problems a report lists: names skipped, client files refused, spool notes."""
         return [str(s) for s in self.inventory.skipped] + self.refused_results + [
-            n for n in self.inventory.notes if "left in place" in n] + results_summary(self.results)
+            str(n) for n in of_kind(self.inventory.notes, SPOOL_LEFT)] + results_summary(self.results)
 
 
 def read_machine_list(path: Path) -> list[str]:
@@ -59,7 +60,8 @@ def read_machine_list(path: Path) -> list[str]:
 
 
 def _input_key(site: Site, facts_hash: str, results: MachineResults | None) -> str:
-    return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(), results.problems() if results else [])
+    return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(),
+                     [p.to_dict() for p in results.problems()] if results else [])
 
 
 def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",

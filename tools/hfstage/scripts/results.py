@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from hfstage import notices
 from hfstage.errors import InputError
+from hfstage.notices import Notice
 from hfstage.share import Share, entries, machine_name_problem, read_client_file
 
 FAILED, GAVE_UP, REBOOT = "failed", "gave-up", "reboot"
@@ -89,31 +91,38 @@ class MachineResults:
     uninstall_failed: list[str] = field(default_factory=list)  # rollbacks that left a patch in place
     events: list[InstallEvent] = field(default_factory=list)  # per patch, its last install or removal
 
-    def problems(self) -> list[str]:
-        out = [f"results: {self.error}"] if self.error else []
+    def problems(self) -> list[Notice]:
+        """What the machine's logs say needs an admin, each a notice of its kind about the machine."""
+        out = [self._notice(notices.RESULTS, f"results: {self.error}")] if self.error else []
         if self.blocked:
             who = f" as {self.blocked_user}" if self.blocked_user else ""
-            out.append(f"install: nothing installed on {self.blocked_when or '?'} ({self.blocked_context} "
-                       f"script{who}): {BLOCKED[self.blocked]}")
+            out.append(self._notice(notices.INSTALL, f"install: nothing installed on {self.blocked_when or '?'} "
+                                    f"({self.blocked_context} script{who}): {BLOCKED[self.blocked]}"))
         if self.reboot_required is not None:
-            out.append(f"reboot: required since {self.reboot_required or '?'}: restart the machine")
+            out.append(self._notice(notices.REBOOT, f"reboot: required since {self.reboot_required or '?'}: "
+                                    "restart the machine"))
         for p in self.patches:
             if p.gave_up:
-                out.append(f"install: {p.bulletin} {p.patch} gave up after {p.attempts} failed attempt(s) "
-                           f"(last exit code {p.last_code or '?'})")
+                out.append(self._notice(notices.INSTALL, f"install: {p.bulletin} {p.patch} gave up after "
+                                        f"{p.attempts} failed attempt(s) (last exit code {p.last_code or '?'})"))
             elif not p.ok and p.failures:
-                out.append(f"install: {p.bulletin} {p.patch} failed {p.failures} time(s) (last exit code "
-                           f"{p.last_code or '?'})")
-        out += [f"rollback: {what}: the uninstall failed; the patch is still installed"
-                for what in self.uninstall_failed]
+                out.append(self._notice(notices.INSTALL, f"install: {p.bulletin} {p.patch} failed {p.failures} "
+                                        f"time(s) (last exit code {p.last_code or '?'})"))
+        out += [self._notice(notices.ROLLBACK, f"rollback: {what}: the uninstall failed; the patch is still "
+                             "installed") for what in self.uninstall_failed]
         if self.malformed:
-            out.append(f"results: {self.malformed} line(s) not in the form hfstage's scripts write were ignored")
+            out.append(self._notice(notices.RESULTS, f"results: {self.malformed} line(s) not in the form hfstage's "
+                                    "scripts write were ignored"))
         if self.loop:
-            out.append(f"install: {self.reboots} reboots without a successful install between them: reboot loop?")
+            out.append(self._notice(notices.INSTALL, f"install: {self.reboots} reboots without a successful install "
+                                    "between them: reboot loop?"))
         return out
 
+    def _notice(self, kind: str, text: str) -> Notice:
+        return Notice(kind, self.machine, text)
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "problems": self.problems()}
+        return {**asdict(self), "problems": [p.text for p in self.problems()]}
 
 
 def _fields(line: str) -> dict[str, str] | None:
