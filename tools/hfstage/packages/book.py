@@ -138,6 +138,22 @@ class PackageBook:
         admin = {k: v["sha256"] for k, v in self.pins.items() if v.get("by") == "admin"}
         return fingerprint(admin)
 
+    def rollback_method(self, bulletin: str, patch_name: str, product: str, qnumber: str | None) -> str:
+        """How catalog entry (BULLETIN, PATCH_NAME) for PRODUCT is removed: the uninstall command of the kind the
+        scripts decide for it (site.ini's [installers], the package on the share, else its name and product), as
+        the plan shows it."""
+        table = load_installers()
+        kind = self.verdict(self.index.package(bulletin, patch_name), product, "NT").decision.kind or "hotfix"
+        uninstall = table["kinds"].get(kind, {}).get("uninstall")
+        if not uninstall:
+            return f"manual ({kind} packages have no uninstall switch)"
+        number = (qnumber or "").upper().lstrip("QKB") or "nnnnnn"
+        line = f"{kind}: " + uninstall.replace('"{file}"', patch_name)
+        if "%HF_UNDIR%" in line:
+            line = line.replace("%HF_UNDIR%", f"%SystemRoot%\\$NtUninstallKB{number}$") + \
+                f" (or $NtUninstallQ{number}$)"
+        return line
+
     def package_date(self, pkg: Package) -> str | None:
         """When the package was made, as far as it says: its signature's time (YYYY-MM-DD)."""
         facts = self.facts_at(pkg.rel, pkg.name) if pkg.rel else None

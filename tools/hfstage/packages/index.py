@@ -125,10 +125,14 @@ def _both(paths: tuple[str, ...]) -> str:
     return " and ".join(f"hotfixes\\{p}" for p in paths)
 
 
-def package_index(share: Share, catalog: Catalog | None = None) -> PackageIndex:
-    """The files below SHARE's hotfixes\\ (no links, regular files only), with CATALOG's builds."""
+def package_index(share: Share, catalog: Catalog | None = None, files: PackageIndex | None = None) -> PackageIndex:
+    """The files below SHARE's hotfixes\\ (no links, regular files only), with CATALOG's builds; FILES: an index of
+    the same share made before (with another catalog, or none), whose walk is reused."""
+    builds = catalog_builds(catalog) if catalog is not None else None
+    if files is not None:
+        return replace(files, builds=builds, _stats=None)
     root = share.folder("hotfixes")
-    index = PackageIndex(root, catalog_builds(catalog) if catalog is not None else None)
+    index = PackageIndex(root, builds)
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):

@@ -27,7 +27,7 @@ from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
-from hfstage.packages import fetch_list, package_index
+from hfstage.packages import fetch_list
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
@@ -67,7 +67,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
           say: Callable[[str], None] = print, adopt: bool = True, jobs: int | None = None) -> MonthResult:
     """Run every step on the SITE; SAY gets one line per step, then the notices."""
     result, state = MonthResult(), _State()
-    site.check()  # what cannot work is refused before step 1; names are checked after the import
+    site.check(names=False)  # what cannot work is refused before step 1; names are checked after the import
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
@@ -214,7 +214,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
         raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
                          "written")
     missing = site.history.findings(result.scan.scan_id, "missing")
-    unavailable = fetch_list(missing, site.catalog, package_index(site.share, site.catalog), site.scripts.service_packs)
+    unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
     path = write_fetch(site, unavailable)
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "

@@ -16,10 +16,9 @@ from hfstage.packages import (
     PackageBook,
     fetch_list,
     load_installers,
-    package_book,
 )
 from hfstage.pipeline.site import Site
-from hfstage.scripts import os_key, package_choices
+from hfstage.scripts import os_key
 from hfstage.share import PUBLIC, atomic_write_text
 
 MISSING_PACKAGES = "missing-packages.txt"
@@ -68,17 +67,12 @@ class PackagesReport:
                 "fetch_list": str(self.fetch_path) if self.fetch_path else None}
 
 
-def open_book(site: Site) -> PackageBook:
-    kinds, switches = package_choices(site.config)
-    return package_book(site.share, kinds, switches, catalog=site.catalog if site.has_catalog() else None)
-
-
 def packages_report(site: Site, write_fetch_list: bool = False) -> PackagesReport:
     """One row per package the latest full scan's missing patches (and site.ini's service packs) need."""
     latest = site.history.latest_scan(FULL)
     if latest is None:
         raise UsageError(f"{site.share.state}: no full scan recorded yet; run `hfstage scan {site.share.root}` first")
-    book = open_book(site)
+    book = site.book
     families = {r.machine: ("9x" if os_key(r.os, site.rules) in ("9x", "95") else "NT")
                 for r in site.history.machines(latest.id)}
     missing = [f for f in site.history.findings(latest.id, "missing") if f.kind == KIND_PATCH]
@@ -150,7 +144,7 @@ def write_fetch(site: Site, fetch: list[MissingPackage]) -> Path:
 
 def packages_confirm(site: Site, files: list[str]) -> list[str]:
     """Pin each FILE as confirmed by an admin: its kind is accepted and its SHA-256 recorded."""
-    book = open_book(site)
+    book = site.book
     out = []
     with site.share.lock():
         for given in files:
@@ -172,4 +166,4 @@ def packages_confirm(site: Site, files: list[str]) -> list[str]:
 
 def packages_verify(site: Site) -> list[str]:
     """Pinned packages whose bytes changed on the share since they were confirmed."""
-    return open_book(site).changed()
+    return site.book.changed()

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from hfstage.history import FULL
 from hfstage.notices import INSTALL, Notice
-from hfstage.packages import package_index
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, reported_still_missing, results_summary
@@ -52,7 +51,7 @@ def _still_missing(site: Site) -> dict[str, list[str]]:
     if latest is None:
         return {}
     rows = [r for r in site.history.machines(latest.id) if r.missing]
-    packages = package_index(site.share, site.catalog if site.has_catalog() else None)
+    packages = site.book.index
     out: dict[str, list[str]] = {}
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
