@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from hfstage.catalog.diff import CatalogDiff, superseding
 from hfstage.catalog.model import Bulletin, Catalog
 
@@ -76,12 +74,6 @@ def bulletin_text(catalog: Catalog, b: Bulletin) -> str:
         if p["superseded_by"]:
             lines.append(f"    superseded by {', '.join(p['superseded_by'])}")
     return "\n".join(lines)
-
-
-def bulletins_table(catalog: Catalog) -> str:
-    rows = [(b.id, _date(b.date_posted), _date(b.date_revised), len(b.patches), b.title[:60])
-            for b in catalog.bulletins.values()]
-    return tabulate(rows, headers=("Bulletin", "Posted", "Revised", "Patches", "Title"))
 
 
 def diff_text(d: CatalogDiff) -> str:

@@ -56,22 +56,23 @@ class CentralReport:
     pages_rendered: int = 0
     pages_unchanged: int = 0
 
-    def table(self, fmt: str) -> str:
+    def rows(self) -> tuple[tuple[str, ...], list[tuple]]:
+        """The site table's header and one row per site."""
         headers = ("site", "name", "machines", "fully_patched_percent", "missing_critical", "unreadable", "no_rights",
                    "restart_owed", "catalog", "behind", "last_bundle")
-        rows = [(s.id, s.name, s.machines, s.percent, s.critical, s.unreadable, s.no_rights, s.reboot, s.catalog or "",
-                 s.behind, f"{s.month} {s.created[:10]}") for s in self.sites]
+        return headers, [(s.id, s.name, s.machines, s.percent, s.critical, s.unreadable, s.no_rights, s.reboot,
+                          s.catalog or "", s.behind, f"{s.month} {s.created[:10]}") for s in self.sites]
+
+    def table(self, fmt: str) -> str:
+        """The site table as csv or json (as text: pipeline.views)."""
         if fmt == "json":
             return json.dumps([{**asdict(s), "percent": s.percent} for s in self.sites], indent=1)
-        if fmt == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(headers)
-            writer.writerows([[csv_cell(str(v)) for v in row] for row in rows])
-            return out.getvalue()
-        from tabulate import tabulate
-
-        return tabulate(rows, headers=headers)
+        headers, rows = self.rows()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows([[csv_cell(str(v)) for v in row] for row in rows])
+        return out.getvalue()
 
 
 def central_report(folder: Path) -> CentralReport:

@@ -12,7 +12,7 @@ from hfstage.cli.commands import COMMANDS, GROUPS
 from hfstage.cli.output import err
 from hfstage.cli.table import build
 from hfstage.errors import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, HfstageError, os_fault
-from hfstage.share import set_wait
+from hfstage.pipeline import set_wait
 
 __all__ = ["build_parser", "main"]
 

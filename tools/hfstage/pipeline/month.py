@@ -19,7 +19,9 @@ from hfstage.catalog import (
     diff_catalogs,
     find_catalog,
     import_catalog,
+    incoming_cab,
     list_catalogs,
+    no_cab,
     previous_version,
     version_key,
 )
@@ -117,14 +119,6 @@ def _peak_rss_mib() -> float:
     return peak / 1024  # Linux reports KiB
 
 
-def incoming_cab(site: Site, cab: Path | None) -> Path | None:
-    if cab is not None:
-        return Path(cab)
-    folder = site.share.folder("incoming")
-    cabs = [p for p in folder.iterdir() if p.suffix.lower() == ".cab" and p.is_file() and not p.is_symlink()]
-    return max(cabs, key=lambda p: (p.stat().st_mtime, p.name)) if cabs else None
-
-
 def _import(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
     line = _import_cab(site, cab, state, result)
     # the policy's names, against the catalog this month uses
@@ -133,10 +127,10 @@ def _import(site: Site, cab: Path | None, state: _State, result: MonthResult) ->
 
 
 def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
-    chosen = incoming_cab(site, cab)
+    chosen = Path(cab) if cab is not None else incoming_cab(site.share)
     if chosen is None:
         if not list_catalogs(site.share):
-            raise UsageError(f"{site.share.folder('incoming')}: no catalog to import and none stored yet")
+            raise no_cab(site.share)
         current = site.current_version()
         newest = max((c.data_version for c in list_catalogs(site.share)), key=version_key)
         if newest != current:

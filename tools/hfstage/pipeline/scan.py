@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.assess import Assessment, CatalogIndex, assess_machine, findings_at_or_above
-from hfstage.errors import InputError
+from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.pipeline.site import Site
+from hfstage.report import render_csv, render_html, render_json, render_tab, render_text
 from hfstage.scripts import MachineResults, collect_results, results_summary
 from hfstage.share import SCANS
 
@@ -129,6 +130,26 @@ def all_assessments(site: Site, result: ScanResult) -> list[Assessment]:
         out.append(a or Assessment(r.machine, r.os, r.service_pack, error=r.error, status=r.status,
                                    status_detail=r.status_detail, role=r.role))
     return out
+
+
+SCAN_FORMATS = ("text", "tab", "csv", "json", "html")
+
+
+def render_scan(assessments: list[Assessment], result: ScanResult, fmt: str, *, verbose: bool = False,
+                show_superseded: bool = False, baseline: bool = False) -> str:
+    """The scan's report in FMT: HFNetChk's text or tab layout, CSV, JSON or a static HTML page."""
+    opts = {"show_superseded": show_superseded, "baseline": baseline}
+    if fmt == "text":
+        return render_text(assessments, verbose=verbose, **opts)
+    if fmt == "tab":
+        return render_tab(assessments, **opts)
+    if fmt == "csv":
+        return render_csv(assessments, **opts)
+    if fmt == "json":
+        return render_json(assessments, result.catalog_version, result.scan_id)
+    if fmt == "html":
+        return render_html(assessments, result.catalog_version, **opts)
+    raise UsageError(f"--format {fmt}: use {', '.join(SCAN_FORMATS)}")
 
 
 def scan_findings(site: Site, result: ScanResult, threshold: str) -> list[str]:

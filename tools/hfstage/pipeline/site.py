@@ -3,7 +3,7 @@ catalog, the product rules, the policy, the size caps and the package book (hotf
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from hfstage.assess import SitePolicy, load_policy, policy_problems
@@ -36,14 +36,16 @@ class ConfigProblems(UsageError):
 
 @dataclass
 class Site:
-    """One share, with site.ini parsed once and the current catalog parsed at most once."""
+    """One share, with site.ini parsed once (when a step first needs it) and the current catalog at most once."""
 
     share: Share
-    config: SiteConfig = field(init=False)
 
     def __post_init__(self) -> None:
         self.share.check()
-        self.config = self.share.config()
+
+    @cached_property
+    def config(self) -> SiteConfig:
+        return self.share.config()
 
     @classmethod
     def open(cls, root) -> Site:
@@ -117,6 +119,7 @@ class Site:
     def check(self, need_scripts: bool = True, names: bool = True) -> list[str]:
         """Everything site.ini says, checked before a month begins: what cannot work is refused (every
         problem listed); with NAMES, names that match nothing in the current catalog are returned as warnings."""
+        self.config  # noqa: B018 - site.ini itself first: its own errors are one line each, said once
         problems: list[str] = []
         loaders = [lambda: self.policy, lambda: self.limits] + ([lambda: self.scripts] if need_scripts else [])
         for load in loaders:
