@@ -39,7 +39,7 @@ from hfstage.report.compliance import percent, summary_counts
 from hfstage.report.html import html_env
 from hfstage.report.safe import csv_cell
 from hfstage.report.svg import trend_chart
-from hfstage.share import PUBLIC, REPORT, Record, Share, atomic_text_stream, id_problem, sync_folders, write_if_changed
+from hfstage.share import PUBLIC, REPORT, Record, Share, atomic_text_stream, id_problem, write_many
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
 STATUS_CLASS = {COMPLIANT: "installed", NEEDS_PATCHES: "missing", SERVICE_PACK_MISSING: "missing",
@@ -116,11 +116,9 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     index = env.get_template("index.html.j2").render(
         root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems,
         chart=trend_chart(trend), generated=generated, **common)
-    _write(folder / "index.html", index, result)
     templates = share.root / "templates"
-    _write(folder / "plan.html", render_plan(plan, "html", templates), result)
-    _write(folder / "plan.md", render_plan(plan, "md", templates), result)
-    sync_folders(result.written)
+    _write({folder / "index.html": index, folder / "plan.html": render_plan(plan, "html", templates),
+            folder / "plan.md": render_plan(plan, "md", templates)}, result)
     _commit(record, keys)
     return result
 
@@ -148,9 +146,9 @@ def _commit(record: Record, keys: dict[str, str]) -> None:
     record.commit()
 
 
-def _write(path: Path, text: str, result: ReportResult) -> None:
-    if write_if_changed(path, text.encode("utf-8"), PUBLIC, sync_dir=False):
-        result.written.append(path)
+def _write(pages: dict[Path, str], result: ReportResult) -> None:
+    """PAGES (path -> text) written where they changed, together (one sync for them all)."""
+    result.written += write_many({path: text.encode("utf-8") for path, text in pages.items()}, PUBLIC)
 
 
 def _machines(folder: Path, view: SiteView, env, common, pending: set[str], result: ReportResult) -> None:
@@ -165,14 +163,15 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], resu
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             loaded = view.load([m.assessment_key for m in chunk])
+            pages = {}
             for m in chunk:
                 a = loaded.get(m.assessment_key) or _from_row(m)
                 if m.machine in todo:
-                    page = template.render(root="../", a=a, generated="",
-                                           rollback=rollback.get(m.machine.casefold(), []), **common)
-                    _write(folder / "machines" / f"{m.machine}.html", page, result)
+                    pages[folder / "machines" / f"{m.machine}.html"] = template.render(
+                        root="../", a=a, generated="", rollback=rollback.get(m.machine.casefold(), []), **common)
                 if files is not None:
                     files.add(a)
+            _write(pages, result)
     if scan_files:
         result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
     result.rendered_pages += len(todo)
@@ -189,9 +188,8 @@ def _from_row(m: MachineRow) -> Assessment:
 def _bulletin_pages(folder: Path, found: list[dict], env, common, pending: set[str], result) -> None:
     pages = folder / "bulletins"
     template = env.get_template("bulletin.html.j2")
-    for b in found:
-        if f"bulletins/{b['id']}.html" in pending:
-            _write(pages / f"{b['id']}.html", template.render(root="../", b=b, generated="", **common), result)
+    _write({pages / f"{b['id']}.html": template.render(root="../", b=b, generated="", **common) for b in found
+            if f"bulletins/{b['id']}.html" in pending}, result)
     _remove_stale(pages, {f"{b['id']}.html" for b in found})
 
 

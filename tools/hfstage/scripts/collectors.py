@@ -18,7 +18,7 @@ from hfstage.scripts.batch import (
 from hfstage.scripts.lint import MAX_9X_LINE, LintProblem, lint_text, spaced_variables
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.write import dispatchers
-from hfstage.share import COLLECTORS, PUBLIC, Share, write_if_changed
+from hfstage.share import COLLECTORS, PUBLIC, Share, write_many
 
 # Keys every collector exports (more come from the product rules' probes).
 BASE_KEYS = (
@@ -182,9 +182,8 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
         return result
     with share.lock():
         record.begin([NETLOGON])
-        for name, data in sorted(rendered.items()):
-            path = netlogon / name
-            (result.written if write_if_changed(path, data, PUBLIC) else result.unchanged).append(path)
+        result.written = write_many({netlogon / name: data for name, data in sorted(rendered.items())}, PUBLIC)
+        result.unchanged = sorted(set(netlogon / name for name in rendered) - set(result.written))
         record.put(NETLOGON, key, {name: _stamp(netlogon / name) for name in rendered})
         record.commit()
     return result

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hfstage.assess import Assessment
 from hfstage.catalog import Catalog
-from hfstage.errors import HfstageError, os_fault
+from hfstage.errors import HfstageError
 from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
@@ -27,7 +27,7 @@ from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, exit_ladder, plan_machine
 from hfstage.scripts.rollback import Rollback, build_rollback, scripted_steps
 from hfstage.scripts.settings import ScriptSettings
-from hfstage.share import PUBLIC, SCRIPTS, Share, machine_name_problem, sync_folders, write_if_changed
+from hfstage.share import PUBLIC, SCRIPTS, Share, machine_name_problem, write_if_changed, write_many
 
 NETBIOS_MAX = 15
 CHUNK = 500
@@ -228,13 +228,9 @@ def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_vers
 
 def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
     """Write every changed file, or none: on a failure the files already replaced get their old bytes back."""
-    previous: dict[Path, bytes | None] = {}
+    previous = {path: path.read_bytes() if path.is_file() else None for path in changed}
     try:
-        for path, data in sorted(changed.items()):
-            previous[path] = path.read_bytes() if path.is_file() else None
-            if write_if_changed(path, data, PUBLIC, sync_dir=False):
-                result.written.append(path)
-        sync_folders(result.written)
+        result.written += write_many(changed, PUBLIC)
     except (OSError, HfstageError) as e:
         for path, old in previous.items():
             with contextlib.suppress(OSError, HfstageError):
@@ -242,5 +238,4 @@ def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
                     path.unlink(missing_ok=True)
                 else:
                     write_if_changed(path, old, PUBLIC)
-        fault = os_fault(path, e, "write") if isinstance(e, OSError) else e
-        raise type(fault)(f"{fault}; no script was changed") from e
+        raise type(e)(f"{e}; no script was changed") from e

@@ -23,6 +23,7 @@ from hfstage.share.files import (
     staged_dir,
     sync_folders,
     write_if_changed,
+    write_many,
 )
 from hfstage.share.layout import (
     AUDIT,
@@ -73,5 +74,5 @@ __all__ = [
     "atomic_text_stream", "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
     "id_problem", "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
     "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "set_wait", "staged_dir",
-    "sync_folders", "unc_problem", "unsafe_reason", "walk_files", "write_if_changed",
+    "sync_folders", "unc_problem", "unsafe_reason", "walk_files", "write_if_changed", "write_many",
 ]
