@@ -186,6 +186,13 @@ class History:
             sql, params = sql + f" AND f.bulletin IN ({','.join('?' * len(wanted))})", [*params, *wanted]
         return [FindingRow(*r) for r in self._rows(sql + " ORDER BY m.machine, f.rowid", tuple(params))]
 
+    def installed_patches(self, scan_id: int) -> set[tuple[str, str, str]]:
+        """(machine, bulletin, patch), casefolded, of every patch the scan found installed (read from the
+        findings table: no assessment is decoded)."""
+        rows = self._rows("SELECT m.machine, f.bulletin, f.patch FROM machines m JOIN assessment_findings f ON "
+                          "f.key = m.assessment_key WHERE m.scan_id = ? AND f.status = ?", (scan_id, INSTALLED))
+        return {(machine.casefold(), bulletin, patch.strip().casefold()) for machine, bulletin, patch in rows}
+
     def patch_tallies(self, scan_id: int, bulletins: Iterable[str]) -> list[PatchTally]:
         """Per patch of BULLETINS and status: the count of machines (and names of those missing it)."""
         wanted = sorted(set(bulletins))

@@ -71,7 +71,7 @@ def facts_hash(facts: MachineFacts | dict) -> str:
     return fingerprint(facts if isinstance(facts, dict) else facts.to_dict())
 
 
-def _input_key(inputs: MachineInputs, salt: list) -> str:
+def _input_key(inputs: MachineInputs, salt: str) -> str:
     stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0)]
     if inputs.files_root is not None:
         base = inputs.files_root
@@ -130,7 +130,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         result.notes = adopt_unnamed(share, limits)
     folders, result.skipped = machine_folders(share, machines)
     # the share's path too: cached messages name its files, and a copied share must not show the original's
-    salt = [str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__]
+    salt = fingerprint([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__])
     record = share.record(FACTS)
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str]] = []

@@ -1,8 +1,10 @@
 """Each machine's rollback history, brought up to date from the latest full scan and the clients'
 results when scripts are made; and the list `hfstage results` and the report show.
 
-The rollback memo remembers the machines whose assessment, reported events and history changed nothing
-last time: a month in which they are the same reads none of their assessments back."""
+A machine's assessment is read back only when its history could change: it has patches in its rollback,
+or the scan finds a patch its scripts ran installed (the history's findings say so without decoding any
+assessment); and the rollback memo remembers the machines whose assessment, reported events and history
+changed nothing last time, so a month in which they are the same reads none of theirs either."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-from hfstage.history import FULL, InstalledPatch, InstallLedger, MachineRow
+from hfstage.history import FULL, INSTALLED, InstalledPatch, InstallLedger, MachineRow
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, ledger_changes, rollback_lines
 from hfstage.share import ROLLBACK, Record
@@ -50,6 +52,8 @@ def update_rollback(site: Site, ledger: InstallLedger, rows: list[MachineRow],
     if results is None:
         results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"))
     reported = {m.machine.casefold(): m for m in results}
+    found = site.history.installed_patches(rows[0].scan_id)
+    wanted = [r for r in wanted if _may_change(r.machine.casefold(), found, scripted, installed)]
     keys = {r.machine: _inputs_key(r, reported.get(r.machine.casefold()), scripted, installed) for r in wanted}
     wanted = [r for r in wanted if not update.memo.known(r.machine, keys[r.machine])]
     scan_id, when = _scan(site, rows[0].scan_id) if wanted else (0, "")
@@ -69,6 +73,14 @@ def update_rollback(site: Site, ledger: InstallLedger, rows: list[MachineRow],
     update.confirmed = [dataclasses.replace(e, seq=n) for n, e in enumerate(update.confirmed, first)]
     update.installed = _after(installed, update)
     return update
+
+
+def _may_change(name: str, found: set, scripted: dict, installed: dict) -> bool:
+    """Whether a machine's history can change this month (ledger_changes, without its assessment): only
+    a patch in its rollback can end, and only a patch its scripts ran, found installed, can be confirmed."""
+    if any(e.state == INSTALLED for e in installed.get(name, [])):
+        return True
+    return any((name, s.bulletin, s.patch.strip().casefold()) in found for s in scripted.get(name, []))
 
 
 def _inputs_key(row: MachineRow, results: MachineResults | None, scripted: dict, installed: dict) -> str:

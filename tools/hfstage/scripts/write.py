@@ -93,11 +93,13 @@ def render_idle(machine: str, catalog_version: str, unavailable: list[str] | Non
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
-def script_key(assessment_key: str, settings: ScriptSettings, book: PackageBook, catalog_version: str,
-               installed: list[InstalledPatch] | None = None) -> str:
-    """What one machine's scripts are made from (INSTALLED: its rollback history): if it is unchanged, so are they."""
-    return SCRIPTS.key(assessment_key, settings.fingerprint(), book.index.fingerprint(), book.fingerprint(),
-                       catalog_version, [dataclasses.astuple(e) for e in installed or []])
+def script_keys(machines: dict[str, str], settings: ScriptSettings, book: PackageBook, catalog_version: str,
+                installed: dict[str, list[InstalledPatch]]) -> dict[str, str]:
+    """What each machine's scripts are made from (its assessment key and rollback history, and what every
+    machine's share: settings, packages, confirmations, catalog): if it is unchanged, so are they."""
+    common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint(), catalog_version]
+    return {m: SCRIPTS.key(key, common, [dataclasses.astuple(e) for e in installed.get(m.casefold(), [])])
+            for m, key in machines.items()}
 
 
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
@@ -116,8 +118,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
     with share.lock():
         share.remove_stale_temps()
         record = share.record(SCRIPTS)
-        keys = {m: script_key(k, settings, book, catalog.data_version, installed.get(m.casefold()))
-                for m, k in machines.items()}
+        keys = script_keys(machines, settings, book, catalog.data_version, installed)
         scripts = share.folder("scripts")
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
                 and (not record.known(m, keys[m]) or not (scripts / f"{m}.bat").is_file())]
