@@ -29,7 +29,9 @@ from hfstage.inventory.rules import load_site_rules
 from hfstage.notices import Notice
 from hfstage.share import FACTS, FACTS_FOLDER, PRIVATE, Share, fingerprint, sync_folders, walk_files, write_if_changed
 
-_PARALLEL_THRESHOLD = 8
+# Fewer machines than this are read in this process unless --jobs asks for workers: starting a spawned worker
+# (interpreter, imports, the catalog) costs what reading about 100 machines does (bench/site.py, 1% month).
+_PARALLEL_THRESHOLD = 100
 
 _worker: dict = {}
 
@@ -171,7 +173,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
 
 def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> list[MachineFacts]:
     bar = _progress(len(folders), progress)
-    if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
+    if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
         out = []
         for folder in folders:
             out.append(safe_gather(folder, catalog, rules, limits))
