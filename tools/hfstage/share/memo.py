@@ -29,7 +29,6 @@ from importlib import resources as package_files
 from pathlib import Path
 
 from hfstage import resources
-from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
 from hfstage.share.files import PRIVATE, atomic_write_bytes
 
@@ -189,7 +188,7 @@ def _load(path: Path) -> dict[str, list]:
         if not isinstance(entries, dict) or not all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
                                                     for e in entries.values()):
             raise ValueError("not a table of [key, value] entries")
-    except (ValueError, TypeError, KeyError, HfstageError) as e:
+    except (ValueError, TypeError, KeyError) as e:
         log.warning("%s: damaged (%s): everything it remembered is made again", path, e)
         return {}
     return entries
