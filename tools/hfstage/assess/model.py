@@ -109,11 +109,23 @@ class Assessment:
 
     @classmethod
     def from_dict(cls, data: dict) -> Assessment:
-        known = set(Finding.__dataclass_fields__)
-        findings = [Finding(**{k: v for k, v in f.items() if k in known}) for f in data.get("findings", [])]
+        findings = [_finding_from(f) for f in data.get("findings", [])]
         fields = set(cls.__dataclass_fields__) - {"findings", "warnings"}
         warnings = [Notice.from_dict(w, str(data.get("machine", ""))) for w in data.get("warnings", [])]
         return cls(**{k: v for k, v in data.items() if k in fields}, findings=findings, warnings=warnings)
+
+
+_FINDING_FIELDS = frozenset(Finding.__dataclass_fields__)
+
+
+def _finding_from(data: dict) -> Finding:
+    """A stored finding: one with exactly today's fields is filled in place (the history reads back 5,000
+    machines' findings a month); an older or newer one goes through the constructor, which fills defaults."""
+    if data.keys() == _FINDING_FIELDS:
+        finding = Finding.__new__(Finding)
+        finding.__dict__.update(data)
+        return finding
+    return Finding(**{k: v for k, v in data.items() if k in _FINDING_FIELDS})
 
 
 def severity_rank(severity: str) -> int:
