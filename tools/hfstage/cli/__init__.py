@@ -8,12 +8,11 @@ import traceback
 
 from hfstage import __version__
 from hfstage.cli.about import version_lines
-from hfstage.cli.commands import COMMANDS, GROUPS
-from hfstage.cli.machines import COMMANDS as MACHINE_COMMANDS
 from hfstage.cli.output import err
+from hfstage.cli.registry import COMMANDS, GROUPS
 from hfstage.cli.table import build
 from hfstage.errors import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, HfstageError, os_fault
-from hfstage.share import set_wait
+from hfstage.pipeline import set_wait
 
 __all__ = ["build_parser", "main"]
 
@@ -21,7 +20,7 @@ __all__ = ["build_parser", "main"]
 def build_parser():
     return build("hfstage", "Offline patch management for legacy Windows clients, run from a staging share: import "
                  "signed catalogs, inventory machines, assess, report, generate logon scripts.", __version__,
-                 GROUPS, COMMANDS + MACHINE_COMMANDS)
+                 GROUPS, COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,16 +1,15 @@
-"""The commands of machine lifecycles and binding: `hfstage machines [accept|retire] SHARE [NAME...]` and
-`hfstage share provision SHARE`; each calls the pipeline function of its name and prints the result."""
+"""The handlers of machine lifecycles and binding: `hfstage machines [accept|retire] SHARE [NAME...]` and
+`hfstage share provision SHARE` (their words are in cli.registry); each calls the conductor's function of its
+name and prints the result."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tabulate import tabulate
-
 from hfstage import pipeline
 from hfstage.cli.output import out, out_json
-from hfstage.cli.table import Command, arg
 from hfstage.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from hfstage.pipeline import views
 
 ACTIONS = ("accept", "retire")
 
@@ -39,11 +38,7 @@ def _list(site, as_json: bool) -> int:
     if as_json:
         out_json([m.to_dict() for m in lines])
     else:
-        out(tabulate([(m.machine, m.standing, m.since, m.how, m.last_fresh or "never", m.evidence)
-                      for m in lines], headers=("Machine", "Standing", "Since", "How", "Last fresh evidence",
-                                                "Evidence (who owns it)")))
-        counts = {s: sum(m.standing == s for m in lines) for s in ("accepted", "pending", "retired")}
-        out(", ".join(f"{n} {s}" for s, n in counts.items()))
+        out(views.machine_standings(lines))
     return EXIT_FINDINGS if any(m.standing == "pending" for m in lines) else EXIT_OK
 
 
@@ -59,32 +54,3 @@ def cmd_share_provision(args) -> int:
     verb = "given to its computer account" if report.applied else "to give to its computer account"
     out(f"# {len(bound)} machine folder(s) {verb}; {len(report.machines) - len(bound)} not bindable")
     return EXIT_OK
-
-
-COMMANDS = [
-    Command(("share", "provision"), "give each machine folder and results log to the machine's own account",
-            "Print (or with --apply carry out on this server) the commands that give SHARE/inventory/<MACHINE> "
-            "and SHARE/results/<MACHINE>.log to the machine's computer account (name$, or DOMAIN\\name$ with "
-            "[binding] domain in site.ini), as a Samba domain controller maps it: its startup script then writes "
-            "there alone, files of anyone else are refused by name, and the machine is accepted once its evidence "
-            "arrives. What other accounts wrote there is moved to SHARE/state/quarantine, unread. Windows NT 4.0 "
-            "and 9x machines cannot be bound and are named. --ntfs D:\\hfstage prints icacls lines for an NTFS share.",
-            (arg("share", type=Path, metavar="SHARE", help="folder of the staging share"),
-             arg("--apply", action="store_true", help="carry the commands out (chown, chmod) as root"),
-             arg("--ntfs", metavar="PATH", help="the share's path on a Windows server: print icacls lines for it"),
-             arg("--machine", action="append", metavar="M", help="only machine M (repeatable)")),
-            cmd_share_provision),
-    Command(("machines",), "the machines: accepted, pending, retired; accept or retire them",
-            "`hfstage machines SHARE`: every machine the share knows, with its standing (accepted; pending: seen "
-            "and assessed, not counted, not scripted, not sent to the central office; retired), since when and "
-            "why, when the server last saw fresh evidence, and who wrote it (bound to the machine account, a user, "
-            "unbound). Exit 1 while machines are pending. "
-            "`hfstage machines accept SHARE NAME...`: accept them (logged in state/audit.log). "
-            "`hfstage machines retire SHARE NAME...`: retire them: their scripts, rollback scripts and netlogon "
-            "stubs are removed, and they are no longer read or counted.",
-            (arg("words", nargs="+", metavar="[accept|retire] SHARE [NAME...]"),
-             arg("--json", action="store_true", help="machine-readable output")),
-            cmd_machines_words,
-            usage="hfstage machines [-h] [-v] [--json] SHARE\n       hfstage machines accept SHARE NAME...\n"
-                  "       hfstage machines retire SHARE NAME..."),
-]

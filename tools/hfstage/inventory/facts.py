@@ -102,6 +102,7 @@ class MachineFacts:
     binding_owner: str | None = None
     account: str | None = None  # the machine's computer account as this server knows it, if any
     stale: list[str] = field(default_factory=list)  # files a newer collection could not replace
+    refused: list[str] = field(default_factory=list)  # files in its folder refused and named, not read
 
     @property
     def products(self) -> list[ProductFact]:
@@ -119,6 +120,11 @@ class MachineFacts:
     @cached_property
     def _reg_index(self) -> dict[tuple[str, str], RegFact]:
         return {(r.key.lower(), r.value_name.lower()): r for r in self.registry}
+
+    @cached_property
+    def expanded(self) -> dict[tuple, str | None]:
+        """Catalog locations already expanded for this machine (files.expand_location keeps them here)."""
+        return {}
 
     def file(self, path: str) -> FileFact | None:
         """The evidence for PATH; None when files were not examined at all."""

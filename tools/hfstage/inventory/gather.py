@@ -197,7 +197,7 @@ def _binding_facts(inputs: MachineInputs, facts: MachineFacts) -> None:
         return
     facts.binding, facts.binding_owner = inputs.binding.kind, inputs.binding.owner
     facts.account = inputs.binding.account
-    facts.warnings += inputs.judged.refused
+    facts.refused = list(inputs.judged.refused)
     facts.stale = list(inputs.judged.stale)
 
 

@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from hfstage.errors import StateError
-from hfstage.share import MACHINES_NAME, PRIVATE, Share, atomic_write_text
+from hfstage.share import MACHINES, PRIVATE, Share, atomic_write_text
 
 PENDING, ACCEPTED, RETIRED = "pending", "accepted", "retired"
 STANDINGS = (ACCEPTED, PENDING, RETIRED)
@@ -48,7 +48,7 @@ class Lifecycle:
 
     @classmethod
     def load(cls, share: Share) -> Lifecycle:
-        path = share.state / MACHINES_NAME
+        path = share.state_file(MACHINES)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -68,7 +68,7 @@ class Lifecycle:
     def save(self, share: Share) -> None:
         body = {"format": FORMAT, "machines": {r.machine: asdict(r) for r in
                                                sorted(self.records.values(), key=lambda r: r.machine.casefold())}}
-        atomic_write_text(share.state / MACHINES_NAME, json.dumps(body, indent=1, sort_keys=True), PRIVATE)
+        atomic_write_text(share.state_file(MACHINES), json.dumps(body, indent=1, sort_keys=True), PRIVATE)
         self.existed = True
 
     def get(self, machine: str) -> MachineRecord | None:

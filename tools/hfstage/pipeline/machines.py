@@ -26,7 +26,7 @@ from hfstage.inventory import (
     machine_folders,
 )
 from hfstage.pipeline.site import Site
-from hfstage.share import MACHINES_NAME, machine_name_problem
+from hfstage.share import MACHINES, machine_name_problem
 
 UPGRADE = "in the history before machines had a lifecycle: accepted on upgrade"
 BOUND = "bound: its evidence belongs to its own computer account"
@@ -76,7 +76,7 @@ def _upgrade(site: Site, lifecycle: Lifecycle, when: str) -> list[str]:
     if not known:
         return []
     return [f"machine lifecycles: the {len(known)} machine(s) of the latest scan are accepted (recorded in "
-            f"{site.share.state / MACHINES_NAME}); from now on a new folder under inventory\\ waits as pending, "
+            f"{site.share.state_file(MACHINES)}); from now on a new folder under inventory\\ waits as pending, "
             "shown but not counted or scripted, until it is accepted or its folder is bound to its computer account "
             "(README, \"Machines: pending, accepted, retired\")"]
 

@@ -22,7 +22,7 @@ from hfstage.inventory import RETIRED, Lifecycle, machine_folders
 from hfstage.pipeline.site import Site
 from hfstage.scripts import os_key
 from hfstage.share import (
-    QUARANTINE_NAME,
+    QUARANTINE,
     account_name,
     administrators,
     entries,
@@ -118,7 +118,7 @@ def _plan(site: Site, machine: str, kind: str | None, ntfs: str | None) -> Machi
     plan.foreign = _foreign(folder, known[1]) + _foreign_log(site, machine, known[1])
     quoted = shlex.quote(known[0])
     plan.commands = [f"mkdir -p {shlex.quote(str(folder))}",
-                     *(f"mv {shlex.quote(str(p))} {shlex.quote(str(site.share.state / QUARANTINE_NAME))}/"
+                     *(f"mv {shlex.quote(str(p))} {shlex.quote(str(site.share.state_file(QUARANTINE)))}/"
                        for p in plan.foreign),
                      f"chown {quoted} {shlex.quote(str(folder))}", f"chmod 0755 {shlex.quote(str(folder))}",
                      f"touch {shlex.quote(str(log))}", f"chown {quoted} {shlex.quote(str(log))}",
@@ -153,7 +153,7 @@ def _apply(site: Site, plan: MachineProvision) -> None:
     folder = site.share.folder("inventory") / plan.machine
     log = site.share.folder("results") / f"{plan.machine}.log"
     stamp = Lifecycle.now().replace(":", "").replace("+", "Z")[:15]
-    moved = quarantine(site.share.state, f"{plan.machine}.{stamp}", plan.foreign)
+    moved = quarantine(site.share.state_file(QUARANTINE), f"{plan.machine}.{stamp}", plan.foreign)
     if moved is not None:
         site.share.audit(f"provision {plan.machine}: moved {len(plan.foreign)} file(s) of other accounts to {moved}")
     new_folder_for(folder, uid, FOLDER_MODE)

@@ -1,29 +1,29 @@
 """`hfstage scan`: inventory what changed, assess what changed, record the scan.
 
 A machine is assessed again only when its facts, the catalog, the site policy or what its
-scripts reported changed since the last full scan; otherwise its recorded assessment is
-reused as it is. Only a scan of every machine is the site's record; a scan of some machines
-is recorded as partial (with --record) or not at all.
+scripts reported changed since the last full scan, or the assessment code itself (the scans
+memo's format version); otherwise its recorded assessment is reused as it is. Only a scan of
+every machine is the site's record; a scan of some machines is recorded as partial (with
+--record) or not at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.assess import Assessment, CatalogIndex, assess_contained, findings_at_or_above
-from hfstage.errors import InputError
+from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import RETIRED, InventoryResult, inventory
+from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.pipeline.machines import standings
 from hfstage.pipeline.site import Site
+from hfstage.report import render_csv, render_html, render_json, render_tab, render_text
 from hfstage.scripts import MachineResults, collect_results, results_summary
+from hfstage.share import SCANS
 
-ASSESS_FORMAT = 6  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root;
-# 5: language, Windows Installer, startup-script settings; 6: binding, standing, stale, registered)
 KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
 
 
@@ -50,7 +50,7 @@ class ScanResult:
     def problems(self) -> list[str]:
         """Share-level problems a report lists: names skipped, client files refused, spool notes."""
         return [str(s) for s in self.inventory.skipped] + self.refused_results + [
-            n for n in self.inventory.notes if "left in place" in n] + results_summary(self.results)
+            str(n) for n in of_kind(self.inventory.notes, SPOOL_LEFT)] + results_summary(self.results)
 
 
 def read_machine_list(path: Path) -> list[str]:
@@ -64,9 +64,8 @@ def read_machine_list(path: Path) -> list[str]:
 
 def _input_key(site: Site, facts_hash: str, results: MachineResults | None, standing: str,
                stale_since: str | None) -> str:
-    parts = [ASSESS_FORMAT, facts_hash, site.catalog_sha, site.policy.fingerprint(),
-             results.problems() if results else [], standing, stale_since]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(),
+                     [p.to_dict() for p in results.problems()] if results else [], standing, stale_since)
 
 
 def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",
@@ -140,6 +139,26 @@ def all_assessments(site: Site, result: ScanResult) -> list[Assessment]:
         out.append(a or Assessment(r.machine, r.os, r.service_pack, error=r.error, status=r.status,
                                    status_detail=r.status_detail, role=r.role))
     return out
+
+
+SCAN_FORMATS = ("text", "tab", "csv", "json", "html")
+
+
+def render_scan(assessments: list[Assessment], result: ScanResult, fmt: str, *, verbose: bool = False,
+                show_superseded: bool = False, baseline: bool = False) -> str:
+    """The scan's report in FMT: HFNetChk's text or tab layout, CSV, JSON or a static HTML page."""
+    opts = {"show_superseded": show_superseded, "baseline": baseline}
+    if fmt == "text":
+        return render_text(assessments, verbose=verbose, **opts)
+    if fmt == "tab":
+        return render_tab(assessments, **opts)
+    if fmt == "csv":
+        return render_csv(assessments, **opts)
+    if fmt == "json":
+        return render_json(assessments, result.catalog_version, result.scan_id)
+    if fmt == "html":
+        return render_html(assessments, result.catalog_version, **opts)
+    raise UsageError(f"--format {fmt}: use {', '.join(SCAN_FORMATS)}")
 
 
 def scan_findings(site: Site, result: ScanResult, threshold: str) -> list[str]:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from hfstage.errors import UnsafeInputError, os_fault, shown
 from hfstage.share.files import PRIVATE_FOLDER, make_folder
-from hfstage.share.layout import QUARANTINE_NAME
 
 
 def give_to(path: Path, uid: int, mode: int, kind: str) -> None:
@@ -56,11 +55,12 @@ def new_folder_for(path: Path, uid: int, mode: int) -> None:
     give_to(path, uid, mode, "folder")
 
 
-def quarantine(state: Path, label: str, paths: list[Path]) -> Path | None:
-    """Move PATHS (names in one client folder) into state\\quarantine\\LABEL\\, unread; the folder, or None."""
+def quarantine(folder: Path, label: str, paths: list[Path]) -> Path | None:
+    """Move PATHS (names in one client folder) into FOLDER\\LABEL\\ (state\\quarantine\\), unread; the folder,
+    or None."""
     if not paths:
         return None
-    target = Path(state) / QUARANTINE_NAME / label
+    target = Path(folder) / label
     make_folder(target, PRIVATE_FOLDER)
     for path in paths:
         try:
