@@ -173,6 +173,12 @@ def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None, result:
         text += ": " + ", ".join(bad[:20]) + (" ..." if len(bad) > 20 else "")
     if inv.skipped:
         text += f"; {len(inv.skipped)} folder name(s) skipped: " + ", ".join(s.name for s in inv.skipped[:10])
+    if inv.stale:
+        stale = sorted(inv.stale, key=str.casefold)
+        result.notices.append(f"{len(stale)} machine(s) whose collector could not replace their files (stale "
+                              f"since the time shown in the report): {', '.join(stale[:20])}"
+                              + (" ..." if len(stale) > 20 else "") + f"; `hfstage share provision "
+                              f"{site.share.root}` gives each folder to its machine's account")
     return text
 
 
