@@ -59,3 +59,16 @@ def give(path: Path, uid: int) -> None:
     """PATH (and everything below it) owned by UID, as that account's client would have written it."""
     for p in [path, *(path.rglob("*") if path.is_dir() else [])]:
         os.lchown(p, uid, -1)
+
+
+def forge_machines(share, tmp_path: Path, names: list[str]) -> None:
+    """Folders a user made for machines that are not there: XPSP1's hives, renamed, made to look patched."""
+    source = tmp_path / "forged"
+    shutil.copytree(share.folder("inventory") / "XPSP1", source)
+    add_hotfix_key(source / "SOFTWARE", "KB824146", tmp_path)
+    system = (source / "SYSTEM").read_bytes()
+    for name in names:
+        assert len(name) == len("XPSP1")  # the name cell is rewritten in place
+        folder = share.folder("inventory") / name
+        shutil.copytree(source, folder)
+        (folder / "SYSTEM").write_bytes(system.replace("XPSP1".encode("utf-16-le"), name.encode("utf-16-le")))

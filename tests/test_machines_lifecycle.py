@@ -20,7 +20,7 @@ import zipfile
 import pytest
 
 from hfstage.pipeline import build_demo_share
-from tests.bindhelp import add_hotfix_key, give, machine_account, need_root_and_hivex
+from tests.bindhelp import forge_machines, give, machine_account, need_root_and_hivex
 from tests.conftest import EXAMPLES
 
 
@@ -35,16 +35,7 @@ def site(tmp_path, run):
 
 
 def _forge(share, tmp_path, names: list[str]) -> None:
-    """Folders a user made for machines that are not there: XPSP1's hives, renamed, made to look patched."""
-    source = tmp_path / "forged"
-    shutil.copytree(share.folder("inventory") / "XPSP1", source)
-    add_hotfix_key(source / "SOFTWARE", "KB824146", tmp_path)
-    system = (source / "SYSTEM").read_bytes()
-    for name in names:
-        assert len(name) == len("XPSP1")  # the name cell is rewritten in place
-        folder = share.folder("inventory") / name
-        shutil.copytree(source, folder)
-        (folder / "SYSTEM").write_bytes(system.replace("XPSP1".encode("utf-16-le"), name.encode("utf-16-le")))
+    forge_machines(share, tmp_path, names)
 
 
 def _scan(share) -> dict:
@@ -122,7 +113,7 @@ def test_a_share_from_before_lifecycles_keeps_its_machines_and_is_told_once(site
     (site.state / "machines.json").unlink()  # as an older hfstage left the share
     _forge(site, tmp_path, ["NEWPC"])
     code, out, _ = run("month", site.root, "--fail-on", "none")
-    assert "machine lifecycles: the 12 machine(s) of the latest scan are accepted" in out
+    assert "machine lifecycles: the 12 machine(s) the latest scan counted are accepted" in out
     assert _scan(site)["summary"]["machines"] == 12 and (site.folder("scripts") / "XPSP1.bat").is_file()
     assert not (site.folder("scripts") / "NEWPC.bat").exists()
     code, out, _ = run("month", site.root, "--fail-on", "none")

@@ -54,8 +54,8 @@ class Lifecycle:
         except FileNotFoundError:
             return cls(existed=False)
         except (OSError, ValueError) as e:
-            raise StateError(f"{path}: damaged ({e}): restore it from a backup, or remove it (every machine of the "
-                             "latest scan is then accepted again, and new folders are pending)") from e
+            raise StateError(f"{path}: damaged ({e}): restore it from a backup, or remove it (the machines the "
+                             "latest scan counted are then accepted again; every other folder is pending)") from e
         try:
             records = {name.casefold(): MachineRecord(**r) for name, r in data["machines"].items()}
         except (KeyError, TypeError, AttributeError) as e:

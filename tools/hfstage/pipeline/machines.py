@@ -67,15 +67,17 @@ def standings(site: Site, inv: InventoryResult) -> Standings:
 
 
 def _upgrade(site: Site, lifecycle: Lifecycle, when: str) -> list[str]:
-    """A share from before lifecycles: every machine its latest full scan knows is accepted, so nothing that was
-    counted and scripted goes dark; said once (the record exists from now on)."""
+    """A share from before lifecycles (or whose record was removed): every machine its latest full scan counted
+    is accepted, so nothing that was counted and scripted goes dark, and nothing that was pending is let in;
+    said once (the record exists from now on)."""
     latest = site.history.latest_scan(FULL)
-    known = [r.machine for r in site.history.machines(latest.id)] if latest else []
+    rows = site.history.machines(latest.id) if latest else []
+    known = [r.machine for r in rows if r.standing == ACCEPTED]  # a scan from before lifecycles: all accepted
     for machine in known:
         lifecycle.set(machine, ACCEPTED, UPGRADE, when)
     if not known:
         return []
-    return [f"machine lifecycles: the {len(known)} machine(s) of the latest scan are accepted (recorded in "
+    return [f"machine lifecycles: the {len(known)} machine(s) the latest scan counted are accepted (recorded in "
             f"{site.share.state_file(MACHINES)}); from now on a new folder under inventory\\ waits as pending, "
             "shown but not counted or scripted, until it is accepted or its folder is bound to its computer account "
             "(README, \"Machines: pending, accepted, retired\")"]
