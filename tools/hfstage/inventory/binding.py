@@ -7,8 +7,9 @@ that `add machine script` makes for a classic (NT4-style) domain (Samba HOWTO, "
 Membership", Machine Trust Accounts: `doppy$` in /etc/passwd), or `DOMAIN\\NAME$` as
 winbind maps it on an AD domain controller (`name$` with `winbind use default domain`). A
 folder owned by that account (`hfstage share provision`) is bound: every file in it must be
-the account's. A folder made by a user is that user's: files of anyone else are refused. A
-folder an administrator made (root, or whoever runs hfstage) is unbound: anyone may write it.
+the account's. A folder made by a user is that user's (and the machine account's, whose startup script
+writes there too): files of anyone else are refused. A folder an administrator made (root, or whoever
+runs hfstage) is unbound: anyone may write it.
 """
 
 from __future__ import annotations
@@ -80,4 +81,8 @@ def folder_binding(folder: Path, machine: str, accounts: Accounts | None = None)
         return Binding(UNBOUND, "an administrator made the folder, so any account may write it", None,
                        known[0] if known else None)
     name = account_name(uid)
-    return Binding(USER, name, Owners(admins | {uid}, f"{name}, who made the folder"), known[0] if known else None)
+    # the machine's own computer account writes there too (its startup script, after a user's logon made the
+    # folder): its files are the machine's; anyone else's are not
+    mine = {known[1]} if known is not None else set()
+    given = f"{name}, who made the folder" + (f", or the machine account {known[0]}" if known else "")
+    return Binding(USER, name, Owners(admins | {uid} | mine, given), known[0] if known else None)
