@@ -23,7 +23,7 @@ from hfstage.packages import decide, inspect_package, load_engines, load_install
 from hfstage.scripts import parse_log
 from hfstage.scripts.commands import kind_command
 from tests.conftest import DATA, EXAMPLES
-from tests.test_packages import _share
+from tests.packages.test_packages import _share
 
 PACKAGES = DATA / "packages"
 NT4_KB = "WindowsNT4Workstation-KB824146-x86-ENU.exe"

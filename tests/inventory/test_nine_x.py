@@ -81,7 +81,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from tests.test_logon_scripts import NINE_X_CATALOG  # noqa: E402
+from tests.scripts.test_logon_scripts import NINE_X_CATALOG  # noqa: E402
 from tests.winehelp import PACKAGES, client, needs_wine, run_batch, windows_dir, wine_path  # noqa: E402
 
 

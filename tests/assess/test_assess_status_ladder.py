@@ -11,7 +11,6 @@ step short of compliant is never compliant.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -31,8 +30,9 @@ from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import parse_catalog_file
 from hfstage.inventory import MachineFacts
 from hfstage.inventory.facts import FileFact, HotfixFact, ProductFact, RegFact
+from tests.conftest import DATA
 
-CATALOG = Path(__file__).parent / "data" / "catalogs" / "later-schema.xml"
+CATALOG = DATA / "catalogs" / "later-schema.xml"
 RPCRT4 = r"C:\WINNT\system32\rpcrt4.dll"
 HOTFIX_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Hotfix\Q823980"
 

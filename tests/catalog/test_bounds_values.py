@@ -20,7 +20,7 @@ import pytest
 from hfstage.pipeline import build_demo_share
 from hfstage.scripts.lint import lint_text
 from tests.conftest import DATA, EXAMPLES, accept_machines
-from tests.test_logon_scripts import NINE_X_CATALOG
+from tests.scripts.test_logon_scripts import NINE_X_CATALOG
 
 # Q326830_W2K_SP4_X86_EN.exe is W2KSRV's MS02-045 package in the example catalog
 MARKER = 'PatchName="Q326830_W2K_SP4_X86_EN.exe"'

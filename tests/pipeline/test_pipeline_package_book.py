@@ -16,7 +16,7 @@ import pytest
 from hfstage import packages, resources
 from hfstage.packages import PackageBook
 from hfstage.pipeline import Site, build_demo_share, month, month_plan
-from tests.test_layering import PACKAGE, _imports
+from tests.house.test_layering import PACKAGE, _imports
 
 
 @pytest.fixture
