@@ -10,6 +10,7 @@ import pytest
 from hypothesis import strategies as st
 
 from hfstage.cli import main
+from hfstage.pipeline import build_demo_share
 from hfstage.share import Share, init_share
 
 TESTS = Path(__file__).resolve().parent
@@ -27,6 +28,15 @@ def real_catalog_path() -> Path:
     if not REAL_CATALOG.is_file():
         pytest.skip(f"real catalog {REAL_CATALOG} not present (../shared is not beside the project)")
     return REAL_CATALOG
+
+
+def demo_with_cabinet(root: Path, month: str = "month1", as_name: str | None = None) -> Share:
+    """The demo share at ROOT with MONTH's signed cabinet waiting in incoming\\ (as AS_NAME, m1.cab for
+    month1): what an admin has after copying the month's catalog onto the share, before the month runs."""
+    share = build_demo_share(root)
+    name = as_name or f"m{month[-1]}.cab"
+    shutil.copyfile(EXAMPLES / "incoming" / month / "mssecure.cab", share.folder("incoming") / name)
+    return share
 
 
 @pytest.fixture

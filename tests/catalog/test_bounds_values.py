@@ -17,9 +17,8 @@ import sys
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
 from hfstage.scripts.lint import lint_text
-from tests.conftest import DATA, EXAMPLES, accept_machines
+from tests.conftest import DATA, EXAMPLES, accept_machines, demo_with_cabinet
 from tests.scripts.test_logon_scripts import NINE_X_CATALOG
 
 # Q326830_W2K_SP4_X86_EN.exe is W2KSRV's MS02-045 package in the example catalog
@@ -28,8 +27,7 @@ MARKER = 'PatchName="Q326830_W2K_SP4_X86_EN.exe"'
 
 @pytest.fixture
 def site(tmp_path):
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month1")
     assert _hf("month", share.root, "--fail-on", "none").returncode == 0
     return share
 

@@ -14,7 +14,7 @@ import shutil
 import time
 
 from hfstage.pipeline import build_demo_share
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, demo_with_cabinet
 
 
 def test_a_linked_cabinet_in_incoming_is_refused_alike_by_catalog_import_and_month(tmp_path, run):
@@ -36,8 +36,7 @@ def test_the_same_cabinet_is_imported_by_both_routes(tmp_path, run):
     shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", newer)
     os.utime(newer, (time.time() + 3600, time.time() + 3600))
     for route in (("catalog", "import"), ("month",)):
-        share = build_demo_share(tmp_path / "-".join(route))
-        shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "month1.cab")
+        share = demo_with_cabinet(tmp_path / "-".join(route), "month1", as_name="month1.cab")
         (share.folder("incoming") / "newer.cab").symlink_to(newer)
         code, _, err = run(*route, share.root, *(("--fail-on", "none") if route == ("month",) else ()))
         assert code == 0, err

@@ -13,7 +13,6 @@ work, and its refusal names the file and the limit.
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -26,8 +25,7 @@ from hfstage.cab import parse_layout
 from hfstage.errors import InputError, UnsafeInputError
 from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.packages.inspect import inspect_package
-from hfstage.pipeline import build_demo_share
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import DATA, demo_with_cabinet
 
 HEADER = b"REGEDIT4\r\n\r\n"
 
@@ -35,8 +33,7 @@ HEADER = b"REGEDIT4\r\n\r\n"
 @pytest.fixture
 def site(tmp_path):
     """The demo share after its first month."""
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month1")
     assert _hf("month", share.root, "--fail-on", "none").returncode == 0
     return share
 

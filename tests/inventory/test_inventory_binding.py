@@ -21,7 +21,6 @@ import shutil
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
 from tests.bindhelp import (
     BIN,
     DAEMON,
@@ -32,7 +31,7 @@ from tests.bindhelp import (
     name_machine,
     need_root_and_hivex,
 )
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 XP_PACKAGE = "WindowsXP-KB824146-x86-ENU.exe"  # MS03-039, the patch XPSP1 misses in the example catalog
 
@@ -41,8 +40,7 @@ XP_PACKAGE = "WindowsXP-KB824146-x86-ENU.exe"  # MS03-039, the patch XPSP1 misse
 def site(tmp_path, run):
     """The example share under month2's catalog (XPSP1 misses MS03-039), its first month done."""
     need_root_and_hivex()
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "m2.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month2")
     assert run("month", share.root, "--fail-on", "none")[0] == 0
     assert XP_PACKAGE in (share.folder("scripts") / "XPSP1.bat").read_text()
     return share

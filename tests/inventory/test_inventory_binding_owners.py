@@ -12,20 +12,17 @@ Now its files are read; a third account's are still refused. Accounts are real (
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
 from tests.bindhelp import DAEMON, NOBODY, give, machine_account, need_root_and_hivex
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 
 @pytest.fixture
 def site(tmp_path, run):
     need_root_and_hivex()
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "m2.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month2")
     assert run("month", share.root, "--fail-on", "none")[0] == 0
     return share
 

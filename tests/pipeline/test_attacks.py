@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, demo_with_cabinet
 
 SECRET = "HFSTAGE-SECRET-7f3a"  # a server file's content: must never appear in anything hfstage writes
 
@@ -29,8 +28,7 @@ def site(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_text(f"{SECRET}\nsecond line\n")
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month1")
     _month(share)
     return share, outside
 

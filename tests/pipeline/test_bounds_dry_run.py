@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 FSIZE = 64 * 1024 * 1024  # no file of the dry run's copy is this large: the history database is ~1 MB
 
 
 @pytest.fixture
 def site(tmp_path):
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month1")
     assert _month(share).returncode == 0
     return share
 

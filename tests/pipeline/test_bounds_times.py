@@ -25,8 +25,7 @@ from pathlib import Path
 import pytest
 
 from hfstage.central import load_private_key, write_bundle
-from hfstage.pipeline import build_demo_share
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, demo_with_cabinet
 
 FAKETIME = shutil.which("faketime")
 SHM = Path("/dev/shm")
@@ -39,8 +38,7 @@ def _hf(*args, clock: str | None = None) -> subprocess.CompletedProcess:
 
 
 def _site(root: Path):
-    share = build_demo_share(root)
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(root, "month1")
     assert _hf("month", share.root, "--fail-on", "none").returncode == 0
     assert _hf("site", "keygen", share.root).returncode == 0
     return share

@@ -15,14 +15,12 @@ import zipfile
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 
 @pytest.fixture
 def demo(tmp_path, run):
-    share = build_demo_share(tmp_path / "demo")
-    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "m.cab")
+    share = demo_with_cabinet(tmp_path / "demo", "month2", as_name="m.cab")
     assert run("month", share.root)[0] == 1
     return share
 

@@ -17,9 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
-from hfstage.pipeline import build_demo_share
 from hfstage.share import Share
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, demo_with_cabinet
 
 MACHINES = 12
 
@@ -51,8 +50,7 @@ def _consistent(share, old, new, point):
 
 
 def _prepared(tmp_path, name):
-    share = build_demo_share(tmp_path / name)
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "month1.cab")
+    share = demo_with_cabinet(tmp_path / name, "month1", as_name="month1.cab")
     subprocess.run([sys.executable, "-m", "hfstage", "month", str(share.root), "--as-of", "2003-08-15",
                     "--fail-on", "none"], check=True, capture_output=True)
     shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "month2.cab")

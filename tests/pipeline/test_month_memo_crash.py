@@ -18,9 +18,8 @@ import sys
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
 from hfstage.share import Share
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, demo_with_cabinet
 
 POINTS = ["memo:facts:begun", "memo:facts:commit", "memo:scripts:begun", "memo:scripts:commit",
           "memo:collectors:begun", "memo:report:begun", "memo:report:commit", "memo:package-facts:commit"]
@@ -62,8 +61,7 @@ def prepared(tmp_path_factory):
     """The demo share after month 1, month 2's catalog in incoming; and what the uninterrupted sequence
     (month 2, back to month 1's catalog) leaves."""
     root = tmp_path_factory.mktemp("memo-crash")
-    share = build_demo_share(root / "prepared")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "month1.cab")
+    share = demo_with_cabinet(root / "prepared", "month1", as_name="month1.cab")
     assert _hfstage("month", share.root, "--as-of", "2003-08-15", "--fail-on", "none").returncode == 0
     (share.folder("incoming") / "month1.cab").unlink()
     shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "month2.cab")

@@ -10,17 +10,14 @@ latest scan counted are accepted again: a pending folder stays pending, unscript
 from __future__ import annotations
 
 import json
-import shutil
 
-from hfstage.pipeline import build_demo_share
 from tests.bindhelp import forge_machines, need_root_and_hivex
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 
 def test_removing_the_record_does_not_accept_the_pending_machines(tmp_path, run):
     need_root_and_hivex()
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "m2.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month2")
     assert run("month", share.root, "--fail-on", "none")[0] == 0
     forge_machines(share, tmp_path, ["FAKE1", "FAKE2"])
     assert run("month", share.root, "--fail-on", "none")[0] == 0  # pending now, recorded in the scan

@@ -14,23 +14,20 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import stat
 import subprocess
 import sys
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, demo_with_cabinet
 
 SECRET = "HFSTAGE-SECRET-5d1c"
 
 
 @pytest.fixture
 def site(tmp_path):
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month1")
     assert _hf("month", share.root).returncode in (0, 1)
     return share
 

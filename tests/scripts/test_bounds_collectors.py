@@ -17,8 +17,7 @@ import sys
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, demo_with_cabinet
 
 HOSTILE = [  # (file name, folder): everything a hostile catalog might ask for
     ("sam", "%windir%\\repair"),  # seen
@@ -38,8 +37,7 @@ ADDED = ("newlib.dll", "%windir%\\system32")  # a real new check: named in the s
 
 @pytest.fixture
 def site(tmp_path):
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month1")
     assert _hf("month", share.root, "--fail-on", "none").returncode == 0
     return share
 

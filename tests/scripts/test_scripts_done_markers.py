@@ -13,13 +13,11 @@ skip the package: a forged line costs a reinstall, never the patch.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
 from tests.bindhelp import DAEMON, give, machine_account, need_root_and_hivex
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 XP = "WindowsXP-KB824146-x86-ENU.exe"
 NT4 = "WindowsNT4Workstation-KB824146-x86-ENU.exe"
@@ -28,8 +26,7 @@ NT4 = "WindowsNT4Workstation-KB824146-x86-ENU.exe"
 @pytest.fixture
 def site(tmp_path, run):
     need_root_and_hivex()
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "m2.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month2")
     assert run("month", share.root, "--fail-on", "none")[0] == 0
     return share
 

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from hfstage.pipeline import build_demo_share
 from tests.bindhelp import DAEMON, NOBODY, give, machine_account, need_root_and_hivex
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 SUCCESS = "HFRESULT;Mon 09/15/2003;10:00;MS03-039;Q824146;WindowsXP-KB824146-x86-ENU.exe;0;success\r\n"
 FAILED = "HFRESULT;Mon 09/15/2003;10:00;MS03-039;Q824146;WindowsXP-KB824146-x86-ENU.exe;1603;failed\r\n"
@@ -30,8 +28,7 @@ FAILED = "HFRESULT;Mon 09/15/2003;10:00;MS03-039;Q824146;WindowsXP-KB824146-x86-
 @pytest.fixture
 def site(tmp_path):
     need_root_and_hivex()
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", share.folder("incoming") / "m2.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month2")
     done = subprocess.run([sys.executable, "-m", "hfstage", "month", str(share.root), "--fail-on", "none"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -18,10 +18,9 @@ import sys
 import pytest
 
 from hfstage.inventory import machine_folders
-from hfstage.pipeline import build_demo_share
 from hfstage.share import FACTS, SEEN
 from hfstage.share.names import OWN_FILES, machine_name_problem
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 
 CLASHING = ["index", "INDEX", "Seen", "HFSTAGE_RUN", "hfstage_run", "Collect_NT", "SCHEDULE_NT4", "Startup",
             "readme"]
@@ -29,8 +28,7 @@ CLASHING = ["index", "INDEX", "Seen", "HFSTAGE_RUN", "hfstage_run", "Collect_NT"
 
 @pytest.fixture
 def site(tmp_path):
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share", "month1")
     return share
 
 
