@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from hfstage.cli import main
@@ -17,6 +18,9 @@ TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
 REPO = TESTS.parent
 CABS = DATA / "cabs"
+ATTACKS = DATA / "attacks"  # the attack corpus, made by data/make_attacks.py
+# fuzzing: enough examples to find a crash, a deadline that finds a hang without failing a busy machine
+FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
 PKI = DATA / "pki"
 EXAMPLES = REPO / "tools" / "hfstage" / "data" / "examples"
 SHARED = REPO.parent / "shared"
@@ -80,6 +84,11 @@ def pytest_runtest_makereport(item, call):
         report.outcome, report.longrepr = "failed", f"skipped in CI, where nothing may be skipped: {reason}"
     if report.when == "teardown":
         winehelp.forget_runs()
+
+
+def one_line(error: Exception) -> None:
+    """The project's errors are one line that says something."""
+    assert "\n" not in str(error) and str(error)
 
 
 @st.composite
