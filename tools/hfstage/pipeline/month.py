@@ -25,7 +25,7 @@ from hfstage.catalog import (
     previous_version,
     version_key,
 )
-from hfstage.errors import HfstageError, UsageError
+from hfstage.errors import HfstageError, UsageError, os_fault
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
@@ -39,6 +39,7 @@ from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
 from hfstage.scripts import GenerateResult, results_summary
+from hfstage.share import Release
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
 
@@ -202,18 +203,26 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
 
 
 def _scripts(site: Site, result: MonthResult) -> str:
-    result.scripts = r = scripts_generate(site, result.scan.rows, results=result.scan.results)
-    if r.problems:
-        raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
-    # then the collectors: they copy this catalog's files, and the dispatcher calls them
-    collectors = scripts_collectors(site)
-    if collectors.problems:
-        raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
-                         "written")
+    """The month's scripts and collectors, published as one generation once the fetch list is written too."""
+    release = Release.start(site.share.folder("scripts"))
+    with release.guarded():
+        result.scripts = r = scripts_generate(site, result.scan.rows, results=result.scan.results, release=release)
+        if r.problems:
+            raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
+        # then the collectors: they copy this catalog's files, and the dispatcher calls them
+        collectors = scripts_collectors(site, release)
+        if collectors.problems:
+            raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector "
+                             "was written")
+        missing = site.history.findings(result.scan.scan_id, "missing")
+        unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
+        try:
+            path = write_fetch(site, unavailable)
+        except (HfstageError, OSError) as e:  # reports\ read-only, say: no client sees any of this month yet
+            fault = os_fault(e.filename, e, "write") if isinstance(e, OSError) else e
+            raise type(fault)(f"{fault}; {release.unchanged_text()}") from e
+        r.generation = release.publish()
     result.notices += collectors.collected_changes
-    missing = site.history.findings(result.scan.scan_id, "missing")
-    unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
-    path = write_fetch(site, unavailable)
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
@@ -231,11 +240,12 @@ def _scripts(site: Site, result: MonthResult) -> str:
         result.notices.append(f"{len(servers)} server(s) or domain controller(s) will install at their next startup "
                               f"or logon ({', '.join(servers[:5])}{' ...' if len(servers) > 5 else ''}): site.ini "
                               "sets no [maintenance] window (they never restart on their own)")
-    if r.dispatcher_changed or collectors.written:
+    if r.dispatcher_changed or any(p.parent == site.share.folder("netlogon") for p in collectors.written):
         result.notices.append(f"netlogon scripts changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
     scripted = len([p for p in r.plans if p.steps])
+    published = f"published as scripts\\{r.generation}" if r.generation else "the published set is unchanged"
     return (f"{scripted} machine scripts made; {len(r.written)} files written, {len(r.unchanged)} unchanged, "
-            f"{r.skipped} machines unchanged; {len(unavailable)} packages not found under hotfixes")
+            f"{r.skipped} machines unchanged ({published}); {len(unavailable)} packages not found under hotfixes")
 
 
 def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None):

@@ -26,6 +26,15 @@ from hfstage.share.files import (
     write_if_changed,
     write_many,
 )
+from hfstage.share.generations import (
+    POINTER,
+    PublishFailed,
+    Release,
+    current_generation,
+    generations,
+    published,
+    published_files,
+)
 from hfstage.share.layout import (
     AUDIT,
     CENTRAL_DB,
@@ -73,6 +82,7 @@ __all__ = [
     "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
     "MEMOS", "PACKAGE_FACTS", "PINS", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS", "SEEN", "SITE_KEY",
     "SITE_RULES",
+    "POINTER", "PublishFailed", "Release", "current_generation", "generations", "published", "published_files",
     "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "ShareCheck",
     "SiteConfig", "check_share",
