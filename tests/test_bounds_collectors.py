@@ -19,6 +19,7 @@ import pytest
 
 from hfstage.pipeline import build_demo_share
 from tests.conftest import EXAMPLES
+from tests.published import published
 
 HOSTILE = [  # (file name, folder): everything a hostile catalog might ask for
     ("sam", "%windir%\\repair"),  # seen
@@ -74,7 +75,7 @@ def test_an_unsigned_catalog_cannot_make_the_collectors_copy_hives_or_secrets(si
             assert not re.search(rf'copy "?[^"\s]*\\{re.escape(name.lower())}"?\s', text), (script, name)
         for folder in ("repair", "config", "regback", "ntds", "profiles"):
             assert f"\\{folder}\\" not in text, (script, folder)
-    assert "newlib.dll" in (site.folder("netlogon") / "collect_nt.bat").read_text()
+    assert "newlib.dll" in (published(site) / "collect_nt.bat").read_text()
     summary = [line for line in done.stdout.splitlines() if "the collectors now copy" in line]
     assert summary == ["the collectors now copy 1 more file(s) from every client: %SystemRoot%\\system32\\newlib.dll"]
 

@@ -22,6 +22,7 @@ from hfstage.pipeline import build_demo_share
 from hfstage.share import FACTS, SEEN
 from hfstage.share.names import OWN_FILES, machine_name_problem
 from tests.conftest import EXAMPLES
+from tests.published import published
 
 CLASHING = ["index", "INDEX", "Seen", "HFSTAGE_RUN", "hfstage_run", "Collect_NT", "SCHEDULE_NT4", "Startup",
             "readme"]
@@ -57,7 +58,7 @@ def test_machines_named_like_hfstage_files_are_skipped_and_overwrite_nothing(sit
     assert index["memo"] == "facts" and "XPSP1" in index["entries"]  # still the memo, not a machine's facts
     seen = json.loads(site.state_file(SEEN).read_text())
     assert "XPSP1" in seen and "facts" not in seen  # still "last reported", not a machine's facts
-    run = (site.folder("netlogon") / "hfstage_run.bat").read_text()
+    run = (published(site) / "hfstage_run.bat").read_text()
     assert "HFM=" not in run.upper().replace(" ", "")  # hfstage's own job entry point, not a 9x stub
     written = {p.name.casefold() for p in site.folder("netlogon").iterdir()}
     assert written.isdisjoint({f"{n.casefold()}.bat" for n in CLASHING} - {"hfstage_run.bat", "collect_nt.bat",

@@ -17,6 +17,7 @@ import pytest
 
 from hfstage.pipeline import build_demo_share
 from tests.conftest import EXAMPLES
+from tests.published import published
 
 
 @pytest.fixture
@@ -69,8 +70,8 @@ def test_hives_of_another_computer_are_not_assessed_and_get_no_script(demo, run)
     found = _status(run, demo, "WEB01")
     assert found["status"] == "unreadable" and "the registry data is of computer 'W2KSRV', not 'WEB01'" in \
         found["status_detail"]
-    assert "nothing" in (demo.folder("scripts") / "WEB01.bat").read_text()
-    assert "%HF_PKG%" not in (demo.folder("scripts") / "WEB01.bat").read_text()
+    assert "nothing" in (published(demo) / "WEB01.bat").read_text()
+    assert "%HF_PKG%" not in (published(demo) / "WEB01.bat").read_text()
 
 
 def test_an_unnamed_export_never_replaces_a_known_machines_inventory(demo, run):

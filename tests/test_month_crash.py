@@ -20,6 +20,7 @@ from pathlib import Path
 from hfstage.pipeline import build_demo_share
 from hfstage.share import Share
 from tests.conftest import EXAMPLES
+from tests.published import published
 
 MACHINES = 12
 
@@ -31,7 +32,7 @@ def _month(share, *extra):
 
 
 def _scripts(share) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in share.folder("scripts").glob("*.bat")}
+    return {p.name: p.read_bytes() for p in published(share).glob("*.bat")}
 
 
 def _consistent(share, old, new, point):

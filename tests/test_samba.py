@@ -19,6 +19,7 @@ import pytest
 
 from hfstage.pipeline import demo
 from tests.conftest import REPO
+from tests.published import published
 
 USER, PASSWORD = "hfstage-client", "Hf-Test-1234"
 
@@ -121,7 +122,7 @@ def test_a_client_reads_its_scripts(samba):
     out = _smb(port, f"get netlogon\\logon.bat {work}/logon.bat; get scripts\\NT4WKS.bat {work}/NT4WKS.bat")
     assert "NT_STATUS" not in out, out
     assert (work / "logon.bat").read_bytes() == (share / "netlogon" / "logon.bat").read_bytes()
-    assert (work / "NT4WKS.bat").read_bytes() == (share / "scripts" / "NT4WKS.bat").read_bytes()
+    assert (work / "NT4WKS.bat").read_bytes() == (published(share) / "NT4WKS.bat").read_bytes()
 
 
 def test_a_client_writes_inventory_and_results(samba):
