@@ -383,8 +383,9 @@ def test_startup_script_runs_the_collector_then_the_machine_script_as_startup(si
     _generate(site, run)
     assert run("scripts", "collectors", site.root)[0] == 0
     netlogon = site.folder("netlogon")
-    for name in ("startup.bat", "logon.bat", "schedule_nt4.bat", "hfstage_run.bat"):
-        assert lint_file(netlogon / name) == [], name
+    for path in (netlogon / "startup.bat", netlogon / "logon.bat", netlogon / "schedule_nt4.bat",
+                 published(site) / "schedule_nt4.bat", published(site) / "hfstage_run.bat"):
+        assert lint_file(path) == [], path
     host = wine(prefix, "cmd", "/c", "echo %COMPUTERNAME%").stdout.decode().strip()
     shutil.copyfile(published(site) / "XPSP1.bat", published(site) / f"{host}.bat")
     calls = run_batch(netlogon / "startup.bat", prefix, site.folder("hotfixes") / "calls.log")

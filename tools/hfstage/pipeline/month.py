@@ -19,7 +19,7 @@ from hfstage.catalog import (
     diff_catalogs,
     find_catalog,
     import_catalog,
-    incoming_cab,
+    incoming_cabs,
     list_catalogs,
     no_cab,
     previous_version,
@@ -129,8 +129,7 @@ def _import(site: Site, cab: Path | None, state: _State, result: MonthResult) ->
 
 
 def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
-    chosen = Path(cab) if cab is not None else incoming_cab(site.share)
-    if chosen is None:
+    if cab is None and not incoming_cabs(site.share):
         if not list_catalogs(site.share):
             raise no_cab(site.share)
         current = site.current_version()
@@ -140,13 +139,15 @@ def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult
                                   f"although {newest} is stored: `hfstage catalog use {site.share.root} {newest}` "
                                   "goes back to the newest")
         return f"nothing new in incoming; using the current catalog {current}"
-    imported = import_catalog(site.share, chosen, config=site.config)
+    imported = import_catalog(site.share, Path(cab) if cab is not None else None, config=site.config)
+    chosen = imported.source or Path(cab or "incoming")
     site.reload_catalog()
     state.imported = imported.catalog.data_version
     if imported.warning:
         result.notices.append(f"WARNING: {imported.warning}")
     if imported.override:
         result.notices.append(f"WARNING: catalog {imported.catalog.data_version} was imported with {imported.override}")
+    result.notices += imported.left
     if imported.already_stored:
         what = "already imported: nothing new in incoming"
     else:

@@ -175,8 +175,8 @@ class Release:
     def unchanged_text(self) -> str:
         """What clients run after a failed or interrupted release, in the words every message uses."""
         if self.base is None:
-            return "no script set was published (clients run none yet)"
-        return f"clients still run the set published before (scripts\\{self.base}); nothing of this run reached them"
+            return "no script was changed: no set of scripts is published yet"
+        return f"no script was changed: clients still run scripts\\{self.base}, the set published before"
 
     def _write(self, tmp: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
