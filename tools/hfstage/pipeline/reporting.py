@@ -14,7 +14,17 @@ def report(site: Site, by: str = "machine", since: str | None = None) -> Complia
 
 
 def plan(site: Site, fmt: str = "text") -> str:
-    """The month's patch application plan in FMT, from the current catalog and the latest full scan."""
+    """The month's patch application plan in FMT, from the current catalog and the latest full scan; refused
+    without a full scan of that catalog (the plan would say no machine here is affected, which is not known)."""
+    if not site.has_catalog():
+        raise UsageError(f"{site.share.folder('catalogs')}: no catalog imported yet; run `hfstage catalog import`")
+    latest = site.history.latest_scan(FULL)
+    if latest is None:
+        raise UsageError(f"{site.share.state}: no full scan recorded yet, so no plan can say what applies here; "
+                         f"run `hfstage scan {site.share.root}` first")
+    if latest.catalog_version != site.current_version():
+        raise UsageError(f"the latest full scan used catalog {latest.catalog_version}, but {site.current_version()} "
+                         f"is current: run `hfstage scan {site.share.root}` first")
     return render_plan(month_plan(site), fmt, site.share.root / "templates")
 
 
