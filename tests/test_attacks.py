@@ -176,7 +176,8 @@ def test_names_that_collide_with_hfstages_files_are_skipped(site, name):
     rollback = (published(share) / "NT4WKS-rollback.bat").read_text()
     assert "rollback for NT4WKS" in rollback and "W2KSRV" not in rollback
     written = {p.name.casefold() for p in published(share).glob("*.bat")}
-    assert f"{name.casefold()}.bat" not in written or name.casefold() == "nt4wks-rollback"
+    assert f"{name.casefold()}.bat" not in written or name.casefold() == "nt4wks-rollback" or \
+        "W2KSRV" not in (published(share) / f"{name.casefold()}.bat").read_text()  # hfstage's own collector
     assert f"{name.casefold()}-rollback.bat" not in written
     assert "hfstage dispatcher logon script" in (share.folder("netlogon") / "logon.bat").read_text()
 

@@ -70,7 +70,7 @@ def test_an_unsigned_catalog_cannot_make_the_collectors_copy_hives_or_secrets(si
     done = _hf("month", site.root, "--fail-on", "none")
     assert done.returncode == 0, done.stderr
     for script in ("collect_nt.bat", "collect_9x.bat"):
-        text = (site.folder("netlogon") / script).read_text().lower()
+        text = (published(site) / script).read_text().lower()
         for name, _ in HOSTILE:
             assert not re.search(rf'copy "?[^"\s]*\\{re.escape(name.lower())}"?\s', text), (script, name)
         for folder in ("repair", "config", "regback", "ntds", "profiles"):

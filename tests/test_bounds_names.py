@@ -19,7 +19,7 @@ import pytest
 
 from hfstage.inventory import machine_folders
 from hfstage.pipeline import build_demo_share
-from hfstage.share import FACTS, SEEN
+from hfstage.share import FACTS, POINTER, SEEN, generations
 from hfstage.share.names import OWN_FILES, machine_name_problem
 from tests.conftest import EXAMPLES
 from tests.published import published
@@ -77,8 +77,11 @@ def test_every_file_a_month_writes_beside_machine_files_is_in_the_one_list(site)
     for folder, own in OWN_FILES.items():
         path = site.root.joinpath(*folder.split("\\"))
         known = {n.casefold() for n in own}
-        for item in path.iterdir():
+        for item in [*path.iterdir(), *(published(site).iterdir() if folder == "scripts" else ())]:
+            if item.parent == path and folder == "scripts" and (item.name == POINTER or item.name in generations(path)):
+                continue  # the pointer and the generation folders: each generation's files are checked
             stem = item.name.rsplit(".", 1)[0].removesuffix("-rollback").casefold()
             if item.name.startswith(".") or stem in machines:
                 continue
-            assert item.name.casefold() in known, f"{folder}\\{item.name} is written by hfstage but not in OWN_FILES"
+            mine = known | ({n.casefold() for n in OWN_FILES["netlogon"]} if item.parent != path else set())
+            assert item.name.casefold() in mine, f"{folder}\\{item.name} is written by hfstage but not in OWN_FILES"

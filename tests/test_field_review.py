@@ -135,7 +135,7 @@ def test_names_in_site_ini_that_match_nothing_are_named(demo, run):
 
 def test_month_writes_the_collectors_the_dispatcher_calls(demo):
     netlogon = demo.folder("netlogon")
-    assert (netlogon / "collect_nt.bat").is_file() and (netlogon / "collect_9x.bat").is_file()
+    assert (published(demo) / "collect_nt.bat").is_file() and (published(demo) / "collect_9x.bat").is_file()
     assert "collect_nt.bat" in (netlogon / "logon.bat").read_text()
 
 

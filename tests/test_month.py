@@ -115,11 +115,11 @@ def test_unreadable_inventory_rules_stop_at_step_three(run, demo_share):
 
 def test_unwritable_scripts_stop_at_step_six_and_roll_back(run, demo_share):
     run("month", demo_share.root, "--cab", _cab(demo_share, "month1"), "--as-of", "2003-08-15")
-    (published(demo_share) / "XPSP1.bat").unlink()
-    (published(demo_share) / "XPSP1.bat").mkdir()  # a file that cannot be replaced
+    (demo_share.folder("scripts") / "G000002").write_text("a file where the next set's folder goes")
     before = _snapshot(demo_share)
     code, _, err = run("month", demo_share.root, "--cab", _cab(demo_share, "month2"), "--as-of", "2003-09-15")
-    assert code == 3 and "step 6/7 (scripts)" in err and "XPSP1.bat" in err and "no script was changed" in err
+    assert code == 3 and "step 6/7 (scripts)" in err and "G000002" in err
+    assert "no script was changed: clients still run scripts\\G000001" in err
     after = _snapshot(demo_share)
     assert {k: v for k, v in after.items() if k.startswith(("scripts", "reports", "netlogon"))} == \
         {k: v for k, v in before.items() if k.startswith(("scripts", "reports", "netlogon"))}

@@ -319,7 +319,8 @@ def cmd_scripts_collectors(args) -> int:
         return EXIT_INPUT
     for path in result.written:
         out(f"wrote {path}")
-    out(f"{len(result.written)} written, {len(result.unchanged)} unchanged in {Path(args.share) / 'netlogon'}")
+    out(f"{len(result.written)} written, {len(result.unchanged)} unchanged (the collectors in the published set of "
+        f"{Path(args.share) / 'scripts'}, the entry points and 9x stubs in {Path(args.share) / 'netlogon'})")
     return EXIT_OK
 
 

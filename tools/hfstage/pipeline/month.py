@@ -39,7 +39,7 @@ from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
 from hfstage.scripts import GenerateResult, results_summary
-from hfstage.share import Release
+from hfstage.share import Release, published_files
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
 
@@ -321,10 +321,20 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
             raise
         result.lines = [here(line) for line in result.lines]
         result.notices = [here(line) for line in result.notices]
-        for name in ("scripts", "netlogon", "reports"):
+        result.changes += _set_changes(root / "scripts", copy / "scripts")
+        for name in ("netlogon", "reports"):
             result.changes += _changes(root / name, copy / name, name)
         result.report_folder = None
     return result
+
+
+def _set_changes(old: Path, new: Path) -> list[str]:
+    """What clients would run differently: the published set of scripts\\ before and after, file by file."""
+    before, after = published_files(old), published_files(new)
+    out = [f"would add scripts/{n}" for n in sorted(after.keys() - before.keys())]
+    out += [f"would change scripts/{n}" for n in sorted(after.keys() & before.keys())
+            if after[n].read_bytes() != before[n].read_bytes()]
+    return out + [f"would remove scripts/{n}" for n in sorted(before.keys() - after.keys())]
 
 
 def _changes(old: Path, new: Path, label: str) -> list[str]:
