@@ -29,7 +29,7 @@ from hfstage.errors import HfstageError, UsageError, os_fault
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
-from hfstage.packages import fetch_list
+from hfstage.packages import fetch_list, load_installers, tool_list
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
@@ -38,7 +38,7 @@ from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
-from hfstage.scripts import GenerateResult, results_summary
+from hfstage.scripts import QCHAIN, GenerateResult, results_summary
 from hfstage.share import Release, published_files
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
@@ -217,6 +217,8 @@ def _scripts(site: Site, result: MonthResult) -> str:
                              "was written")
         missing = site.history.findings(result.scan.scan_id, "missing")
         unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
+        tools = tool_list(r.tools, load_installers()["tool_sources"])  # qchain.exe, shutdown.exe: packages too
+        unavailable += tools
         try:
             path = write_fetch(site, unavailable)
         except (HfstageError, OSError) as e:  # reports\ read-only, say: no client sees any of this month yet
@@ -227,6 +229,10 @@ def _scripts(site: Site, result: MonthResult) -> str:
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
+    for tool in tools:
+        result.notices.append(f"{tool.file} is not under hotfixes\\ but {tool.machines} machine script(s) need it: "
+                              + ("they install one package per restart instead (KB 296861)" if tool.file == QCHAIN
+                                 else "they do not restart the machine; they report reboot-required"))
     result.notices += r.changed
     if r.unconfirmed:
         result.notices.append(f"{len(r.unconfirmed)} package(s) held back from the scripts (kind only guessed, "

@@ -6,6 +6,7 @@ from hfstage.scripts.collectors import CollectorResult, render_collectors, write
 from hfstage.scripts.commands import exit_ladder
 from hfstage.scripts.lint import LintProblem, lint_file, lint_text
 from hfstage.scripts.machine_plans import (
+    QCHAIN,
     MachinePlan,
     Step,
     os_key,
@@ -25,7 +26,7 @@ from hfstage.scripts.settings import ScriptSettings, package_choices, script_set
 from hfstage.scripts.write import GenerateResult, entry_points, generate_scripts
 
 __all__ = [
-    "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
+    "QCHAIN", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",
     "collect_results", "entry_points", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",

@@ -48,6 +48,7 @@ class GenerateResult:
     unconfirmed: set[str] = field(default_factory=set)  # packages held back (guessed, changed, refused)
     changed: list[str] = field(default_factory=list)  # confirmed packages whose bytes changed since
     scripted: list[ScriptedStep] = field(default_factory=list)  # what the scripts rendered now run, for the history
+    tools: dict[str, list[str]] = field(default_factory=dict)  # machine -> chaining/reboot tools it lacks
     generation: str | None = None  # the generation this run published (None: nothing changed, or not yet)
 
 
@@ -133,7 +134,9 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
         targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed)
         result.changed = book.changed()
-        jobs = {m: record.value(m) for m in machines if m not in todo and record.value(m)} | result.scheduled
+        kept = {m: record.value(m) for m in machines if m not in todo and isinstance(record.value(m), dict)}
+        jobs = {m: v for m, v in kept.items() if v.get("packages") is not None} | result.scheduled
+        result.tools = {m: v["tools"] for m, v in kept.items() if v.get("tools")} | result.tools
         result.jobs = len(jobs)
         targets.update(scheduled_jobs(settings, jobs, catalog.data_version))
         changed = {n: d for n, d in targets.items() if release.differs(n, d)}
@@ -161,7 +164,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
             if written is not None:
                 written(result)
             for m in todo:
-                record.put(m, keys[m], result.scheduled.get(m))
+                record.put(m, keys[m], _kept(result, m))
             if only is None:
                 record.keep_only(machines)
             record.commit()
@@ -196,6 +199,8 @@ def _plan_one(machine: str, a: Assessment | None, catalog: Catalog, settings: Sc
         result.unconfirmed.update(plan.unconfirmed)
         if plan.unavailable:
             result.unavailable[machine] = plan.unavailable
+        if plan.tools_missing:
+            result.tools[machine] = plan.tools_missing
         products = {(f.bulletin, f.patch.strip().casefold()): f.product for f in a.findings}
         result.scripted += scripted_steps(plan, catalog.data_version, products)
     return plan
@@ -214,6 +219,14 @@ def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | Non
         # only server-side names: the job's folder is ADMIN$ (the machine's real %SystemRoot%), never the
         # SystemRoot its own registry reports
         result.scheduled[machine] = {"packages": plan.packages}
+
+
+def _kept(result: GenerateResult, machine: str) -> dict | None:
+    """What the scripts memo keeps of a machine besides its key: its NT 4.0 job, the tools its script lacks."""
+    value = dict(result.scheduled.get(machine) or {})
+    if result.tools.get(machine):
+        value["tools"] = result.tools[machine]
+    return value or None
 
 
 def _stale(release: Release, machines: dict[str, str]) -> list[str]:
