@@ -156,7 +156,7 @@ def cmd_inventory(args) -> int:
 # --- scan, report, results ---------------------------------------------------------------
 
 def cmd_scan(args) -> int:
-    site = pipeline.Site.open(args.share)
+    site = pipeline.Site.open(args.share)  # a full scan records: it waits for the lock (--wait) like any writer
     machines = None
     if args.machines or args.machine:
         machines = (pipeline.read_machine_list(args.machines) if args.machines else []) + (args.machine or [])
@@ -180,13 +180,16 @@ def cmd_scan(args) -> int:
 
 
 def cmd_report(args) -> int:
-    raw(views.compliance(pipeline.report(pipeline.Site.open(args.share), args.by, args.since), args.format))
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        raw(views.compliance(pipeline.report(site, args.by, args.since), args.format))
     return EXIT_OK
 
 
 def cmd_results(args) -> int:
     site = pipeline.Site.open(args.share)
-    found = pipeline.results(site)
+    with pipeline.committed_read(site, err):
+        found = pipeline.results(site)
     if args.json:
         out_json({"machines": [m.to_dict() for m in found.machines], "refused": found.refused,
                   "reported_installed_still_missing": found.still_missing, "rollback": found.rollback,
@@ -274,7 +277,9 @@ def cmd_packages_words(args) -> int:
 
 
 def cmd_packages(args) -> int:
-    found = pipeline.packages_report(pipeline.Site.open(args.share), write_fetch_list=args.missing)
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        found = pipeline.packages_report(site, write_fetch_list=args.missing)
     if args.json:
         out_json(found.to_dict())
     else:
@@ -325,7 +330,9 @@ def cmd_scripts_collectors(args) -> int:
 
 
 def cmd_scripts_generate(args) -> int:
-    result = pipeline.scripts_generate(pipeline.Site.open(args.share), machine=args.machine, dry_run=args.dry_run)
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        result = pipeline.scripts_generate(site, machine=args.machine, dry_run=args.dry_run)
     if result.problems:
         for problem in result.problems:
             err(f"Error: {problem}")
@@ -342,6 +349,9 @@ def cmd_scripts_generate(args) -> int:
     out(f"{len([p for p in result.plans if p.steps])} machine script(s) made, {len(result.idle)} with nothing to "
         f"install, {result.skipped} unchanged; {len(result.written)} file(s) "
         f"{'to change' if args.dry_run else 'written'}, {len(result.unchanged)} unchanged")
+    if result.generation:
+        out(f"published as {Path(args.share) / 'scripts' / result.generation}: clients run it from their next "
+            "startup or logon (scripts\\current.bat names it)")
     if result.dispatcher_changed and not args.dry_run:
         out(f"logon.bat changed: copy {Path(args.share) / 'netlogon'}\\*.bat to NETLOGON")
     return EXIT_OK
@@ -367,7 +377,9 @@ def cmd_month(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    raw(pipeline.plan(pipeline.Site.open(args.share), args.format))
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        raw(pipeline.plan(site, args.format))
     return EXIT_OK
 
 

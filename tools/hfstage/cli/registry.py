@@ -62,7 +62,8 @@ COMMANDS = [
     FILE_COMMANDS[("cab", "extract")],
     FILE_COMMANDS[("cab", "verify")],
     Command(("catalog", "import"), "verify, extract, parse and store a catalog",
-            "Import FILE (default: the newest .cab in SHARE/incoming): verify its signature against SHARE/trust, "
+            "Import FILE (default: every .cab in SHARE/incoming; the highest DataVersion becomes current, never "
+            "the newest file, and each other one is named): verify its signature against SHARE/trust, "
             "extract it, parse mssecure.xml, store it under SHARE/catalogs/<DataVersion>, make it current when it "
             "is newer than the current one, and show what changed.",
             (SHARE, arg("file", type=Path, nargs="?", metavar="FILE", help="cabinet to import"),

@@ -22,6 +22,7 @@ from hfstage.pipeline.demo import build_demo_share, demo
 from hfstage.pipeline.inventory import inventory
 from hfstage.pipeline.month import STEPS, MonthResult, StepFailed, dry_run_month, month, site_report
 from hfstage.pipeline.packages import PackagesReport, packages_confirm, packages_report, packages_verify
+from hfstage.pipeline.reads import committed_read
 from hfstage.pipeline.reporting import month_plan, plan, report
 from hfstage.pipeline.results import ResultsReport, results
 from hfstage.pipeline.scan import (
@@ -43,6 +44,7 @@ __all__ = [
     "PLAN_FORMATS", "SCAN_FORMATS", "STEPS", "CatalogShow", "ConfigProblems", "MonthResult", "PackagesReport",
     "ResultsReport", "ScanResult", "Site", "StepFailed", "all_assessments", "build_demo_share", "catalog_diff",
     "catalog_import", "catalog_list", "catalog_show", "catalog_use", "central_create", "central_import",
+    "committed_read",
     "central_make_report", "clean_text", "create_share", "demo", "diff_text", "dry_run_month", "export_bundle",
     "file_text", "findings_at_or_above", "import_text", "inventory", "month", "month_plan", "packages_confirm",
     "packages_report", "packages_verify", "plan", "read_machine_list", "render_scan", "report", "results", "scan",

@@ -15,7 +15,7 @@ from hfstage import resources
 from hfstage.errors import UsageError, os_fault
 from hfstage.share.config import SiteConfig, load_site_config
 from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder, open_private, temp_folder
-from hfstage.share.lock import share_lock
+from hfstage.share.lock import lock_holder, share_lock
 from hfstage.share.memo import Memo, Record
 
 FOLDERS = (
@@ -168,6 +168,10 @@ class Share:
             yield tmp
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def lock_holder(self) -> str | None:
+        """Which other run holds the share's lock now (None: nobody else)."""
+        return lock_holder(self.state_file(LOCK))
 
     @contextlib.contextmanager
     def lock(self, wait_seconds: float | None = None) -> Iterator[None]:
