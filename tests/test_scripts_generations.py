@@ -147,7 +147,8 @@ def test_ctrl_c_on_a_2000_machine_share_leaves_the_old_set_whole(tmp_path):
     import importlib.util
 
     from hfstage.catalog import import_catalog
-    from hfstage.pipeline import Site, month
+    from hfstage.pipeline import Site, month, month_plan
+    from tests.test_plan_contract import script_pairs
 
     spec = importlib.util.spec_from_file_location("bench_site", Path(__file__).resolve().parents[1] / "bench" /
                                                   "site.py")
@@ -177,6 +178,8 @@ def test_ctrl_c_on_a_2000_machine_share_leaves_the_old_set_whole(tmp_path):
     done = _hfstage("scripts", "generate", share.root)
     assert done.returncode == 0, done.stderr
     assert {NEW_UNC.encode() in d for n, d in published_set(share).items() if n.startswith("PC")} == {True}
+    pairs = script_pairs(share)  # and the plan lists exactly what the 2,000 scripts install
+    assert len(pairs) > 1000 and month_plan(Site(share)).pairs() == pairs
 
 
 @needs_dosbox

@@ -97,7 +97,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         step(3, lambda: _inventory(site, state, adopt, jobs, result))
         step(4, lambda: _scan(site, state, as_of, result))
         step(5, lambda: _plan(site, result, state))
-        step(6, lambda: _scripts(site, result))
+        step(6, lambda: _scripts(site, result, state))
         step(7, lambda: _reports(site, result, state))
     for notice in result.notices:
         say(notice)
@@ -203,7 +203,7 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
     return f"{len(plan.items)} new or revised patches, {len(plan.applicable)} applicable here"
 
 
-def _scripts(site: Site, result: MonthResult) -> str:
+def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     """The month's scripts and collectors, published as one generation once the fetch list is written too."""
     release = Release.start(site.share.folder("scripts"))
     with release.guarded():
@@ -225,6 +225,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
             fault = os_fault(e.filename, e, "write") if isinstance(e, OSError) else e
             raise type(fault)(f"{fault}; {release.unchanged_text()}") from e
         r.generation = release.publish()
+    state.plan = month_plan(site)  # the contract: what the set just published installs, machine by machine
     result.notices += collectors.collected_changes
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "

@@ -6,7 +6,9 @@ from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL
 from hfstage.pipeline.site import Site
-from hfstage.report import Compliance, MonthPlan, build_plan, compliance, plan_changes, render_plan
+from hfstage.report import Compliance, MonthPlan, add_deployment, build_plan, compliance, plan_changes, render_plan
+from hfstage.scripts import script_contents
+from hfstage.share import SCRIPTS
 
 
 def report(site: Site, by: str = "machine", since: str | None = None) -> Compliance:
@@ -36,5 +38,9 @@ def month_plan(site: Site) -> MonthPlan:
     latest = site.history.latest_scan(FULL)
     changes = plan_changes(site.catalog, old)
     tallies = site.history.patch_tallies(latest.id, changes) if latest else []
-    return build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy,
+    plan = build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy,
                       site.book.rollback_method, changes)
+    record = site.share.record(SCRIPTS)  # what the published scripts were rendered from, machine by machine
+    machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
+    contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
+    return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method)

@@ -23,7 +23,7 @@ from hfstage.scripts.results import (
 )
 from hfstage.scripts.rollback import LedgerChanges, Rollback, build_rollback, ledger_changes, rollback_lines
 from hfstage.scripts.settings import ScriptSettings, package_choices, script_settings
-from hfstage.scripts.write import GenerateResult, entry_points, generate_scripts
+from hfstage.scripts.write import GenerateResult, entry_points, generate_scripts, script_contents
 
 __all__ = [
     "QCHAIN", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
@@ -31,5 +31,5 @@ __all__ = [
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",
     "collect_results", "entry_points", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",
     "package_choices", "parse_log", "plan_machine", "render_collectors", "reported_still_missing", "results_summary",
-    "script_settings", "write_collectors",
+    "script_contents", "script_settings", "write_collectors",
 ]

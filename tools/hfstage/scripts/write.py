@@ -49,6 +49,7 @@ class GenerateResult:
     changed: list[str] = field(default_factory=list)  # confirmed packages whose bytes changed since
     scripted: list[ScriptedStep] = field(default_factory=list)  # what the scripts rendered now run, for the history
     tools: dict[str, list[str]] = field(default_factory=dict)  # machine -> chaining/reboot tools it lacks
+    contents: dict[str, dict] = field(default_factory=dict)  # machine -> what its script installs and leaves out
     generation: str | None = None  # the generation this run published (None: nothing changed, or not yet)
 
 
@@ -201,6 +202,8 @@ def _plan_one(machine: str, a: Assessment | None, catalog: Catalog, settings: Sc
             result.unavailable[machine] = plan.unavailable
         if plan.tools_missing:
             result.tools[machine] = plan.tools_missing
+        result.contents[machine] = {"steps": [[s.bulletin, s.qnumber, s.patch] for s in plan.steps],
+                                    "held": list(plan.unavailable)}
         products = {(f.bulletin, f.patch.strip().casefold()): f.product for f in a.findings}
         result.scripted += scripted_steps(plan, catalog.data_version, products)
     return plan
@@ -222,11 +225,19 @@ def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | Non
 
 
 def _kept(result: GenerateResult, machine: str) -> dict | None:
-    """What the scripts memo keeps of a machine besides its key: its NT 4.0 job, the tools its script lacks."""
-    value = dict(result.scheduled.get(machine) or {})
+    """What the scripts memo keeps of a machine besides its key: its NT 4.0 job, the tools its script lacks,
+    what it installs and leaves out (the plan lists exactly that)."""
+    value = dict(result.scheduled.get(machine) or {}) | result.contents.get(machine, {})
     if result.tools.get(machine):
         value["tools"] = result.tools[machine]
     return value or None
+
+
+def script_contents(record_value: object) -> dict:
+    """What the scripts memo says a machine's published script installs ("steps": [bulletin, Q, package]) and
+    leaves out ("held": why), for the plan: the same list the script was rendered from."""
+    value = record_value if isinstance(record_value, dict) else {}
+    return {"steps": [tuple(s) for s in value.get("steps", [])], "held": list(value.get("held", []))}
 
 
 def _stale(release: Release, machines: dict[str, str]) -> list[str]:
