@@ -18,3 +18,17 @@ def published(share: Share | Path) -> Path:
 def published_set(share: Share | Path) -> dict[str, bytes]:
     """Every file of that set, by name: what a client of this moment can run."""
     return {p.name: p.read_bytes() for p in sorted(published(share).iterdir()) if p.is_file()}
+
+
+def short_unc(share: Share) -> str:
+    """The share as a short wine path (a link in /tmp, removed at exit): logon.bat's 9x lines name
+    UNC\\scripts\\<generation>\\<machine>.bat and must fit command.com's 127 characters."""
+    import atexit
+    import shutil
+    import tempfile
+
+    short = Path(tempfile.mkdtemp(prefix="hf", dir="/tmp"))
+    short.chmod(0o755)
+    atexit.register(shutil.rmtree, short, True)
+    (short / "s").symlink_to(share.root)
+    return "Z:" + str(short / "s").replace("/", "\\")

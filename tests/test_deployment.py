@@ -169,7 +169,6 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
     """Update.exe packages of 2002 left $NtUninstallQnnnnnn$, later ones $NtUninstallKBnnnnnn$: the rollback
     finds whichever is there; a removal that fails keeps its marker and says so, and no reboot follows."""
     _generate(site, run)
-    rollback = published(site) / "XPSP1-rollback.bat"
     reset_client(prefix)
     assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     # the rollback lists what a scan then finds installed (issue 19): the next inventory shows its key
@@ -180,6 +179,7 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
                     "HKEY_LOCAL_MACHINE\\SOFTWARE", str(regfile)], check=True, capture_output=True)
     assert run("scan", site.root, "--fail-on", "none")[0] == 0
     _generate(site, run)
+    rollback = published(site) / "XPSP1-rollback.bat"  # in the set just published
     marker = windows_dir(prefix) / "hfstage" / "Q824146.ok"
     spuninst = windows_dir(prefix) / "$NtUninstallQ824146$" / "spuninst"
     spuninst.mkdir(parents=True)

@@ -16,7 +16,7 @@ import pytest
 from hfstage.scripts.lint import lint_file
 from hfstage.scripts.results import collect_results
 from tests.conftest import DATA, EXAMPLES
-from tests.published import published
+from tests.published import published, short_unc
 from tests.winehelp import client, run_batch
 
 WINE = Path("/usr/lib/wine/wine64")
@@ -42,7 +42,7 @@ def w2k_share(share, run, real_catalog_path):
     assert run("catalog", "import", share.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "scan-inventory" / "SCAN-W2K", share.folder("inventory") / "SCAN-W2K")
     # SCAN-W2K is a server: servers reboot on their own only when site.ini says so
-    share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
+    share.site_ini.write_text(f"[share]\nunc = {short_unc(share)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
                               "[reboot_policy]\nserver = auto\n")
     for name in W2K_PACKAGES:  # Windows 2000 SP2-era Q packages: Hotfix.exe
@@ -214,7 +214,7 @@ def test_service_pack_first_then_stop_for_a_rescan(share, run, wineprefix):
     xml = EXAMPLES / "catalog" / "month2.xml"
     assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W2KSRV", share.folder("inventory") / "W2KSRV")
-    share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
+    share.site_ini.write_text(f"[share]\nunc = {short_unc(share)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
                               "[reboot_machines]\nW2KSRV = auto\n"
                               "[service_packs]\nWindows 2000 Server = w2ksp4_en.exe\n")

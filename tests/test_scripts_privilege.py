@@ -220,6 +220,7 @@ def test_the_scheduled_job_runs_the_copy_in_the_machines_own_windows_folder(host
     schedule = published(hostile) / "schedule_nt4.bat"
     # wine's cmd cannot test a UNC share with \nul (Windows can): the one line changed for wine
     text = schedule.read_text().replace('"\\\\NT4WKS\\ADMIN$\\nul"', '"\\\\NT4WKS\\ADMIN$\\system32\\."')
+    text = f"@set HFG={published(hostile).name}\r\n{text}"  # what netlogon\schedule_nt4.bat sets first
     runnable = tmp_path / "schedule.bat"
     runnable.write_text(text)
     out = wine({**env, "WINEPATH": wine_path(tools)}, "cmd", "/c", wine_path(runnable)).stdout.decode()
