@@ -376,6 +376,26 @@ def cmd_month(args) -> int:
     return _exit(findings(site, result), args.fail_on)
 
 
+def cmd_approve(args) -> int:
+    site = pipeline.Site.open(args.share)
+    if args.list:
+        for line in pipeline.approvals_text(site):
+            out(line)
+        return EXIT_OK
+    if not args.ids:
+        raise UsageError("hfstage approve: name at least one ID (a bulletin, a Q/KB number or SP), or --list")
+    for a in pipeline.approve(site, args.ids, args.ring, args.note):
+        out(f"approved {a.id} for ring {a.ring} (catalog {a.catalog}: {', '.join(a.packages) or '-'}); "
+            "the scripts include it from the next `hfstage scripts generate` or month")
+    return EXIT_OK
+
+
+def cmd_unapprove(args) -> int:
+    for a in pipeline.unapprove(pipeline.Site.open(args.share), args.ids, args.ring):
+        out(f"withdrew the approval of {a.id} for ring {a.ring} ({a.by} {a.at})")
+    return EXIT_OK
+
+
 def cmd_plan(args) -> int:
     site = pipeline.Site.open(args.share)
     with pipeline.committed_read(site, err):

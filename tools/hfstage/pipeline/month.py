@@ -227,6 +227,7 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
         r.generation = release.publish()
     state.plan = month_plan(site)  # the contract: what the set just published installs, machine by machine
     result.notices += collectors.collected_changes
+    result.notices += _waiting(site, state.plan)
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
@@ -254,6 +255,17 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     published = f"published as scripts\\{r.generation}" if r.generation else "the published set is unchanged"
     return (f"{scripted} machine scripts made; {len(r.written)} files written, {len(r.unchanged)} unchanged, "
             f"{r.skipped} machines unchanged ({published}); {len(unavailable)} packages not found under hotfixes")
+
+
+def _waiting(site: Site, plan: MonthPlan) -> list[str]:
+    """What waits for an admin's approval ([approval] mode = manual): each patch and the machines it would reach."""
+    if not plan.waiting:
+        return []
+    items = sorted(plan.waiting.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    shown = [f"{b} {q} {p} ({len(ms)} machine(s): {', '.join(ms[:5])}{' ...' if len(ms) > 5 else ''})"
+             for (b, q, p), ms in items[:10]]
+    return [f"{len(items)} patch(es) wait for approval: " + "; ".join(shown) + (" ..." if len(items) > 10 else "")
+            + f"; `hfstage approve {site.share.root} ID --ring RING` (hfstage approve {site.share.root} --list)"]
 
 
 def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None):

@@ -43,4 +43,5 @@ def month_plan(site: Site) -> MonthPlan:
     record = site.share.record(SCRIPTS)  # what the published scripts were rendered from, machine by machine
     machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
     contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
-    return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method)
+    return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method,
+                          site.scripts.gate.approved_text)

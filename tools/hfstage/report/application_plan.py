@@ -62,6 +62,7 @@ class Deployment:
     testing: list[str]
     rollback: str
     reboot: bool
+    approval: str = "auto"  # who approved it for its machines' rings (site.ini [approval] mode = manual)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class MonthPlan:
     items: list[PlanItem] = field(default_factory=list)
     deploy: list[Deployment] = field(default_factory=list)  # what the scripts install, most severe first
     held: list[tuple[str, str]] = field(default_factory=list)  # (machine, why a patch that applies is not scripted)
+    waiting: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)  # (bulletin, Q, package) -> machines
 
     def pairs(self) -> set[tuple[str, str, str]]:
         """(machine, bulletin, package) for every install the plan lists: what the scripts must run."""
@@ -127,17 +129,23 @@ def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], sca
 
 
 def add_deployment(plan: MonthPlan, catalog: Catalog, contents: dict[str, dict], policy: SitePolicy,
-                   rollback: Callable[[str, str, str, str | None], str]) -> MonthPlan:
-    """PLAN with what the published scripts install and leave out (CONTENTS: machine -> script_contents)."""
+                   rollback: Callable[[str, str, str, str | None], str],
+                   approval: Callable[[str, str, str], str] = lambda m, b, q: "auto") -> MonthPlan:
+    """PLAN with what the published scripts install and leave out (CONTENTS: machine -> script_contents);
+    APPROVAL (machine, bulletin, Q) names who approved it for that machine's ring."""
     patches = {(p.bulletin_id, p.name.strip()): p for p in catalog.patches()}
     machines: dict[tuple[str, str, str], list[str]] = {}
     for machine, content in sorted(contents.items()):
         for bulletin, qnumber, package in content["steps"]:
             machines.setdefault((bulletin, qnumber, package), []).append(machine)
         plan.held += [(machine, why) for why in content["held"]]
+        for key in content.get("waiting", []):
+            plan.waiting.setdefault(tuple(key), []).append(machine)
     for (bulletin, qnumber, package), where in machines.items():
-        plan.deploy.append(_deployment(bulletin, qnumber, package, where, patches.get((bulletin, package.strip())),
-                                       catalog, policy, rollback))
+        item = _deployment(bulletin, qnumber, package, where, patches.get((bulletin, package.strip())), catalog,
+                           policy, rollback)
+        item.approval = "; ".join(sorted({approval(m, bulletin, qnumber) for m in where}))
+        plan.deploy.append(item)
     plan.deploy.sort(key=lambda d: (severity_rank(d.severity), -len(d.machines), d.bulletin, d.patch))
     return plan
 

@@ -1,6 +1,7 @@
 """Client scripts: per-machine install and rollback scripts, the dispatcher, the collectors,
 batch-value checks and the command.com linter, and what clients report back."""
 
+from hfstage.scripts.approval import ALL, Approved, Gate, approval_id
 from hfstage.scripts.batch import BatchText, UnsafeValue, check_batch_value, check_file_name, check_machine_name
 from hfstage.scripts.collectors import CollectorResult, render_collectors, write_collectors
 from hfstage.scripts.commands import exit_ladder
@@ -26,6 +27,7 @@ from hfstage.scripts.settings import ScriptSettings, package_choices, script_set
 from hfstage.scripts.write import GenerateResult, entry_points, generate_scripts, script_contents
 
 __all__ = [
+    "ALL", "Approved", "Gate", "approval_id",
     "QCHAIN", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",

@@ -76,6 +76,7 @@ class MachinePlan:
     script_wait: int | None = None  # MaxGPOScriptWait in seconds (0: no limit), 2000/XP/2003 only
     reboot_note: str = ""  # why the script asks the user to restart instead of restarting (Windows 95)
     tools_missing: list[str] = field(default_factory=list)  # qchain.exe, shutdown.exe: needed, not under hotfixes\
+    waiting: list[tuple[str, str, str]] = field(default_factory=list)  # (bulletin, Q, package) not approved
 
 
 def os_key(os_name: str | None, rules: dict) -> str | None:
@@ -141,7 +142,8 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
             plan.window = settings.window
     packages = book.index
     sp = _service_pack_step(a, catalog, book, table, settings, plan) if key not in NINE_X else None
-    missing = [f for f in a.findings if f.status == MISSING and f.kind != KIND_SERVICE_PACK]
+    missing = [f for f in a.findings if f.status == MISSING and f.kind != KIND_SERVICE_PACK
+               and _approved(plan, settings, f.bulletin, f.qnumber or "-", f.patch)]
     _add_patches(plan, missing, a, catalog, book, table, settings)
     if sp is not None:
         plan.steps.insert(0, sp)
@@ -168,6 +170,15 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
     plan.reboot = _reboot_command(key, settings, table, book, plan)
     plan.unavailable = [batch_note(note) for note in plan.unavailable]  # each names catalog values
     return plan
+
+
+def _approved(plan: MachinePlan, settings: ScriptSettings, bulletin: str, qnumber: str, package: str) -> bool:
+    """Whether the patch may reach this machine's script (approval and rings); if not, the plan says why."""
+    why = settings.gate.why_not(plan.machine, bulletin, qnumber, package)
+    if why is not None:
+        plan.unavailable.append(f"{bulletin} {package.strip()}: {why}")
+        plan.waiting.append((bulletin, qnumber, package.strip()))
+    return why is None
 
 
 def _tool_problem(book: PackageBook, name: str) -> str | None:
@@ -296,7 +307,7 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
     have = service_pack_id(catalog, product, a.service_pack)
     have_at = service_pack_position(catalog, product.id, have) if have is not None else None
     want_at = service_pack_position(catalog, product.id, product.current_service_pack_id)
-    if have_at is None or want_at is None or have_at >= want_at:
+    if have_at is None or want_at is None or have_at >= want_at or not _approved(plan, settings, "SP", "-", package):
         return None
     pkg = book.index.named(package)
     if pkg.rel is None and pkg.problem is None:

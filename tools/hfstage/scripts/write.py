@@ -203,7 +203,7 @@ def _plan_one(machine: str, a: Assessment | None, catalog: Catalog, settings: Sc
         if plan.tools_missing:
             result.tools[machine] = plan.tools_missing
         result.contents[machine] = {"steps": [[s.bulletin, s.qnumber, s.patch] for s in plan.steps],
-                                    "held": list(plan.unavailable)}
+                                    "held": list(plan.unavailable), "waiting": [list(w) for w in plan.waiting]}
         products = {(f.bulletin, f.patch.strip().casefold()): f.product for f in a.findings}
         result.scripted += scripted_steps(plan, catalog.data_version, products)
     return plan
@@ -237,7 +237,8 @@ def script_contents(record_value: object) -> dict:
     """What the scripts memo says a machine's published script installs ("steps": [bulletin, Q, package]) and
     leaves out ("held": why), for the plan: the same list the script was rendered from."""
     value = record_value if isinstance(record_value, dict) else {}
-    return {"steps": [tuple(s) for s in value.get("steps", [])], "held": list(value.get("held", []))}
+    return {"steps": [tuple(s) for s in value.get("steps", [])], "held": list(value.get("held", [])),
+            "waiting": [tuple(w) for w in value.get("waiting", [])]}
 
 
 def _stale(release: Release, machines: dict[str, str]) -> list[str]:

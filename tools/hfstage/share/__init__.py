@@ -36,6 +36,7 @@ from hfstage.share.generations import (
     published_files,
 )
 from hfstage.share.layout import (
+    APPROVALS,
     AUDIT,
     CENTRAL_DB,
     CENTRAL_PAGES,
@@ -79,6 +80,7 @@ from hfstage.share.names import (
 )
 
 __all__ = [
+    "APPROVALS",
     "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
     "MEMOS", "PACKAGE_FACTS", "PINS", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS", "SEEN", "SITE_KEY",
     "SITE_RULES",

@@ -53,6 +53,8 @@ DETECTION = StateFile("detection.json", "the site's detection supplements (file 
 FACTS_FOLDER = StateFile("facts", "each machine's facts as last read, <MACHINE>.json")
 SEEN = StateFile("facts/seen.json", "per machine: its evidence's digest and when this server first saw it (the "
                  "\"last reported\" time, by the server's clock; kept across upgrades)")
+APPROVALS = StateFile("approvals.json", "the patches an admin approved, per ring: who, when, with which catalog "
+                      "and packages, and the note (`hfstage approve`; also in audit.log)")
 README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
 SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
                     "run's are removed by the next")
@@ -74,8 +76,8 @@ REPORT = Memo("report", "report.json", "report", "per page of reports\\: what it
 PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
                      "per file below hotfixes\\: what it is, read from its bytes, by size, time and trust store")
 MEMOS = (FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
-STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN, README,
-               SCRATCH)
+STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN,
+               README, SCRATCH)
 
 # A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
 CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")
