@@ -195,3 +195,14 @@ def test_command_com_follows_the_pointer_to_one_generation(month_done, tmp_path)
     client = client_disk(tmp_path / "c")
     dosbox(client, share.root, "D:\\NETLOGON\\LOGON.BAT", {"HFM": "W98", "PATH": "C:\\STUBS"})
     assert (client / "RAN.TXT").read_text().split() == ["G000002"], DOSBOX
+
+
+def test_share_check_reads_the_generations_and_finds_nothing_wrong(month_done, tmp_path, run):
+    share = _copy(month_done, tmp_path / "check")
+    _moved(share)
+    assert run("scripts", "generate", share.root)[0] == 0  # a second set: unchanged files carried as links
+    code, out, _ = run("share", "check", share.root)
+    assert "scripts" not in out, out
+    (share.folder("scripts") / current_generation(share.folder("scripts")) / "EVIL.bat").symlink_to("/etc/passwd")
+    code, out, _ = run("share", "check", share.root)
+    assert code == 1 and "EVIL.bat: it is a symbolic link" in out
