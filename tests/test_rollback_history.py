@@ -87,6 +87,7 @@ def _make_site(tmp_path, run, short) -> Share:
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
     shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
+    shutil.copyfile(DATA / "packages" / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")  # KB 815062's
     share.site_ini.write_text(f"[share]\nunc = {wine_path(short)}\n[reboot]\nw2k = \"{{packages}}\\reboot.exe\" /r\n"
                               "xp = \"{packages}\\reboot.exe\" /r\n[reboot_machines]\nW2KSRV = never\n")
     assert run("scan", root, "--fail-on", "none")[0] == 0

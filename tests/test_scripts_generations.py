@@ -162,9 +162,9 @@ def test_ctrl_c_on_a_2000_machine_share_leaves_the_old_set_whole(tmp_path):
     old = published_set(share)
     assert len(old) > 2000
     share.site_ini.write_text(share.site_ini.read_text().replace("\\\\DC1\\hfstage", NEW_UNC))
-    # Ctrl-C while the new set is being written: a real SIGINT, sent by the run itself at its 1,000th write
+    # Ctrl-C while the new set is being written: a real SIGINT, sent by the run itself at its 50th write
     proc = subprocess.run([sys.executable, "-m", "hfstage", "scripts", "generate", str(share.root)],
-                          capture_output=True, text=True, env={**os.environ, "HFSTAGE_TEST_INTERRUPT_AT": "write:1000"})
+                          capture_output=True, text=True, env={**os.environ, "HFSTAGE_TEST_INTERRUPT_AT": "write:50"})
     err = proc.stderr
     assert proc.returncode == 130, err
     assert "Interrupted: no script was changed: clients still run scripts\\G000001" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL
+from hfstage.pipeline.approvals import gate
 from hfstage.pipeline.site import Site
 from hfstage.report import Compliance, MonthPlan, add_deployment, build_plan, compliance, plan_changes, render_plan
 from hfstage.scripts import script_contents
@@ -44,4 +45,4 @@ def month_plan(site: Site) -> MonthPlan:
     machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
     contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
     return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method,
-                          site.scripts.gate.approved_text)
+                          gate(site).approved_text)  # site.ini's rings and the approvals: no [share] unc needed
