@@ -22,6 +22,7 @@ from hfstage.assess.model import GAP_CATALOG
 from hfstage.catalog import parse_catalog_file
 from hfstage.inventory import MachineFacts, ProductFact, gather_facts
 from tests.conftest import DATA, REAL_CATALOG, accept_machines
+from tests.published import published
 from tests.winehelp import PACKAGES
 
 MACHINES = DATA / "families"
@@ -166,7 +167,7 @@ def test_no_nt_package_is_scripted_for_windows_98(tmp_path, run, real_catalog_pa
     neither is run by W98's script; the script says why."""
     share = _share_with(tmp_path, run, "F98", {"q275567i.exe": "hotfix.exe", "238453US8.EXE": "hotfix.exe"},
                         real_catalog_path)
-    text = (share.folder("scripts") / "F98.bat").read_text()
+    text = (published(share) / "F98.bat").read_text()
     runs = [line for line in text.splitlines() if line.startswith("start /w")]
     assert not [line for line in runs if "q275567i" in line.lower() or "238453us8" in line.lower()], runs
     assert "rem not scripted: MS99-034 238453US8.EXE: a Hotfix.exe package, which runs only on Windows NT, " \
@@ -181,6 +182,6 @@ def test_the_9x_collector_copies_system32_files_from_the_system_folder(tmp_path,
     assert not {f for f in files if f[0].lower() == "system32"}
     share = _share_with(tmp_path, run, "F98", {}, real_catalog_path)
     assert run("scripts", "collectors", share.root)[0] == 0
-    text = (share.folder("netlogon") / "collect_9x.bat").read_text()
+    text = (published(share) / "collect_9x.bat").read_text()
     assert "copy %windir%\\system\\msjava.dll %HFF%\\system >nul" in text.splitlines()
     assert "copy %windir%\\system32\\msjava.dll" not in text

@@ -19,6 +19,7 @@ import pytest
 
 from hfstage.scripts.lint import lint_text
 from tests.conftest import DATA, EXAMPLES, accept_machines, demo_with_cabinet
+from tests.published import published
 from tests.scripts.test_logon_scripts import NINE_X_CATALOG
 
 # Q326830_W2K_SP4_X86_EN.exe is W2KSRV's MS02-045 package in the example catalog
@@ -58,11 +59,11 @@ def test_one_odd_patch_name_costs_that_patch_only(site, tmp_path, name):
     done = _hf("month", site.root, "--fail-on", "none")
     assert done.returncode == 0, done.stderr  # seen: "month stopped at step 6/7 (scripts)" for every machine
     assert "[6/7] scripts:" in done.stdout
-    script = (site.folder("scripts") / "W2KSRV.bat").read_bytes()
+    script = (published(site) / "W2KSRV.bat").read_bytes()
     assert b"the catalog's file name cannot be put into a batch file: not scripted" in script
     assert script.isascii() and b"&" not in script.replace(b"&&", b"")
     # every other machine's script was made from this catalog
-    nt4 = (site.folder("scripts") / "NT4WKS.bat").read_text()
+    nt4 = (published(site) / "NT4WKS.bat").read_text()
     assert "WindowsNT4Workstation-KB824146-x86-ENU.exe" in nt4
 
 
@@ -82,7 +83,7 @@ def test_one_odd_file_name_or_folder_costs_that_file_only(site, tmp_path, name, 
     assert "no collector will copy it" in imported.stdout
     done = _hf("month", site.root, "--fail-on", "none")
     assert done.returncode == 0, done.stderr
-    collector = (site.folder("netlogon") / "collect_nt.bat").read_bytes()
+    collector = (published(site) / "collect_nt.bat").read_bytes()
     assert collector.isascii() and b"rpcss.dll" in collector
 
 
@@ -107,7 +108,7 @@ def _w98_script(share, run, place: str) -> str:
     shutil.copyfile(DATA / "packages" / "iexpress.exe", target)
     code, _, err = run("scripts", "generate", share.root)
     assert code == 0, err
-    return (share.folder("scripts") / "W98.bat").read_text()
+    return (published(share) / "W98.bat").read_text()
 
 
 @pytest.mark.parametrize("place", ["Win 98\\q321232.exe", "patches\\Windows 98 SE\\q321232.exe",
@@ -116,7 +117,7 @@ def test_a_9x_package_in_a_folder_with_a_space_is_a_note_not_a_split_command(nin
     script = _w98_script(nine_x, run, place)
     assert f"its package is hotfixes\\{place}, a path with a space" in script
     assert not [ln for ln in script.splitlines() if ln.lower().startswith("start ")]
-    assert lint_text((nine_x.folder("scripts") / "W98.bat").read_bytes(), "W98.bat") == []
+    assert lint_text((published(nine_x) / "W98.bat").read_bytes(), "W98.bat") == []
 
 
 def test_the_same_package_without_a_space_is_run_with_start(nine_x, run):

@@ -15,6 +15,7 @@ import pytest
 
 from hfstage.share import Share
 from tests.conftest import CABS, DATA, EXAMPLES, accept_machines
+from tests.published import published
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def test_5_signature(share, run):
                                          (errno.EACCES, "permission denied")])
 def test_6_environment_faults_are_one_line_and_nothing_half_written(scanned, run, monkeypatch, number, why):
     run("month", scanned.root, "--fail-on", "none")
-    before = {p: p.read_bytes() for p in scanned.folder("scripts").glob("*.bat")}
+    before = {p: p.read_bytes() for p in published(scanned).glob("*.bat")}
     scanned.site_ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n[scripts]\nmax_attempts = 3\n")
     import hfstage.share.files as files
 
@@ -142,8 +143,8 @@ def test_6_environment_faults_are_one_line_and_nothing_half_written(scanned, run
     line = _one_line(err)
     assert "step 6/7 (scripts)" in line and f"cannot write: {why}" in line and "no script was changed" in line
     monkeypatch.setattr(files.os, "replace", real)
-    assert {p: p.read_bytes() for p in scanned.folder("scripts").glob("*.bat")} == before
-    assert not list(scanned.folder("scripts").glob(".*.tmp"))
+    assert {p: p.read_bytes() for p in published(scanned).glob("*.bat")} == before
+    assert not list(published(scanned).glob(".*.tmp"))
     assert run("month", scanned.root, "--fail-on", "none")[0] == 0  # the next run recovers
 
 

@@ -27,6 +27,7 @@ import pytest
 
 from hfstage.share import Share, init_share
 from tests.conftest import DATA, EXAMPLES, accept_machines
+from tests.published import published
 from tests.winehelp import STUB, client, needs_wine, run_batch, runnable_like, windows_dir, wine_path
 
 MACHINES = ("W2KSRV", "XPSP1")
@@ -87,6 +88,7 @@ def _make_site(tmp_path, run, short) -> Share:
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
     shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
+    shutil.copyfile(DATA / "packages" / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")  # KB 815062's
     share.site_ini.write_text(f"[share]\nunc = {wine_path(short)}\n[reboot]\nw2k = \"{{packages}}\\reboot.exe\" /r\n"
                               "xp = \"{packages}\\reboot.exe\" /r\n[reboot_machines]\nW2KSRV = never\n")
     assert run("scan", root, "--fail-on", "none")[0] == 0
@@ -103,7 +105,7 @@ def _month(run, share: Share, day: str, xml: str | None = None) -> None:
 
 
 def _rollback(share: Share, machine: str = "W2KSRV") -> str:
-    return (share.folder("scripts") / f"{machine}-rollback.bat").read_text()
+    return (published(share) / f"{machine}-rollback.bat").read_text()
 
 
 def _listed(share: Share, machine: str) -> list[str]:
@@ -121,7 +123,7 @@ def _spuninst(prefix: dict, rc: int) -> Path:
 
 @needs_wine
 def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run, prefix):
-    calls = run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
+    calls = run_batch(published(site) / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
     assert f"{PACKAGE} -m -q -z" in calls  # installed (Windows 2000: -m, KB 296861), as the client reports it
     assert "MS02-045" not in _rollback(site)  # nothing confirmed yet: nothing to remove
     _collect_done(site, prefix, "W2KSRV")
@@ -131,7 +133,7 @@ def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run,
         "HFRESULT;-;-;MS03-039;Q824146;WindowsXP-KB824146-x86-ENU.exe;0;success\r\n")
 
     _month(run, site, "2003-09-15", "month2.xml")  # the next month, under the next catalog
-    assert PACKAGE not in (site.folder("scripts") / "W2KSRV.bat").read_text()  # installed: not scripted again
+    assert PACKAGE not in (published(site) / "W2KSRV.bat").read_text()  # installed: not scripted again
     rollback = _rollback(site)
     assert f"rem MS02-045 Q326830 {PACKAGE} (update)" in rollback
     assert '"%HF_UNDIR%\\spuninst\\spuninst.exe" -q -z' in rollback
@@ -150,7 +152,7 @@ def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run,
 
     spuninst = _spuninst(prefix, 0)
     try:
-        calls = run_batch(site.folder("scripts") / "W2KSRV-rollback.bat", prefix,
+        calls = run_batch(published(site) / "W2KSRV-rollback.bat", prefix,
                           site.folder("hotfixes") / "calls.log")
         assert (spuninst / "calls.log").read_text().split() == ["spuninst.exe", "-q", "-z"]
     finally:
@@ -160,14 +162,14 @@ def test_an_installed_patch_stays_in_the_rollback_until_it_is_removed(site, run,
     _merge(site, "W2KSRV", f"[-{HOTFIX_KEY}\\Q326830]\n")
     _month(run, site, "2003-11-15")
     assert "MS02-045" not in _rollback(site)  # removed: its `uninstalled` line came back
-    assert PACKAGE in (site.folder("scripts") / "W2KSRV.bat").read_text()  # and missing again
+    assert PACKAGE in (published(site) / "W2KSRV.bat").read_text()  # and missing again
     code, out, _ = run("results", site.root)
     assert "rollback, newest first" not in out
 
 
 @needs_wine
 def test_a_service_pack_that_contains_it_takes_it_off_with_a_note(site, run, prefix):
-    run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
+    run_batch(published(site) / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
     _collect_done(site, prefix, "W2KSRV")
     _merge(site, "W2KSRV", f'[{HOTFIX_KEY}]\n\n[{HOTFIX_KEY}\\Q326830]\n"Installed"=dword:00000001\n')
     _month(run, site, "2003-09-15", "month2.xml")
@@ -241,7 +243,7 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
     _merge(site, "NT4WKS", f"[-{HOTFIX_KEY}\\Q326830]\n")  # NT4WKS misses MS02-045 too
     assert run("scan", site.root, "--fail-on", "none")[0] == 0
     assert run("scripts", "generate", site.root)[0] == 0
-    assert "Q326830i.EXE" in (site.folder("scripts") / "NT4WKS.bat").read_text()
+    assert "Q326830i.EXE" in (published(site) / "NT4WKS.bat").read_text()
     line = "HFRESULT;-;-;MS02-045;Q326830;{};0;success\r\n"
     (site.folder("results") / "DC01.log").write_text(line.format(PACKAGE))
     (site.folder("results") / "NT4WKS.log").write_text(line.format("Q326830i.EXE"))
@@ -251,7 +253,7 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
     assert _listed(site, "NT4WKS") == ["MS02-045 Q326830 Q326830i.EXE (hotfix)"]
     assert '"%HF_PKG%\\Q326830i.EXE" -y -z %HF_UI%' in _rollback(site, "NT4WKS")
     new = "Windows2000-KB824146-x86-ENU.exe"
-    assert new in (site.folder("scripts") / "DC01.bat").read_text()  # the new catalog's patch
+    assert new in (published(site) / "DC01.bat").read_text()  # the new catalog's patch
     with (site.folder("results") / "DC01.log").open("a") as log:
         log.write(f"HFRESULT;-;-;MS03-039;Q824146;{new};3010;success-reboot\r\n")
     _merge(site, "DC01", f'[{HOTFIX_KEY}\\KB824146]\n"Installed"=dword:00000001\n')

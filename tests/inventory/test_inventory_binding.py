@@ -32,6 +32,7 @@ from tests.bindhelp import (
     need_root_and_hivex,
 )
 from tests.conftest import demo_with_cabinet
+from tests.published import published
 
 XP_PACKAGE = "WindowsXP-KB824146-x86-ENU.exe"  # MS03-039, the patch XPSP1 misses in the example catalog
 
@@ -42,7 +43,7 @@ def site(tmp_path, run):
     need_root_and_hivex()
     share = demo_with_cabinet(tmp_path / "share", "month2")
     assert run("month", share.root, "--fail-on", "none")[0] == 0
-    assert XP_PACKAGE in (share.folder("scripts") / "XPSP1.bat").read_text()
+    assert XP_PACKAGE in (published(share) / "XPSP1.bat").read_text()
     return share
 
 
@@ -86,7 +87,7 @@ def test_a_name_no_collector_writes_is_refused_and_the_collectors_files_are_read
     xp = _month(run, site)["XPSP1"]
     assert xp["status"] == "needs patches" and xp["error"] is None
     assert any(f"XPSP1/{name}: refused: no collector writes this name" in w for w in _said(xp, "refused"))
-    assert XP_PACKAGE in (site.folder("scripts") / "XPSP1.bat").read_text()
+    assert XP_PACKAGE in (published(site) / "XPSP1.bat").read_text()
     page = (site.folder("reports") / "machines" / "XPSP1.html").read_text()
     assert f"{name}: refused: no collector writes this name" in page
 
@@ -106,7 +107,7 @@ def test_a_file_of_another_account_in_a_bound_folder_is_refused_alone(site, run,
     assert any(f"{machine}/{name}: refused: owned by nobody, not by the machine account {machine.lower()}$" in w
                for w in _said(row, "refused"))
     if machine == "XPSP1":
-        assert XP_PACKAGE in (site.folder("scripts") / "XPSP1.bat").read_text()
+        assert XP_PACKAGE in (published(site) / "XPSP1.bat").read_text()
 
 
 @pytest.mark.parametrize("final, temp", [("SOFTWARE", "SOFTWARE.tmp"), ("SYSTEM", "SYSTEM.tmp"),

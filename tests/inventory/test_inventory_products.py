@@ -21,6 +21,7 @@ from hfstage.inventory import gather_facts, load_rules
 from hfstage.inventory.regfile import parse_reg_text
 from hfstage.inventory.regtree import Hklm, walk
 from tests.conftest import DATA, EXAMPLES, REAL_CATALOG, accept_machines
+from tests.published import published
 from tests.winehelp import PACKAGES
 
 MACHINES = DATA / "families"
@@ -102,7 +103,7 @@ def test_nt4_sp6_gets_the_sp6a_service_pack_step(tmp_path, run):
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     code, _, err = run("scripts", "generate", share.root)
     assert code == 0, err
-    assert '"%HF_PKG%\\sp6a.exe" -u -z' in (share.folder("scripts") / "FNT4SP6.bat").read_text()
+    assert '"%HF_PKG%\\sp6a.exe" -u -z' in (published(share) / "FNT4SP6.bat").read_text()
 
 
 def test_an_msde_named_instance_is_its_own_product(catalog):

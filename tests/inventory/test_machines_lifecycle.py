@@ -22,6 +22,7 @@ import pytest
 from hfstage.pipeline import build_demo_share
 from tests.bindhelp import forge_machines, give, machine_account, need_root_and_hivex
 from tests.conftest import EXAMPLES
+from tests.published import published
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_a_folder_nobody_accepted_is_shown_but_not_counted_scripted_or_exported(
     assert data["summary"]["compliant"] == before["compliant"] and data["summary"]["pending"] == count
     shown = {m["machine"]: m for m in data["machines"]}
     assert all(shown[n]["standing"] == "pending" for n in names)  # shown, with its standing
-    assert not any((site.folder("scripts") / f"{n}.bat").exists() for n in names)
+    assert not any((published(site) / f"{n}.bat").exists() for n in names)
     assert f"{count} machine(s) pending" in out
     assert not set(names) & set(_bundle_machines(site, run, tmp_path))
     code, out, _ = run("machines", site.root)
@@ -76,7 +77,7 @@ def test_an_accepted_machine_is_counted_and_scripted(site, run, tmp_path):
     assert "machine NEWPC: accepted (accepted by root)" in (site.state / "audit.log").read_text()
     assert run("month", site.root, "--fail-on", "none")[0] == 0
     assert _scan(site)["summary"]["machines"] == 13
-    assert (site.folder("scripts") / "NEWPC.bat").is_file()
+    assert (published(site) / "NEWPC.bat").is_file()
     assert "NEWPC" in _bundle_machines(site, run, tmp_path)
 
 
@@ -91,18 +92,18 @@ def test_a_folder_bound_to_its_computer_account_is_accepted_when_its_evidence_ar
     assert line["evidence"] == "bound to the machine account: bndpc$"
     (row,) = [m for m in _scan(site)["machines"] if m["machine"] == "BNDPC"]
     assert row["standing"] == "accepted" and row["binding"] == "machine account"
-    assert (site.folder("scripts") / "BNDPC.bat").is_file()
+    assert (published(site) / "BNDPC.bat").is_file()
 
 
 def test_retiring_a_machine_removes_its_scripts_and_stubs_and_it_is_no_longer_read(site, run, tmp_path):
     assert run("scripts", "collectors", site.root)[0] == 0
     for name in ("XPSP1.bat", "XPSP1-rollback.bat"):
-        assert (site.folder("scripts") / name).is_file()
+        assert (published(site) / name).is_file()
     assert (site.folder("netlogon") / "W98.bat").is_file()
     code, out, _ = run("machines", "retire", site.root, "XPSP1", "W98")
     assert code == 0 and "XPSP1: removed scripts\\XPSP1.bat" in out and "W98: removed netlogon\\W98.bat" in out
     assert run("month", site.root, "--fail-on", "none")[0] == 0
-    assert not (site.folder("scripts") / "XPSP1.bat").exists() and not (site.folder("netlogon") / "W98.bat").exists()
+    assert not (published(site) / "XPSP1.bat").exists() and not (site.folder("netlogon") / "W98.bat").exists()
     data = _scan(site)
     assert data["summary"]["machines"] == 10 and not {"XPSP1", "W98"} & {m["machine"] for m in data["machines"]}
     lines = {m["machine"]: m for m in json.loads(run("machines", site.root, "--json")[1])}
@@ -114,7 +115,7 @@ def test_a_share_from_before_lifecycles_keeps_its_machines_and_is_told_once(site
     _forge(site, tmp_path, ["NEWPC"])
     code, out, _ = run("month", site.root, "--fail-on", "none")
     assert "machine lifecycles: the 12 machine(s) the latest scan counted are accepted" in out
-    assert _scan(site)["summary"]["machines"] == 12 and (site.folder("scripts") / "XPSP1.bat").is_file()
-    assert not (site.folder("scripts") / "NEWPC.bat").exists()
+    assert _scan(site)["summary"]["machines"] == 12 and (published(site) / "XPSP1.bat").is_file()
+    assert not (published(site) / "NEWPC.bat").exists()
     code, out, _ = run("month", site.root, "--fail-on", "none")
     assert "machine lifecycles" not in out  # once

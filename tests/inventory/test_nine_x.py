@@ -81,6 +81,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.published import published  # noqa: E402
 from tests.scripts.test_logon_scripts import NINE_X_CATALOG  # noqa: E402
 from tests.winehelp import PACKAGES, client, needs_wine, run_batch, windows_dir, wine_path  # noqa: E402
 
@@ -109,11 +110,11 @@ def test_the_9x_script_waits_for_the_install_and_reads_its_exit_code(nine_x, run
                                                                        code, meaning):
     code_, out, err = run("scripts", "generate", nine_x.root)
     assert code_ == 0, err
-    text = (nine_x.folder("scripts") / "W98.bat").read_text()
+    text = (published(nine_x) / "W98.bat").read_text()
     assert "start /w %HFS%\\hotfixes\\q321232.exe /Q:A /R:N" in text.splitlines()
     env = client(tmp_path / "prefix", tmp_path_factory)
     (nine_x.folder("hotfixes") / "q321232.exe.rc").write_text(str(code))
-    calls = run_batch(nine_x.folder("scripts") / "W98.bat", env, nine_x.folder("hotfixes") / "calls.log")
+    calls = run_batch(published(nine_x) / "W98.bat", env, nine_x.folder("hotfixes") / "calls.log")
     assert calls[0] == "q321232.exe /Q:A /R:N"
     log = (nine_x.folder("results") / "W98.log").read_text()
     shown = "0" if code == 0 else "1+"
@@ -135,13 +136,13 @@ def test_the_9x_collector_copies_catalog_files_under_windir(nine_x, run, tmp_pat
     assert code == 0, err
     code, _, err = run("scripts", "collectors", nine_x.root)
     assert code == 0, err
-    text = (nine_x.folder("netlogon") / "collect_9x.bat").read_text()
+    text = (published(nine_x) / "collect_9x.bat").read_text()
     assert "copy %windir%\\system\\vip.386 %HFF%\\system >nul" in text
     env = client(tmp_path / "prefix", tmp_path_factory)
     system = windows_dir(env) / "system"
     system.mkdir(exist_ok=True)
     shutil.copyfile(FILES / "vip-4.10.2000.386", system / "vip.386")
-    collector = wine_path(nine_x.folder("netlogon") / "collect_9x.bat")
+    collector = wine_path(published(nine_x) / "collect_9x.bat")
     subprocess.run(["/usr/lib/wine/wine64", "cmd", "/c", f"set OS=&& set HFM=W98&& call {collector}"], env=env,
                    capture_output=True, timeout=300)
     copied = nine_x.folder("inventory") / "W98" / "files" / "_windir" / "system" / "vip.386"
@@ -152,10 +153,10 @@ def test_without_samba_the_9x_collector_finds_its_name_among_known_9x_machines(n
     """A Windows NT domain has no %m: the collector exports ComputerName and looks for each 9x machine the
     last scan knows (wine's regedit writes UTF-16 exports, so only the lines and the linter are checked here)."""
     assert run("scripts", "collectors", nine_x.root)[0] == 0
-    text = (nine_x.folder("netlogon") / "collect_9x.bat").read_text()
+    text = (published(nine_x) / "collect_9x.bat").read_text()
     assert 'regedit /e %HFT%\\hfname.reg "HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\Control\\ComputerName\\' \
            'ComputerName"' in text
     assert 'find /i "=""W98""" %HFT%\\hfname.reg >nul\nif not errorlevel 1 set HFM=W98' in text
     assert "for %%a in (%USERNAME%) do set HFU=%%a" in text and "_unnamed\\%HFU%" in text
-    code, out, _ = run("scripts", "lint", nine_x.folder("netlogon") / "collect_9x.bat")
+    code, out, _ = run("scripts", "lint", published(nine_x) / "collect_9x.bat")
     assert code == 0, out

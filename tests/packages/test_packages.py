@@ -12,6 +12,7 @@ import pytest
 from hfstage.cab import load_trust
 from hfstage.packages import decide, detect_engine, inspect_package, load_engines, load_installers
 from tests.conftest import DATA, EXAMPLES, PKI, accept_machines
+from tests.published import published
 
 PACKAGES = DATA / "packages"
 
@@ -127,7 +128,7 @@ def test_a_guessed_kind_is_held_back_until_an_admin_confirms_it(run, share, tmp_
     code, out, err = run("scripts", "generate", share.root)
     assert code == 0
     assert f"XPSP1: not scripted: MS03-039 {xp}: its kind (update) is a guess from its name" in err
-    held = (share.folder("scripts") / "XPSP1.bat").read_text()
+    held = (published(share) / "XPSP1.bat").read_text()
     assert f'"%HF_PKG%\\{xp}"' not in held  # not run; the script says why it installs nothing
     assert "XPSP1 has nothing it can install yet" in held and f"rem not scripted: MS03-039 {xp}: its kind" in held
     code, out, _ = run("packages", share.root)
@@ -138,7 +139,7 @@ def test_a_guessed_kind_is_held_back_until_an_admin_confirms_it(run, share, tmp_
     code, out, _ = run("packages", "confirm", share.root, xp, "--kind", "update")
     assert code == 0 and f"confirmed {xp}: SHA-256" in out and "installs as update" in out
     run("scripts", "generate", share.root)
-    assert f'"%HF_PKG%\\{xp}" -u -q -z' in (share.folder("scripts") / "XPSP1.bat").read_text()
+    assert f'"%HF_PKG%\\{xp}" -u -q -z' in (published(share) / "XPSP1.bat").read_text()
     assert run("packages", share.root)[0] == 0
     # the confirmed file is swapped: held back again, and verify says so
     (share.folder("hotfixes") / xp).write_bytes((PACKAGES / "plain.exe").read_bytes() + b"\0")
@@ -147,7 +148,7 @@ def test_a_guessed_kind_is_held_back_until_an_admin_confirms_it(run, share, tmp_
     code, out, err = run("scripts", "generate", share.root)
     assert "changed on the share since it was confirmed" in err
     assert f"{xp}: changed since it was confirmed on" in err and "not scripted until confirmed again" in err
-    assert f'"%HF_PKG%\\{xp}"' not in (share.folder("scripts") / "XPSP1.bat").read_text()
+    assert f'"%HF_PKG%\\{xp}"' not in (published(share) / "XPSP1.bat").read_text()
 
 
 def test_placeholders_are_refused_by_name_and_the_fetch_list_is_written(run, share, tmp_path):
@@ -169,5 +170,5 @@ def test_qchain_is_never_used_for_iexpress_packages(run, share, tmp_path):
     nt4 = "WindowsNT4Workstation-KB824146-x86-ENU.exe"
     _share(run, share, tmp_path, {nt4: "iexpress.exe"})
     run("scripts", "generate", share.root)
-    text = (share.folder("scripts") / "NT4WKS.bat").read_text()
+    text = (published(share) / "NT4WKS.bat").read_text()
     assert f'"%HF_PKG%\\{nt4}" /Q:A /R:N' in text and "qchain.exe" not in text

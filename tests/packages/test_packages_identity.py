@@ -31,6 +31,7 @@ from hfstage.pipeline import Site, month_plan
 from hfstage.scripts.batch import check_batch_value
 from hfstage.share import Share, init_share
 from tests.conftest import DATA, REAL_CATALOG, accept_machines
+from tests.published import published
 
 HOTFIX = DATA / "packages" / "hotfix.exe"  # a Hotfix.exe package (make_packages.sh)
 NT4_BUILD = "MS00-047\\NT4\\q269239i.exe"
@@ -104,7 +105,7 @@ def _put(share: Share, rel: str, source=HOTFIX) -> None:
 
 
 def _script(share: Share, machine: str) -> str:
-    return (share.folder("scripts") / f"{machine}.bat").read_text()
+    return (published(share) / f"{machine}.bat").read_text()
 
 
 def _runs(share: Share, machine: str) -> list[str]:
@@ -128,7 +129,7 @@ def test_each_machine_runs_its_own_build_and_a_name_of_one_build_is_found_anywhe
     scripted = InstallLedger(share).scripted()
     assert {s.package for s in scripted["tse01"] if s.bulletin == "MS00-047"} == {TSE_BUILD}
     assert {s.package for s in scripted["nt4srv"] if s.bulletin == "MS00-047"} == {NT4_BUILD}
-    schedule = (share.folder("netlogon") / "schedule_nt4.bat").read_text()
+    schedule = (published(share) / "schedule_nt4.bat").read_text()
     assert f'copy /y "%HF_SHARE%\\hotfixes\\{TSE_BUILD}" "%HF_T%\\pkg\\{TSE_BUILD}"' in schedule
 
 

@@ -16,6 +16,7 @@ import zipfile
 import pytest
 
 from tests.conftest import demo_with_cabinet
+from tests.published import published
 
 
 @pytest.fixture
@@ -67,8 +68,8 @@ def test_hives_of_another_computer_are_not_assessed_and_get_no_script(demo, run)
     found = _status(run, demo, "WEB01")
     assert found["status"] == "unreadable" and "the registry data is of computer 'W2KSRV', not 'WEB01'" in \
         found["status_detail"]
-    assert "nothing" in (demo.folder("scripts") / "WEB01.bat").read_text()
-    assert "%HF_PKG%" not in (demo.folder("scripts") / "WEB01.bat").read_text()
+    assert "nothing" in (published(demo) / "WEB01.bat").read_text()
+    assert "%HF_PKG%" not in (published(demo) / "WEB01.bat").read_text()
 
 
 def test_an_unnamed_export_never_replaces_a_known_machines_inventory(demo, run):
@@ -132,7 +133,7 @@ def test_names_in_site_ini_that_match_nothing_are_named(demo, run):
 
 def test_month_writes_the_collectors_the_dispatcher_calls(demo):
     netlogon = demo.folder("netlogon")
-    assert (netlogon / "collect_nt.bat").is_file() and (netlogon / "collect_9x.bat").is_file()
+    assert (published(demo) / "collect_nt.bat").is_file() and (published(demo) / "collect_9x.bat").is_file()
     assert "collect_nt.bat" in (netlogon / "logon.bat").read_text()
 
 

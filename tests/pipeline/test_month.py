@@ -10,6 +10,7 @@ import pytest
 
 from hfstage.pipeline import build_demo_share
 from tests.conftest import EXAMPLES
+from tests.published import published
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -54,7 +55,7 @@ def test_two_months(run, demo_share):
     assert "Owner: ______________________  Approver: ______________________" in plan
     assert "Minimum testing: Assessing the patch; Assessing server operations (limited)" in plan
     # scripts: NT4WKS misses MS03-039 (its MS03-026 is superseded by it)
-    nt4 = (demo_share.folder("scripts") / "NT4WKS.bat").read_text()
+    nt4 = (published(demo_share) / "NT4WKS.bat").read_text()
     assert "WindowsNT4Workstation-KB824146-x86-ENU.exe" in nt4 and "KB823980" not in nt4
     # history: two months, two trend points
     code, out, _ = run("report", demo_share.root, "--format", "json")
@@ -114,11 +115,11 @@ def test_unreadable_inventory_rules_stop_at_step_three(run, demo_share):
 
 def test_unwritable_scripts_stop_at_step_six_and_roll_back(run, demo_share):
     run("month", demo_share.root, "--cab", _cab(demo_share, "month1"), "--as-of", "2003-08-15")
-    (demo_share.folder("scripts") / "XPSP1.bat").unlink()
-    (demo_share.folder("scripts") / "XPSP1.bat").mkdir()  # a file that cannot be replaced
+    (demo_share.folder("scripts") / "G000002").write_text("a file where the next set's folder goes")
     before = _snapshot(demo_share)
     code, _, err = run("month", demo_share.root, "--cab", _cab(demo_share, "month2"), "--as-of", "2003-09-15")
-    assert code == 3 and "step 6/7 (scripts)" in err and "XPSP1.bat" in err and "no script was changed" in err
+    assert code == 3 and "step 6/7 (scripts)" in err and "G000002" in err
+    assert "no script was changed: clients still run scripts\\G000001" in err
     after = _snapshot(demo_share)
     assert {k: v for k, v in after.items() if k.startswith(("scripts", "reports", "netlogon"))} == \
         {k: v for k, v in before.items() if k.startswith(("scripts", "reports", "netlogon"))}

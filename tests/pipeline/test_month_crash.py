@@ -19,6 +19,7 @@ from pathlib import Path
 
 from hfstage.share import Share
 from tests.conftest import EXAMPLES, demo_with_cabinet
+from tests.published import published
 
 MACHINES = 12
 
@@ -30,12 +31,12 @@ def _month(share, *extra):
 
 
 def _scripts(share) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in share.folder("scripts").glob("*.bat")}
+    return {p.name: p.read_bytes() for p in published(share).glob("*.bat")}
 
 
 def _consistent(share, old, new, point):
-    for name, data in _scripts(share).items():
-        assert data in (old.get(name), new.get(name)), f"{point}: {name} is neither old nor new"
+    # the whole set clients run: last month's or this month's, never a mix (issue 21)
+    assert _scripts(share) in (old, new), f"{point}: the published scripts mix last month's and this month's"
     with sqlite3.connect(share.folder("state") / "history.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         machines = db.execute("SELECT scan_id, COUNT(*) FROM machines GROUP BY scan_id").fetchall()

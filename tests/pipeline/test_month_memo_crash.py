@@ -20,6 +20,7 @@ import pytest
 
 from hfstage.share import Share
 from tests.conftest import EXAMPLES, demo_with_cabinet
+from tests.published import published_set
 
 POINTS = ["memo:facts:begun", "memo:facts:commit", "memo:scripts:begun", "memo:scripts:commit",
           "memo:collectors:begun", "memo:report:begun", "memo:report:commit", "memo:package-facts:commit"]
@@ -34,9 +35,10 @@ def _hfstage(*args, kill: str | None = None) -> subprocess.CompletedProcess:
 
 def _outputs(share: Share) -> dict[str, bytes]:
     """Every script, netlogon file and report page, with the share's own path (messages name files) made neutral."""
-    out = {}
-    for folder, pattern in (("scripts", "*.bat"), ("netlogon", "*.bat"), ("reports/machines", "*.html"),
-                            ("reports/bulletins", "*.html")):
+    # the set clients run, by name (which generation holds it depends on how many runs published one)
+    out = {f"scripts/{name}": data.replace(str(share.root).encode(), b"SHARE")
+           for name, data in published_set(share).items() if name.endswith(".bat")}
+    for folder, pattern in (("netlogon", "*.bat"), ("reports/machines", "*.html"), ("reports/bulletins", "*.html")):
         out.update({f"{folder}/{p.name}": p.read_bytes().replace(str(share.root).encode(), b"SHARE")
                     for p in share.root.joinpath(folder).glob(pattern)})
     return out

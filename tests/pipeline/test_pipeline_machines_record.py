@@ -13,6 +13,7 @@ import json
 
 from tests.bindhelp import forge_machines, need_root_and_hivex
 from tests.conftest import demo_with_cabinet
+from tests.published import published
 
 
 def test_removing_the_record_does_not_accept_the_pending_machines(tmp_path, run):
@@ -30,6 +31,6 @@ def test_removing_the_record_does_not_accept_the_pending_machines(tmp_path, run)
     assert rows["FAKE1"]["standing"] == rows["FAKE2"]["standing"] == "pending"
     assert code == 0 and "the 12 machine(s) the latest scan counted are accepted" in out
     assert rows["XPSP1"]["standing"] == "accepted"
-    assert not (share.folder("scripts") / "FAKE1.bat").exists()
+    assert not (published(share) / "FAKE1.bat").exists()
     lines = {m["machine"]: m for m in json.loads(run("machines", share.root, "--json")[1])}
     assert lines["FAKE1"]["standing"] == "pending" and lines["XPSP1"]["how"].startswith("in the history before")

@@ -18,6 +18,7 @@ import sys
 import pytest
 
 from tests.conftest import EXAMPLES, demo_with_cabinet
+from tests.published import published
 
 HOSTILE = [  # (file name, folder): everything a hostile catalog might ask for
     ("sam", "%windir%\\repair"),  # seen
@@ -67,12 +68,12 @@ def test_an_unsigned_catalog_cannot_make_the_collectors_copy_hives_or_secrets(si
     done = _hf("month", site.root, "--fail-on", "none")
     assert done.returncode == 0, done.stderr
     for script in ("collect_nt.bat", "collect_9x.bat"):
-        text = (site.folder("netlogon") / script).read_text().lower()
+        text = (published(site) / script).read_text().lower()
         for name, _ in HOSTILE:
             assert not re.search(rf'copy "?[^"\s]*\\{re.escape(name.lower())}"?\s', text), (script, name)
         for folder in ("repair", "config", "regback", "ntds", "profiles"):
             assert f"\\{folder}\\" not in text, (script, folder)
-    assert "newlib.dll" in (site.folder("netlogon") / "collect_nt.bat").read_text()
+    assert "newlib.dll" in (published(site) / "collect_nt.bat").read_text()
     summary = [line for line in done.stdout.splitlines() if "the collectors now copy" in line]
     assert summary == ["the collectors now copy 1 more file(s) from every client: %SystemRoot%\\system32\\newlib.dll"]
 

@@ -8,6 +8,7 @@ import pytest
 
 from hfstage.scripts.lint import lint_text
 from tests.conftest import DATA, EXAMPLES
+from tests.published import published
 
 
 def _set_unc(share, unc):
@@ -28,16 +29,16 @@ def share_with_machines(trusted_share):
 def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
     _set_unc(share_with_machines, "\\\\DC1\\hfstage")
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert code == 0 and "6 written, 0 unchanged" in out
+    assert code == 0 and "7 written, 0 unchanged" in out
     netlogon = share_with_machines.folder("netlogon")
-    nt = (netlogon / "collect_nt.bat").read_bytes()
+    nt = (published(share_with_machines) / "collect_nt.bat").read_bytes()
     assert b"\r\n" in nt and b"\n" not in nt.replace(b"\r\n", b"")
     assert b"set HF_SHARE=\\\\DC1\\hfstage\r\n" in nt
     assert b'"%HF_REG%" save HKLM\\SOFTWARE "%HF_DIR%\\SOFTWARE.tmp"' in nt
     # the catalog's files are copied below the system drive's root, as `facts` expects them
     assert b'if exist "%SystemRoot%\\system32\\rpcss.exe" copy "%SystemRoot%\\system32\\rpcss.exe" ' \
            b'"%HF_DIR%\\files%HF_SR%\\system32\\" >nul' in nt
-    nine = (netlogon / "collect_9x.bat").read_bytes().decode()
+    nine = (published(share_with_machines) / "collect_9x.bat").read_bytes().decode()
     # (the hfNN number follows the sorted keys: SOFTWARE\\Classes comes first since MSXML's CLSIDs are read)
     assert '.reg "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Active Setup\\Installed Components"' in nine
     assert (netlogon / "W98.bat").read_bytes() == (
@@ -45,9 +46,9 @@ def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
         b"rem For Samba: logon script = %m.bat runs this file for machine W98.\r\nset HFM=W98\r\n"
         b"call \\\\DC1\\hfstage\\netlogon\\logon.bat\r\n")
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert "0 written, 6 unchanged" in out
-    code, out, _ = run("scripts", "lint", *sorted(netlogon.glob("*.bat")))
-    assert code == 0 and "6 file(s), 0 problem(s)" in out
+    assert "0 written, 7 unchanged" in out
+    code, out, _ = run("scripts", "lint", *sorted(netlogon.glob("*.bat")), *published(share_with_machines).glob("*"))
+    assert code == 0 and "7 file(s), 0 problem(s)" in out
 
 
 def test_a_share_path_too_long_for_command_com_is_refused(run, share_with_machines):
@@ -78,7 +79,7 @@ def test_unsafe_machine_folder_is_skipped_not_fatal(run, share_with_machines):
     _set_unc(share_with_machines, "\\\\DC1\\hfstage")
     (share_with_machines.folder("inventory") / "BAD&NAME").mkdir()
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert code == 0 and "6 written" in out
+    assert code == 0 and "7 written" in out
     assert not (share_with_machines.folder("netlogon") / "BAD&NAME.bat").exists()
 
 

@@ -16,6 +16,7 @@ import pytest
 from hfstage.catalog import import_catalog
 from hfstage.inventory.gather import gather_facts
 from tests.conftest import EXAMPLES
+from tests.published import published
 from tests.winehelp import client, wine
 
 WINE = Path("/usr/lib/wine/wine64")
@@ -36,7 +37,7 @@ def test_nt_collector_exports_copies_and_is_read_back(trusted_share, run, tmp_pa
     short.symlink_to(trusted_share.root)
     trusted_share.site_ini.write_text(f"[share]\nunc = {_wine_path(short)}\n")
     assert run("scripts", "collectors", trusted_share.root)[0] == 0
-    wine(env, "cmd", "/c", _wine_path(trusted_share.folder("netlogon") / "collect_nt.bat"))
+    wine(env, "cmd", "/c", _wine_path(published(trusted_share) / "collect_nt.bat"))
     (machine,) = [p for p in trusted_share.folder("inventory").iterdir() if p.is_dir() and p.name != "_unnamed"]
     log = (machine / "collect.log").read_text(errors="replace")
     assert "reg.exe not found: exporting with regedit /e instead" in log

@@ -21,6 +21,7 @@ from hfstage.scripts.lint import lint_file
 from hfstage.share import Share, init_share
 from tests.bindhelp import machine_account
 from tests.conftest import DATA, EXAMPLES, accept_machines
+from tests.published import published
 from tests.winehelp import (
     CLOCK,
     PACKAGES,
@@ -116,7 +117,7 @@ def _generate(share: Share, run, extra: str = "") -> tuple[str, str]:
 
 
 def _run(share: Share, prefix: dict, machine: str, **kw) -> list[str]:
-    return run_batch(share.folder("scripts") / f"{machine}.bat", prefix, share.folder("hotfixes") / "calls.log",
+    return run_batch(published(share) / f"{machine}.bat", prefix, share.folder("hotfixes") / "calls.log",
                      **kw)
 
 
@@ -146,7 +147,7 @@ def test_a_workstation_installs_its_update_and_reboots_once(site, run, prefix):
 
 def test_kb_and_q_keys_and_uninstall_folders_both_mean_installed(site, run, prefix):
     _generate(site, run)
-    text = (site.folder("scripts") / "XPSP1.bat").read_text()
+    text = (published(site) / "XPSP1.bat").read_text()
     for form in ("KB824146", "Q824146"):
         assert f'"%HF_REG%" query "{HOTFIX}\\{form}"' in text and f"$NtUninstall{form}$" in text
     for form in ("KB824146", "Q824146"):
@@ -170,7 +171,6 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
     """Update.exe packages of 2002 left $NtUninstallQnnnnnn$, later ones $NtUninstallKBnnnnnn$: the rollback
     finds whichever is there; a removal that fails keeps its marker and says so, and no reboot follows."""
     _generate(site, run)
-    rollback = site.folder("scripts") / "XPSP1-rollback.bat"
     reset_client(prefix)
     assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     # the rollback lists what a scan then finds installed (issue 19): the next inventory shows its key
@@ -181,6 +181,7 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
                     "HKEY_LOCAL_MACHINE\\SOFTWARE", str(regfile)], check=True, capture_output=True)
     assert run("scan", site.root, "--fail-on", "none")[0] == 0
     _generate(site, run)
+    rollback = published(site) / "XPSP1-rollback.bat"  # in the set just published
     marker = windows_dir(prefix) / "hfstage" / "Q824146.ok"
     spuninst = windows_dir(prefix) / "$NtUninstallQ824146$" / "spuninst"
     spuninst.mkdir(parents=True)
@@ -204,7 +205,7 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
 def test_a_re_released_package_is_installed_although_the_old_one_left_its_key(site, run, prefix):
     """The scan: an earlier Q300972 package is installed, the revised one is not."""
     _generate(site, run, "[reboot_machines]\nW2KSRV = never\n")
-    text = (site.folder("scripts") / "W2KSRV.bat").read_text()
+    text = (published(site) / "W2KSRV.bat").read_text()
     assert "Q300972_W2K_SP3_x86_en.EXE (hotfix): a revised package" in text
     reg(prefix, "add", f"{HOTFIX}\\Q300972", "/v", "Installed", "/t", "REG_DWORD", "/d", "1", "/f")
     state = windows_dir(prefix) / "hfstage"
@@ -226,7 +227,7 @@ def test_servers_and_domain_controllers_never_shut_down_unless_site_ini_says(sit
     assert (windows_dir(prefix) / "hfstage" / "reboot.req").is_file()
     code, out, _ = run("results", site.root)
     assert "DC01" in out and "reboot: required since" in out
-    text = (site.folder("scripts") / "DC01.bat").read_text()
+    text = (published(site) / "DC01.bat").read_text()
     assert "domain controller" in text.splitlines()[1] and "shutdown" not in text and "reboot.exe" not in text
     # the admin may let one machine reboot itself
     reset_client(prefix)
@@ -236,7 +237,7 @@ def test_servers_and_domain_controllers_never_shut_down_unless_site_ini_says(sit
 
 def test_exit_code_1641_stops_the_script(site, run, prefix):
     _generate(site, run, "[reboot_machines]\nDC01 = auto\n")
-    text = (site.folder("scripts") / "DC01.bat").read_text()
+    text = (published(site) / "DC01.bat").read_text()
     first = "Q326830_W2K_SP4_X86_EN.exe"
     assert text.index(first) < text.index("Windows2000-KB824146-x86-ENU.exe")
     _rc(site, first, 1641)
@@ -250,7 +251,7 @@ def test_a_pending_rename_stops_every_install(site, run, prefix):
     # one wine session: a new one runs wineboot, which carries out pending renames (as a reboot would)
     wrapper = site.root.parent / "pending.bat"
     wrapper.write_text(f'@echo off\r\nreg add "{SESSION_MANAGER}" /v PendingFileRenameOperations /t REG_MULTI_SZ '
-                       f'/d C:\\hf.tmp /f >nul\r\ncall "{wine_path(site.folder("scripts") / "XPSP1.bat")}"\r\n'
+                       f'/d C:\\hf.tmp /f >nul\r\ncall "{wine_path(published(site) / "XPSP1.bat")}"\r\n'
                        f'reg delete "{SESSION_MANAGER}" /v PendingFileRenameOperations /f >nul\r\n')
     assert run_batch(wrapper, prefix, site.folder("hotfixes") / "calls.log") == []
     assert _log(site, "XPSP1")[-1].endswith(";-;logon;-;-;reboot-pending")
@@ -295,7 +296,7 @@ def test_a_package_that_said_it_installed_but_did_not_is_retried_then_left_to_th
     code, out, _ = run("results", site.root)
     assert f"MS03-039 {XP_PACKAGE}: reported installed, still missing" in out
     _generate(site, run, "[reboot_machines]\nXPSP1 = never\n")
-    assert f"[{XP_PACKAGE} {XP_SIZE} r1]" in (site.folder("scripts") / "XPSP1.bat").read_text()
+    assert f"[{XP_PACKAGE} {XP_SIZE} r1]" in (published(site) / "XPSP1.bat").read_text()
     assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z"]  # retried once
     _collect_done(site, prefix, "XPSP1")
     assert run("scan", site.root, "--fail-on", "none")[0] == 0
@@ -343,7 +344,7 @@ def test_servers_install_only_inside_the_maintenance_window(site, run, prefix, c
     env = at_clock(prefix, datetime.time.fromisoformat(clock))
     now = clock_of(env)
     _generate(site, run, f"[maintenance]\nwindow = {_window(now, 120, 60)}\n")
-    assert "rem 4. Maintenance window" not in (site.folder("scripts") / "XPSP1.bat").read_text()  # workstations
+    assert "rem 4. Maintenance window" not in (published(site) / "XPSP1.bat").read_text()  # workstations
     assert _run(site, env, "DC01") == []
     assert _log(site, "DC01")[-1].endswith(";-;logon;-;-;outside-window")
     _generate(site, run, f"[maintenance]\nwindow = {_window(now, -120, 240)}\n")
@@ -380,7 +381,7 @@ def test_without_administrator_rights_nothing_runs_and_results_say_so(nobody, ru
             folder.chmod(folder.stat().st_mode | 0o755)
     share.root.chmod(0o755)
     _generate(share, run)
-    calls = run_batch(share.folder("scripts") / "XPSP1.bat", env, share.folder("hotfixes") / "calls.log",
+    calls = run_batch(published(share) / "XPSP1.bat", env, share.folder("hotfixes") / "calls.log",
                       run_as=run_as)
     assert calls == [] and not (share.folder("hotfixes") / "calls.log").exists()
     lines = _log(share, "XPSP1")
@@ -394,10 +395,11 @@ def test_startup_script_runs_the_collector_then_the_machine_script_as_startup(si
     _generate(site, run)
     assert run("scripts", "collectors", site.root)[0] == 0
     netlogon = site.folder("netlogon")
-    for name in ("startup.bat", "logon.bat", "schedule_nt4.bat", "hfstage_run.bat"):
-        assert lint_file(netlogon / name) == [], name
+    for path in (netlogon / "startup.bat", netlogon / "logon.bat", netlogon / "schedule_nt4.bat",
+                 published(site) / "schedule_nt4.bat", published(site) / "hfstage_run.bat"):
+        assert lint_file(path) == [], path
     host = wine(prefix, "cmd", "/c", "echo %COMPUTERNAME%").stdout.decode().strip()
-    shutil.copyfile(site.folder("scripts") / "XPSP1.bat", site.folder("scripts") / f"{host}.bat")
+    shutil.copyfile(published(site) / "XPSP1.bat", published(site) / f"{host}.bat")
     calls = run_batch(netlogon / "startup.bat", prefix, site.folder("hotfixes") / "calls.log")
     assert calls == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     assert (site.folder("inventory") / host / "manifest.txt").is_file()  # the collector ran first
@@ -408,13 +410,13 @@ def test_startup_script_runs_the_collector_then_the_machine_script_as_startup(si
 def test_scheduled_job_runs_the_local_copy_and_the_collector_brings_its_results(site, run, prefix):
     """What schedule_nt4.bat puts in ADMIN$ (the script, hfstage_run.bat, pkg\\), run as the job would."""
     _generate(site, run)
-    schedule = (site.folder("netlogon") / "schedule_nt4.bat").read_text()
+    schedule = (published(site) / "schedule_nt4.bat").read_text()
     assert 'at \\\\NT4WKS' not in schedule  # not in this share; no NT 4.0 machine
     assert run("scripts", "collectors", site.root)[0] == 0
     local = windows_dir(prefix) / "hfjob"
     (local / "pkg").mkdir(parents=True)
-    shutil.copyfile(site.folder("scripts") / "XPSP1.bat", local / "install.bat")
-    shutil.copyfile(site.folder("netlogon") / "hfstage_run.bat", local / "run.bat")
+    shutil.copyfile(published(site) / "XPSP1.bat", local / "install.bat")
+    shutil.copyfile(published(site) / "hfstage_run.bat", local / "run.bat")
     for name in (XP_PACKAGE, "reboot.exe"):
         shutil.copyfile(STUB, local / "pkg" / name)
     calls = run_batch(local / "run.bat", prefix, local / "pkg" / "calls.log")
@@ -422,7 +424,7 @@ def test_scheduled_job_runs_the_local_copy_and_the_collector_brings_its_results(
     assert not (site.folder("results") / "XPSP1.log").exists()  # results stay local
     assert "success-reboot" in (windows_dir(prefix) / "hfstage" / "results.log").read_text()
     host = wine(prefix, "cmd", "/c", "echo %COMPUTERNAME%").stdout.decode().strip()
-    wine(prefix, "cmd", "/c", wine_path(site.folder("netlogon") / "collect_nt.bat"))
+    wine(prefix, "cmd", "/c", wine_path(published(site) / "collect_nt.bat"))
     copied = site.folder("inventory") / host / "local-results.log"
     assert "success-reboot" in copied.read_text()
     assert f"[{XP_PACKAGE} {XP_SIZE}]" in (site.folder("inventory") / host / "done.txt").read_text()
@@ -436,13 +438,13 @@ def test_nt4_machines_get_a_scheduled_job_through_admin_share(tmp_path, run):
     accept_machines(share)
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     _generate(share, run)
-    text = (share.folder("netlogon") / "schedule_nt4.bat").read_text()
+    text = (published(share) / "schedule_nt4.bat").read_text()
     assert 'copy /y "%HF_SHARE%\\hotfixes\\WindowsNT4Workstation-KB824146-x86-ENU.exe" ' \
            '"%HF_T%\\pkg\\WindowsNT4Workstation-KB824146-x86-ENU.exe"' in text
     assert 'at \\\\NT4WKS %HF_AT% cmd /c "%%SystemRoot%%\\hfjob\\run.bat"' in text
     assert "qchain.exe" in text and "reboot.exe" in text  # everything the local copy runs goes with it
-    assert lint_file(share.folder("netlogon") / "schedule_nt4.bat") == []
-    assert "set HF_PKG=%SystemRoot%\\hfjob\\pkg" in (share.folder("scripts") / "NT4WKS.bat").read_text()
+    assert lint_file(published(share) / "schedule_nt4.bat") == []
+    assert "set HF_PKG=%SystemRoot%\\hfjob\\pkg" in (published(share) / "NT4WKS.bat").read_text()
 
 
 def test_the_collector_falls_back_to_regedit_when_reg_save_is_refused(site, run, prefix):
@@ -452,7 +454,7 @@ def test_the_collector_falls_back_to_regedit_when_reg_save_is_refused(site, run,
     state = windows_dir(prefix) / "hfstage"
     state.mkdir(exist_ok=True)
     (state / "reboot.req").write_text("reboot required\r\n")
-    wine(prefix, "cmd", "/c", wine_path(site.folder("netlogon") / "collect_nt.bat"))
+    wine(prefix, "cmd", "/c", wine_path(published(site) / "collect_nt.bat"))
     folder = site.folder("inventory") / host
     assert "reg save refused" in (folder / "collect.log").read_text(errors="replace")
     assert "tool=regedit /e (reg save refused)" in [ln.strip() for ln in

@@ -16,6 +16,7 @@ import pytest
 from hfstage.scripts.lint import lint_file
 from hfstage.scripts.results import collect_results
 from tests.conftest import DATA, EXAMPLES, accept_machines
+from tests.published import published, short_unc
 from tests.winehelp import client, run_batch
 
 WINE = Path("/usr/lib/wine/wine64")
@@ -42,7 +43,7 @@ def w2k_share(share, run, real_catalog_path):
     shutil.copytree(DATA / "scan-inventory" / "SCAN-W2K", share.folder("inventory") / "SCAN-W2K")
     accept_machines(share)
     # SCAN-W2K is a server: servers reboot on their own only when site.ini says so
-    share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
+    share.site_ini.write_text(f"[share]\nunc = {short_unc(share)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
                               "[reboot_policy]\nserver = auto\n")
     for name in W2K_PACKAGES:  # Windows 2000 SP2-era Q packages: Hotfix.exe
@@ -55,7 +56,7 @@ def w2k_share(share, run, real_catalog_path):
 
 def _run_script(share, env, machine="SCAN-W2K") -> list[str]:
     """Run the machine's script in wine; return the calls it made."""
-    return run_batch(share.folder("scripts") / f"{machine}.bat", env, share.folder("hotfixes") / "calls.log")
+    return run_batch(published(share) / f"{machine}.bat", env, share.folder("hotfixes") / "calls.log")
 
 
 def _reset_client(env):
@@ -125,14 +126,15 @@ def test_failing_package_is_tried_twice_then_given_up(w2k_share, run, wineprefix
 def test_regeneration_is_idempotent_and_idle_machines_keep_a_harmless_script(w2k_share, run):
     assert run("scripts", "generate", w2k_share.root)[0] == 0
     code, out, _ = run("scripts", "generate", w2k_share.root)
-    assert "1 unchanged; 0 file(s) written, 4 unchanged" in out  # not rendered again
-    stale = w2k_share.folder("scripts") / "GONE.bat"
+    assert "1 unchanged; 0 file(s) written" in out and "published as" not in out  # not rendered again
+    stale = published(w2k_share) / "GONE.bat"  # a machine no longer on the share, in the set clients run
     stale.write_bytes(b"@echo off\r\ncall something-old\r\n")
     run("scripts", "generate", w2k_share.root)
-    assert stale.read_bytes().startswith(b"@echo off\r\nrem hfstage: GONE misses nothing")
+    assert not (published(w2k_share) / "GONE.bat").exists()  # the next set leaves it out (logon.bat: if exist)
+    assert stale.read_bytes() == b"@echo off\r\ncall something-old\r\n"  # a client running the set before
     code, out, _ = run("scripts", "generate", w2k_share.root, "--dry-run")
     assert "0 file(s) to change" in out
-    for path in w2k_share.folder("scripts").glob("*.bat"):
+    for path in published(w2k_share).glob("*.bat"):
         assert lint_file(path) == [], path
 
 
@@ -140,7 +142,7 @@ def test_rollback_reverses_and_names_manual_steps(w2k_share, run):
     """The rollback removes what a scan confirmed the scripts installed, newest first (issue 19: its order,
     kinds and manual steps are tested in tests/test_rollback_history.py): here nothing is installed yet."""
     run("scripts", "generate", w2k_share.root)
-    text = (w2k_share.folder("scripts") / "SCAN-W2K-rollback.bat").read_text()
+    text = (published(w2k_share) / "SCAN-W2K-rollback.bat").read_text()
     assert not any(p in text for p in W2K_PACKAGES) and "nothing to remove" in text
 
 
@@ -182,11 +184,11 @@ def test_9x_script_keeps_command_com_limits(nine_x_share, run):
     run("scan", nine_x_share.root)
     code, out, err = run("scripts", "generate", nine_x_share.root)
     assert code == 0, err
-    data = (nine_x_share.folder("scripts") / "W98.bat").read_bytes()
+    data = (published(nine_x_share) / "W98.bat").read_bytes()
     assert b"%COMPUTERNAME%" not in data and b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     assert b"\r\nstart /w %HFS%\\hotfixes\\q321232.exe /Q:A /R:N\r\n" in data
     assert b"rundll32.exe shell32.dll,SHExitWindowsEx 2" in data
-    assert lint_file(nine_x_share.folder("scripts") / "W98.bat") == []
+    assert lint_file(published(nine_x_share) / "W98.bat") == []
 
 
 def test_a_share_path_that_breaks_127_characters_is_refused(nine_x_share, run):
@@ -194,7 +196,7 @@ def test_a_share_path_that_breaks_127_characters_is_refused(nine_x_share, run):
     run("scan", nine_x_share.root)
     code, _, err = run("scripts", "generate", nine_x_share.root)
     assert code == 3 and "W98.bat:" in err and "command.com cuts lines at 127" in err
-    assert not (nine_x_share.folder("scripts") / "W98.bat").exists()
+    assert not (published(nine_x_share) / "W98.bat").exists()
 
 
 def test_unsafe_values_never_reach_a_script(w2k_share, run):
@@ -205,7 +207,7 @@ def test_unsafe_values_never_reach_a_script(w2k_share, run):
     shutil.copyfile(DATA / "packages" / "hotfix.exe", sub / "Q299796_W2k_SP3_x86_en.exe")
     code, _, err = run("scripts", "generate", w2k_share.root)
     assert code == 2 and "hotfix path 'a&b\\Q299796_W2k_SP3_x86_en.exe' contains '&'" in err
-    assert not (w2k_share.folder("scripts") / "SCAN-W2K.bat").exists()
+    assert not (published(w2k_share) / "SCAN-W2K.bat").exists()
 
 
 @needs_wine
@@ -216,7 +218,7 @@ def test_service_pack_first_then_stop_for_a_rescan(share, run, wineprefix):
     assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W2KSRV", share.folder("inventory") / "W2KSRV")
     accept_machines(share)
-    share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
+    share.site_ini.write_text(f"[share]\nunc = {short_unc(share)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
                               "[reboot_machines]\nW2KSRV = auto\n"
                               "[service_packs]\nWindows 2000 Server = w2ksp4_en.exe\n")

@@ -13,13 +13,14 @@ import sys
 import pytest
 
 from tests.conftest import DATA, accept_machines
+from tests.published import published
 
 MACHINES = 40
 SOURCE = DATA / "scan-inventory" / "SCAN-W2K"
 
 
 def _snapshot(share) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in share.folder("scripts").glob("*.bat")}
+    return {p.name: p.read_bytes() for p in published(share).glob("*.bat")}
 
 
 def _config(share, attempts: int) -> None:
@@ -71,6 +72,6 @@ def test_killed_at_every_other_write_leaves_old_or_new_scripts(big_share, run, t
         killed += 1
         if killed % 5 == 0:  # after a kill, a clean run completes, leaves no temp files, gives the new bytes
             assert run("scripts", "generate", copy.root)[0] == 0
-            assert _snapshot(copy) == versions[2] and not list(copy.folder("scripts").glob(".*"))
+            assert _snapshot(copy) == versions[2] and not list(published(copy).glob(".*"))
         shutil.rmtree(copy.root)
     assert killed >= 15, f"only {killed} writes were interrupted"

@@ -18,6 +18,7 @@ import pytest
 
 from tests.bindhelp import DAEMON, give, machine_account, need_root_and_hivex
 from tests.conftest import demo_with_cabinet
+from tests.published import published
 
 XP = "WindowsXP-KB824146-x86-ENU.exe"
 NT4 = "WindowsNT4Workstation-KB824146-x86-ENU.exe"
@@ -46,7 +47,7 @@ def test_a_forged_marker_moves_the_retry_but_keeps_the_patch_in_the_script(site,
         give(site.folder("inventory") / machine, folder_of)
     _forge(site, machine, package, rounds)
     assert run("month", site.root, "--fail-on", "none")[0] == 0
-    script = (site.folder("scripts") / f"{machine}.bat").read_text()
+    script = (published(site) / f"{machine}.bat").read_text()
     assert f"\\{package}" in script  # still installed: the marker only asks for a retry
     assert f"[{package} " in script and " r" in script.split(f"[{package} ", 1)[1].split("]", 1)[0]
     report = json.loads(run("results", site.root, "--json", "--fail-on", "none")[1])
@@ -59,10 +60,10 @@ def test_the_same_marker_in_a_bound_folder_holds_the_package_back(site, run):
     with machine_account("XPSP1") as uid:
         give(site.folder("inventory") / "XPSP1", uid)  # the machine's own startup script wrote it
         assert run("month", site.root, "--fail-on", "none")[0] == 0
-    script = (site.folder("scripts") / "XPSP1.bat").read_text()
+    script = (published(site) / "XPSP1.bat").read_text()
     assert f"\\{XP}" not in script
     assert "reported installed 8 times and still missing: not tried again" in script
     # and the forged marker of an unbound folder: the patch stays (the first half, on the same share)
     _forge(site, "XPSP1", XP, [" r7"])
     run("month", site.root, "--fail-on", "none")
-    assert f"\\{XP}" in (site.folder("scripts") / "XPSP1.bat").read_text()
+    assert f"\\{XP}" in (published(site) / "XPSP1.bat").read_text()

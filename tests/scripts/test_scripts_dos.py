@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, accept_machines
+from tests.published import published
 
 DOSBOX = shutil.which("dosbox")
 STUBS = DATA / "stubs" / "dos"
@@ -89,7 +90,7 @@ def w98_share(share, run, real_catalog_path):
 
 def _install(share: Path, client: Path) -> tuple[list[str], list[str]]:
     """Run W98's script once; the calls it made and the result lines it wrote, since the last run."""
-    script = share / "scripts" / "W98.bat"
+    script = published(share) / "W98.bat"
     (client / "W98.BAT").write_bytes(for_dos(script.read_bytes()))
     calls, log = client / "CALLS.LOG", share / "results" / "W98.LOG"
     before = (calls.read_text().splitlines() if calls.exists() else [], log.read_text().splitlines()
@@ -102,7 +103,7 @@ def _install(share: Path, client: Path) -> tuple[list[str], list[str]]:
 
 @needs_dosbox
 def test_internet_explorer_packages_get_one_restart_each(w98_share, tmp_path):
-    text = (w98_share.folder("scripts") / "W98.bat").read_text()
+    text = (published(w98_share) / "W98.bat").read_text()
     steps = re.findall(r"^rem (MS\S+) \S+ (\S+) \(iexpress\)", text, re.M)
     assert len(steps) >= 2 and "goto hfsteps" in text  # IE packages the catalog does not make one cover
     client = client_disk(tmp_path / "c")
@@ -148,7 +149,7 @@ def test_the_9x_collector_runs_in_a_dos_interpreter(share, run, real_catalog_pat
     assert run("scripts", "collectors", share.root)[0] == 0
     client = client_disk(tmp_path / "c")
     (client / "WINDOWS" / "SYSTEM" / "MSI.DLL").write_bytes((DATA / "packages" / "msi-2.0.dll").read_bytes())
-    (client / "COLLECT.BAT").write_bytes(for_dos((share.folder("netlogon") / "collect_9x.bat").read_bytes()))
+    (client / "COLLECT.BAT").write_bytes(for_dos((published(share) / "collect_9x.bat").read_bytes()))
     (share.folder("inventory") / "W98").mkdir()
     dosbox(client, share.root, "C:\\COLLECT.BAT", {"windir": "C:\\WINDOWS", "PATH": "C:\\STUBS", "HFM": "W98"})
     calls = (client / "CALLS.LOG").read_text()

@@ -24,6 +24,7 @@ from hfstage.scripts import parse_log
 from hfstage.scripts.commands import kind_command
 from tests.conftest import DATA, EXAMPLES
 from tests.packages.test_packages import _share
+from tests.published import published
 
 PACKAGES = DATA / "packages"
 NT4_KB = "WindowsNT4Workstation-KB824146-x86-ENU.exe"
@@ -79,7 +80,7 @@ def test_a_guessed_kind_shows_no_switches_and_confirm_names_the_kind(run, share,
 def test_hotfix_exe_is_quiet_where_no_one_is_logged_on(run, share, tmp_path):
     _share(run, share, tmp_path, {})
     assert run("scripts", "generate", share.root)[0] == 0
-    text = (share.folder("scripts") / "NT4WKS.bat").read_text()
+    text = (published(share) / "NT4WKS.bat").read_text()
     assert f'"%HF_PKG%\\{NT4_KB}" -z %HF_UI%' in text
     preamble = text[:text.index("rem 1. Rights")]
     assert "set HF_UI=-q\n" in preamble.replace("\r", "") and 'if "%HF_CONTEXT%"=="logon" set HF_UI=-m' in preamble
@@ -99,7 +100,7 @@ def test_nt4_hotfix_reported_installed_but_missing_is_held_back_not_reinstalled(
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     code, _, err = run("scripts", "generate", share.root)
     assert "Windows NT 4.0 cannot take a hotfix over itself (KB 184305" in err
-    assert f'"%HF_PKG%\\{NT4_KB}"' not in (share.folder("scripts") / "NT4WKS.bat").read_text()
+    assert f'"%HF_PKG%\\{NT4_KB}"' not in (published(share) / "NT4WKS.bat").read_text()
 
 
 def test_a_package_for_another_windows_is_held_back_with_both_named(run, share, tmp_path):
@@ -140,7 +141,7 @@ def test_qchain_from_before_the_fix_is_refused_with_its_version(run, share, tmp_
     shutil.copyfile(PACKAGES / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")
     code, _, err = run("scripts", "generate", share.root)
     assert "qchain.exe: refused" not in err
-    assert '"%HF_PKG%\\qchain.exe"' in (share.folder("scripts") / "NT4WKS.bat").read_text()
+    assert '"%HF_PKG%\\qchain.exe"' in (published(share) / "NT4WKS.bat").read_text()
 
 
 def test_windows_95_is_asked_to_restart_not_sent_an_undocumented_command(run, share, real_catalog_path):
@@ -169,9 +170,9 @@ def test_windows_95_is_asked_to_restart_not_sent_an_undocumented_command(run, sh
 def test_the_nt4_job_takes_reg_exe_along_or_says_its_guards_could_not_run(run, share, tmp_path):
     _share(run, share, tmp_path, {})
     assert run("scripts", "generate", share.root)[0] == 0
-    job = (share.folder("netlogon") / "schedule_nt4.bat").read_text()
+    job = (published(share) / "schedule_nt4.bat").read_text()
     assert 'copy /y "%HF_SHARE%\\netlogon\\reg.exe" "%HF_T%\\reg.exe"' in job
-    script = (share.folder("scripts") / "NT4WKS.bat").read_text()
+    script = (published(share) / "NT4WKS.bat").read_text()
     assert 'if "%HF_LOCAL%"=="1" if exist "%SystemRoot%\\hfjob\\reg.exe"' in script
     assert ";-;%HF_CONTEXT%;-;-;unguarded" in script
     parsed = parse_log("NT4WKS", "HFRESULT;Mon 12/01/2003;03:00;-;scheduled;-;-;unguarded\n")

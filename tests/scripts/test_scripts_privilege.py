@@ -29,6 +29,7 @@ import pytest
 from hfstage.scripts.lint import lint_file
 from hfstage.share import Share, init_share
 from tests.conftest import DATA, EXAMPLES, accept_machines
+from tests.published import published
 from tests.winehelp import STUB, client, needs_wine, runnable_like, windows_dir, wine, wine_path
 
 MARK = "HFEVIL"
@@ -168,7 +169,7 @@ def hostile(tmp_path, run) -> Share:
 
 
 def _generated(share: Share) -> list[Path]:
-    return sorted([*share.folder("scripts").glob("*.bat"), *share.folder("netlogon").glob("*.bat")])
+    return sorted([*published(share).glob("*.bat"), *share.folder("netlogon").glob("*.bat")])
 
 
 def test_no_client_written_value_reaches_a_generated_batch_file(hostile):
@@ -176,11 +177,11 @@ def test_no_client_written_value_reaches_a_generated_batch_file(hostile):
     names = {p.name for p in files}
     assert {"NT4WKS.bat", "NT4WKS-rollback.bat", "XPSP1.bat", "W98.bat", f"{ODD_NAME}.bat", "logon.bat",
             "startup.bat", "collect_nt.bat", "collect_9x.bat", "schedule_nt4.bat", "hfstage_run.bat"} <= names
-    schedule = (hostile.folder("netlogon") / "schedule_nt4.bat").read_text()
+    schedule = (published(hostile) / "schedule_nt4.bat").read_text()
     assert "at \\\\NT4WKS " in schedule  # the hostile NT 4.0 machine is still scheduled
     # the rollback names what hfstage recorded, not the client's words for it
     assert "rem MS02-045 Q326830 Q326830_W2K_SP4_X86_EN.exe (update)" in \
-        (hostile.folder("scripts") / "W2KSRV-rollback.bat").read_text()
+        (published(hostile) / "W2KSRV-rollback.bat").read_text()
     leaks = []
     for path in files:
         for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), 1):
@@ -195,7 +196,7 @@ def test_no_client_written_value_reaches_a_generated_batch_file(hostile):
 def test_the_odd_but_legal_machine_name_is_the_only_client_name_in_its_scripts(hostile):
     """A machine's name is its identity (one safe-name rule, no batch metacharacters): it names the
     machine's own log and script, and nothing else of what the machine wrote comes with it."""
-    text = (hostile.folder("scripts") / f"{ODD_NAME}.bat").read_text()
+    text = (published(hostile) / f"{ODD_NAME}.bat").read_text()
     assert f"\\results\\{ODD_NAME}.log" in text
     assert not set(ODD_NAME) & set("%&|<>^\"'()")
 
@@ -217,16 +218,17 @@ def test_the_scheduled_job_runs_the_copy_in_the_machines_own_windows_folder(host
     tools = tmp_path / "tools"
     tools.mkdir()
     shutil.copyfile(STUB, tools / "at.exe")  # records its command line in calls.log beside it
-    schedule = hostile.folder("netlogon") / "schedule_nt4.bat"
+    schedule = published(hostile) / "schedule_nt4.bat"
     # wine's cmd cannot test a UNC share with \nul (Windows can): the one line changed for wine
     text = schedule.read_text().replace('"\\\\NT4WKS\\ADMIN$\\nul"', '"\\\\NT4WKS\\ADMIN$\\system32\\."')
+    text = f"@set HFG={published(hostile).name}\r\n{text}"  # what netlogon\schedule_nt4.bat sets first
     runnable = tmp_path / "schedule.bat"
     runnable.write_text(text)
     out = wine({**env, "WINEPATH": wine_path(tools)}, "cmd", "/c", wine_path(runnable)).stdout.decode()
     assert "NT4WKS: scheduled at 03:00" in out, out
     (job,) = (tools / "calls.log").read_text().splitlines()
     assert job == "at.exe \\\\NT4WKS 03:00 cmd /c %SystemRoot%\\hfjob\\run.bat"  # literal: the job expands it
-    assert (windows / "hfjob" / "run.bat").read_bytes() == (hostile.folder("netlogon") / "hfstage_run.bat").read_bytes()
+    assert (windows / "hfjob" / "run.bat").read_bytes() == (published(hostile) / "hfstage_run.bat").read_bytes()
     # the Schedule service hands the stored command line to CreateProcess; cmd expands %SystemRoot% there
     command = job.split(" ", 3)[3]
     wine(env, *command.split(" "), check=False)

@@ -18,9 +18,10 @@ import sys
 import pytest
 
 from hfstage.inventory import machine_folders
-from hfstage.share import FACTS, SEEN
+from hfstage.share import FACTS, POINTER, SEEN, generations
 from hfstage.share.names import OWN_FILES, machine_name_problem
 from tests.conftest import demo_with_cabinet
+from tests.published import published
 
 CLASHING = ["index", "INDEX", "Seen", "HFSTAGE_RUN", "hfstage_run", "Collect_NT", "SCHEDULE_NT4", "Startup",
             "readme"]
@@ -55,7 +56,7 @@ def test_machines_named_like_hfstage_files_are_skipped_and_overwrite_nothing(sit
     assert index["memo"] == "facts" and "XPSP1" in index["entries"]  # still the memo, not a machine's facts
     seen = json.loads(site.state_file(SEEN).read_text())
     assert "XPSP1" in seen and "facts" not in seen  # still "last reported", not a machine's facts
-    run = (site.folder("netlogon") / "hfstage_run.bat").read_text()
+    run = (published(site) / "hfstage_run.bat").read_text()
     assert "HFM=" not in run.upper().replace(" ", "")  # hfstage's own job entry point, not a 9x stub
     written = {p.name.casefold() for p in site.folder("netlogon").iterdir()}
     assert written.isdisjoint({f"{n.casefold()}.bat" for n in CLASHING} - {"hfstage_run.bat", "collect_nt.bat",
@@ -74,8 +75,11 @@ def test_every_file_a_month_writes_beside_machine_files_is_in_the_one_list(site)
     for folder, own in OWN_FILES.items():
         path = site.root.joinpath(*folder.split("\\"))
         known = {n.casefold() for n in own}
-        for item in path.iterdir():
+        for item in [*path.iterdir(), *(published(site).iterdir() if folder == "scripts" else ())]:
+            if item.parent == path and folder == "scripts" and (item.name == POINTER or item.name in generations(path)):
+                continue  # the pointer and the generation folders: each generation's files are checked
             stem = item.name.rsplit(".", 1)[0].removesuffix("-rollback").casefold()
             if item.name.startswith(".") or stem in machines:
                 continue
-            assert item.name.casefold() in known, f"{folder}\\{item.name} is written by hfstage but not in OWN_FILES"
+            mine = known | ({n.casefold() for n in OWN_FILES["netlogon"]} if item.parent != path else set())
+            assert item.name.casefold() in mine, f"{folder}\\{item.name} is written by hfstage but not in OWN_FILES"

@@ -19,6 +19,7 @@ import pytest
 
 from hfstage.pipeline import demo
 from tests.conftest import REPO
+from tests.published import published
 
 USER, PASSWORD = "hfstage-client", "Hf-Test-1234"
 
@@ -118,10 +119,12 @@ def _smb(port: int, command: str) -> str:
 
 def test_a_client_reads_its_scripts(samba):
     share, port, work = samba
-    out = _smb(port, f"get netlogon\\logon.bat {work}/logon.bat; get scripts\\NT4WKS.bat {work}/NT4WKS.bat")
+    generation = published(share).name  # as logon.bat reads it from scripts\current.bat
+    out = _smb(port, f"get netlogon\\logon.bat {work}/logon.bat; get scripts\\current.bat {work}/current.bat; "
+                     f"get scripts\\{generation}\\NT4WKS.bat {work}/NT4WKS.bat")
     assert "NT_STATUS" not in out, out
     assert (work / "logon.bat").read_bytes() == (share / "netlogon" / "logon.bat").read_bytes()
-    assert (work / "NT4WKS.bat").read_bytes() == (share / "scripts" / "NT4WKS.bat").read_bytes()
+    assert (work / "NT4WKS.bat").read_bytes() == (published(share) / "NT4WKS.bat").read_bytes()
 
 
 def test_a_client_writes_inventory_and_results(samba):
@@ -151,7 +154,7 @@ def test_a_client_is_refused_everywhere_else(samba, target):
 def test_a_client_cannot_read_state_or_remove_anothers_files(samba):
     share, port, work = samba
     assert "NT_STATUS_ACCESS_DENIED" in _smb(port, f"get state\\history.sqlite {work}/h.sqlite")
-    assert "NT_STATUS_ACCESS_DENIED" in _smb(port, "del scripts\\NT4WKS.bat")
+    assert "NT_STATUS_ACCESS_DENIED" in _smb(port, f"del scripts\\{published(share).name}\\NT4WKS.bat")
     (share / "results" / "OTHER.log").write_text("another machine's results\r\n")  # written by root
     assert "NT_STATUS_ACCESS_DENIED" in _smb(port, "del results\\OTHER.log")
     assert (share / "results" / "OTHER.log").exists()

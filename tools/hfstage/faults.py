@@ -6,6 +6,8 @@ as a power cut or `kill -9` would. Never set in production; each check is one di
   HFSTAGE_TEST_KILL_AT=machine:M      in the worker process, as it begins to read machine M
 Several points may be given, separated by commas (machine:A,machine:B).
   HFSTAGE_TEST_KILL_AT=write:N        before the rename of the Nth atomic write (mid-write)
+  HFSTAGE_TEST_INTERRUPT_AT=write:N   there, a SIGINT instead (what Ctrl-C sends): the run goes on to
+                                      its own handling, as an admin's Ctrl-C would make it
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import signal
 
 VARIABLE = "HFSTAGE_TEST_KILL_AT"
+INTERRUPT = "HFSTAGE_TEST_INTERRUPT_AT"
 _writes = 0
 
 
@@ -24,8 +27,10 @@ def crash_point(name: str) -> None:
 
 def write_point() -> None:
     global _writes
-    wanted = os.environ.get(VARIABLE, "")
-    if wanted.startswith("write:"):
+    kill, interrupt = os.environ.get(VARIABLE, ""), os.environ.get(INTERRUPT, "")
+    if kill.startswith("write:") or interrupt.startswith("write:"):
         _writes += 1
-        if _writes == int(wanted[6:]):
+        if kill.startswith("write:") and _writes == int(kill[6:]):
             os.kill(os.getpid(), signal.SIGKILL)
+        if interrupt.startswith("write:") and _writes == int(interrupt[6:]):
+            os.kill(os.getpid(), signal.SIGINT)

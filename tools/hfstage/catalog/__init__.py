@@ -1,7 +1,7 @@
 """Catalogs: mssecure.xml parsing, the catalog model, stored catalogs, imports and diffs."""
 
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs, superseding
-from hfstage.catalog.importer import ImportResult, import_catalog, incoming_cab, newest_cab, no_cab
+from hfstage.catalog.importer import ImportResult, import_catalog, incoming_cabs, no_cab
 from hfstage.catalog.model import (
     AffectedProduct,
     Anomaly,
@@ -39,7 +39,7 @@ __all__ = [
     "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange", "ImportResult", "Patch",
     "Product", "RegChange", "ServicePack", "StoredCatalog", "SupersededBy", "apply_supplements", "bulletin_dict",
     "bulletin_text", "current_version", "diff_catalogs", "diff_pair", "diff_text", "find_catalog", "import_catalog",
-    "incoming_cab", "list_catalogs", "load_catalog_arg", "load_supplements", "newest_cab", "no_cab", "parse_catalog",
+    "incoming_cabs", "list_catalogs", "load_catalog_arg", "load_supplements", "no_cab", "parse_catalog",
     "parse_catalog_file", "previous_version", "summary_dict", "summary_text", "superseding", "supplements_key",
     "use_catalog", "version_key",
 ]

@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.cab import VerifyResult, extract_cabinet, load_trust, verify_cabinet
@@ -35,6 +35,8 @@ class ImportResult:
     diff: CatalogDiff | None
     current: bool = True
     warning: str | None = None
+    source: Path | None = None  # the cabinet it came from
+    left: list[str] = field(default_factory=list)  # the other cabinets of incoming\ and why each is not current
 
     def to_dict(self) -> dict:
         return {"data_version": self.catalog.data_version, "folder": str(self.stored.folder),
@@ -43,12 +45,11 @@ class ImportResult:
                 "diff": self.diff.to_dict() if self.diff else None}
 
 
-def incoming_cab(share: Share) -> Path | None:
-    """The most recently modified *.cab in incoming\\, a regular file the admin copied there (a link is not
-    followed): `catalog import` and `month` pick the same one."""
-    cabs = [p for p in share.folder("incoming").iterdir()
-            if p.suffix.lower() == ".cab" and p.is_file() and not p.is_symlink()]
-    return max(cabs, key=lambda p: (p.stat().st_mtime, p.name)) if cabs else None
+def incoming_cabs(share: Share) -> list[Path]:
+    """Every *.cab in incoming\\, regular files the admin copied there (a link is not followed), by name: each
+    is verified, and the DataVersion inside decides which is current, never the file's date (a copy keeps it)."""
+    return sorted((p for p in share.folder("incoming").iterdir()
+                   if p.suffix.lower() == ".cab" and p.is_file() and not p.is_symlink()), key=lambda p: p.name)
 
 
 def no_cab(share: Share) -> UsageError:
@@ -57,12 +58,23 @@ def no_cab(share: Share) -> UsageError:
                       "mssecure.cab there or name the file")
 
 
-def newest_cab(share: Share) -> Path:
-    """The cabinet to import from incoming\\, or the error that there is none."""
-    found = incoming_cab(share)
-    if found is None:
+def _import_incoming(share: Share, allow_unsigned: bool, limit: int, elements: int) -> ImportResult:
+    """Import every cabinet of incoming\\; the result of the one that is current now, naming the others."""
+    cabs = incoming_cabs(share)
+    if not cabs:
         raise no_cab(share)
-    return found
+    results = [(cab, _import_cab(share, cab, allow_unsigned, limit, elements)) for cab in cabs]
+    current = store.current_version(share)
+    chosen = max(results, key=lambda r: (r[1].catalog.data_version == current,
+                                         store.version_key(r[1].catalog.data_version)))[1]
+    chosen.left = [_left_line(cab, r.catalog.data_version, current) for cab, r in results if r is not chosen]
+    return chosen
+
+
+def _left_line(cab: Path, version: str, current: str | None) -> str:
+    if version == current:
+        return f"{cab.name}: catalog {version} is the current one already: duplicate, left in incoming"
+    return f"{cab.name}: catalog {version} is older than current {current}: left in incoming"
 
 
 def _find_xml(folder: Path, source: Path) -> Path:
@@ -94,15 +106,17 @@ def _check_signature(result: VerifyResult, allow_unsigned: bool) -> str | None:
 def import_catalog(share: Share, cab: Path | None = None, *, xml: Path | None = None,
                    sha256: str | None = None, allow_unsigned: bool = False,
                    config: SiteConfig | None = None) -> ImportResult:
-    """Import CAB (default: newest in incoming/) or a bare XML; store; make it current if newer; diff."""
+    """Import CAB (default: every cabinet in incoming/) or a bare XML; store; make it current if newer; diff."""
     share.check()
     config = config or share.config()
     with share.lock():
         elements = config.get("catalog", "max_elements")
         if xml is not None:
             return _import_xml(share, Path(xml), sha256, allow_unsigned, elements)
-        return _import_cab(share, Path(cab) if cab else newest_cab(share), allow_unsigned,
-                           config.get("catalog", "max_extract_bytes"), elements)
+        limit = config.get("catalog", "max_extract_bytes")
+        if cab is None:
+            return _import_incoming(share, allow_unsigned, limit, elements)
+        return _import_cab(share, Path(cab), allow_unsigned, limit, elements)
 
 
 def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int, elements: int) -> ImportResult:
@@ -114,6 +128,7 @@ def _import_cab(share: Share, cab: Path, allow_unsigned: bool, limit: int, eleme
         data = xml_path.read_bytes()
         catalog = parse_catalog(data, f"{cab}: {xml_path.relative_to(tmp / 'x')}", elements)  # not the temp path
         stored = _with_unscriptable(_store(share, catalog, data, cab, verification.to_dict(), override))
+        stored.source = cab
     if override:  # said once it is stored: a catalog refused later was not imported at all
         log.warning("%s: IMPORTED WITHOUT A TRUSTED SIGNATURE (--allow-unsigned): %s", cab,
                     "; ".join(verification.reasons) or "not trusted")

@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in getattr(e, "problems", None) or [str(e)]:
             err(f"Error: {line}")
         return e.exit_code
-    except KeyboardInterrupt:
-        err("Interrupted.")
+    except KeyboardInterrupt as e:
+        err(f"Interrupted: {e}" if str(e) else "Interrupted.")
         return EXIT_INTERRUPTED
     except BrokenPipeError as e:
         # output piped into `head`: stdout is gone, which is no error; any other broken pipe is

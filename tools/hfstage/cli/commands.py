@@ -156,7 +156,7 @@ def cmd_inventory(args) -> int:
 # --- scan, report, results ---------------------------------------------------------------
 
 def cmd_scan(args) -> int:
-    site = pipeline.Site.open(args.share)
+    site = pipeline.Site.open(args.share)  # a full scan records: it waits for the lock (--wait) like any writer
     machines = None
     if args.machines or args.machine:
         machines = (pipeline.read_machine_list(args.machines) if args.machines else []) + (args.machine or [])
@@ -180,13 +180,16 @@ def cmd_scan(args) -> int:
 
 
 def cmd_report(args) -> int:
-    raw(views.compliance(pipeline.report(pipeline.Site.open(args.share), args.by, args.since), args.format))
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        raw(views.compliance(pipeline.report(site, args.by, args.since), args.format))
     return EXIT_OK
 
 
 def cmd_results(args) -> int:
     site = pipeline.Site.open(args.share)
-    found = pipeline.results(site)
+    with pipeline.committed_read(site, err):
+        found = pipeline.results(site)
     if args.json:
         out_json({"machines": [m.to_dict() for m in found.machines], "refused": found.refused,
                   "reported_installed_still_missing": found.still_missing, "rollback": found.rollback,
@@ -274,7 +277,9 @@ def cmd_packages_words(args) -> int:
 
 
 def cmd_packages(args) -> int:
-    found = pipeline.packages_report(pipeline.Site.open(args.share), write_fetch_list=args.missing)
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        found = pipeline.packages_report(site, write_fetch_list=args.missing)
     if args.json:
         out_json(found.to_dict())
     else:
@@ -319,12 +324,15 @@ def cmd_scripts_collectors(args) -> int:
         return EXIT_INPUT
     for path in result.written:
         out(f"wrote {path}")
-    out(f"{len(result.written)} written, {len(result.unchanged)} unchanged in {Path(args.share) / 'netlogon'}")
+    out(f"{len(result.written)} written, {len(result.unchanged)} unchanged (the collectors in the published set of "
+        f"{Path(args.share) / 'scripts'}, the entry points and 9x stubs in {Path(args.share) / 'netlogon'})")
     return EXIT_OK
 
 
 def cmd_scripts_generate(args) -> int:
-    result = pipeline.scripts_generate(pipeline.Site.open(args.share), machine=args.machine, dry_run=args.dry_run)
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        result = pipeline.scripts_generate(site, machine=args.machine, dry_run=args.dry_run)
     if result.problems:
         for problem in result.problems:
             err(f"Error: {problem}")
@@ -341,6 +349,9 @@ def cmd_scripts_generate(args) -> int:
     out(f"{len([p for p in result.plans if p.steps])} machine script(s) made, {len(result.idle)} with nothing to "
         f"install, {result.skipped} unchanged; {len(result.written)} file(s) "
         f"{'to change' if args.dry_run else 'written'}, {len(result.unchanged)} unchanged")
+    if result.generation:
+        out(f"published as {Path(args.share) / 'scripts' / result.generation}: clients run it from their next "
+            "startup or logon (scripts\\current.bat names it)")
     if result.dispatcher_changed and not args.dry_run:
         out(f"logon.bat changed: copy {Path(args.share) / 'netlogon'}\\*.bat to NETLOGON")
     return EXIT_OK
@@ -365,8 +376,30 @@ def cmd_month(args) -> int:
     return _exit(findings(site, result), args.fail_on)
 
 
+def cmd_approve(args) -> int:
+    site = pipeline.Site.open(args.share)
+    if args.list:
+        for line in pipeline.approvals_text(site):
+            out(line)
+        return EXIT_OK
+    if not args.ids:
+        raise UsageError("hfstage approve: name at least one ID (a bulletin, a Q/KB number or SP), or --list")
+    for a in pipeline.approve(site, args.ids, args.ring, args.note):
+        out(f"approved {a.id} for ring {a.ring} (catalog {a.catalog}: {', '.join(a.packages) or '-'}); "
+            "the scripts include it from the next `hfstage scripts generate` or month")
+    return EXIT_OK
+
+
+def cmd_unapprove(args) -> int:
+    for a in pipeline.unapprove(pipeline.Site.open(args.share), args.ids, args.ring):
+        out(f"withdrew the approval of {a.id} for ring {a.ring} ({a.by} {a.at})")
+    return EXIT_OK
+
+
 def cmd_plan(args) -> int:
-    raw(pipeline.plan(pipeline.Site.open(args.share), args.format))
+    site = pipeline.Site.open(args.share)
+    with pipeline.committed_read(site, err):
+        raw(pipeline.plan(site, args.format))
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from hfstage.cli.commands import (
     SHARE,
     calendar_day,
     calendar_month,
+    cmd_approve,
     cmd_catalog_diff,
     cmd_catalog_import,
     cmd_catalog_list,
@@ -36,6 +37,7 @@ from hfstage.cli.commands import (
     cmd_scripts_generate,
     cmd_share_check,
     cmd_site_keygen,
+    cmd_unapprove,
     new_file,
 )
 from hfstage.cli.files import FILE_COMMANDS
@@ -76,7 +78,8 @@ COMMANDS = [
              arg("--machine", action="append", metavar="M", help="only machine M (repeatable)")),
             cmd_share_provision),
     Command(("catalog", "import"), "verify, extract, parse and store a catalog",
-            "Import FILE (default: the newest .cab in SHARE/incoming): verify its signature against SHARE/trust, "
+            "Import FILE (default: every .cab in SHARE/incoming; the highest DataVersion becomes current, never "
+            "the newest file, and each other one is named): verify its signature against SHARE/trust, "
             "extract it, parse mssecure.xml, store it under SHARE/catalogs/<DataVersion>, make it current when it "
             "is newer than the current one, and show what changed.",
             (SHARE, arg("file", type=Path, nargs="?", metavar="FILE", help="cabinet to import"),
@@ -221,10 +224,24 @@ COMMANDS = [
              arg("--as-of", type=calendar_day, metavar="DATE",
                  help="record the scan under DATE (YYYY-MM-DD), to back-fill a month"),
              FAIL_ON, JOBS), cmd_month),
+    Command(("approve",), "approve patches for a ring of machines",
+            "Approve each ID (a bulletin such as MS03-026, a Q or KB number, or SP for service packs) of the current "
+            "catalog for --ring (pilot, or any ring site.ini [rings] names; default all). With site.ini [approval] "
+            "mode = manual a patch reaches a machine's script only once approved for its ring. Kept in "
+            "SHARE/state/approvals.json and audit.log with who ran it, when, the catalog and its packages; a "
+            "revised package needs approval again. --list shows the mode, the rings and every approval.",
+            (SHARE, arg("ids", nargs="*", metavar="ID"), arg("--ring", default="all", help="the ring (default all)"),
+             arg("--note", default="", help="why (kept with the approval)"),
+             arg("--list", action="store_true", help="show the approvals")), cmd_approve),
+    Command(("unapprove",), "withdraw approvals",
+            "Withdraw the approvals of each ID (for --ring only, when given); logged in audit.log.",
+            (SHARE, arg("ids", nargs="+", metavar="ID"), arg("--ring", help="only this ring's approval")),
+            cmd_unapprove),
     Command(("plan",), "the monthly patch application plan",
-            "New and revised bulletins since the previous catalog: severity, applicability here, machines missing "
-            "them, reboot, minimum testing (Table 6.2), rollback, owner and approver, deployment order. The "
-            "templates are SHARE/templates/plan.*.j2.",
+            "What the published scripts install, per patch with its machines, approval, severity, minimum testing "
+            "(Table 6.2), rollback, owner and approver; what applies but is not scripted, and why; then new and "
+            "revised bulletins since the previous catalog. Refused without a full scan. The templates are "
+            "SHARE/templates/plan.*.j2.",
             (SHARE, arg("--format", choices=tuple(pipeline.PLAN_FORMATS), default="text", help="output format")),
             cmd_plan),
     Command(("demo",), "build the example share and run on it",

@@ -37,6 +37,8 @@ def build(prog: str, description: str, version: str, groups: dict[str, str],
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="more detail, and log at INFO level")
+    common.add_argument("--wait", type=float, default=argparse.SUPPRESS, metavar="SECONDS",
+                        help="how long to wait for another hfstage run to finish with the share (default 60)")
     top = argparse.ArgumentParser(prog=prog, description=description)
     top.add_argument("--version", action="version", version=f"{prog} {version}",
                      help="show the version and exit; with -v also Python, the dependencies and the system "

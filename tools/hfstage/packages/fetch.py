@@ -59,3 +59,14 @@ def fetch_list(missing: list, catalog, packages: PackageIndex,
         machines.setdefault(key, set()).add(f.machine)
     return [MissingPackage(*needed[k][:4], len(machines[k]), needed[k][4])
             for k in sorted(needed, key=lambda k: (needed[k][0], k))]
+
+
+def tool_list(tools: dict[str, list[str]], sources: dict[str, str]) -> list[MissingPackage]:
+    """The chaining and reboot tools scripts need that hotfixes\\ lacks (TOOLS: machine -> tool names), one line
+    per tool, in the fetch list's columns (SOURCES: installers.json's tool_sources)."""
+    machines: dict[str, set[str]] = {}
+    for machine, names in tools.items():
+        for name in names:
+            machines.setdefault(name.casefold(), set()).add(machine)
+    return [MissingPackage("tool", "-", name, sources.get(name, "-"), len(machines[name]), f"hotfixes\\{name}")
+            for name in sorted(machines)]

@@ -5,6 +5,7 @@ The CLI imports nothing else for a command on a share."""
 
 from hfstage.assess import findings_at_or_above
 from hfstage.pipeline import views
+from hfstage.pipeline.approvals import approvals_text, approve, unapprove
 from hfstage.pipeline.catalogs import (
     CatalogShow,
     catalog_diff,
@@ -24,6 +25,7 @@ from hfstage.pipeline.machines import MachineLine, machines_accept, machines_lis
 from hfstage.pipeline.month import STEPS, MonthResult, StepFailed, dry_run_month, month, site_report
 from hfstage.pipeline.packages import PackagesReport, packages_confirm, packages_report, packages_verify
 from hfstage.pipeline.provision import ProvisionReport, share_provision
+from hfstage.pipeline.reads import committed_read
 from hfstage.pipeline.reporting import month_plan, plan, report
 from hfstage.pipeline.results import ResultsReport, results
 from hfstage.pipeline.scan import (
@@ -46,6 +48,7 @@ __all__ = [
     "PLAN_FORMATS", "SCAN_FORMATS", "STEPS", "CatalogShow", "ConfigProblems", "MonthResult", "PackagesReport",
     "ResultsReport", "ScanResult", "Site", "StepFailed", "all_assessments", "build_demo_share", "catalog_diff",
     "catalog_import", "catalog_list", "catalog_show", "catalog_use", "central_create", "central_import",
+    "committed_read", "approvals_text", "approve", "unapprove",
     "central_make_report", "clean_text", "create_share", "demo", "diff_text", "dry_run_month", "export_bundle",
     "file_text", "findings_at_or_above", "import_text", "inventory", "month", "month_plan", "packages_confirm",
     "packages_report", "packages_verify", "plan", "read_machine_list", "render_scan", "report", "results", "scan",

@@ -24,7 +24,8 @@ def share_check(site: Site) -> ShareCheck:
 
 def catalog_import(site: Site, cab: Path | None = None, *, xml: Path | None = None, sha256: str | None = None,
                    allow_unsigned: bool = False) -> stage.ImportResult:
-    """Import CAB (default: the newest in incoming\\, as `month` picks it) or a bare XML."""
+    """Import CAB (default: every cabinet in incoming\\, the highest DataVersion current, as `month` does) or a
+    bare XML."""
     if cab is not None and xml is not None:
         raise UsageError("give either a cabinet FILE or --xml FILE, not both")
     result = stage.import_catalog(site.share, cab, xml=xml, sha256=sha256, allow_unsigned=allow_unsigned,
@@ -38,6 +39,7 @@ def import_text(result: stage.ImportResult) -> list[str]:
     state = "already stored, unchanged" if result.already_stored else "imported"
     lines = [f"{result.stored.folder}: {state}" + ("" if result.current else " (not current)")]
     lines += [f"  WARNING: {w}" for w in (result.override, result.warning) if w]
+    lines += [f"  {line}" for line in result.left]
     lines.append(stage.summary_text(result.catalog))
     if result.current and not result.already_stored:
         lines.append(stage.diff_text(result.diff) if result.diff else

@@ -26,7 +26,7 @@ from hfstage.inventory import (
     machine_folders,
 )
 from hfstage.pipeline.site import Site
-from hfstage.share import MACHINES, machine_name_problem
+from hfstage.share import MACHINES, Release, machine_name_problem
 
 UPGRADE = "in the history before machines had a lifecycle: accepted on upgrade"
 BOUND = "bound: its evidence belongs to its own computer account"
@@ -156,13 +156,22 @@ def _set_standing(site: Site, names: list[str], standing: str, how: str) -> list
 
 
 def _remove_scripts(site: Site, name: str) -> list[str]:
-    """What a retired machine had on the share for clients: its scripts and its netlogon stub."""
+    """What a retired machine had on the share for clients: its scripts and rollback script leave the published
+    set by a release of their own (a client may be running the set before: it is left whole), its netlogon stub
+    is removed."""
     if machine_name_problem(name):
         return []
-    removed = []
-    for folder, file in (("scripts", f"{name}.bat"), ("scripts", f"{name}-rollback.bat"), ("netlogon", f"{name}.bat")):
-        for path in site.share.folder(folder).glob("*.bat"):
-            if path.name.casefold() == file.casefold() and not path.is_symlink():
-                path.unlink()
-                removed.append(f"{name}: removed {folder}\\{path.name}")
+    names = {f"{name}.bat".casefold(), f"{name}-rollback.bat".casefold()}
+    release = Release.start(site.share.folder("scripts"))
+    gone = [n for n in release.base_names() if n.casefold() in names]
+    release.drop(gone)
+    removed = [f"{name}: removed scripts\\{n} (from the set published now)" for n in gone]
+    with release.guarded():
+        published = release.publish()
+    if published:
+        removed.append(f"{name}: clients now run scripts\\{published}")
+    for path in site.share.folder("netlogon").glob("*.bat"):
+        if path.name.casefold() == f"{name}.bat".casefold() and not path.is_symlink():
+            path.unlink()
+            removed.append(f"{name}: removed netlogon\\{path.name}")
     return removed

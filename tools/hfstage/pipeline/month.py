@@ -19,17 +19,17 @@ from hfstage.catalog import (
     diff_catalogs,
     find_catalog,
     import_catalog,
-    incoming_cab,
+    incoming_cabs,
     list_catalogs,
     no_cab,
     previous_version,
     version_key,
 )
-from hfstage.errors import HfstageError, UsageError
+from hfstage.errors import HfstageError, UsageError, os_fault
 from hfstage.faults import crash_point
 from hfstage.inventory import ACCEPTED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
-from hfstage.packages import fetch_list
+from hfstage.packages import fetch_list, load_installers, tool_list
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
@@ -38,7 +38,8 @@ from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
 from hfstage.report import MonthPlan, SiteView, trend, write_site_report
-from hfstage.scripts import GenerateResult, results_summary
+from hfstage.scripts import QCHAIN, GenerateResult, results_summary
+from hfstage.share import Release, published_files
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
 
@@ -96,7 +97,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         step(3, lambda: _inventory(site, state, adopt, jobs, result))
         step(4, lambda: _scan(site, state, as_of, result))
         step(5, lambda: _plan(site, result, state))
-        step(6, lambda: _scripts(site, result))
+        step(6, lambda: _scripts(site, result, state))
         step(7, lambda: _reports(site, result, state))
     for notice in result.notices:
         say(notice)
@@ -128,8 +129,7 @@ def _import(site: Site, cab: Path | None, state: _State, result: MonthResult) ->
 
 
 def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
-    chosen = Path(cab) if cab is not None else incoming_cab(site.share)
-    if chosen is None:
+    if cab is None and not incoming_cabs(site.share):
         if not list_catalogs(site.share):
             raise no_cab(site.share)
         current = site.current_version()
@@ -139,13 +139,15 @@ def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult
                                   f"although {newest} is stored: `hfstage catalog use {site.share.root} {newest}` "
                                   "goes back to the newest")
         return f"nothing new in incoming; using the current catalog {current}"
-    imported = import_catalog(site.share, chosen, config=site.config)
+    imported = import_catalog(site.share, Path(cab) if cab is not None else None, config=site.config)
+    chosen = imported.source or Path(cab or "incoming")
     site.reload_catalog()
     state.imported = imported.catalog.data_version
     if imported.warning:
         result.notices.append(f"WARNING: {imported.warning}")
     if imported.override:
         result.notices.append(f"WARNING: catalog {imported.catalog.data_version} was imported with {imported.override}")
+    result.notices += imported.left
     if imported.already_stored:
         what = "already imported: nothing new in incoming"
     else:
@@ -210,22 +212,38 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
     return f"{len(plan.items)} new or revised patches, {len(plan.applicable)} applicable here"
 
 
-def _scripts(site: Site, result: MonthResult) -> str:
-    result.scripts = r = scripts_generate(site, result.scan.rows, results=result.scan.results)
-    if r.problems:
-        raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
-    # then the collectors: they copy this catalog's files, and the dispatcher calls them
-    collectors = scripts_collectors(site)
-    if collectors.problems:
-        raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector was "
-                         "written")
+def _scripts(site: Site, result: MonthResult, state: _State) -> str:
+    """The month's scripts and collectors, published as one generation once the fetch list is written too."""
+    release = Release.start(site.share.folder("scripts"))
+    with release.guarded():
+        result.scripts = r = scripts_generate(site, result.scan.rows, results=result.scan.results, release=release)
+        if r.problems:
+            raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
+        # then the collectors: they copy this catalog's files, and the dispatcher calls them
+        collectors = scripts_collectors(site, release)
+        if collectors.problems:
+            raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector "
+                             "was written")
+        missing = site.history.findings(result.scan.scan_id, "missing")
+        unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
+        tools = tool_list(r.tools, load_installers()["tool_sources"])  # qchain.exe, shutdown.exe: packages too
+        unavailable += tools
+        try:
+            path = write_fetch(site, unavailable)
+        except (HfstageError, OSError) as e:  # reports\ read-only, say: no client sees any of this month yet
+            fault = os_fault(e.filename, e, "write") if isinstance(e, OSError) else e
+            raise type(fault)(f"{fault}; {release.unchanged_text()}") from e
+        r.generation = release.publish()
+    state.plan = month_plan(site)  # the contract: what the set just published installs, machine by machine
     result.notices += collectors.collected_changes
-    missing = site.history.findings(result.scan.scan_id, "missing")
-    unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
-    path = write_fetch(site, unavailable)
+    result.notices += _waiting(site, state.plan)
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
+    for tool in tools:
+        result.notices.append(f"{tool.file} is not under hotfixes\\ but {tool.machines} machine script(s) need it: "
+                              + ("they install one package per restart instead (KB 296861)" if tool.file == QCHAIN
+                                 else "they do not restart the machine; they report reboot-required"))
     result.notices += r.changed
     if r.unconfirmed:
         result.notices.append(f"{len(r.unconfirmed)} package(s) held back from the scripts (kind only guessed, "
@@ -240,11 +258,23 @@ def _scripts(site: Site, result: MonthResult) -> str:
         result.notices.append(f"{len(servers)} server(s) or domain controller(s) will install at their next startup "
                               f"or logon ({', '.join(servers[:5])}{' ...' if len(servers) > 5 else ''}): site.ini "
                               "sets no [maintenance] window (they never restart on their own)")
-    if r.dispatcher_changed or collectors.written:
+    if r.dispatcher_changed or any(p.parent == site.share.folder("netlogon") for p in collectors.written):
         result.notices.append(f"netlogon scripts changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
     scripted = len([p for p in r.plans if p.steps])
+    published = f"published as scripts\\{r.generation}" if r.generation else "the published set is unchanged"
     return (f"{scripted} machine scripts made; {len(r.written)} files written, {len(r.unchanged)} unchanged, "
-            f"{r.skipped} machines unchanged; {len(unavailable)} packages not found under hotfixes")
+            f"{r.skipped} machines unchanged ({published}); {len(unavailable)} packages not found under hotfixes")
+
+
+def _waiting(site: Site, plan: MonthPlan) -> list[str]:
+    """What waits for an admin's approval ([approval] mode = manual): each patch and the machines it would reach."""
+    if not plan.waiting:
+        return []
+    items = sorted(plan.waiting.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    shown = [f"{b} {q} {p} ({len(ms)} machine(s): {', '.join(ms[:5])}{' ...' if len(ms) > 5 else ''})"
+             for (b, q, p), ms in items[:10]]
+    return [f"{len(items)} patch(es) wait for approval: " + "; ".join(shown) + (" ..." if len(items) > 10 else "")
+            + f"; `hfstage approve {site.share.root} ID --ring RING` (hfstage approve {site.share.root} --list)"]
 
 
 def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None):
@@ -319,10 +349,20 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
             raise
         result.lines = [here(line) for line in result.lines]
         result.notices = [here(line) for line in result.notices]
-        for name in ("scripts", "netlogon", "reports"):
+        result.changes += _set_changes(root / "scripts", copy / "scripts")
+        for name in ("netlogon", "reports"):
             result.changes += _changes(root / name, copy / name, name)
         result.report_folder = None
     return result
+
+
+def _set_changes(old: Path, new: Path) -> list[str]:
+    """What clients would run differently: the published set of scripts\\ before and after, file by file."""
+    before, after = published_files(old), published_files(new)
+    out = [f"would add scripts/{n}" for n in sorted(after.keys() - before.keys())]
+    out += [f"would change scripts/{n}" for n in sorted(after.keys() & before.keys())
+            if after[n].read_bytes() != before[n].read_bytes()]
+    return out + [f"would remove scripts/{n}" for n in sorted(before.keys() - after.keys())]
 
 
 def _changes(old: Path, new: Path, label: str) -> list[str]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL
+from hfstage.pipeline.approvals import gate
 from hfstage.pipeline.site import Site
-from hfstage.report import Compliance, MonthPlan, build_plan, compliance, plan_changes, render_plan
+from hfstage.report import Compliance, MonthPlan, add_deployment, build_plan, compliance, plan_changes, render_plan
+from hfstage.scripts import script_contents
+from hfstage.share import SCRIPTS
 
 
 def report(site: Site, by: str = "machine", since: str | None = None) -> Compliance:
@@ -14,7 +17,17 @@ def report(site: Site, by: str = "machine", since: str | None = None) -> Complia
 
 
 def plan(site: Site, fmt: str = "text") -> str:
-    """The month's patch application plan in FMT, from the current catalog and the latest full scan."""
+    """The month's patch application plan in FMT, from the current catalog and the latest full scan; refused
+    without a full scan of that catalog (the plan would say no machine here is affected, which is not known)."""
+    if not site.has_catalog():
+        raise UsageError(f"{site.share.folder('catalogs')}: no catalog imported yet; run `hfstage catalog import`")
+    latest = site.history.latest_scan(FULL)
+    if latest is None:
+        raise UsageError(f"{site.share.state}: no full scan recorded yet, so no plan can say what applies here; "
+                         f"run `hfstage scan {site.share.root}` first")
+    if latest.catalog_version != site.current_version():
+        raise UsageError(f"the latest full scan used catalog {latest.catalog_version}, but {site.current_version()} "
+                         f"is current: run `hfstage scan {site.share.root}` first")
     return render_plan(month_plan(site), fmt, site.share.root / "templates")
 
 
@@ -26,5 +39,10 @@ def month_plan(site: Site) -> MonthPlan:
     latest = site.history.latest_scan(FULL)
     changes = plan_changes(site.catalog, old)
     tallies = site.history.patch_tallies(latest.id, changes) if latest else []
-    return build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy,
+    plan = build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy,
                       site.book.rollback_method, changes)
+    record = site.share.record(SCRIPTS)  # what the published scripts were rendered from, machine by machine
+    machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
+    contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
+    return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method,
+                          gate(site).approved_text)  # site.ini's rings and the approvals: no [share] unc needed

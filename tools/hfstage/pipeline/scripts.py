@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 from hfstage.errors import UsageError
 from hfstage.history import FULL, InstallLedger, MachineRow
@@ -17,12 +19,15 @@ from hfstage.scripts import (
     os_key,
     write_collectors,
 )
+from hfstage.share import Release
 
 
 def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
-                     dry_run: bool = False, results: list[MachineResults] | None = None) -> GenerateResult:
+                     dry_run: bool = False, results: list[MachineResults] | None = None,
+                     release: Release | None = None) -> GenerateResult:
     """Install and rollback scripts for every machine of ROWS (default: the latest full scan); RESULTS: what
-    the clients reported, when the caller has read it already.
+    the clients reported, when the caller has read it already; RELEASE: the generation the caller publishes
+    (without one, this call publishes its own).
 
     The rollback scripts come from each machine's history brought up to date with this scan; the update,
     and what the new scripts run, are kept once the scripts are written (never on a dry run)."""
@@ -53,13 +58,18 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
         update.save(ledger)
         ledger.record_scripted(result.scripted, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
-    return generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
-                            book, site.rules, only=machine, dry_run=dry_run, installed=update.installed,
-                            written=keep)
+    with share_lock(site, release) as own:
+        result = generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
+                                  book, site.rules, only=machine, dry_run=dry_run, installed=update.installed,
+                                  written=keep, release=own)
+        if release is None and not dry_run and not result.problems:
+            result.generation = own.publish()
+        return result
 
 
-def scripts_collectors(site: Site) -> CollectorResult:
-    """The collectors, the dispatcher and the 9x per-machine stubs in SHARE\\netlogon."""
+def scripts_collectors(site: Site, release: Release | None = None) -> CollectorResult:
+    """The collectors (in the next generation of SHARE\\scripts), the entry points and the 9x per-machine
+    stubs in SHARE\\netlogon; RELEASE as for scripts_generate."""
     folders, _ = machine_folders(site.share)
     lifecycle = Lifecycle.load(site.share)
     folders = [f for f in folders if lifecycle.standing(f.name) != RETIRED]  # a retired machine has no stub
@@ -67,4 +77,22 @@ def scripts_collectors(site: Site) -> CollectorResult:
     latest = site.history.latest_scan(FULL)
     nine_x = [r.machine for r in site.history.machines(latest.id)
               if os_key(r.os, site.rules) in ("9x", "95")] if latest else []
-    return write_collectors(site.share, site.scripts, site.rules, catalog, [f.name for f in folders], nine_x)
+    with share_lock(site, release) as own:
+        result = write_collectors(site.share, site.scripts, site.rules, catalog, [f.name for f in folders], nine_x,
+                                  release=own)
+        if release is None:
+            own.publish()
+        return result
+
+
+@contextlib.contextmanager
+def share_lock(site: Site, release: Release | None) -> Iterator[Release]:
+    """The caller's RELEASE, or one of this call's (started with the share's lock held, Ctrl-C guarded)."""
+    if release is not None:
+        yield release
+        return
+    with site.share.lock():
+        site.share.remove_stale_temps()
+        own = Release.start(site.share.folder("scripts"))
+        with own.guarded():
+            yield own

@@ -3,6 +3,7 @@ catalog, the product rules, the policy, the size caps and the package book (hotf
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -74,7 +75,9 @@ class Site:
 
     @cached_property
     def scripts(self) -> ScriptSettings:
-        return script_settings(self.config)
+        from hfstage.pipeline.approvals import gate  # approvals read here: they are part of what scripts are made from
+
+        return dataclasses.replace(script_settings(self.config), gate=gate(self))
 
     def has_catalog(self) -> bool:
         return bool(list_catalogs(self.share))

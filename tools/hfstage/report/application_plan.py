@@ -1,6 +1,9 @@
 """`hfstage plan`: the month's patch application plan, for the site's change process.
 
-New and revised bulletins since the previous catalog, each with its severity, whether it
+First what the published scripts install (every patch any machine's script runs, whatever month its
+bulletin came out, with its machines, severity, testing phases, rollback and blank owner and approver),
+then what applies here but no script runs, and why (from the scripts memo: the very lists the scripts were
+rendered from). Then new and revised bulletins since the previous catalog, each with its severity, whether it
 applies here (and why not), the machines that miss it, reboot, the minimum testing
 phases (Table 6.2), the rollback method (as the conductor's package book decides it), blank
 owner and approver, and the order of deployment. The layout is a Jinja2 template in
@@ -23,6 +26,7 @@ from hfstage.history import PatchTally
 from hfstage.report.html import share_env
 from hfstage.report.safe import safe_url
 
+SP_SEVERITY = "Critical"  # a service pack replaces most of Windows: the most testing the table asks
 FORMATS = {"text": "plan.txt.j2", "md": "plan.md.j2", "html": "plan.html.j2"}
 
 
@@ -46,12 +50,35 @@ class PlanItem:
 
 
 @dataclass
+class Deployment:
+    """A patch the published scripts install, on which machines: one row of the contract."""
+
+    bulletin: str
+    qnumber: str
+    patch: str
+    title: str
+    severity: str
+    machines: list[str]
+    testing: list[str]
+    rollback: str
+    reboot: bool
+    approval: str = "auto"  # who approved it for its machines' rings (site.ini [approval] mode = manual)
+
+
+@dataclass
 class MonthPlan:
     catalog_version: str
     previous_version: str | None
     generated: str
     scan_id: int | None
     items: list[PlanItem] = field(default_factory=list)
+    deploy: list[Deployment] = field(default_factory=list)  # what the scripts install, most severe first
+    held: list[tuple[str, str]] = field(default_factory=list)  # (machine, why a patch that applies is not scripted)
+    waiting: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)  # (bulletin, Q, package) -> machines
+
+    def pairs(self) -> set[tuple[str, str, str]]:
+        """(machine, bulletin, package) for every install the plan lists: what the scripts must run."""
+        return {(m, d.bulletin, d.patch) for d in self.deploy for m in d.machines}
 
     @property
     def applicable(self) -> list[PlanItem]:
@@ -99,6 +126,40 @@ def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], sca
     for n, item in enumerate(plan.items, 1):
         item.order = n
     return plan
+
+
+def add_deployment(plan: MonthPlan, catalog: Catalog, contents: dict[str, dict], policy: SitePolicy,
+                   rollback: Callable[[str, str, str, str | None], str],
+                   approval: Callable[[str, str, str], str] = lambda m, b, q: "auto") -> MonthPlan:
+    """PLAN with what the published scripts install and leave out (CONTENTS: machine -> script_contents);
+    APPROVAL (machine, bulletin, Q) names who approved it for that machine's ring."""
+    patches = {(p.bulletin_id, p.name.strip()): p for p in catalog.patches()}
+    machines: dict[tuple[str, str, str], list[str]] = {}
+    for machine, content in sorted(contents.items()):
+        for bulletin, qnumber, package in content["steps"]:
+            machines.setdefault((bulletin, qnumber, package), []).append(machine)
+        plan.held += [(machine, why) for why in content["held"]]
+        for key in content.get("waiting", []):
+            plan.waiting.setdefault(tuple(key), []).append(machine)
+    for (bulletin, qnumber, package), where in machines.items():
+        item = _deployment(bulletin, qnumber, package, where, patches.get((bulletin, package.strip())), catalog,
+                           policy, rollback)
+        item.approval = "; ".join(sorted({approval(m, bulletin, qnumber) for m in where}))
+        plan.deploy.append(item)
+    plan.deploy.sort(key=lambda d: (severity_rank(d.severity), -len(d.machines), d.bulletin, d.patch))
+    return plan
+
+
+def _deployment(bulletin: str, qnumber: str, package: str, machines: list[str], patch, catalog: Catalog,
+                policy: SitePolicy, rollback) -> Deployment:
+    if patch is None:  # a service pack (site.ini [service_packs]): tested as the most severe patch is
+        return Deployment(bulletin, qnumber, package, "service pack", SP_SEVERITY, machines,
+                          policy.phases(SP_SEVERITY), "its own uninstall, by hand (README: Rollback)", True)
+    products = [catalog.products[a.product_id].name for a in patch.affected if a.product_id in catalog.products]
+    severity = policy.rate(patch, catalog)
+    return Deployment(bulletin, qnumber, package, catalog.bulletins[bulletin].title, severity, machines,
+                      policy.phases(severity), rollback(bulletin, patch.name, products[0] if products else "",
+                                                        patch.sq_number), not patch.no_reboot)
 
 
 def _applicability(found: list[PatchTally], patch, catalog, policy) -> tuple[bool, str]:

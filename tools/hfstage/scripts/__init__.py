@@ -1,11 +1,13 @@
 """Client scripts: per-machine install and rollback scripts, the dispatcher, the collectors,
 batch-value checks and the command.com linter, and what clients report back."""
 
+from hfstage.scripts.approval import ALL, Approved, Gate, approval_id
 from hfstage.scripts.batch import BatchText, UnsafeValue, check_batch_value, check_file_name, check_machine_name
 from hfstage.scripts.collectors import CollectorResult, render_collectors, write_collectors
 from hfstage.scripts.commands import exit_ladder
 from hfstage.scripts.lint import LintProblem, lint_file, lint_text
 from hfstage.scripts.machine_plans import (
+    QCHAIN,
     UNCOUNTED,
     MachinePlan,
     Step,
@@ -24,14 +26,15 @@ from hfstage.scripts.results import (
 )
 from hfstage.scripts.rollback import LedgerChanges, Rollback, build_rollback, ledger_changes, rollback_lines
 from hfstage.scripts.settings import ScriptSettings, package_choices, script_settings
-from hfstage.scripts.write import GenerateResult, dispatchers, generate_scripts
+from hfstage.scripts.write import GenerateResult, entry_points, generate_scripts, script_contents
 
 __all__ = [
     "UNCOUNTED", "markers_count",
-    "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
+    "ALL", "Approved", "Gate", "approval_id",
+    "QCHAIN", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",
-    "collect_results", "dispatchers", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",
+    "collect_results", "entry_points", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",
     "package_choices", "parse_log", "plan_machine", "render_collectors", "reported_still_missing", "results_summary",
-    "script_settings", "write_collectors",
+    "script_contents", "script_settings", "write_collectors",
 ]

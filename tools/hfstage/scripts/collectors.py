@@ -20,8 +20,8 @@ from hfstage.scripts.batch import (
 )
 from hfstage.scripts.lint import MAX_9X_LINE, LintProblem, lint_text, spaced_variables
 from hfstage.scripts.settings import ScriptSettings
-from hfstage.scripts.write import dispatchers
-from hfstage.share import COLLECTORS, PUBLIC, Record, Share, fingerprint, write_many
+from hfstage.scripts.write import GENERATION_WIDTH, entry_points
+from hfstage.share import COLLECTORS, PUBLIC, Record, Release, Share, fingerprint, published, write_many
 
 # Keys every collector exports (more come from the product rules' probes).
 BASE_KEYS = (
@@ -34,6 +34,7 @@ BASE_KEYS = (
 _LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%SystemRoot%", "%HF_SR%"),
                   "%programfiles%": ("%ProgramFiles%", "%HF_PF%")}
 NETBIOS_MAX = 15
+IN_SET = ("collect_nt.bat", "collect_9x.bat")  # in the published generation; the rest (entry points, stubs) in netlogon
 NETLOGON = "netlogon"  # the collectors memo's item for the files it wrote there
 COLLECTED = "collected"  # and for the files the collectors copy from clients, as the last run wrote them
 # Worst-case widths of what command.com substitutes into the 9x collector's lines.
@@ -168,7 +169,7 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
             nine_x_machines=sorted({check_machine_name(m).upper() for m in nine_x or []})),
     }
     rendered = {name: to_crlf(text) for name, text in out.items()}
-    rendered.update(dispatchers(settings))
+    rendered.update(entry_points(settings))
     for machine in machines:
         name = check_machine_name(machine).upper()
         rendered[f"{name}.bat"] = to_crlf(env.get_template("machine_stub.bat.j2").render(
@@ -180,8 +181,8 @@ def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None =
     """Lint every script with the worst-case substitutions a client could make."""
     hfd = len(unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"]
     widths = {**WORST_WIDTHS, "HFD": hfd, "HFF": hfd + len("\\files\\_windir"),
-              "HFX": max(len(unc) + len("\\scripts\\.bat") + NETBIOS_MAX,
-                         len(netlogon or unc) + len("\\collect_9x.bat"))}
+              "HFG": GENERATION_WIDTH,
+              "HFX": len(unc) + len("\\scripts\\\\.bat") + GENERATION_WIDTH + NETBIOS_MAX}
     problems = []
     for name, data in rendered.items():
         problems += lint_text(data, name, substitutions=widths, spaced=spaced_variables(unc, netlogon))
@@ -189,18 +190,25 @@ def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None =
 
 
 def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalog: Catalog | None,
-                     machines: list[str], nine_x: list[str] | None = None) -> CollectorResult:
-    """Render, lint (refusing to write anything on a problem), then write what changed.
+                     machines: list[str], nine_x: list[str] | None = None,
+                     release: Release | None = None) -> CollectorResult:
+    """Render, lint (refusing to write anything on a problem), then put the collectors in RELEASE (the next
+    generation of scripts\\; without one, a release of its own, published here) and, once it is published,
+    write the entry points and 9x stubs into netlogon\\.
 
     Nothing is rendered when what the collectors are made from, and the files made last time, are as
     they were (the collectors memo): `month` calls this every month for 5,000 machines' stubs."""
     key = COLLECTORS.key(settings.fingerprint(), rules, catalog.data_version if catalog else None, sorted(machines),
                          sorted(nine_x or []))
     record = share.record(COLLECTORS)
-    netlogon = share.folder("netlogon")
+    netlogon, scripts = share.folder("netlogon"), share.folder("scripts")
+
+    def where(name: str) -> Path:
+        return published(scripts, name) if name in IN_SET else netlogon / name
+
     made = record.fresh(NETLOGON, key)
-    if isinstance(made, dict) and made and all(_stamp(netlogon / name) == stamp for name, stamp in made.items()):
-        return CollectorResult([], [netlogon / n for n in made], [])
+    if isinstance(made, dict) and made and all(_stamp(where(name)) == stamp for name, stamp in made.items()):
+        return CollectorResult([], [where(n) for n in made], [])
     rendered = render_collectors(settings, rules, catalog, machines, nine_x)
     problems = lint_collectors(rendered, settings.unc, settings.netlogon)
     result = CollectorResult([], [], problems)
@@ -209,12 +217,23 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     collected = collected_list(catalog)
     result.collected_changes = _collected_changes(record, collected)
     with share.lock():
+        own = release is None
+        release = release or Release.start(scripts)
+        in_set = {n: d for n, d in rendered.items() if n in IN_SET and release.differs(n, d)}
         record.begin([NETLOGON])
-        result.written = write_many({netlogon / name: data for name, data in sorted(rendered.items())}, PUBLIC)
-        result.unchanged = sorted(set(netlogon / name for name in rendered) - set(result.written))
-        record.put(NETLOGON, key, {name: _stamp(netlogon / name) for name in rendered})
-        record.put(COLLECTED, fingerprint(collected), collected)
-        record.commit()
+        release.put(in_set)
+
+        def follow() -> None:  # once clients run the new set
+            local = {netlogon / n: d for n, d in sorted(rendered.items()) if n not in IN_SET}
+            result.written = [release.path(n) for n in in_set] + write_many(local, PUBLIC)
+            result.unchanged = sorted({where(n) for n in rendered} - set(result.written))
+            record.put(NETLOGON, key, {name: _stamp(where(name)) for name in rendered})
+            record.put(COLLECTED, fingerprint(collected), collected)
+            record.commit()
+
+        release.then.append(follow)
+        if own:
+            release.publish()
     return result
 
 

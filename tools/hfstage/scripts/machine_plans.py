@@ -48,7 +48,7 @@ class Step:
     made: str = "9999-12-31"  # the package's own date (its signature), else the bulletin's: decides QChain
     kind_source: str = ""  # where the kind came from: site.ini, package, product, name, default
     rescan_after: bool = False  # a service pack: stop after it; the next scan decides the rest
-    alone: bool = False  # an IE/OE IExpress package: it ends the run with a restart (KB 296861)
+    alone: bool = False  # it ends the run with a restart: IE/OE IExpress, or any package with no QChain (KB 296861)
     startup_skip: bool = False  # too long for this machine's startup-script limit: never run from a startup script
     check_existing: bool = True  # skip when the client already has the patch's Hotfix key or uninstall folder
     hotfix_keys: list[str] = field(default_factory=list)
@@ -75,6 +75,8 @@ class MachinePlan:
     installer_version: str | None = None  # Windows Installer (msi.dll) on the machine, as collected
     script_wait: int | None = None  # MaxGPOScriptWait in seconds (0: no limit), 2000/XP/2003 only
     reboot_note: str = ""  # why the script asks the user to restart instead of restarting (Windows 95)
+    tools_missing: list[str] = field(default_factory=list)  # qchain.exe, shutdown.exe: needed, not under hotfixes\
+    waiting: list[tuple[str, str, str]] = field(default_factory=list)  # (bulletin, Q, package) not approved
 
 
 def os_key(os_name: str | None, rules: dict) -> str | None:
@@ -155,7 +157,8 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
             plan.window = settings.window
     packages = book.index
     sp = _service_pack_step(a, catalog, book, table, settings, plan) if key not in NINE_X else None
-    missing = [f for f in a.findings if f.status == MISSING and f.kind != KIND_SERVICE_PACK]
+    missing = [f for f in a.findings if f.status == MISSING and f.kind != KIND_SERVICE_PACK
+               and _approved(plan, settings, f.bulletin, f.qnumber or "-", f.patch)]
     _add_patches(plan, missing, a, catalog, book, table, settings)
     if sp is not None:
         plan.steps.insert(0, sp)
@@ -168,16 +171,29 @@ def plan_machine(a: Assessment, catalog: Catalog, settings: ScriptSettings, book
     if needs_qchain and plan.steps:
         rel = packages.find(QCHAIN)
         problem = _tool_problem(book, QCHAIN) or qchain_problem(book.facts(QCHAIN), table["qchain"])
-        if rel is None:
-            plan.unavailable.append(f"{QCHAIN}: not found under hotfixes\\ (needed to chain these hotfixes)")
-        elif problem:
-            plan.unavailable.append(f"{QCHAIN}: {problem}")
+        if rel is None or problem:  # without a QChain that works: one package per restart (KB 296861)
+            plan.unavailable.append(f"{QCHAIN}: " + ("not found under hotfixes\\ (needed to chain these hotfixes)"
+                                                     if rel is None else problem)
+                                    + ": this script installs one package per restart instead (KB 296861)")
+            plan.tools_missing += [QCHAIN] if rel is None else []
+            for step in chained:
+                step.alone = True
+            plan.steps = alone_after(plan.steps)
         else:
             plan.packages.append(check_batch_value(rel, "qchain path"))
             plan.qchain = BatchText(f'"%HF_PKG%\\{rel}" "%HF_STATE%\\qchain.log"')
     plan.reboot = _reboot_command(key, settings, table, book, plan)
     plan.unavailable = [batch_note(note) for note in plan.unavailable]  # each names catalog values
     return plan
+
+
+def _approved(plan: MachinePlan, settings: ScriptSettings, bulletin: str, qnumber: str, package: str) -> bool:
+    """Whether the patch may reach this machine's script (approval and rings); if not, the plan says why."""
+    why = settings.gate.why_not(plan.machine, bulletin, qnumber, package)
+    if why is not None:
+        plan.unavailable.append(f"{bulletin} {package.strip()}: {why}")
+        plan.waiting.append((bulletin, qnumber, package.strip()))
+    return why is None
 
 
 def _tool_problem(book: PackageBook, name: str) -> str | None:
@@ -196,10 +212,13 @@ def _reboot_command(key: str, settings: ScriptSettings, table: dict, book: Packa
     if "{packages}\\" in command:  # a tool the script takes from hotfixes\ (shutdown.exe on NT 4.0 and 2000)
         tool = command.split("{packages}\\", 1)[1].split('"', 1)[0].split(" ", 1)[0]
         rel = book.index.find(tool)
-        if rel is None:
-            plan.unavailable.append(f"{tool}: not found under hotfixes\\ (the reboot command needs it)")
-        elif _tool_problem(book, tool):
-            plan.unavailable.append(f"{tool}: {_tool_problem(book, tool)}")
+        if rel is None or _tool_problem(book, tool):  # never call a tool that is not there: an admin restarts it
+            plan.unavailable.append(f"{tool}: " + ("not found under hotfixes\\ (the reboot command needs it)"
+                                                   if rel is None else _tool_problem(book, tool))
+                                    + ": this script does not restart the machine; it reports reboot-required")
+            plan.tools_missing += [tool] if rel is None else []
+            plan.reboot_mode = "never"
+            return BatchText("")
         else:
             plan.packages.append(check_batch_value(rel, "reboot tool path"))
             command = command.replace(f"{{packages}}\\{tool}", f"{{packages}}\\{rel}")
@@ -304,7 +323,7 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
     have = service_pack_id(catalog, product, a.service_pack)
     have_at = service_pack_position(catalog, product.id, have) if have is not None else None
     want_at = service_pack_position(catalog, product.id, product.current_service_pack_id)
-    if have_at is None or want_at is None or have_at >= want_at:
+    if have_at is None or want_at is None or have_at >= want_at or not _approved(plan, settings, "SP", "-", package):
         return None
     pkg = book.index.named(package)
     if pkg.rel is None and pkg.problem is None:

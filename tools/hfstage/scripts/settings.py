@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 from hfstage.errors import UsageError
 from hfstage.packages import load_installers
+from hfstage.scripts.approval import Gate
 from hfstage.scripts.batch import check_batch_value, check_command, check_file_name, check_unc
 from hfstage.scripts.window import Window, parse_window
 from hfstage.share import SiteConfig, fingerprint, machine_name_problem
@@ -26,6 +27,7 @@ class ScriptSettings:
     reboot_delay: int = 60
     reboot_message: str = ""
     window: Window | None = None  # when servers and domain controllers may install
+    gate: Gate = Gate()  # approvals and rings: which patches may reach which machines (auto: all)
 
     def reboot_mode(self, machine: str, role: str | None) -> str:
         """auto or never: the machine's own line in site.ini, else its role's; a machine whose role is

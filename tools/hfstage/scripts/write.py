@@ -11,7 +11,6 @@ packages, settings and rollback history did not change since the last run is not
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from pathlib import Path
 
 from hfstage.assess import Assessment
 from hfstage.catalog import Catalog
-from hfstage.errors import HfstageError
 from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
@@ -28,9 +26,10 @@ from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, plan_machine
 from hfstage.scripts.rollback import Rollback, build_rollback, scripted_steps
 from hfstage.scripts.settings import ScriptSettings
-from hfstage.share import PUBLIC, SCRIPTS, Share, machine_name_problem, write_if_changed, write_many
+from hfstage.share import PUBLIC, SCRIPTS, Release, Share, machine_name_problem, write_many
 
 NETBIOS_MAX = 15
+GENERATION_WIDTH = len("G000000")  # %HFG%: the generation scripts\current.bat names
 CHUNK = 500
 
 
@@ -49,21 +48,28 @@ class GenerateResult:
     unconfirmed: set[str] = field(default_factory=set)  # packages held back (guessed, changed, refused)
     changed: list[str] = field(default_factory=list)  # confirmed packages whose bytes changed since
     scripted: list[ScriptedStep] = field(default_factory=list)  # what the scripts rendered now run, for the history
+    tools: dict[str, list[str]] = field(default_factory=dict)  # machine -> chaining/reboot tools it lacks
+    contents: dict[str, dict] = field(default_factory=dict)  # machine -> what its script installs and leaves out
+    generation: str | None = None  # the generation this run published (None: nothing changed, or not yet)
 
 
 def _widths(unc: str) -> dict[str, int]:
     """Worst-case lengths of what command.com substitutes into a 9x script's lines."""
     results = len(unc) + len("\\results\\") + NETBIOS_MAX
     return {"HFS": len(unc), "HFL": results + len(".log"), "HFR": results, "HFC": 16 + len("\\hfstage"),
-            "WINDIR": 16, "HFM": NETBIOS_MAX, "HFX": len(unc) + len("\\scripts\\.bat") + NETBIOS_MAX}
+            "WINDIR": 16, "HFM": NETBIOS_MAX, "HFG": GENERATION_WIDTH,
+            "HFX": len(unc) + len("\\scripts\\\\.bat") + GENERATION_WIDTH + NETBIOS_MAX}
 
 
-def dispatchers(settings: ScriptSettings) -> dict[str, bytes]:
-    """netlogon\\logon.bat (the users' logon script) and netlogon\\startup.bat (a Group Policy startup
-    script, run as LocalSystem): each runs the collector, then the machine's own script."""
+def entry_points(settings: ScriptSettings) -> dict[str, bytes]:
+    """The stable entry points in netlogon\\ (their text changes only with [share] unc): logon.bat (the users'
+    logon script), startup.bat (a Group Policy startup script, run as LocalSystem) and schedule_nt4.bat (an
+    admin runs it). Each reads scripts\\current.bat, then calls files of that one generation only."""
     template = template_env().get_template("logon.bat.j2")
-    return {f"{context}.bat": to_crlf(template.render(unc=settings.unc, netlogon=settings.netlogon, context=context))
-            for context in ("logon", "startup")}
+    out = {f"{context}.bat": to_crlf(template.render(unc=settings.unc, netlogon=settings.netlogon, context=context))
+           for context in ("logon", "startup")}
+    out["schedule_nt4.bat"] = to_crlf(template_env().get_template("schedule_entry.bat.j2").render(unc=settings.unc))
+    return out
 
 
 def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version: str,
@@ -107,54 +113,66 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
                      load: Callable[[list[str]], dict[str, Assessment]], book: PackageBook, rules: dict,
                      only: str | None = None, dry_run: bool = False,
                      installed: dict[str, list[InstalledPatch]] | None = None,
-                     written: Callable[[GenerateResult], None] | None = None) -> GenerateResult:
+                     written: Callable[[GenerateResult], None] | None = None,
+                     release: Release | None = None) -> GenerateResult:
     """Scripts for MACHINES (name -> assessment key of the latest scan), loading assessments with LOAD;
     INSTALLED: each machine's rollback history (casefolded name -> newest first).
 
-    Render and lint everything that changed (nothing is written on a problem), then write. WRITTEN runs once
-    the scripts are written, before the memo vouches for them: a run killed before it renders them again.
+    Render and lint everything that changed (nothing is written on a problem), then put it in RELEASE, the
+    next generation of scripts\\ (without one: a release of its own, published here). WRITTEN, the memo and
+    the netlogon entry points follow the switch: a run killed before it renders them again.
     """
     installed = installed or {}
     share.check()
     with share.lock():
         share.remove_stale_temps()
+        own = release is None
+        release = release or Release.start(share.folder("scripts"))
         record = share.record(SCRIPTS)
         keys = script_keys(machines, settings, book, catalog.data_version, installed)
-        scripts = share.folder("scripts")
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
-                and (not record.known(m, keys[m]) or not (scripts / f"{m}.bat").is_file())]
+                and (not record.known(m, keys[m]) or not release.has(f"{m}.bat"))]
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
         targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed)
-        if only is None:
-            targets.update(_stale(share, machines, catalog.data_version))
-        targets = {scripts / name: data for name, data in targets.items()}
         result.changed = book.changed()
-        jobs = {m: record.value(m) for m in machines if m not in todo and record.value(m)} | result.scheduled
+        kept = {m: record.value(m) for m in machines if m not in todo and isinstance(record.value(m), dict)}
+        jobs = {m: v for m, v in kept.items() if v.get("packages") is not None} | result.scheduled
+        result.tools = {m: v["tools"] for m, v in kept.items() if v.get("tools")} | result.tools
         result.jobs = len(jobs)
+        targets.update(scheduled_jobs(settings, jobs, catalog.data_version))
+        changed = {n: d for n, d in targets.items() if release.differs(n, d)}
+        stale = _stale(release, machines) if only is None else []
         netlogon = share.folder("netlogon")
-        targets.update({netlogon / name: data for name, data in dispatchers(settings).items()})
-        targets.update({netlogon / name: data for name, data in scheduled_jobs(settings, jobs,
-                                                                               catalog.data_version).items()})
-        changed = {p: d for p, d in targets.items() if not p.is_file() or p.read_bytes() != d}
-        result.dispatcher_changed = any(p.parent == netlogon for p in changed)
+        entries = {netlogon / n: d for n, d in entry_points(settings).items()}
+        entries_changed = {p: d for p, d in entries.items() if not p.is_file() or p.read_bytes() != d}
+        result.dispatcher_changed = bool(entries_changed)
         widths = _widths(settings.unc)
-        for path, data in changed.items():
-            result.problems += lint_text(data, path.name, substitutions=widths,
+        for name, data in [*changed.items(), *((p.name, d) for p, d in entries_changed.items())]:
+            result.problems += lint_text(data, name, substitutions=widths,
                                          spaced=spaced_variables(settings.unc, settings.netlogon))
-        result.unchanged = sorted(set(targets) - set(changed))
+        result.unchanged = sorted(release.path(n) for n in set(targets) - set(changed))
         if result.problems or dry_run:
-            result.written = sorted(changed) if dry_run else []
+            result.written = sorted([*map(release.path, changed), *entries_changed]) if dry_run else []
             return result
         record.begin(todo)  # a run killed mid-way leaves no key vouching for a file it had replaced
-        _write_all(changed, result)
-        book.save()
-        if written is not None:
-            written(result)
-        for m in todo:
-            record.put(m, keys[m], result.scheduled.get(m))
-        if only is None:
-            record.keep_only(machines)
-        record.commit()
+        release.put(changed)
+        release.drop(stale)
+        result.written = sorted(release.path(n) for n in changed)
+
+        def follow() -> None:  # once clients run the new set: the entry points, then what vouches for it
+            result.written += write_many(entries, PUBLIC)
+            book.save()
+            if written is not None:
+                written(result)
+            for m in todo:
+                record.put(m, keys[m], _kept(result, m))
+            if only is None:
+                record.keep_only(machines)
+            record.commit()
+
+        release.then.append(follow)
+        if own:
+            result.generation = release.publish()
     return result
 
 
@@ -182,6 +200,10 @@ def _plan_one(machine: str, a: Assessment | None, catalog: Catalog, settings: Sc
         result.unconfirmed.update(plan.unconfirmed)
         if plan.unavailable:
             result.unavailable[machine] = plan.unavailable
+        if plan.tools_missing:
+            result.tools[machine] = plan.tools_missing
+        result.contents[machine] = {"steps": [[s.bulletin, s.qnumber, s.patch] for s in plan.steps],
+                                    "held": list(plan.unavailable), "waiting": [list(w) for w in plan.waiting]}
         products = {(f.bulletin, f.patch.strip().casefold()): f.product for f in a.findings}
         result.scripted += scripted_steps(plan, catalog.data_version, products)
     return plan
@@ -202,14 +224,32 @@ def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | Non
         result.scheduled[machine] = {"packages": plan.packages}
 
 
-def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict[str, bytes]:
-    """Scripts of machines no longer on the share become harmless idle scripts (a client may still call one)."""
-    out: dict[str, bytes] = {}
+def _kept(result: GenerateResult, machine: str) -> dict | None:
+    """What the scripts memo keeps of a machine besides its key: its NT 4.0 job, the tools its script lacks,
+    what it installs and leaves out (the plan lists exactly that)."""
+    value = dict(result.scheduled.get(machine) or {}) | result.contents.get(machine, {})
+    if result.tools.get(machine):
+        value["tools"] = result.tools[machine]
+    return value or None
+
+
+def script_contents(record_value: object) -> dict:
+    """What the scripts memo says a machine's published script installs ("steps": [bulletin, Q, package]) and
+    leaves out ("held": why), for the plan: the same list the script was rendered from."""
+    value = record_value if isinstance(record_value, dict) else {}
+    return {"steps": [tuple(s) for s in value.get("steps", [])], "held": list(value.get("held", [])),
+            "waiting": [tuple(w) for w in value.get("waiting", [])]}
+
+
+def _stale(release: Release, machines: dict[str, str]) -> list[str]:
+    """Scripts of machines no longer on the share leave the next set (the entry points call a machine's
+    script only when it exists; a client running one of the set before keeps that generation)."""
     known = {m.casefold() for m in machines}
-    for path in share.folder("scripts").glob("*.bat"):
-        name = path.name[:-4].removesuffix("-rollback")
-        if name.casefold() not in known and machine_name_problem(name) is None:
-            out.update(render_idle(name, catalog_version))
+    out = []
+    for name in release.base_names():
+        stem = name[:-4].removesuffix("-rollback") if name.lower().endswith(".bat") else ""
+        if stem and stem.casefold() not in known and machine_name_problem(stem) is None:
+            out.append(name)
     return out
 
 
@@ -226,18 +266,3 @@ def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_vers
     return {"schedule_nt4.bat": to_crlf(env.get_template("schedule_nt4.bat.j2").render(
                 unc=settings.unc, machines=machines, catalog_version=catalog_version)),
             "hfstage_run.bat": to_crlf(env.get_template("run_local.bat.j2").render())}
-
-
-def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
-    """Write every changed file, or none: on a failure the files already replaced get their old bytes back."""
-    previous = {path: path.read_bytes() if path.is_file() else None for path in changed}
-    try:
-        result.written += write_many(changed, PUBLIC)
-    except (OSError, HfstageError) as e:
-        for path, old in previous.items():
-            with contextlib.suppress(OSError, HfstageError):
-                if old is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    write_if_changed(path, old, PUBLIC)
-        raise type(e)(f"{e}; no script was changed") from e

@@ -29,7 +29,17 @@ from hfstage.share.files import (
     write_if_changed,
     write_many,
 )
+from hfstage.share.generations import (
+    POINTER,
+    PublishFailed,
+    Release,
+    current_generation,
+    generations,
+    published,
+    published_files,
+)
 from hfstage.share.layout import (
+    APPROVALS,
     AUDIT,
     CENTRAL_DB,
     CENTRAL_PAGES,
@@ -76,9 +86,11 @@ from hfstage.share.names import (
 from hfstage.share.ownership import give_to, new_file_for, new_folder_for, quarantine
 
 __all__ = [
+    "APPROVALS",
     "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
     "MACHINES", "MEMOS", "PACKAGE_FACTS", "PINS", "QUARANTINE", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS",
     "SEEN", "SITE_KEY", "SITE_RULES",
+    "POINTER", "PublishFailed", "Release", "current_generation", "generations", "published", "published_files",
     "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Owners", "Share",
     "ShareCheck", "account_name", "administrators", "give_to", "new_file_for", "new_folder_for", "quarantine",

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.errors import UnsafeInputError, shown
-from hfstage.share.clientfiles import entries, walk_entries
+from hfstage.share.clientfiles import HARD_LINK, entries, walk_entries
 from hfstage.share.config import SiteConfig
+from hfstage.share.generations import generations
 from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, PRIVATE_FOLDERS, Share
 from hfstage.share.names import machine_name_problem
 
@@ -142,8 +143,13 @@ def _results(root: Path, cap: int, result: ShareCheck) -> None:
 
 
 def _published(folder: Path, result: ShareCheck) -> None:
+    sets = generations(folder) if folder.name == "scripts" else []
     for entry in entries(folder):
-        if not entry.is_file:
+        if entry.is_folder and entry.name in sets:  # a generation: hfstage's files, checked one by one
+            _published(entry.path, result)
+            continue
+        # a file carried unchanged from the set before is a second name for it (never rewritten in place)
+        if not (entry.is_file or entry.kind == HARD_LINK and folder.parent.name == "scripts"):
             _special(entry, result)
             continue
         mode = stat.S_IMODE(os.lstat(entry.path).st_mode)

@@ -122,11 +122,13 @@ SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
                       "message": (_text, REBOOT_MESSAGE)},
     "maintenance": {"window": (_text, "")},
     "binding": {"domain": (_domain, "")},
+    "approval": {"mode": (_choice("auto", "manual"), "auto")},
 }
 # Sections whose keys are the site's own names (products, bulletins, packages): key -> parser.
 FREE_SECTIONS: dict[str, Callable] = {
     "not_applicable": _text, "suppress": _text, "severity": _severity,
     "installers": _text, "switches": _text, "service_packs": _text, "reboot_machines": _choice("auto", "never"),
+    "rings": _list,
 }
 
 

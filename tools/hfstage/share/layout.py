@@ -15,7 +15,7 @@ from hfstage import resources
 from hfstage.errors import UsageError, os_fault
 from hfstage.share.config import SiteConfig, load_site_config
 from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder, open_private, temp_folder
-from hfstage.share.lock import share_lock
+from hfstage.share.lock import lock_holder, share_lock
 from hfstage.share.memo import Memo, Record
 
 FOLDERS = (
@@ -57,6 +57,8 @@ MACHINES = StateFile("machines.json", "every machine's lifecycle (pending, accep
                      "it that standing and when, by the server's clock (inventory.lifecycle); kept, never rebuilt")
 QUARANTINE = StateFile("quarantine", "what `hfstage share provision --apply` moved out of machine folders, whole "
                        "and unread, for an admin to look at (share.ownership)")
+APPROVALS = StateFile("approvals.json", "the patches an admin approved, per ring: who, when, with which catalog "
+                      "and packages, and the note (`hfstage approve`; also in audit.log)")
 README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
 SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
                     "run's are removed by the next")
@@ -78,8 +80,8 @@ REPORT = Memo("report", "report.json", "report", "per page of reports\\: what it
 PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
                      "per file below hotfixes\\: what it is, read from its bytes, by size, time and trust store")
 MEMOS = (FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
-STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN, MACHINES,
-               QUARANTINE, README, SCRATCH)
+STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN,
+               MACHINES, QUARANTINE, README, SCRATCH)
 
 # A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
 CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")
@@ -172,6 +174,10 @@ class Share:
             yield tmp
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def lock_holder(self) -> str | None:
+        """Which other run holds the share's lock now (None: nobody else)."""
+        return lock_holder(self.state_file(LOCK))
 
     @contextlib.contextmanager
     def lock(self, wait_seconds: float | None = None) -> Iterator[None]:

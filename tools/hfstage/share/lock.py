@@ -60,6 +60,22 @@ def share_lock(path: Path, wait_seconds: float | None = None) -> Iterator[None]:
             _unlock(fh)
 
 
+def lock_holder(path: Path) -> str | None:
+    """Who holds the lock file PATH now ("pid 123 since ..."), or None: free, or held by this process."""
+    if _HELD.get(str(Path(path).resolve())) or not Path(path).is_file():
+        return None
+    try:
+        fh = open_private(path, "a+")
+    except OSError:
+        return None
+    with fh:
+        if _try_lock(fh):
+            _unlock(fh)
+            return None
+        fh.seek(0)
+        return fh.read().strip() or "another hfstage run"
+
+
 def _try_lock(fh) -> bool:
     try:
         import fcntl

@@ -1,0 +1,79 @@
+"""Approval and rings: a patch reaches a machine's script only once an admin approved it for the
+machine's ring. site.ini [rings] names the machines of each ring (pilot = NT4TEST, W2KTEST; names,
+patterns such as LAB-*, or @file, a text file of names below the share); every other machine is in ring
+`all`. [approval] mode = auto (the default: every applicable patch is approved for every ring, as
+before) or manual (nothing is scripted until `hfstage approve`). An approval names the packages the
+catalog gave its ID then: a revised bulletin whose package changed needs approval again.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+ALL = "all"
+
+
+def approval_id(text: str) -> str:
+    """The form approvals are kept in: a bulletin as written (MS03-026), a Q/KB number as its digits, SP."""
+    text = text.strip()
+    number = re.fullmatch(r"(?i)(?:Q|KB)?(\d{4,7})", text)
+    return number.group(1) if number else text.upper()
+
+
+@dataclass(frozen=True)
+class Approved:
+    """One approval: an ID for a ring, by whom, when, against which catalog, for which packages."""
+
+    id: str
+    ring: str
+    packages: tuple[str, ...]
+    by: str
+    at: str
+    catalog: str
+    note: str = ""
+
+    def covers(self, bulletin: str, qnumber: str) -> bool:
+        return self.id in (approval_id(bulletin), approval_id(qnumber))
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Which patches may reach which machines' scripts (part of the script settings: an approval makes the
+    scripts of the machines it reaches again)."""
+
+    mode: str = "auto"
+    rings: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ring -> machine names and patterns, in site.ini's order
+    approved: tuple[Approved, ...] = ()
+
+    def ring_of(self, machine: str) -> str:
+        for ring, patterns in self.rings:
+            if any(fnmatch.fnmatchcase(machine.casefold(), p.casefold()) for p in patterns):
+                return ring
+        return ALL
+
+    def approvals(self, machine: str, bulletin: str, qnumber: str) -> list[Approved]:
+        ring = self.ring_of(machine)
+        return [a for a in self.approved if a.ring in (ring, ALL) and a.covers(bulletin, qnumber)]
+
+    def why_not(self, machine: str, bulletin: str, qnumber: str, package: str) -> str | None:
+        """None when the patch may reach MACHINE's script; else why not, with the command that changes it."""
+        if self.mode == "auto":
+            return None
+        ring = self.ring_of(machine)
+        mine = self.approvals(machine, bulletin, qnumber)
+        if not mine:
+            return f"not approved for ring {ring} (hfstage approve SHARE {bulletin} --ring {ring})"
+        if any(package.strip().casefold() in {p.casefold() for p in a.packages} for a in mine):
+            return None
+        last = mine[-1]
+        return (f"approved {last.at[:10]} by {last.by} for {', '.join(last.packages) or 'no package'}, but the "
+                f"catalog now names {package.strip()} (a revised package): approve {bulletin} again")
+
+    def approved_text(self, machine: str, bulletin: str, qnumber: str) -> str:
+        """Who approved it for MACHINE's ring, for the plan's column ("auto" in auto mode)."""
+        if self.mode == "auto":
+            return "auto"
+        mine = self.approvals(machine, bulletin, qnumber)
+        return "; ".join(f"{a.by} {a.at[:10]} ({a.ring})" for a in mine) or "-"
