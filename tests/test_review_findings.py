@@ -15,25 +15,32 @@ from pathlib import Path
 import pytest
 
 from hfstage.history.db import db_path
+from tests import test_rollback_history as rh
 from tests.conftest import DATA
-from tests.test_rollback_history import INSTALLED_KEY, PACKAGE, _listed, _merge, _month, plain_site, short  # noqa: F401
+from tests.winehelp import STUB, needs_wine, run_batch, windows_dir
+
+# the rollback tests' fixtures: a demo-like site under the first example catalog, a wine client
+short, prefix, site, plain_site = rh.short, rh.prefix, rh.site, rh.plain_site
+INSTALLED_KEY, PACKAGE = rh.INSTALLED_KEY, rh.PACKAGE
+_collect_done, _listed, _merge, _month, _rollback, _spuninst = (rh._collect_done, rh._listed, rh._merge, rh._month,
+                                                                 rh._rollback, rh._spuninst)
 
 
-def test_rollback_keeps_patches_installed_by_the_scripts_of_a_share_upgraded_from_schema_2(plain_site, run):  # noqa: F811
+def test_rollback_keeps_patches_installed_by_the_scripts_of_a_share_upgraded_from_schema_2(plain_site, run):
     """Issue 19.5 on an upgraded share: the previous hfstage (history schema 2) wrote W2KSRV's script that
     installs MS02-045; the client reports it (results line and done marker) and the next scan finds it.
     The upgrade's migration starts the rollback history empty, and the month writes a rollback script
     that no longer removes MS02-045, although the history's scans, the client's words and the package on
     the share say hfstage's script installed it."""
-    site = plain_site
-    with sqlite3.connect(db_path(site)) as conn:  # what the schema-2 hfstage left: no rollback tables
+    share = plain_site
+    with sqlite3.connect(db_path(share)) as conn:  # what the schema-2 hfstage left: no rollback tables
         conn.executescript("DROP TABLE scripted; DROP TABLE installed; PRAGMA user_version = 2;")
-    size = (site.folder("hotfixes") / PACKAGE).stat().st_size
-    (site.folder("inventory") / "W2KSRV" / "done.txt").write_text(f"[{PACKAGE} {size}] \r\n")
-    (site.folder("results") / "W2KSRV.log").write_text(f"HFRESULT;-;-;MS02-045;Q326830;{PACKAGE};0;success\r\n")
-    _merge(site, "W2KSRV", INSTALLED_KEY)
-    _month(run, site, "2003-09-15", "month2.xml")
-    assert _listed(site, "W2KSRV") == [f"MS02-045 Q326830 {PACKAGE} (update)"]
+    size = (share.folder("hotfixes") / PACKAGE).stat().st_size
+    (share.folder("inventory") / "W2KSRV" / "done.txt").write_text(f"[{PACKAGE} {size}] \r\n")
+    (share.folder("results") / "W2KSRV.log").write_text(f"HFRESULT;-;-;MS02-045;Q326830;{PACKAGE};0;success\r\n")
+    _merge(share, "W2KSRV", INSTALLED_KEY)
+    _month(run, share, "2003-09-15", "month2.xml")
+    assert _listed(share, "W2KSRV") == [f"MS02-045 Q326830 {PACKAGE} (update)"]
 
 
 # --- bounds: a hive whose subkey index lists share one list ------------------------------------------
@@ -84,3 +91,33 @@ def test_hive_whose_subkey_index_lists_share_one_list_is_refused_not_walked_for_
     except subprocess.TimeoutExpired:
         pytest.fail("hfstage facts still walking the hive's shared subkey index after 120 s")
     assert done.returncode == 3 and "SOFTWARE" in done.stderr, done.stderr
+
+
+# --- privilege: the rollback runs whichever uninstall folder a user made last ---------------------------
+
+
+@needs_wine
+def test_rollback_runs_the_real_uninstall_folder_not_one_a_user_planted_beside_it(site, run, prefix):
+    """Issue 19.1's rule in the rollback: W2KSRV's MS02-045 was installed by Update.exe into
+    %SystemRoot%\\$NtUninstallQ326830$. The rollback (run by an administrator) tries $NtUninstallQ326830$, then
+    $NtUninstallKB326830$, and the LAST one that exists wins: a user who may create a folder in %SystemRoot%
+    (Everyone on NT 4.0, KB Q172008; Power Users on 2000) plants $NtUninstallKB326830$\\spuninst\\spuninst.exe
+    and the rollback runs his program with the administrator's rights, although the real folder is there."""
+    run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
+    _collect_done(site, prefix, "W2KSRV")
+    _merge(site, "W2KSRV", INSTALLED_KEY)
+    _month(run, site, "2003-09-15", "month2.xml")
+    assert f"rem MS02-045 Q326830 {PACKAGE} (update)" in _rollback(site)
+    real = _spuninst(prefix, 0)  # $NtUninstallQ326830$, as Update.exe made it
+    planted = windows_dir(prefix) / "$NtUninstallKB326830$" / "spuninst"
+    planted.mkdir(parents=True)
+    shutil.copyfile(STUB, planted / "spuninst.exe")
+    (planted / "spuninst.exe.rc").write_text("0")
+    try:
+        run_batch(site.folder("scripts") / "W2KSRV-rollback.bat", prefix, site.folder("hotfixes") / "calls.log")
+        ran_planted = (planted / "calls.log").exists()
+        ran_real = (real / "calls.log").exists()
+    finally:
+        shutil.rmtree(real.parent)
+        shutil.rmtree(planted.parent)
+    assert not ran_planted and ran_real
