@@ -151,3 +151,25 @@ def test_a_publisher_cannot_timestamp_its_own_expired_signature(tmp_path):
         shutil.copyfile(pki / name, trust / name)
     result = verify_cabinet(tmp_path / "self-stamped.cab", load_trust(trust))
     assert not result.trusted, "a self-made timestamp made an expired publisher certificate trusted"
+
+
+# --- privilege: the NT 4.0 job takes reg.exe from a folder users may write ---------------------------------
+
+
+def test_the_nt4_scheduled_job_runs_its_own_reg_exe_not_one_found_in_system32(tmp_path):
+    """Issue 19.1's rule in the NT 4.0 scheduled job (LocalSystem): schedule_nt4.bat copies reg.exe into the
+    closed %SystemRoot%\\hfjob, but the job's script looks first for %SystemRoot%\\system32\\reg.exe, which NT
+    4.0 does not ship (reg.exe comes from the Resource Kit / Support Tools) and where, with NT 4.0's default
+    ACLs (KB Q172008: Everyone - Change below %SystemRoot%), any user can put a reg.exe of his own. The job
+    then runs it as LocalSystem (`"%HF_REG%" add ...` in the rights check). The same order in collect_nt.bat
+    hands a Power User's system32\\reg.exe to the Windows 2000 startup script (LocalSystem)."""
+    from hfstage.pipeline import build_demo_share
+
+    share = build_demo_share(tmp_path / "share")
+    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    done = subprocess.run([sys.executable, "-m", "hfstage", "month", str(share.root), "--fail-on", "none"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    script = (share.folder("scripts") / "NT4WKS.bat").read_text().splitlines()
+    first = next(i for i, line in enumerate(script) if "set HF_REG=%" in line)
+    assert "hfjob" in script[first], f"the scheduled job's first reg.exe: {script[first]}"
