@@ -15,7 +15,6 @@ import pytest
 from hfstage.history.db import db_path
 from tests import test_rollback_history as rh
 from tests.conftest import EXAMPLES
-from tests.winehelp import STUB, needs_wine, run_batch, windows_dir
 
 # the rollback tests' fixtures: a demo-like site under the first example catalog, a wine client
 short, prefix, site, plain_site = rh.short, rh.prefix, rh.site, rh.plain_site
@@ -39,36 +38,6 @@ def test_rollback_keeps_patches_installed_by_the_scripts_of_a_share_upgraded_fro
     _merge(share, "W2KSRV", INSTALLED_KEY)
     _month(run, share, "2003-09-15", "month2.xml")
     assert _listed(share, "W2KSRV") == [f"MS02-045 Q326830 {PACKAGE} (update)"]
-
-
-# --- privilege: the rollback runs whichever uninstall folder a user made last ---------------------------
-
-
-@needs_wine
-def test_rollback_runs_the_real_uninstall_folder_not_one_a_user_planted_beside_it(site, run, prefix):
-    """Issue 19.1's rule in the rollback: W2KSRV's MS02-045 was installed by Update.exe into
-    %SystemRoot%\\$NtUninstallQ326830$. The rollback (run by an administrator) tries $NtUninstallQ326830$, then
-    $NtUninstallKB326830$, and the LAST one that exists wins: a user who may create a folder in %SystemRoot%
-    (Everyone on NT 4.0, KB Q172008; Power Users on 2000) plants $NtUninstallKB326830$\\spuninst\\spuninst.exe
-    and the rollback runs his program with the administrator's rights, although the real folder is there."""
-    run_batch(site.folder("scripts") / "W2KSRV.bat", prefix, site.folder("hotfixes") / "calls.log")
-    _collect_done(site, prefix, "W2KSRV")
-    _merge(site, "W2KSRV", INSTALLED_KEY)
-    _month(run, site, "2003-09-15", "month2.xml")
-    assert f"rem MS02-045 Q326830 {PACKAGE} (update)" in _rollback(site)
-    real = _spuninst(prefix, 0)  # $NtUninstallQ326830$, as Update.exe made it
-    planted = windows_dir(prefix) / "$NtUninstallKB326830$" / "spuninst"
-    planted.mkdir(parents=True)
-    shutil.copyfile(STUB, planted / "spuninst.exe")
-    (planted / "spuninst.exe.rc").write_text("0")
-    try:
-        run_batch(site.folder("scripts") / "W2KSRV-rollback.bat", prefix, site.folder("hotfixes") / "calls.log")
-        ran_planted = (planted / "calls.log").exists()
-        ran_real = (real / "calls.log").exists()
-    finally:
-        shutil.rmtree(real.parent)
-        shutil.rmtree(planted.parent)
-    assert not ran_planted and ran_real
 
 
 # --- privilege: the NT 4.0 job takes reg.exe from a folder users may write ---------------------------------

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from hfstage.assess import INSTALLED as FOUND_INSTALLED
 from hfstage.assess import NOT_APPLICABLE, Assessment
 from hfstage.history import CONTAINED, INSTALLED, REMOVED, InstalledPatch, ScriptedStep
-from hfstage.inventory import hotfix_aliases
-from hfstage.packages import PackageIndex
+from hfstage.packages import PackageIndex, uninstall_folder
 from hfstage.scripts.batch import BatchText
 from hfstage.scripts.commands import uninstall_line
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, Step, _marker
@@ -164,15 +163,15 @@ def build_rollback(machine: str, entries: list[InstalledPatch], plan: MachinePla
 
 
 def _step(e: InstalledPatch, label: str, family: str, sizes: dict[str, int], table: dict) -> Step:
-    ids = hotfix_aliases(e.qnumber)
+    undir = uninstall_folder(e.package, e.qnumber if e.qnumber != "-" else None)
     folder = "%HFS%\\hotfixes" if family == "9x" else "%HF_PKG%"
     uninstall = None
     if e.kind in table["kinds"] and _same_package(e, sizes, table):
-        uninstall = uninstall_line(e.kind, table, f"{folder}\\{e.package}", bool(ids))
+        uninstall = uninstall_line(e.kind, table, f"{folder}\\{e.package}", undir is not None)
     return Step(label=label, bulletin=e.bulletin, qnumber=e.qnumber, patch=e.patch,
                 marker=_marker(e.qnumber if e.qnumber != "-" else None, e.patch), identity=e.identity, kind=e.kind,
                 install=BatchText(""), uninstall=uninstall, needs_reboot=False, date_posted="", package=e.package,
-                uninstall_dirs=[f"$NtUninstall{i}$" for i in ids])
+                uninstall_dir=undir)
 
 
 def _same_package(e: InstalledPatch, sizes: dict[str, int], table: dict) -> bool:
