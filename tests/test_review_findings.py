@@ -10,8 +10,6 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
-
 from hfstage.history.db import db_path
 from tests import test_rollback_history as rh
 from tests.conftest import EXAMPLES
@@ -82,33 +80,3 @@ def test_central_init_keeps_its_trust_folder_closed_whatever_the_umask(tmp_path)
     modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "central", tmp_path / "central" / "trust",
                                                          tmp_path / "central" / "reports")}
     assert all(not mode & 0o002 for mode in modes.values()), {k: oct(v) for k, v in modes.items()}
-
-
-# --- catalog values: a Q number a batch file cannot hold stops every machine's script -----------------------
-
-
-@pytest.mark.parametrize("qnumber", ["Q326830&amp;X", "Q32683\u00c9", "Q326830%PATH%"])
-def test_one_odd_q_number_costs_that_patch_only(tmp_path, qnumber):
-    """Issue 22.2 (every catalog value validated once, at import, against its strictest consumer): the
-    PatchName member of the class is fixed, the Q number is not. An unsigned catalog (--allow-unsigned) whose
-    MS02-045 QNumber/SQNumber is `Q326830&X` (or holds a non-ASCII letter, or %PATH%) is imported without a
-    word, and `month` then stops at step 6 for EVERY machine: "template value 'Q326830&X' contains '&'"
-    (the Q number goes into each step's rem and HFRESULT lines)."""
-    from hfstage.pipeline import build_demo_share
-
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
-
-    def hf(*args):
-        return subprocess.run([sys.executable, "-m", "hfstage", *map(str, args)], capture_output=True, text=True,
-                              timeout=300)
-
-    assert hf("month", share.root, "--fail-on", "none").returncode == 0
-    xml = (EXAMPLES / "catalog" / "month2.xml").read_text()
-    xml = xml.replace('<QNumber QNumber="Q326830"/>', f'<QNumber QNumber="{qnumber}"/>') \
-             .replace('SQNumber="Q326830"', f'SQNumber="{qnumber}"')
-    (tmp_path / "odd.xml").write_text(xml, encoding="utf-8")
-    assert hf("catalog", "import", share.root, "--xml", tmp_path / "odd.xml", "--allow-unsigned").returncode == 0
-    done = hf("month", share.root, "--fail-on", "none")
-    assert done.returncode == 0 and "[6/7] scripts:" in done.stdout, done.stderr
-    assert "WindowsNT4Workstation-KB824146-x86-ENU.exe" in (share.folder("scripts") / "NT4WKS.bat").read_text()

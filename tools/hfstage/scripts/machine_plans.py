@@ -206,7 +206,8 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         if patch is None:
             continue
         if patch.batch_problem:  # found at the catalog's import; this patch alone is left out
-            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: the catalog's file name cannot be put into "
+            what = patch.unscriptable_value[0]
+            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: the catalog's {what} cannot be put into "
                                     "a batch file: not scripted")
             continue
         pkg = packages.package(f.bulletin, patch.name)  # the entry's own build, in its place

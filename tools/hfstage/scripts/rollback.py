@@ -21,7 +21,7 @@ from hfstage.assess import INSTALLED as FOUND_INSTALLED
 from hfstage.assess import NOT_APPLICABLE, Assessment
 from hfstage.history import CONTAINED, INSTALLED, REMOVED, InstalledPatch, ScriptedStep
 from hfstage.packages import PackageIndex, uninstall_folder
-from hfstage.scripts.batch import BatchText
+from hfstage.scripts.batch import BatchText, batch_note
 from hfstage.scripts.commands import uninstall_line
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, Step, _marker
 from hfstage.scripts.results import UNINSTALLED, MachineResults
@@ -150,7 +150,8 @@ def build_rollback(machine: str, entries: list[InstalledPatch], plan: MachinePla
     if not active and not notes and plan is None:
         return None
     family = ("9x" if plan.os_key in NINE_X else "NT") if plan is not None else active[0].family if active else "NT"
-    out = Rollback(machine, plan.os if plan else None, family, notes=notes)
+    out = Rollback(machine, batch_note(plan.os) if plan and plan.os else None, family,
+                   notes=[batch_note(n) for n in notes])  # catalog values, in rem and echo lines
     if plan is not None:
         out.role, out.reboot_mode, out.reboot = plan.role, plan.reboot_mode, plan.reboot
     sizes = {rel.casefold(): size for rel, size, _ in index.stats}
