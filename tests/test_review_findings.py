@@ -6,11 +6,9 @@ Each test fails on main as it was reviewed and names the defect; none of them fi
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
 
-from hfstage.history.db import db_path
 from tests import test_rollback_history as rh
 from tests.conftest import EXAMPLES
 
@@ -19,23 +17,6 @@ short, prefix, site, plain_site = rh.short, rh.prefix, rh.site, rh.plain_site
 INSTALLED_KEY, PACKAGE = rh.INSTALLED_KEY, rh.PACKAGE
 _collect_done, _listed, _merge, _month, _rollback, _spuninst = (rh._collect_done, rh._listed, rh._merge, rh._month,
                                                                  rh._rollback, rh._spuninst)
-
-
-def test_rollback_keeps_patches_installed_by_the_scripts_of_a_share_upgraded_from_schema_2(plain_site, run):
-    """Issue 19.5 on an upgraded share: the previous hfstage (history schema 2) wrote W2KSRV's script that
-    installs MS02-045; the client reports it (results line and done marker) and the next scan finds it.
-    The upgrade's migration starts the rollback history empty, and the month writes a rollback script
-    that no longer removes MS02-045, although the history's scans, the client's words and the package on
-    the share say hfstage's script installed it."""
-    share = plain_site
-    with sqlite3.connect(db_path(share)) as conn:  # what the schema-2 hfstage left: no rollback tables
-        conn.executescript("DROP TABLE scripted; DROP TABLE installed; PRAGMA user_version = 2;")
-    size = (share.folder("hotfixes") / PACKAGE).stat().st_size
-    (share.folder("inventory") / "W2KSRV" / "done.txt").write_text(f"[{PACKAGE} {size}] \r\n")
-    (share.folder("results") / "W2KSRV.log").write_text(f"HFRESULT;-;-;MS02-045;Q326830;{PACKAGE};0;success\r\n")
-    _merge(share, "W2KSRV", INSTALLED_KEY)
-    _month(run, share, "2003-09-15", "month2.xml")
-    assert _listed(share, "W2KSRV") == [f"MS02-045 Q326830 {PACKAGE} (update)"]
 
 
 # --- privilege: the NT 4.0 job takes reg.exe from a folder users may write ---------------------------------
