@@ -39,25 +39,3 @@ def test_the_nt4_scheduled_job_runs_its_own_reg_exe_not_one_found_in_system32(tm
     script = (share.folder("scripts") / "NT4WKS.bat").read_text().splitlines()
     first = next(i for i, line in enumerate(script) if "set HF_REG=%" in line)
     assert "hfjob" in script[first], f"the scheduled job's first reg.exe: {script[first]}"
-
-
-# --- modes: the central office's folders follow the umask -------------------------------------------------
-
-
-def test_central_init_keeps_its_trust_folder_closed_whatever_the_umask(tmp_path):
-    """Issue 22.2 (modes set explicitly whatever the umask) at the central office: under umask 000,
-    `hfstage central init DIR` makes DIR, DIR\\trust and DIR\\reports (and later reports\\sites) mode 0777. Any
-    local user may then put his own key in trust\\<site>.pem, or replace a site's (no sticky bit), and his
-    forged bundles are imported as that site's."""
-    import os
-
-    old = os.umask(0)
-    try:
-        done = subprocess.run([sys.executable, "-m", "hfstage", "central", "init", str(tmp_path / "central")],
-                              capture_output=True, text=True, timeout=120)
-    finally:
-        os.umask(old)
-    assert done.returncode == 0, done.stderr
-    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "central", tmp_path / "central" / "trust",
-                                                         tmp_path / "central" / "reports")}
-    assert all(not mode & 0o002 for mode in modes.values()), {k: oct(v) for k, v in modes.items()}
