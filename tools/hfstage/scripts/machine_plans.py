@@ -20,6 +20,7 @@ from hfstage.packages import PackageBook, PackageIndex, uninstall_folder
 from hfstage.scripts.batch import BatchText, batch_note, check_batch_value, check_command, check_file_name
 from hfstage.scripts.commands import install_line, uninstall_line
 from hfstage.scripts.hold import alone_after, held_back, qchain_problem
+from hfstage.scripts.lint import separator_in
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.window import Window
 
@@ -221,10 +222,10 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: {verdict.problem}")
             plan.unconfirmed.append(patch.name.strip())
             continue
-        if family == "9x" and rel and " " in rel:
+        if family == "9x" and rel and separator_in(rel):
             plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: its package is hotfixes\\{rel}, a path with "
-                                    "a space, which command.com's start would split: move it to a folder without "
-                                    "spaces; not scripted")
+                                    f"{separator_in(rel)}, which command.com's start would split (at a space, comma, "
+                                    "semicolon or =): rename it or move it to a folder without them; not scripted")
             continue
         foreign = foreign_engine(verdict.decision.kind, family)
         if foreign is not None:  # the catalog lists this OS for another family's package: it could never install
