@@ -44,6 +44,15 @@ def _stem(name: str) -> str:
 
 RESERVED_MACHINE_NAMES = frozenset({_stem(n).casefold() for names in OWN_FILES.values() for n in names}
                                    | {"hfstage"})
+# Programs the collectors, the dispatcher and the install scripts (and reboot commands) run by bare name.
+# command.com and cmd look in the current folder before PATH, and for a logon script that folder is
+# NETLOGON, where netlogon\<MACHINE>.bat stubs are copied: a machine named FIND would put a FIND.BAT there
+# that every 9x collector runs in place of find.exe. Built-in commands (copy, del, set...) are never shadowed.
+COMMAND_NAMES = frozenset({
+    "find", "findstr", "regedit", "reg", "xcopy", "start", "rundll32", "rundll", "cacls", "at", "cmd", "command",
+    "msiexec", "shutdown", "qchain", "attrib", "move", "deltree", "choice", "net", "ping", "sort", "more", "subst",
+    "label", "xcacls", "cscript", "wscript", "runas", "sc", "ntbackup", "expand", "extract", "mem", "edit",
+})
 
 
 def unsafe_reason(name: str) -> str | None:
@@ -162,4 +171,7 @@ def machine_name_problem(name: str) -> str | None:
     folded = name.casefold()
     if folded in RESERVED_MACHINE_NAMES or folded.endswith(ROLLBACK_SUFFIX):
         return "collides with a file hfstage writes itself (compared without case, as Windows does)"
+    if folded in COMMAND_NAMES:
+        return (f"the name of a program the scripts run ({name.upper()}): its netlogon\\{name}.bat stub would run "
+                "in that program's place from NETLOGON")
     return unsafe_reason(name)
