@@ -59,7 +59,7 @@ def test_the_plans_rollback_follows_site_ini_for_a_package_not_yet_on_the_share(
     with open(share.site_ini, "a", encoding="utf-8") as ini:
         ini.write("\n[installers]\nQ300972_W2K_SP3_x86_en.EXE = update\n")
     (item,) = [i for i in month_plan(Site.open(share.root)).items if i.patch == "Q300972_W2K_SP3_x86_en.EXE"]
-    assert item.rollback.startswith("update: ") and "$NtUninstallKB300972$\\spuninst\\spuninst.exe" in item.rollback
+    assert item.rollback.startswith("update: ") and "$NtUninstallQ300972$\\spuninst\\spuninst.exe" in item.rollback
     assert "-y -z -m" not in item.rollback
 
 

@@ -145,11 +145,12 @@ def test_a_workstation_installs_its_update_and_reboots_once(site, run, prefix):
     assert ok == f"[{XP_PACKAGE} {XP_SIZE}]"  # the marker names the package, not only the KB number
 
 
-def test_kb_and_q_keys_and_uninstall_folders_both_mean_installed(site, run, prefix):
+def test_kb_and_q_keys_both_mean_installed_an_uninstall_folder_does_not(site, run, prefix):
+    """An uninstall folder any user can make in %SystemRoot% proves nothing (review finding 3): only the keys."""
     _generate(site, run)
     text = (published(site) / "XPSP1.bat").read_text()
     for form in ("KB824146", "Q824146"):
-        assert f'"%HF_REG%" query "{HOTFIX}\\{form}"' in text and f"$NtUninstall{form}$" in text
+        assert f'"%HF_REG%" query "{HOTFIX}\\{form}"' in text and f"$NtUninstall{form}$\\nul" not in text
     for form in ("KB824146", "Q824146"):
         reset_client(prefix)
         reg(prefix, "add", f"{HOTFIX}\\{form}", "/v", "Installed", "/t", "REG_DWORD", "/d", "1", "/f")
@@ -162,14 +163,15 @@ def test_kb_and_q_keys_and_uninstall_folders_both_mean_installed(site, run, pref
     folder = windows_dir(prefix) / "$NtUninstallKB824146$"
     folder.mkdir()
     try:
-        assert _run(site, prefix, "XPSP1") == []
+        assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     finally:
         folder.rmdir()
 
 
-def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_removal(site, run, prefix):
+def test_rollback_runs_spuninst_from_the_packages_folder_and_keeps_a_failed_removal(site, run, prefix):
     """Update.exe packages of 2002 left $NtUninstallQnnnnnn$, later ones $NtUninstallKBnnnnnn$: the rollback
-    finds whichever is there; a removal that fails keeps its marker and says so, and no reboot follows."""
+    runs the one the package's name gives (WindowsXP-KB824146: the KB form); a removal that fails keeps its
+    marker and says so, and no reboot follows."""
     _generate(site, run)
     reset_client(prefix)
     assert _run(site, prefix, "XPSP1") == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
@@ -183,7 +185,7 @@ def test_rollback_runs_spuninst_from_the_folder_that_exists_and_keeps_a_failed_r
     _generate(site, run)
     rollback = published(site) / "XPSP1-rollback.bat"  # in the set just published
     marker = windows_dir(prefix) / "hfstage" / "Q824146.ok"
-    spuninst = windows_dir(prefix) / "$NtUninstallQ824146$" / "spuninst"
+    spuninst = windows_dir(prefix) / "$NtUninstallKB824146$" / "spuninst"
     spuninst.mkdir(parents=True)
     try:
         shutil.copyfile(STUB, spuninst / "spuninst.exe")

@@ -123,7 +123,7 @@ def verify_blob(blob: bytes, data_type: str, content_digest_of, store: TrustStor
     result.chain = [trustmod.subject_text(c) for c in chain]
     problems += trustmod.eku_problems(leaf, ExtendedKeyUsageOID.CODE_SIGNING)
     result.reasons.extend(problems)
-    when = _timestamp(signer, pool, store, result.reasons)
+    when = _timestamp(signer, pool, store, result.reasons, chain)
     result.timestamp = when.isoformat() if when else None
     validity = trustmod.validity_problems(chain, when or now)
     if validity and when is None:
@@ -228,14 +228,14 @@ def _attrs_signature_valid(signer: Signer, cert: x509.Certificate, reasons: list
 
 
 def _timestamp(signer: Signer, pool: list[x509.Certificate], store: TrustStore,
-               reasons: list[str]) -> dt.datetime | None:
+               reasons: list[str], content_chain: list[x509.Certificate]) -> dt.datetime | None:
     """The verified countersignature or RFC 3161 time, or None (reasons say why)."""
     signature = signer.info["signature"].native
     readers = ((COUNTER_SIGNATURE_OBJID, _countersignature_time), (MS_TIME_STAMP_TOKEN_OBJID, _rfc3161_time))
     for oid, reader in readers:
         for raw in signer.unsigned.get(oid, []):
             try:
-                when = reader(raw, signature, pool, store, reasons)
+                when = reader(raw, signature, pool, store, reasons, content_chain)
             except (Refused, ValueError, TypeError, KeyError, IndexError) as e:
                 reasons.append(f"timestamp ignored: {str(e).splitlines()[0]}")
                 continue
@@ -245,14 +245,19 @@ def _timestamp(signer: Signer, pool: list[x509.Certificate], store: TrustStore,
 
 
 def _timestamp_signer_ok(counter: Signer, when: dt.datetime, pool: list[x509.Certificate], store: TrustStore,
-                         reasons: list[str]) -> bool:
-    """The timestamp's signer signed it, chains to an anchor, and was valid at WHEN."""
+                         reasons: list[str], content_chain: list[x509.Certificate]) -> bool:
+    """The timestamp's signer signed it, chains to an anchor, is a time-stamping signer (not the publisher),
+    and was valid at WHEN."""
     cert = _find_certificate(counter.info, pool + store.anchors)
     if not _attrs_signature_valid(counter, cert, reasons, "timestamp signature"):
         return False
     chain, anchored, problems = trustmod.build_chain(cert, pool, store)
     if not anchored:
         reasons.append("timestamp ignored: its signer does not chain to a trust anchor: " + "; ".join(problems))
+        return False
+    purpose = trustmod.timestamp_purpose_problems(chain, content_chain)
+    if purpose:
+        reasons.append("timestamp ignored: " + "; ".join(purpose))
         return False
     problems += trustmod.validity_problems(chain, when)
     if problems:
@@ -267,7 +272,7 @@ def _signing_time(counter: Signer) -> dt.datetime | None:
 
 
 def _countersignature_time(raw: bytes, signature: bytes, pool, store: TrustStore,
-                           reasons: list[str]) -> dt.datetime | None:
+                           reasons: list[str], content_chain: list[x509.Certificate]) -> dt.datetime | None:
     counter = read_signer(cms.SignerInfo.load(raw, strict=True), "countersignature")
     if message_digest(counter) != digest(counter.digest_algorithm, signature):
         reasons.append("timestamp ignored: countersignature does not cover this signature")
@@ -276,11 +281,11 @@ def _countersignature_time(raw: bytes, signature: bytes, pool, store: TrustStore
     if when is None:
         reasons.append("timestamp ignored: countersignature has no signing time")
         return None
-    return when if _timestamp_signer_ok(counter, when, pool, store, reasons) else None
+    return when if _timestamp_signer_ok(counter, when, pool, store, reasons, content_chain) else None
 
 
 def _rfc3161_time(raw: bytes, signature: bytes, pool, store: TrustStore,
-                  reasons: list[str]) -> dt.datetime | None:
+                  reasons: list[str], content_chain: list[x509.Certificate]) -> dt.datetime | None:
     token = cms.ContentInfo.load(raw, strict=True)
     signed = token["content"]
     encap = signed["encap_content_info"]
@@ -303,7 +308,7 @@ def _rfc3161_time(raw: bytes, signature: bytes, pool, store: TrustStore,
         reasons.append("timestamp ignored: RFC 3161 token's digest does not match its content")
         return None
     when = info["gen_time"].native
-    ok = _timestamp_signer_ok(counter, when, pool + bag_certificates(signed), store, reasons)
+    ok = _timestamp_signer_ok(counter, when, pool + bag_certificates(signed), store, reasons, content_chain)
     return when if ok else None
 
 

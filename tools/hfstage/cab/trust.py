@@ -173,3 +173,44 @@ def eku_problems(cert: x509.Certificate, wanted: x509.ObjectIdentifier) -> list[
     if wanted in usages or ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in usages:
         return []
     return [f"{q(subject_text(cert))} is not allowed to sign this (extended key usage lacks {wanted.dotted_string})"]
+
+
+def _public_key_bytes(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _usages(cert: x509.Certificate) -> x509.ExtendedKeyUsage | None:
+    try:
+        return cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def timestamp_purpose_problems(chain: list[x509.Certificate], content_chain: list[x509.Certificate]) -> list[str]:
+    """Why CHAIN's leaf may not vouch for the time of a signature made by CONTENT_CHAIN's leaf (Windows' rule).
+
+    A time-stamping certificate says so: extended key usage 1.3.6.1.5.5.7.3.8 (RFC 3161 §2.3), and no
+    CA above it narrows its usages to others. The VeriSign Time Stamping Service certificates of 1997-1999
+    predate that: X.509 v1, no extensions at all, under a root of their own (Windows pinned that root
+    for time stamping alone). So a v1 leaf is taken only under an anchor other than the publisher's;
+    a v3 leaf without the time-stamping usage (a code-signing certificate) never is; and a signer never
+    vouches for the time of its own signature (same key)."""
+    leaf, who = chain[0], q(subject_text(chain[0]))
+    if _public_key_bytes(leaf) == _public_key_bytes(content_chain[0]):
+        return [f"{who} signed the content itself: a signer cannot vouch for the time of its own signature"]
+    if leaf.version == x509.Version.v1:
+        if chain[-1] == content_chain[-1]:
+            return [f"{who} is an X.509 v1 certificate under the publisher's own root, not a time-stamping service"]
+        return []
+    usages = _usages(leaf)
+    if usages is None or ExtendedKeyUsageOID.TIME_STAMPING not in usages:
+        return [f"{who} is not a time-stamping certificate (extended key usage lacks "
+                f"{ExtendedKeyUsageOID.TIME_STAMPING.dotted_string})"]
+    for ca in chain[1:]:
+        found = _usages(ca)
+        if found is not None and not {ExtendedKeyUsageOID.TIME_STAMPING,
+                                      ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(found):
+            return [f"{q(subject_text(ca))} above {who} allows no time stamping (extended key usage)"]
+    return []

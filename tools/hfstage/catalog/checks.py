@@ -14,6 +14,7 @@ from hfstage.errors import UnsafeInputError
 from hfstage.share import (
     batch_file_name_problem,
     batch_location_problem,
+    batch_text_problem,
     file_name_problem,
     id_problem,
     location_problem,
@@ -40,14 +41,20 @@ UNSCRIPTABLE = "unscriptable name"
 
 
 def batch_values(catalog: Catalog) -> list[Anomaly]:
-    """Names safe as paths but not in a batch line (Q326830&W2K.EXE, a non-ASCII letter): each is counted here, at
-    import, and costs only itself later (its patch is never scripted, its file never collected)."""
+    """Every catalog value a batch line holds, against its strictest consumer (Q326830&W2K.EXE, an SQNumber
+    Q326830%PATH%, a non-ASCII letter): each is counted here, at import, and costs only itself later (its patch
+    is never scripted, its file never collected, a product name is shown with ? in rem lines)."""
     found = []
     for bulletin in catalog.bulletins.values():
         for patch in bulletin.patches:
             if patch.batch_problem:
-                found.append(Anomaly(UNSCRIPTABLE, f"Patch {_printable(patch.name)} ({bulletin.id})",
+                found.append(Anomaly(UNSCRIPTABLE, f"Patch {_printable(patch.name)} ({bulletin.id}, SQNumber "
+                                     f"{_printable(patch.sq_number or '-')})",
                                      f"no script will run it: {patch.batch_problem}"))
+    for product in catalog.products.values():  # named in the scripts' rem lines: shown there with ? for each
+        problem = batch_text_problem(product.name.strip())
+        if problem:
+            found.append(Anomaly(UNSCRIPTABLE, f"Product {_printable(product.name)} ({product.id})", problem))
     for changes in catalog.file_changes.values():
         for fc in changes:
             problem = batch_file_name_problem(fc.file_name.strip()) or batch_location_problem(fc.location or "")

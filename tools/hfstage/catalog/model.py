@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hfstage.share import batch_file_name_problem
+from hfstage.share import batch_file_name_problem, batch_id_problem
 from hfstage.versions import Version
 
 
@@ -102,9 +102,23 @@ class Patch:
 
     @property
     def batch_problem(self) -> str | None:
-        """Why no script may run this patch's package by its name (the batch files' rule), or None: such a patch
-        is assessed and reported, and costs its own script line only, never another machine's script."""
-        return batch_file_name_problem(self.name.strip()) if self.name.strip() else "the catalog gives no file name"
+        """Why no script may run this patch (the batch files' rule), or None: such a patch is assessed and
+        reported, and costs its own script line only, never another machine's script."""
+        found = self.unscriptable_value
+        return found[1] if found else None
+
+    @property
+    def unscriptable_value(self) -> tuple[str, str] | None:
+        """(which value, why) for the first value of this patch a batch line cannot hold: its package's name, and
+        the IDs its rem, echo and results lines and its markers' names hold."""
+        if not self.name.strip():
+            return "file name", "the catalog gives no file name"
+        ids = [("SQNumber", self.sq_number.strip())] if self.sq_number else []
+        for what, value in [*ids, ("BulletinID", self.bulletin_id)]:
+            if batch_id_problem(value):
+                return what, f"{what} {value!a}: {batch_id_problem(value)}"
+        problem = batch_file_name_problem(self.name.strip())
+        return ("file name", problem) if problem else None
 
 
 @dataclass

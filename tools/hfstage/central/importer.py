@@ -17,6 +17,7 @@ from hfstage.central.bundle import key_fingerprint as fingerprint
 from hfstage.central.bundle import load_public_key, parse_time, read_manifest, verify_bundle
 from hfstage.central.store import connect, site_name, store_bundle, stored_bundle
 from hfstage.errors import InputError, SignatureError, UsageError
+from hfstage.share import make_folder
 
 TRUST, REPORTS = "trust", "reports"
 SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -43,7 +44,7 @@ def central_init(folder: Path) -> list[str]:
     for sub in ("", TRUST, REPORTS):
         path = folder / sub
         if not path.is_dir():
-            path.mkdir(parents=True, exist_ok=True)
+            make_folder(path)  # 0755 whatever the umask: only the admin may put a site's key in trust\
             made.append(str(path))
     with connect(folder):
         pass

@@ -15,7 +15,7 @@ from hfstage import __version__
 from hfstage.central.importer import REPORTS, check_central
 from hfstage.central.store import connect
 from hfstage.report import csv_cell, html_env
-from hfstage.share import CENTRAL_PAGES, PUBLIC, Record, atomic_write_text, write_if_changed
+from hfstage.share import CENTRAL_PAGES, PUBLIC, Record, atomic_write_text, make_folder, write_if_changed
 from hfstage.versions import parse_version
 
 STATE = "state"  # the central folder's memo of its pages
@@ -79,7 +79,7 @@ def central_report(folder: Path) -> CentralReport:
     """Write DIR\\reports\\index.html and sites\\<id>.html from the last bundle of every site."""
     check_central(folder)
     out = folder / REPORTS
-    (out / "sites").mkdir(parents=True, exist_ok=True)
+    make_folder(out / "sites")
     report = CentralReport(out)
     with connect(folder) as conn:
         report.sites = _sites(conn)

@@ -141,6 +141,14 @@ MIGRATIONS = [
     ALTER TABLE machines ADD COLUMN standing TEXT NOT NULL DEFAULT 'accepted';
     ALTER TABLE machines ADD COLUMN binding TEXT;
     """,
+    # 5: where the rollback history began. Scans recorded before it are of scripts that kept no record of
+    # what they ran (schema 2): the ledger takes from them what they, the clients' words and a later scan
+    # prove hfstage's scripts installed. A new database has none (NULL).
+    """
+    CREATE TABLE rollback_origin (last_legacy_scan INTEGER);
+    INSERT INTO rollback_origin SELECT MAX(id) FROM scans
+        WHERE started_at < COALESCE((SELECT MIN(first_at) FROM scripted), '9999');
+    """,
 ]
 
 

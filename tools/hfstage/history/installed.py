@@ -101,6 +101,21 @@ class InstallLedger:
             out.setdefault(entry.machine.casefold(), []).append(entry)
         return out
 
+    def legacy_missing(self) -> dict[str, list[tuple[str, str, str, str]]]:
+        """Per machine (casefolded), the patches (bulletin, patch, qnumber, product) a full scan recorded
+        missing before the rollback history began: what the scripts of those months were made to install."""
+        with connect(self.share) as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT m.machine, f.bulletin, f.patch, COALESCE(f.qnumber, '-'), f.product FROM machines m "
+                "JOIN scans s ON s.id = m.scan_id JOIN assessment_findings f ON f.key = m.assessment_key "
+                "WHERE s.kind = 'full' AND f.status = 'missing' AND f.kind = 'patch' "
+                "AND m.scan_id <= (SELECT MAX(last_legacy_scan) FROM rollback_origin) ORDER BY m.scan_id, f.rowid"
+            ).fetchall()
+        out: dict[str, list[tuple[str, str, str, str]]] = {}
+        for machine, *patch in rows:
+            out.setdefault(machine.casefold(), []).append(tuple(patch))
+        return out
+
     def apply(self, confirmed: list[InstalledPatch], ended: list[InstalledPatch]) -> None:
         """In one transaction: CONFIRMED become (again) installed, with their place in the install order (seq,
         from `next_seq`); ENDED are kept with their state and reason."""

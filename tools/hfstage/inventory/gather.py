@@ -6,6 +6,7 @@ files only, size-capped): a collector folder is written by any user of that mach
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,7 +186,7 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
             _installer_version(inputs, facts, limits)
         except InputError as e:
             facts.parse_errors.append(str(e))
-        facts.done_markers = read_done_markers(inputs)
+        facts.done_markers = read_done_markers(inputs, facts.parse_errors)
     if facts.os_family == "9x" and facts.binding is not None:  # no computer account: nobody in particular
         facts.binding, facts.binding_owner = UNBOUND, f"Windows 9x, no computer account: {facts.binding_owner}"
     return facts
@@ -246,19 +247,24 @@ def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None, 
     collect_file_facts(facts, tree, catalog, absent, inputs, limits)
 
 
-def read_done_markers(inputs: MachineInputs) -> list[str]:
+def read_done_markers(inputs: MachineInputs, problems: list[str] | None = None) -> list[str]:
     """The package identities the client's install scripts marked done (empty when none were collected).
 
     Each marker holds one `[file-name size]` line (`[file-name size rN]` for a retry).
 
-    A line that is not an identity hfstage writes is dropped: any user can write this file.
+    A line that is not an identity hfstage writes is dropped: any user can write this file. A done.txt
+    that is there but refused (a link, a second name, over the cap) is named in PROBLEMS, as every refused
+    client file is: read silently as "no markers" it would hide what the client's scripts installed.
     """
     path = inputs.own_file(DONE_MARKERS)
     if path is None:
         return []
+    path = inputs.root / inputs.name / DONE_MARKERS
     try:
         text = inputs.read(path, DONE_MAX, "install markers").decode("latin-1")
-    except InputError:
+    except InputError as e:
+        if problems is not None and os.path.lexists(path):
+            problems.append(str(e))
         return []
     found = (re.fullmatch(r"\[([^\]]*)\]", line.strip()) for line in text.splitlines())
     identities = {" ".join(m.group(1).split()) for m in found if m}

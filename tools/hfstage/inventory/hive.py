@@ -9,6 +9,7 @@ import struct
 from Registry import Registry, RegistryParse
 
 from hfstage.errors import InputError, q
+from hfstage.inventory.hivebounds import HiveBudget, subkey_records, value_records
 from hfstage.inventory.regtree import RegValue
 
 _PARSE_ERRORS = (RegistryParse.RegistryException, struct.error, ValueError, IndexError, KeyError,
@@ -16,12 +17,12 @@ _PARSE_ERRORS = (RegistryParse.RegistryException, struct.error, ValueError, Inde
 
 
 class HiveKey:
-    """A python-registry key; lookups are lazy and case-insensitive."""
+    """A python-registry key; lookups are lazy and case-insensitive, every list read within the hive's budget."""
 
-    def __init__(self, key: Registry.RegistryKey, source: str, ancestors: frozenset[int] = frozenset()) -> None:
+    def __init__(self, key: Registry.RegistryKey, source: str, budget: HiveBudget) -> None:
         self._key = key
         self._source = source
-        self._ancestors = ancestors  # record offsets of the keys above: a hostile hive can loop
+        self._budget = budget  # shared by the whole hive: each list and record is reached once
         self.name = key.name()
         self._values: dict[str, tuple[str, RegValue]] | None = None
         self._children: dict[str, HiveKey] | None = None
@@ -41,22 +42,20 @@ class HiveKey:
     def _value_map(self) -> dict[str, tuple[str, RegValue]]:
         # Read once per key: the catalog checks the same keys again and again.
         if self._values is None:
+            records = self._guard("", lambda: value_records(self._key._nkrecord, self._budget, self.name))
+            values = [Registry.RegistryValue(v) for v in records]
             self._values = self._guard("", lambda: {_value_name(v).lower(): (_value_name(v), _decode(v))
-                                                    for v in self._key.values()})
+                                                    for v in values})
         return self._values
 
     def _child_map(self) -> dict[str, HiveKey]:
         # Listing the subkeys once is cheaper than python-registry's lookup, which builds
         # the key's full path for every miss; the wrappers keep their own caches.
+        # A key reached twice (a cycle included) is refused by the budget before it is wrapped.
         if self._children is None:
-            own = self._key._nkrecord.offset()
-            above = self._ancestors | {own}
-            children = self._guard("", lambda: {k.name().lower(): k for k in self._key.subkeys()})
-            for child in children.values():
-                if child._nkrecord.offset() in above:
-                    raise InputError(f"{self._source}: damaged hive: the subkey list of {q(self.name)} leads back "
-                                     f"to {q(child.name())}, a key that contains it (a cycle)")
-            self._children = {name: HiveKey(child, self._source, above) for name, child in children.items()}
+            records = self._guard("", lambda: subkey_records(self._key._nkrecord, self._budget, self.name))
+            children = self._guard("", lambda: {k.name().lower(): Registry.RegistryKey(k) for k in records})
+            self._children = {name: HiveKey(child, self._source, self._budget) for name, child in children.items()}
         return self._children
 
     def value(self, name: str) -> RegValue:
@@ -109,8 +108,10 @@ def open_hive_bytes(data: bytes, source: str) -> HiveKey:
         raise InputError(f"{source}: damaged or truncated hive: its header declares {declared:,} bytes, the file "
                          f"has {len(data):,} (copied while being written, or the copy was cut short)")
     try:
-        reg = Registry.Registry(io.BytesIO(data))
-        return HiveKey(reg.root(), source)
+        root = Registry.Registry(io.BytesIO(data)).root()
+        budget = HiveBudget(source, len(data))
+        budget.claim(root._nkrecord.offset(), "the root key")
+        return HiveKey(root, source, budget)
     except _PARSE_ERRORS as e:
         raise InputError(f"{source}: damaged or truncated hive: {_why(e)}") from e
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from hfstage.cab import TrustStore, load_trust
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError, StateError, os_fault
-from hfstage.packages.decide import Decision, decide, load_engines, load_installers
+from hfstage.packages.decide import Decision, decide, load_engines, load_installers, uninstall_folder
 from hfstage.packages.index import Package, PackageIndex, package_index
 from hfstage.packages.inspect import PackageFacts, inspect_package
 from hfstage.share import PACKAGE_FACTS, PINS, PRIVATE, Record, Share, atomic_write_text, fingerprint, read_input
@@ -161,11 +161,12 @@ class PackageBook:
         uninstall = table["kinds"].get(kind, {}).get("uninstall")
         if not uninstall:
             return f"manual ({kind} packages have no uninstall switch)"
-        number = (qnumber or "").upper().lstrip("QKB") or "nnnnnn"
         line = f"{kind}: " + uninstall.replace('"{file}"', patch_name)
         if "%HF_UNDIR%" in line:
-            line = line.replace("%HF_UNDIR%", f"%SystemRoot%\\$NtUninstallKB{number}$") + \
-                f" (or $NtUninstallQ{number}$)"
+            folder = uninstall_folder(patch_name, qnumber)
+            if folder is None:
+                return f"manual ({patch_name} names no Q or KB number to find its uninstall folder by)"
+            line = line.replace("%HF_UNDIR%", f"%SystemRoot%\\{folder}")
         return line
 
     def package_date(self, pkg: Package) -> str | None:

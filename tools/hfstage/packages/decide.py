@@ -119,3 +119,21 @@ def decide(name: str, product: str, family: str, facts: PackageFacts | None, tab
         source = "product" if ("family" in rule or "product" in rule) else "name" if "pattern" in rule else "default"
         return Decision(rule["kind"], source, rule.get("why", ""))
     return Decision(None, "default", "nothing shows its engine")
+
+
+# A package's hotfix identity as its file name gives it (Q326830_W2K_SP4_X86_EN.exe, WindowsXP-KB824146-x86-ENU.exe)
+_NAMED_ID = re.compile(r"(?:^|[^A-Za-z0-9])(KB|Q)(\d{5,7})(?![0-9])", re.IGNORECASE)
+_CATALOG_ID = re.compile(r"^(KB|Q)(\d{5,7})$", re.IGNORECASE)
+
+
+def uninstall_folder(package: str, qnumber: str | None) -> str | None:
+    """The one %SystemRoot% folder the package's engine writes its uninstall data to: $NtUninstall<ID>$.
+
+    Update.exe and Hotfix.exe name it after the package's own identity, the Q or KB form its build carries
+    (2002's Q326830_... packages write $NtUninstallQ326830$, 2003's ...-KB824146-... $NtUninstallKB824146$;
+    DESIGN §5, KB 296861): the package's file name, else the catalog's Q number in the form it is written.
+    Decided here, on the server: never by which folder exists on the client, where users may create one."""
+    found = _NAMED_ID.search(package.replace("\\", "/").rsplit("/", 1)[-1])
+    if found is None:
+        found = _CATALOG_ID.match((qnumber or "").strip())
+    return f"$NtUninstall{found.group(1).upper()}{found.group(2)}$" if found else None

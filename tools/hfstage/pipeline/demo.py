@@ -15,7 +15,7 @@ from hfstage.inventory import ACCEPTED, Lifecycle, machine_folders
 from hfstage.pipeline.central import export_bundle, site_keygen
 from hfstage.pipeline.month import month
 from hfstage.pipeline.site import Site
-from hfstage.share import Share, init_share
+from hfstage.share import PUBLIC, Share, atomic_write_bytes, init_share
 
 DEMO_SITE_INI = """; hfstage demo share
 [site]
@@ -49,10 +49,9 @@ def build_demo_share(target: Path, site_ini: str = DEMO_SITE_INI) -> Share:
     examples = resources.data("examples")
     for folder in ("trust", "inventory", "hotfixes"):
         for parts, source in resources.walk(examples / folder):
-            path = target.joinpath(folder, *parts)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(source.read_bytes())
-    (target / "site.ini").write_text(site_ini, encoding="utf-8")
+            # the share's modes whatever the umask: a trust anchor or package others could replace is no anchor
+            atomic_write_bytes(target.joinpath(folder, *parts), source.read_bytes(), PUBLIC)
+    atomic_write_bytes(target / "site.ini", site_ini.encode("utf-8"), PUBLIC)
     share = Share(target)
     # the demo's admin made these folders and knows the machines: they are accepted, as `hfstage machines accept`
     # would; a folder that appears later waits as pending
@@ -84,7 +83,7 @@ def demo(target: Path) -> None:
     central_init(central)
     for site in (Site(share), Site(branch)):
         _, public, _ = site_keygen(site)
-        (central / "trust" / f"{site.config.get('site', 'id')}.pem").write_bytes(public.read_bytes())
+        atomic_write_bytes(central / "trust" / f"{site.config.get('site', 'id')}.pem", public.read_bytes(), PUBLIC)
         bundle, info = export_bundle(site, central / f"{site.config.get('site', 'id')}.hfb")
         print(import_bundle(central, bundle).line())
     central_done = central_report(central)
@@ -99,5 +98,5 @@ def demo(target: Path) -> None:
 
 def _month(share: Share, name: str, as_of: dt.datetime) -> Path:
     cab = share.folder("incoming") / f"{name}-mssecure.cab"
-    cab.write_bytes((resources.data("examples", "incoming") / name / "mssecure.cab").read_bytes())
+    atomic_write_bytes(cab, (resources.data("examples", "incoming") / name / "mssecure.cab").read_bytes(), PUBLIC)
     return month(Site(share), cab, as_of=as_of).report_folder

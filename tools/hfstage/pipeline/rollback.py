@@ -12,9 +12,9 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-from hfstage.history import FULL, INSTALLED, InstalledPatch, InstallLedger, MachineRow
+from hfstage.history import FULL, INSTALLED, InstalledPatch, InstallLedger, MachineRow, ScriptedStep
 from hfstage.pipeline.site import Site
-from hfstage.scripts import MachineResults, collect_results, ledger_changes, rollback_lines
+from hfstage.scripts import MachineResults, collect_results, ledger_changes, os_key, rollback_lines
 from hfstage.share import ROLLBACK, Record
 
 CHUNK = 500
@@ -45,6 +45,7 @@ def update_rollback(site: Site, ledger: InstallLedger, rows: list[MachineRow],
     """Confirm what the scan of ROWS finds installed that the scripts installed and the clients reported;
     end what the rollback removed or a service pack now contains."""
     scripted, installed = ledger.scripted(), ledger.installed()
+    scripted = _with_legacy(site, ledger, scripted, rows)
     wanted = [r for r in rows if r.machine.casefold() in scripted or r.machine.casefold() in installed]
     update = RollbackUpdate(installed, memo=site.share.record(ROLLBACK))
     if not wanted:
@@ -73,6 +74,44 @@ def update_rollback(site: Site, ledger: InstallLedger, rows: list[MachineRow],
     update.confirmed = [dataclasses.replace(e, seq=n) for n, e in enumerate(update.confirmed, first)]
     update.installed = _after(installed, update)
     return update
+
+
+def _with_legacy(site: Site, ledger: InstallLedger, scripted: dict[str, list[ScriptedStep]],
+                 rows: list[MachineRow]) -> dict[str, list[ScriptedStep]]:
+    r"""SCRIPTED, plus what the scripts of the months before the rollback history began were made to run.
+
+    Those scripts kept no record; what they ran follows from the server's own words alone: a full scan of
+    then found the patch missing, and its package is under hotfixes\ now (its kind, path and identity as
+    this run decides them). Whether it is listed is then decided as for any step: the client reported that
+    identity installed and this scan finds the patch installed (ledger_changes)."""
+    legacy = ledger.legacy_missing()
+    if not legacy:
+        return scripted
+    out = dict(scripted)
+    os_of = {r.machine.casefold(): r.os for r in rows}
+    for name, patches in legacy.items():
+        if name not in os_of:
+            continue
+        known = {(s.bulletin, s.patch.casefold()) for s in scripted.get(name, [])}
+        machine = next(r.machine for r in rows if r.machine.casefold() == name)
+        family = "9x" if os_key(os_of[name], site.rules) in ("9x", "95") else "NT"
+        steps = [_legacy_step(site, machine, family, *p) for p in patches
+                 if (p[0], p[1].strip().casefold()) not in known]
+        out[name] = [*scripted.get(name, []), *(s for s in steps if s is not None)]
+    return out
+
+
+def _legacy_step(site: Site, machine: str, family: str, bulletin: str, patch: str, qnumber: str,
+                 product: str) -> ScriptedStep | None:
+    r"""The step an earlier script ran for (BULLETIN, PATCH), as the package under hotfixes\ says; None without it."""
+    book = site.book
+    pkg = book.index.package(bulletin, patch)
+    identity = book.index.identity(pkg) if pkg.rel else None
+    verdict = book.verdict(pkg, product, family) if identity else None
+    if verdict is None or not verdict.scripted or not verdict.decision.kind:
+        return None
+    return ScriptedStep(machine, bulletin, patch.strip(), qnumber, product, family, verdict.decision.kind, pkg.rel,
+                        identity, site.current_version() or "-")
 
 
 def _may_change(name: str, found: set, scripted: dict, installed: dict) -> bool:

@@ -125,6 +125,16 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced:
     return problems
 
 
+# command.com splits a command's words at each of these (and tab), quotes or not: a program path holding one
+# is cut there by `start`, which cannot take a quoted path
+SEPARATORS_9X = {" ": "a space", ",": "a comma", ";": "a semicolon", "=": "an equals sign", "\t": "a tab"}
+
+
+def separator_in(path: str) -> str | None:
+    """What in PATH command.com would split it at ("a comma"), or None."""
+    return next((SEPARATORS_9X[c] for c in path if c in SEPARATORS_9X), None)
+
+
 def _start_problem(line: str) -> str | None:
     """A 9x `start` whose program is quoted or is followed by a word that is not a switch: command.com would run
     the first word of a path with a space (hotfixes\\Win 98\\q.exe runs hotfixes\\Win)."""
@@ -134,6 +144,10 @@ def _start_problem(line: str) -> str | None:
     program, rest = m.group(2), m.group(3).split()
     if program.startswith('"'):
         return f"start {program}...: command.com's start cannot take a quoted program path"
+    cut = separator_in(program)
+    if cut is not None:
+        return (f"start {program}: the path holds {cut}, where command.com splits a command's words: rename the "
+                "file or folder")
     stray = next((word for word in rest if not word.startswith(("/", "-", '"/', ">"))), None)
     if stray is not None:
         return (f"start {program} {stray}: '{stray}' is not a switch, so the program's path holds a space and "

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding, service_pack_position
 from hfstage.catalog import Catalog, Patch
 from hfstage.inventory import MACHINE_ACCOUNT, foreign_engine, hotfix_aliases, load_settings, service_pack_id
-from hfstage.packages import PackageBook, PackageIndex
+from hfstage.packages import PackageBook, PackageIndex, uninstall_folder
 from hfstage.scripts.batch import BatchText, batch_note, check_batch_value, check_command, check_file_name
 from hfstage.scripts.commands import install_line, uninstall_line
 from hfstage.scripts.hold import alone_after, held_back, qchain_problem
+from hfstage.scripts.lint import separator_in
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.window import Window
 
@@ -50,9 +51,9 @@ class Step:
     rescan_after: bool = False  # a service pack: stop after it; the next scan decides the rest
     alone: bool = False  # it ends the run with a restart: IE/OE IExpress, or any package with no QChain (KB 296861)
     startup_skip: bool = False  # too long for this machine's startup-script limit: never run from a startup script
-    check_existing: bool = True  # skip when the client already has the patch's Hotfix key or uninstall folder
+    check_existing: bool = True  # skip when the client already has the patch's Hotfix key (HKLM: not a user's)
     hotfix_keys: list[str] = field(default_factory=list)
-    uninstall_dirs: list[str] = field(default_factory=list)
+    uninstall_dir: str | None = None  # the package's own $NtUninstall folder (packages.uninstall_folder)
 
 
 @dataclass
@@ -240,7 +241,8 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         if patch is None:
             continue
         if patch.batch_problem:  # found at the catalog's import; this patch alone is left out
-            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: the catalog's file name cannot be put into "
+            what = patch.unscriptable_value[0]
+            plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: the catalog's {what} cannot be put into "
                                     "a batch file: not scripted")
             continue
         pkg = packages.package(f.bulletin, patch.name)  # the entry's own build, in its place
@@ -254,10 +256,10 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: {verdict.problem}")
             plan.unconfirmed.append(patch.name.strip())
             continue
-        if family == "9x" and rel and " " in rel:
+        if family == "9x" and rel and separator_in(rel):
             plan.unavailable.append(f"{f.bulletin} {patch.name.strip()}: its package is hotfixes\\{rel}, a path with "
-                                    "a space, which command.com's start would split: move it to a folder without "
-                                    "spaces; not scripted")
+                                    f"{separator_in(rel)}, which command.com's start would split (at a space, comma, "
+                                    "semicolon or =): rename it or move it to a folder without them; not scripted")
             continue
         foreign = foreign_engine(verdict.decision.kind, family)
         if foreign is not None:  # the catalog lists this OS for another family's package: it could never install
@@ -292,17 +294,18 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
             # command.com does not wait for a Windows program: start /w does, and passes on its exit code
             install = BatchText("start /w " + install.replace(f'"{file}"', file))
         ids = hotfix_aliases(f.qnumber or "")
+        undir = uninstall_folder(rel, f.qnumber)
         plan.steps.append(Step(
             label=f"p{len(plan.steps) + 1:02d}", bulletin=bulletin_id, qnumber=f.qnumber or "-",
             patch=patch.name.strip(), marker=_marker(f.qnumber, patch.name),
             identity=identity if rounds == 0 else f"{identity} r{rounds}", kind=kind,
             install=install,
-            uninstall=uninstall_line(kind, table, file, bool(ids)) if kind in table["kinds"] else None,
+            uninstall=uninstall_line(kind, table, file, undir is not None) if kind in table["kinds"] else None,
             needs_reboot=not patch.no_reboot, date_posted=posted, package=rel,
             made=book.package_date(pkg) or posted, kind_source=verdict.decision.source,
             # the scan saw an earlier package's key, or the client said it installed: the keys prove nothing
             check_existing=not f.rereleased and rounds == 0,
-            hotfix_keys=[HOTFIX_KEY + i for i in ids], uninstall_dirs=[f"$NtUninstall{i}$" for i in ids],
+            hotfix_keys=[HOTFIX_KEY + i for i in ids], uninstall_dir=undir,
             alone=_alone(kind, f.product, table)))
 
 

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from hfstage.assess import INSTALLED as FOUND_INSTALLED
 from hfstage.assess import NOT_APPLICABLE, Assessment
 from hfstage.history import CONTAINED, INSTALLED, REMOVED, InstalledPatch, ScriptedStep
-from hfstage.inventory import hotfix_aliases
-from hfstage.packages import PackageIndex
-from hfstage.scripts.batch import BatchText
+from hfstage.packages import PackageIndex, uninstall_folder
+from hfstage.scripts.batch import BatchText, batch_note
 from hfstage.scripts.commands import uninstall_line
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, Step, _marker
 from hfstage.scripts.results import UNINSTALLED, MachineResults
@@ -151,7 +150,8 @@ def build_rollback(machine: str, entries: list[InstalledPatch], plan: MachinePla
     if not active and not notes and plan is None:
         return None
     family = ("9x" if plan.os_key in NINE_X else "NT") if plan is not None else active[0].family if active else "NT"
-    out = Rollback(machine, plan.os if plan else None, family, notes=notes)
+    out = Rollback(machine, batch_note(plan.os) if plan and plan.os else None, family,
+                   notes=[batch_note(n) for n in notes])  # catalog values, in rem and echo lines
     if plan is not None:
         out.role, out.reboot_mode, out.reboot = plan.role, plan.reboot_mode, plan.reboot
     sizes = {rel.casefold(): size for rel, size, _ in index.stats}
@@ -164,15 +164,15 @@ def build_rollback(machine: str, entries: list[InstalledPatch], plan: MachinePla
 
 
 def _step(e: InstalledPatch, label: str, family: str, sizes: dict[str, int], table: dict) -> Step:
-    ids = hotfix_aliases(e.qnumber)
+    undir = uninstall_folder(e.package, e.qnumber if e.qnumber != "-" else None)
     folder = "%HFS%\\hotfixes" if family == "9x" else "%HF_PKG%"
     uninstall = None
     if e.kind in table["kinds"] and _same_package(e, sizes, table):
-        uninstall = uninstall_line(e.kind, table, f"{folder}\\{e.package}", bool(ids))
+        uninstall = uninstall_line(e.kind, table, f"{folder}\\{e.package}", undir is not None)
     return Step(label=label, bulletin=e.bulletin, qnumber=e.qnumber, patch=e.patch,
                 marker=_marker(e.qnumber if e.qnumber != "-" else None, e.patch), identity=e.identity, kind=e.kind,
                 install=BatchText(""), uninstall=uninstall, needs_reboot=False, date_posted="", package=e.package,
-                uninstall_dirs=[f"$NtUninstall{i}$" for i in ids])
+                uninstall_dir=undir)
 
 
 def _same_package(e: InstalledPatch, sizes: dict[str, int], table: dict) -> bool:

@@ -20,7 +20,7 @@ from hfstage.assess import Assessment
 from hfstage.catalog import Catalog
 from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
-from hfstage.scripts.batch import check_machine_name, template_env, to_crlf
+from hfstage.scripts.batch import batch_note, check_machine_name, template_env, to_crlf
 from hfstage.scripts.commands import UNINSTALL_LADDER, install_ladder, unattended_ui
 from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, plan_machine
@@ -77,7 +77,8 @@ def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version:
     """<MACHINE>.bat for one plan with steps, and <MACHINE>-rollback.bat (ROLLBACK: from the machine's history)."""
     env = template_env()
     suffix = "9x" if plan.os_key in NINE_X else "nt"
-    ctx = {"unc": settings.unc, "catalog_version": catalog_version, "machine": plan.machine, "os": plan.os,
+    ctx = {"unc": settings.unc, "catalog_version": catalog_version, "machine": plan.machine,
+           "os": batch_note(plan.os) if plan.os else plan.os,  # a catalog product name, in a rem line
            "plan": plan, "ladder": install_ladder(load_installers()), "ui": unattended_ui(load_installers())}
     rollback = rollback or build_rollback(plan.machine, [], plan, PackageIndex(Path()), load_installers())
     return {f"{plan.machine}.bat": to_crlf(env.get_template(f"install_{suffix}.bat.j2").render(**ctx)),

@@ -75,7 +75,9 @@ from hfstage.share.lock import set_wait
 from hfstage.share.memo import STAGES, Memo, Record, fingerprint
 from hfstage.share.names import (
     batch_file_name_problem,
+    batch_id_problem,
     batch_location_problem,
+    batch_text_problem,
     file_name_problem,
     id_problem,
     location_problem,
@@ -95,7 +97,8 @@ __all__ = [
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Owners", "Share",
     "ShareCheck", "account_name", "administrators", "give_to", "new_file_for", "new_folder_for", "quarantine",
     "SiteConfig", "check_share",
-    "atomic_text_stream", "batch_file_name_problem", "batch_location_problem",
+    "atomic_text_stream", "batch_file_name_problem", "batch_id_problem", "batch_location_problem",
+    "batch_text_problem",
     "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
     "id_problem", "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
     "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "set_wait", "staged_dir",

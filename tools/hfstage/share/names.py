@@ -44,6 +44,15 @@ def _stem(name: str) -> str:
 
 RESERVED_MACHINE_NAMES = frozenset({_stem(n).casefold() for names in OWN_FILES.values() for n in names}
                                    | {"hfstage"})
+# Programs the collectors, the dispatcher and the install scripts (and reboot commands) run by bare name.
+# command.com and cmd look in the current folder before PATH, and for a logon script that folder is
+# NETLOGON, where netlogon\<MACHINE>.bat stubs are copied: a machine named FIND would put a FIND.BAT there
+# that every 9x collector runs in place of find.exe. Built-in commands (copy, del, set...) are never shadowed.
+COMMAND_NAMES = frozenset({
+    "find", "findstr", "regedit", "reg", "xcopy", "start", "rundll32", "rundll", "cacls", "at", "cmd", "command",
+    "msiexec", "shutdown", "qchain", "attrib", "move", "deltree", "choice", "net", "ping", "sort", "more", "subst",
+    "label", "xcacls", "cscript", "wscript", "runas", "sc", "ntbackup", "expand", "extract", "mem", "edit",
+})
 
 
 def unsafe_reason(name: str) -> str | None:
@@ -119,6 +128,28 @@ def batch_file_name_problem(value: str) -> str | None:
     return None
 
 
+# A Q/SQ/KB number goes into rem and echo lines, results lines split at ';', marker file names and
+# Hotfix key paths: letters, digits and . _ - only (the catalogs of 1999-2003 hold Q326830, q326830, KB824146).
+_BATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+# What a `rem` line shows as it is: anything else a batch file could act on, or a legacy client cannot read.
+_BATCH_TEXT = re.compile(r"^[\x20-\x7e]*$")
+_BATCH_TEXT_ACTS = set('"%&|<>^')
+
+
+def batch_id_problem(value: str) -> str | None:
+    """Why VALUE (a Q or SQ number, a bulletin ID) cannot go into a script's lines, or None."""
+    if not _BATCH_ID.fullmatch(value):
+        return "only ASCII letters, digits and . _ - may be put into a batch line's IDs (at most 32)"
+    return None
+
+
+def batch_text_problem(value: str) -> str | None:
+    """Why VALUE (a product name) would be shown altered in a script's rem line, or None."""
+    if not _BATCH_TEXT.fullmatch(value) or set(value) & _BATCH_TEXT_ACTS:
+        return "characters a batch file would act on (or not ASCII): shown as ? in the scripts' rem lines"
+    return None
+
+
 def batch_location_problem(value: str) -> str | None:
     """Why VALUE ('%windir%\\system32') cannot be a folder a collector's batch line names, or None."""
     rest = re.sub(r"^%[A-Za-z0-9_]+%\\?", "", value.strip()).rstrip("\\")
@@ -140,4 +171,7 @@ def machine_name_problem(name: str) -> str | None:
     folded = name.casefold()
     if folded in RESERVED_MACHINE_NAMES or folded.endswith(ROLLBACK_SUFFIX):
         return "collides with a file hfstage writes itself (compared without case, as Windows does)"
+    if folded in COMMAND_NAMES:
+        return (f"the name of a program the scripts run ({name.upper()}): its netlogon\\{name}.bat stub would run "
+                "in that program's place from NETLOGON")
     return unsafe_reason(name)
