@@ -46,7 +46,7 @@ def test_a_reg_exe_planted_in_system32_is_never_run_by_the_job(site, run, prefix
     local = windows_dir(prefix) / "hfjob"
     (local / "pkg").mkdir(parents=True)
     shutil.copyfile(published(site) / "XPSP1.bat", local / "install.bat")
-    shutil.copyfile(site.folder("netlogon") / "hfstage_run.bat", local / "run.bat")
+    shutil.copyfile(published(site) / "hfstage_run.bat", local / "run.bat")
     for name in (dep.XP_PACKAGE, "reboot.exe"):
         shutil.copyfile(STUB, local / "pkg" / name)
     planted = windows_dir(prefix) / "system32" / "reg.exe"
