@@ -1,7 +1,7 @@
 """The package's layering (DESIGN §9), read from the imports of every module.
 
 Stages import only stages to their left: share < cab < catalog < inventory < assess < history
-< packages < scripts < report < central < pipeline < cli; base modules (errors, versions, resources, faults) import
+< packages < scripts < report < central < pipeline < cli; base modules (errors, versions, resources, faults, progress) import
 only each other; nothing imports the CLI; one stage reaches another only through its package
 (`from hfstage.catalog import ...`), never through its internal modules.
 """
@@ -16,7 +16,7 @@ from tests.conftest import REPO
 PACKAGE = REPO / "tools" / "hfstage"
 STAGES = ["share", "cab", "catalog", "inventory", "assess", "history", "packages", "scripts", "report", "central",
           "pipeline", "cli"]
-BASE = {"errors", "versions", "resources", "faults", "__init__", "__main__"}
+BASE = {"errors", "versions", "resources", "faults", "progress", "__init__", "__main__"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
 from hfstage.inventory.workers import gather_in_workers, safe_gather
+from hfstage.progress import Progress
 from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_changed
 
 CACHE_DIR = "facts"
@@ -193,21 +193,18 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
 
 def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> tuple[list[MachineFacts], set[str]]:
     """Every folder's facts, and the machines whose reading killed the process that read them."""
-    bar = _progress(len(folders), progress)
     died: set[str] = set()
-    if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
-        out = []
-        for folder in folders:
-            out.append(safe_gather(folder, catalog, rules, limits))
-            bar.update(1)
-    else:
-        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar)
-    bar.close()
+    with _progress(len(folders), progress) as bar:
+        if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
+            out = []
+            for folder in folders:
+                out.append(safe_gather(folder, catalog, rules, limits))
+                bar.update(1)
+        else:
+            out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar)
     return out, died
 
 
-def _progress(total: int, progress: bool | None):
-    from tqdm import tqdm
-
-    enabled = sys.stderr.isatty() if progress is None else progress
-    return tqdm(total=total, unit="machine", file=sys.stderr, desc="inventory", disable=not enabled or total == 0)
+def _progress(total: int, progress: bool | None) -> Progress:
+    """A bar on a terminal, a line every few seconds in a log; PROGRESS False: nothing (a library caller)."""
+    return Progress("inventory", total if progress is not False else 0, "machine", tty=progress or None)

@@ -28,6 +28,7 @@ from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.packages import fetch_list, package_index
 from hfstage.pipeline.packages import write_fetch
+from hfstage.pipeline.report_view import report_extras
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.runcontext import startup_notices
@@ -61,6 +62,7 @@ class _State:
     inventory: InventoryResult | None = None
     imported: str | None = None
     plan: MonthPlan | None = None
+    fetch: list | None = None  # the packages the scripts need that hotfixes\\ lacks
 
 
 def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
@@ -93,7 +95,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         step(3, lambda: _inventory(site, state, adopt, jobs, result))
         step(4, lambda: _scan(site, state, as_of, result))
         step(5, lambda: _plan(site, result, state))
-        step(6, lambda: _scripts(site, result))
+        step(6, lambda: _scripts(site, result, state))
         step(7, lambda: _reports(site, result, state))
     for notice in result.notices:
         say(notice)
@@ -206,7 +208,7 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
     return f"{len(plan.items)} new or revised patches, {len(plan.applicable)} applicable here"
 
 
-def _scripts(site: Site, result: MonthResult) -> str:
+def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     result.scripts = r = scripts_generate(site, result.scan.rows, results=result.scan.results)
     if r.problems:
         raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
@@ -219,6 +221,7 @@ def _scripts(site: Site, result: MonthResult) -> str:
     missing = site.history.findings(result.scan.scan_id, "missing")
     unavailable = fetch_list(missing, site.catalog, package_index(site.share, site.catalog), site.scripts.service_packs)
     path = write_fetch(site, unavailable)
+    state.fetch = unavailable
     if unavailable:
         result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
                               f"list in {path}")
@@ -243,19 +246,22 @@ def _scripts(site: Site, result: MonthResult) -> str:
             f"{r.skipped} machines unchanged; {len(unavailable)} packages not found under hotfixes")
 
 
-def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None):
+def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch: list | None = None,
+                scripts_now: bool = False):
     """SHARE\\reports from full scan S (and the month's PLAN, else the plan for the current catalog): what
-    `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record."""
+    `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record. FETCH: the
+    packages missing, when the caller knows them; SCRIPTS_NOW: the scripts were made from S in this run."""
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
+    extras = report_extras(site, s.rows, s.scan_id, s.inventory, s.results, fetch, scripts_now)
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
-                    lambda keys: _load(site, fresh, keys), s.problems, rollback_view(site))
+                    lambda keys: _load(site, fresh, keys), s.problems, rollback_view(site), extras)
     with site.share.lock():
         return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
 
 
 def _reports(site: Site, result: MonthResult, state: _State) -> str:
     s = result.scan
-    written = site_report(site, s, state.plan)
+    written = site_report(site, s, state.plan, state.fetch, scripts_now=True)
     result.report_folder = written.folder
     unreadable = [r.machine for r in s.rows if r.error]
     if unreadable:

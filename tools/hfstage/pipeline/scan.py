@@ -19,6 +19,7 @@ from hfstage.errors import InputError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.pipeline.site import Site
+from hfstage.progress import Progress
 from hfstage.scripts import MachineResults, collect_results, results_summary
 
 ASSESS_FORMAT = 5  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root;
@@ -92,6 +93,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
             # assessments never sit in memory at once
             nonlocal assessed
             for machine in inv.machines:
+                bar.update(1)
                 mine = by_machine.get(machine.casefold())
                 key = _input_key(site, inv.hashes[machine], mine)
                 old = before.get(machine)
@@ -106,11 +108,12 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
                     fresh[a.machine] = a
                 yield Recorded(a, key)
 
-        if record:
-            scan_id = site.history.record_scan(machines_to_record(), catalog.data_version, command, kind, as_of)
-            rows = site.history.machines(scan_id)
-        else:
-            scan_id, rows = None, [_row(r) for r in machines_to_record()]
+        with Progress("scan", len(inv.machines), "machine") as bar:
+            if record:
+                scan_id = site.history.record_scan(machines_to_record(), catalog.data_version, command, kind, as_of)
+                rows = site.history.machines(scan_id)
+            else:
+                scan_id, rows = None, [_row(r) for r in machines_to_record()]
         if assessed > len(fresh):
             fresh = {}  # too many to keep: every consumer reads them back from the history
     return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, assessed, inv,

@@ -3,16 +3,22 @@ the patch application plan, and the site's static HTML report."""
 
 from hfstage.report.application_plan import FORMATS as PLAN_FORMATS
 from hfstage.report.application_plan import MonthPlan, PlanItem, build_plan, plan_changes, render_plan
+from hfstage.report.attention import Attention, Situation, attention, is_stale
+from hfstage.report.bulletin_info import BulletinInfo, bulletin_info, kb_articles
 from hfstage.report.compliance import Compliance, compliance, render_compliance, trend
 from hfstage.report.findings import render_csv, render_html, render_json, render_tab, render_text, summary
 from hfstage.report.html import html_env
+from hfstage.report.machine_page import MachinePage, evidence_view, page_key, script_view
+from hfstage.report.ranking import bulletin_order, most_severe
 from hfstage.report.safe import clean_text, csv_cell, file_text, safe_url, tsv_cell
 from hfstage.report.site import ReportResult, SiteView, tiles, write_site_report
+from hfstage.report.site_index import SiteExtras
 
 __all__ = [
-    "PLAN_FORMATS", "Compliance", "MonthPlan", "PlanItem", "ReportResult", "SiteView", "build_plan", "clean_text",
-    "file_text", "tsv_cell",
-    "compliance", "csv_cell", "html_env", "plan_changes", "render_compliance", "render_csv", "render_html",
-    "render_json", "render_plan", "render_tab", "render_text", "safe_url", "summary", "tiles", "trend",
+    "PLAN_FORMATS", "Attention", "BulletinInfo", "Compliance", "MachinePage", "MonthPlan", "PlanItem", "ReportResult",
+    "SiteExtras", "SiteView", "Situation", "attention", "build_plan", "bulletin_info", "bulletin_order", "clean_text",
+    "compliance", "csv_cell", "evidence_view", "file_text", "html_env", "is_stale", "kb_articles", "most_severe",
+    "page_key", "plan_changes", "render_compliance", "render_csv", "render_html", "render_json", "render_plan",
+    "render_tab", "render_text", "safe_url", "script_view", "summary", "tiles", "trend", "tsv_cell",
     "write_site_report",
 ]

@@ -16,6 +16,7 @@ from tabulate import tabulate
 from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
 from hfstage.history import History, ScanRow, ScanTotals
+from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
 
 
@@ -75,18 +76,23 @@ def _by_machine(history: History, scan: ScanRow) -> list[dict]:
 
 
 def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
-    """Missing patches (or bulletins) of one scan with the machines that miss them, most missed first."""
+    """Missing patches (or bulletins) of one scan with the machines that miss them, most severe first, then the
+    most missed. A missing service pack is a row of its own kind, named by the service pack: never a bulletin
+    "SP"."""
     groups: dict[tuple, dict] = {}
     for f in history.findings(scan.id, MISSING):
-        ident = (f.bulletin,) if key == "bulletin" else (f.bulletin, f.patch)
-        item = groups.setdefault(ident, {"bulletin": f.bulletin, "severity": f.severity, "missing_on": set()})
+        service_pack = f.kind != KIND_PATCH
+        bulletin = f.patch if service_pack and key == "bulletin" else f.bulletin
+        ident = (f.kind, bulletin) if key == "bulletin" else (f.kind, f.bulletin, f.patch)
+        item = groups.setdefault(ident, {"bulletin": bulletin, "kind": f.kind, "severity": f.severity,
+                                         "missing_on": set()})
         if key != "bulletin":
             item["patch"] = f.patch
         if severity_rank(f.severity) < severity_rank(item["severity"]):
             item["severity"] = f.severity
         item["missing_on"].add(f.machine)
     out = [{**g, "machines": len(g["missing_on"]), "missing_on": sorted(g["missing_on"])} for g in groups.values()]
-    return sorted(out, key=lambda g: (-g["machines"], severity_rank(g["severity"]), g["bulletin"], g.get("patch", "")))
+    return sorted(out, key=lambda g: bulletin_order(g["severity"], g["machines"], g["bulletin"], g.get("patch", "")))
 
 
 def compliance(history: History, by: str = "machine", since: str | None = None) -> Compliance:
@@ -103,6 +109,12 @@ def compliance(history: History, by: str = "machine", since: str | None = None) 
     return result
 
 
+def _bulletin_cell(row: dict, by: str) -> str:
+    if row["kind"] == KIND_PATCH:
+        return row["bulletin"]
+    return "service pack" if by == "patch" else f"{row['bulletin']} (service pack)"
+
+
 def render_compliance(result: Compliance, fmt: str) -> str:
     """text (tables), csv or json."""
     if fmt == "json":
@@ -114,7 +126,7 @@ def render_compliance(result: Compliance, fmt: str) -> str:
                   r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
     else:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]
-        table = [[r["bulletin"]] + ([r["patch"]] if result.by == "patch" else [])
+        table = [[_bulletin_cell(r, result.by)] + ([r["patch"]] if result.by == "patch" else [])
                  + [r["severity"], r["machines"], " ".join(r["missing_on"])] for r in result.rows]
     if fmt == "csv":
         buf = io.StringIO()

@@ -9,6 +9,7 @@ nothing changed touches a handful of files, not 5,000.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -34,11 +35,24 @@ from hfstage.assess import (
     severity_rank,
 )
 from hfstage.history import FindingRow, MachineRow
+from hfstage.progress import Progress
 from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
+from hfstage.report.attention import Situation
+from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent, summary_counts
 from hfstage.report.html import html_env
+from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
+from hfstage.report.site_index import (
+    MACHINES_JS,
+    SiteExtras,
+    assets,
+    index_context,
+    list_pages,
+    machines_js,
+    stale_lists,
+)
 from hfstage.report.svg import trend_chart
 from hfstage.share import (
     PRIVATE,
@@ -69,6 +83,7 @@ class SiteView:
     load: Callable[[list[str]], dict[str, Assessment]]
     problems: list[str] = field(default_factory=list)
     rollback: dict[str, list[str]] = field(default_factory=dict)  # machine -> its rollback, newest first
+    extras: SiteExtras = field(default_factory=SiteExtras)  # results, evidence seen, scripts, bulletins' text
 
 
 @dataclass
@@ -84,7 +99,8 @@ def _key(*parts: object) -> str:
 
 
 def tiles(view: SiteView) -> dict:
-    """The summary cards: the same numbers the trend plots (status compliant over all machines)."""
+    """The summary cards: the same numbers the trend plots (status compliant over all machines); a missing
+    service pack is counted as one, by the machines that miss it, never as a missing patch."""
     counts: dict[str, int] = {}
     for m in view.machines:
         counts[m.status] = counts.get(m.status, 0) + 1
@@ -95,21 +111,27 @@ def tiles(view: SiteView) -> dict:
     compliant = counts.get(COMPLIANT, 0)
     return {"machines": len(view.machines), "compliant": compliant,
             "percent_compliant": percent(compliant, len(view.machines)), "missing": len(patches),
+            "service_packs": len({f.machine for f in view.missing if f.kind != KIND_PATCH}),
             "severities": [(s, by_severity[s]) for s in SEVERITIES if s in by_severity],
             "by_status": [(s, counts[s]) for s in MACHINE_STATUSES if s in counts]}
 
 
-def bulletins(missing: list[FindingRow]) -> list[dict]:
+def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = None) -> list[dict]:
+    """The bulletins missing somewhere, most severe first, then the most machines (service packs are not
+    bulletins: the index counts and lists them as service packs)."""
     found: dict[str, dict] = {}
     for f in missing:
-        if id_problem(f.bulletin):
+        if f.kind != KIND_PATCH or id_problem(f.bulletin):
             continue  # a service pack finding, or an ID that cannot name a page
         b = found.setdefault(f.bulletin, {"id": f.bulletin, "title": f.title, "severity": f.severity, "url": f.url,
-                                          "date_posted": f.date_posted, "machines": [], "cve": []})
+                                          "date_posted": f.date_posted, "machines": [], "cve": [],
+                                          "info": (info or {}).get(f.bulletin)})
         b["machines"].append(f)
         if severity_rank(f.severity) < severity_rank(b["severity"]):
             b["severity"] = f.severity
-    return sorted(found.values(), key=lambda b: (severity_rank(b["severity"]), -len(b["machines"]), b["id"]))
+    for b in found.values():
+        b["count"] = len({f.machine for f in b["machines"]})
+    return sorted(found.values(), key=lambda b: bulletin_order(b["severity"], b["count"], b["id"]))
 
 
 def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
@@ -125,24 +147,38 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     # nothing is vouched for while pages are being rewritten: a run killed mid-way renders them all again
     atomic_write_text(keys_path, "{}", PRIVATE)
     env = html_env()
-    common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS}
+    common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
+              "share": view.extras.share, "scripts_now": view.extras.scripts_now}
     whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])
     keys["scan files"] = whole
     scan_files = old.get("scan files") != whole or not (folder / "scan.json").is_file()
     _machines(folder, view, env, common, old, keys, result, scan_files)
-    found = bulletins(view.missing)
+    found = bulletins(view.missing, view.extras.bulletins)
     _bulletin_pages(folder, found, env, common, old, keys, result)
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    index = env.get_template("index.html.j2").render(
-        root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems,
-        chart=trend_chart(trend), generated=generated, **common)
-    _write(folder / "index.html", index, result)
+    _front(folder, view, env, common, found, trend_chart(trend), result)
     templates = share.root / "templates"
     _write(folder / "plan.html", render_plan(plan, "html", templates), result)
     _write(folder / "plan.md", render_plan(plan, "md", templates), result)
     sync_folders(result.written)
     atomic_write_text(keys_path, json.dumps(keys, sort_keys=True), PRIVATE)
     return result
+
+
+def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], chart: str, result) -> None:
+    """index.html, the machine lists, machines.js and report.js."""
+    situation = view.extras.situation or Situation(view.machines)
+    front = index_context(situation, view.missing, view.extras.share)
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    _write(folder / "index.html", env.get_template("index.html.j2").render(
+        root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems, chart=chart,
+        generated=generated, stale_days=situation.stale_days, **front, **common), result)
+    pages = list_pages(env, front["lists"], {**common, "labels": front["labels"]})
+    pages[MACHINES_JS] = machines_js(front["lines"], front["labels"])
+    pages.update(assets())
+    for name, text in pages.items():
+        _write(folder / name, text, result)
+    for old in stale_lists(folder, set(pages)):
+        old.unlink(missing_ok=True)
 
 
 def _write(path: Path, text: str, result: ReportResult) -> None:
@@ -158,23 +194,27 @@ def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, 
     rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     for m in view.machines:
         name = f"machines/{m.machine}.html"
-        keys[name] = _key(view.catalog_version, m.assessment_key, rollback.get(m.machine.casefold(), []))
+        keys[name] = _key(view.catalog_version, m.assessment_key, rollback.get(m.machine.casefold(), []),
+                          view.extras.page_keys.get(m.machine, ""))
         if old.get(name) != keys[name] or not (folder / name).is_file():
             todo.add(m.machine)
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
     template = env.get_template("machine.html.j2")
-    with _ScanFiles(folder, view) if scan_files else contextlib.nullcontext() as files:
+    more = view.extras.page
+    with _ScanFiles(folder, view) if scan_files else contextlib.nullcontext() as files, \
+            Progress("reports", len(rows), "machine") as bar:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             loaded = view.load([m.assessment_key for m in chunk])
             for m in chunk:
                 a = loaded.get(m.assessment_key) or _from_row(m)
                 if m.machine in todo:
-                    page = template.render(root="../", a=a, generated="",
+                    page = template.render(root="../", a=a, generated="", page=more(a) if more else None,
                                            rollback=rollback.get(m.machine.casefold(), []), **common)
                     _write(folder / "machines" / f"{m.machine}.html", page, result)
                 if files is not None:
                     files.add(a)
+                bar.update(1)
     if scan_files:
         result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
     result.rendered_pages += len(todo)
@@ -201,7 +241,8 @@ def _bulletin_pages(folder: Path, found: list[dict], env, common, old: dict, key
 
 def view_rows(b: dict) -> list:
     return [b["id"], b["title"], b["severity"], b["url"], b["date_posted"],
-            [(f.machine, f.patch, f.product, f.reason) for f in b["machines"]]]
+            [(f.machine, f.patch, f.product, f.reason) for f in b["machines"]],
+            dataclasses.asdict(b["info"]) if b.get("info") else None]
 
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:

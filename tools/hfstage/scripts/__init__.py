@@ -13,6 +13,7 @@ from hfstage.scripts.machine_plans import (
     reported_still_missing,
 )
 from hfstage.scripts.results import (
+    NO_RIGHTS,
     InstallEvent,
     MachineResults,
     PatchResult,
@@ -25,7 +26,7 @@ from hfstage.scripts.settings import ScriptSettings, package_choices, script_set
 from hfstage.scripts.write import GenerateResult, dispatchers, generate_scripts
 
 __all__ = [
-    "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
+    "NO_RIGHTS", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",
     "collect_results", "dispatchers", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",
