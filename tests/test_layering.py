@@ -1,8 +1,8 @@
 """The package's layering (DESIGN §9), read from the imports of every module.
 
 Stages import only stages to their left: share < cab < catalog < inventory < assess < history
-< packages < scripts < report < central < pipeline < cli; base modules (errors, versions, resources, faults, progress) import
-only each other; nothing imports the CLI; one stage reaches another only through its package
+< packages < scripts < report < central < pipeline < cli; base modules (errors, versions, resources, faults,
+progress) import only each other; nothing imports the CLI; one stage reaches another only through its package
 (`from hfstage.catalog import ...`), never through its internal modules.
 """
 

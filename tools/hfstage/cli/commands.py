@@ -11,7 +11,6 @@ import datetime as dt
 from pathlib import Path
 
 from hfstage import cab, catalog, inventory, pipeline, report, scripts
-from hfstage.assess import findings_at_or_above
 from hfstage.cli.output import err, out, out_json, raw
 from hfstage.cli.table import Command, arg
 from hfstage.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_SIGNATURE, HfstageError, UsageError
@@ -19,9 +18,11 @@ from hfstage.share import Share, atomic_write_text, check_share, init_share
 
 SHARE = arg("share", type=Path, metavar="SHARE", help="folder of the staging share")
 JSON = arg("--json", action="store_true", help="machine-readable output")
-FAIL_ON = arg("--fail-on", default="any", metavar="LEVEL",
+FAIL_ON = arg("--fail-on", default="critical", metavar="LEVEL",
               choices=("none", "any", "critical", "important", "moderate", "low"),
-              help="exit 1 when findings reach LEVEL: any (default), critical, important, moderate, low, or none")
+              help="exit 1 when findings reach LEVEL: critical (the default: Critical missing patches and service "
+                   "packs, unreadable or incompletely inventoried machines, failed or abandoned installs: what a "
+                   "scheduled job should alarm on), important, moderate, low, any (every finding), or none")
 JOBS = arg("--jobs", type=int, metavar="N", help="inventory worker processes (default: one per core)")
 
 
@@ -240,7 +241,7 @@ def cmd_scan(args) -> int:
             + ("" if result.scan_id else " (use --record to keep it as a partial scan)"))
     elif result.scan_id:
         err(f"site report updated: {pipeline.site_report(site, result).folder / 'index.html'} (scan {result.scan_id})")
-    return _exit(findings_at_or_above(assessments, args.fail_on), args.fail_on)
+    return _exit(report.alarms(assessments, result.results, args.fail_on), args.fail_on)
 
 
 def cmd_report(args) -> int:
@@ -270,7 +271,8 @@ def cmd_results(args) -> int:
             out(f"{machine} rollback, newest first: " + "; ".join(lines))
         for line in found.summary:
             out(line)
-    return _exit(found.problems if args.fail_on != "none" else [], args.fail_on)
+    alarming = found.problems if args.fail_on == "any" else report.failures(found.machines)
+    return _exit(alarming if args.fail_on != "none" else [], args.fail_on)
 
 
 # --- sites and the central office --------------------------------------------------------
@@ -445,7 +447,7 @@ def cmd_month(args) -> int:
     site = pipeline.Site.open(args.share)
 
     def findings(s: pipeline.Site, result: pipeline.MonthResult) -> list:
-        return findings_at_or_above(pipeline.all_assessments(s, result.scan), args.fail_on) \
+        return report.alarms(pipeline.all_assessments(s, result.scan), result.scan.results, args.fail_on) \
             if args.fail_on != "none" else []
 
     if args.dry_run:  # exits as the real run would, so a scheduled check can try it first

@@ -8,6 +8,7 @@ and the failing step leaves the share as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -27,6 +28,13 @@ from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
 from hfstage.packages import fetch_list, package_index
+from hfstage.pipeline.month_summary import (
+    dry_run_interrupted,
+    interrupted_at,
+    month_items,
+    needs_lines,
+    netlogon_item,
+)
 from hfstage.pipeline.packages import write_fetch
 from hfstage.pipeline.report_view import report_extras
 from hfstage.pipeline.reporting import month_plan
@@ -35,8 +43,8 @@ from hfstage.pipeline.runcontext import startup_notices
 from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
-from hfstage.report import MonthPlan, SiteView, trend, write_site_report
-from hfstage.scripts import GenerateResult, results_summary
+from hfstage.report import Attention, MonthPlan, SiteView, trend, write_site_report
+from hfstage.scripts import GenerateResult
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
 
@@ -54,6 +62,7 @@ class MonthResult:
     notices: list[str] = field(default_factory=list)  # what the admin must act on
     changes: list[str] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)  # name, wall and CPU seconds, peak RSS (MiB)
+    needs: list[Attention] = field(default_factory=list)  # what needs the admin: the summary ends with it
     inspected: object = None  # what a dry run's INSPECT found in the copy
 
 
@@ -82,6 +91,8 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
                                 "the share is as it was before this step")
             failed.exit_code = e.exit_code  # a refused catalog still exits 5, a full disk 6
             raise failed from e
+        except KeyboardInterrupt as e:
+            raise interrupted_at(number, STEPS, site.share.root) from e
         wall = time.perf_counter() - start
         result.steps.append({"step": name, "wall": wall, "cpu": _cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib()})
         line = f"[{number}/{len(STEPS)}] {name}: {detail} ({wall:.2f} s)"
@@ -99,6 +110,8 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         step(7, lambda: _reports(site, result, state))
     for notice in result.notices:
         say(notice)
+    for line in needs_lines(result.needs):
+        say(line)
     return result
 
 
@@ -220,27 +233,17 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     result.notices += collectors.collected_changes
     missing = site.history.findings(result.scan.scan_id, "missing")
     unavailable = fetch_list(missing, site.catalog, package_index(site.share, site.catalog), site.scripts.service_packs)
-    path = write_fetch(site, unavailable)
-    state.fetch = unavailable
-    if unavailable:
-        result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
-                              f"list in {path}")
+    write_fetch(site, unavailable)
+    state.fetch = unavailable  # the report names them, and the machines that need them
     result.notices += r.changed
-    if r.unconfirmed:
-        result.notices.append(f"{len(r.unconfirmed)} package(s) held back from the scripts (kind only guessed, "
-                              f"changed since confirmed, or not a package): {', '.join(sorted(r.unconfirmed)[:10])}"
-                              f"{' ...' if len(r.unconfirmed) > 10 else ''}; see `hfstage packages {site.share.root}`")
-    result.notices += results_summary(result.scan.results)
-    if r.jobs:
-        result.notices.append(f"{r.jobs} NT 4.0 machine(s) need patches: run "
-                              f"{site.share.folder('netlogon') / 'schedule_nt4.bat'} as a domain administrator")
+    result.needs += month_items(r, site.share.root, site.share.folder("netlogon"), sorted(r.unconfirmed))
     servers = [p.machine for p in r.plans if p.steps and p.role != "workstation"]
     if servers and site.scripts.window is None:
         result.notices.append(f"{len(servers)} server(s) or domain controller(s) will install at their next startup "
                               f"or logon ({', '.join(servers[:5])}{' ...' if len(servers) > 5 else ''}): site.ini "
                               "sets no [maintenance] window (they never restart on their own)")
     if r.dispatcher_changed or collectors.written:
-        result.notices.append(f"netlogon scripts changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
+        result.needs.append(netlogon_item(site.share.root, site.share.folder("netlogon")))
     scripted = len([p for p in r.plans if p.steps])
     return (f"{scripted} machine scripts made; {len(r.written)} files written, {len(r.unchanged)} unchanged, "
             f"{r.skipped} machines unchanged; {len(unavailable)} packages not found under hotfixes")
@@ -263,9 +266,7 @@ def _reports(site: Site, result: MonthResult, state: _State) -> str:
     s = result.scan
     written = site_report(site, s, state.plan, state.fetch, scripts_now=True)
     result.report_folder = written.folder
-    unreadable = [r.machine for r in s.rows if r.error]
-    if unreadable:
-        result.notices.append(f"{len(unreadable)} unreadable machine(s): {', '.join(unreadable)}")
+    result.needs += written.attention
     return (f"{written.folder / 'index.html'} ({len(written.written)} files written, {written.rendered_pages} "
             f"machine pages rendered, {written.skipped_pages} unchanged)")
 
@@ -319,8 +320,11 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
         except HfstageError as e:
             e.args = (here(str(e)),)
             raise
+        except KeyboardInterrupt as e:
+            raise dry_run_interrupted(e) from e
         result.lines = [here(line) for line in result.lines]
         result.notices = [here(line) for line in result.notices]
+        result.needs = [dataclasses.replace(a, text=here(a.text), command=here(a.command)) for a in result.needs]
         for name in ("scripts", "netlogon", "reports"):
             result.changes += _changes(root / name, copy / name, name)
         result.report_folder = None

@@ -3,7 +3,7 @@ the patch application plan, and the site's static HTML report."""
 
 from hfstage.report.application_plan import FORMATS as PLAN_FORMATS
 from hfstage.report.application_plan import MonthPlan, PlanItem, build_plan, plan_changes, render_plan
-from hfstage.report.attention import Attention, Situation, attention, is_stale
+from hfstage.report.attention import Attention, Situation, alarms, attention, failures, is_stale, month_item
 from hfstage.report.bulletin_info import BulletinInfo, bulletin_info, kb_articles
 from hfstage.report.compliance import Compliance, compliance, render_compliance, trend
 from hfstage.report.findings import render_csv, render_html, render_json, render_tab, render_text, summary
@@ -16,9 +16,9 @@ from hfstage.report.site_index import SiteExtras
 
 __all__ = [
     "PLAN_FORMATS", "Attention", "BulletinInfo", "Compliance", "MachinePage", "MonthPlan", "PlanItem", "ReportResult",
-    "SiteExtras", "SiteView", "Situation", "attention", "build_plan", "bulletin_info", "bulletin_order", "clean_text",
-    "compliance", "csv_cell", "evidence_view", "file_text", "html_env", "is_stale", "kb_articles", "most_severe",
-    "page_key", "plan_changes", "render_compliance", "render_csv", "render_html", "render_json", "render_plan",
-    "render_tab", "render_text", "safe_url", "script_view", "summary", "tiles", "trend", "tsv_cell",
-    "write_site_report",
+    "SiteExtras", "SiteView", "Situation", "alarms", "attention", "build_plan", "bulletin_info", "bulletin_order",
+    "clean_text", "compliance", "csv_cell", "evidence_view", "failures", "file_text", "html_env", "is_stale",
+    "kb_articles", "month_item", "most_severe", "page_key", "plan_changes", "render_compliance", "render_csv",
+    "render_html", "render_json", "render_plan", "render_tab", "render_text", "safe_url", "script_view", "summary",
+    "tiles", "trend", "tsv_cell", "write_site_report",
 ]

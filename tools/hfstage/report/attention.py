@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from hfstage.assess import Assessment, findings_at_or_above
 from hfstage.history import MachineRow
 from hfstage.packages import MissingPackage
 from hfstage.resources import data_json
@@ -26,14 +27,14 @@ class Attention:
     kind: str
     rank: int
     text: str
-    machines: tuple[str, ...]
+    machines: tuple[str, ...]  # the machines concerned (or, for packages held back, the packages)
     command: str
     css: str
     label: str  # the word the machine tables use ("install failed", "stale")
 
     def line(self, shown: int = 5) -> str:
         names = ", ".join(self.machines[:shown]) + (" ..." if len(self.machines) > shown else "")
-        return f"{self.text}: {names}; see `{self.command}`" if names else f"{self.text}; see `{self.command}`"
+        return f"{self.text}" + (f": {names}" if names else "") + f" -> {self.command}"
 
 
 @dataclass
@@ -95,20 +96,50 @@ def machine_problems(s: Situation) -> dict[str, set[str]]:
     return out
 
 
+def failures(results: list[MachineResults]) -> list[str]:
+    """Installs and removals that failed or were given up, and reboot loops: what a scheduled job alarms on at
+    every --fail-on level but none (something tried and broke, whatever the patch's severity)."""
+    out = []
+    for m in results:
+        out += [f"{m.machine}: {p.bulletin} {p.patch}: install " + ("given up" if p.gave_up else "failed")
+                for p in m.patches if p.gave_up or (p.failures and not p.ok)]
+        out += [f"{m.machine}: {what}: removal failed" for what in m.uninstall_failed]
+        out += [f"{m.machine}: reboot loop" for _ in range(m.loop)]
+    return out
+
+
+def alarms(assessments: list[Assessment], results: list[MachineResults], threshold: str) -> list[str]:
+    """What makes a command exit 1 with --fail-on THRESHOLD: findings at or above it, and every failure."""
+    if threshold == "none":
+        return []
+    return findings_at_or_above(assessments, threshold) + failures(results)
+
+
 def labels() -> dict[str, str]:
     """Attention kind -> the word the machine tables use for it."""
     return {entry["kind"]: entry["label"] for entry in data_json(TABLE)["kinds"]}
 
 
 def attention(s: Situation, share: str) -> list[Attention]:
-    """Everything that needs the admin, most urgent first; each item's machines by name."""
+    """Everything about the machines that needs the admin, most urgent first; each item's machines by name."""
     found = machine_problems(s)
-    out = []
-    for entry in data_json(TABLE)["kinds"]:
-        machines = tuple(sorted(found.get(entry["kind"], ()), key=str.casefold))
-        if not machines:
-            continue
-        text = entry["text"].format(n=len(machines), days=s.stale_days, packages=len(s.fetch))
-        out.append(Attention(entry["kind"], entry["rank"], text, machines, entry["command"].format(share=share),
-                             entry["class"], entry["label"]))
+    out = [month_item(kind, sorted(names, key=str.casefold), share=share, days=s.stale_days, packages=len(s.fetch))
+           for kind, names in found.items() if names]
     return sorted(out, key=lambda a: a.rank)
+
+
+def month_item(kind: str, subjects, n: int | None = None, **values) -> Attention:
+    """One item of KIND (attention.json) about SUBJECTS; N (default: how many SUBJECTS) and VALUES fill its
+    wording and its command."""
+    entry = next(e for e in data_json(TABLE)["kinds"] if e["kind"] == kind)
+    subjects = tuple(subjects)
+    values = {"n": len(subjects) if n is None else n, **{k: str(v) for k, v in values.items()}}
+    return Attention(kind, entry["rank"], entry["text"].format_map(_Blank(values)),
+                     subjects, entry["command"].format_map(_Blank(values)), entry["class"], entry["label"])
+
+
+class _Blank(dict):
+    """Format values; a placeholder the caller has no value for reads as empty, never as an error."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -16,6 +16,7 @@ from tabulate import tabulate
 from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
 from hfstage.history import History, ScanRow, ScanTotals
+from hfstage.report.attention import Situation
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
 
@@ -61,7 +62,7 @@ def trend(history: History, since: str | None = None) -> list[dict]:
     return [trend_point(t) for _, t in sorted(last_per_month.items())]
 
 
-def _by_machine(history: History, scan: ScanRow) -> list[dict]:
+def _by_machine(history: History, scan: ScanRow, seen: Situation) -> list[dict]:
     counts: dict[str, dict[str, int]] = {}
     for f in history.findings(scan.id, MISSING):
         if f.kind != KIND_PATCH:
@@ -72,7 +73,9 @@ def _by_machine(history: History, scan: ScanRow) -> list[dict]:
     return [{"machine": m.machine, "os": m.os, "service_pack": m.service_pack, "status": m.status,
              "status_detail": m.status_detail, "error": m.error, "missing": m.missing,
              "missing_by_severity": counts.get(m.machine, dict.fromkeys(SEVERITIES, 0)),
-             "last_scan": scan.started_at, "last_change": changes.get(m.machine)} for m in history.machines(scan.id)]
+             "last_scan": scan.started_at, "last_change": changes.get(m.machine),
+             "last_evidence": seen.seen.get(m.machine), "stale": seen.stale(m.machine)}
+            for m in history.machines(scan.id)]
 
 
 def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
@@ -95,8 +98,10 @@ def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
     return sorted(out, key=lambda g: bulletin_order(g["severity"], g["machines"], g["bulletin"], g.get("patch", "")))
 
 
-def compliance(history: History, by: str = "machine", since: str | None = None) -> Compliance:
-    """The latest full scan (the site's record), grouped BY machine, patch or bulletin, and the trend."""
+def compliance(history: History, by: str = "machine", since: str | None = None,
+               seen: Situation | None = None) -> Compliance:
+    """The latest full scan (the site's record), grouped BY machine, patch or bulletin, and the trend; SEEN: when
+    the server last saw fresh evidence from each machine, and after how many days it is stale."""
     if by not in ("machine", "patch", "bulletin"):
         raise UsageError(f"--by {by}: use machine, patch or bulletin")
     scans = history.scans(since)
@@ -105,7 +110,8 @@ def compliance(history: History, by: str = "machine", since: str | None = None) 
                          "run `hfstage scan` or `hfstage month` first")
     latest = scans[-1]
     result = Compliance(by, latest, trend=trend(history, since))
-    result.rows = _by_machine(history, latest) if by == "machine" else _by_patch(history, latest, by)
+    result.rows = _by_machine(history, latest, seen or Situation([])) if by == "machine" else \
+        _by_patch(history, latest, by)
     return result
 
 
@@ -120,9 +126,11 @@ def render_compliance(result: Compliance, fmt: str) -> str:
     if fmt == "json":
         return json.dumps({**result.__dict__, "scan": result.scan.__dict__}, indent=1, sort_keys=True) + "\n"
     if result.by == "machine":
-        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "detail"]
+        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "last evidence",
+                "stale", "detail"]
         table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["status"], r["missing"],
                   *[r["missing_by_severity"][s] for s in SEVERITIES], r["last_scan"], r["last_change"] or "",
+                  (r["last_evidence"] or "never")[:16], "yes" if r["stale"] else "",
                   r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
     else:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]

@@ -38,7 +38,7 @@ from hfstage.history import FindingRow, MachineRow
 from hfstage.progress import Progress
 from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
-from hfstage.report.attention import Situation
+from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent, summary_counts
 from hfstage.report.html import html_env
@@ -92,6 +92,7 @@ class ReportResult:
     written: list[Path] = field(default_factory=list)
     rendered_pages: int = 0
     skipped_pages: int = 0
+    attention: list[Attention] = field(default_factory=list)  # what needs the admin, as the index lists it
 
 
 def _key(*parts: object) -> str:
@@ -149,7 +150,9 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
               "share": view.extras.share, "scripts_now": view.extras.scripts_now}
-    whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])
+    stale = view.extras.situation.stale if view.extras.situation else lambda machine: False
+    whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines],
+                 [m.machine for m in view.machines if stale(m.machine)])
     keys["scan files"] = whole
     scan_files = old.get("scan files") != whole or not (folder / "scan.json").is_file()
     _machines(folder, view, env, common, old, keys, result, scan_files)
@@ -168,6 +171,7 @@ def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], c
     """index.html, the machine lists, machines.js and report.js."""
     situation = view.extras.situation or Situation(view.machines)
     front = index_context(situation, view.missing, view.extras.share)
+    result.attention = front["attention"]
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     _write(folder / "index.html", env.get_template("index.html.j2").render(
         root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems, chart=chart,
@@ -275,7 +279,10 @@ class _ScanFiles:
     def add(self, a: Assessment) -> None:
         self.txt.write(fmt.render_text([a], verbose=True))
         self.csv.writerows([[csv_cell(c) for c in row] for row in fmt.csv_rows(a)])
-        self.js.write(("" if self.first else ", ") + json.dumps(a.to_dict(), sort_keys=True))
+        doc = a.to_dict()
+        if self.view.extras.situation is not None:  # no fresh evidence for [report] stale_days
+            doc["stale"] = self.view.extras.situation.stale(a.machine)
+        self.js.write(("" if self.first else ", ") + json.dumps(doc, sort_keys=True))
         self.first = False
 
     def __exit__(self, *exc) -> bool:

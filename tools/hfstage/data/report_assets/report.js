@@ -73,7 +73,7 @@
       tools.className = "tools";
       input = document.createElement("input");
       input.type = "search";
-      input.placeholder = "Filter: name, status, OS, problem...";
+      input.placeholder = table.getAttribute("data-hint") || "Filter the rows";
       input.setAttribute("aria-label", "Filter the table");
       count = document.createElement("span");
       count.className = "count";
