@@ -6,6 +6,10 @@ as a power cut or `kill -9` would. Never set in production; each check is one di
   HFSTAGE_TEST_KILL_AT=machine:M      in the worker process, as it begins to read machine M
 Several points may be given, separated by commas (machine:A,machine:B).
   HFSTAGE_TEST_KILL_AT=write:N        before the rename of the Nth atomic write (mid-write)
+
+Interrupt points for the Ctrl-C tests: the run sends itself SIGINT, as Ctrl-C at a terminal does.
+  HFSTAGE_TEST_INTERRUPT_AT=step:N              when step N of `month` begins
+  HFSTAGE_TEST_INTERRUPT_AT=progress:DESC:N     when the step DESC (inventory, scan ...) has done N items
 """
 
 from __future__ import annotations
@@ -14,12 +18,19 @@ import os
 import signal
 
 VARIABLE = "HFSTAGE_TEST_KILL_AT"
+INTERRUPT = "HFSTAGE_TEST_INTERRUPT_AT"
 _writes = 0
 
 
 def crash_point(name: str) -> None:
     if name in os.environ.get(VARIABLE, "").split(","):
         os.kill(os.getpid(), signal.SIGKILL)
+    interrupt_point(name)
+
+
+def interrupt_point(name: str) -> None:
+    if name in os.environ.get(INTERRUPT, "").split(","):
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def write_point() -> None:

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from hfstage.faults import INTERRUPT, interrupt_point
+
 INTERVAL = 5.0  # seconds between two lines when not on a terminal
 VARIABLE = "HFSTAGE_PROGRESS_SECONDS"
 _running: list[Progress] = []
@@ -42,6 +44,7 @@ class Progress:
         self.every = interval() if every is None else every
         self.clock = clock
         self.last = clock()
+        self.faults = os.environ.get(INTERRUPT, "")  # the Ctrl-C tests' interrupt points
         self.bar = None
         if self.tty and total:
             from tqdm import tqdm
@@ -59,6 +62,8 @@ class Progress:
 
     def update(self, n: int = 1) -> None:
         self.done += n
+        if self.faults:
+            interrupt_point(f"progress:{self.desc}:{self.done}")
         if self.bar is not None:
             self.bar.update(n)
             return

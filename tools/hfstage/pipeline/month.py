@@ -82,9 +82,9 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
-        crash_point(f"step:{number}")
         start, cpu = time.perf_counter(), _cpu_seconds()
         try:
+            crash_point(f"step:{number}")
             detail = action()
         except HfstageError as e:
             failed = StepFailed(f"month stopped at step {number}/{len(STEPS)} ({name}): {e}; "

@@ -26,20 +26,23 @@ WHEN_INTERRUPTED = {
 class MonthInterrupted(KeyboardInterrupt):
     """Ctrl-C during `hfstage month`: the message says which step stopped and what the share holds."""
 
+    step = ""  # "4/7 (scan)"
 
-def interrupted_at(number: int, steps: tuple[str, ...], share: Path, dry_run: bool = False) -> MonthInterrupted:
+
+def interrupted_at(number: int, steps: tuple[str, ...], share: Path) -> MonthInterrupted:
     name = steps[number - 1]
     where = interrupted()
     done = f"steps 1-{number - 1} ({', '.join(steps[:number - 1])}) finished and are kept; " if number > 1 else ""
-    return MonthInterrupted(f"month interrupted at step {number}/{len(steps)} ({name}"
-                            + (f", at {where}" if where else "") + f"): {done}{WHEN_INTERRUPTED[name]}. "
-                            f"Run `hfstage month {share}` again to finish")
+    e = MonthInterrupted(f"month stopped at step {number}/{len(steps)} ({name}" + (f", at {where}" if where else "")
+                         + f"): {done}{WHEN_INTERRUPTED[name]}. Run `hfstage month {share}` again to finish")
+    e.step = f"{number}/{len(steps)} ({name})"
+    return e
 
 
 def dry_run_interrupted(e: KeyboardInterrupt) -> MonthInterrupted:
-    stopped = str(e).split(":")[0] if str(e) else "the dry run"
-    return MonthInterrupted(f"{stopped.replace('month', 'dry run', 1)}: nothing changed on the share (a dry run "
-                            "works in a copy, which the next run removes)")
+    at = f" at step {e.step}" if isinstance(e, MonthInterrupted) else ""
+    return MonthInterrupted(f"the dry run stopped{at}: nothing changed on the share (a dry run works in a copy, "
+                            "which the next run removes)")
 
 
 def month_items(scripts, share: Path, netlogon: Path, held_back: list[str]) -> list[Attention]:
