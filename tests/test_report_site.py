@@ -180,3 +180,16 @@ def test_a_large_site_keeps_its_index_to_one_page_and_every_machine_in_the_lists
     pages = [_rows(_read(share, f"lists/all-{n}.html")) for n in (1, 2, 3)]
     assert [len(p) for p in pages] == [5, 5, 2] and sum(pages, [])[:5] == _rows(index)
     assert not (share.folder("reports") / "lists" / "all-4.html").exists()
+
+
+def test_every_link_between_report_pages_leads_to_a_page(site):
+    """From file:// a broken link is a dead end: every relative link of every page names a file that exists."""
+    share, _ = site
+    reports = share.folder("reports")
+    checked = 0
+    for page in reports.rglob("*.html"):
+        for target in re.findall(r'(?:href|src)="([^"#:]+)(?:#[^"]*)?"', page.read_text(encoding="utf-8")):
+            assert (page.parent / target).resolve().is_file(), f"{page.relative_to(reports)} -> {target}"
+            checked += 1
+    assert checked > 200
+    assert "Links in the form Microsoft's 2003 bulletins used" in _read(share, "bulletins/MS03-039.html")

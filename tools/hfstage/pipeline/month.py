@@ -257,7 +257,7 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch:
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
     extras = report_extras(site, s.rows, s.scan_id, s.inventory, s.results, fetch, scripts_now)
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
-                    lambda keys: _load(site, fresh, keys), s.problems, rollback_view(site), extras)
+                    lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras)
     with site.share.lock():
         return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
 

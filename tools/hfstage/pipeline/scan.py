@@ -47,9 +47,15 @@ class ScanResult:
 
     @property
     def problems(self) -> list[str]:
-        """Share-level problems a report lists: names skipped, client files refused, spool notes."""
+        """Share-level problems a report lists: names skipped, client files refused, spool notes, and the
+        groups of machines the clients' results show."""
+        return self.share_problems + results_summary(self.results)
+
+    @property
+    def share_problems(self) -> list[str]:
+        """Names skipped, client files refused, spool notes (the site report lists the results' machines itself)."""
         return [str(s) for s in self.inventory.skipped] + self.refused_results + [
-            n for n in self.inventory.notes if "left in place" in n] + results_summary(self.results)
+            n for n in self.inventory.notes if "left in place" in n]
 
 
 def read_machine_list(path: Path) -> list[str]:

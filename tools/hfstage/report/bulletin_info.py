@@ -33,6 +33,7 @@ class BulletinInfo:
     id: str
     title: str
     summary: str  # the catalog's Summary, else its Issue text (the 2001 catalog fills one or the other)
+    summary_from: str  # which of the two: Summary or Issue
     kb: list[KbArticle] = field(default_factory=list)
     microsoft: str | None = None  # Microsoft's severity (MSSeverityID), when the catalog carries one
     override: str | None = None  # site.ini [severity]: the site's own rating
@@ -67,8 +68,9 @@ def _info(catalog: Catalog, policy: SitePolicy, b: Bulletin) -> BulletinInfo:
     ratings = [catalog.ms_severities.get(p.ms_severity_id) for p in b.patches if p.ms_severity_id]
     ratings = [r.strip().title() for r in ratings if r and r.strip()]
     overrides = [policy.severity[i] for p in b.patches for i in policy.ids(p) if i in policy.severity]
+    summary = (b.summary or "").strip()
     return BulletinInfo(
-        b.id, (b.title or "").strip(), (b.summary or "").strip() or (b.issue or "").strip(),
+        b.id, (b.title or "").strip(), summary or (b.issue or "").strip(), "Summary" if summary else "Issue",
         kb_articles(b.qnumbers + [p.sq_number or "" for p in b.patches]),
         most_severe(ratings) if ratings else None, most_severe(overrides) if overrides else None,
         safe_url(b.url), safe_url(b.faq_url), b.date_posted.isoformat() if b.date_posted else "",

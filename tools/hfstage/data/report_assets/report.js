@@ -112,12 +112,19 @@
         state.shown.forEach(function (item) { tbody.appendChild(item.row); });
       }
       if (count) {
-        var first = state.shown.length ? state.page * PAGE + 1 : 0;
-        var last = data ? Math.min(state.shown.length, (state.page + 1) * PAGE) : state.shown.length;
-        count.textContent = (data ? first + "-" + last + " of " : "") + state.shown.length + " shown, " +
-          items.length + " in all";
+        var what = state.shown.length === items.length ? items.length + " rows" :
+          state.shown.length + " of " + items.length + " rows match";
+        if (pages > 1) {
+          what += "; showing " + (state.page * PAGE + 1) + "-" +
+            Math.min(state.shown.length, (state.page + 1) * PAGE) + " (page " + (state.page + 1) + " of " + pages + ")";
+        }
+        count.textContent = what;
       }
-      if (prev) { prev.disabled = state.page === 0; next.disabled = state.page >= pages - 1; }
+      if (prev) {
+        prev.disabled = state.page === 0;
+        next.disabled = state.page >= pages - 1;
+        prev.hidden = next.hidden = pages < 2;
+      }
     }
 
     function sortBy(column) {
