@@ -125,8 +125,9 @@ def test_stale_reaches_text_csv_and_json(site):
     _, table, _ = cli("report", share.root, "--format", "csv")
     stale_column = {r["machine"]: r["stale"] for r in csv.DictReader(io.StringIO(table))}
     assert stale_column["W95"] == "yes" and stale_column["DC01"] == ""
-    scan = json.loads(_read(share, "scan.json"))
-    assert {m["machine"]: m["stale"] for m in scan["machines"]}["W95"] is True
+    machines = {r["machine"]: r for r in csv.DictReader(io.StringIO(_read(share, "machines.csv")))}
+    assert machines["W95"]["stale"] == "yes" and machines["W95"]["needs you"] == "stale"
+    assert list(machines)[:2] == ["NT4WKS", "DC01"] and machines["NT4WKS"]["needs you"] == "install failed"
 
 
 def test_machines_js_holds_every_machine_problems_first_as_a_script(site):

@@ -45,11 +45,13 @@ from hfstage.report.html import html_env
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
 from hfstage.report.site_index import (
+    MACHINES_CSV,
     MACHINES_JS,
     SiteExtras,
     assets,
     index_context,
     list_pages,
+    machines_csv,
     machines_js,
     stale_lists,
 )
@@ -150,9 +152,7 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
               "share": view.extras.share, "scripts_now": view.extras.scripts_now}
-    stale = view.extras.situation.stale if view.extras.situation else lambda machine: False
-    whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines],
-                 [m.machine for m in view.machines if stale(m.machine)])
+    whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])
     keys["scan files"] = whole
     scan_files = old.get("scan files") != whole or not (folder / "scan.json").is_file()
     _machines(folder, view, env, common, old, keys, result, scan_files)
@@ -178,6 +178,7 @@ def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], c
         generated=generated, stale_days=situation.stale_days, **front, **common), result)
     pages = list_pages(env, front["lists"], {**common, "labels": front["labels"]})
     pages[MACHINES_JS] = machines_js(front["lines"], front["labels"])
+    pages[MACHINES_CSV] = machines_csv(front["lines"], front["labels"])
     pages.update(assets())
     for name, text in pages.items():
         _write(folder / name, text, result)
@@ -279,10 +280,7 @@ class _ScanFiles:
     def add(self, a: Assessment) -> None:
         self.txt.write(fmt.render_text([a], verbose=True))
         self.csv.writerows([[csv_cell(c) for c in row] for row in fmt.csv_rows(a)])
-        doc = a.to_dict()
-        if self.view.extras.situation is not None:  # no fresh evidence for [report] stale_days
-            doc["stale"] = self.view.extras.situation.stale(a.machine)
-        self.js.write(("" if self.first else ", ") + json.dumps(doc, sort_keys=True))
+        self.js.write(("" if self.first else ", ") + json.dumps(a.to_dict(), sort_keys=True))
         self.first = False
 
     def __exit__(self, *exc) -> bool:

@@ -10,6 +10,8 @@ given), and report.js uses it to sort, filter and page through all of them.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,11 +23,13 @@ from hfstage.report.attention import Attention, Situation, attention, labels
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.machine_lines import MachineLine, machine_lines
 from hfstage.report.machine_page import MachinePage
+from hfstage.report.safe import csv_cell
 from hfstage.resources import data
 
 PAGE = 500  # machine rows per page: the index's table and each static list page
 ASSETS = ("report.js",)  # copied from data/report_assets beside index.html
 MACHINES_JS = "machines.js"
+MACHINES_CSV = "machines.csv"  # the same lines for a spreadsheet
 
 
 @dataclass
@@ -119,6 +123,18 @@ def machines_js(lines: list[MachineLine], label_of: dict[str, str]) -> str:
            "strings": list(strings), "rows": rows, "labels": label_of, "statuses": list(MACHINE_STATUSES)}
     # a script, not JSON: a page opened from file:// may run it, but may not fetch() a JSON file
     return "window.HFSTAGE_MACHINES = " + json.dumps(doc, separators=(",", ":"), ensure_ascii=True) + ";\n"
+
+
+def machines_csv(lines: list[MachineLine], label_of: dict[str, str]) -> str:
+    """Every machine's line, problems first, for a spreadsheet: what needs the admin, last evidence, stale."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["machine", "needs you", "status", "missing", "critical", "os", "last evidence", "stale",
+                  "last run", "detail"])
+    out.writerows([[csv_cell(c) for c in (m.machine, "; ".join(label_of[k] for k in m.needs), m.status, m.missing,
+                                          m.critical, m.os, m.seen, "yes" if m.stale else "", m.last_run, m.detail)]
+                   for m in lines])
+    return buf.getvalue()
 
 
 def assets() -> dict[str, str]:
