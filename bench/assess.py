@@ -1,5 +1,5 @@
 """Benchmark: assess 2,000 machines against the real 2001 catalog, facts already cached
-(target: 5 ms or less per machine on one core).
+(target: 5 ms or less per machine on one core, and at most 10x decoding its cached facts).
 
 Facts come from the scan and inventory fixtures (NT 4.0, 2000 with IIS, XP, 9x), copied
 under 2,000 names. The reference measured in the same run is decoding the same facts
@@ -36,17 +36,20 @@ def main() -> int:
         d = dict(templates[i % len(templates)])
         d["machine"] = f"PC{i:05d}"
         blobs.append(json.dumps(d))
-    start = time.perf_counter()
-    facts = [MachineFacts.from_dict(json.loads(b)) for b in blobs]
-    decode = time.perf_counter() - start
-    start = time.perf_counter()
-    assessments = assess_all(facts, catalog, SitePolicy())
-    elapsed = time.perf_counter() - start
+    # best of three for both, measured in turn: on a shared machine the minimum is the least disturbed
+    decode = elapsed = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        facts = [MachineFacts.from_dict(json.loads(b)) for b in blobs]
+        decode = min(decode, time.perf_counter() - start)
+        start = time.perf_counter()
+        assessments = assess_all(facts, catalog, SitePolicy())
+        elapsed = min(elapsed, time.perf_counter() - start)
     findings = sum(len(a.findings) for a in assessments)
     print(f"assessed {n} machines ({findings} findings) against catalog {catalog.data_version} on one core")
     print(f"total {elapsed:.2f} s, {elapsed / n * 1000:.2f} ms per machine (target 5 ms)")
     print(f"reference: decoding the cached facts took {decode / n * 1000:.2f} ms per machine; "
-          f"assessment / decode = {elapsed / decode:.1f}x")
+          f"assessment / decode = {elapsed / decode:.1f}x (target 10x; best of 3 each)")
     return 0
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from hfstage.inventory import machine_folders
 from hfstage.pipeline import build_demo_share
+from hfstage.share import FACTS, SEEN
 from hfstage.share.names import OWN_FILES, machine_name_problem
 from tests.conftest import EXAMPLES
 
@@ -52,8 +53,10 @@ def test_machines_named_like_hfstage_files_are_skipped_and_overwrite_nothing(sit
     assert done.returncode == 0, done.stderr
     for name in CLASHING:
         assert f"inventory\\{name}: skipped: collides with a file hfstage writes itself" in done.stdout
-    index = json.loads((site.state / "facts" / "index.json").read_text())
-    assert "XPSP1" in index and "fingerprint" not in index  # still the index, not a machine's facts
+    index = json.loads(site.state_file(FACTS).read_text())
+    assert index["memo"] == "facts" and "XPSP1" in index["entries"]  # still the memo, not a machine's facts
+    seen = json.loads(site.state_file(SEEN).read_text())
+    assert "XPSP1" in seen and "facts" not in seen  # still "last reported", not a machine's facts
     run = (site.folder("netlogon") / "hfstage_run.bat").read_text()
     assert "HFM=" not in run.upper().replace(" ", "")  # hfstage's own job entry point, not a 9x stub
     written = {p.name.casefold() for p in site.folder("netlogon").iterdir()}

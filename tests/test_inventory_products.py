@@ -47,7 +47,7 @@ def test_windows_98_se_and_me_get_their_patches(catalog):
     for machine, level, patch in (("F98SE", 88, "273991USA8.EXE"), ("FME", 89, "273991usam.exe")):
         facts, a = _assess(machine, catalog)
         assert facts.os.service_pack_id == level  # "Windows 98se Gold", "Windows Me Gold"
-        assert not [w for w in a.warnings if "service pack level is not in the catalog" in w], a.warnings
+        assert not [w for w in a.warnings if "service pack level is not in the catalog" in w.text], a.warnings
         assert ("MS00-072", patch) in _found(a)
         assert _found(a)[("MS00-091", "q275567i.exe")].status == "note"  # NT's package: never scripted
 
@@ -74,7 +74,7 @@ def test_nt4_sp5_sp6_and_sp6a_each_stand_where_they_are(catalog):
     for machine in ("FNT4SP5", "FNT4SP6", "FNT4SP6A"):
         facts, a = _assess(machine, catalog)
         levels[machine] = facts.os.service_pack_id
-        assert not [w for w in a.warnings if "service pack level is not in the catalog" in w], a.warnings
+        assert not [w for w in a.warnings if "service pack level is not in the catalog" in w.text], a.warnings
         sps = [f for f in a.findings if f.kind == "service pack" and f.product.startswith("Windows NT")]
         if machine == "FNT4SP6A":
             assert sps == []
@@ -164,7 +164,7 @@ def test_a_product_the_catalog_does_not_know_limits_only_itself(catalog):
     assert a.status_detail.endswith("; not covered by the catalog: Windows Media Player for Windows XP, MDAC 2.7, "
                                     "MSXML 4.0")
     assert "not covered by the catalog: Windows Media Player for Windows XP (its patches are not assessed)" in \
-        a.warnings
+        [w.text for w in a.warnings]
     _, a = _assess("FXPWMP", catalog)  # the 2001 catalog has no Windows XP: that, and only that, is not covered
     assert (a.status, a.status_detail) == (NOT_COVERED, "the catalog does not cover Windows XP Professional")
 

@@ -18,6 +18,7 @@ import pytest
 
 from hfstage.assess import SitePolicy, assess_all
 from hfstage.inventory import gather_facts
+from hfstage.notices import FAST_LOGON, SCRIPT_WAIT, of_kind
 from hfstage.pipeline.runcontext import startup_notices
 from hfstage.scripts.collectors import export_keys
 from hfstage.scripts.machine_plans import short_startup
@@ -69,9 +70,10 @@ def test_xp_fast_logon_and_the_startup_script_limit_are_read(tmp_path):
     assert (wait.fast_logon, wait.script_wait) == (False, 300)
     assert "Policies\\System\\MaxGPOScriptWait = 300" in wait.evidence["script_wait"]
     a_fast, a_wait = assess_all([fast, wait], _catalog(), SitePolicy())
-    assert any("startup scripts cannot be relied on" in w and "KB 305293" in w for w in a_fast.warnings)
-    assert any("after 300 s (MaxGPOScriptWait" in w for w in a_wait.warnings)
-    assert not any("MaxGPOScriptWait" in w for w in a_fast.warnings)  # no service pack to keep out
+    assert any("startup scripts cannot be relied on" in w.text and "KB 305293" in w.text
+               for w in of_kind(a_fast.warnings, FAST_LOGON))
+    assert any("after 300 s (MaxGPOScriptWait" in w.text for w in of_kind(a_wait.warnings, SCRIPT_WAIT))
+    assert not any("MaxGPOScriptWait" in w.text for w in a_fast.warnings)  # no service pack to keep out
     assert short_startup(a_fast) and short_startup(a_wait)  # hfstage allows a service pack 1800 s
     unlimited = gather_facts(_export(tmp_path, "XPNOLIM", XP.format(name="XPNOLIM", extra=WAIT.replace(
         "dword:0000012c", "dword:00000000"))), _catalog())

@@ -113,8 +113,8 @@ def test_failing_package_is_tried_twice_then_given_up(w2k_share, run, wineprefix
     assert refused == []
     (gave_up,) = [p for p in machine.patches if p.gave_up]
     assert (gave_up.bulletin, gave_up.attempts, gave_up.last_code) == ("MS01-031", 2, "1603")
-    assert machine.problems() == ["install: MS01-031 Q299553_W2K_SP3_x86_en.EXE gave up after 2 failed attempt(s) "
-                                  "(last exit code 1603)"]
+    assert [p.text for p in machine.problems()] == [
+        "install: MS01-031 Q299553_W2K_SP3_x86_en.EXE gave up after 2 failed attempt(s) (last exit code 1603)"]
     code, out, _ = run("scan", w2k_share.root)
     assert "(install: MS01-031 Q299553_W2K_SP3_x86_en.EXE gave up after 2 failed attempt(s)" in out
     code, out, _ = run("results", w2k_share.root)
@@ -240,7 +240,7 @@ def test_results_flag_reboot_loops_and_9x_dates():
         "HFRESULT;too;few;fields",
     ]))
     assert looping.loop and looping.reboots == 2 and looping.malformed == 1
-    assert looping.problems()[-1] == "install: 2 reboots without a successful install between them: reboot loop?"
+    assert looping.problems()[-1].text == "install: 2 reboots without a successful install between them: reboot loop?"
     nine = parse_log("W98", "Current date is Tue 09-16-2003\nHFRESULT;-;-;MS02-023;Q321232;q321232.exe;0+;"
                             "success-reboot\nHFRESULT;-;-;-;-;reboot;-;reboot\n")
     (patch,) = nine.patches

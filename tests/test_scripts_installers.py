@@ -17,6 +17,7 @@ import shutil
 
 from hfstage.assess import Assessment
 from hfstage.inventory import gather_facts
+from hfstage.notices import INSTALL
 from hfstage.packages import decide, inspect_package, load_engines, load_installers, target_problem
 from hfstage.scripts import parse_log
 from hfstage.scripts.commands import kind_command
@@ -166,7 +167,7 @@ def test_the_nt4_job_takes_reg_exe_along_or_says_its_guards_could_not_run(run, s
     assert 'if "%HF_LOCAL%"=="1" if exist "%SystemRoot%\\hfjob\\reg.exe"' in script
     assert ";-;%HF_CONTEXT%;-;-;unguarded" in script
     parsed = parse_log("NT4WKS", "HFRESULT;Mon 12/01/2003;03:00;-;scheduled;-;-;unguarded\n")
-    assert any("could not run; put reg.exe in netlogon" in p for p in parsed.problems())
+    assert any(p.kind == INSTALL and "could not run; put reg.exe in netlogon" in p.text for p in parsed.problems())
 
 
 def test_exit_codes_the_ladders_record_are_read_back():
@@ -174,7 +175,7 @@ def test_exit_codes_the_ladders_record_are_read_back():
            "HFRESULT;-;-;MS01-003;Q3;c.exe;1+;unknown-exit\n")
     parsed = parse_log("M", log)
     assert parsed.malformed == 0 and [p.last_code for p in parsed.patches] == ["1642+", "neg", "1+"]
-    assert any("8 bits (3010 arrives as 194)" in p for p in parsed.problems())
+    assert any(p.kind == INSTALL and "8 bits (3010 arrives as 194)" in p.text for p in parsed.problems())
 
 
 def test_every_installer_choice_names_its_source():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hfstage.assess.families import foreign_checks, foreign_reason
+from hfstage.assess.families import ForeignChecks, foreign_checks, foreign_reason
 from hfstage.assess.model import GAP_CATALOG, GAP_INVENTORY, INSTALLED, MISSING, NOTE, WARNING
 from hfstage.catalog import Catalog, FileChange, Patch, RegChange
 from hfstage.errors import q
@@ -65,15 +65,24 @@ def check_kind(command: str, catalog: Catalog) -> str:
     return f"{command}: {catalog.commands.get(command, 'no such command in the catalog')}"
 
 
-def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mode: str = "none") -> CheckResult:
-    """The installed/missing/warning/note verdict for PATCH on the machine FACTS describe."""
-    regs = [rc for i in patch.reg_change_ids if (rc := catalog.reg_changes.get(i))]
-    files = [fc for i in patch.file_change_ids for fc in catalog.file_changes.get(i, [])]
+def patch_checks(patch: Patch, catalog: Catalog) -> tuple[list[RegChange], list[FileChange]]:
+    """PATCH's registry and file checks in CATALOG."""
+    return ([rc for i in patch.reg_change_ids if (rc := catalog.reg_changes.get(i))],
+            [fc for i in patch.file_change_ids for fc in catalog.file_changes.get(i, [])])
+
+
+def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mode: str = "none",
+                checks: tuple[list[RegChange], list[FileChange]] | None = None,
+                foreign: ForeignChecks | None = None) -> CheckResult:
+    """The installed/missing/warning/note verdict for PATCH on the machine FACTS describe (CHECKS and FOREIGN:
+    the patch's checks and those of the other family, when the caller keeps them per patch)."""
+    regs, files = checks if checks is not None else patch_checks(patch, catalog)
     if not regs and not files:
         return CheckResult(NOTE, "the catalog has no file or registry details for this patch: confirm by hand",
                            gap=GAP_CATALOG)
     os_name = facts.os.name if facts.os is not None else None
-    foreign = foreign_checks(patch, catalog, facts.os_family, os_name)
+    if foreign is None:
+        foreign = foreign_checks(patch, catalog, facts.os_family, os_name)
     if foreign.required:  # e.g. an NT Hotfix key on Windows 98: it can never pass there
         return CheckResult(NOTE, foreign_reason(foreign, facts.os_family, os_name),
                            foreign.required + foreign.optional, gap=GAP_CATALOG)
@@ -142,11 +151,11 @@ def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mod
         tally.uncollected.append(f"file {fc.location}\\{name} was not collected")
         return
     expected = fc.version
-    wanted = f"version {version_text(expected)}" if expected else "it"
     if not found.found:
         if found.problem in ABSENT and fc.command in IGNORED_IF_ABSENT:
             tally.ignored.append(f"file {found.path} is absent (checked only if present)")
         elif found.problem in ABSENT:
+            wanted = f"version {version_text(expected)}" if expected else "it"
             tally.failed.append(f"file {found.path} not found, expected {wanted}")
         else:
             tally.uncollected.append(f"file {found.path}: {found.problem}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from hfstage.assess.checks import check_patch
+from hfstage import notices
+from hfstage.assess.checks import check_patch, patch_checks
+from hfstage.assess.families import ForeignChecks, foreign_checks
 from hfstage.assess.model import (
     COMPLIANT,
     GAP_CATALOG,
@@ -28,6 +30,7 @@ from hfstage.assess.model import (
 from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import AffectedProduct, Catalog, Patch
 from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, load_settings, service_pack_text
+from hfstage.notices import Notice
 
 
 @dataclass
@@ -36,6 +39,37 @@ class CatalogIndex:
 
     catalog: Catalog
     by_product: dict[int, list[tuple[Patch, AffectedProduct]]]
+    # per (policy, patch): what every machine's finding for the patch says alike (built on first use)
+    alike: dict[tuple[int, int], dict] = field(default_factory=dict)
+    # per patch: its checks; per patch, family and OS: those of the other family
+    checks: dict[int, tuple] = field(default_factory=dict)
+    foreign: dict[tuple, ForeignChecks] = field(default_factory=dict)
+
+    def checks_of(self, patch: Patch) -> tuple:
+        if id(patch) not in self.checks:
+            self.checks[id(patch)] = patch_checks(patch, self.catalog)
+        return self.checks[id(patch)]
+
+    def foreign_of(self, patch: Patch, family: str | None, os_name: str | None) -> ForeignChecks:
+        key = (id(patch), family, os_name)
+        if key not in self.foreign:
+            self.foreign[key] = foreign_checks(patch, self.catalog, family, os_name)
+        return self.foreign[key]
+
+    def finding_fields(self, patch: Patch, policy: SitePolicy) -> dict:
+        """The fields of a finding for PATCH that do not depend on the machine (its bulletin, rating, phases)."""
+        key = (id(policy), id(patch))
+        if key not in self.alike:
+            bulletin = self.catalog.bulletins[patch.bulletin_id]
+            severity = policy.rate(patch, self.catalog)
+            self.alike[key] = {
+                "bulletin": bulletin.id, "patch": patch.name, "qnumber": patch.sq_number, "title": bulletin.title,
+                "severity": severity, "baseline": policy.in_baseline(patch), "url": bulletin.url,
+                "no_reboot": patch.no_reboot,
+                "date_posted": bulletin.date_posted.isoformat() if bulletin.date_posted else None,
+                "date_revised": bulletin.date_revised.isoformat() if bulletin.date_revised else None,
+                "suppressed": policy.suppressed(patch)}
+        return self.alike[key]
 
     @classmethod
     def build(cls, catalog: Catalog) -> CatalogIndex:
@@ -113,6 +147,17 @@ def _product_label(product: ProductFact) -> str:
     return _named(product) + service_pack_text(product.service_pack_label, " ")
 
 
+def _notices(facts: MachineFacts, unknown: list[ProductFact], unassessed: list[str]) -> list[Notice]:
+    """What the assessment rests on that the admin should know: each a notice of its kind about the machine."""
+    made = [(notices.FACTS, w) for w in facts.warnings]
+    made += [(notices.NOT_KNOWN, f"not known: {m}") for m in facts.missing]
+    made += [(notices.NOT_ASSESSED, u) for u in unassessed]
+    made += [(notices.UNREADABLE_LINES, f"could not read: {e}") for e in facts.parse_errors]
+    made += [(notices.NOT_COVERED, f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)")
+             for u in unknown]
+    return [Notice(kind, facts.machine, text) for kind, text in made]
+
+
 def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy) -> Assessment:
     """Every applicable patch's status on one machine, with reasons and evidence, and its status."""
     catalog = index.catalog
@@ -131,14 +176,11 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
         assessment.status_detail = "the folder is there, but no collector has written to it yet"
         return assessment
     unknown, unassessed = _coverage(facts)
-    assessment.warnings = (facts.warnings + [f"not known: {m}" for m in facts.missing] + unassessed
-                           + [f"could not read: {e}" for e in facts.parse_errors]
-                           + [f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)"
-                              for u in unknown])
+    assessment.warnings = _notices(facts, unknown, unassessed)
     hotfixes = facts.hotfix_ids()
     pairs = []
     for patch, product in applicable_patches(index, facts):
-        finding = _finding(facts, product, patch, catalog, policy)
+        finding = _finding(facts, product, patch, index, policy)
         if finding.status == MISSING and patch.sq_number and _installed_earlier(patch.sq_number, hotfixes):
             finding.rereleased = True
             finding.reason = (f"re-released patch: {patch.sq_number} from an earlier package is installed, but "
@@ -154,19 +196,20 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     return assessment
 
 
-def run_context_warnings(facts: MachineFacts, needs_service_pack: bool) -> list[str]:
+def run_context_warnings(facts: MachineFacts, needs_service_pack: bool) -> list[Notice]:
     """What the machine's own settings say about its startup scripts (data/machine_settings.json); the time
     limit only where a service pack is missing (the one install hfstage keeps out of a short startup)."""
     out = []
     if facts.fast_logon:
-        out.append("startup: startup scripts cannot be relied on: Windows XP's Fast Logon Optimization runs them "
-                   "without waiting for the network (KB 305293; " + facts.evidence.get("fast_logon", "") + "); set "
-                   "'Always wait for the network at computer startup and logon' (README)")
+        out.append(Notice(notices.FAST_LOGON, facts.machine, "startup: startup scripts cannot be relied on: Windows "
+                          "XP's Fast Logon Optimization runs them without waiting for the network (KB 305293; "
+                          + facts.evidence.get("fast_logon", "") + "); set 'Always wait for the network at computer "
+                          "startup and logon' (README)"))
     long_install = load_settings()["script_wait"]["long_install_seconds"]
     if needs_service_pack and facts.script_wait and facts.script_wait < long_install:
-        out.append(f"startup: Windows stops its startup scripts after {facts.script_wait} s (MaxGPOScriptWait; "
-                   f"{facts.evidence.get('script_wait', '')}): a service pack (hfstage allows {long_install} s) is "
-                   "not run from one")
+        out.append(Notice(notices.SCRIPT_WAIT, facts.machine, f"startup: Windows stops its startup scripts after "
+                          f"{facts.script_wait} s (MaxGPOScriptWait; {facts.evidence.get('script_wait', '')}): a "
+                          f"service pack (hfstage allows {long_install} s) is not run from one"))
     return out
 
 
@@ -237,27 +280,25 @@ def _installed_earlier(qnumber: str, hotfixes: set[str]) -> bool:
     return bool(set(hotfix_aliases(qnumber)) & hotfixes)
 
 
-def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, catalog: Catalog,
+def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, index: CatalogIndex,
              policy: SitePolicy) -> Finding:
-    bulletin = catalog.bulletins[patch.bulletin_id]
-    severity = policy.rate(patch, catalog)
+    alike = index.finding_fields(patch, policy)
+    suppressed = alike["suppressed"]
     finding = Finding(
-        machine=facts.machine, product=_product_label(product), bulletin=bulletin.id, patch=patch.name,
-        qnumber=patch.sq_number, title=bulletin.title, status=NOTE, reason="", severity=severity,
-        testing=policy.phases(severity), baseline=policy.in_baseline(patch), url=bulletin.url,
-        no_reboot=patch.no_reboot,
-        date_posted=bulletin.date_posted.isoformat() if bulletin.date_posted else None,
-        date_revised=bulletin.date_revised.isoformat() if bulletin.date_revised else None,
+        machine=facts.machine, product=_product_label(product), bulletin=alike["bulletin"], patch=alike["patch"],
+        qnumber=alike["qnumber"], title=alike["title"], status=NOTE, reason="", severity=alike["severity"],
+        testing=policy.phases(alike["severity"]), baseline=alike["baseline"], url=alike["url"],
+        no_reboot=alike["no_reboot"], date_posted=alike["date_posted"], date_revised=alike["date_revised"],
         cve_ids=list(patch.cve_ids), bugtraq_ids=list(patch.bugtraq_ids),
     )
     not_run = policy.product_reason(product.name)
-    suppressed = policy.suppressed(patch)
     if not_run is not None:
         finding.status, finding.reason = NOT_APPLICABLE, f"site does not run {product.name}: {not_run}"
     elif suppressed is not None:
         finding.status, finding.reason = NOT_APPLICABLE, f"suppressed by site policy: {suppressed}"
     else:
-        result = check_patch(patch, catalog, facts, policy.checksum)
+        result = check_patch(patch, index.catalog, facts, policy.checksum, index.checks_of(patch),
+                             index.foreign_of(patch, facts.os_family, facts.os.name if facts.os else None))
         finding.status, finding.reason, finding.evidence = result.status, result.reason, result.evidence
         finding.gap, finding.unverified = result.gap, result.unverified
         finding.decided_by = result.decided_by

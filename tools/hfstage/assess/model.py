@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hfstage.notices import Notice
+
 INSTALLED = "installed"
 MISSING = "missing"
 WARNING = "warning"
@@ -72,7 +74,7 @@ class Assessment:
     service_pack: str | None
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # what the admin should know, each of its kind
     status: str = COMPLIANT
     status_detail: str = ""
     role: str | None = None
@@ -109,15 +111,28 @@ class Assessment:
     def to_dict(self) -> dict:
         # Findings hold only strings, bools and lists of strings: a shallow copy is enough,
         # and much faster than dataclasses.asdict for 5,000 machines.
-        return {**{k: v for k, v in self.__dict__.items() if k != "findings"},
-                "findings": [dict(f.__dict__) for f in self.findings]}
+        return {**{k: v for k, v in self.__dict__.items() if k not in ("findings", "warnings")},
+                "warnings": [w.to_dict() for w in self.warnings], "findings": [dict(f.__dict__) for f in self.findings]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Assessment:
-        known = set(Finding.__dataclass_fields__)
-        findings = [Finding(**{k: v for k, v in f.items() if k in known}) for f in data.get("findings", [])]
-        fields = set(cls.__dataclass_fields__) - {"findings"}
-        return cls(**{k: v for k, v in data.items() if k in fields}, findings=findings)
+        findings = [_finding_from(f) for f in data.get("findings", [])]
+        fields = set(cls.__dataclass_fields__) - {"findings", "warnings"}
+        warnings = [Notice.from_dict(w, str(data.get("machine", ""))) for w in data.get("warnings", [])]
+        return cls(**{k: v for k, v in data.items() if k in fields}, findings=findings, warnings=warnings)
+
+
+_FINDING_FIELDS = frozenset(Finding.__dataclass_fields__)
+
+
+def _finding_from(data: dict) -> Finding:
+    """A stored finding: one with exactly today's fields is filled in place (the history reads back 5,000
+    machines' findings a month); an older or newer one goes through the constructor, which fills defaults."""
+    if data.keys() == _FINDING_FIELDS:
+        finding = Finding.__new__(Finding)
+        finding.__dict__.update(data)
+        return finding
+    return Finding(**{k: v for k, v in data.items() if k in _FINDING_FIELDS})
 
 
 def severity_rank(severity: str) -> int:

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from hfstage.cab.authenticode import VerifyResult
 from hfstage.cab.structures import CabinetLayout
-
-
-def members_table(layout: CabinetLayout) -> str:
-    rows = []
-    for m in layout.members:
-        d, t = m.date, m.time
-        stamp = f"{1980 + (d >> 9):04d}-{(d >> 5) & 0xF:02d}-{d & 0x1F:02d} " \
-                f"{t >> 11:02d}:{(t >> 5) & 0x3F:02d}:{(t & 0x1F) * 2:02d}"
-        rows.append((m.name, m.size, stamp, m.folder, layout.folders[m.folder].compression))
-    return tabulate(rows, headers=("Name", "Size", "Date", "Folder", "Compression"))
 
 
 def members_json(layout: CabinetLayout) -> dict:

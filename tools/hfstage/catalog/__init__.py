@@ -1,7 +1,7 @@
 """Catalogs: mssecure.xml parsing, the catalog model, stored catalogs, imports and diffs."""
 
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs, superseding
-from hfstage.catalog.importer import ImportResult, import_catalog, newest_cab
+from hfstage.catalog.importer import ImportResult, import_catalog, incoming_cab, newest_cab, no_cab
 from hfstage.catalog.model import (
     AffectedProduct,
     Anomaly,
@@ -18,7 +18,6 @@ from hfstage.catalog.parser import parse_catalog, parse_catalog_file
 from hfstage.catalog.present import (
     bulletin_dict,
     bulletin_text,
-    bulletins_table,
     diff_text,
     summary_dict,
     summary_text,
@@ -34,13 +33,13 @@ from hfstage.catalog.store import (
     use_catalog,
     version_key,
 )
-from hfstage.catalog.supplements import SITE_SUPPLEMENTS, apply_supplements, load_supplements, supplements_key
+from hfstage.catalog.supplements import apply_supplements, load_supplements, supplements_key
 
 __all__ = [
-    "SITE_SUPPLEMENTS", "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange",
-    "ImportResult", "Patch", "Product", "RegChange", "ServicePack", "StoredCatalog", "SupersededBy",
-    "apply_supplements", "bulletin_dict", "bulletin_text", "bulletins_table", "current_version", "diff_catalogs",
-    "diff_pair", "diff_text", "find_catalog", "import_catalog", "list_catalogs", "load_catalog_arg",
-    "load_supplements", "newest_cab", "parse_catalog", "parse_catalog_file", "previous_version", "summary_dict",
-    "summary_text", "superseding", "supplements_key", "use_catalog", "version_key",
+    "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange", "ImportResult", "Patch",
+    "Product", "RegChange", "ServicePack", "StoredCatalog", "SupersededBy", "apply_supplements", "bulletin_dict",
+    "bulletin_text", "current_version", "diff_catalogs", "diff_pair", "diff_text", "find_catalog", "import_catalog",
+    "incoming_cab", "list_catalogs", "load_catalog_arg", "load_supplements", "newest_cab", "no_cab", "parse_catalog",
+    "parse_catalog_file", "previous_version", "summary_dict", "summary_text", "superseding", "supplements_key",
+    "use_catalog", "version_key",
 ]

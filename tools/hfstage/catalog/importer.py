@@ -43,13 +43,26 @@ class ImportResult:
                 "diff": self.diff.to_dict() if self.diff else None}
 
 
+def incoming_cab(share: Share) -> Path | None:
+    """The most recently modified *.cab in incoming\\, a regular file the admin copied there (a link is not
+    followed): `catalog import` and `month` pick the same one."""
+    cabs = [p for p in share.folder("incoming").iterdir()
+            if p.suffix.lower() == ".cab" and p.is_file() and not p.is_symlink()]
+    return max(cabs, key=lambda p: (p.stat().st_mtime, p.name)) if cabs else None
+
+
+def no_cab(share: Share) -> UsageError:
+    """What `catalog import` and `month` say when incoming\\ holds no cabinet to import."""
+    return UsageError(f"{share.folder('incoming')}: no .cab file to import (links are not followed); copy "
+                      "mssecure.cab there or name the file")
+
+
 def newest_cab(share: Share) -> Path:
-    """The most recently modified *.cab in incoming/."""
-    cabs = [p for p in share.folder("incoming").iterdir() if p.suffix.lower() == ".cab" and p.is_file()]
-    if not cabs:
-        raise UsageError(f"{share.folder('incoming')}: no .cab file to import; copy mssecure.cab there "
-                         "or name the file")
-    return max(cabs, key=lambda p: (p.stat().st_mtime, p.name))
+    """The cabinet to import from incoming\\, or the error that there is none."""
+    found = incoming_cab(share)
+    if found is None:
+        raise no_cab(share)
+    return found
 
 
 def _find_xml(folder: Path, source: Path) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from hfstage.catalog.diff import CatalogDiff, superseding
 from hfstage.catalog.model import Bulletin, Catalog
 
@@ -90,12 +88,6 @@ def _kinds(files: list[str]) -> list[str]:
     if not counts:
         return []
     return ["    file checks: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda c: -c[1]))]
-
-
-def bulletins_table(catalog: Catalog) -> str:
-    rows = [(b.id, _date(b.date_posted), _date(b.date_revised), len(b.patches), b.title[:60])
-            for b in catalog.bulletins.values()]
-    return tabulate(rows, headers=("Bulletin", "Posted", "Revised", "Patches", "Title"))
 
 
 def diff_text(d: CatalogDiff) -> str:

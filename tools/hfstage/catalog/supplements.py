@@ -7,17 +7,16 @@ memory, as the catalog's own FileChanges would be, and only to patches that have
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from hfstage import resources
 from hfstage.catalog.model import Catalog, FileChange
 from hfstage.errors import InputError
+from hfstage.share import fingerprint
 from hfstage.versions import parse_version
 
 SUPPLEMENTS_NAME = "detection_supplements.json"
-SITE_SUPPLEMENTS = "detection.json"
 
 
 def load_supplements(site_file: Path | None = None) -> list[dict]:
@@ -44,7 +43,7 @@ def _check(entry: object, where: str) -> None:
 
 
 def supplements_key(entries: list[dict]) -> str:
-    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()
+    return fingerprint(entries)
 
 
 def apply_supplements(catalog: Catalog, entries: list[dict]) -> int:

@@ -1,5 +1,6 @@
 """`hfstage central report`: every site's last bundle in one static report (index, a page per site),
-and the site table as text, CSV or JSON. A site page is rendered again only when its bundle changed."""
+and the site table as text, CSV or JSON. A site page is rendered again only when its row changed (a new bundle,
+or another site's newer catalog putting it behind), or the code that renders it (the central pages memo)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from hfstage import __version__
 from hfstage.central.importer import REPORTS, check_central
 from hfstage.central.store import connect
 from hfstage.report import bulletin_order, csv_cell, html_env, most_severe
-from hfstage.share import PUBLIC, atomic_write_text, write_if_changed
+from hfstage.share import CENTRAL_PAGES, PUBLIC, Record, atomic_write_text, write_if_changed
 from hfstage.versions import parse_version
 
-STATE = "pages.json"
+STATE = "state"  # the central folder's memo of its pages
 
 
 @dataclass
@@ -55,22 +56,23 @@ class CentralReport:
     pages_rendered: int = 0
     pages_unchanged: int = 0
 
-    def table(self, fmt: str) -> str:
+    def rows(self) -> tuple[tuple[str, ...], list[tuple]]:
+        """The site table's header and one row per site."""
         headers = ("site", "name", "machines", "fully_patched_percent", "missing_critical", "unreadable", "no_rights",
                    "restart_owed", "catalog", "behind", "last_bundle")
-        rows = [(s.id, s.name, s.machines, s.percent, s.critical, s.unreadable, s.no_rights, s.reboot, s.catalog or "",
-                 s.behind, f"{s.month} {s.created[:10]}") for s in self.sites]
+        return headers, [(s.id, s.name, s.machines, s.percent, s.critical, s.unreadable, s.no_rights, s.reboot,
+                          s.catalog or "", s.behind, f"{s.month} {s.created[:10]}") for s in self.sites]
+
+    def table(self, fmt: str) -> str:
+        """The site table as csv or json (as text: pipeline.views)."""
         if fmt == "json":
             return json.dumps([{**asdict(s), "percent": s.percent} for s in self.sites], indent=1)
-        if fmt == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(headers)
-            writer.writerows([[csv_cell(str(v)) for v in row] for row in rows])
-            return out.getvalue()
-        from tabulate import tabulate
-
-        return tabulate(rows, headers=headers)
+        headers, rows = self.rows()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows([[csv_cell(str(v)) for v in row] for row in rows])
+        return out.getvalue()
 
 
 def central_report(folder: Path) -> CentralReport:
@@ -83,11 +85,13 @@ def central_report(folder: Path) -> CentralReport:
         report.sites = _sites(conn)
         trend = _trend(conn, report.sites)
         bulletins = _bulletins(conn, [s.bundle for s in report.sites])
-        keys = _read_keys(out)
+        record = Record(folder / STATE, CENTRAL_PAGES)
+        keys = {site.id: CENTRAL_PAGES.key(asdict(site)) for site in report.sites}  # its row names hfstage's version
+        record.begin([site.id for site in report.sites if not record.known(site.id, keys[site.id])])
         env = html_env()
         for site in report.sites:
             page = out / "sites" / site.file
-            if keys.get(site.id) == site.key and page.is_file():
+            if record.known(site.id, keys[site.id]) and page.is_file():
                 report.pages_unchanged += 1
                 continue
             text = env.get_template("central_site.html.j2").render(
@@ -96,7 +100,7 @@ def central_report(folder: Path) -> CentralReport:
             if write_if_changed(page, text.encode(), PUBLIC):
                 report.written.append(page)
             report.pages_rendered += 1
-            keys[site.id] = site.key
+            record.put(site.id, keys[site.id])
     newest = max((s.catalog for s in report.sites if s.catalog), key=_version_key, default=None)
     overall = {"sites": len(report.sites), "machines": sum(s.machines for s in report.sites),
                "compliant": sum(s.compliant for s in report.sites), "critical": sum(s.critical for s in report.sites)}
@@ -107,7 +111,8 @@ def central_report(folder: Path) -> CentralReport:
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     atomic_write_text(out / "index.html", index, PUBLIC)
     report.written.append(out / "index.html")
-    atomic_write_text(out / STATE, json.dumps(keys, sort_keys=True), PUBLIC)
+    record.keep_only(keys)
+    record.commit()
     return report
 
 
@@ -194,11 +199,3 @@ def _plan(conn, bundle: int) -> list[dict]:
                         "bundle_id = ?", (bundle,)).fetchall()
     return [dict(zip(("bulletin", "patch", "severity", "applies", "machines", "owner", "approver"), r, strict=True))
             for r in rows]
-
-
-def _read_keys(out: Path) -> dict[str, str]:
-    try:
-        data = json.loads((out / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

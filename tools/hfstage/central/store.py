@@ -11,8 +11,8 @@ from pathlib import Path
 
 from hfstage.central.bundle import Bundle
 from hfstage.history import connect_database
+from hfstage.share import CENTRAL_DB
 
-DB_NAME = "central.sqlite"
 MIGRATIONS = [
     """
     CREATE TABLE sites (
@@ -79,7 +79,7 @@ class StoredBundle:
 
 @contextmanager
 def connect(folder: Path) -> Iterator[sqlite3.Connection]:
-    with connect_database(folder / DB_NAME, MIGRATIONS, "central") as conn:
+    with connect_database(folder / CENTRAL_DB.name, MIGRATIONS, "central") as conn:
         yield conn
 
 

@@ -8,12 +8,12 @@ import traceback
 
 from hfstage import __version__
 from hfstage.cli.about import version_lines
-from hfstage.cli.commands import COMMANDS, GROUPS
 from hfstage.cli.output import err
+from hfstage.cli.registry import COMMANDS, GROUPS
 from hfstage.cli.table import build
 from hfstage.errors import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, HfstageError, os_fault
+from hfstage.pipeline import set_wait
 from hfstage.progress import interrupted
-from hfstage.share import set_wait
 
 __all__ = ["build_parser", "main"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from hfstage.report import clean_text, file_text
+from hfstage.pipeline import clean_text, file_text
 
 
 def out(text: str = "") -> None:

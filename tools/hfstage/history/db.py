@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hfstage.errors import LockedError, StateError, os_fault
-from hfstage.share import PRIVATE, Share
+from hfstage.share import HISTORY, PRIVATE, Share
 
-DB_NAME = "history.sqlite"
 _CHECKED: set[str] = set()  # databases checked by this process (quick_check once per run)
 MIGRATIONS = [
     # 1: scans, machines per scan, findings per machine and scan
@@ -140,7 +139,7 @@ MIGRATIONS = [
 
 
 def db_path(share: Share) -> Path:
-    return share.state / DB_NAME
+    return share.state_file(HISTORY)
 
 
 @contextmanager

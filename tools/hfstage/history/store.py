@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hfstage.assess import INSTALLED, KIND_PATCH, MISSING, WARNING, Assessment
 from hfstage.history.db import connect
-from hfstage.share import Share
+from hfstage.share import Share, fingerprint
 
 FULL, PARTIAL = "full", "partial"
 
@@ -115,7 +115,7 @@ def assessment_key(a: Assessment, blob: bytes | None = None) -> str:
 def _signature(a: Assessment) -> str:
     """What 'last change' compares: each finding's state, not its wording."""
     state = sorted((f.bulletin, f.patch, f.status) for f in a.findings) + [a.status]
-    return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:32]
+    return fingerprint(state)[:32]
 
 
 def _counts(a: Assessment) -> tuple[int, int, int]:
@@ -185,6 +185,13 @@ class History:
             wanted = sorted(set(bulletins))
             sql, params = sql + f" AND f.bulletin IN ({','.join('?' * len(wanted))})", [*params, *wanted]
         return [FindingRow(*r) for r in self._rows(sql + " ORDER BY m.machine, f.rowid", tuple(params))]
+
+    def installed_patches(self, scan_id: int) -> set[tuple[str, str, str]]:
+        """(machine, bulletin, patch), casefolded, of every patch the scan found installed (read from the
+        findings table: no assessment is decoded)."""
+        rows = self._rows("SELECT m.machine, f.bulletin, f.patch FROM machines m JOIN assessment_findings f ON "
+                          "f.key = m.assessment_key WHERE m.scan_id = ? AND f.status = ?", (scan_id, INSTALLED))
+        return {(machine.casefold(), bulletin, patch.strip().casefold()) for machine, bulletin, patch in rows}
 
     def patch_tallies(self, scan_id: int, bulletins: Iterable[str]) -> list[PatchTally]:
         """Per patch of BULLETINS and status: the count of machines (and names of those missing it)."""

@@ -23,7 +23,7 @@ from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import UNNAMED, Skipped, machine_folders, printable
 from hfstage.inventory.pe import PeVersion, open_pe, read_pe_version, read_pe_versions, version_strings
-from hfstage.inventory.present import facts_text, inventory_table, pe_table
+from hfstage.inventory.present import facts_text
 from hfstage.inventory.rules import load_rules, load_site_rules, rule_keys, site_rules_path
 from hfstage.inventory.run import InventoryResult, evidence_seen, facts_hash, inventory
 from hfstage.inventory.settings import installer_file, load_settings, setting_keys
@@ -33,7 +33,7 @@ __all__ = [
     "Foreign", "family_folder", "foreign_engine", "foreign_key", "foreign_location", "load_families",
     "rule_keys", "FileFact", "HotfixFact", "InventoryResult", "Limits", "MachineFacts", "MachineInputs", "PeVersion",
     "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts",
-    "hotfix_aliases", "inventory", "inventory_table", "load_rules", "load_site_rules", "locate_inputs",
-    "machine_folders", "open_pe", "pe_table", "printable", "read_pe_version", "read_pe_versions", "service_pack_id",
+    "hotfix_aliases", "inventory", "load_rules", "load_site_rules", "locate_inputs",
+    "machine_folders", "open_pe", "printable", "read_pe_version", "read_pe_versions", "service_pack_id",
     "service_pack_text", "site_rules_path", "version_strings", "installer_file", "load_settings", "setting_keys",
 ]

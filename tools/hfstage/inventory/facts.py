@@ -115,6 +115,11 @@ class MachineFacts:
     def _reg_index(self) -> dict[tuple[str, str], RegFact]:
         return {(r.key.lower(), r.value_name.lower()): r for r in self.registry}
 
+    @cached_property
+    def expanded(self) -> dict[tuple, str | None]:
+        """Catalog locations already expanded for this machine (files.expand_location keeps them here)."""
+        return {}
+
     def file(self, path: str) -> FileFact | None:
         """The evidence for PATH; None when files were not examined at all."""
         found = self._file_index.get(path.lower())

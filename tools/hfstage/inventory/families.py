@@ -33,6 +33,7 @@ def _others(family: str | None) -> list[dict]:
     return [entry for name, entry in table.items() if family is not None and name != family]
 
 
+@functools.cache  # pure in its two strings; an assessment asks it for every check of every patch
 def foreign_key(key: str, family: str | None) -> Foreign | None:
     """The other family KEY (HKLM\\...) belongs to, when the machine is of FAMILY."""
     lower = key.lower().replace("hkey_local_machine\\", "hklm\\")
@@ -43,6 +44,7 @@ def foreign_key(key: str, family: str | None) -> Foreign | None:
     return None
 
 
+@functools.cache
 def foreign_location(location: str, family: str | None) -> Foreign | None:
     """The other family a catalog folder ('%windir%\\system') belongs to, when the machine is of FAMILY."""
     folder = location.strip().rstrip("\\").lower()

@@ -60,6 +60,13 @@ def expand_location(location: str, facts: MachineFacts) -> str | None:
     """'%windir%\\system32' -> 'C:\\WINNT\\system32' from the machine's registry, or None.
 
     On Windows 95/98/Me the catalog's %windir%\\system32 is their system folder, %windir%\\SYSTEM."""
+    key = (location, facts.os_family, facts.system_root, facts.program_files, len(facts.paths))
+    if key not in facts.expanded:  # an assessment asks for the same few folders thousands of times
+        facts.expanded[key] = _expand(location, facts)
+    return facts.expanded[key]
+
+
+def _expand(location: str, facts: MachineFacts) -> str | None:
     location = family_folder(location, facts.os_family)
     values = {**facts.paths, "windir": facts.system_root, "systemroot": facts.system_root,
               "programfiles": facts.program_files}

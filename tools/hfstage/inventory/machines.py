@@ -15,6 +15,7 @@ from hfstage.errors import HfstageError, UsageError, shown
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.inventory.regtree import walk
+from hfstage.notices import SPOOL_FILED, SPOOL_LEFT, Notice
 from hfstage.share import Share, entries, machine_name_problem, make_client_folder, move_client_file
 
 UNNAMED = "_unnamed"
@@ -65,13 +66,13 @@ def machine_folders(share: Share, only: list[str] | None = None) -> tuple[list[P
     return folders, skipped
 
 
-def adopt_unnamed(share: Share, limits: Limits) -> list[str]:
+def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
     """File 9x exports from inventory\\_unnamed\\<user>\\ under the ComputerName they contain.
 
     The spool is client-written: every read and move goes through the client-file rules
     (no links, plain files, size caps), and the name inside must be a machine name.
     """
-    notes: list[str] = []
+    notes: list[Notice] = []
     root = share.folder("inventory")
     spool = root / UNNAMED
     known: dict[str, str] = {}
@@ -96,12 +97,12 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[str]:
                 move_client_file(root, export.path, target, export.name)
             known[name.casefold()] = name
         except HfstageError as e:
-            notes.append(f"{shown(user.path)}: left in place: {e}")
+            notes.append(Notice(SPOOL_LEFT, shown(user.path), f"left in place: {e}"))
             continue
         except Exception as e:  # noqa: BLE001 - one user's spool is one note, whatever is in it
-            notes.append(f"{shown(user.path)}: left in place: unexpected {type(e).__name__}: {e}")
+            notes.append(Notice(SPOOL_LEFT, shown(user.path), f"left in place: unexpected {type(e).__name__}: {e}"))
             continue
-        notes.append(f"{shown(user.path)}: exports filed under inventory\\{name}")
+        notes.append(Notice(SPOOL_FILED, shown(user.path), f"exports filed under inventory\\{name}"))
     return notes
 
 

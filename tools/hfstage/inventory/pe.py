@@ -76,8 +76,23 @@ def _check_resources(pe: pefile.PE, path: Path) -> None:
         stack.extend((child, ancestors | {offset}) for child in getattr(sub, "entries", []))
 
 
+def _not_pe(data: bytes) -> str | None:
+    """Why DATA cannot be a PE file, told before pefile is asked: pefile's refusal runs a full garbage
+    collection (40 ms with a catalog in memory), and a catalog names .crl and .cat files too. Its words."""
+    if len(data) < 64:
+        return "Unable to read the DOS Header, possibly a truncated file."
+    if data[:2] == b"ZM":
+        return "Probably a ZM Executable (not a PE file)."
+    if data[:2] != b"MZ":
+        return "DOS Header magic not found."
+    return None
+
+
 def open_pe(data: bytes, path: Path | str) -> pefile.PE:
     """DATA parsed as a PE file: headers and the resource directory, checked; InputError if it is not one."""
+    why = _not_pe(data)
+    if why is not None:
+        raise InputError(f"{path}: not a PE file: {why}")
     try:
         pe = pefile.PE(data=data, fast_load=True)
         pe.parse_data_directories(directories=[_RESOURCE])

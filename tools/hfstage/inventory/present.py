@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from hfstage.inventory.facts import MachineFacts, service_pack_text
-from hfstage.inventory.pe import PeVersion
 
 
 def _product(p, catalog_version: str | None) -> str:
@@ -45,26 +42,3 @@ def facts_text(f: MachineFacts, verbose: bool = False) -> str:
     lines += [f"  missing:   {m}" for m in f.missing]
     lines += [f"  warning:   {w}" for w in f.warnings]
     return "\n".join(lines)
-
-
-def inventory_table(rows: list[MachineFacts]) -> str:
-    table = []
-    for f in rows:
-        if f.error:
-            table.append((f.machine, "ERROR", "", "", f.error))
-            continue
-        table.append((f.machine, f.os.name if f.os else "?", f.service_pack_label or "?",
-                      len(f.hotfixes), "; ".join(f.warnings + f.missing)[:100]))
-    return tabulate(table, headers=("Machine", "OS", "SP", "Hotfixes", "Notes"))
-
-
-def pe_table(rows: list[PeVersion | dict]) -> str:
-    table = []
-    for r in rows:
-        if isinstance(r, dict):
-            table.append((r["path"], "ERROR", "", "", "", r["error"]))
-        else:
-            fv = ".".join(map(str, r.file_version)) if r.file_version else "-"
-            pv = ".".join(map(str, r.product_version)) if r.product_version else "-"
-            table.append((r.path, fv, pv, f"0x{r.checksum:08x}", r.machine, r.file_version_string or ""))
-    return tabulate(table, headers=("File", "FileVersion", "ProductVersion", "CheckSum", "Machine", "String"))

@@ -115,13 +115,15 @@ class Hklm:
         if not parts:
             return None
         hive, rest = parts[0].upper(), parts[1:]
-        if hive == "SOFTWARE":
-            return walk(self.software, "\\".join(rest))
-        if hive == "SYSTEM":
-            if rest and rest[0].lower() == "currentcontrolset":
-                rest = [self.control_set] + rest[1:]
-            return walk(self.system, "\\".join(rest))
-        return None
+        if hive not in ("SOFTWARE", "SYSTEM"):
+            return None
+        if hive == "SYSTEM" and rest and rest[0].lower() == "currentcontrolset":
+            rest = [self.control_set] + rest[1:]
+        if not rest:
+            return self.software if hive == "SOFTWARE" else self.system
+        # through the parent, remembered: the catalog's hundreds of keys share a few dozen parents
+        parent = self.key("\\".join([hive, *rest[:-1]]))
+        return parent.subkey(rest[-1]) if parent is not None else None
 
     def value(self, path: str, name: str) -> RegValue:
         key = self.key(path)

@@ -10,7 +10,7 @@ from pathlib import Path
 from hfstage import resources
 from hfstage.errors import InputError, q
 from hfstage.inventory.regtree import Hklm
-from hfstage.share import Share
+from hfstage.share import SITE_RULES, Share
 from hfstage.versions import parse_version
 
 RULES_NAME = "products.json"
@@ -42,7 +42,7 @@ def load_rules(site_rules: Path | None = None) -> dict:
 
 def site_rules_path(share: Share) -> Path:
     """Where a site keeps its own copy of the product rules (it wins over hfstage's)."""
-    return share.state / RULES_NAME
+    return share.state_file(SITE_RULES)
 
 
 def load_site_rules(share: Share) -> dict:

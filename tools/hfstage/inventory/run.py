@@ -1,21 +1,20 @@
-"""Facts for every machine on the share, in parallel, cached.
+"""Facts for every machine on the share, in parallel, remembered.
 
-The cache (state\\facts\\<MACHINE>.json) is keyed by each input file's size and mtime, the
-catalog's DataVersion, the product rules and the size caps, so an unchanged machine is not
-read again. Each cached entry carries a hash of its facts: the assessment of a machine
-whose facts hash, catalog and policy are unchanged is not recomputed either.
+The facts memo (state\\facts\\index.json, the facts themselves in state\\facts\\<MACHINE>.json) keys
+each machine by its input files' sizes and mtimes, the catalog's DataVersion, the product rules
+and the size caps, so an unchanged machine is not read again. Each entry carries a hash of its
+facts: the assessment of a machine whose facts hash, catalog and policy are unchanged is not
+recomputed either.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage import __version__
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
 from hfstage.inventory.facts import MachineFacts
@@ -24,15 +23,24 @@ from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
 from hfstage.inventory.workers import gather_in_workers, safe_gather
+from hfstage.notices import Notice
 from hfstage.progress import Progress
-from hfstage.share import PRIVATE, Share, sync_folders, walk_files, write_if_changed
+from hfstage.share import (
+    FACTS,
+    FACTS_FOLDER,
+    PRIVATE,
+    SEEN,
+    Share,
+    fingerprint,
+    sync_folders,
+    walk_files,
+    write_if_changed,
+)
 
-CACHE_DIR = "facts"
-INDEX_NAME = "index.json"
-# raise when what a reader makes of the same bytes changes (9: language, Windows Installer, startup-script
-# settings, unclean hives; .reg bounds)
-CACHE_FORMAT = 9
-SEEN_NAME = "seen.json"  # machine -> [evidence digest, when this server first saw that evidence]
+# Fewer machines than this are read in this process unless --jobs asks for workers. Reading in workers is
+# what contains a machine whose parsing kills its process or outgrows [limits] worker_memory_mib (one row,
+# not the month: DESIGN §8), so it is the rule as soon as a batch is more than a handful: a spawned worker
+# costs what reading about 100 machines does (bench/site.py), a price paid for containment.
 _PARALLEL_THRESHOLD = 8
 
 
@@ -48,7 +56,7 @@ class InventoryResult:
     hashes: dict[str, str] = field(default_factory=dict)  # machine -> hash of its facts
     errors: dict[str, str | None] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Notice] = field(default_factory=list)
     read: int = 0
     cached: int = 0
     fresh: dict[str, MachineFacts] = field(default_factory=dict)
@@ -71,12 +79,11 @@ class InventoryResult:
 
 
 def facts_hash(facts: MachineFacts | dict) -> str:
-    data = facts if isinstance(facts, dict) else facts.to_dict()
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return fingerprint(facts if isinstance(facts, dict) else facts.to_dict())
 
 
-def _fingerprint(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str]:
-    """(what the cached facts were made from, what the client's evidence alone is): the second changes only
+def _input_key(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str]:
+    """(what the remembered facts are made from, what the client's evidence alone is): the second changes only
     when the client writes, so the server can tell when it first saw that evidence."""
     stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0)]
     if inputs.files_root is not None:
@@ -89,45 +96,40 @@ def _fingerprint(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str,
             stats.append((name, st.st_size, st.st_mtime_ns))
         except OSError:
             pass
-    evidence = hashlib.sha256(json.dumps(sorted(stats)).encode()).hexdigest()
-    blob = json.dumps([CACHE_FORMAT, __version__, salt, evidence])
-    return hashlib.sha256(blob.encode()).hexdigest(), evidence
+    evidence = fingerprint(sorted(stats))
+    return FACTS.key(salt, evidence), evidence
 
 
-def _record_seen(cache: Path, evidence: dict[str, str], partial: bool) -> dict[str, str]:
-    """machine -> when this server first saw its current evidence (its own clock, never a client's mtime)."""
-    try:
-        known = json.loads((cache / SEEN_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    known = known if isinstance(known, dict) else {}
+def _record_seen(share: Share, evidence: dict[str, str], partial: bool) -> dict[str, str]:
+    """machine -> when this server first saw its current evidence (its own clock, never a client's mtime).
+
+    Not a memo: its keys are the clients' evidence alone, so an upgrade of hfstage keeps every machine's
+    "last reported"."""
+    path = share.state_file(SEEN)
+    known = _read_seen(path)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
     seen = {m: e for m, e in known.items() if partial or m in evidence}
     for machine, digest in evidence.items():
         old = known.get(machine)
-        if not (isinstance(old, list) and len(old) == 2 and old[0] == digest):
+        if not (old is not None and old[0] == digest):
             seen[machine] = [digest, now]
-    write_if_changed(cache / SEEN_NAME, json.dumps(seen, sort_keys=True).encode(), PRIVATE)
+    write_if_changed(path, json.dumps(seen, sort_keys=True).encode(), PRIVATE)
     return {m: v[1] for m, v in seen.items() if m in evidence}
+
+
+def _read_seen(path: Path) -> dict[str, list]:
+    """machine -> [evidence digest, when first seen]; nothing when missing or damaged."""
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {m: v for m, v in known.items() if isinstance(v, list) and len(v) == 2} if isinstance(known, dict) \
+        else {}
 
 
 def evidence_seen(share: Share) -> dict[str, str]:
     """machine -> when this server first saw the evidence its folder holds now (ISO, UTC): "last reported"."""
-    try:
-        known = json.loads((share.state / CACHE_DIR / SEEN_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {m: v[1] for m, v in known.items() if isinstance(v, list) and len(v) == 2} if isinstance(known, dict) \
-        else {}
-
-
-def _read_index(folder: Path) -> dict[str, list]:
-    """machine -> [fingerprint, facts hash, error] of every cached machine."""
-    try:
-        data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return {m: v[1] for m, v in _read_seen(share.state_file(SEEN)).items()}
 
 
 def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = None, limits: Limits | None = None,
@@ -137,57 +139,52 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     share.check()
     limits = limits or Limits()
     rules = rules if rules is not None else load_site_rules(share)
-    cache = share.state / CACHE_DIR
+    cache = share.state_file(FACTS_FOLDER)
     result = InventoryResult(cache=cache)
     if adopt:
         result.notes = adopt_unnamed(share, limits)
     folders, result.skipped = machine_folders(share, machines)
     # the share's path too: cached messages name its files, and a copied share must not show the original's
-    salt = json.dumps([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__],
-                      sort_keys=True)
-    index = _read_index(cache)
+    salt = fingerprint([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__])
+    record = share.record(FACTS)
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str]] = []
     evidence: dict[str, str] = {}
     for folder in folders:
         try:
-            fingerprint, evidence[folder.name] = _fingerprint(locate_inputs(folder), salt, limits)
+            key, evidence[folder.name] = _input_key(locate_inputs(folder), salt, limits)
         except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
             facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
                                  f"{folder}: unexpected {type(e).__name__}: {e}")
             result.fresh[folder.name] = facts
-            entries[folder.name] = ["", facts_hash(facts), facts.error]
+            entries[folder.name] = [facts_hash(facts), facts.error]
             continue
-        known = index.get(folder.name)
-        if known and known[0] == fingerprint and (cache / f"{folder.name}.json").is_file():
+        known = record.fresh(folder.name, key)
+        if known is not None and (cache / f"{folder.name}.json").is_file():
             entries[folder.name] = known
         else:
-            todo.append((folder, fingerprint))
-    if todo:  # forget the machines about to be read again first: a killed run leaves no stale entry
-        stale = {f.name for f, _ in todo}
-        write_if_changed(cache / INDEX_NAME, json.dumps({m: e for m, e in index.items() if m not in stale},
-                                                        sort_keys=True).encode(), PRIVATE)
+            todo.append((folder, key))
+    record.begin(f.name for f, _ in todo)  # a run killed while reading them leaves none vouched for
     fresh, died = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress)
     result.read, result.cached = len(todo), len(folders) - len(todo)
-    for (folder, fingerprint), facts in zip(todo, fresh, strict=True):
-        if folder.name in died:
-            fingerprint = ""  # not cached: the next run reads it again
+    for (folder, key), facts in zip(todo, fresh, strict=True):
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
-        entries[folder.name] = [fingerprint, digest, facts.error]
-        payload = json.dumps({"fingerprint": fingerprint, "hash": digest, "facts": data}, sort_keys=True)
+        entries[folder.name] = [digest, facts.error]
+        payload = json.dumps({"key": key, "hash": digest, "facts": data}, sort_keys=True)
         write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
-                         durable=False)  # a cache: lost in a power cut, it is only read again
-    sync_folders([cache / INDEX_NAME])
-    result.seen = _record_seen(cache, evidence, machines is not None)
+                         durable=False)  # remembered, not kept: lost in a power cut, it is only read again
+        if folder.name not in died:  # a death is not remembered: the next run reads the machine again
+            record.put(folder.name, key, entries[folder.name])
+    sync_folders([record.path])
+    result.seen = _record_seen(share, evidence, machines is not None)
     result.machines = sorted(entries, key=str.lower)
     for name in result.machines:
-        result.hashes[name], result.errors[name] = entries[name][1], entries[name][2]
-    if todo or machines is None:
-        merged = index if machines is not None else {}
-        merged.update(entries)
-        write_if_changed(cache / INDEX_NAME, json.dumps(merged, sort_keys=True).encode(), PRIVATE)
+        result.hashes[name], result.errors[name] = entries[name]
+    if machines is None:
+        record.keep_only(result.machines)  # machines that left the share are forgotten
+    record.commit()
     return result
 
 
@@ -195,7 +192,7 @@ def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> 
     """Every folder's facts, and the machines whose reading killed the process that read them."""
     died: set[str] = set()
     with _progress(len(folders), progress) as bar:
-        if len(folders) < _PARALLEL_THRESHOLD or jobs == 1:
+        if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
             out = []
             for folder in folders:
                 out.append(safe_gather(folder, catalog, rules, limits))

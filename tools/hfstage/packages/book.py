@@ -1,5 +1,5 @@
-"""The share's record of its packages: what each is (facts, cached), and which ones an admin or the
-package itself confirmed, pinned by SHA-256 (state\\packages.json).
+"""The share's record of its packages: what each is (facts, remembered in the package-facts memo), and
+which ones an admin or the package itself confirmed, pinned by SHA-256 (state\\packages.json).
 
 A package whose kind is only a guess, or whose bytes changed since it was confirmed, is
 not scripted: a guess never reaches 2,000 clients unseen, and neither does a swapped file.
@@ -8,7 +8,6 @@ not scripted: a guess never reaches 2,000 clients unseen, and neither does a swa
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +18,8 @@ from hfstage.errors import InputError, StateError, os_fault
 from hfstage.packages.decide import Decision, decide, load_engines, load_installers
 from hfstage.packages.index import Package, PackageIndex, package_index
 from hfstage.packages.inspect import PackageFacts, inspect_package
-from hfstage.share import PRIVATE, Share, atomic_write_text, read_input
+from hfstage.share import PACKAGE_FACTS, PINS, PRIVATE, Record, Share, atomic_write_text, fingerprint, read_input
 
-STATE_NAME = "packages.json"
-FACTS_NAME = "package-facts.json"
-FACTS_FORMAT = 2  # 2: link date and the INF's target
 MAX_PACKAGE_BYTES = 2 * 1024**3
 
 
@@ -49,7 +45,7 @@ class PackageBook:
     site_switches: dict[str, str] = field(default_factory=dict)
     pins: dict[str, dict] = field(default_factory=dict)
     _facts: dict[str, PackageFacts] = field(default_factory=dict)
-    _cache: dict[str, list] = field(default_factory=dict)
+    _memo: Record | None = None
     _store: TrustStore | None = None
     _trust_key: str = ""
     _dirty: bool = False
@@ -64,10 +60,11 @@ class PackageBook:
         """The facts of file REL below hotfixes\\ (package NAME), read once per content."""
         if rel.casefold() in self._facts:
             return self._facts[rel.casefold()]
-        stat = next((s for s in self.index.stats if s[0] == rel), None)
-        cached = self._cache.get(rel)
-        if stat is not None and cached and cached[:3] == [stat[1], stat[2], self._trust_key]:
-            facts = PackageFacts.from_dict(cached[3])
+        stat = self.index.stat(rel)
+        key = PACKAGE_FACTS.key(rel, stat[1], stat[2], self._trust_key) if stat is not None else None
+        known = self._memo.fresh(rel, key) if key is not None and self._memo is not None else None
+        if isinstance(known, dict):
+            facts = PackageFacts.from_dict(known)
         else:
             path = self.index.root.joinpath(*rel.split("\\"))
             try:
@@ -76,9 +73,8 @@ class PackageBook:
                 facts = PackageFacts(name.strip(), 0, "", "other", problem=str(e))
             else:
                 facts = inspect_package(name.strip(), data, self._trust())
-            if stat is not None:
-                self._cache[rel] = [stat[1], stat[2], self._trust_key, facts.to_dict()]
-                self._dirty = True
+            if key is not None and self._memo is not None:
+                self._memo.put(rel, key, facts.to_dict())
         self._facts[rel.casefold()] = facts
         return facts
 
@@ -154,7 +150,23 @@ class PackageBook:
         """What the scripts' verdicts rest on besides the files: the admins' confirmations (the pins a
         package or site.ini earned by itself change no verdict)."""
         admin = {k: [v["sha256"], v.get("kind")] for k, v in self.pins.items() if v.get("by") == "admin"}
-        return hashlib.sha256(json.dumps(admin, sort_keys=True).encode()).hexdigest()
+        return fingerprint(admin)
+
+    def rollback_method(self, bulletin: str, patch_name: str, product: str, qnumber: str | None) -> str:
+        """How catalog entry (BULLETIN, PATCH_NAME) for PRODUCT is removed: the uninstall command of the kind the
+        scripts decide for it (site.ini's [installers], the package on the share, else its name and product), as
+        the plan shows it."""
+        table = load_installers()
+        kind = self.verdict(self.index.package(bulletin, patch_name), product, "NT").decision.kind or "hotfix"
+        uninstall = table["kinds"].get(kind, {}).get("uninstall")
+        if not uninstall:
+            return f"manual ({kind} packages have no uninstall switch)"
+        number = (qnumber or "").upper().lstrip("QKB") or "nnnnnn"
+        line = f"{kind}: " + uninstall.replace('"{file}"', patch_name)
+        if "%HF_UNDIR%" in line:
+            line = line.replace("%HF_UNDIR%", f"%SystemRoot%\\$NtUninstallKB{number}$") + \
+                f" (or $NtUninstallQ{number}$)"
+        return line
 
     def package_date(self, pkg: Package) -> str | None:
         """When the package was made, as far as it says: its signature's time (YYYY-MM-DD)."""
@@ -181,13 +193,14 @@ class PackageBook:
         return self.index.named(str(pin.get("file", key))).rel
 
     def save(self) -> None:
-        """Write the pins and the facts cache (caller holds the share lock)."""
+        """Write the pins and the package facts read (caller holds the share lock)."""
+        if self._memo is not None:
+            self._memo.keep_only(s[0] for s in self.index.stats)  # files gone from hotfixes\ are forgotten
+            self._memo.commit()  # facts, each under what it was read from: nothing else vouches by them
         if not self._dirty:
             return
-        state = self.share.state
-        atomic_write_text(state / STATE_NAME, json.dumps({"pins": self.pins}, indent=1, sort_keys=True), PRIVATE)
-        atomic_write_text(state / FACTS_NAME, json.dumps({"format": FACTS_FORMAT, "facts": self._cache},
-                                                         sort_keys=True), PRIVATE)
+        atomic_write_text(self.share.state_file(PINS), json.dumps({"pins": self.pins}, indent=1, sort_keys=True),
+                          PRIVATE)
         self._dirty = False
 
     def _trust(self) -> TrustStore | None:
@@ -215,7 +228,7 @@ def _trust_key(share: Share) -> str:
     """What the trust folder holds: a signature verdict cached under another trust store is not reused."""
     parts = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in share.folder("trust").iterdir()
                    if p.is_file())
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return fingerprint(parts)
 
 
 def package_book(share: Share, site_kinds: dict[str, str] | None = None,
@@ -226,9 +239,8 @@ def package_book(share: Share, site_kinds: dict[str, str] | None = None,
     book = PackageBook(share, index or package_index(share, catalog), dict(site_kinds or {}),
                        dict(site_switches or {}))
     book._trust_key = _trust_key(share)
-    book.pins = _read_pins(share.state / STATE_NAME)
-    cache = _read(share, FACTS_NAME)
-    book._cache = cache.get("facts", {}) if cache.get("format") == FACTS_FORMAT else {}
+    book.pins = _read_pins(share.state_file(PINS))
+    book._memo = share.record(PACKAGE_FACTS)
     return book
 
 
@@ -250,11 +262,3 @@ def _read_pins(path: Path) -> dict[str, dict]:
         raise StateError(f"{path}: damaged ({e}); restore it from a backup, or delete it and confirm every "
                          "package again with `hfstage packages confirm`") from e
     return pins
-
-
-def _read(share: Share, name: str) -> dict:  # a cache: unreadable means empty
-    try:
-        data = json.loads((share.state / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import re
 from dataclasses import dataclass, field
 
 from hfstage import resources
 from hfstage.catalog import Catalog, Patch
+from hfstage.share import fingerprint
 
 TAGS_NAME = "product_tags.json"
 
@@ -73,7 +73,7 @@ class BuildTable:
 
     def fingerprint(self) -> str:
         places = sorted(b.key for b in self.builds if b.place)
-        return hashlib.sha256(repr(places).encode()).hexdigest()[:16]
+        return fingerprint(places)
 
 
 @functools.cache

@@ -3,14 +3,13 @@ one build in the catalog (any folder, as shares always had them); never a file t
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.packages.builds import Build, BuildTable, catalog_builds
-from hfstage.share import Share
+from hfstage.share import Share, fingerprint
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,18 @@ class PackageIndex:
     files: dict[str, list[str]] = field(default_factory=dict)  # casefolded name -> paths (backslashes)
     stats: list[tuple[str, int, int]] = field(default_factory=list)
     sizes: dict[str, int] = field(default_factory=dict)  # casefolded path -> bytes
+    _stats: dict[str, tuple[str, int, int]] | None = field(default=None, repr=False)
 
     def find(self, name: str) -> str | None:
         """The first file named NAME: for the tools a script takes from hotfixes\\ (qchain.exe, shutdown.exe)."""
         found = self.files.get(name.strip().casefold())
         return found[0] if found else None
+
+    def stat(self, rel: str) -> tuple[str, int, int] | None:
+        """(path, size, mtime) of file REL below hotfixes\\, as the index found it."""
+        if self._stats is None:
+            self._stats = {s[0]: s for s in self.stats}
+        return self._stats.get(rel)
 
     def names(self) -> list[str]:
         return [paths[0].rsplit("\\", 1)[-1] for paths in self.files.values()]
@@ -94,7 +100,7 @@ class PackageIndex:
 
     def fingerprint(self) -> str:
         places = self.builds.fingerprint() if self.builds else ""
-        return hashlib.sha256(repr((sorted(self.stats), places)).encode()).hexdigest()
+        return fingerprint([sorted(self.stats), places])
 
     def _placed(self, build: Build) -> Package:
         """BUILD of a name several builds share: the file in its place, unless another file could be it."""
@@ -119,10 +125,14 @@ def _both(paths: tuple[str, ...]) -> str:
     return " and ".join(f"hotfixes\\{p}" for p in paths)
 
 
-def package_index(share: Share, catalog: Catalog | None = None) -> PackageIndex:
-    """The files below SHARE's hotfixes\\ (no links, regular files only), with CATALOG's builds."""
+def package_index(share: Share, catalog: Catalog | None = None, files: PackageIndex | None = None) -> PackageIndex:
+    """The files below SHARE's hotfixes\\ (no links, regular files only), with CATALOG's builds; FILES: an index of
+    the same share made before (with another catalog, or none), whose walk is reused."""
+    builds = catalog_builds(catalog) if catalog is not None else None
+    if files is not None:
+        return replace(files, builds=builds, _stats=None)
     root = share.folder("hotfixes")
-    index = PackageIndex(root, catalog_builds(catalog) if catalog is not None else None)
+    index = PackageIndex(root, builds)
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):

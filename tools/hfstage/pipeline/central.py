@@ -24,9 +24,8 @@ from hfstage.inventory import evidence_seen
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.site import Site
 from hfstage.scripts import collect_results
-from hfstage.share import PRIVATE, PUBLIC, atomic_write_bytes
+from hfstage.share import PRIVATE, PUBLIC, SITE_KEY, atomic_write_bytes
 
-KEY_NAME = "site-key.pem"
 PUBLIC_KEY_NAME = "site-key.pub.pem"
 
 
@@ -42,7 +41,7 @@ def site_keygen(site: Site, force: bool = False) -> tuple[Path, Path, str]:
     """A new Ed25519 site key: the private half stays in state\\ (0640), the public half goes to the
     central office's trust\\ folder as <site id>.pem."""
     site_id, _ = _site_identity(site)
-    private_path = site.share.state / KEY_NAME
+    private_path = site.share.state_file(SITE_KEY)
     public_path = site.share.folder("reports") / PUBLIC_KEY_NAME
     if private_path.exists() and not force:
         raise UsageError(f"{private_path}: this site already has a key (the central office pins it); use --force "
@@ -61,7 +60,7 @@ def export_bundle(site: Site, path: Path, month: str | None = None) -> tuple[Pat
     if month is not None and month > now.strftime("%Y-%m"):
         raise UsageError(f"--month {month}: that month has not begun by this server's clock ({now:%Y-%m-%d}); the "
                          "central office would refuse the bundle")
-    key = load_private_key(site.share.state / KEY_NAME)
+    key = load_private_key(site.share.state_file(SITE_KEY))
     latest = site.history.latest_scan(FULL)
     if latest is None:
         raise UsageError(f"{site.share.state}: no full scan recorded yet; run `hfstage month` first")

@@ -20,14 +20,17 @@ from hfstage.catalog import (
     diff_catalogs,
     find_catalog,
     import_catalog,
+    incoming_cab,
     list_catalogs,
+    no_cab,
     previous_version,
     version_key,
 )
 from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
 from hfstage.inventory import InventoryResult, inventory
-from hfstage.packages import fetch_list, package_index
+from hfstage.notices import SPOOL_LEFT, of_kind
+from hfstage.packages import fetch_list
 from hfstage.pipeline.month_summary import (
     dry_run_interrupted,
     interrupted_at,
@@ -78,7 +81,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
           say: Callable[[str], None] = print, adopt: bool = True, jobs: int | None = None) -> MonthResult:
     """Run every step on the SITE; SAY gets one line per step, then the notices."""
     result, state = MonthResult(), _State()
-    site.check()  # what cannot work is refused before step 1; names are checked after the import
+    site.check(names=False)  # what cannot work is refused before step 1; names are checked after the import
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
@@ -132,14 +135,6 @@ def _peak_rss_mib() -> float:
     return peak / 1024  # Linux reports KiB
 
 
-def incoming_cab(site: Site, cab: Path | None) -> Path | None:
-    if cab is not None:
-        return Path(cab)
-    folder = site.share.folder("incoming")
-    cabs = [p for p in folder.iterdir() if p.suffix.lower() == ".cab" and p.is_file() and not p.is_symlink()]
-    return max(cabs, key=lambda p: (p.stat().st_mtime, p.name)) if cabs else None
-
-
 def _import(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
     line = _import_cab(site, cab, state, result)
     # the policy's names, against the catalog this month uses
@@ -148,10 +143,10 @@ def _import(site: Site, cab: Path | None, state: _State, result: MonthResult) ->
 
 
 def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult) -> str:
-    chosen = incoming_cab(site, cab)
+    chosen = Path(cab) if cab is not None else incoming_cab(site.share)
     if chosen is None:
         if not list_catalogs(site.share):
-            raise UsageError(f"{site.share.folder('incoming')}: no catalog to import and none stored yet")
+            raise no_cab(site.share)
         current = site.current_version()
         newest = max((c.data_version for c in list_catalogs(site.share)), key=version_key)
         if newest != current:
@@ -186,7 +181,7 @@ def _diff(site: Site) -> str:
 def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None, result: MonthResult) -> str:
     state.inventory = inv = inventory(site.share, site.catalog, rules=site.rules, limits=site.limits, adopt=adopt,
                                       jobs=jobs)
-    result.notices += _capped([str(s) for s in inv.skipped] + [n for n in inv.notes if "left in place" in n])
+    result.notices += _capped([str(s) for s in inv.skipped] + [str(n) for n in of_kind(inv.notes, SPOOL_LEFT)])
     bad = inv.unreadable
     text = f"{len(inv.machines)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
     if bad:
@@ -232,7 +227,7 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
                          "written")
     result.notices += collectors.collected_changes
     missing = site.history.findings(result.scan.scan_id, "missing")
-    unavailable = fetch_list(missing, site.catalog, package_index(site.share, site.catalog), site.scripts.service_packs)
+    unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
     write_fetch(site, unavailable)
     state.fetch = unavailable  # the report names them, and the machines that need them
     result.notices += r.changed
@@ -296,7 +291,7 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
     the copy lives in state/ (a killed dry run's copy is swept by the next run)."""
     import shutil
 
-    from hfstage.share import Share
+    from hfstage.share import LOCK, SCRATCH, Share
 
     root = site.share.root
     with site.share.lock(), site.share.scratch("dry-run") as tmp:
@@ -305,7 +300,7 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
         for name in _COPIED:
             if (root / name).is_dir():
                 shutil.copytree(root / name, copy / name, symlinks=True,
-                                ignore=shutil.ignore_patterns("hfstage.lock", ".*.tmp"))
+                                ignore=shutil.ignore_patterns(LOCK.name, SCRATCH.name))
         for name in _LINKED:
             (copy / name).symlink_to((root / name).resolve(), target_is_directory=True)
         if site.share.site_ini.is_file():

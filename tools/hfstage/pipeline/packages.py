@@ -18,10 +18,9 @@ from hfstage.packages import (
     fetch_list,
     load_engines,
     load_installers,
-    package_book,
 )
 from hfstage.pipeline.site import Site
-from hfstage.scripts import os_key, package_choices
+from hfstage.scripts import os_key
 from hfstage.share import PUBLIC, atomic_write_text
 
 MISSING_PACKAGES = "missing-packages.txt"
@@ -70,17 +69,12 @@ class PackagesReport:
                 "fetch_list": str(self.fetch_path) if self.fetch_path else None}
 
 
-def open_book(site: Site) -> PackageBook:
-    kinds, switches = package_choices(site.config)
-    return package_book(site.share, kinds, switches, catalog=site.catalog if site.has_catalog() else None)
-
-
 def packages_report(site: Site, write_fetch_list: bool = False) -> PackagesReport:
     """One row per package the latest full scan's missing patches (and site.ini's service packs) need."""
     latest = site.history.latest_scan(FULL)
     if latest is None:
         raise UsageError(f"{site.share.state}: no full scan recorded yet; run `hfstage scan {site.share.root}` first")
-    book = open_book(site)
+    book = site.book
     families = {r.machine: ("9x" if os_key(r.os, site.rules) in ("9x", "95") else "NT")
                 for r in site.history.machines(latest.id)}
     missing = [f for f in site.history.findings(latest.id, "missing") if f.kind == KIND_PATCH]
@@ -158,7 +152,7 @@ def packages_confirm(site: Site, files: list[str], kind: str | None = None) -> l
     table = load_installers()
     if kind is not None and kind not in table["kinds"]:
         raise UsageError(f"--kind {kind}: use one of {', '.join(table['kinds'])}")
-    book = open_book(site)
+    book = site.book
     out = []
     with site.share.lock():
         for given in files:
@@ -198,4 +192,4 @@ def _named_kind(book: PackageBook, pkg: Package, given: str, kind: str | None) -
 
 def packages_verify(site: Site) -> list[str]:
     """Pinned packages whose bytes changed on the share since they were confirmed."""
-    return open_book(site).changed()
+    return site.book.changed()

@@ -11,7 +11,6 @@ from hfstage.errors import HfstageError
 from hfstage.history import MachineRow
 from hfstage.inventory import InventoryResult, evidence_seen
 from hfstage.packages import MissingPackage, fetch_list, load_installers
-from hfstage.pipeline.packages import open_book
 from hfstage.pipeline.site import Site
 from hfstage.report import MachinePage, SiteExtras, Situation, bulletin_info, evidence_view, page_key, script_view
 from hfstage.scripts import MachineResults, plan_machine
@@ -65,7 +64,7 @@ def _scripts_side(site: Site):
     else:
         problem = ""
     try:
-        return open_book(site), settings, problem
+        return site.book, settings, problem
     except HfstageError as e:
         return None, None, f"the packages under hotfixes\\ could not be read: {e}"
 

@@ -6,7 +6,6 @@ from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL
 from hfstage.inventory import evidence_seen
-from hfstage.pipeline.packages import open_book
 from hfstage.pipeline.site import Site
 from hfstage.report import Compliance, MonthPlan, Situation, build_plan, compliance, plan_changes, render_plan
 
@@ -29,10 +28,5 @@ def month_plan(site: Site) -> MonthPlan:
     latest = site.history.latest_scan(FULL)
     changes = plan_changes(site.catalog, old)
     tallies = site.history.patch_tallies(latest.id, changes) if latest else []
-    book = open_book(site)
-
-    def kind_of(bulletin: str, name: str, product: str) -> str | None:
-        verdict = book.verdict(book.index.package(bulletin, name), product, "NT")
-        return verdict.decision.kind if verdict.facts is not None else None  # only a package on the share
-
-    return build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy, changes, kind_of)
+    return build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy,
+                      site.book.rollback_method, changes)

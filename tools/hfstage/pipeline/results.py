@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hfstage.history import FULL
-from hfstage.packages import package_index
+from hfstage.notices import INSTALL, Notice
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.site import Site
 from hfstage.scripts import MachineResults, collect_results, reported_still_missing, results_summary
@@ -25,8 +25,9 @@ class ResultsReport:
 
     @property
     def problems(self) -> list[str]:
-        out = [f"{m.machine}: {p}" for m in self.machines for p in m.problems()]
-        out += [f"{m}: install: {line}" for m, lines in sorted(self.still_missing.items()) for line in lines]
+        out = [str(p) for m in self.machines for p in m.problems()]
+        out += [str(Notice(INSTALL, m, f"install: {line}")) for m, lines in sorted(self.still_missing.items())
+                for line in lines]
         return out + self.refused
 
     @property
@@ -50,7 +51,7 @@ def _still_missing(site: Site) -> dict[str, list[str]]:
     if latest is None:
         return {}
     rows = [r for r in site.history.machines(latest.id) if r.missing]
-    packages = package_index(site.share, site.catalog if site.has_catalog() else None)
+    packages = site.book.index
     out: dict[str, list[str]] = {}
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]

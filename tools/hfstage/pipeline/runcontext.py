@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from hfstage.assess import Assessment
 from hfstage.history import MachineRow
+from hfstage.notices import SCRIPT_WAIT, of_kind
 
 SHOWN = 10
 CHUNK = 500
@@ -22,7 +23,7 @@ def startup_notices(rows: list[MachineRow], load: Callable[[list[str]], dict[str
         for a in load(keys[start:start + CHUNK]).values():
             if a.fast_logon:
                 fast.append(a.machine)
-            if any(w.startswith("startup: Windows stops") for w in a.warnings):
+            if of_kind(a.warnings, SCRIPT_WAIT):
                 short.append(a.machine)
     out = []
     if fast:

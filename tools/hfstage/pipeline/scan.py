@@ -1,29 +1,29 @@
 """`hfstage scan`: inventory what changed, assess what changed, record the scan.
 
 A machine is assessed again only when its facts, the catalog, the site policy or what its
-scripts reported changed since the last full scan; otherwise its recorded assessment is
-reused as it is. Only a scan of every machine is the site's record; a scan of some machines
-is recorded as partial (with --record) or not at all.
+scripts reported changed since the last full scan, or the assessment code itself (the scans
+memo's format version); otherwise its recorded assessment is reused as it is. Only a scan of
+every machine is the site's record; a scan of some machines is recorded as partial (with
+--record) or not at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.assess import Assessment, CatalogIndex, assess_contained, findings_at_or_above
-from hfstage.errors import InputError
+from hfstage.assess import Assessment, CatalogIndex, assess_contained
+from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import InventoryResult, inventory
+from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.pipeline.site import Site
 from hfstage.progress import Progress
+from hfstage.report import alarms, render_csv, render_html, render_json, render_tab, render_text
 from hfstage.scripts import MachineResults, collect_results, results_summary
+from hfstage.share import SCANS
 
-ASSESS_FORMAT = 5  # bump when the assessment engine changes what it says (4: families and levels, reported_system_root;
-# 5: language, Windows Installer, startup-script settings)
 KEEP_IN_MEMORY = 500  # more assessments than this are read back from the history in chunks when needed
 
 
@@ -55,7 +55,7 @@ class ScanResult:
     def share_problems(self) -> list[str]:
         """Names skipped, client files refused, spool notes (the site report lists the results' machines itself)."""
         return [str(s) for s in self.inventory.skipped] + self.refused_results + [
-            n for n in self.inventory.notes if "left in place" in n]
+            str(n) for n in of_kind(self.inventory.notes, SPOOL_LEFT)]
 
 
 def read_machine_list(path: Path) -> list[str]:
@@ -68,9 +68,8 @@ def read_machine_list(path: Path) -> list[str]:
 
 
 def _input_key(site: Site, facts_hash: str, results: MachineResults | None) -> str:
-    parts = [ASSESS_FORMAT, facts_hash, site.catalog_sha, site.policy.fingerprint(),
-             results.problems() if results else []]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(),
+                     [p.to_dict() for p in results.problems()] if results else [])
 
 
 def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",
@@ -142,5 +141,27 @@ def all_assessments(site: Site, result: ScanResult) -> list[Assessment]:
     return out
 
 
+SCAN_FORMATS = ("text", "tab", "csv", "json", "html")
+
+
+def render_scan(assessments: list[Assessment], result: ScanResult, fmt: str, *, verbose: bool = False,
+                show_superseded: bool = False, baseline: bool = False) -> str:
+    """The scan's report in FMT: HFNetChk's text or tab layout, CSV, JSON or a static HTML page."""
+    opts = {"show_superseded": show_superseded, "baseline": baseline}
+    if fmt == "text":
+        return render_text(assessments, verbose=verbose, **opts)
+    if fmt == "tab":
+        return render_tab(assessments, **opts)
+    if fmt == "csv":
+        return render_csv(assessments, **opts)
+    if fmt == "json":
+        return render_json(assessments, result.catalog_version, result.scan_id)
+    if fmt == "html":
+        return render_html(assessments, result.catalog_version, **opts)
+    raise UsageError(f"--format {fmt}: use {', '.join(SCAN_FORMATS)}")
+
+
 def scan_findings(site: Site, result: ScanResult, threshold: str) -> list[str]:
-    return findings_at_or_above(all_assessments(site, result), threshold)
+    """What makes a scan (or the month) exit 1 at THRESHOLD: its findings at or above it, and every failure the
+    clients' results report."""
+    return alarms(all_assessments(site, result), result.results, threshold)

@@ -7,7 +7,6 @@ import datetime as dt
 from hfstage.errors import UsageError
 from hfstage.history import FULL, InstallLedger, MachineRow
 from hfstage.inventory import machine_folders
-from hfstage.packages import package_book
 from hfstage.pipeline.rollback import update_rollback
 from hfstage.pipeline.site import Site
 from hfstage.scripts import (
@@ -40,7 +39,7 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
     if machine is not None and machine.casefold() not in {r.machine.casefold() for r in rows}:
         raise UsageError(f"machine {machine} is not in the latest full scan")
     machines = {r.machine: r.assessment_key for r in rows}
-    book = package_book(site.share, settings.kinds, settings.switches, catalog=site.catalog)
+    book = site.book
     ledger = InstallLedger(site.share)
     mine = [r for r in rows if machine is None or r.machine.casefold() == machine.casefold()]
     update = update_rollback(site, ledger, mine, results)

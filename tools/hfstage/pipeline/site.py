@@ -1,14 +1,13 @@
 """Everything a run loads once and hands to every stage: the share, site.ini, the current
-catalog, the product rules, the policy and the size caps."""
+catalog, the product rules, the policy, the size caps and the package book (hotfixes\\ walked once)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from hfstage.assess import SitePolicy, load_policy, policy_problems
 from hfstage.catalog import (
-    SITE_SUPPLEMENTS,
     Catalog,
     StoredCatalog,
     apply_supplements,
@@ -21,9 +20,9 @@ from hfstage.catalog import (
 from hfstage.errors import UsageError
 from hfstage.history import History
 from hfstage.inventory import Limits, load_site_rules, machine_folders
-from hfstage.packages import package_index
-from hfstage.scripts import ScriptSettings, script_settings
-from hfstage.share import Share, SiteConfig, did_you_mean
+from hfstage.packages import PackageBook, PackageIndex, package_book, package_index
+from hfstage.scripts import ScriptSettings, package_choices, script_settings
+from hfstage.share import DETECTION, TESTING, Share, SiteConfig, did_you_mean
 
 
 class ConfigProblems(UsageError):
@@ -37,14 +36,16 @@ class ConfigProblems(UsageError):
 
 @dataclass
 class Site:
-    """One share, with site.ini parsed once and the current catalog parsed at most once."""
+    """One share, with site.ini parsed once (when a step first needs it) and the current catalog at most once."""
 
     share: Share
-    config: SiteConfig = field(init=False)
 
     def __post_init__(self) -> None:
         self.share.check()
-        self.config = self.share.config()
+
+    @cached_property
+    def config(self) -> SiteConfig:
+        return self.share.config()
 
     @classmethod
     def open(cls, root) -> Site:
@@ -60,7 +61,7 @@ class Site:
 
     @cached_property
     def policy(self) -> SitePolicy:
-        return load_policy(self.config, self.share.state / "testing.json")
+        return load_policy(self.config, self.share.state_file(TESTING))
 
     @cached_property
     def limits(self) -> Limits:
@@ -80,7 +81,7 @@ class Site:
     @cached_property
     def supplements(self) -> list[dict]:
         """Detection supplements (hfstage's and state\\detection.json): checks the catalog lacks."""
-        return load_supplements(self.share.state / SITE_SUPPLEMENTS)
+        return load_supplements(self.share.state_file(DETECTION))
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -95,16 +96,30 @@ class Site:
             supplements_key(self.supplements)[:16]
 
     def reload_catalog(self) -> None:
-        """Forget the parsed catalog (after an import made another one current)."""
-        for name in ("stored", "catalog"):
+        """Forget the parsed catalog (after an import made another one current), and the book's builds of it."""
+        for name in ("stored", "catalog", "book"):
             self.__dict__.pop(name, None)
+
+    @cached_property
+    def hotfixes(self) -> PackageIndex:
+        """The files below hotfixes\\, walked once per run."""
+        return package_index(self.share)
+
+    @cached_property
+    def book(self) -> PackageBook:
+        """The run's one package book: hotfixes\\ with the current catalog's builds, site.ini's [installers] and
+        [switches]; the plan, the scripts, the fetch list and `hfstage packages` all read it."""
+        kinds, switches = package_choices(self.config)
+        catalog = self.catalog if self.has_catalog() else None
+        return package_book(self.share, kinds, switches, index=package_index(self.share, catalog, self.hotfixes))
 
     def current_version(self) -> str | None:
         return current_version(self.share)
 
-    def check(self, need_scripts: bool = True) -> list[str]:
+    def check(self, need_scripts: bool = True, names: bool = True) -> list[str]:
         """Everything site.ini says, checked before a month begins: what cannot work is refused (every
-        problem listed); names that match nothing in the current catalog are returned as warnings."""
+        problem listed); with NAMES, names that match nothing in the current catalog are returned as warnings."""
+        self.config  # noqa: B018 - site.ini itself first: its own errors are one line each, said once
         problems: list[str] = []
         loaders = [lambda: self.policy, lambda: self.limits] + ([lambda: self.scripts] if need_scripts else [])
         for load in loaders:
@@ -114,14 +129,14 @@ class Site:
                 problems.append(str(e))
         if problems:
             raise ConfigProblems(problems)
-        return (policy_problems(self.config, self.catalog) + self._script_name_problems()) if self.has_catalog() \
-            else []
+        return (policy_problems(self.config, self.catalog) + self._script_name_problems()) \
+            if names and self.has_catalog() else []
 
     def _script_name_problems(self) -> list[str]:
         """[service_packs] products, [installers]/[switches] packages and [reboot_machines] machines that match
         nothing: a typo there silently changes nothing, which the admin must hear about."""
         products = sorted({p.name.strip() for p in self.catalog.products.values()})
-        index = package_index(self.share, self.catalog)
+        index = self.book.index
         places = [b.place for b in index.builds.builds if b.place] if index.builds else []
         packages = sorted({p.name.strip() for p in self.catalog.patches()} | set(self.scripts.service_packs.values())
                           | set(index.names()) | set(places))

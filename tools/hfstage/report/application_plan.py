@@ -2,8 +2,9 @@
 
 New and revised bulletins since the previous catalog, each with its severity, whether it
 applies here (and why not), the machines that miss it, reboot, the minimum testing
-phases (Table 6.2), the rollback method, blank owner and approver, and the order of
-deployment. The layout is a Jinja2 template in SHARE/templates/ (copied there by init).
+phases (Table 6.2), the rollback method (as the conductor's package book decides it), blank
+owner and approver, and the order of deployment. The layout is a Jinja2 template in
+SHARE/templates/ (copied there by init).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from hfstage.assess import MISSING, NOT_APPLICABLE, SitePolicy, severity_rank
 from hfstage.catalog import Catalog, diff_catalogs
 from hfstage.errors import UsageError
 from hfstage.history import PatchTally
-from hfstage.packages import decide, load_engines, load_installers
 from hfstage.report.html import share_env
 from hfstage.report.safe import safe_url
 
@@ -62,22 +62,6 @@ class MonthPlan:
         return [i for i in self.items if i.applies]
 
 
-def _rollback(bulletin: str, patch_name: str, product: str, qnumber: str | None, table: dict,
-              kind_of: Callable[[str, str, str], str | None] | None) -> str:
-    """The uninstall method of the kind the scripts will use: KIND_OF gives it from the package on the share;
-    without one (the plan is often made before the packages arrive) it is judged from the name and product."""
-    kind = (kind_of(bulletin, patch_name, product) if kind_of else None) or \
-        decide(patch_name, product, "NT", None, table, load_engines(), {}, {}).kind or "hotfix"
-    uninstall = table["kinds"].get(kind, {}).get("uninstall")
-    if not uninstall:
-        return f"manual ({kind} packages have no uninstall switch)"
-    number = (qnumber or "").upper().lstrip("QKB") or "nnnnnn"
-    line = f"{kind}: " + uninstall.replace('"{file}"', patch_name)
-    if "%HF_UNDIR%" in line:
-        line = line.replace("%HF_UNDIR%", f"%SystemRoot%\\$NtUninstallKB{number}$") + f" (or $NtUninstallQ{number}$)"
-    return line
-
-
 def plan_changes(new: Catalog, old: Catalog | None) -> dict[str, str]:
     """Bulletin -> 'new' or 'revised': what the plan covers."""
     if old is None:
@@ -87,12 +71,11 @@ def plan_changes(new: Catalog, old: Catalog | None) -> dict[str, str]:
 
 
 def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], scan_id: int | None,
-               policy: SitePolicy, changes: dict[str, str] | None = None,
-               kind_of: Callable[[str, str, str], str | None] | None = None) -> MonthPlan:
+               policy: SitePolicy, rollback: Callable[[str, str, str, str | None], str],
+               changes: dict[str, str] | None = None) -> MonthPlan:
     """New and revised bulletins from OLD to NEW (or CHANGES), judged against the latest scan (its TALLIES);
-    KIND_OF (bulletin, package name, product: a catalog entry, whose own build it finds) gives the installer
-    kind the scripts decided, for the rollback column."""
-    table = load_installers()
+    ROLLBACK (bulletin, package name, product, Q number: a catalog entry) says how the package the scripts run
+    for it is removed."""
     by_patch: dict[tuple[str, str], list[PatchTally]] = {}
     for t in tallies:
         by_patch.setdefault((t.bulletin, t.patch), []).append(t)
@@ -111,8 +94,7 @@ def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], sca
                 order=0, bulletin=bulletin_id, title=bulletin.title, change=change, patch=patch.name,
                 qnumber=patch.sq_number or "-", severity=severity, applies=applies, why=why, machines=missing,
                 reboot=not patch.no_reboot, testing=policy.phases(severity),
-                rollback=_rollback(bulletin_id, patch.name, products[0] if products else "", patch.sq_number, table,
-                                   kind_of),
+                rollback=rollback(bulletin_id, patch.name, products[0] if products else "", patch.sq_number),
                 url=safe_url(bulletin.url),
                 date_posted=bulletin.date_posted.isoformat() if bulletin.date_posted else "",
             ))

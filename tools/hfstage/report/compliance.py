@@ -11,8 +11,6 @@ import io
 import json
 from dataclasses import dataclass, field
 
-from tabulate import tabulate
-
 from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
 from hfstage.history import History, ScanRow, ScanTotals
@@ -122,9 +120,19 @@ def _bulletin_cell(row: dict, by: str) -> str:
 
 
 def render_compliance(result: Compliance, fmt: str) -> str:
-    """text (tables), csv or json."""
+    """csv or json (the text tables are a view of the CLI's: pipeline.views)."""
     if fmt == "json":
         return json.dumps({**result.__dict__, "scan": result.scan.__dict__}, indent=1, sort_keys=True) + "\n"
+    if fmt != "csv":
+        raise UsageError(f"--format {fmt}: use csv or json")
+    head, table = compliance_rows(result)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([head, *[[csv_cell(c) for c in row] for row in table]])
+    return buf.getvalue()
+
+
+def compliance_rows(result: Compliance) -> tuple[list[str], list[list]]:
+    """The header and rows of RESULT's table (by machine, patch or bulletin)."""
     if result.by == "machine":
         head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "last evidence",
                 "stale", "detail"]
@@ -136,17 +144,4 @@ def render_compliance(result: Compliance, fmt: str) -> str:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]
         table = [[_bulletin_cell(r, result.by)] + ([r["patch"]] if result.by == "patch" else [])
                  + [r["severity"], r["machines"], " ".join(r["missing_on"])] for r in result.rows]
-    if fmt == "csv":
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([head, *[[csv_cell(c) for c in row] for row in table]])
-        return buf.getvalue()
-    statuses = {}
-    for r in result.rows if result.by == "machine" else []:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    counts = ", ".join(f"{statuses[s]} {s}" for s in MACHINE_STATUSES if s in statuses)
-    trend_head = ["month", "catalog", "machines", "compliant", "% compliant", "% installed"]
-    trend_rows = [[t["month"], t["catalog_version"], t["machines"], t["compliant"], t["percent_compliant"],
-                   t["percent_installed"]] for t in result.trend]
-    return (f"Latest full scan {result.scan.id} at {result.scan.started_at} (catalog "
-            f"{result.scan.catalog_version})" + (f": {counts}" if counts else "") + "\n\n"
-            f"{tabulate(table, headers=head)}\n\nTrend by month\n{tabulate(trend_rows, headers=trend_head)}\n")
+    return head, table

@@ -24,6 +24,7 @@ from hfstage.assess import (
     Finding,
 )
 from hfstage.inventory import service_pack_text
+from hfstage.notices import INSTALL, of_kind
 from hfstage.report.compliance import summary_counts
 from hfstage.report.safe import csv_cell, tsv_cell
 
@@ -52,7 +53,7 @@ def _text_block(a: Assessment, verbose: bool, show_superseded: bool, baseline: b
                                                                      and a.status != COMPLIANT else ""), ""]
     if a.error:
         return [*out, f"ERROR: {a.error}", ""]
-    out += [f"  ({w})" for w in a.warnings if verbose or w.startswith("install:")]
+    out += [f"  ({w.text})" for w in (a.warnings if verbose else of_kind(a.warnings, INSTALL))]
     shown = _visible(a, show_superseded, baseline, verbose)
     if not shown and a.status == COMPLIANT:
         out += ["Information", "All necessary hotfixes have been applied.", ""]

@@ -7,14 +7,13 @@ what it is built from is in its page key (MachinePage.key), so a page changes wh
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 
 from hfstage.assess import Assessment
 from hfstage.inventory import MachineFacts
 from hfstage.scripts import MachinePlan, MachineResults
+from hfstage.share import fingerprint
 
 # How far evidence can be trusted, by where it came from (DESIGN §8): hives a collector saved with reg save
 # are the registry as Windows holds it; regedit /e exports are text any writer of the folder could have made;
@@ -125,6 +124,4 @@ def evidence_view(facts: MachineFacts | None, a: Assessment) -> EvidenceView:
 
 def page_key(*parts: object) -> str:
     """What a page is made from beside its assessment: when it changes, the page is rendered again."""
-    blob = json.dumps([asdict(p) if hasattr(p, "__dataclass_fields__") else p for p in parts], sort_keys=True,
-                      default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return fingerprint([asdict(p) if hasattr(p, "__dataclass_fields__") else p for p in parts])

@@ -2,8 +2,9 @@
 bulletin, the plan, and the scan as text, CSV and JSON.
 
 Pages are rewritten only when their content changed: a machine page is rendered again only
-when the machine's assessment (or the catalog, or hfstage) changed, so a month in which
-nothing changed touches a handful of files, not 5,000.
+when the machine's assessment, its rollback, what its page shows beside them (script, results,
+evidence, last seen) or the catalog changed (or the report code: the report memo's format version), so a month in
+which nothing changed touches a handful of files, not 5,000.
 """
 
 from __future__ import annotations
@@ -11,14 +12,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage import __version__
 from hfstage.assess import (
     COMPLIANT,
     INCOMPLETE,
@@ -56,18 +55,9 @@ from hfstage.report.site_index import (
     stale_lists,
 )
 from hfstage.report.svg import trend_chart
-from hfstage.share import (
-    PRIVATE,
-    PUBLIC,
-    Share,
-    atomic_text_stream,
-    atomic_write_text,
-    id_problem,
-    sync_folders,
-    write_if_changed,
-)
+from hfstage.share import PUBLIC, REPORT, Record, Share, atomic_text_stream, id_problem, write_many
 
-KEYS_NAME = "report.json"
+SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
 STATUS_CLASS = {COMPLIANT: "installed", NEEDS_PATCHES: "missing", SERVICE_PACK_MISSING: "missing",
                 UNREADABLE: "error", INCOMPLETE: "warning", NOT_COVERED: "warning", UNVERIFIED: "warning",
                 WAITING: "muted"}
@@ -95,10 +85,6 @@ class ReportResult:
     rendered_pages: int = 0
     skipped_pages: int = 0
     attention: list[Attention] = field(default_factory=list)  # what needs the admin, as the index lists it
-
-
-def _key(*parts: object) -> str:
-    return hashlib.sha256(json.dumps([__version__, *parts], sort_keys=True, default=str).encode()).hexdigest()
 
 
 def tiles(view: SiteView) -> dict:
@@ -141,68 +127,81 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written."""
     folder = share.folder("reports")
     result = ReportResult(folder)
-    keys_path = share.state / KEYS_NAME
-    try:
-        old = json.loads(keys_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        old = {}
-    keys: dict[str, str] = {}
-    # nothing is vouched for while pages are being rewritten: a run killed mid-way renders them all again
-    atomic_write_text(keys_path, "{}", PRIVATE)
+    record = share.record(REPORT)
+    found = bulletins(view.missing, view.extras.bulletins)
+    keys = _page_keys(view, found)
+    todo = [name for name, key in keys.items() if not record.known(name, key) or not (folder / _file(name)).is_file()]
+    record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
               "share": view.extras.share, "scripts_now": view.extras.scripts_now}
-    whole = _key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])
-    keys["scan files"] = whole
-    scan_files = old.get("scan files") != whole or not (folder / "scan.json").is_file()
-    _machines(folder, view, env, common, old, keys, result, scan_files)
-    found = bulletins(view.missing, view.extras.bulletins)
-    _bulletin_pages(folder, found, env, common, old, keys, result)
+    pending = set(todo)
+    _machines(folder, view, env, common, pending, result)
+    _bulletin_pages(folder, found, env, common, pending, result)
     _front(folder, view, env, common, found, trend_chart(trend), result)
     templates = share.root / "templates"
-    _write(folder / "plan.html", render_plan(plan, "html", templates), result)
-    _write(folder / "plan.md", render_plan(plan, "md", templates), result)
-    sync_folders(result.written)
-    atomic_write_text(keys_path, json.dumps(keys, sort_keys=True), PRIVATE)
+    _write({folder / "plan.html": render_plan(plan, "html", templates),
+            folder / "plan.md": render_plan(plan, "md", templates)}, result)
+    _commit(record, keys)
     return result
 
 
 def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], chart: str, result) -> None:
-    """index.html, the machine lists, machines.js and report.js."""
+    """index.html, the machine lists, machines.js, machines.csv and report.js (small next to the machine pages:
+    made every time, written where they changed)."""
     situation = view.extras.situation or Situation(view.machines)
     front = index_context(situation, view.missing, view.extras.share)
     result.attention = front["attention"]
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    _write(folder / "index.html", env.get_template("index.html.j2").render(
-        root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems, chart=chart,
-        generated=generated, stale_days=situation.stale_days, **front, **common), result)
     pages = list_pages(env, front["lists"], {**common, "labels": front["labels"]})
+    pages["index.html"] = env.get_template("index.html.j2").render(
+        root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems, chart=chart,
+        generated=generated, stale_days=situation.stale_days, **front, **common)
     pages[MACHINES_JS] = machines_js(front["lines"], front["labels"])
     pages[MACHINES_CSV] = machines_csv(front["lines"], front["labels"])
     pages.update(assets())
-    for name, text in pages.items():
-        _write(folder / name, text, result)
+    _write({folder / name: text for name, text in pages.items()}, result)
     for old in stale_lists(folder, set(pages)):
         old.unlink(missing_ok=True)
 
 
-def _write(path: Path, text: str, result: ReportResult) -> None:
-    if write_if_changed(path, text.encode("utf-8"), PUBLIC, sync_dir=False):
-        result.written.append(path)
-
-
-def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, result: ReportResult,
-              scan_files: bool) -> None:
-    """Machine pages that changed and, when anything changed, scan.txt/csv/json: one pass over the
-    assessments, CHUNK at a time (5,000 of them do not sit in memory at once)."""
-    todo = set()
+def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
+    """What each page (and the scan files) is rendered from, by its name below reports\\: a machine page also
+    from what the pipeline gathered beside its assessment (script, results, evidence, last seen)."""
     rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
+    keys = {SCAN_FILES: REPORT.key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])}
+    shared = [view.extras.share, view.extras.scripts_now]  # on every page: the share's path, where scripts stand
     for m in view.machines:
-        name = f"machines/{m.machine}.html"
-        keys[name] = _key(view.catalog_version, m.assessment_key, rollback.get(m.machine.casefold(), []),
-                          view.extras.page_keys.get(m.machine, ""))
-        if old.get(name) != keys[name] or not (folder / name).is_file():
-            todo.add(m.machine)
+        keys[f"machines/{m.machine}.html"] = REPORT.key(view.catalog_version, m.assessment_key,
+                                                        rollback.get(m.machine.casefold(), []), shared,
+                                                        view.extras.page_keys.get(m.machine, ""))
+    for b in found:
+        keys[f"bulletins/{b['id']}.html"] = REPORT.key(view.catalog_version, view_rows(b), shared)
+    return keys
+
+
+def _file(name: str) -> str:
+    return "scan.json" if name == SCAN_FILES else name
+
+
+def _commit(record: Record, keys: dict[str, str]) -> None:
+    for name, key in keys.items():
+        record.put(name, key)
+    record.keep_only(keys)
+    record.commit()
+
+
+def _write(pages: dict[Path, str], result: ReportResult) -> None:
+    """PAGES (path -> text) written where they changed, together (one sync for them all)."""
+    result.written += write_many({path: text.encode("utf-8") for path, text in pages.items()}, PUBLIC)
+
+
+def _machines(folder: Path, view: SiteView, env, common, pending: set[str], result: ReportResult) -> None:
+    """Machine pages in PENDING and, when they are, scan.txt/csv/json: one pass over the assessments, CHUNK at
+    a time (5,000 of them do not sit in memory at once)."""
+    scan_files = SCAN_FILES in pending
+    todo = {m.machine for m in view.machines if f"machines/{m.machine}.html" in pending}
+    rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
     template = env.get_template("machine.html.j2")
     more = view.extras.page
@@ -211,15 +210,17 @@ def _machines(folder: Path, view: SiteView, env, common, old: dict, keys: dict, 
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             loaded = view.load([m.assessment_key for m in chunk])
+            pages = {}
             for m in chunk:
                 a = loaded.get(m.assessment_key) or _from_row(m)
                 if m.machine in todo:
-                    page = template.render(root="../", a=a, generated="", page=more(a) if more else None,
-                                           rollback=rollback.get(m.machine.casefold(), []), **common)
-                    _write(folder / "machines" / f"{m.machine}.html", page, result)
+                    pages[folder / "machines" / f"{m.machine}.html"] = template.render(
+                        root="../", a=a, generated="", page=more(a) if more else None,
+                        rollback=rollback.get(m.machine.casefold(), []), **common)
                 if files is not None:
                     files.add(a)
                 bar.update(1)
+            _write(pages, result)
     if scan_files:
         result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
     result.rendered_pages += len(todo)
@@ -233,14 +234,11 @@ def _from_row(m: MachineRow) -> Assessment:
                       role=m.role)
 
 
-def _bulletin_pages(folder: Path, found: list[dict], env, common, old: dict, keys: dict, result) -> None:
+def _bulletin_pages(folder: Path, found: list[dict], env, common, pending: set[str], result) -> None:
     pages = folder / "bulletins"
     template = env.get_template("bulletin.html.j2")
-    for b in found:
-        name = f"bulletins/{b['id']}.html"
-        keys[name] = _key(common["catalog_version"], view_rows(b))
-        if old.get(name) != keys[name] or not (folder / name).is_file():
-            _write(pages / f"{b['id']}.html", template.render(root="../", b=b, generated="", **common), result)
+    _write({pages / f"{b['id']}.html": template.render(root="../", b=b, generated="", **common) for b in found
+            if f"bulletins/{b['id']}.html" in pending}, result)
     _remove_stale(pages, {f"{b['id']}.html" for b in found})
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage import __version__, resources
+from hfstage import resources
 from hfstage.catalog import Catalog
 from hfstage.inventory import family_folder, installer_file, rule_keys, setting_keys
 from hfstage.scripts.batch import (
@@ -23,7 +21,7 @@ from hfstage.scripts.batch import (
 from hfstage.scripts.lint import MAX_9X_LINE, LintProblem, lint_text, spaced_variables
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.write import dispatchers
-from hfstage.share import PRIVATE, PUBLIC, Share, atomic_write_text, write_if_changed
+from hfstage.share import COLLECTORS, PUBLIC, Record, Share, fingerprint, write_many
 
 # Keys every collector exports (more come from the product rules' probes).
 BASE_KEYS = (
@@ -36,6 +34,8 @@ BASE_KEYS = (
 _LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%SystemRoot%", "%HF_SR%"),
                   "%programfiles%": ("%ProgramFiles%", "%HF_PF%")}
 NETBIOS_MAX = 15
+NETLOGON = "netlogon"  # the collectors memo's item for the files it wrote there
+COLLECTED = "collected"  # and for the files the collectors copy from clients, as the last run wrote them
 # Worst-case widths of what command.com substitutes into the 9x collector's lines.
 # The 9x Windows folder is an 8.3 path such as C:\\WINDOWS; 16 leaves room for C:\\WIN\\WIN98SE.
 WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP"), "HFU": 20}
@@ -193,15 +193,14 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     """Render, lint (refusing to write anything on a problem), then write what changed.
 
     Nothing is rendered when what the collectors are made from, and the files made last time, are as
-    they were (state\\collectors.json): `month` calls this every month for 5,000 machines' stubs."""
-    key = hashlib.sha256(json.dumps([__version__, settings.fingerprint(), rules,
-                                     catalog.data_version if catalog else None, sorted(machines),
-                                     sorted(nine_x or [])], sort_keys=True, default=str).encode()).hexdigest()
-    record = share.state / "collectors.json"
+    they were (the collectors memo): `month` calls this every month for 5,000 machines' stubs."""
+    key = COLLECTORS.key(settings.fingerprint(), rules, catalog.data_version if catalog else None, sorted(machines),
+                         sorted(nine_x or []))
+    record = share.record(COLLECTORS)
     netlogon = share.folder("netlogon")
-    unchanged = _unchanged(record, key, netlogon)
-    if unchanged is not None:
-        return CollectorResult([], [netlogon / n for n in unchanged], [])
+    made = record.fresh(NETLOGON, key)
+    if isinstance(made, dict) and made and all(_stamp(netlogon / name) == stamp for name, stamp in made.items()):
+        return CollectorResult([], [netlogon / n for n in made], [])
     rendered = render_collectors(settings, rules, catalog, machines, nine_x)
     problems = lint_collectors(rendered, settings.unc, settings.netlogon)
     result = CollectorResult([], [], problems)
@@ -210,12 +209,12 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     collected = collected_list(catalog)
     result.collected_changes = _collected_changes(record, collected)
     with share.lock():
-        for name, data in sorted(rendered.items()):
-            path = netlogon / name
-            (result.written if write_if_changed(path, data, PUBLIC) else result.unchanged).append(path)
-        made = {name: _stamp(netlogon / name) for name in rendered}
-        atomic_write_text(record, json.dumps({"key": key, "files": made, "collected": collected}, sort_keys=True),
-                          PRIVATE)
+        record.begin([NETLOGON])
+        result.written = write_many({netlogon / name: data for name, data in sorted(rendered.items())}, PUBLIC)
+        result.unchanged = sorted(set(netlogon / name for name in rendered) - set(result.written))
+        record.put(NETLOGON, key, {name: _stamp(netlogon / name) for name in rendered})
+        record.put(COLLECTED, fingerprint(collected), collected)
+        record.commit()
     return result
 
 
@@ -224,12 +223,9 @@ def collected_list(catalog: Catalog | None) -> list[str]:
     return sorted({str(f["source"]) for f in collected_files(catalog)}, key=str.lower)
 
 
-def _collected_changes(record: Path, collected: list[str]) -> list[str]:
+def _collected_changes(record: Record, collected: list[str]) -> list[str]:
     """What the admin must hear: the collectors copy files from every client they did not copy before."""
-    try:
-        before = json.loads(record.read_text(encoding="utf-8")).get("collected")
-    except (OSError, ValueError, AttributeError):
-        before = None
+    before = record.value(COLLECTED)
     if not isinstance(before, list) or before == collected:
         return []
     added = [f for f in collected if f not in before]
@@ -250,15 +246,3 @@ def _stamp(path: Path) -> list[int] | None:
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns]
-
-
-def _unchanged(record: Path, key: str, netlogon: Path) -> list[str] | None:
-    """The files made last time, if they were made from KEY and nobody has touched them since."""
-    try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    files = data.get("files") if isinstance(data, dict) else None
-    if data.get("key") != key or not isinstance(files, dict) or not files:
-        return None
-    return list(files) if all(_stamp(netlogon / name) == stamp for name, stamp in files.items()) else None

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from hfstage import notices
 from hfstage.errors import InputError, shown
+from hfstage.notices import Notice
 from hfstage.share import Share, entries, machine_name_problem, read_client_file
 
 FAILED, GAVE_UP, REBOOT = "failed", "gave-up", "reboot"
@@ -95,40 +97,53 @@ class MachineResults:
     unguarded: str | None = None  # when its last run could not check rights and pending reboots (no reg.exe)
     startup_too_short: list[str] = field(default_factory=list)  # packages a startup script left out
 
-    def problems(self) -> list[str]:
-        out = [f"results: {self.error}"] if self.error else []
+    def problems(self) -> list[Notice]:
+        """What the machine's logs say needs an admin, each a notice of its kind about the machine."""
+        out = [self._notice(notices.RESULTS, f"results: {self.error}")] if self.error else []
         if self.blocked:
             who = f" as {self.blocked_user}" if self.blocked_user else ""
-            out.append(f"install: nothing installed on {self.blocked_when or '?'} ({self.blocked_context} "
-                       f"script{who}): {BLOCKED[self.blocked]}")
+            out.append(self._notice(notices.INSTALL, f"install: nothing installed on {self.blocked_when or '?'} "
+                                    f"({self.blocked_context} script{who}): {BLOCKED[self.blocked]}"))
         if self.reboot_required is not None:
-            out.append(f"reboot: required since {self.reboot_required or '?'}: restart the machine")
+            out.append(self._notice(notices.REBOOT, f"reboot: required since {self.reboot_required or '?'}: "
+                                    "restart the machine"))
         if self.unguarded is not None:
-            out.append(f"install: the run of {self.unguarded or '?'} had no reg.exe: the registry rights check and the "
-                       "pending-reboot check (PendingFileRenameOperations) could not run; put reg.exe in netlogon\\")
-        out += [f"install: {what} was not run from the startup script: it takes longer than the machine's "
-                "MaxGPOScriptWait allows; raise it (README) or install it at an administrator's logon"
-                for what in self.startup_too_short]
-        for p in self.patches:
-            if p.gave_up:
-                out.append(f"install: {p.bulletin} {p.patch} gave up after {p.attempts} failed attempt(s) "
-                           f"(last exit code {p.last_code or '?'})")
-            elif p.last_meaning == UNKNOWN_EXIT:
-                out.append(f"install: {p.bulletin} {p.patch} ended with a non-zero exit code, which Windows 9x "
-                           "passes on in 8 bits (3010 arrives as 194): the next scan says whether it installed")
-            elif not p.ok and p.failures:
-                out.append(f"install: {p.bulletin} {p.patch} failed {p.failures} time(s) (last exit code "
-                           f"{p.last_code or '?'})")
-        out += [f"rollback: {what}: the uninstall failed; the patch is still installed"
-                for what in self.uninstall_failed]
+            out.append(self._notice(notices.INSTALL, f"install: the run of {self.unguarded or '?'} had no reg.exe: "
+                                    "the registry rights check and the pending-reboot check "
+                                    "(PendingFileRenameOperations) could not run; put reg.exe in netlogon\\"))
+        out += [self._notice(notices.INSTALL, f"install: {what} was not run from the startup script: it takes longer "
+                             "than the machine's MaxGPOScriptWait allows; raise it (README) or install it at an "
+                             "administrator's logon") for what in self.startup_too_short]
+        out += [n for p in self.patches if (n := self._patch_notice(p)) is not None]
+        out += [self._notice(notices.ROLLBACK, f"rollback: {what}: the uninstall failed; the patch is still "
+                             "installed") for what in self.uninstall_failed]
         if self.malformed:
-            out.append(f"results: {self.malformed} line(s) not in the form hfstage's scripts write were ignored")
+            out.append(self._notice(notices.RESULTS, f"results: {self.malformed} line(s) not in the form hfstage's "
+                                    "scripts write were ignored"))
         if self.loop:
-            out.append(f"install: {self.reboots} reboots without a successful install between them: reboot loop?")
+            out.append(self._notice(notices.INSTALL, f"install: {self.reboots} reboots without a successful install "
+                                    "between them: reboot loop?"))
         return out
 
+    def _patch_notice(self, p: PatchResult) -> Notice | None:
+        """What one patch's install attempts need an admin to know, if anything."""
+        if p.gave_up:
+            return self._notice(notices.INSTALL, f"install: {p.bulletin} {p.patch} gave up after {p.attempts} "
+                                f"failed attempt(s) (last exit code {p.last_code or '?'})")
+        if p.last_meaning == UNKNOWN_EXIT:
+            return self._notice(notices.INSTALL, f"install: {p.bulletin} {p.patch} ended with a non-zero exit code, "
+                                "which Windows 9x passes on in 8 bits (3010 arrives as 194): the next scan says "
+                                "whether it installed")
+        if not p.ok and p.failures:
+            return self._notice(notices.INSTALL, f"install: {p.bulletin} {p.patch} failed {p.failures} time(s) "
+                                f"(last exit code {p.last_code or '?'})")
+        return None
+
+    def _notice(self, kind: str, text: str) -> Notice:
+        return Notice(kind, self.machine, text)
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "problems": self.problems()}
+        return {**asdict(self), "problems": [p.text for p in self.problems()]}
 
 
 def _fields(line: str) -> dict[str, str] | None:

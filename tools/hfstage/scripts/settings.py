@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 
 from hfstage.errors import UsageError
 from hfstage.packages import load_installers
 from hfstage.scripts.batch import check_batch_value, check_command, check_file_name, check_unc
 from hfstage.scripts.window import Window, parse_window
-from hfstage.share import SiteConfig, machine_name_problem
+from hfstage.share import SiteConfig, fingerprint, machine_name_problem
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class ScriptSettings:
         return self.reboot_roles.get(role or "server", "never")
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        return fingerprint(asdict(self))
 
 
 def package_choices(config: SiteConfig) -> tuple[dict[str, str], dict[str, str]]:

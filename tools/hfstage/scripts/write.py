@@ -6,23 +6,20 @@ old script or the new one. A machine with nothing left to install keeps a harmle
 script that exits. Its rollback script comes from its rollback history (what hfstage's scripts
 installed there, scripts.rollback), not from what it still misses. A machine whose assessment,
 packages, settings and rollback history did not change since the last run is not rendered again
-(state\\scripts.json keeps what each was made from).
+(the scripts memo, state\\scripts.json, keeps what each was made from and its NT 4.0 job).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage import __version__
 from hfstage.assess import Assessment
 from hfstage.catalog import Catalog
-from hfstage.errors import HfstageError, os_fault
+from hfstage.errors import HfstageError
 from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.progress import Progress
@@ -32,19 +29,9 @@ from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, plan_machine
 from hfstage.scripts.rollback import Rollback, build_rollback, scripted_steps
 from hfstage.scripts.settings import ScriptSettings
-from hfstage.share import (
-    PRIVATE,
-    PUBLIC,
-    Share,
-    atomic_write_text,
-    machine_name_problem,
-    sync_folders,
-    write_if_changed,
-)
+from hfstage.share import PUBLIC, SCRIPTS, Share, machine_name_problem, write_if_changed, write_many
 
 NETBIOS_MAX = 15
-ROLLBACK_FORMAT = 2  # rollback scripts from the machine's history (issue 19): every machine's are made again
-KEYS_NAME = "scripts.json"
 CHUNK = 500
 
 
@@ -108,12 +95,13 @@ def render_idle(machine: str, catalog_version: str, unavailable: list[str] | Non
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
-def script_key(assessment_key: str, settings: ScriptSettings, book: PackageBook, catalog_version: str,
-               installed: list[InstalledPatch] | None = None) -> str:
-    """What one machine's scripts are made from (INSTALLED: its rollback history): if it is unchanged, so are they."""
-    blob = json.dumps([__version__, ROLLBACK_FORMAT, assessment_key, settings.fingerprint(), book.index.fingerprint(),
-                       book.fingerprint(), catalog_version, [dataclasses.astuple(e) for e in installed or []]])
-    return hashlib.sha256(blob.encode()).hexdigest()
+def script_keys(machines: dict[str, str], settings: ScriptSettings, book: PackageBook, catalog_version: str,
+                installed: dict[str, list[InstalledPatch]]) -> dict[str, str]:
+    """What each machine's scripts are made from (its assessment key and rollback history, and what every
+    machine's share: settings, packages, confirmations, catalog): if it is unchanged, so are they."""
+    common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint(), catalog_version]
+    return {m: SCRIPTS.key(key, common, [dataclasses.astuple(e) for e in installed.get(m.casefold(), [])])
+            for m, key in machines.items()}
 
 
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
@@ -125,25 +113,24 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
     INSTALLED: each machine's rollback history (casefolded name -> newest first).
 
     Render and lint everything that changed (nothing is written on a problem), then write. WRITTEN runs once
-    the scripts are written, before the keys vouch for them: a run killed before it renders them again.
+    the scripts are written, before the memo vouches for them: a run killed before it renders them again.
     """
     installed = installed or {}
     share.check()
     with share.lock():
         share.remove_stale_temps()
-        old_keys, old_jobs = _read_keys(share)
-        keys = {m: script_key(k, settings, book, catalog.data_version, installed.get(m.casefold()))
-                for m, k in machines.items()}
+        record = share.record(SCRIPTS)
+        keys = script_keys(machines, settings, book, catalog.data_version, installed)
         scripts = share.folder("scripts")
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
-                and (old_keys.get(m) != keys[m] or not (scripts / f"{m}.bat").is_file())]
+                and (not record.known(m, keys[m]) or not (scripts / f"{m}.bat").is_file())]
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
         targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed)
         if only is None:
             targets.update(_stale(share, machines, catalog.data_version))
         targets = {scripts / name: data for name, data in targets.items()}
         result.changed = book.changed()
-        jobs = {m: j for m, j in old_jobs.items() if m in machines and m not in todo} | result.scheduled
+        jobs = {m: record.value(m) for m in machines if m not in todo and record.value(m)} | result.scheduled
         result.jobs = len(jobs)
         netlogon = share.folder("netlogon")
         targets.update({netlogon / name: data for name, data in dispatchers(settings).items()})
@@ -159,19 +146,16 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         if result.problems or dry_run:
             result.written = sorted(changed) if dry_run else []
             return result
-        # forget what is about to be rewritten first: a run killed mid-way must not leave keys that
-        # vouch for files it had already replaced
-        kept = {m: k for m, k in old_keys.items() if m not in todo}
-        _write_keys(share, kept, jobs)
+        record.begin(todo)  # a run killed mid-way leaves no key vouching for a file it had replaced
         _write_all(changed, result)
         book.save()
         if written is not None:
             written(result)
+        for m in todo:
+            record.put(m, keys[m], result.scheduled.get(m))
         if only is None:
-            _write_keys(share, keys, jobs)
-        else:
-            kept.update({m: keys[m] for m in todo})
-            _write_keys(share, kept, jobs)
+            record.keep_only(machines)
+        record.commit()
     return result
 
 
@@ -232,21 +216,6 @@ def _stale(share: Share, machines: dict[str, str], catalog_version: str) -> dict
     return out
 
 
-def _read_keys(share: Share) -> tuple[dict[str, str], dict[str, dict]]:
-    """(machine -> what its scripts were made from, NT 4.0 machine -> its scheduled job's files)."""
-    try:
-        data = json.loads((share.state / KEYS_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}, {}
-    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not isinstance(data.get("jobs"), dict):
-        return {}, {}  # an older layout: everything is made again
-    return data["keys"], data["jobs"]
-
-
-def _write_keys(share: Share, keys: dict[str, str], jobs: dict[str, dict]) -> None:
-    atomic_write_text(share.state / KEYS_NAME, json.dumps({"keys": keys, "jobs": jobs}, sort_keys=True), PRIVATE)
-
-
 def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_version: str) -> dict[str, bytes]:
     """netlogon\\schedule_nt4.bat (an admin runs it: copies each NT 4.0 machine's script and packages
     to its ADMIN$ and schedules them with AT) and hfstage_run.bat (the job's entry point)."""
@@ -264,13 +233,9 @@ def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_vers
 
 def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
     """Write every changed file, or none: on a failure the files already replaced get their old bytes back."""
-    previous: dict[Path, bytes | None] = {}
+    previous = {path: path.read_bytes() if path.is_file() else None for path in changed}
     try:
-        for path, data in sorted(changed.items()):
-            previous[path] = path.read_bytes() if path.is_file() else None
-            if write_if_changed(path, data, PUBLIC, sync_dir=False):
-                result.written.append(path)
-        sync_folders(result.written)
+        result.written += write_many(changed, PUBLIC)
     except (OSError, HfstageError) as e:
         for path, old in previous.items():
             with contextlib.suppress(OSError, HfstageError):
@@ -278,5 +243,4 @@ def _write_all(changed: dict[Path, bytes], result: GenerateResult) -> None:
                     path.unlink(missing_ok=True)
                 else:
                     write_if_changed(path, old, PUBLIC)
-        fault = os_fault(path, e, "write") if isinstance(e, OSError) else e
-        raise type(fault)(f"{fault}; no script was changed") from e
+        raise type(e)(f"{e}; no script was changed") from e

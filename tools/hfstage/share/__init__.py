@@ -1,5 +1,6 @@
-"""The share's one home: its layout, site.ini (SiteConfig), the lock, atomic writes with the
-share's modes, safe names, and safe reading of what clients write."""
+"""The share's one home: its layout and every file kept in state\\, the memos (content keys and keyed
+records), site.ini (SiteConfig), the lock, atomic writes with the share's modes, safe names, and safe
+reading of what clients write."""
 
 from hfstage.share.check import ShareCheck, check_share
 from hfstage.share.clientfiles import (
@@ -23,9 +24,40 @@ from hfstage.share.files import (
     staged_dir,
     sync_folders,
     write_if_changed,
+    write_many,
 )
-from hfstage.share.layout import CLIENT_FOLDERS, FOLDERS, InitReport, Share, init_share
+from hfstage.share.layout import (
+    AUDIT,
+    CENTRAL_DB,
+    CENTRAL_PAGES,
+    CLIENT_FOLDERS,
+    COLLECTORS,
+    DETECTION,
+    FACTS,
+    FACTS_FOLDER,
+    FOLDERS,
+    HISTORY,
+    LOCK,
+    MEMOS,
+    PACKAGE_FACTS,
+    PINS,
+    REPORT,
+    ROLLBACK,
+    SCANS,
+    SCRATCH,
+    SCRIPTS,
+    SEEN,
+    SITE_KEY,
+    SITE_RULES,
+    STATE_FILES,
+    TESTING,
+    InitReport,
+    Share,
+    StateFile,
+    init_share,
+)
 from hfstage.share.lock import set_wait
+from hfstage.share.memo import STAGES, Memo, Record, fingerprint
 from hfstage.share.names import (
     batch_file_name_problem,
     batch_location_problem,
@@ -38,11 +70,15 @@ from hfstage.share.names import (
 )
 
 __all__ = [
+    "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
+    "MEMOS", "PACKAGE_FACTS", "PINS", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS", "SEEN", "SITE_KEY",
+    "SITE_RULES",
+    "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "ShareCheck",
     "SiteConfig", "check_share",
     "atomic_text_stream", "batch_file_name_problem", "batch_location_problem",
     "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",
     "id_problem", "init_share", "load_site_config", "location_problem", "machine_name_problem", "make_client_folder",
     "make_folder", "move_client_file", "read_client_file", "read_input", "safe_parts", "set_wait", "staged_dir",
-    "sync_folders", "unc_problem", "unsafe_reason", "walk_entries", "walk_files", "write_if_changed",
+    "sync_folders", "unc_problem", "unsafe_reason", "walk_entries", "walk_files", "write_if_changed", "write_many",
 ]

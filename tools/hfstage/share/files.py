@@ -108,6 +108,53 @@ def write_if_changed(path: Path, data: bytes, mode: int = PUBLIC, sync_dir: bool
     return True
 
 
+def write_many(files: dict[Path, bytes], mode: int = PUBLIC) -> list[Path]:
+    """Write each of FILES (path -> bytes) whose content changed, each atomically, and return those written.
+
+    Every temp file is written first, then all are made durable, then each is renamed into place (a
+    crash point before each rename, as atomic_write_bytes has), then each folder is synced once: one
+    journal commit carries thousands of small files, where a fsync per file waits for one each. A failure
+    leaves the files already renamed in place (the caller puts back what it must) and no temp file."""
+    changed = {Path(p): d for p, d in files.items() if _differs(Path(p), d)}
+    temps: dict[Path, str] = {}
+    written: list[Path] = []
+    path = None
+    try:
+        for path, data in changed.items():
+            make_folder(path.parent, _folder_for(mode))
+            fd, temps[path] = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(temps[path], mode)
+        for path, tmp in temps.items():  # noqa: B007 - a failure names the file
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for path, tmp in temps.items():
+            write_point()
+            os.replace(tmp, path)
+            written.append(path)
+    except BaseException as e:
+        for path, tmp in temps.items():
+            if path not in written:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise os_fault(path, e, "write") from e
+        raise
+    sync_folders(written)
+    return written
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except OSError:
+        return True
+
+
 @contextlib.contextmanager
 def atomic_text_stream(path: Path, mode: int = PUBLIC) -> Iterator:
     """A text file handle for writing PATH piece by piece; renamed into place only if the block succeeds."""

@@ -1,4 +1,5 @@
-"""The staging share: its folders (DESIGN §2), `init`, the audit log and the run lock."""
+"""The staging share: its folders (DESIGN §2), every file hfstage keeps in state\\ (the one list of them),
+`init`, the audit log and the run lock."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hfstage.errors import UsageError, os_fault
 from hfstage.share.config import SiteConfig, load_site_config
 from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder, open_private, temp_folder
 from hfstage.share.lock import share_lock
+from hfstage.share.memo import Memo, Record
 
 FOLDERS = (
     "incoming", "catalogs", "trust", "hotfixes", "inventory",
@@ -27,8 +29,57 @@ PRIVATE_FOLDERS = ("state",)
 # README shows how to narrow them to the clients' group.
 CLIENT_FOLDERS = ("inventory", "results")
 CLIENT_FOLDER = 0o1777
-LOCK_NAME = "hfstage.lock"
-AUDIT_NAME = "audit.log"
+
+
+@dataclass(frozen=True)
+class StateFile:
+    """A file (or folder) below state\\ and what it keeps."""
+
+    name: str
+    what: str
+
+
+# Every file the run keeps state in (plaso's habit: one module knows them all). Nothing else names a
+# file below state\; tests/test_state_files.py checks the code and what a month leaves there.
+LOCK = StateFile("hfstage.lock", "the run lock: one hfstage run writes the share at a time")
+AUDIT = StateFile("audit.log", "overrides and other decisions an admin made, one dated line each")
+HISTORY = StateFile("history.sqlite", "every scan with each machine's assessment, and the rollback history (what "
+                    "the scripts ran, what the clients installed); SQLite keeps -wal and -shm files beside it")
+PINS = StateFile("packages.json", "the packages confirmed, pinned by SHA-256 (damaged is an error, never empty)")
+SITE_KEY = StateFile("site-key.pem", "this site's private key, signing its bundles for the central office")
+SITE_RULES = StateFile("products.json", "the site's own product rules, when it keeps a copy (wins over hfstage's)")
+TESTING = StateFile("testing.json", "the site's testing phases per severity, when it has its own")
+DETECTION = StateFile("detection.json", "the site's detection supplements (file checks the catalog lacks)")
+FACTS_FOLDER = StateFile("facts", "each machine's facts as last read, <MACHINE>.json")
+SEEN = StateFile("facts/seen.json", "per machine: its evidence's digest and when this server first saw it (the "
+                 "\"last reported\" time, by the server's clock; kept across upgrades)")
+README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
+SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
+                    "run's are removed by the next")
+
+# The memos: what is computed once and reused across runs (DESIGN §9), each with the stage whose code makes it.
+FACTS = Memo("facts", "facts/index.json", "inventory",
+             "per machine: its input files' sizes and times, the catalog, rules and caps its facts were read with")
+SCANS = Memo("scans", HISTORY.name, "assess",
+             "per machine: the facts, catalog, policy and client results its assessment was made from (the "
+             "history's machines.input_key)")
+ROLLBACK = Memo("rollback", "rollback.json", "scripts",
+                "per machine: the assessment, results and rollback history that changed nothing in its rollback")
+SCRIPTS = Memo("scripts", "scripts.json", "scripts",
+               "per machine: what its install and rollback scripts were made from, and its NT 4.0 scheduled job")
+COLLECTORS = Memo("collectors", "collectors.json", "scripts",
+                  "what the collectors and stubs in netlogon\\ were made from, and each file's size and time then; "
+                  "the files the collectors copy from clients (a change is named in the month)")
+REPORT = Memo("report", "report.json", "report", "per page of reports\\: what it was rendered from")
+PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
+                     "per file below hotfixes\\: what it is, read from its bytes, by size, time and trust store")
+MEMOS = (FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
+STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN, README,
+               SCRATCH)
+
+# A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
+CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")
+CENTRAL_PAGES = Memo("central-pages", "pages.json", "central", "per site page: the site row it was rendered from")
 
 
 @dataclass
@@ -61,6 +112,14 @@ class Share:
     def state(self) -> Path:
         return self.root / "state"
 
+    def state_file(self, entry: StateFile | Memo) -> Path:
+        """Where ENTRY (one of the registered state files or memos) lives on this share."""
+        return self.state / (entry.name if isinstance(entry, StateFile) else entry.path)
+
+    def record(self, memo: Memo) -> Record:
+        """MEMO's keyed record on this share, as stored (empty when missing or damaged)."""
+        return Record(self.state, memo)
+
     def check(self) -> None:
         """Fail clearly when ROOT is not an initialised share."""
         if not self.root.is_dir():
@@ -76,7 +135,7 @@ class Share:
 
     def audit(self, message: str) -> None:
         """Append one dated line to state/audit.log (overrides and other decisions)."""
-        path = self.state / AUDIT_NAME
+        path = self.state_file(AUDIT)
         line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {getpass.getuser()}: {message}\n"
         try:
             with open_private(path) as fh:
@@ -114,7 +173,7 @@ class Share:
     def lock(self, wait_seconds: float | None = None) -> Iterator[None]:
         """Hold the share's run lock; wait up to WAIT_SECONDS, then fail clearly."""
         make_folder(self.state, PRIVATE_FOLDER)
-        with share_lock(self.state / LOCK_NAME, wait_seconds):
+        with share_lock(self.state_file(LOCK), wait_seconds):
             yield
 
 
