@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from hfstage.assess import Assessment, findings_at_or_above
 from hfstage.history import MachineRow
-from hfstage.packages import MissingPackage
 from hfstage.resources import data_json
 from hfstage.scripts import NO_RIGHTS, MachineResults
 
@@ -44,7 +43,7 @@ class Situation:
     rows: list[MachineRow]
     results: list[MachineResults] = field(default_factory=list)
     seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
-    fetch: list[MissingPackage] = field(default_factory=list)
+    fetch: list = field(default_factory=list)  # the packages hotfixes\\ lacks (each with .names: who needs it)
     lifecycle: dict[str, str] = field(default_factory=dict)  # machine -> accepted | pending | retired
     stale_days: int = 14
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
