@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 
-from hfstage.assess import Assessment
+from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment
 from hfstage.inventory import MachineFacts
 from hfstage.scripts import MachinePlan, MachineResults
 from hfstage.share import fingerprint
@@ -76,15 +76,29 @@ class MachinePage:
     lifecycle: str = "accepted"
 
 
-def script_view(plan: MachinePlan | None, problem: str = "") -> ScriptView:
+def script_view(plan: MachinePlan | None, problem: str = "", a: Assessment | None = None,
+                service_packs: dict[str, str] | None = None) -> ScriptView:
+    """What the script does; SERVICE_PACKS: site.ini [service_packs] (OS -> package), to say why a missing
+    service pack is not in it."""
     if plan is None:
         return ScriptView(problem=problem or "no script: hfstage cannot tell what this machine is")
     steps = [StepView(n, s.bulletin, s.qnumber, s.patch, s.package, s.kind, s.kind_source, str(s.install),
                       _restart(s), _note(s)) for n, s in enumerate(plan.steps, 1)]
     window = plan.window.text if plan.window is not None else ""
-    left_out = [*plan.unavailable, *(f"{p}: held back (kind only guessed, changed since confirmed, or not a "
-                                     "package): see `hfstage packages`" for p in plan.unconfirmed), *plan.retried]
+    left_out = [*_unnamed_service_packs(plan, a, service_packs), *plan.unavailable,
+                *(f"{p}: held back (kind only guessed, changed since confirmed, or not a package): see "
+                  "`hfstage packages`" for p in plan.unconfirmed), *plan.retried]
     return ScriptView(steps, str(plan.qchain or ""), str(plan.reboot), plan.reboot_mode, window, left_out)
+
+
+def _unnamed_service_packs(plan: MachinePlan, a: Assessment | None, named: dict[str, str] | None) -> list[str]:
+    """A missing service pack the script leaves out because site.ini names no package for the OS: the scripts
+    never guess a service pack's package, and say nothing of it themselves."""
+    if a is None or named is None or (a.os or "").casefold() in named or any(s.bulletin == "SP" for s in plan.steps):
+        return []
+    return [f"{f.patch}: site.ini [service_packs] names no package for {a.os}, so the script does not install it "
+            "(name its package there and put it under hotfixes\\)"
+            for f in a.findings if f.kind == KIND_SERVICE_PACK and f.status == MISSING]
 
 
 def _restart(step) -> str:
