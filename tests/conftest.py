@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -56,12 +57,17 @@ def run(capsys):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A failing test shows every batch file it ran in wine: exit code, calls, results lines, output."""
+    """A failing test shows every batch file it ran in wine: exit code, calls, results lines, output. In CI
+    (CI set, as .ci/run and fresh-check set it) a skip is a failure: CI installs every tool and has ../shared
+    beside the project, so a skipped test there is a test that silently stopped guarding anything."""
     from tests import winehelp  # not at the top: winehelp imports this module
 
     report = (yield).get_result()
     if report.failed and winehelp.runs_story():
         report.sections.append(("batch files run in wine", winehelp.runs_story()))
+    if report.skipped and os.environ.get("CI") and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome, report.longrepr = "failed", f"skipped in CI, where nothing may be skipped: {reason}"
     if report.when == "teardown":
         winehelp.forget_runs()
 
