@@ -245,12 +245,14 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
 
 
 def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch: list | None = None,
-                scripts_now: bool = False):
+                made: GenerateResult | None = None):
     """SHARE\\reports from full scan S (and the month's PLAN, else the plan for the current catalog): what
     `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record. FETCH: the
-    packages missing, when the caller knows them; SCRIPTS_NOW: the scripts were made from S in this run."""
+    packages missing, when the caller knows them; MADE: the scripts made from S in this run (their machines'
+    plans are not made twice)."""
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
-    extras = report_extras(site, s.rows, s.scan_id, s.inventory, s.results, fetch, scripts_now)
+    extras = report_extras(site, s.rows, s.scan_id, s.inventory, s.results, fetch,
+                           made.plans if made is not None else None)
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
                     lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras)
     with site.share.lock():
@@ -259,7 +261,7 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch:
 
 def _reports(site: Site, result: MonthResult, state: _State) -> str:
     s = result.scan
-    written = site_report(site, s, state.plan, state.fetch, scripts_now=True)
+    written = site_report(site, s, state.plan, state.fetch, result.scripts)
     result.report_folder = written.folder
     result.needs += written.attention
     return (f"{written.folder / 'index.html'} ({len(written.written)} files written, {written.rendered_pages} "

@@ -13,7 +13,7 @@ from hfstage.inventory import InventoryResult, evidence_seen
 from hfstage.packages import MissingPackage, fetch_list, load_installers
 from hfstage.pipeline.site import Site
 from hfstage.report import MachinePage, SiteExtras, Situation, bulletin_info, evidence_view, page_key, script_view
-from hfstage.scripts import MachineResults, plan_machine
+from hfstage.scripts import MachinePlan, MachineResults, plan_machine
 
 
 # HOOK(lifecycle): the machine lifecycle (accepted, pending, retired; `hfstage machines`) fills this with each
@@ -24,9 +24,10 @@ def machine_states(site: Site, rows: list[MachineRow]) -> dict[str, str]:
 
 def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: InventoryResult,
                   results: list[MachineResults], fetch: list[MissingPackage] | None = None,
-                  scripts_now: bool = False) -> SiteExtras:
-    """Everything the report needs beside scan SCAN_ID's ROWS. SCRIPTS_NOW: the scripts were made from this
-    scan in this run (the month), so the machine pages describe the scripts on the share."""
+                  made: list[MachinePlan] | None = None) -> SiteExtras:
+    """Everything the report needs beside scan SCAN_ID's ROWS. MADE: the plans of the scripts made from this
+    scan in this run (the month), so the machine pages describe the scripts on the share, and a machine whose
+    script was just made is not planned again."""
     missing = site.history.findings(scan_id, "missing")
     book, settings, problem = _scripts_side(site)
     if fetch is None:
@@ -38,10 +39,12 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
     scripts_key = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint()] if settings else problem
     by_name = {m.machine.casefold(): m for m in results}
     table = load_installers()
+    planned = {p.machine: p for p in made or []}
 
     def page(a: Assessment) -> MachinePage:
         mine = by_name.get(a.machine.casefold())
-        plan = plan_machine(a, site.catalog, settings, book, table, site.rules) if settings else None
+        plan = planned.get(a.machine) or (plan_machine(a, site.catalog, settings, book, table, site.rules)
+                                          if settings else None)
         script = script_view(plan, problem, a, settings.service_packs if settings else None)
         return MachinePage(script, evidence_view(_facts(inventory, a.machine), a), mine,
                            situation.seen.get(a.machine, ""), situation.stale(a.machine),
@@ -52,7 +55,7 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
                                 inventory.hashes.get(r.machine), situation.lifecycle.get(r.machine))
             for r in rows}
     return SiteExtras(str(site.share.root), situation, bulletin_info(site.catalog, site.policy, ids), page, keys,
-                      scripts_now)
+                      made is not None)
 
 
 def _scripts_side(site: Site):
