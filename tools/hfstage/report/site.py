@@ -49,6 +49,7 @@ from hfstage.report.site_index import (
     SiteExtras,
     assets,
     index_context,
+    list_names,
     list_pages,
     machines_csv,
     machines_js,
@@ -58,6 +59,7 @@ from hfstage.report.svg import trend_chart
 from hfstage.share import PUBLIC, REPORT, Record, Share, atomic_text_stream, id_problem, write_many
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
+LISTS = "lists"  # the report memo's item for lists\\*.html, machines.js and machines.csv
 STATUS_CLASS = {COMPLIANT: "installed", NEEDS_PATCHES: "missing", SERVICE_PACK_MISSING: "missing",
                 UNREADABLE: "error", INCOMPLETE: "warning", NOT_COVERED: "warning", UNVERIFIED: "warning",
                 WAITING: "muted"}
@@ -129,8 +131,12 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     result = ReportResult(folder)
     record = share.record(REPORT)
     found = bulletins(view.missing, view.extras.bulletins)
+    situation = view.extras.situation or Situation(view.machines)
+    front = index_context(situation, view.missing, view.extras.share)
     keys = _page_keys(view, found)
-    todo = [name for name, key in keys.items() if not record.known(name, key) or not (folder / _file(name)).is_file()]
+    keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
+                             [(a.kind, a.text) for a in front["attention"]], front["labels"])
+    todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(folder, name, front)]
     record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
@@ -138,7 +144,7 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     pending = set(todo)
     _machines(folder, view, env, common, pending, result)
     _bulletin_pages(folder, found, env, common, pending, result)
-    _front(folder, view, env, common, found, trend_chart(trend), result)
+    _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
     _write({folder / "plan.html": render_plan(plan, "html", templates),
             folder / "plan.md": render_plan(plan, "md", templates)}, result)
@@ -146,22 +152,23 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     return result
 
 
-def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], chart: str, result) -> None:
-    """index.html, the machine lists, machines.js, machines.csv and report.js (small next to the machine pages:
-    made every time, written where they changed)."""
-    situation = view.extras.situation or Situation(view.machines)
-    front = index_context(situation, view.missing, view.extras.share)
+def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], chart: str, result,
+           situation: Situation, front: dict, lists: bool) -> None:
+    """index.html (every time: it names the scan) and report.js; with LISTS, the machine lists, machines.js and
+    machines.csv (made again only when a machine's line or the attention list changed: 5,000 machines make 31
+    list pages)."""
     result.attention = front["attention"]
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    pages = list_pages(env, front["lists"], {**common, "labels": front["labels"]})
+    pages = list_pages(env, front["lists"], {**common, "labels": front["labels"]}) if lists else {}
     pages["index.html"] = env.get_template("index.html.j2").render(
         root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems, chart=chart,
         generated=generated, stale_days=situation.stale_days, **front, **common)
-    pages[MACHINES_JS] = machines_js(front["lines"], front["labels"])
-    pages[MACHINES_CSV] = machines_csv(front["lines"], front["labels"])
+    if lists:
+        pages[MACHINES_JS] = machines_js(front["lines"], front["labels"])
+        pages[MACHINES_CSV] = machines_csv(front["lines"], front["labels"])
     pages.update(assets())
     _write({folder / name: text for name, text in pages.items()}, result)
-    for old in stale_lists(folder, set(pages)):
+    for old in stale_lists(folder, set(list_names(front["lists"]))):
         old.unlink(missing_ok=True)
 
 
@@ -180,8 +187,13 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
     return keys
 
 
-def _file(name: str) -> str:
-    return "scan.json" if name == SCAN_FILES else name
+def _made(folder: Path, name: str, front: dict) -> bool:
+    """Whether the files of memo item NAME are all there (someone may have removed one since)."""
+    if name == SCAN_FILES:
+        return (folder / "scan.json").is_file()
+    if name == LISTS:
+        return all((folder / f).is_file() for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
+    return (folder / name).is_file()
 
 
 def _commit(record: Record, keys: dict[str, str]) -> None:

@@ -98,6 +98,11 @@ def service_packs(missing: list[FindingRow]) -> list[dict]:
             for name, machines in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
+def list_names(lists: dict[str, MachineList]) -> list[str]:
+    """The files below reports\\ the LISTS are written as."""
+    return [m.href(n) for m in lists.values() for n in range(1, m.pages() + 1)]
+
+
 def list_pages(env, lists: dict[str, MachineList], common: dict) -> dict[str, str]:
     """lists/<slug>-<n>.html for every list: name below reports\\ -> page."""
     template = env.get_template("list.html.j2")
