@@ -14,7 +14,7 @@ from pathlib import Path
 from hfstage import __version__
 from hfstage.central.importer import REPORTS, check_central
 from hfstage.central.store import connect
-from hfstage.report import bulletin_order, csv_cell, html_env, most_severe
+from hfstage.report import assets, bulletin_order, csv_cell, html_env, most_severe
 from hfstage.share import CENTRAL_PAGES, PUBLIC, Record, atomic_write_text, write_if_changed
 from hfstage.versions import parse_version
 
@@ -111,6 +111,9 @@ def central_report(folder: Path) -> CentralReport:
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     atomic_write_text(out / "index.html", index, PUBLIC)
     report.written.append(out / "index.html")
+    for name, text in assets().items():  # report.js: the tables sort and filter, as the site report's do
+        if write_if_changed(out / name, text.encode("utf-8"), PUBLIC):
+            report.written.append(out / name)
     record.keep_only(keys)
     record.commit()
     return report

@@ -12,13 +12,13 @@ from hfstage.report.machine_page import MachinePage, evidence_view, page_key, sc
 from hfstage.report.ranking import bulletin_order, most_severe
 from hfstage.report.safe import clean_text, csv_cell, file_text, safe_url, tsv_cell
 from hfstage.report.site import ReportResult, SiteView, tiles, write_site_report
-from hfstage.report.site_index import SiteExtras
+from hfstage.report.site_index import SiteExtras, assets
 
 __all__ = [
     "PLAN_FORMATS", "Attention", "BulletinInfo", "Compliance", "MachinePage", "MonthPlan", "PlanItem", "ReportResult",
-    "SiteExtras", "SiteView", "Situation", "alarms", "attention", "build_plan", "bulletin_info", "bulletin_order",
-    "clean_text", "compliance", "compliance_rows", "csv_cell", "evidence_view", "failures", "file_text", "html_env",
-    "is_stale", "kb_articles", "month_item", "most_severe", "page_key", "plan_changes", "render_compliance",
-    "render_csv", "render_html", "render_json", "render_plan", "render_tab", "render_text", "safe_url", "script_view",
-    "summary", "tiles", "trend", "tsv_cell", "write_site_report",
+    "SiteExtras", "SiteView", "Situation", "alarms", "assets", "attention", "build_plan", "bulletin_info",
+    "bulletin_order", "clean_text", "compliance", "compliance_rows", "csv_cell", "evidence_view", "failures",
+    "file_text", "html_env", "is_stale", "kb_articles", "month_item", "most_severe", "page_key", "plan_changes",
+    "render_compliance", "render_csv", "render_html", "render_json", "render_plan", "render_tab", "render_text",
+    "safe_url", "script_view", "summary", "tiles", "trend", "tsv_cell", "write_site_report",
 ]
