@@ -27,6 +27,7 @@ from hfstage.report.safe import csv_cell
 from hfstage.resources import data
 
 PAGE = 500  # machine rows per page: the index's table and each static list page
+PROBLEMS_SHOWN = 20  # the share's file problems the index lists (5,000 refused files must not bury the rest)
 ASSETS = ("report.js",)  # copied from data/report_assets beside index.html
 MACHINES_JS = "machines.js"
 MACHINES_CSV = "machines.csv"  # the same lines for a spreadsheet
@@ -84,7 +85,7 @@ def index_context(situation: Situation, missing: list[FindingRow], share: str) -
     lines = machine_lines(situation, missing, items)
     lists = machine_lists(lines, items)
     return {"attention": items, "lines": lines, "lists": {m.slug: m for m in lists}, "labels": labels(),
-            "page_size": PAGE, "service_packs": service_packs(missing),
+            "page_size": PAGE, "problems_shown": PROBLEMS_SHOWN, "service_packs": service_packs(missing),
             "stale": sum(line.stale for line in lines)}
 
 
