@@ -81,3 +81,14 @@ def mutations(draw, base: bytes, start: int = 0) -> bytes:
     if draw(st.integers(0, 9)) == 0:
         return base[:pos] + junk
     return base[:pos] + junk + base[pos + removed:]
+
+
+def accept_machines(share: Share) -> None:
+    """What an admin does for the machines a test put on its share (`hfstage machines accept`): a folder the
+    server has not seen before is pending, shown but not counted or scripted (DESIGN §8)."""
+    from hfstage.inventory import ACCEPTED, Lifecycle, machine_folders
+
+    lifecycle = Lifecycle.load(share)
+    for folder in machine_folders(share)[0]:
+        lifecycle.set(folder.name, ACCEPTED, "accepted by the test's administrator", Lifecycle.now())
+    lifecycle.save(share)

@@ -21,7 +21,7 @@ from hfstage.assess import NOTE, CatalogIndex, SitePolicy, assess_machine
 from hfstage.assess.model import GAP_CATALOG
 from hfstage.catalog import parse_catalog_file
 from hfstage.inventory import MachineFacts, ProductFact, gather_facts
-from tests.conftest import DATA, REAL_CATALOG
+from tests.conftest import DATA, REAL_CATALOG, accept_machines
 from tests.winehelp import PACKAGES
 
 MACHINES = DATA / "families"
@@ -150,6 +150,7 @@ def _share_with(tmp_path, run, machine: str, packages: dict[str, str], catalog_p
     share = Share(tmp_path / "share")
     assert run("catalog", "import", share.root, "--xml", catalog_path, "--allow-unsigned")[0] == 0
     shutil.copytree(MACHINES / machine, share.folder("inventory") / machine)
+    accept_machines(share)
     for name, shape in packages.items():
         shutil.copyfile(PACKAGES / shape, share.folder("hotfixes") / name)
     share.site_ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n[reboot]\n9x = {share}\\hotfixes\\reboot.exe /r\n")

@@ -89,8 +89,8 @@ def test_links_to_server_files_are_never_followed(site):
     inventory = share.folder("inventory")
     (inventory / "NT4WKS" / "SOFTWARE").unlink()
     (inventory / "NT4WKS" / "SOFTWARE").symlink_to(outside / "secret.txt")
-    (inventory / "W98" / "export.reg").unlink()
-    (inventory / "W98" / "export.reg").symlink_to(outside / "secret.txt")
+    (inventory / "W98" / "hf01.reg").unlink()
+    (inventory / "W98" / "hf01.reg").symlink_to(outside / "secret.txt")
     (inventory / "LINKED").symlink_to(inventory / "XPSP1", target_is_directory=True)
     collected = inventory / "NORES" / "files" / "WINNT" / "system32" / "rpcss.exe"
     collected.unlink()
@@ -116,7 +116,7 @@ def test_a_linked_machine_folder_cannot_redirect_the_unnamed_spool(site):
     (inventory / "WME").symlink_to(outside, target_is_directory=True)  # the spool's target is a link
     spool = inventory / "_unnamed" / "mallory"
     spool.mkdir(parents=True)
-    shutil.copyfile(EXAMPLES / "inventory" / "WME" / "export.reg", spool / "hf01.reg")
+    shutil.copyfile(EXAMPLES / "inventory" / "WME" / "hf01.reg", spool / "hf01.reg")
     before = _snapshot(outside)
     done = _month(share)
     assert done.returncode == 0, done.stderr
@@ -131,7 +131,7 @@ def test_fifos_and_folders_named_like_files_never_hang_or_stop_a_month(site):
     spool = share.folder("inventory") / "_unnamed" / "bob"
     spool.mkdir(parents=True)
     os.mkfifo(spool / "hf01.reg")
-    os.mkfifo(share.folder("inventory") / "DC01" / "SOFTWARE.reg")
+    os.mkfifo(share.folder("inventory") / "DC01" / "hf01.reg")  # a name the collectors write
     done = _month(share, timeout=120)  # a FIFO opened for reading would block for ever
     assert done.returncode == 0, done.stderr
     results = subprocess.run([sys.executable, "-m", "hfstage", "results", str(share.root)], capture_output=True,
@@ -141,7 +141,7 @@ def test_fifos_and_folders_named_like_files_never_hang_or_stop_a_month(site):
     statuses = _statuses(share)
     assert statuses["DC01"] == "unreadable" and len(statuses) == 12  # refused, named; the others go on
     page = (share.folder("reports") / "machines" / "DC01.html").read_text()
-    assert "SOFTWARE.reg: refused: it is a named pipe (FIFO)" in page
+    assert "hf01.reg: refused: it is a named pipe (FIFO)" in page
 
 
 def test_size_caps_refuse_sparse_giants_without_reading_them(site):

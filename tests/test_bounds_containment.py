@@ -65,7 +65,7 @@ def test_a_worker_killed_while_reading_a_machine_costs_that_machine_only(fresh, 
 def test_a_machine_whose_parsing_outgrows_the_worker_memory_cap_is_one_row(fresh):
     with open(fresh.site_ini, "a") as fh:
         fh.write("\n[limits]\nworker_memory_mib = 700\nreg_entries = 5000000\n")
-    w98 = fresh.folder("inventory") / "W98" / "export.reg"
+    w98 = fresh.folder("inventory") / "W98" / "hf01.reg"
     # 2,000,000 keys fit under reg_entries but not in 700 MiB of address space (~430 bytes a key)
     w98.write_bytes(w98.read_bytes() + "".join(f"\r\n[HKEY_LOCAL_MACHINE\\Software\\Junk\\k{i}]"
                                                for i in range(2_000_000)).encode())

@@ -47,7 +47,7 @@ def test_hard_links_to_server_files_are_refused_wherever_a_client_writes(site, t
     secret = tmp_path / "server-secret.txt"
     secret.write_text(f"{SECRET} and more of the server's own file\n")
     inventory = site.folder("inventory")
-    planted = [inventory / "NT4WKS" / "SOFTWARE", inventory / "W98" / "export.reg",
+    planted = [inventory / "NT4WKS" / "SOFTWARE", inventory / "W98" / "hf01.reg",
                inventory / "NORES" / "files" / "WINNT" / "system32" / "rpcss.exe", inventory / "XPSP1" / "done.txt",
                site.folder("results") / "DC01.log"]
     spool = inventory / "_unnamed" / "mallory"

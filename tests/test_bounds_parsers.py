@@ -119,7 +119,7 @@ def test_malformed_exports_in_the_spool_and_in_a_machine_never_stop_a_month(site
     (spool / "hf01.reg").write_bytes(b"REGEDIT4\r\n\r\n[-]\r\n")
     (spool.parent / "eve").mkdir()
     (spool.parent / "eve" / "hf01.reg").write_bytes(HEADER + b"[-\\]\r\n[" + b"a\\" * 5000 + b"]\r\n")
-    w98 = site.folder("inventory") / "W98" / "export.reg"
+    w98 = site.folder("inventory") / "W98" / "hf01.reg"
     w98.write_bytes(w98.read_bytes() + b"\r\n[-]\r\n[" + b"k\\" * 1000 + b"]\r\n")
     done = _hf("month", site.root, "--fail-on", "none")
     assert done.returncode == 0, done.stderr
@@ -130,7 +130,7 @@ def test_malformed_exports_in_the_spool_and_in_a_machine_never_stop_a_month(site
 
 def test_a_machine_over_the_reg_entries_limit_is_one_unreadable_row(site):
     set_limit(site, "limits", "reg_entries", 10000)
-    w98 = site.folder("inventory") / "W98" / "export.reg"
+    w98 = site.folder("inventory") / "W98" / "hf01.reg"
     w98.write_bytes(w98.read_bytes() + "".join(f"\r\n[HKEY_LOCAL_MACHINE\\Software\\Junk\\k{i}]"
                                                for i in range(12000)).encode())
     done = _hf("month", site.root, "--fail-on", "none")

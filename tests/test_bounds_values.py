@@ -19,7 +19,7 @@ import pytest
 
 from hfstage.pipeline import build_demo_share
 from hfstage.scripts.lint import lint_text
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import DATA, EXAMPLES, accept_machines
 from tests.test_logon_scripts import NINE_X_CATALOG
 
 # Q326830_W2K_SP4_X86_EN.exe is W2KSRV's MS02-045 package in the example catalog
@@ -97,6 +97,7 @@ def nine_x(share, run, tmp_path):
     xml.write_text(NINE_X_CATALOG)
     assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W98", share.folder("inventory") / "W98")
+    accept_machines(share)
     share.site_ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n")
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     return share

@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 from hfstage.share import Share
-from tests.conftest import CABS, DATA, EXAMPLES
+from tests.conftest import CABS, DATA, EXAMPLES, accept_machines
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def scanned(trusted_share, run):
     assert run("catalog", "import", trusted_share.root)[0] == 0
     for name in ("NT4WKS", "BADTRUNC"):
         shutil.copytree(DATA / "inventory" / name, trusted_share.folder("inventory") / name)
+    accept_machines(trusted_share)
     shutil.copytree(EXAMPLES / "hotfixes", trusted_share.folder("hotfixes"), dirs_exist_ok=True)
     trusted_share.site_ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n")
     return trusted_share

@@ -34,7 +34,7 @@ def _status(run, share, machine: str) -> dict:
 
 
 def test_windows_98_without_its_internet_explorer_key_is_incomplete_not_compliant(demo, run):
-    export = demo.folder("inventory") / "W98" / "export.reg"
+    export = demo.folder("inventory") / "W98" / "hf01.reg"
     text = export.read_text(encoding="cp1252")
     start = text.index("[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Internet Explorer]")
     end = text.index("\n[", start + 1)
@@ -74,16 +74,16 @@ def test_hives_of_another_computer_are_not_assessed_and_get_no_script(demo, run)
 
 
 def test_an_unnamed_export_never_replaces_a_known_machines_inventory(demo, run):
-    own = (demo.folder("inventory") / "W95" / "export.reg").read_bytes()
+    own = (demo.folder("inventory") / "W95" / "hf01.reg").read_bytes()
     spool = demo.folder("inventory") / "_unnamed" / "alice"
     spool.mkdir(parents=True)
-    forged = (demo.folder("inventory") / "W98" / "export.reg").read_text(encoding="cp1252")
-    (spool / "export.reg").write_text(forged.replace('"ComputerName"="W98"', '"ComputerName"="W95"'),
+    forged = (demo.folder("inventory") / "W98" / "hf01.reg").read_text(encoding="cp1252")
+    (spool / "hf01.reg").write_text(forged.replace('"ComputerName"="W98"', '"ComputerName"="W95"'),
                                       encoding="cp1252")
     code, out, err = run("inventory", demo.root, "--fail-on", "none")
     assert "claim to be W95, which has its own inventory\\W95" in out + err
-    assert (demo.folder("inventory") / "W95" / "export.reg").read_bytes() == own
-    assert (spool / "export.reg").is_file()  # left where it is, for the admin to look at
+    assert (demo.folder("inventory") / "W95" / "hf01.reg").read_bytes() == own
+    assert (spool / "hf01.reg").is_file()  # left where it is, for the admin to look at
 
 
 def test_damaged_package_pins_stop_the_run_instead_of_forgetting_every_confirmation(demo, run):

@@ -22,7 +22,7 @@ from hfstage.errors import HfstageError, InputError, UnsafeInputError
 from hfstage.inventory.gather import gather_facts
 from hfstage.inventory.pe import read_pe_version
 from hfstage.scripts.batch import UnsafeValue, check_batch_value, check_file_name, check_machine_name, check_unc
-from tests.conftest import CABS, DATA, EXAMPLES, mutations
+from tests.conftest import CABS, DATA, EXAMPLES, accept_machines, mutations
 
 ATTACKS = DATA / "attacks"
 FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -78,6 +78,7 @@ def test_hostile_hives_become_error_rows(tmp_path, name, message):
 def test_one_hostile_machine_does_not_stop_the_others(run, share):
     for name in ("NT4WKS", "W98"):
         shutil.copytree(DATA / "inventory" / name, share.folder("inventory") / name)
+    accept_machines(share)
     for name in ("cyclic-SOFTWARE", "out-of-range-SOFTWARE"):
         (share.folder("inventory") / name.split("-")[0].upper()).mkdir()
         shutil.copyfile(ATTACKS / "hive" / name, share.folder("inventory") / name.split("-")[0].upper() / "SOFTWARE")
@@ -120,6 +121,7 @@ def test_hostile_inventory_folder_names_never_reach_a_script(run, share, real_ca
     share.site_ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n")
     shutil.copytree(DATA / "scan-inventory" / "SCAN-NT4", share.folder("inventory") / "PC&DEL")
     shutil.copytree(DATA / "scan-inventory" / "SCAN-NT4", share.folder("inventory") / "GOOD")
+    accept_machines(share)
     code, _, err = run("scan", share.root)
     assert "inventory\\PC&DEL: skipped: not a valid NetBIOS name" in err  # one warning row
     code, _, err = run("scripts", "generate", share.root)

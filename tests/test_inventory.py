@@ -103,9 +103,9 @@ def test_95_updates_are_listed():
 
 
 def test_both_export_encodings_give_the_same_tree():
-    ansi = read_reg_files([INV / "W98SE-ANSI" / "export.reg"])
-    uni = read_reg_files([INV / "W98SE-UNICODE" / "export.reg"])
-    assert (INV / "W98SE-UNICODE" / "export.reg").read_bytes()[:2] == b"\xff\xfe"
+    ansi = read_reg_files([INV / "W98SE-ANSI" / "hf01.reg"])
+    uni = read_reg_files([INV / "W98SE-UNICODE" / "hf01.reg"])
+    assert (INV / "W98SE-UNICODE" / "hf01.reg").read_bytes()[:2] == b"\xff\xfe"
     key = "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion"
     for export in (ansi, uni):
         cv = walk(export.root, key)
@@ -122,7 +122,7 @@ def test_both_export_encodings_give_the_same_tree():
 
 
 def test_ansi_export_keeps_code_page_text():
-    cv = walk(read_reg_files([INV / "W98" / "export.reg"]).root,
+    cv = walk(read_reg_files([INV / "W98" / "hf01.reg"]).root,
               "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion")
     assert cv.value("RegisteredOwner") == "Café François"
 
@@ -164,7 +164,7 @@ def test_bad_inputs_are_error_or_warning_rows():
     bad = gather_facts(INV / "BADREG")
     assert bad.error is None and bad.os.name == "Windows 98"
     assert [w.split(": cannot parse")[0] for w in bad.parse_errors] == [
-        f"{INV / 'BADREG' / 'export.reg'} line 5", f"{INV / 'BADREG' / 'export.reg'} line 6"]
+        f"{INV / 'BADREG' / 'hf01.reg'} line 5", f"{INV / 'BADREG' / 'hf01.reg'} line 6"]
     named = gather_facts(INV / "MISNAMED")
     assert named.warnings == ["computer name 'W2KSRV' differs from the inventory folder name 'MISNAMED'"]
     nores = gather_facts(INV / "NORES")

@@ -20,7 +20,7 @@ from hfstage.catalog import parse_catalog_file
 from hfstage.inventory import gather_facts, load_rules
 from hfstage.inventory.regfile import parse_reg_text
 from hfstage.inventory.regtree import Hklm, walk
-from tests.conftest import DATA, EXAMPLES, REAL_CATALOG
+from tests.conftest import DATA, EXAMPLES, REAL_CATALOG, accept_machines
 from tests.winehelp import PACKAGES
 
 MACHINES = DATA / "families"
@@ -94,6 +94,7 @@ def test_nt4_sp6_gets_the_sp6a_service_pack_step(tmp_path, run):
     share = Share(tmp_path / "share")
     assert run("catalog", "import", share.root, "--xml", REAL_CATALOG, "--allow-unsigned")[0] == 0
     shutil.copytree(MACHINES / "FNT4SP6", share.folder("inventory") / "FNT4SP6")
+    accept_machines(share)
     shutil.copyfile(PACKAGES / "servicepack.exe", share.folder("hotfixes") / "sp6a.exe")
     shutil.copyfile(PACKAGES / "plain.exe", share.folder("hotfixes") / "reboot.exe")
     share.site_ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n[reboot]\nnt4 = \"{packages}\\reboot.exe\" /r\n"
@@ -186,7 +187,7 @@ def test_a_terminal_server_at_sp6_is_not_taken_for_sp6a(tmp_path, catalog):
     """Q246009 tells NT 4.0 SP6a from SP6; Terminal Server Edition has its own SP6 and no SP6a."""
     folder = tmp_path / "TSE6"
     folder.mkdir()
-    (folder / "export.reg").write_bytes((
+    (folder / "hf01.reg").write_bytes((
         "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\r\n"
         '"CurrentVersion"="4.0"\r\n"CSDVersion"="Service Pack 6"\r\n"SystemRoot"="C:\\\\WINNT"\r\n\r\n'
         "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\Q246009]\r\n"

@@ -55,7 +55,7 @@ WAIT = r"""
 def _export(tmp_path, name: str, text: str):
     folder = tmp_path / name
     folder.mkdir()
-    (folder / "export.reg").write_bytes(text.replace("\n", "\r\n").encode("latin-1"))
+    (folder / "hf01.reg").write_bytes(text.replace("\n", "\r\n").encode("latin-1"))
     return folder
 
 
@@ -100,7 +100,7 @@ def _rows(assessments):
 
 
 def test_the_9x_language_comes_from_the_exported_default_user(tmp_path):
-    text = (DATA / "inventory" / "W98" / "export.reg").read_bytes().decode("latin-1")
+    text = (DATA / "inventory" / "W98" / "hf01.reg").read_bytes().decode("latin-1")
     text += '\r\n[HKEY_USERS\\.DEFAULT\\Control Panel\\desktop]\r\n"ResourceLocale"="00000407"\r\n'
     facts = gather_facts(_export(tmp_path, "W98", text))
     assert facts.language == "0407" and "ResourceLocale" in facts.evidence["language"]

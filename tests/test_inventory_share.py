@@ -71,7 +71,7 @@ def test_one_machine_and_unknown_machine(run, filled_share):
 def test_unnamed_9x_exports_are_filed_by_their_computer_name(share):
     spool = share.folder("inventory") / "_unnamed" / "alice"
     spool.mkdir(parents=True)
-    shutil.copyfile(INV / "WME" / "export.reg", spool / "hf01.reg")
+    shutil.copyfile(INV / "WME" / "hf01.reg", spool / "hf01.reg")
     rows = runmod.inventory(share, None).facts
     assert [r.machine for r in rows] == ["WME"]
     assert (share.folder("inventory") / "WME" / "hf01.reg").is_file() and not spool.joinpath("hf01.reg").exists()
@@ -106,7 +106,7 @@ def test_mutated_pe_files_only_raise_project_errors(tmp_path_factory, mutated):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutations((INV / "W98SE-ANSI" / "export.reg").read_bytes()))
+@given(mutations((INV / "W98SE-ANSI" / "hf01.reg").read_bytes()))
 def test_mutated_reg_exports_only_raise_project_errors(mutated):
     try:
         export = parse_reg_text(mutated, "fuzz.reg")

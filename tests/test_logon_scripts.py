@@ -15,7 +15,7 @@ import pytest
 
 from hfstage.scripts.lint import lint_file
 from hfstage.scripts.results import collect_results
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import DATA, EXAMPLES, accept_machines
 from tests.winehelp import client, run_batch
 
 WINE = Path("/usr/lib/wine/wine64")
@@ -40,6 +40,7 @@ def w2k_share(share, run, real_catalog_path):
     """SCAN-W2K (7 missing patches) scanned against the real catalog; packages are stubs."""
     assert run("catalog", "import", share.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "scan-inventory" / "SCAN-W2K", share.folder("inventory") / "SCAN-W2K")
+    accept_machines(share)
     # SCAN-W2K is a server: servers reboot on their own only when site.ini says so
     share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
@@ -171,6 +172,7 @@ def nine_x_share(share, run, tmp_path):
     xml.write_text(NINE_X_CATALOG)
     assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W98", share.folder("inventory") / "W98")
+    accept_machines(share)
     shutil.copyfile(DATA / "packages" / "iexpress.exe", share.folder("hotfixes") / "q321232.exe")
     return share
 
@@ -213,6 +215,7 @@ def test_service_pack_first_then_stop_for_a_rescan(share, run, wineprefix):
     xml = EXAMPLES / "catalog" / "month2.xml"
     assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W2KSRV", share.folder("inventory") / "W2KSRV")
+    accept_machines(share)
     share.site_ini.write_text(f"[share]\nunc = {_wine_path(share.root)}\n"
                               "[reboot]\nw2k = \"{share}\\hotfixes\\reboot.exe\" /r\n"
                               "[reboot_machines]\nW2KSRV = auto\n"

@@ -9,7 +9,7 @@ from hfstage.assess import SitePolicy, assess_all
 from hfstage.catalog import apply_supplements, load_supplements, parse_catalog_file
 from hfstage.inventory import gather_facts
 from hfstage.scripts.lint import lint_text, spaced_variables
-from tests.conftest import DATA
+from tests.conftest import DATA, accept_machines
 
 FILES = DATA / "files9x"
 
@@ -91,6 +91,7 @@ def nine_x(share, run, tmp_path):
     xml.write_text(NINE_X_CATALOG)
     assert run("catalog", "import", share.root, "--xml", xml, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W98", share.folder("inventory") / "W98")
+    accept_machines(share)
     shutil.copyfile(PACKAGES / "iexpress.exe", share.folder("hotfixes") / "q321232.exe")
     short = Path(tempfile.mkdtemp(prefix="hf", dir="/tmp"))
     (short / "s").symlink_to(share.root)

@@ -11,7 +11,7 @@ import pytest
 
 from hfstage.cab import load_trust
 from hfstage.packages import decide, detect_engine, inspect_package, load_engines, load_installers
-from tests.conftest import DATA, EXAMPLES, PKI
+from tests.conftest import DATA, EXAMPLES, PKI, accept_machines
 
 PACKAGES = DATA / "packages"
 
@@ -111,6 +111,7 @@ def _share(run, share, tmp_path, hotfixes: dict[str, str]):
     assert run("catalog", "import", share.root, "--xml", catalog, "--allow-unsigned")[0] == 0
     for machine in ("XPSP1", "NT4WKS", "DC01"):
         shutil.copytree(DATA / "inventory" / machine, share.folder("inventory") / machine)
+    accept_machines(share)
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(PACKAGES / hotfixes[example.name] if example.name in hotfixes else example,
                         share.folder("hotfixes") / example.name)

@@ -30,7 +30,7 @@ from hfstage.history import InstallLedger
 from hfstage.pipeline import Site, month_plan
 from hfstage.scripts.batch import check_batch_value
 from hfstage.share import Share, init_share
-from tests.conftest import DATA, REAL_CATALOG
+from tests.conftest import DATA, REAL_CATALOG, accept_machines
 
 HOTFIX = DATA / "packages" / "hotfix.exe"  # a Hotfix.exe package (make_packages.sh)
 NT4_BUILD = "MS00-047\\NT4\\q269239i.exe"
@@ -85,6 +85,7 @@ def scanned(tmp_path_factory):
     assert main(["catalog", "import", str(root), "--xml", str(REAL_CATALOG), "--allow-unsigned"]) == 0
     for machine in ("NT4SRV", "TSE01"):
         shutil.copytree(DATA / "identity-inventory" / machine, root / "inventory" / machine)
+    accept_machines(Share(root))
     (root / "site.ini").write_text("[share]\nunc = \\\\DC1\\hfstage\n")
     assert main(["scan", str(root), "--fail-on", "none"]) == 0
     return root

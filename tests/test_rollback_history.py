@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from hfstage.share import Share, init_share
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import DATA, EXAMPLES, accept_machines
 from tests.winehelp import STUB, client, needs_wine, run_batch, runnable_like, windows_dir, wine_path
 
 MACHINES = ("W2KSRV", "XPSP1")
@@ -83,6 +83,7 @@ def _make_site(tmp_path, run, short) -> Share:
     assert run("catalog", "import", root, "--xml", EXAMPLES / "catalog" / "month1.xml", "--allow-unsigned")[0] == 0
     for machine in MACHINES:
         shutil.copytree(DATA / "inventory" / machine, share.folder("inventory") / machine)
+    accept_machines(share)
     for example in (EXAMPLES / "hotfixes").iterdir():
         shutil.copyfile(runnable_like(example), share.folder("hotfixes") / example.name)
     shutil.copyfile(STUB, share.folder("hotfixes") / "reboot.exe")
@@ -224,7 +225,7 @@ def test_a_history_of_an_earlier_hfstage_is_migrated_and_kept(tmp_path):
     assert [s.catalog_version for s in History(share).scans()] == ["2.0.0.1"]
     assert InstallLedger(share).installed() == {} and InstallLedger(share).next_seq() == 1
     with connect_database(db_path(share), MIGRATIONS, "history") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain_site, run, tmp_path):
@@ -236,6 +237,7 @@ def test_newest_first_across_months_and_catalogs_with_each_kinds_uninstall(plain
     site = plain_site
     for machine in ("NT4WKS", "DC01"):
         shutil.copytree(DATA / "inventory" / machine, site.folder("inventory") / machine)
+    accept_machines(site)
     _merge(site, "NT4WKS", f"[-{HOTFIX_KEY}\\Q326830]\n")  # NT4WKS misses MS02-045 too
     assert run("scan", site.root, "--fail-on", "none")[0] == 0
     assert run("scripts", "generate", site.root)[0] == 0

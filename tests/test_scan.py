@@ -17,7 +17,7 @@ import pytest
 
 from hfstage.assess import INSTALLED, MISSING, NOTE, SUPERSEDED, WARNING
 from hfstage.pipeline import Site, all_assessments, scan
-from tests.conftest import DATA
+from tests.conftest import DATA, accept_machines
 
 GOLDEN = DATA / "golden"
 
@@ -27,6 +27,7 @@ def scan_share(share, real_catalog_path, run):
     assert run("catalog", "import", share.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
     for machine in ("SCAN-NT4", "SCAN-W2K"):
         shutil.copytree(DATA / "scan-inventory" / machine, share.folder("inventory") / machine)
+    accept_machines(share)
     return share
 
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import DATA, accept_machines
 
 MACHINES = 40
 SOURCE = DATA / "scan-inventory" / "SCAN-W2K"
@@ -35,6 +35,7 @@ def big_share(share, run, real_catalog_path):
         shutil.copytree(SOURCE, target)
         system = (SOURCE / "SYSTEM").read_bytes()
         (target / "SYSTEM").write_bytes(system.replace("SCAN-W2K".encode("utf-16-le"), name.encode("utf-16-le")))
+    accept_machines(share)
     for package in ("Q299796_W2k_SP3_x86_en.exe", "Q285156_W2K_SP3_x86_en.EXE", "q301625_w2k_sp3_x86_en.exe"):
         shutil.copyfile(DATA / "packages" / "hotfix.exe", share.folder("hotfixes") / package)
     shutil.copyfile(DATA / "packages" / "qchain-2003.exe", share.folder("hotfixes") / "qchain.exe")

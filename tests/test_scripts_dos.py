@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import DATA, accept_machines
 
 DOSBOX = shutil.which("dosbox")
 STUBS = DATA / "stubs" / "dos"
@@ -74,6 +74,7 @@ def w98_share(share, run, real_catalog_path):
     """W98 scanned against the genuine catalog; every package it needs is an IExpress package."""
     assert run("catalog", "import", share.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
     shutil.copytree(DATA / "inventory" / "W98", share.folder("inventory") / "W98")
+    accept_machines(share)
     share.site_ini.write_text(f"[share]\nunc = {UNC}\n")
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     code, out, _ = run("packages", share.root, "--json")

@@ -14,6 +14,7 @@ site's hives and regedit exports, scanned against the example catalog or the gen
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 from hfstage.assess import Assessment
 from hfstage.inventory import gather_facts
@@ -88,6 +89,13 @@ def test_nt4_hotfix_reported_installed_but_missing_is_held_back_not_reinstalled(
     _share(run, share, tmp_path, {})
     size = (share.folder("hotfixes") / NT4_KB).stat().st_size
     (share.folder("inventory") / "NT4WKS" / "done.txt").write_text(f"[{NT4_KB} {size}]\r\n")
+    # the package ran (Hotfix.exe wrote its key) and the scan still finds the old file: the machine confirms the
+    # marker (an unconfirmed one, which any user can write, only moves the retry: tests/test_binding_done.py)
+    reg = tmp_path / "key.reg"
+    reg.write_text("Windows Registry Editor Version 5.00\n\n[\\Microsoft\\Windows NT\\CurrentVersion\\Hotfix\\"
+                   "KB824146]\n\"Installed\"=dword:00000001\n")
+    subprocess.run(["hivexregedit", "--merge", str(share.folder("inventory") / "NT4WKS" / "SOFTWARE"), "--prefix",
+                    "HKEY_LOCAL_MACHINE\\SOFTWARE", str(reg)], check=True, capture_output=True)
     assert run("scan", share.root, "--fail-on", "none")[0] == 0
     code, _, err = run("scripts", "generate", share.root)
     assert "Windows NT 4.0 cannot take a hotfix over itself (KB 184305" in err

@@ -28,7 +28,7 @@ import pytest
 
 from hfstage.scripts.lint import lint_file
 from hfstage.share import Share, init_share
-from tests.conftest import DATA, EXAMPLES
+from tests.conftest import DATA, EXAMPLES, accept_machines
 from tests.winehelp import STUB, client, needs_wine, runnable_like, windows_dir, wine, wine_path
 
 MARK = "HFEVIL"
@@ -103,7 +103,7 @@ def _merge(hive: Path, key: str, text: str) -> None:
 
 
 def _w98_export(folder: Path) -> None:
-    export = folder / "export.reg"
+    export = folder / "hf01.reg"
     text = export.read_bytes().decode("cp1252")
     for name, value in W98_VALUES.items():
         text, count = re.subn(rf'^"{name}"=.*$', f'"{name}"={value}', text, flags=re.M)
@@ -138,6 +138,7 @@ def _plant(share: Share) -> None:
     for machine in (*MACHINES, ODD_NAME):
         (inventory / machine / "done.txt").write_text("\r\n".join(HOSTILE_DONE) + "\r\n", encoding="latin-1")
         (share.folder("results") / f"{machine}.log").write_text("\r\n".join(HOSTILE_RESULTS) + "\r\n")
+    accept_machines(share)  # forged, and accepted: what a client wrote still runs nothing with privilege
     (nt4 / "local-results.log").write_text("\r\n".join(HOSTILE_RESULTS) + "\r\n")
 
 

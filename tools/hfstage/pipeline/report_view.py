@@ -16,10 +16,10 @@ from hfstage.report import MachinePage, SiteExtras, Situation, bulletin_info, ev
 from hfstage.scripts import MachinePlan, MachineResults, plan_machine
 
 
-# HOOK(lifecycle): the machine lifecycle (accepted, pending, retired; `hfstage machines`) fills this with each
-# machine's state; until it exists every machine is accepted, and the "pending" item of the index never shows.
-def machine_states(site: Site, rows: list[MachineRow]) -> dict[str, str]:
-    return {}
+def machine_states(rows: list[MachineRow]) -> dict[str, str]:
+    """Each machine's standing in the scan (accepted, pending): pending machines are shown, listed under
+    "Needs you", and neither counted nor scripted until accepted."""
+    return {r.machine: r.standing for r in rows}
 
 
 def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: InventoryResult,
@@ -33,7 +33,7 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
     if fetch is None:
         fetch = fetch_list(missing, site.catalog, book.index, settings.service_packs if settings else {}) \
             if book is not None else []
-    situation = Situation(rows, results, evidence_seen(site.share), fetch, machine_states(site, rows),
+    situation = Situation(rows, results, evidence_seen(site.share), fetch, machine_states(rows),
                           site.config.get("report", "stale_days"), dt.datetime.now(dt.timezone.utc))
     ids = sorted({f.bulletin for f in missing})
     scripts_key = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint()] if settings else problem

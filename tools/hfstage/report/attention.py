@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 from hfstage.assess import Assessment, findings_at_or_above
 from hfstage.history import MachineRow
+from hfstage.inventory import PENDING
 from hfstage.resources import data_json
 from hfstage.scripts import NO_RIGHTS, MachineResults
 
 TABLE = "attention.json"
-PENDING = "pending"  # the lifecycle state of a machine not yet accepted (the machine lifecycle's word)
 
 
 @dataclass(frozen=True)

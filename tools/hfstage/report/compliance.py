@@ -72,8 +72,8 @@ def _by_machine(history: History, scan: ScanRow, seen: Situation) -> list[dict]:
              "status_detail": m.status_detail, "error": m.error, "missing": m.missing,
              "missing_by_severity": counts.get(m.machine, dict.fromkeys(SEVERITIES, 0)),
              "last_scan": scan.started_at, "last_change": changes.get(m.machine),
-             "last_evidence": seen.seen.get(m.machine), "stale": seen.stale(m.machine)}
-            for m in history.machines(scan.id)]
+             "last_evidence": seen.seen.get(m.machine), "stale": seen.stale(m.machine), "standing": m.standing,
+             "evidence": m.binding} for m in history.machines(scan.id)]
 
 
 def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
@@ -135,11 +135,11 @@ def compliance_rows(result: Compliance) -> tuple[list[str], list[list]]:
     """The header and rows of RESULT's table (by machine, patch or bulletin)."""
     if result.by == "machine":
         head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "last evidence",
-                "stale", "detail"]
+                "stale", "standing", "evidence", "detail"]
         table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["status"], r["missing"],
                   *[r["missing_by_severity"][s] for s in SEVERITIES], r["last_scan"], r["last_change"] or "",
-                  (r["last_evidence"] or "never")[:16], "yes" if r["stale"] else "",
-                  r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
+                  (r["last_evidence"] or "never")[:16], "yes" if r["stale"] else "", r["standing"],
+                  r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
     else:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]
         table = [[_bulletin_cell(r, result.by)] + ([r["patch"]] if result.by == "patch" else [])
