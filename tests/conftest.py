@@ -7,15 +7,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from hfstage.cli import main
+from hfstage.pipeline import build_demo_share
 from hfstage.share import Share, init_share
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
 REPO = TESTS.parent
 CABS = DATA / "cabs"
+ATTACKS = DATA / "attacks"  # the attack corpus, made by data/make_attacks.py
+# fuzzing: enough examples to find a crash; no per-example deadline, which would make the verdict depend on
+# how busy the machine is (the limits tests find the inputs that would take long)
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 PKI = DATA / "pki"
 EXAMPLES = REPO / "tools" / "hfstage" / "data" / "examples"
 SHARED = REPO.parent / "shared"
@@ -27,6 +33,15 @@ def real_catalog_path() -> Path:
     if not REAL_CATALOG.is_file():
         pytest.skip(f"real catalog {REAL_CATALOG} not present (../shared is not beside the project)")
     return REAL_CATALOG
+
+
+def demo_with_cabinet(root: Path, month: str = "month1", as_name: str | None = None) -> Share:
+    """The demo share at ROOT with MONTH's signed cabinet waiting in incoming\\ (as AS_NAME, m1.cab for
+    month1): what an admin has after copying the month's catalog onto the share, before the month runs."""
+    share = build_demo_share(root)
+    name = as_name or f"m{month[-1]}.cab"
+    shutil.copyfile(EXAMPLES / "incoming" / month / "mssecure.cab", share.folder("incoming") / name)
+    return share
 
 
 @pytest.fixture
@@ -70,6 +85,11 @@ def pytest_runtest_makereport(item, call):
         report.outcome, report.longrepr = "failed", f"skipped in CI, where nothing may be skipped: {reason}"
     if report.when == "teardown":
         winehelp.forget_runs()
+
+
+def one_line(error: Exception) -> None:
+    """The project's errors are one line that says something."""
+    assert "\n" not in str(error) and str(error)
 
 
 @st.composite

@@ -40,7 +40,7 @@ class StateFile:
 
 
 # Every file the run keeps state in (plaso's habit: one module knows them all). Nothing else names a
-# file below state\; tests/test_state_files.py checks the code and what a month leaves there.
+# file below state\; tests/share/test_share_state_files.py checks the code and what a month leaves there.
 LOCK = StateFile("hfstage.lock", "the run lock: one hfstage run writes the share at a time")
 AUDIT = StateFile("audit.log", "overrides and other decisions an admin made, one dated line each")
 HISTORY = StateFile("history.sqlite", "every scan with each machine's assessment, and the rollback history (what "

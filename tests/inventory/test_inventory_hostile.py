@@ -1,0 +1,68 @@
+"""Hostile inventory: PE files and hives from the attack corpus (tests/data/attacks) and fuzzed hives. Each
+is one error row naming the file, never an exception, and one hostile machine never stops the others.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from hypothesis import given
+
+from hfstage.errors import InputError
+from hfstage.inventory.gather import gather_facts
+from hfstage.inventory.pe import read_pe_version
+from tests.conftest import ATTACKS, DATA, FUZZ, accept_machines, mutations, one_line
+
+
+@pytest.mark.parametrize("name, message", [
+    ("resource-loop.dll", "no entry in it can be followed"),
+    ("resource-out-of-range.dll", "Invalid resources directory"),
+])
+def test_hostile_pe_files_are_refused(name, message):
+    with pytest.raises(InputError, match=message) as e:
+        read_pe_version(ATTACKS / "pe" / name)
+    one_line(e.value)
+
+@pytest.mark.parametrize("name, message", [
+    ("cyclic-SOFTWARE", "leads back to 'Microsoft', a key that contains it (a cycle)"),
+    ("out-of-range-SOFTWARE", "damaged or truncated hive"),
+])
+def test_hostile_hives_become_error_rows(tmp_path, name, message):
+    machine = tmp_path / "EVIL"
+    machine.mkdir()
+    shutil.copyfile(ATTACKS / "hive" / name, machine / "SOFTWARE")
+    facts = gather_facts(machine)
+    assert message in facts.error and facts.error.startswith(str(machine / "SOFTWARE"))
+
+def test_one_hostile_machine_does_not_stop_the_others(run, share):
+    for name in ("NT4WKS", "W98"):
+        shutil.copytree(DATA / "inventory" / name, share.folder("inventory") / name)
+    accept_machines(share)
+    for name in ("cyclic-SOFTWARE", "out-of-range-SOFTWARE"):
+        (share.folder("inventory") / name.split("-")[0].upper()).mkdir()
+        shutil.copyfile(ATTACKS / "hive" / name, share.folder("inventory") / name.split("-")[0].upper() / "SOFTWARE")
+    code, out, _ = run("inventory", share.root)
+    assert code == 1 and "4 machines, 2 unreadable, 0 skipped" in out
+
+@FUZZ
+@given(mutations((DATA / "inventory" / "NT4WKS" / "SOFTWARE").read_bytes(), start=4096))
+def test_mutated_hives_only_become_error_rows(tmp_path_factory, mutated):
+    machine = tmp_path_factory.mktemp("hive") / "M"
+    machine.mkdir()
+    (machine / "SOFTWARE").write_bytes(mutated)
+    facts = gather_facts(machine)  # must not raise
+    if facts.error:
+        one_line(Exception(facts.error))
+
+def test_pe_with_few_data_directories(tmp_path):
+    """Found by bench/fuzz.py: a PE declaring fewer data directories than the resource one."""
+    data = bytearray((DATA / "inventory" / "NT4WKS" / "files" / "WINNT" / "system32" / "rpcss.exe").read_bytes())
+    optional = int.from_bytes(data[0x3C:0x40], "little") + 4 + 20
+    data[optional + 92:optional + 96] = (1).to_bytes(4, "little")  # NumberOfRvaAndSizes (PE32)
+    path = tmp_path / "few.dll"
+    path.write_bytes(bytes(data))
+    try:
+        read_pe_version(path)
+    except InputError as e:
+        one_line(e)
