@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.report.test_report_browser import CHROMIUM, DRIVER, _browser
 from tests.reportsite import cli
-from tests.test_report_browser import CHROMIUM, DRIVER, _browser
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
