@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 
 import pytest
@@ -154,6 +155,6 @@ def test_later_schema_severity_cve_bugtraq_and_service_packs(later, run):
     page = (later.folder("reports") / "machines" / "NT4SP6A.html").read_text()
     assert "CAN-2003-0352" in page and "Bugtraq 8205" in page
     bulletin = (later.folder("reports") / "bulletins" / "MS03-026.html").read_text()
-    assert "Severity Critical" in bulletin
+    assert re.search(r"Severity here</dt><dd[^>]*>Critical", bulletin) and "Critical (from the catalog)" in bulletin
     code, out, _ = run("catalog", "show", later.root, "--bulletin", "MS03-026")
     assert "CVE CAN-2003-0352" in out and "Bugtraq 8205" in out and "note: Also install on NT 4.0" in out

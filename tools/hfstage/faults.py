@@ -8,6 +8,10 @@ Several points may be given, separated by commas (machine:A,machine:B).
   HFSTAGE_TEST_KILL_AT=write:N        before the rename of the Nth atomic write (mid-write)
   HFSTAGE_TEST_INTERRUPT_AT=write:N   there, a SIGINT instead (what Ctrl-C sends): the run goes on to
                                       its own handling, as an admin's Ctrl-C would make it
+
+Interrupt points for the Ctrl-C tests: the run sends itself SIGINT, as Ctrl-C at a terminal does.
+  HFSTAGE_TEST_INTERRUPT_AT=step:N              when step N of `month` begins
+  HFSTAGE_TEST_INTERRUPT_AT=progress:DESC:N     when the step DESC (inventory, scan ...) has done N items
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ _writes = 0
 def crash_point(name: str) -> None:
     if name in os.environ.get(VARIABLE, "").split(","):
         os.kill(os.getpid(), signal.SIGKILL)
+    interrupt_point(name)
+
+
+def interrupt_point(name: str) -> None:
+    if name in os.environ.get(INTERRUPT, "").split(","):
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def write_point() -> None:

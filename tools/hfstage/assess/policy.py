@@ -35,21 +35,22 @@ class SitePolicy:
     testing: dict = field(default_factory=lambda: load_testing(None))
 
     @staticmethod
-    def _ids(patch: Patch) -> list[str]:
+    def ids(patch: Patch) -> list[str]:
+        """The names a site.ini line may give PATCH by: its bulletin, its Q number, its file name."""
         return [i.upper() for i in (patch.bulletin_id, patch.sq_number or "", patch.name) if i]
 
     def suppressed(self, patch: Patch) -> str | None:
-        return next((self.suppress[i] for i in self._ids(patch) if i in self.suppress), None)
+        return next((self.suppress[i] for i in self.ids(patch) if i in self.suppress), None)
 
     def in_baseline(self, patch: Patch) -> bool:
-        return any(i in self.baseline for i in self._ids(patch))
+        return any(i in self.baseline for i in self.ids(patch))
 
     def product_reason(self, name: str) -> str | None:
         return self.not_applicable.get(name.strip().lower())
 
     def rate(self, patch: Patch, catalog: Catalog) -> str:
         """Site override first, then the catalog's MSSeverityID (Microsoft's rating), else Unrated."""
-        for i in self._ids(patch):
+        for i in self.ids(patch):
             if i in self.severity:
                 return self.severity[i]
         name = catalog.ms_severities.get(patch.ms_severity_id) if patch.ms_severity_id else None
@@ -91,7 +92,7 @@ def load_policy(config: SiteConfig, testing_path: Path | None = None) -> SitePol
 
 def policy_problems(config: SiteConfig, catalog: Catalog) -> list[str]:
     """Names in the policy sections that match nothing in CATALOG, each with file:line and a near miss."""
-    ids = {i for p in catalog.patches() for i in SitePolicy._ids(p)}
+    ids = {i for p in catalog.patches() for i in SitePolicy.ids(p)}
     known_ids = sorted({p.bulletin_id for p in catalog.patches()} | {p.sq_number for p in catalog.patches()
                                                                        if p.sq_number})
     products = sorted({p.name.strip() for p in catalog.products.values()})

@@ -14,7 +14,7 @@ from pathlib import Path
 from hfstage import __version__
 from hfstage.central.importer import REPORTS, check_central
 from hfstage.central.store import connect
-from hfstage.report import csv_cell, html_env
+from hfstage.report import assets, bulletin_order, csv_cell, html_env, most_severe
 from hfstage.share import CENTRAL_PAGES, PUBLIC, Record, atomic_write_text, make_folder, write_if_changed
 from hfstage.versions import parse_version
 
@@ -111,6 +111,9 @@ def central_report(folder: Path) -> CentralReport:
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     atomic_write_text(out / "index.html", index, PUBLIC)
     report.written.append(out / "index.html")
+    for name, text in assets().items():  # report.js: the tables sort and filter, as the site report's do
+        if write_if_changed(out / name, text.encode("utf-8"), PUBLIC):
+            report.written.append(out / name)
     record.keep_only(keys)
     record.commit()
     return report
@@ -160,14 +163,26 @@ def _trend(conn, sites: list[SiteRow]) -> list[dict]:
 
 
 def _bulletins(conn, bundles: list[int]) -> list[dict]:
+    """Patches missing at the sites, most severe first (each site rates by its own overrides: the worst rating
+    counts), then the most sites and machines."""
     if not bundles:
         return []
     marks = ",".join("?" * len(bundles))
     rows = conn.execute(
-        f"SELECT m.bulletin, m.patch, MIN(m.severity), COUNT(DISTINCT b.site_id), COUNT(*) FROM missing m JOIN bundles "
-        f"b ON b.id = m.bundle_id WHERE m.bundle_id IN ({marks}) GROUP BY m.bulletin, m.patch "
-        "ORDER BY COUNT(DISTINCT b.site_id) DESC, COUNT(*) DESC, m.bulletin", bundles).fetchall()
-    return [{"bulletin": r[0], "patch": r[1], "severity": r[2], "sites": r[3], "machines": r[4]} for r in rows]
+        f"SELECT m.bulletin, m.patch, m.severity, b.site_id, COUNT(*) FROM missing m JOIN bundles b ON b.id = "
+        f"m.bundle_id WHERE m.bundle_id IN ({marks}) GROUP BY m.bulletin, m.patch, m.severity, b.site_id",
+        bundles).fetchall()
+    found: dict[tuple[str, str], dict] = {}
+    for bulletin, patch, severity, site, count in rows:
+        b = found.setdefault((bulletin, patch), {"bulletin": bulletin, "patch": patch, "severities": [],
+                                                 "site_ids": set(), "machines": 0})
+        b["severities"].append(severity)
+        b["site_ids"].add(site)
+        b["machines"] += count
+    out = [{"bulletin": b["bulletin"], "patch": b["patch"], "severity": most_severe(b["severities"]),
+            "sites": len(b["site_ids"]), "machines": b["machines"]} for b in found.values()]
+    return sorted(out, key=lambda b: (*bulletin_order(b["severity"], b["sites"]), -b["machines"], b["bulletin"],
+                                      b["patch"]))
 
 
 def _machines(conn, bundle: int) -> list[dict]:

@@ -13,6 +13,7 @@ from hfstage.cli.registry import COMMANDS, GROUPS
 from hfstage.cli.table import build
 from hfstage.errors import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, HfstageError, os_fault
 from hfstage.pipeline import set_wait
+from hfstage.progress import interrupted
 
 __all__ = ["build_parser", "main"]
 
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             err(f"Error: {line}")
         return e.exit_code
     except KeyboardInterrupt as e:
-        err(f"Interrupted: {e}" if str(e) else "Interrupted.")
+        err(f"Interrupted: {_interrupted(e, args)}")
         return EXIT_INTERRUPTED
     except BrokenPipeError as e:
         # output piped into `head`: stdout is gone, which is no error; any other broken pipe is
@@ -59,6 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         err(f"Error: internal error in hfstage: {type(e).__name__}: {e} (run with -v for the details, and "
             "report it)")
         return EXIT_INTERNAL
+
+
+def _interrupted(e: KeyboardInterrupt, args) -> str:
+    """Which step Ctrl-C stopped and what the share holds: the month says so itself; another command names the
+    step its progress had reached (every write is whole: a file is the old one or the new one)."""
+    if str(e):
+        return str(e)
+    where = interrupted()
+    path = getattr(args, "command_path", ())
+    command = "hfstage " + " ".join(path) if path else "the command"
+    return (f"{command} stopped" + (f" at {where}" if where else "") + "; files hfstage writes are replaced whole, "
+            "so each is the old one or the new one; run the command again to finish")
 
 
 def _stdout_gone() -> bool:

@@ -19,9 +19,11 @@ from hfstage.pipeline import views
 
 SHARE = arg("share", type=Path, metavar="SHARE", help="folder of the staging share")
 JSON = arg("--json", action="store_true", help="machine-readable output")
-FAIL_ON = arg("--fail-on", default="any", metavar="LEVEL",
+FAIL_ON = arg("--fail-on", default="critical", metavar="LEVEL",
               choices=("none", "any", "critical", "important", "moderate", "low"),
-              help="exit 1 when findings reach LEVEL: any (default), critical, important, moderate, low, or none")
+              help="exit 1 when findings reach LEVEL: critical (the default: Critical missing patches and service "
+                   "packs, unreadable or incompletely inventoried machines, failed or abandoned installs: what a "
+                   "scheduled job should alarm on), important, moderate, low, any (every finding), or none")
 JOBS = arg("--jobs", type=int, metavar="N", help="inventory worker processes (default: one per core)")
 
 
@@ -176,7 +178,7 @@ def cmd_scan(args) -> int:
             + ("" if result.scan_id else " (use --record to keep it as a partial scan)"))
     elif result.scan_id:
         err(f"site report updated: {pipeline.site_report(site, result).folder / 'index.html'} (scan {result.scan_id})")
-    return _exit(pipeline.findings_at_or_above(assessments, args.fail_on), args.fail_on)
+    return _exit(pipeline.alarms(assessments, result.results, args.fail_on), args.fail_on)
 
 
 def cmd_report(args) -> int:
@@ -202,7 +204,8 @@ def cmd_results(args) -> int:
             out(f"{machine} rollback, newest first: " + "; ".join(lines))
         for line in found.summary:
             out(line)
-    return _exit(found.problems if args.fail_on != "none" else [], args.fail_on)
+    alarming = found.problems if args.fail_on == "any" else pipeline.failures(found.machines)
+    return _exit(alarming if args.fail_on != "none" else [], args.fail_on)
 
 
 # --- sites and the central office --------------------------------------------------------

@@ -59,5 +59,5 @@ def build(prog: str, description: str, version: str, groups: dict[str, str],
                                                           description=command.description, parents=[common])
         for a in command.args:
             parser.add_argument(*a.names, **a.options)
-        parser.set_defaults(func=command.run)
+        parser.set_defaults(func=command.run, command_path=command.path)
     return top

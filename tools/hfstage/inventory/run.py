@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
 from hfstage.inventory.workers import gather_in_workers, safe_gather
 from hfstage.notices import Notice
+from hfstage.progress import Progress
 from hfstage.share import (
     FACTS,
     FACTS_FOLDER,
@@ -199,21 +199,18 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
 def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress,
                 accounts: Accounts | None) -> tuple[list[MachineFacts], set[str]]:
     """Every folder's facts, and the machines whose reading killed the process that read them."""
-    bar = _progress(len(folders), progress)
     died: set[str] = set()
-    if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
-        out = []
-        for folder in folders:
-            out.append(safe_gather(folder, catalog, rules, limits, accounts))
-            bar.update(1)
-    else:
-        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts)
-    bar.close()
+    with _progress(len(folders), progress) as bar:
+        if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
+            out = []
+            for folder in folders:
+                out.append(safe_gather(folder, catalog, rules, limits, accounts))
+                bar.update(1)
+        else:
+            out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts)
     return out, died
 
 
-def _progress(total: int, progress: bool | None):
-    from tqdm import tqdm
-
-    enabled = sys.stderr.isatty() if progress is None else progress
-    return tqdm(total=total, unit="machine", file=sys.stderr, desc="inventory", disable=not enabled or total == 0)
+def _progress(total: int, progress: bool | None) -> Progress:
+    """A bar on a terminal, a line every few seconds in a log; PROGRESS False: nothing (a library caller)."""
+    return Progress("inventory", total if progress is not False else 0, "machine", tty=progress or None)

@@ -4,7 +4,7 @@ and exactly where its file goes on the share."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hfstage.assess import KIND_SERVICE_PACK
 from hfstage.packages.index import PackageIndex
@@ -20,6 +20,7 @@ class MissingPackage:
     location: str
     machines: int
     place: str  # hotfixes\<BulletinID>\<tag>\<file> for a build of a shared name, else hotfixes\<file>
+    names: tuple[str, ...] = field(default=(), compare=False)  # the machines that need it
 
     def line(self) -> str:
         return "\t".join((self.bulletin, self.qnumber, self.file, self.location, str(self.machines), self.place))
@@ -57,7 +58,7 @@ def fetch_list(missing: list, catalog, packages: PackageIndex,
             needed.setdefault(key, (f.bulletin, patch.sq_number or f.qnumber or "-", pkg.name,
                                     (patch.url or "").strip() or "-", f"hotfixes\\{pkg.place}"))
         machines.setdefault(key, set()).add(f.machine)
-    return [MissingPackage(*needed[k][:4], len(machines[k]), needed[k][4])
+    return [MissingPackage(*needed[k][:4], len(machines[k]), needed[k][4], tuple(sorted(machines[k])))
             for k in sorted(needed, key=lambda k: (needed[k][0], k))]
 
 

@@ -8,6 +8,7 @@ and the failing step leaves the share as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -30,15 +31,23 @@ from hfstage.faults import crash_point
 from hfstage.inventory import ACCEPTED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.packages import fetch_list, load_installers, tool_list
+from hfstage.pipeline.month_summary import (
+    dry_run_interrupted,
+    interrupted_at,
+    month_items,
+    needs_lines,
+    netlogon_item,
+)
 from hfstage.pipeline.packages import write_fetch
+from hfstage.pipeline.report_view import report_extras
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.runcontext import startup_notices
 from hfstage.pipeline.scan import ScanResult, scan
 from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
 from hfstage.pipeline.site import Site
-from hfstage.report import MonthPlan, SiteView, trend, write_site_report
-from hfstage.scripts import QCHAIN, GenerateResult, results_summary
+from hfstage.report import Attention, MonthPlan, SiteView, trend, write_site_report
+from hfstage.scripts import QCHAIN, GenerateResult
 from hfstage.share import Release, published_files
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
@@ -57,6 +66,7 @@ class MonthResult:
     notices: list[str] = field(default_factory=list)  # what the admin must act on
     changes: list[str] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)  # name, wall and CPU seconds, peak RSS (MiB)
+    needs: list[Attention] = field(default_factory=list)  # what needs the admin: the summary ends with it
     inspected: object = None  # what a dry run's INSPECT found in the copy
 
 
@@ -65,6 +75,7 @@ class _State:
     inventory: InventoryResult | None = None
     imported: str | None = None
     plan: MonthPlan | None = None
+    fetch: list | None = None  # the packages the scripts need that hotfixes\\ lacks
 
 
 def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
@@ -75,15 +86,17 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
-        crash_point(f"step:{number}")
         start, cpu = time.perf_counter(), _cpu_seconds()
         try:
+            crash_point(f"step:{number}")
             detail = action()
         except HfstageError as e:
             failed = StepFailed(f"month stopped at step {number}/{len(STEPS)} ({name}): {e}; "
                                 "the share is as it was before this step")
             failed.exit_code = e.exit_code  # a refused catalog still exits 5, a full disk 6
             raise failed from e
+        except KeyboardInterrupt as e:
+            raise interrupted_at(number, STEPS, site.share.root) from e
         wall = time.perf_counter() - start
         result.steps.append({"step": name, "wall": wall, "cpu": _cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib()})
         line = f"[{number}/{len(STEPS)}] {name}: {detail} ({wall:.2f} s)"
@@ -101,6 +114,8 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         step(7, lambda: _reports(site, result, state))
     for notice in result.notices:
         say(notice)
+    for line in needs_lines(result.needs):
+        say(line)
     return result
 
 
@@ -229,7 +244,7 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
         tools = tool_list(r.tools, load_installers()["tool_sources"])  # qchain.exe, shutdown.exe: packages too
         unavailable += tools
         try:
-            path = write_fetch(site, unavailable)
+            write_fetch(site, unavailable)
         except (HfstageError, OSError) as e:  # reports\ read-only, say: no client sees any of this month yet
             fault = os_fault(e.filename, e, "write") if isinstance(e, OSError) else e
             raise type(fault)(f"{fault}; {release.unchanged_text()}") from e
@@ -237,29 +252,20 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     state.plan = month_plan(site)  # the contract: what the set just published installs, machine by machine
     result.notices += collectors.collected_changes
     result.notices += _waiting(site, state.plan)
-    if unavailable:
-        result.notices.append(f"{len(unavailable)} package(s) the scripts need are not under hotfixes\\: "
-                              f"list in {path}")
+    state.fetch = unavailable  # the report names them, and the machines that need them ("what needs you")
     for tool in tools:
         result.notices.append(f"{tool.file} is not under hotfixes\\ but {tool.machines} machine script(s) need it: "
                               + ("they install one package per restart instead (KB 296861)" if tool.file == QCHAIN
                                  else "they do not restart the machine; they report reboot-required"))
     result.notices += r.changed
-    if r.unconfirmed:
-        result.notices.append(f"{len(r.unconfirmed)} package(s) held back from the scripts (kind only guessed, "
-                              f"changed since confirmed, or not a package): {', '.join(sorted(r.unconfirmed)[:10])}"
-                              f"{' ...' if len(r.unconfirmed) > 10 else ''}; see `hfstage packages {site.share.root}`")
-    result.notices += results_summary(result.scan.results)
-    if r.jobs:
-        result.notices.append(f"{r.jobs} NT 4.0 machine(s) need patches: run "
-                              f"{site.share.folder('netlogon') / 'schedule_nt4.bat'} as a domain administrator")
+    result.needs += month_items(r, site.share.root, site.share.folder("netlogon"), sorted(r.unconfirmed))
     servers = [p.machine for p in r.plans if p.steps and p.role != "workstation"]
     if servers and site.scripts.window is None:
         result.notices.append(f"{len(servers)} server(s) or domain controller(s) will install at their next startup "
                               f"or logon ({', '.join(servers[:5])}{' ...' if len(servers) > 5 else ''}): site.ini "
                               "sets no [maintenance] window (they never restart on their own)")
     if r.dispatcher_changed or any(p.parent == site.share.folder("netlogon") for p in collectors.written):
-        result.notices.append(f"netlogon scripts changed: copy {site.share.folder('netlogon') / '*.bat'} to NETLOGON")
+        result.needs.append(netlogon_item(site.share.root, site.share.folder("netlogon")))
     scripted = len([p for p in r.plans if p.steps])
     published = f"published as scripts\\{r.generation}" if r.generation else "the published set is unchanged"
     return (f"{scripted} machine scripts made; {len(r.written)} files written, {len(r.unchanged)} unchanged, "
@@ -277,23 +283,26 @@ def _waiting(site: Site, plan: MonthPlan) -> list[str]:
             + f"; `hfstage approve {site.share.root} ID --ring RING` (hfstage approve {site.share.root} --list)"]
 
 
-def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None):
+def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch: list | None = None,
+                made: GenerateResult | None = None):
     """SHARE\\reports from full scan S (and the month's PLAN, else the plan for the current catalog): what
-    `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record."""
+    `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record. FETCH: the
+    packages missing, when the caller knows them; MADE: the scripts made from S in this run (their machines'
+    plans are not made twice)."""
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
+    extras = report_extras(site, s.rows, s.scan_id, s.inventory, s.results, fetch,
+                           made.plans if made is not None else None)
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
-                    lambda keys: _load(site, fresh, keys), s.problems, rollback_view(site))
+                    lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras)
     with site.share.lock():
         return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
 
 
 def _reports(site: Site, result: MonthResult, state: _State) -> str:
     s = result.scan
-    written = site_report(site, s, state.plan)
+    written = site_report(site, s, state.plan, state.fetch, result.scripts)
     result.report_folder = written.folder
-    unreadable = [r.machine for r in s.rows if r.error]
-    if unreadable:
-        result.notices.append(f"{len(unreadable)} unreadable machine(s): {', '.join(unreadable)}")
+    result.needs += written.attention
     return (f"{written.folder / 'index.html'} ({len(written.written)} files written, {written.rendered_pages} "
             f"machine pages rendered, {written.skipped_pages} unchanged)")
 
@@ -347,8 +356,11 @@ def dry_run_month(site: Site, cab: Path | None = None, say: Callable[[str], None
         except HfstageError as e:
             e.args = (here(str(e)),)
             raise
+        except KeyboardInterrupt as e:
+            raise dry_run_interrupted(e) from e
         result.lines = [here(line) for line in result.lines]
         result.notices = [here(line) for line in result.notices]
+        result.needs = [dataclasses.replace(a, text=here(a.text), command=here(a.command)) for a in result.needs]
         result.changes += _set_changes(root / "scripts", copy / "scripts")
         for name in ("netlogon", "reports"):
             result.changes += _changes(root / name, copy / name, name)

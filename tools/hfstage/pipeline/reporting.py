@@ -5,15 +5,26 @@ from __future__ import annotations
 from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL
+from hfstage.inventory import evidence_seen
 from hfstage.pipeline.approvals import gate
 from hfstage.pipeline.site import Site
-from hfstage.report import Compliance, MonthPlan, add_deployment, build_plan, compliance, plan_changes, render_plan
+from hfstage.report import (
+    Compliance,
+    MonthPlan,
+    Situation,
+    add_deployment,
+    build_plan,
+    compliance,
+    plan_changes,
+    render_plan,
+)
 from hfstage.scripts import script_contents
 from hfstage.share import SCRIPTS
 
 
 def report(site: Site, by: str = "machine", since: str | None = None) -> Compliance:
-    return compliance(site.history, by, since)
+    seen = Situation([], seen=evidence_seen(site.share), stale_days=site.config.get("report", "stale_days"))
+    return compliance(site.history, by, since, seen)
 
 
 def plan(site: Site, fmt: str = "text") -> str:

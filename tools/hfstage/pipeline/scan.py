@@ -13,14 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.assess import Assessment, CatalogIndex, assess_contained, findings_at_or_above
+from hfstage.assess import Assessment, CatalogIndex, assess_contained
 from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import RETIRED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.pipeline.machines import standings
 from hfstage.pipeline.site import Site
-from hfstage.report import render_csv, render_html, render_json, render_tab, render_text
+from hfstage.progress import Progress
+from hfstage.report import alarms, render_csv, render_html, render_json, render_tab, render_text
 from hfstage.scripts import MachineResults, collect_results, results_summary
 from hfstage.share import SCANS
 
@@ -48,9 +49,15 @@ class ScanResult:
 
     @property
     def problems(self) -> list[str]:
-        """Share-level problems a report lists: names skipped, client files refused, spool notes."""
+        """Share-level problems a report lists: names skipped, client files refused, spool notes, and the
+        groups of machines the clients' results show."""
+        return self.share_problems + results_summary(self.results)
+
+    @property
+    def share_problems(self) -> list[str]:
+        """Names skipped, client files refused, spool notes (the site report lists the results' machines itself)."""
         return [str(s) for s in self.inventory.skipped] + self.refused_results + [
-            str(n) for n in of_kind(self.inventory.notes, SPOOL_LEFT)] + results_summary(self.results)
+            str(n) for n in of_kind(self.inventory.notes, SPOOL_LEFT)]
 
 
 def read_machine_list(path: Path) -> list[str]:
@@ -95,6 +102,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
             # assessments never sit in memory at once
             nonlocal assessed
             for machine in inv.machines:
+                bar.update(1)
                 standing = lifecycle.of(machine)
                 if standing == RETIRED:
                     continue  # not the site's any more: not assessed, not shown
@@ -114,11 +122,12 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
                     fresh[a.machine] = a
                 yield Recorded(a, key)
 
-        if record:
-            scan_id = site.history.record_scan(machines_to_record(), catalog.data_version, command, kind, as_of)
-            rows = site.history.machines(scan_id)
-        else:
-            scan_id, rows = None, [_row(r) for r in machines_to_record()]
+        with Progress("scan", len(inv.machines), "machine") as bar:
+            if record:
+                scan_id = site.history.record_scan(machines_to_record(), catalog.data_version, command, kind, as_of)
+                rows = site.history.machines(scan_id)
+            else:
+                scan_id, rows = None, [_row(r) for r in machines_to_record()]
         if assessed > len(fresh):
             fresh = {}  # too many to keep: every consumer reads them back from the history
     return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, assessed, inv,
@@ -162,4 +171,6 @@ def render_scan(assessments: list[Assessment], result: ScanResult, fmt: str, *, 
 
 
 def scan_findings(site: Site, result: ScanResult, threshold: str) -> list[str]:
-    return findings_at_or_above(all_assessments(site, result), threshold)
+    """What makes a scan (or the month) exit 1 at THRESHOLD: its findings at or above it, and every failure the
+    clients' results report."""
+    return alarms(all_assessments(site, result), result.results, threshold)

@@ -13,6 +13,7 @@ SHARE/templates/ (copied there by init).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,9 @@ from hfstage.report.safe import safe_url
 
 SP_SEVERITY = "Critical"  # a service pack replaces most of Windows: the most testing the table asks
 FORMATS = {"text": "plan.txt.j2", "md": "plan.md.j2", "html": "plan.html.j2"}
+# SHA-256 of plan templates earlier versions of hfstage copied to SHARE\templates\ (init never overwrites them):
+# plan.html.j2 before issue 25, whose columns broke mid-word ("Applicabi|lity") and which had no navigation.
+EARLIER_DEFAULTS = {"1b2f3e7dad21c0d5d624f9e7922e8a740a3d2b5bf401b04623cffdb4e77f3482"}
 
 
 @dataclass
@@ -177,10 +181,20 @@ def _applicability(found: list[PatchTally], patch, catalog, policy) -> tuple[boo
                    + (", ".join(sorted(set(names))) or "none listed") + ")")
 
 
+def _never_adapted(path: Path) -> bool:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() in EARLIER_DEFAULTS
+    except OSError:
+        return False
+
+
 def render_plan(plan: MonthPlan, fmt: str, site_templates: Path) -> str:
-    """The plan in FMT from the site's templates (sandboxed) or hfstage's own."""
+    """The plan in FMT from the site's templates (sandboxed) or hfstage's own. A site's copy that is, byte for
+    byte, a template an earlier hfstage put there was never adapted: hfstage's current one is used instead."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: use {', '.join(FORMATS)}")
+    if _never_adapted(site_templates / FORMATS[fmt]):
+        site_templates = site_templates / "(hfstage's own)"  # a folder that does not exist: the defaults answer
     try:
         return share_env(site_templates).get_template(FORMATS[fmt]).render(plan=plan)
     except TemplateError as e:  # a site's template that is broken, or that tries to leave the sandbox

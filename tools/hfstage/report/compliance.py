@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
 from hfstage.history import History, ScanRow, ScanTotals
+from hfstage.report.attention import Situation
+from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
 
 
@@ -58,7 +60,7 @@ def trend(history: History, since: str | None = None) -> list[dict]:
     return [trend_point(t) for _, t in sorted(last_per_month.items())]
 
 
-def _by_machine(history: History, scan: ScanRow) -> list[dict]:
+def _by_machine(history: History, scan: ScanRow, seen: Situation) -> list[dict]:
     counts: dict[str, dict[str, int]] = {}
     for f in history.findings(scan.id, MISSING):
         if f.kind != KIND_PATCH:
@@ -69,27 +71,35 @@ def _by_machine(history: History, scan: ScanRow) -> list[dict]:
     return [{"machine": m.machine, "os": m.os, "service_pack": m.service_pack, "status": m.status,
              "status_detail": m.status_detail, "error": m.error, "missing": m.missing,
              "missing_by_severity": counts.get(m.machine, dict.fromkeys(SEVERITIES, 0)),
-             "last_scan": scan.started_at, "last_change": changes.get(m.machine), "standing": m.standing,
+             "last_scan": scan.started_at, "last_change": changes.get(m.machine),
+             "last_evidence": seen.seen.get(m.machine), "stale": seen.stale(m.machine), "standing": m.standing,
              "evidence": m.binding} for m in history.machines(scan.id)]
 
 
 def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
-    """Missing patches (or bulletins) of one scan with the machines that miss them, most missed first."""
+    """Missing patches (or bulletins) of one scan with the machines that miss them, most severe first, then the
+    most missed. A missing service pack is a row of its own kind, named by the service pack: never a bulletin
+    "SP"."""
     groups: dict[tuple, dict] = {}
     for f in history.findings(scan.id, MISSING):
-        ident = (f.bulletin,) if key == "bulletin" else (f.bulletin, f.patch)
-        item = groups.setdefault(ident, {"bulletin": f.bulletin, "severity": f.severity, "missing_on": set()})
+        service_pack = f.kind != KIND_PATCH
+        bulletin = f.patch if service_pack and key == "bulletin" else f.bulletin
+        ident = (f.kind, bulletin) if key == "bulletin" else (f.kind, f.bulletin, f.patch)
+        item = groups.setdefault(ident, {"bulletin": bulletin, "kind": f.kind, "severity": f.severity,
+                                         "missing_on": set()})
         if key != "bulletin":
             item["patch"] = f.patch
         if severity_rank(f.severity) < severity_rank(item["severity"]):
             item["severity"] = f.severity
         item["missing_on"].add(f.machine)
     out = [{**g, "machines": len(g["missing_on"]), "missing_on": sorted(g["missing_on"])} for g in groups.values()]
-    return sorted(out, key=lambda g: (-g["machines"], severity_rank(g["severity"]), g["bulletin"], g.get("patch", "")))
+    return sorted(out, key=lambda g: bulletin_order(g["severity"], g["machines"], g["bulletin"], g.get("patch", "")))
 
 
-def compliance(history: History, by: str = "machine", since: str | None = None) -> Compliance:
-    """The latest full scan (the site's record), grouped BY machine, patch or bulletin, and the trend."""
+def compliance(history: History, by: str = "machine", since: str | None = None,
+               seen: Situation | None = None) -> Compliance:
+    """The latest full scan (the site's record), grouped BY machine, patch or bulletin, and the trend; SEEN: when
+    the server last saw fresh evidence from each machine, and after how many days it is stale."""
     if by not in ("machine", "patch", "bulletin"):
         raise UsageError(f"--by {by}: use machine, patch or bulletin")
     scans = history.scans(since)
@@ -98,8 +108,15 @@ def compliance(history: History, by: str = "machine", since: str | None = None) 
                          "run `hfstage scan` or `hfstage month` first")
     latest = scans[-1]
     result = Compliance(by, latest, trend=trend(history, since))
-    result.rows = _by_machine(history, latest) if by == "machine" else _by_patch(history, latest, by)
+    result.rows = _by_machine(history, latest, seen or Situation([])) if by == "machine" else \
+        _by_patch(history, latest, by)
     return result
+
+
+def _bulletin_cell(row: dict, by: str) -> str:
+    if row["kind"] == KIND_PATCH:
+        return row["bulletin"]
+    return "service pack" if by == "patch" else f"{row['bulletin']} (service pack)"
 
 
 def render_compliance(result: Compliance, fmt: str) -> str:
@@ -117,14 +134,14 @@ def render_compliance(result: Compliance, fmt: str) -> str:
 def compliance_rows(result: Compliance) -> tuple[list[str], list[list]]:
     """The header and rows of RESULT's table (by machine, patch or bulletin)."""
     if result.by == "machine":
-        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "standing",
-                "evidence", "detail"]
+        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "last evidence",
+                "stale", "standing", "evidence", "detail"]
         table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["status"], r["missing"],
                   *[r["missing_by_severity"][s] for s in SEVERITIES], r["last_scan"], r["last_change"] or "",
-                  r["standing"], r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else ""]
-                 for r in result.rows]
+                  (r["last_evidence"] or "never")[:16], "yes" if r["stale"] else "", r["standing"],
+                  r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
     else:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]
-        table = [[r["bulletin"]] + ([r["patch"]] if result.by == "patch" else [])
+        table = [[_bulletin_cell(r, result.by)] + ([r["patch"]] if result.by == "patch" else [])
                  + [r["severity"], r["machines"], " ".join(r["missing_on"])] for r in result.rows]
     return head, table

@@ -2,14 +2,15 @@
 bulletin, the plan, and the scan as text, CSV and JSON.
 
 Pages are rewritten only when their content changed: a machine page is rendered again only
-when the machine's assessment, its rollback or the catalog changed (or the report code: the
-report memo's format version), so a month in which nothing changed touches a handful of files,
-not 5,000.
+when the machine's assessment, its rollback, what its page shows beside them (script, results,
+evidence, last seen) or the catalog changed (or the report code: the report memo's format version), so a month in
+which nothing changed touches a handful of files, not 5,000.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -34,15 +35,32 @@ from hfstage.assess import (
 )
 from hfstage.history import FindingRow, MachineRow
 from hfstage.inventory import ACCEPTED
+from hfstage.progress import Progress
 from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
+from hfstage.report.attention import Attention, Situation
+from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent, summary_counts
 from hfstage.report.html import html_env
+from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
+from hfstage.report.site_index import (
+    MACHINES_CSV,
+    MACHINES_JS,
+    SiteExtras,
+    assets,
+    index_context,
+    list_names,
+    list_pages,
+    machines_csv,
+    machines_js,
+    stale_lists,
+)
 from hfstage.report.svg import trend_chart
 from hfstage.share import PUBLIC, REPORT, Record, Share, atomic_text_stream, id_problem, write_many
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
+LISTS = "lists"  # the report memo's item for lists\\*.html, machines.js and machines.csv
 STATUS_CLASS = {COMPLIANT: "installed", NEEDS_PATCHES: "missing", SERVICE_PACK_MISSING: "missing",
                 UNREADABLE: "error", INCOMPLETE: "warning", NOT_COVERED: "warning", UNVERIFIED: "warning",
                 WAITING: "muted"}
@@ -60,6 +78,7 @@ class SiteView:
     load: Callable[[list[str]], dict[str, Assessment]]
     problems: list[str] = field(default_factory=list)
     rollback: dict[str, list[str]] = field(default_factory=dict)  # machine -> its rollback, newest first
+    extras: SiteExtras = field(default_factory=SiteExtras)  # results, evidence seen, scripts, bulletins' text
 
 
 @dataclass
@@ -68,11 +87,13 @@ class ReportResult:
     written: list[Path] = field(default_factory=list)
     rendered_pages: int = 0
     skipped_pages: int = 0
+    attention: list[Attention] = field(default_factory=list)  # what needs the admin, as the index lists it
 
 
 def tiles(view: SiteView) -> dict:
     """The summary cards: the same numbers the trend plots (status compliant over the accepted machines; pending
-    machines are shown and counted apart)."""
+    machines are shown and counted apart); a missing service pack is counted as one, by the accepted machines
+    that miss it, never as a missing patch."""
     counts: dict[str, int] = {}
     counted = [m for m in view.machines if m.standing == ACCEPTED]
     for m in counted:
@@ -85,21 +106,27 @@ def tiles(view: SiteView) -> dict:
     compliant = counts.get(COMPLIANT, 0)
     return {"machines": len(counted), "compliant": compliant, "pending": len(view.machines) - len(counted),
             "percent_compliant": percent(compliant, len(counted)), "missing": len(patches),
+            "service_packs": len({f.machine for f in view.missing if f.kind != KIND_PATCH and f.machine in names}),
             "severities": [(s, by_severity[s]) for s in SEVERITIES if s in by_severity],
             "by_status": [(s, counts[s]) for s in MACHINE_STATUSES if s in counts]}
 
 
-def bulletins(missing: list[FindingRow]) -> list[dict]:
+def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = None) -> list[dict]:
+    """The bulletins missing somewhere, most severe first, then the most machines (service packs are not
+    bulletins: the index counts and lists them as service packs)."""
     found: dict[str, dict] = {}
     for f in missing:
-        if id_problem(f.bulletin):
+        if f.kind != KIND_PATCH or id_problem(f.bulletin):
             continue  # a service pack finding, or an ID that cannot name a page
         b = found.setdefault(f.bulletin, {"id": f.bulletin, "title": f.title, "severity": f.severity, "url": f.url,
-                                          "date_posted": f.date_posted, "machines": [], "cve": []})
+                                          "date_posted": f.date_posted, "machines": [], "cve": [],
+                                          "info": (info or {}).get(f.bulletin)})
         b["machines"].append(f)
         if severity_rank(f.severity) < severity_rank(b["severity"]):
             b["severity"] = f.severity
-    return sorted(found.values(), key=lambda b: (severity_rank(b["severity"]), -len(b["machines"]), b["id"]))
+    for b in found.values():
+        b["count"] = len({f.machine for f in b["machines"]})
+    return sorted(found.values(), key=lambda b: bulletin_order(b["severity"], b["count"], b["id"]))
 
 
 def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
@@ -107,40 +134,70 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     folder = share.folder("reports")
     result = ReportResult(folder)
     record = share.record(REPORT)
-    found = bulletins(view.missing)
+    found = bulletins(view.missing, view.extras.bulletins)
+    situation = view.extras.situation or Situation(view.machines)
+    front = index_context(situation, view.missing, view.extras.share)
     keys = _page_keys(view, found)
-    todo = [name for name, key in keys.items() if not record.known(name, key) or not (folder / _file(name)).is_file()]
+    keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
+                             [(a.kind, a.text) for a in front["attention"]], front["labels"])
+    todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(folder, name, front)]
     record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
     env = html_env()
-    common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS}
+    common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
+              "share": view.extras.share, "scripts_now": view.extras.scripts_now}
     pending = set(todo)
     _machines(folder, view, env, common, pending, result)
     _bulletin_pages(folder, found, env, common, pending, result)
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    index = env.get_template("index.html.j2").render(
-        root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems,
-        chart=trend_chart(trend), generated=generated, **common)
+    _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
-    _write({folder / "index.html": index, folder / "plan.html": render_plan(plan, "html", templates),
+    _write({folder / "plan.html": render_plan(plan, "html", templates),
             folder / "plan.md": render_plan(plan, "md", templates)}, result)
     _commit(record, keys)
     return result
 
 
+def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], chart: str, result,
+           situation: Situation, front: dict, lists: bool) -> None:
+    """index.html (every time: it names the scan) and report.js; with LISTS, the machine lists, machines.js and
+    machines.csv (made again only when a machine's line or the attention list changed: 5,000 machines make 31
+    list pages)."""
+    result.attention = front["attention"]
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    pages = list_pages(env, front["lists"], {**common, "labels": front["labels"]}) if lists else {}
+    pages["index.html"] = env.get_template("index.html.j2").render(
+        root="", machines=view.machines, tiles=tiles(view), bulletins=found, problems=view.problems, chart=chart,
+        generated=generated, stale_days=situation.stale_days, **front, **common)
+    if lists:
+        pages[MACHINES_JS] = machines_js(front["lines"], front["labels"])
+        pages[MACHINES_CSV] = machines_csv(front["lines"], front["labels"])
+    pages.update(assets())
+    _write({folder / name: text for name, text in pages.items()}, result)
+    for old in stale_lists(folder, set(list_names(front["lists"]))):
+        old.unlink(missing_ok=True)
+
+
 def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
-    """What each page (and the scan files) is rendered from, by its name below reports\\."""
+    """What each page (and the scan files) is rendered from, by its name below reports\\: a machine page also
+    from what the pipeline gathered beside its assessment (script, results, evidence, last seen)."""
     rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     keys = {SCAN_FILES: REPORT.key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])}
+    shared = [view.extras.share, view.extras.scripts_now]  # on every page: the share's path, where scripts stand
     for m in view.machines:
         keys[f"machines/{m.machine}.html"] = REPORT.key(view.catalog_version, m.assessment_key,
-                                                        rollback.get(m.machine.casefold(), []))
+                                                        rollback.get(m.machine.casefold(), []), shared,
+                                                        view.extras.page_keys.get(m.machine, ""))
     for b in found:
-        keys[f"bulletins/{b['id']}.html"] = REPORT.key(view.catalog_version, view_rows(b))
+        keys[f"bulletins/{b['id']}.html"] = REPORT.key(view.catalog_version, view_rows(b), shared)
     return keys
 
 
-def _file(name: str) -> str:
-    return "scan.json" if name == SCAN_FILES else name
+def _made(folder: Path, name: str, front: dict) -> bool:
+    """Whether the files of memo item NAME are all there (someone may have removed one since)."""
+    if name == SCAN_FILES:
+        return (folder / "scan.json").is_file()
+    if name == LISTS:
+        return all((folder / f).is_file() for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
+    return (folder / name).is_file()
 
 
 def _commit(record: Record, keys: dict[str, str]) -> None:
@@ -163,7 +220,9 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], resu
     rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
     template = env.get_template("machine.html.j2")
-    with _ScanFiles(folder, view) if scan_files else contextlib.nullcontext() as files:
+    more = view.extras.page
+    with _ScanFiles(folder, view) if scan_files else contextlib.nullcontext() as files, \
+            Progress("reports", len(rows), "machine") as bar:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             loaded = view.load([m.assessment_key for m in chunk])
@@ -172,9 +231,11 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], resu
                 a = loaded.get(m.assessment_key) or _from_row(m)
                 if m.machine in todo:
                     pages[folder / "machines" / f"{m.machine}.html"] = template.render(
-                        root="../", a=a, generated="", rollback=rollback.get(m.machine.casefold(), []), **common)
+                        root="../", a=a, generated="", page=more(a) if more else None,
+                        rollback=rollback.get(m.machine.casefold(), []), **common)
                 if files is not None:
                     files.add(a)
+                bar.update(1)
             _write(pages, result)
     if scan_files:
         result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
@@ -199,7 +260,8 @@ def _bulletin_pages(folder: Path, found: list[dict], env, common, pending: set[s
 
 def view_rows(b: dict) -> list:
     return [b["id"], b["title"], b["severity"], b["url"], b["date_posted"],
-            [(f.machine, f.patch, f.product, f.reason) for f in b["machines"]]]
+            [(f.machine, f.patch, f.product, f.reason) for f in b["machines"]],
+            dataclasses.asdict(b["info"]) if b.get("info") else None]
 
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:

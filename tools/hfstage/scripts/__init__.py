@@ -17,6 +17,7 @@ from hfstage.scripts.machine_plans import (
     reported_still_missing,
 )
 from hfstage.scripts.results import (
+    NO_RIGHTS,
     InstallEvent,
     MachineResults,
     PatchResult,
@@ -29,7 +30,7 @@ from hfstage.scripts.settings import ScriptSettings, package_choices, script_set
 from hfstage.scripts.write import GenerateResult, entry_points, generate_scripts, script_contents
 
 __all__ = [
-    "UNCOUNTED", "markers_count",
+    "NO_RIGHTS", "UNCOUNTED", "markers_count",
     "ALL", "Approved", "Gate", "approval_id",
     "QCHAIN", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",

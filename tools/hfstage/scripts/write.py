@@ -20,6 +20,7 @@ from hfstage.assess import Assessment
 from hfstage.catalog import Catalog
 from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
+from hfstage.progress import Progress
 from hfstage.scripts.batch import batch_note, check_machine_name, template_env, to_crlf
 from hfstage.scripts.commands import UNINSTALL_LADDER, install_ladder, unattended_ui
 from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
@@ -182,14 +183,16 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
             installed: dict[str, list[InstalledPatch]]) -> dict[str, bytes]:
     table = load_installers()
     out: dict[str, bytes] = {}
-    for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
-        chunk = todo[start:start + CHUNK]
-        assessments = load([machines[m] for m in chunk])
-        for machine in chunk:
-            plan = _plan_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
-                             result)
-            rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
-            _render_one(machine, plan, rollback, catalog, settings, result, out)
+    with Progress("scripts", len(todo), "machine") as bar:
+        for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
+            chunk = todo[start:start + CHUNK]
+            assessments = load([machines[m] for m in chunk])
+            for machine in chunk:
+                plan = _plan_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
+                                 result)
+                rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
+                _render_one(machine, plan, rollback, catalog, settings, result, out)
+                bar.update(1)
     return out
 
 

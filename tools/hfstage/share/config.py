@@ -121,6 +121,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
                       "domain_controller": (_choice("auto", "never"), "never"), "delay": (_int(0, 600), 60),
                       "message": (_text, REBOOT_MESSAGE)},
     "maintenance": {"window": (_text, "")},
+    "report": {"stale_days": (_int(1, 3650), 14)},
     "binding": {"domain": (_domain, "")},
     "approval": {"mode": (_choice("auto", "manual"), "auto")},
 }
