@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError, q, shown
+from hfstage.inventory.collection import collection_of, missing_keys, missing_text
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts, expand_location, file_fact
@@ -122,7 +123,12 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
         facts.error = (f"{inputs.name}: no SOFTWARE or SYSTEM hive and no .reg export found"
                        + (f" ({'; '.join(inputs.refused)})" if inputs.refused else ""))
         return None
-    if inputs.reg_files and read_manifest(inputs).get("tool", "").startswith("regedit"):
+    collection = collection_of(read_manifest(inputs))
+    if collection.keys:  # the exports this collection wrote; a numbered export beyond them is an older one
+        inputs.reg_files = [p for p in inputs.reg_files if p.stem.lower() in collection.keys]
+    if inputs.reg_files and collection.keys_mode:
+        inputs.software = inputs.system = None  # hives left from hives mode are older than these exports
+    elif inputs.reg_files and read_manifest(inputs).get("tool", "").startswith("regedit"):
         # reg save was refused (no backup privilege): the hives are older than the exports
         facts.warnings.append("the collector could not save hives (no administrator rights); its regedit "
                               "exports were used")
@@ -163,6 +169,9 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
             detect(hklm, facts, rules or load_rules())
+            lacking = missing_keys(collection_of(read_manifest(inputs)), rules or load_rules(), catalog)
+            if lacking:
+                facts.missing.append(missing_text(lacking))
             _check_identity(inputs, facts, on_share)
             if catalog is not None and hklm.software is not None:
                 catalog_registry(hklm, facts, catalog)

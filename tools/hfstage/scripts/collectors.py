@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hfstage import resources
 from hfstage.catalog import Catalog
-from hfstage.inventory import family_folder, installer_file, rule_keys, setting_keys
+from hfstage.inventory import family_folder, installer_file, needed_keys, outermost
 from hfstage.scripts.batch import (
     BatchText,
     UnsafeValue,
@@ -23,14 +23,6 @@ from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.write import dispatchers
 from hfstage.share import COLLECTORS, PUBLIC, Record, Share, fingerprint, write_many
 
-# Keys every collector exports (more come from the product rules' probes).
-BASE_KEYS = (
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion",
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion",
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Updates",
-    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName",
-    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ProductOptions",
-)
 _LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%SystemRoot%", "%HF_SR%"),
                   "%programfiles%": ("%ProgramFiles%", "%HF_PF%")}
 NETBIOS_MAX = 15
@@ -41,6 +33,7 @@ COLLECTED = "collected"  # and for the files the collectors copy from clients, a
 WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP"), "HFU": 20}
 # 'regedit /e %HFT%\\hf01.reg "KEY"' must fit in 127 characters with HFT at its widest.
 MAX_KEY_LENGTH = 127 - len('regedit /e \\hf01.reg ""') - WORST_WIDTHS["HFT"]
+MAX_EXPORTS = 99  # hf01.reg .. hf99.reg (data/collector_outputs.json)
 
 
 @dataclass(frozen=True)
@@ -57,25 +50,31 @@ class CollectorResult:
     collected_changes: list[str] = field(default_factory=list)  # files the collectors now copy, or no longer
 
 
-def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExportKey]:
-    """Keys to export with regedit /e: the base keys and every rule probe.
+def export_keys(rules: dict, catalog: Catalog | None = None, max_length: int = MAX_KEY_LENGTH,
+                max_files: int = MAX_EXPORTS) -> list[RegExportKey]:
+    """Keys to export with regedit /e: every key the inventory needs (inventory.needed_keys).
 
-    A key too long for a command.com line is replaced by its parent; keys inside
-    another listed key are dropped.
+    A key too long for a command.com line, or one a batch file cannot carry, is replaced by its parent;
+    when there are more keys than export names (hf01-hf99), the deepest are folded into their parents.
     """
-    paths = list(BASE_KEYS) + setting_keys()  # language, startup-script settings (data/machine_settings.json)
-    for rule in rules["applications"]:
-        paths += ["HKEY_LOCAL_MACHINE\\" + key for key in rule_keys(rule, rules)]
-    fitted = set()
-    for path in paths:
-        while len(path) > max_length and path.count("\\") > 1:
+    paths = []
+    for path in needed_keys(rules, catalog):
+        while (len(path) > max_length or _unsafe(path)) and path.count("\\") > 1:
             path = path.rsplit("\\", 1)[0]
-        fitted.add(path)
-    unique: list[str] = []
-    for path in sorted(fitted, key=lambda p: (p.count("\\"), p.lower())):
-        if not any(path.lower() == u.lower() or path.lower().startswith(u.lower() + "\\") for u in unique):
-            unique.append(check_batch_value(path, "registry key"))
-    return [RegExportKey(f"hf{i:02d}", p) for i, p in enumerate(sorted(unique, key=str.lower), 1)]
+        paths.append(path)
+    paths = outermost(paths)
+    while len(paths) > max_files:
+        deepest = max(p.count("\\") for p in paths)
+        paths = outermost([p.rsplit("\\", 1)[0] if p.count("\\") == deepest else p for p in paths])
+    return [RegExportKey(f"hf{i:02d}", check_batch_value(p, "registry key")) for i, p in enumerate(paths, 1)]
+
+
+def _unsafe(path: str) -> bool:
+    try:
+        check_batch_value(path, "registry key")
+    except UnsafeValue:
+        return True
+    return False
 
 
 COLLECTED_NAME = "collected_files.json"
@@ -152,7 +151,7 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
     NINE_X: the Windows 9x machines the last scan knows; the 9x collector finds its own name among
     them when no per-machine stub set it."""
     env = template_env()
-    keys = export_keys(rules)
+    keys = export_keys(rules, catalog)
     hff = len(settings.unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"] + len("\\files\\_windir")
     # a file whose copy line would not fit command.com's 127 characters is left out (NT-only paths)
     files_9x = [f for f in collected_files_9x(catalog)

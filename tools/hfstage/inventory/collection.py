@@ -1,0 +1,48 @@
+"""What a machine's last collection took, from its collector's manifest.txt, and what it lacks.
+
+A collector in keys mode lists each key it exported (`key.hf01=HKEY_LOCAL_MACHINE\\...`, one line per
+export file): the inventory reads only those exports (a numbered export of an older, longer list left
+in the folder is stale) and names every key the current catalog and rules need that none of them
+holds: that machine's inventory is incomplete until it collects again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hfstage.inventory.needs import needed_keys, not_taken
+
+_KEY_LINE = re.compile(r"key\.(hf\d\d)")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """The collector's own account of a collection: its mode (keys, hives, or '' from a collector of before
+    keys mode) and export file stem -> the key it holds."""
+
+    mode: str = ""
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def keys_mode(self) -> bool:
+        return self.mode == "keys"
+
+
+def collection_of(manifest: dict[str, str]) -> Collection:
+    """The Collection a manifest (read_manifest's key=value pairs) describes."""
+    keys = {m.group(1): v for k, v in manifest.items() if (m := _KEY_LINE.fullmatch(k)) and v}
+    return Collection(manifest.get("mode", "").lower(), keys)
+
+
+def missing_keys(collection: Collection, rules: dict, catalog) -> list[str]:
+    """Keys RULES and CATALOG need that a keys-mode collection did not export (none for whole hives)."""
+    if not collection.keys_mode:
+        return []
+    return not_taken(needed_keys(rules, catalog), list(collection.keys.values()))
+
+
+def missing_text(keys: list[str]) -> str:
+    shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+    return (f"registry keys the catalog or the product rules read, not taken by the machine's last collection "
+            f"(it exported the keys an older list named): {shown}; it takes them at its next collection")
