@@ -122,7 +122,8 @@ def collected_files(catalog: Catalog | None) -> list[dict]:
         source_var, target_var = _LOCATION_VARS[var]
         sub = f"\\{rest}" if rest else ""
         source = BatchText(f"{source_var}{sub}\\{name}")
-        found.setdefault(source.lower(), {"source": source, "target_dir": BatchText(f"{target_var}{sub}")})
+        found.setdefault(source.lower(), {"source": source, "target_dir": BatchText(f"{target_var}{sub}"),
+                                          "name": BatchText(name)})
     return [found[k] for k in sorted(found)]
 
 
@@ -156,10 +157,11 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
     # a file whose copy line would not fit command.com's 127 characters is left out (NT-only paths)
     files_9x = [f for f in collected_files_9x(catalog)
                 if len(_copy_line(f)) - len("%windir%%HFF%") + WORST_WIDTHS["WINDIR"] + hff <= MAX_9X_LINE]
+    nt = functools.partial(env.get_template("collect_nt.bat.j2").render, unc=settings.unc, reg_keys=keys,
+                           files=collected_files(catalog), catalog_version=catalog.data_version if catalog else "none",
+                           mode=settings.collect_mode, interval=settings.collect_interval)
     out = {
-        "collect_nt.bat": env.get_template("collect_nt.bat.j2").render(
-            unc=settings.unc, reg_keys=keys, files=collected_files(catalog),
-            catalog_version=catalog.data_version if catalog else "none"),
+        "collect_nt.bat": nt(version=collector_version(nt(version=""))),
         "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(
             unc=settings.unc, reg_keys=keys, files=files_9x,
             folders=sorted({"\\".join(f["folder"].split("\\")[:i]) for f in files_9x if f["folder"]
@@ -173,6 +175,12 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
         rendered[f"{name}.bat"] = to_crlf(env.get_template("machine_stub.bat.j2").render(
             machine=name, netlogon=settings.netlogon))
     return rendered
+
+
+def collector_version(text: str) -> str:
+    """A collector's version: a digest of what it does (its text with no version in it), so any change of
+    catalog, keys, files or template makes clients collect again."""
+    return fingerprint(text)[:12]
 
 
 def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None = None) -> list[LintProblem]:
