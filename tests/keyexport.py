@@ -43,7 +43,7 @@ def collect_keys(source: Path, target: Path, rules: dict, catalog) -> list[str]:
     control_set = _current_set(source / "SYSTEM") if (source / "SYSTEM").is_file() else None
     lines = ["tool=regedit /e", "mode=keys", f"catalog={catalog.data_version if catalog else 'none'}"]
     for key in export_keys(rules, catalog):
-        lines.append(f"key.{key.file}={key.path}")
+        lines.append(f"{key.file}={key.path}")
         parts = key.path.split("\\")
         if parts[0] != "HKEY_LOCAL_MACHINE" or not (source / parts[1].upper()).is_file():
             continue
@@ -54,7 +54,7 @@ def collect_keys(source: Path, target: Path, rules: dict, catalog) -> list[str]:
     (target / "manifest.txt").write_text("\r\n".join(lines) + "\r\n", encoding="latin-1")
     if (source / "files").is_dir():
         shutil.copytree(source / "files", target / "files")
-    return [line.split("=", 1)[1] for line in lines if line.startswith("key.")]
+    return [line.split("=", 1)[1] for line in lines if line.startswith("hf")]
 
 
 def hives_manifest(folder: Path, catalog) -> None:

@@ -1,8 +1,8 @@
 """What a machine's last collection took, from its collector's manifest.txt, and what it lacks.
 
-A collector in keys mode lists each key it exported (`key.hf01=HKEY_LOCAL_MACHINE\\...`, one line per
-export file): the inventory reads only those exports (a numbered export of an older, longer list left
-in the folder is stale) and names every key the current catalog and rules need that none of them
+A collector lists each key it exported (`hf01=HKEY_LOCAL_MACHINE\\...`, one line per export file):
+the inventory reads only those exports (a numbered export of an older, longer list left in the
+folder is stale) and names every key the current catalog and rules need that none of them
 holds: that machine's inventory is incomplete until it collects again.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from hfstage.inventory.needs import needed_keys, not_taken
 
-_KEY_LINE = re.compile(r"key\.(hf\d\d)")
+_KEY_LINE = re.compile(r"hf\d\d")
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class Collection:
 
 def collection_of(manifest: dict[str, str]) -> Collection:
     """The Collection a manifest (read_manifest's key=value pairs) describes."""
-    keys = {m.group(1): v for k, v in manifest.items() if (m := _KEY_LINE.fullmatch(k)) and v}
+    keys = {k: v for k, v in manifest.items() if _KEY_LINE.fullmatch(k) and v}
     return Collection(manifest.get("mode", "").lower(), keys)
 
 
 def missing_keys(collection: Collection, rules: dict, catalog) -> list[str]:
-    """Keys RULES and CATALOG need that a keys-mode collection did not export (none for whole hives)."""
-    if not collection.keys_mode:
+    """Keys RULES and CATALOG need that a collection of exports did not export (none for whole hives)."""
+    if not collection.keys:
         return []
     return not_taken(needed_keys(rules, catalog), list(collection.keys.values()))
 

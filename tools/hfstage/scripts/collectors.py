@@ -163,7 +163,8 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
     out = {
         "collect_nt.bat": nt(version=collector_version(nt(version=""))),
         "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(
-            unc=settings.unc, reg_keys=keys, files=files_9x,
+            unc=settings.unc, reg_keys=keys, files=files_9x, version=collector_version(nt(version="")),
+            catalog_version=catalog.data_version if catalog else "none",
             folders=sorted({"\\".join(f["folder"].split("\\")[:i]) for f in files_9x if f["folder"]
                             for i in range(1, f["folder"].count("\\") + 2)}, key=lambda d: (d.count("\\"), d.lower())),
             nine_x_machines=sorted({check_machine_name(m).upper() for m in nine_x or []})),
