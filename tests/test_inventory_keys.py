@@ -91,3 +91,26 @@ def test_a_key_the_last_collection_did_not_take_makes_the_inventory_incomplete(m
     shutil.rmtree(folder)
     collect_keys(INV / "NT4WKS", folder, load_rules(), month2)
     assert gather_facts(folder, month2, on_share=True).missing == []
+
+
+def test_a_collection_written_again_with_the_same_bytes_is_not_read_again(trusted_share, month2):
+    """The steady state of keys mode: every machine rewrites its exports every day with the same bytes."""
+    from hfstage.inventory import inventory
+
+    for machine in ("NT4WKS", "XPSP1"):
+        collect_keys(INV / machine, trusted_share.folder("inventory") / machine, load_rules(), month2)
+    first = inventory(trusted_share, month2)
+    assert (first.read, first.cached) == (2, 0)
+    for path in trusted_share.folder("inventory").rglob("*"):
+        if path.is_file() and "files" not in path.relative_to(trusted_share.root).parts:  # copied when changed
+            data = path.read_bytes()
+            path.unlink()
+            path.write_bytes(data)  # a new file with the same bytes (a new time, maybe a new inode)
+    second = inventory(trusted_share, month2)
+    assert (second.read, second.cached) == (0, 2) and second.hashes == first.hashes
+    manifest = trusted_share.folder("inventory") / "XPSP1" / "manifest.txt"
+    manifest.write_bytes(manifest.read_bytes() + b"Sun 12/06/2026\r\n10:15 AM\r\n")  # date and time differ daily
+    export = sorted((trusted_share.folder("inventory") / "NT4WKS").glob("hf*.reg"))[0]
+    export.write_bytes(export.read_bytes() + b"\r\n")
+    third = inventory(trusted_share, month2)
+    assert (third.read, third.cached) == (1, 1)  # only the export whose bytes changed is read again
