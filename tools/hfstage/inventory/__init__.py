@@ -22,7 +22,7 @@ from hfstage.inventory.gather import MachineInputs, gather_facts, locate_inputs
 from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import UNNAMED, Skipped, machine_folders, printable
-from hfstage.inventory.needs import covers, needed_keys, not_taken, outermost
+from hfstage.inventory.needs import Need, holds, needed_keys, not_taken, outermost
 from hfstage.inventory.pe import PeVersion, open_pe, read_pe_version, read_pe_versions, version_strings
 from hfstage.inventory.present import facts_text
 from hfstage.inventory.rules import load_rules, load_site_rules, rule_keys, site_rules_path
@@ -30,7 +30,7 @@ from hfstage.inventory.run import InventoryResult, evidence_seen, facts_hash, in
 from hfstage.inventory.settings import installer_file, load_settings, setting_keys
 
 __all__ = [
-    "UNNAMED", "evidence_seen", "covers", "needed_keys", "not_taken", "outermost",
+    "UNNAMED", "evidence_seen", "Need", "holds", "needed_keys", "not_taken", "outermost",
     "Foreign", "family_folder", "foreign_engine", "foreign_key", "foreign_location", "load_families",
     "rule_keys", "FileFact", "HotfixFact", "InventoryResult", "Limits", "MachineFacts", "MachineInputs", "PeVersion",
     "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hfstage.inventory.needs import needed_keys, not_taken
+from hfstage.inventory.needs import Need, needed_keys, not_taken
 
 _KEY_LINE = re.compile(r"hf\d\d")
 
@@ -35,11 +35,17 @@ def collection_of(manifest: dict[str, str]) -> Collection:
     return Collection(manifest.get("mode", "").lower(), keys)
 
 
-def missing_keys(collection: Collection, rules: dict, catalog) -> list[str]:
-    """Keys RULES and CATALOG need that a collection of exports did not export (none for whole hives)."""
+def missing_keys(collection: Collection, rules: dict, catalog, values: dict[str, bool | None]) -> list[str]:
+    """Keys RULES and CATALOG need that a collection of exports did not take (none for whole hives).
+
+    VALUES: export stem -> True when it holds its key's values only (reg query), None when it is not
+    believed; any other listed stem holds its key's subtree (or the key is absent from the machine)."""
     if not collection.keys:
         return []
-    return not_taken(needed_keys(rules, catalog), list(collection.keys.values()))
+    taken = [Need(path, bool(values.get(stem))) for stem, path in collection.keys.items()
+             if not (stem in values and values[stem] is None)]
+    return [n.path + (" (its values)" if n.values_only else "")
+            for n in not_taken(needed_keys(rules, catalog), taken)]
 
 
 def missing_text(keys: list[str]) -> str:

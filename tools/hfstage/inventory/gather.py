@@ -19,6 +19,7 @@ from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts, exp
 from hfstage.inventory.hive import open_hive_bytes, unclean_sequence
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.regfile import RegExport, parse_reg_text
+from hfstage.inventory.regquery import QUERY_FILE, parse_reg_query
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
 from hfstage.inventory.settings import installer_file
@@ -46,6 +47,7 @@ class MachineInputs:
     files_root: Path | None = None
     refused: list[str] = field(default_factory=list)  # special files and links found among the inputs
     stats: list[tuple[str, int, int]] = field(default_factory=list)  # (name, size, mtime_ns) of each input
+    unbelieved: set[str] = field(default_factory=set)  # reg query outputs that are not of the key they should be
 
     def read(self, path: Path, limit: int, what: str) -> bytes:
         return read_client_file(self.root, path, limit, what)
@@ -71,7 +73,7 @@ def locate_inputs(path: Path) -> MachineInputs:
     inputs = MachineInputs(path.name, "folder", path.parent)
     for entry in entries(path):
         lower = entry.name.lower()
-        role = HIVE_NAMES.get(lower) or ("reg" if lower.endswith(".reg") else
+        role = HIVE_NAMES.get(lower) or ("reg" if lower.endswith(".reg") or QUERY_FILE.fullmatch(lower) else
                                          FILES_DIR if lower == FILES_DIR else None)
         if role is None:
             continue
@@ -139,7 +141,12 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
     if inputs.reg_files:
         export = RegExport(max_entries=limits.reg_entries)
         for path in inputs.reg_files:
-            export = parse_reg_text(inputs.read(path, limits.export_bytes, "registry export"), str(path), export)
+            data = inputs.read(path, limits.export_bytes, "registry export")
+            if path.suffix.lower() == ".txt":  # reg query's values of one key
+                if not parse_reg_query(data, str(path), collection.keys.get(path.stem.lower(), ""), export):
+                    inputs.unbelieved.add(path.stem.lower())
+                continue
+            export = parse_reg_text(data, str(path), export)
         facts.inputs.extend(str(p) for p in inputs.reg_files)
         facts.parse_errors.extend(export.warnings)
         hklm_text = walk(export.root, "HKEY_LOCAL_MACHINE")
@@ -169,7 +176,8 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
             detect(hklm, facts, rules or load_rules())
-            lacking = missing_keys(collection_of(read_manifest(inputs)), rules or load_rules(), catalog)
+            lacking = missing_keys(collection_of(read_manifest(inputs)), rules or load_rules(), catalog,
+                                   _values_taken(inputs))
             if lacking:
                 facts.missing.append(missing_text(lacking))
             _check_identity(inputs, facts, on_share)
@@ -187,6 +195,13 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
             facts.parse_errors.append(str(e))
         facts.done_markers = read_done_markers(inputs)
     return facts
+
+
+def _values_taken(inputs: MachineInputs) -> dict[str, bool]:
+    """export stem -> whether it holds its key's values only (reg query) rather than the subtree (a stem
+    whose reg query output was not believed holds nothing)."""
+    taken = {p.stem.lower(): True for p in inputs.reg_files if p.suffix.lower() == ".txt"}
+    return {stem: None if stem in inputs.unbelieved else v for stem, v in taken.items()}
 
 
 def _check_identity(inputs: MachineInputs, facts: MachineFacts, on_share: bool) -> None:

@@ -4,11 +4,14 @@ One list for both collectors and for the inventory that reads what they wrote: t
 always reads (data/registry_keys.json), the product rules' probes, the machine settings and the
 catalog's RegChanges. In keys mode a collector exports just these; a machine whose last collection
 took fewer (a new catalog checks a key it did not export) is an incomplete inventory, naming them.
+A key needed for its own values only (a large subtree below it) is taken with its values alone where
+the client can; a key needed whole is not covered by such a take of a key above it.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from hfstage import resources
 from hfstage.catalog import Catalog
@@ -20,9 +23,18 @@ HKLM = "HKEY_LOCAL_MACHINE\\"
 _SHORT = {"HKLM": "HKEY_LOCAL_MACHINE", "HKU": "HKEY_USERS"}
 
 
+@dataclass(frozen=True)
+class Need:
+    """A key the inventory reads: whole (its subtree), or only its own values."""
+
+    path: str
+    values_only: bool = False
+
+
 @functools.cache
-def base_keys() -> tuple[str, ...]:
-    return tuple(resources.data_json(KEYS_NAME)["keys"])
+def base_keys() -> tuple[Need, ...]:
+    table = resources.data_json(KEYS_NAME)
+    return tuple([Need(k) for k in table["keys"]] + [Need(k, True) for k in table["values"]])
 
 
 def full_name(key: str) -> str:
@@ -34,12 +46,18 @@ def full_name(key: str) -> str:
     return f"{root.upper()}\\{rest}" if rest else root.upper()
 
 
-def needed_keys(rules: dict, catalog: Catalog | None) -> list[str]:
-    """Every key the inventory reads for RULES and CATALOG, outermost only (a key inside another listed key
-    comes with it), sorted without case."""
-    paths = [*base_keys(), *setting_keys()]
+def needed_keys(rules: dict, catalog: Catalog | None) -> list[Need]:
+    """Every key the inventory reads for RULES and CATALOG, none held by another one, sorted without case.
+
+    The product rules, the machine settings and the catalog read values of the keys they name (a probe
+    without a value asks whether the key exists, which its values' take shows too); a named instance's
+    keys sit below their parent, which is taken whole."""
+    paths = list(setting_keys())
+    needs: list[Need] = []
     for rule in rules.get("applications", []):
         paths += [full_name(k) for k in rule_keys(rule, rules)]
+    for spec in rules.get("instances", {}).values():
+        needs.append(Need(full_name(spec["named"].split("{instance}", 1)[0].rstrip("\\"))))
     for rule in rules.get("os", []):
         paths += [full_name(p["key"]) for p in rule.get("ships_with", [])]
         if isinstance(rule.get("service_pack"), dict):
@@ -47,24 +65,28 @@ def needed_keys(rules: dict, catalog: Catalog | None) -> list[str]:
     for rc in (catalog.reg_changes.values() if catalog is not None else []):
         if rc.key and rc.key.upper().startswith(("HKLM\\", HKLM)):
             paths.append(full_name(rc.key))
-    return outermost(paths)
+    return outermost([*base_keys(), *needs, *(Need(p, True) for p in paths)])
 
 
-def outermost(paths: list[str]) -> list[str]:
-    """PATHS without duplicates (compared without case) and without keys inside another of them."""
-    kept: list[str] = []
-    for path in sorted({p.lower(): p for p in paths}.values(), key=lambda p: (p.count("\\"), p.lower())):
-        if not any(covers(k, path) for k in kept):
-            kept.append(path)
-    return sorted(kept, key=str.lower)
+def holds(taken: Need, need: Need) -> bool:
+    """Whether a take of TAKEN (whole, or its values only) holds what NEED asks for."""
+    a, b = taken.path.lower().rstrip("\\"), need.path.lower().rstrip("\\")
+    if a == b:
+        return need.values_only or not taken.values_only
+    return not taken.values_only and b.startswith(a + "\\")
 
 
-def covers(taken: str, key: str) -> bool:
-    """Whether an export of TAKEN holds KEY (the key itself or one below it)."""
-    taken, key = taken.lower().rstrip("\\"), key.lower().rstrip("\\")
-    return key == taken or key.startswith(taken + "\\")
+def outermost(needs: list[Need]) -> list[Need]:
+    """NEEDS without duplicates (compared without case) and without those another of them holds."""
+    unique: dict[tuple[str, bool], Need] = {(n.path.lower(), n.values_only): n for n in needs}
+    ordered = sorted(unique.values(), key=lambda n: (n.path.count("\\"), n.values_only, n.path.lower()))
+    kept: list[Need] = []
+    for need in ordered:
+        if not any(holds(k, need) for k in kept):
+            kept.append(need)
+    return sorted(kept, key=lambda n: (n.path.lower(), n.values_only))
 
 
-def not_taken(needed: list[str], taken: list[str]) -> list[str]:
-    """The NEEDED keys no TAKEN export holds."""
-    return [k for k in needed if not any(covers(t, k) for t in taken)]
+def not_taken(needed: list[Need], taken: list[Need]) -> list[Need]:
+    """The NEEDED keys no TAKEN key holds."""
+    return [n for n in needed if not any(holds(t, n) for t in taken)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hfstage import resources
 from hfstage.catalog import Catalog
-from hfstage.inventory import family_folder, installer_file, needed_keys, outermost
+from hfstage.inventory import Need, family_folder, installer_file, needed_keys, outermost
 from hfstage.scripts.batch import (
     BatchText,
     UnsafeValue,
@@ -40,6 +40,13 @@ MAX_EXPORTS = 99  # hf01.reg .. hf99.reg (data/collector_outputs.json)
 class RegExportKey:
     file: str
     path: str
+    values_only: bool = False  # the NT collector asks reg.exe for the key's own values (regedit /e without it)
+
+    @property
+    def query_path(self) -> str:
+        """The key as every reg.exe takes it (HKLM\\..., not HKEY_LOCAL_MACHINE\\...)."""
+        root, _, rest = self.path.partition("\\")
+        return {"HKEY_LOCAL_MACHINE": "HKLM", "HKEY_USERS": "HKU"}.get(root.upper(), root) + "\\" + rest
 
 
 @dataclass
@@ -52,21 +59,22 @@ class CollectorResult:
 
 def export_keys(rules: dict, catalog: Catalog | None = None, max_length: int = MAX_KEY_LENGTH,
                 max_files: int = MAX_EXPORTS) -> list[RegExportKey]:
-    """Keys to export with regedit /e: every key the inventory needs (inventory.needed_keys).
+    """Keys to export: every key the inventory needs (inventory.needed_keys), numbered hf01, hf02 ...
 
-    A key too long for a command.com line, or one a batch file cannot carry, is replaced by its parent;
-    when there are more keys than export names (hf01-hf99), the deepest are folded into their parents.
+    A key too long for a command.com line, or one a batch file cannot carry, is replaced by its parent
+    (whole); when there are more keys than export names (hf01-hf99), the deepest are folded into their parents.
     """
-    paths = []
-    for path in needed_keys(rules, catalog):
-        while (len(path) > max_length or _unsafe(path)) and path.count("\\") > 1:
-            path = path.rsplit("\\", 1)[0]
-        paths.append(path)
-    paths = outermost(paths)
-    while len(paths) > max_files:
-        deepest = max(p.count("\\") for p in paths)
-        paths = outermost([p.rsplit("\\", 1)[0] if p.count("\\") == deepest else p for p in paths])
-    return [RegExportKey(f"hf{i:02d}", check_batch_value(p, "registry key")) for i, p in enumerate(paths, 1)]
+    needs = []
+    for need in needed_keys(rules, catalog):
+        while (len(need.path) > max_length or _unsafe(need.path)) and need.path.count("\\") > 1:
+            need = Need(need.path.rsplit("\\", 1)[0])
+        needs.append(need)
+    needs = outermost(needs)
+    while len(needs) > max_files:
+        deepest = max(n.path.count("\\") for n in needs)
+        needs = outermost([Need(n.path.rsplit("\\", 1)[0]) if n.path.count("\\") == deepest else n for n in needs])
+    return [RegExportKey(f"hf{i:02d}", check_batch_value(n.path, "registry key"), n.values_only)
+            for i, n in enumerate(needs, 1)]
 
 
 def _unsafe(path: str) -> bool:
