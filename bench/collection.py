@@ -71,10 +71,12 @@ def _client(template: Path, where: Path, regs: list[Path]) -> dict:
 
 
 def _collect(env: dict, share: Share, nine_x: bool) -> None:
-    name = "collect_9x.bat" if nine_x else "collect_nt.bat"
-    extra = {"OS": "", "HFM": "BENCH9X"} if nine_x else {}
-    subprocess.run([str(WINE), "cmd", "/c", wine_path(share.folder("netlogon") / name)], env={**env, **extra},
-                   capture_output=True, timeout=600)
+    script = share.folder("netlogon") / "collect_nt.bat"
+    if nine_x:  # cmd sets %OS% itself: a wrapper clears it, and names the machine as a per-machine stub does
+        script = Path(env["WINEPREFIX"]) / "nine.bat"
+        script.write_bytes(b"@echo off\r\nset OS=\r\nset HFM=BENCH9X\r\ncall "
+                           + wine_path(share.folder("netlogon") / "collect_9x.bat").encode() + b"\r\n")
+    subprocess.run([str(WINE), "cmd", "/c", wine_path(script)], env=env, capture_output=True, timeout=600)
 
 
 def measure(label: str, template: Path, work: Path, regs: list[Path], hive_bytes: int | None,
@@ -101,13 +103,17 @@ def _real_system_keys(work: Path) -> Path:
     from hfstage.inventory import load_rules, needed_keys
     current = Registry.Registry(str(SYSTEM_2)).open("Select").value("Current").value()
     parts = ["Windows Registry Editor Version 5.00\r\n"]
-    for key in needed_keys(load_rules(), None):
-        if key.upper().startswith("HKEY_LOCAL_MACHINE\\SYSTEM\\"):
-            inner = key.split("\\", 2)[2]
+    for need in needed_keys(load_rules(), None):
+        if need.path.upper().startswith("HKEY_LOCAL_MACHINE\\SYSTEM\\") and "Environment" not in need.path:
+            # (wine keeps its own Environment: another machine's Path and windir would stop its cmd)
+            inner = need.path.split("\\", 2)[2]
             data = export_key(SYSTEM_2, "HKEY_LOCAL_MACHINE\\SYSTEM", inner, f"ControlSet{current:03d}"
                               if "CurrentControlSet" in inner else None)
             if data:
-                parts.append(data.decode("utf-8").split("\n", 1)[1])
+                text = data.decode("utf-8").split("\n", 1)[1]
+                if need.values_only:  # its own values, not the subtree (Session Manager's would change wine's)
+                    text = "\n[".join(text.split("\n[", 2)[:2])
+                parts.append(text)
     path = work / "system2.reg"
     path.write_text("".join(parts), encoding="utf-8")
     return path

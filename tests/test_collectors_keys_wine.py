@@ -19,7 +19,7 @@ import pytest
 
 from hfstage.catalog import import_catalog
 from hfstage.inventory.gather import gather_facts
-from tests.conftest import EXAMPLES
+from tests.conftest import DATA, EXAMPLES
 from tests.winehelp import client, needs_wine, windows_dir, wine, wine_path
 
 pytestmark = needs_wine
@@ -93,3 +93,25 @@ def test_another_day_collects_again_and_copies_only_changed_files(trusted_share,
     stamp.unlink()  # what the install script does after a run that tried a package
     collect()
     assert gone.is_file()  # a copy the share lost is copied again
+
+
+def test_values_by_reg_query_give_the_facts_regedit_gives(trusted_share, keys_client):
+    """Where reg.exe is found, keys read for their own values are taken with reg query: the facts are those
+    of regedit /e's subtrees (which tests/test_inventory_keys.py holds equal to the whole hives')."""
+    env, catalog, collect = keys_client
+    source = DATA / "machines-src" / "NT4WKS"
+    for name in ("SOFTWARE.reg", "SYSTEM.reg"):  # the example machine's registry in the client's
+        wine(env, "regedit", "/s", wine_path(source / name))
+    collect()
+    machine = _machine(trusted_share)
+    assert [p.name for p in machine.glob("hf*.txt")]  # reg query's outputs
+    by_query = gather_facts(machine, catalog, on_share=True).to_dict()
+    reg = windows_dir(env) / "system32" / "reg.exe"
+    reg.rename(reg.with_suffix(".hidden"))  # NT 4.0 or 2000 without reg.exe in netlogon
+    (windows_dir(env) / "hfstage" / "collect.txt").unlink()
+    collect()
+    assert not list(machine.glob("hf*.txt"))
+    by_regedit = gather_facts(machine, catalog, on_share=True).to_dict()
+    by_query.pop("inputs"), by_regedit.pop("inputs")
+    assert by_query["os"] is not None and by_query["hotfixes"]
+    assert by_query == by_regedit
