@@ -15,6 +15,7 @@ import hashlib
 import os
 
 from hfstage.errors import InputError
+from hfstage.inventory.gather import DONE_MARKERS, DONE_MAX
 from hfstage.inventory.limits import Limits
 from hfstage.share import fingerprint
 
@@ -30,10 +31,10 @@ def content_digest(inputs, limits: Limits, manifest: dict[str, str], tree: list[
                           .hexdigest()))
         except InputError:
             return None  # read again, and said, by the facts
-    done = inputs.root / inputs.name / "done.txt"
+    done = inputs.root / inputs.name / DONE_MARKERS
     if os.path.lexists(done):
         try:
-            parts.append(("done", hashlib.sha256(inputs.read(done, 256 * 1024, "install markers")).hexdigest()))
+            parts.append(("done", hashlib.sha256(inputs.read(done, DONE_MAX, "install markers")).hexdigest()))
         except InputError:
             return None
     return fingerprint(parts)
