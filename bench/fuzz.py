@@ -51,7 +51,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hfstage-fuzz-"))
     trust = load_trust(REPO / "tools" / "hfstage" / "data" / "examples" / "trust")
     catalog = (REPO / "tools" / "hfstage" / "data" / "examples" / "catalog" / "month1.xml").read_bytes()
-    reg = (DATA / "inventory" / "W98SE-ANSI" / "export.reg").read_bytes()
+    reg = (DATA / "inventory" / "W98SE-ANSI" / "hf01.reg").read_bytes()
     pe = (DATA / "inventory" / "NT4WKS" / "files" / "WINNT" / "system32" / "rpcss.exe").read_bytes()
     cab = (REPO / "tools" / "hfstage" / "data" / "examples" / "incoming" / "month1" / "mssecure.cab").read_bytes()
     hive = (DATA / "inventory" / "NT4WKS" / "SOFTWARE").read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import strategies as st
 
 from hfstage.cli import main
+from hfstage.pipeline import build_demo_share
 from hfstage.share import Share, init_share
 
 TESTS = Path(__file__).resolve().parent
@@ -26,6 +28,15 @@ def real_catalog_path() -> Path:
     if not REAL_CATALOG.is_file():
         pytest.skip(f"real catalog {REAL_CATALOG} not present (../shared is not beside the project)")
     return REAL_CATALOG
+
+
+def demo_with_cabinet(root: Path, month: str = "month1", as_name: str | None = None) -> Share:
+    """The demo share at ROOT with MONTH's signed cabinet waiting in incoming\\ (as AS_NAME, m1.cab for
+    month1): what an admin has after copying the month's catalog onto the share, before the month runs."""
+    share = build_demo_share(root)
+    name = as_name or f"m{month[-1]}.cab"
+    shutil.copyfile(EXAMPLES / "incoming" / month / "mssecure.cab", share.folder("incoming") / name)
+    return share
 
 
 @pytest.fixture
@@ -56,12 +67,17 @@ def run(capsys):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A failing test shows every batch file it ran in wine: exit code, calls, results lines, output."""
+    """A failing test shows every batch file it ran in wine: exit code, calls, results lines, output. In CI
+    (CI set, as .ci/run and fresh-check set it) a skip is a failure: CI installs every tool and has ../shared
+    beside the project, so a skipped test there is a test that silently stopped guarding anything."""
     from tests import winehelp  # not at the top: winehelp imports this module
 
     report = (yield).get_result()
     if report.failed and winehelp.runs_story():
         report.sections.append(("batch files run in wine", winehelp.runs_story()))
+    if report.skipped and os.environ.get("CI") and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome, report.longrepr = "failed", f"skipped in CI, where nothing may be skipped: {reason}"
     if report.when == "teardown":
         winehelp.forget_runs()
 
@@ -75,3 +91,14 @@ def mutations(draw, base: bytes, start: int = 0) -> bytes:
     if draw(st.integers(0, 9)) == 0:
         return base[:pos] + junk
     return base[:pos] + junk + base[pos + removed:]
+
+
+def accept_machines(share: Share) -> None:
+    """What an admin does for the machines a test put on its share (`hfstage machines accept`): a folder the
+    server has not seen before is pending, shown but not counted or scripted (DESIGN §8)."""
+    from hfstage.inventory import ACCEPTED, Lifecycle, machine_folders
+
+    lifecycle = Lifecycle.load(share)
+    for folder in machine_folders(share)[0]:
+        lifecycle.set(folder.name, ACCEPTED, "accepted by the test's administrator", Lifecycle.now())
+    lifecycle.save(share)

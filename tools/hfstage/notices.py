@@ -23,13 +23,15 @@ NOT_KNOWN = "not known"  # evidence the collector did not bring
 UNREADABLE_LINES = "unreadable lines"  # lines of an export that could not be parsed
 NOT_ASSESSED = "not assessed"  # a product level the catalog cannot judge
 NOT_COVERED = "not covered"  # a product the catalog does not cover
+REFUSED = "refused"  # a file in the machine's folder refused and named (not the collectors', or not its owner's)
+STALE = "stale"  # a newer collection could not replace the machine's files: its evidence is stale since ...
 # What the machine's own settings say about its startup scripts (the month names the machines).
 FAST_LOGON = "fast logon"  # XP's Fast Logon Optimization: its startup scripts cannot be relied on (KB 305293)
 SCRIPT_WAIT = "script wait"  # MaxGPOScriptWait stops startup scripts before a missing service pack could finish
 NOTE = "note"  # recorded before notices had kinds
 
 KINDS = (SPOOL_FILED, SPOOL_LEFT, RESULTS, INSTALL, REBOOT, ROLLBACK, FACTS, NOT_KNOWN, UNREADABLE_LINES,
-         NOT_ASSESSED, NOT_COVERED, FAST_LOGON, SCRIPT_WAIT, NOTE)
+         NOT_ASSESSED, NOT_COVERED, REFUSED, STALE, FAST_LOGON, SCRIPT_WAIT, NOTE)
 
 
 @dataclass(frozen=True)

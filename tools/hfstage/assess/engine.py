@@ -155,6 +155,8 @@ def _notices(facts: MachineFacts, unknown: list[ProductFact], unassessed: list[s
     made += [(notices.UNREADABLE_LINES, f"could not read: {e}") for e in facts.parse_errors]
     made += [(notices.NOT_COVERED, f"not covered by the catalog: {_product_label(u)} (its patches are not assessed)")
              for u in unknown]
+    made += [(notices.REFUSED, r) for r in facts.refused]
+    made += [(notices.STALE, s) for s in facts.stale]
     return [Notice(kind, facts.machine, text) for kind, text in made]
 
 
@@ -166,7 +168,7 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
                             done=list(facts.done_markers), reported_system_root=facts.system_root,
                             version=facts.version, language=facts.language,
                             installer_version=facts.installer_version, fast_logon=facts.fast_logon,
-                            script_wait=facts.script_wait)
+                            script_wait=facts.script_wait, binding=facts.binding, binding_owner=facts.binding_owner)
     if facts.error:
         assessment.error = facts.error
         assessment.status, assessment.status_detail = UNREADABLE, facts.error
@@ -181,6 +183,8 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
     pairs = []
     for patch, product in applicable_patches(index, facts):
         finding = _finding(facts, product, patch, index, policy)
+        if finding.status == MISSING and finding.qnumber:  # the scan's own word that a package of it ran here
+            finding.registered = bool(set(hotfix_aliases(finding.qnumber)) & hotfixes)
         if finding.status == MISSING and patch.sq_number and _installed_earlier(patch.sq_number, hotfixes):
             finding.rereleased = True
             finding.reason = (f"re-released patch: {patch.sq_number} from an earlier package is installed, but "

@@ -64,6 +64,7 @@ class Finding:
     cve_ids: list[str] = field(default_factory=list)
     bugtraq_ids: list[str] = field(default_factory=list)
     rereleased: bool = False  # an earlier package of this patch is installed; the revised one is not
+    registered: bool = False  # missing, but the machine's registry has its Hotfix or Updates key: a package ran
     decided_by: list[str] = field(default_factory=list)  # the catalog's kinds of check that made the verdict
 
 
@@ -89,6 +90,17 @@ class Assessment:
     installer_version: str | None = None  # Windows Installer (msi.dll)
     fast_logon: bool | None = None  # XP: startup scripts may run before the network is up (KB 305293)
     script_wait: int | None = None  # MaxGPOScriptWait seconds, 0 = no limit (2000/XP/2003)
+    # where it stands (inventory.lifecycle): only accepted machines are counted, scripted and sent centrally
+    standing: str = "accepted"
+    # who wrote its evidence (inventory.binding): machine account, user or unbound, and which account
+    binding: str | None = None
+    binding_owner: str | None = None
+    stale_since: str | None = None  # its collector could not replace its files since (the server's clock)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the site's compliance counts it: only accepted machines are the site's."""
+        return self.standing == "accepted"
 
     def shown(self, show_superseded: bool = False, baseline: bool = False) -> list[Finding]:
         """Findings a report shows: never not-applicable; superseded only on request."""

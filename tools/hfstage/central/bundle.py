@@ -31,7 +31,7 @@ MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 # what one record of each member holds; fields a newer hfstage adds are reported and skipped
 KNOWN_FIELDS = {
     "machines.json": {"machine", "os", "service_pack", "role", "status", "status_detail", "applicable", "installed",
-                      "missing", "last_reported"},
+                      "missing", "last_reported", "evidence"},
     "findings.json": {"machine", "bulletin", "patch", "severity", "kind", "title"},
     "plan.json": {"order", "bulletin", "title", "patch", "severity", "applies", "machines", "owner", "approver"},
     "results.json": {"machine", "installed", "failed", "gave_up", "blocked", "reboot_required", "last_when"},

@@ -172,13 +172,13 @@ def _bulletins(conn, bundles: list[int]) -> list[dict]:
 
 def _machines(conn, bundle: int) -> list[dict]:
     out = []
-    for machine, os_, status, missing, critical, last, no_rights, reboot, failed in conn.execute(
-            "SELECT machine, os, status, missing, critical, last_reported, no_rights, reboot_required, failed "
-            "FROM machines WHERE bundle_id = ? ORDER BY machine", (bundle,)):
+    for machine, os_, status, missing, critical, last, no_rights, reboot, failed, evidence in conn.execute(
+            "SELECT machine, os, status, missing, critical, last_reported, no_rights, reboot_required, failed, "
+            "evidence FROM machines WHERE bundle_id = ? ORDER BY machine", (bundle,)):
         notes = [w for w, on in (("no administrator rights", no_rights), ("restart owed", reboot),
                                  (f"{failed} failed install(s)", failed)) if on]
         out.append({"machine": machine, "os": os_, "status": status, "missing": missing, "critical": critical,
-                    "last_reported": last, "results": "; ".join(notes)})
+                    "last_reported": last, "results": "; ".join(notes), "evidence": evidence})
     return out
 
 

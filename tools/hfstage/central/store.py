@@ -64,6 +64,10 @@ MIGRATIONS = [
         approver TEXT
     );
     """,
+    # 2: who wrote each machine's evidence at its site (bound to the machine account, a user, unbound)
+    """
+    ALTER TABLE machines ADD COLUMN evidence TEXT;
+    """,
 ]
 
 
@@ -117,12 +121,13 @@ def store_bundle(conn: sqlite3.Connection, bundle: Bundle, key: str, imported_at
              m.get("hfstage_version"), imported_at))
         bid = cur.lastrowid
         conn.executemany(
-            "INSERT INTO machines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO machines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(bid, str(r.get("machine")), r.get("os"), str(r.get("status", "unknown")), int(r.get("missing") or 0),
               critical.get(r.get("machine"), 0), r.get("last_reported"),
               int(results.get(r.get("machine"), {}).get("blocked") == "no-rights"),
               int(bool(results.get(r.get("machine"), {}).get("reboot_required"))),
-              int(results.get(r.get("machine"), {}).get("failed") or 0))
+              int(results.get(r.get("machine"), {}).get("failed") or 0),
+              str(r["evidence"]) if r.get("evidence") is not None else None)
              for r in bundle.members["machines.json"]])
         conn.executemany("INSERT INTO missing VALUES (?, ?, ?, ?, ?, ?)",
                          [(bid, str(f.get("machine")), str(f.get("bulletin")), str(f.get("patch")),

@@ -1,6 +1,6 @@
 """The file tools: commands on a file, not on a share (`cab list|extract|verify`, `facts`, `pe-version`,
 `scripts lint`). They are the written exception to "every command goes through the conductor"
-(tests/test_layering.py names them): each reads the files it is given and imports the stage that
+(tests/house/test_layering.py names them): each reads the files it is given and imports the stage that
 reads them; their tables still come from pipeline.views.
 """
 

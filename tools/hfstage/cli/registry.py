@@ -1,5 +1,6 @@
 """Every command of hfstage: its words, its help, its arguments and the handler that runs it (argparse is
-built from this table by cli.table; the handlers are in cli.commands and, for the file tools, cli.files)."""
+built from this table by cli.table; the handlers are in cli.commands, cli.machines for machine lifecycles and,
+for the file tools, cli.files)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from hfstage.cli.commands import (
     new_file,
 )
 from hfstage.cli.files import FILE_COMMANDS
+from hfstage.cli.machines import cmd_machines_words, cmd_share_provision
 from hfstage.cli.table import Command, arg
 
 GROUPS = {
@@ -61,6 +63,18 @@ COMMANDS = [
     FILE_COMMANDS[("cab", "list")],
     FILE_COMMANDS[("cab", "extract")],
     FILE_COMMANDS[("cab", "verify")],
+    Command(("share", "provision"), "give each machine folder and results log to the machine's own account",
+            "Print (or with --apply carry out on this server) the commands that give SHARE/inventory/<MACHINE> "
+            "and SHARE/results/<MACHINE>.log to the machine's computer account (name$, or DOMAIN\\name$ with "
+            "[binding] domain in site.ini), as a Samba domain controller maps it: its startup script then writes "
+            "there alone, files of anyone else are refused by name, and the machine is accepted once its evidence "
+            "arrives. What other accounts wrote there is moved to SHARE/state/quarantine, unread. Windows NT 4.0 "
+            "and 9x machines cannot be bound and are named. --ntfs D:\\hfstage prints icacls lines for an NTFS share.",
+            (SHARE,
+             arg("--apply", action="store_true", help="carry the commands out (chown, chmod) as root"),
+             arg("--ntfs", metavar="PATH", help="the share's path on a Windows server: print icacls lines for it"),
+             arg("--machine", action="append", metavar="M", help="only machine M (repeatable)")),
+            cmd_share_provision),
     Command(("catalog", "import"), "verify, extract, parse and store a catalog",
             "Import FILE (default: the newest .cab in SHARE/incoming): verify its signature against SHARE/trust, "
             "extract it, parse mssecure.xml, store it under SHARE/catalogs/<DataVersion>, make it current when it "
@@ -184,6 +198,18 @@ COMMANDS = [
              arg("--dry-run", action="store_true", help="show what would change; write nothing")),
             cmd_scripts_generate),
     FILE_COMMANDS[("scripts", "lint")],
+    Command(("machines",), "the machines: accepted, pending, retired; accept or retire them",
+            "`hfstage machines SHARE`: every machine the share knows, with its standing (accepted; pending: seen "
+            "and assessed, not counted, not scripted, not sent to the central office; retired), since when and "
+            "why, when the server last saw fresh evidence, and who wrote it (bound to the machine account, a user, "
+            "unbound). Exit 1 while machines are pending. "
+            "`hfstage machines accept SHARE NAME...`: accept them (logged in state/audit.log). "
+            "`hfstage machines retire SHARE NAME...`: retire them: their scripts, rollback scripts and netlogon "
+            "stubs are removed, and they are no longer read or counted.",
+            (arg("words", nargs="+", metavar="[accept|retire] SHARE [NAME...]"), JSON),
+            cmd_machines_words,
+            usage="hfstage machines [-h] [-v] [--json] SHARE\n       hfstage machines accept SHARE NAME...\n"
+                  "       hfstage machines retire SHARE NAME..."),
     Command(("month",), "the monthly routine, from catalog to scripts and reports",
             "Check site.ini, then import the new catalog (refusing an untrusted one), show the diff, inventory the "
             "machines that changed, scan, write the patch application plan, generate the logon scripts and "

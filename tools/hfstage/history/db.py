@@ -135,6 +135,12 @@ MIGRATIONS = [
         PRIMARY KEY (machine, bulletin, patch)
     );
     """,
+    # 4: each machine's standing in its scan (only accepted machines are counted; scans recorded before machines
+    # had a lifecycle were all counted, so their machines are accepted) and who wrote its evidence
+    """
+    ALTER TABLE machines ADD COLUMN standing TEXT NOT NULL DEFAULT 'accepted';
+    ALTER TABLE machines ADD COLUMN binding TEXT;
+    """,
 ]
 
 

@@ -53,6 +53,8 @@ class MachineRow:
     input_key: str | None
     assessment_key: str
     signature: str | None
+    standing: str = "accepted"  # pending machines are shown, not counted (inventory.lifecycle)
+    binding: str | None = None  # who wrote its evidence (inventory.binding)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,8 @@ def row_for(a: Assessment, input_key: str | None, scan_id: int = 0, blob: bytes 
     """The machine row the history keeps for assessment A (BLOB: A as JSON, when already made)."""
     applicable, installed, missing = _counts(a)
     return MachineRow(scan_id, a.machine, a.os, a.service_pack, a.role, a.error, a.status, a.status_detail,
-                      applicable, installed, missing, input_key, assessment_key(a, blob), _signature(a))
+                      applicable, installed, missing, input_key, assessment_key(a, blob), _signature(a), a.standing,
+                      a.binding)
 
 
 class History:
@@ -165,7 +168,7 @@ class History:
     # --- machines and findings -------------------------------------------------------
 
     _MACHINE_COLUMNS = ("scan_id, machine, os, service_pack, role, error, status, status_detail, applicable, "
-                        "installed, missing, input_key, assessment_key, signature")
+                        "installed, missing, input_key, assessment_key, signature, standing, binding")
 
     def machines(self, scan_id: int) -> list[MachineRow]:
         rows = self._rows(f"SELECT {self._MACHINE_COLUMNS} FROM machines WHERE scan_id = ? ORDER BY machine",
@@ -232,10 +235,11 @@ class History:
         return changed
 
     def scan_totals(self, since: str | None = None) -> list[ScanTotals]:
-        """Per full scan: machines, machines by status, applicable and installed patches (for trends)."""
+        """Per full scan: accepted machines, by status, applicable and installed patches (for trends); pending
+        machines are the site's only once accepted."""
         sql = ("SELECT s.id, s.started_at, s.catalog_version, m.status, COUNT(*), SUM(m.applicable), "
                "SUM(m.installed), SUM(m.missing) FROM scans s JOIN machines m ON m.scan_id = s.id "
-               "WHERE s.kind = 'full'" + (" AND s.started_at >= ?" if since else "") +
+               "WHERE s.kind = 'full' AND m.standing = 'accepted'" + (" AND s.started_at >= ?" if since else "") +
                " GROUP BY s.id, m.status ORDER BY s.id")
         totals: dict[int, ScanTotals] = {}
         for scan_id, started_at, version, status, n, applicable, installed, missing in self._rows(
@@ -264,7 +268,7 @@ class History:
             scan_id = cur.lastrowid
             rows = [self._row(conn, scan_id, m) for m in machines]
             conn.executemany(f"INSERT INTO machines ({self._MACHINE_COLUMNS}) VALUES "
-                             f"({','.join('?' * 14)})", rows)
+                             f"({','.join('?' * 16)})", rows)
         return scan_id
 
     def _row(self, conn, scan_id: int, m: Recorded) -> tuple:

@@ -12,7 +12,6 @@ same bytes, and hashing tens of MB a machine would cost what reading them does.
 from __future__ import annotations
 
 import hashlib
-import os
 
 from hfstage.errors import InputError
 from hfstage.inventory.gather import DONE_MARKERS, DONE_MAX
@@ -31,8 +30,8 @@ def content_digest(inputs, limits: Limits, manifest: dict[str, str], tree: list[
                           .hexdigest()))
         except InputError:
             return None  # read again, and said, by the facts
-    done = inputs.root / inputs.name / DONE_MARKERS
-    if os.path.lexists(done):
+    done = inputs.own_file(DONE_MARKERS)
+    if done is not None:
         try:
             parts.append(("done", hashlib.sha256(inputs.read(done, DONE_MAX, "install markers")).hexdigest()))
         except InputError:

@@ -97,6 +97,12 @@ class MachineFacts:
     installer_version: str | None = None  # Windows Installer: msi.dll's file version
     fast_logon: bool | None = None  # XP: True when startup scripts may run before the network is up
     script_wait: int | None = None  # 2000/XP/2003: MaxGPOScriptWait seconds (0: no limit)
+    # who wrote the evidence (inventory.binding): machine account, user or unbound, and which account
+    binding: str | None = None
+    binding_owner: str | None = None
+    account: str | None = None  # the machine's computer account as this server knows it, if any
+    stale: list[str] = field(default_factory=list)  # files a newer collection could not replace
+    refused: list[str] = field(default_factory=list)  # files in its folder refused and named, not read
 
     @property
     def products(self) -> list[ProductFact]:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from hfstage.catalog import Catalog
-from hfstage.errors import InputError
+from hfstage.errors import InputError, shown
 from hfstage.inventory.facts import FileFact, MachineFacts
 from hfstage.inventory.families import family_folder
 from hfstage.inventory.pe import read_pe_version
@@ -54,6 +54,14 @@ class CaseInsensitiveTree:
             if hit is not None:
                 return hit
         return None
+
+    def variants(self, relative: str) -> list[Path]:
+        """Every spelling of RELATIVE's last name in the folder where it is found: more than one is one
+        file on Windows written twice (a copy a user added beside the collector's), never one to choose."""
+        found = self.find(relative)
+        if found is None:
+            return []
+        return [found.parent / n for n in self._entries(found.parent).get(found.name.lower(), [])]
 
 
 def expand_location(location: str, facts: MachineFacts) -> str | None:
@@ -119,6 +127,10 @@ def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: s
         found = tree.find(f"{WINDIR_FOLDER}\\{relative[len(windir) + 1:]}")
     if found is None or found.is_dir():
         return FileFact(full, False, problem=absent)
+    copies = tree.variants(str(found.relative_to(tree.root)))
+    if len(copies) > 1:
+        return FileFact(full, True, problem=f"refused: {len(copies)} files for one name ("
+                        f"{', '.join(shown(c) for c in sorted(copies))}): which is the collector's cannot be told")
     try:
         pe = read_pe_version(found, inputs.read(found, limits.file_bytes, "collected system file"))
     except InputError as e:

@@ -11,27 +11,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.catalog import Catalog
-from hfstage.errors import InputError, q, shown
+from hfstage.errors import InputError, q
+from hfstage.inventory.binding import UNBOUND, Accounts, Binding, folder_binding
 from hfstage.inventory.collection import collection_of, missing_keys, missing_text
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts, expand_location, file_fact
 from hfstage.inventory.hive import open_hive_bytes, unclean_sequence
 from hfstage.inventory.limits import Limits
+from hfstage.inventory.outputs import Judged, judge_folder, output_of
 from hfstage.inventory.regfile import RegExport, parse_reg_text
-from hfstage.inventory.regquery import QUERY_FILE, parse_reg_query
+from hfstage.inventory.regquery import parse_reg_query
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
 from hfstage.inventory.settings import installer_file
 from hfstage.share import entries, read_client_file
 
-HIVE_NAMES = {"software": "software", "software.hiv": "software", "system": "system", "system.hiv": "system"}
 FILES_DIR = "files"
 MANIFEST = "manifest.txt"
 MANIFEST_MAX = 64 * 1024
 DONE_MARKERS = "done.txt"  # the collector's copy of the client's .ok markers (one package identity a line)
 DONE_MAX = 256 * 1024
 _IDENTITY = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,160}$")
+_HIVES = {"software": "software", "system": "system"}  # collector_outputs.json roles of the two hives
+_NOT_EVIDENCE = {"log", "local-results"}
 
 
 @dataclass
@@ -45,20 +48,28 @@ class MachineInputs:
     system: Path | None = None
     reg_files: list[Path] = field(default_factory=list)
     files_root: Path | None = None
-    refused: list[str] = field(default_factory=list)  # special files and links found among the inputs
-    stats: list[tuple[str, int, int]] = field(default_factory=list)  # (name, size, mtime_ns) of each input
+    refused: list[str] = field(default_factory=list)  # evidence refused: nothing of the machine is believed
+    stats: list[tuple] = field(default_factory=list)  # (name, size, mtime_ns, owner) of each input
+    binding: Binding | None = None  # who the folder is given to (a folder on the share)
+    judged: Judged = field(default_factory=Judged)  # its names, judged against the collectors' table
+    listing: list[tuple] = field(default_factory=list)  # every name in the folder as found: the cache's key
     unbelieved: set[str] = field(default_factory=set)  # reg query outputs that are not of the key they should be
 
     def read(self, path: Path, limit: int, what: str) -> bytes:
-        return read_client_file(self.root, path, limit, what)
+        return read_client_file(self.root, path, limit, what, self.binding.owners if self.binding else None)
+
+    def own_file(self, name: str) -> Path | None:
+        """The one accepted file NAME (manifest.txt, done.txt ...) in a machine folder, or None."""
+        entry = self.judged.files.get(name.casefold()) if self.kind == "folder" else None
+        return entry.path if entry is not None else None
 
 
 def _find(tree: CaseInsensitiveTree, *names: str) -> Path | None:
     return tree.find("\\".join(names))
 
 
-def locate_inputs(path: Path) -> MachineInputs:
-    """Recognise a collector folder (SOFTWARE/SYSTEM/*.reg/files) or a system drive root."""
+def locate_inputs(path: Path, accounts: Accounts | None = None) -> MachineInputs:
+    """Recognise a collector folder (what data/collector_outputs.json names) or a system drive root."""
     path = Path(path)
     if not path.is_dir() or path.is_symlink():
         raise InputError(f"{path}: not a folder (give a machine's inventory folder or a mounted system drive)")
@@ -70,25 +81,21 @@ def locate_inputs(path: Path) -> MachineInputs:
                                    "config", "SOFTWARE"), _find(tree, windows, "system32", "config", "SYSTEM"),
                                    [], path)
             return inputs
-    inputs = MachineInputs(path.name, "folder", path.parent)
-    for entry in entries(path):
-        lower = entry.name.lower()
-        role = HIVE_NAMES.get(lower) or ("reg" if lower.endswith(".reg") or QUERY_FILE.fullmatch(lower) else
-                                         FILES_DIR if lower == FILES_DIR else None)
-        if role is None:
-            continue
-        if role == FILES_DIR:
-            if entry.is_folder:
-                inputs.files_root = entry.path
-            continue
-        if not entry.is_file:
-            inputs.refused.append(f"{shown(entry.path)}: refused: it is {entry.described}, not a regular file")
-            continue
-        inputs.stats.append((entry.name, entry.size, entry.mtime_ns))
-        if role == "reg":
-            inputs.reg_files.append(entry.path)
-        else:
-            setattr(inputs, role, entry.path)
+    inputs = MachineInputs(path.name, "folder", path.parent, binding=folder_binding(path, path.name, accounts))
+    found = entries(path)
+    inputs.judged = judged = judge_folder(found, inputs.binding.owners)
+    inputs.refused = list(judged.fatal)
+    for role, attribute in _HIVES.items():
+        hive = judged.role(role)
+        setattr(inputs, attribute, hive[0].path if hive else None)
+    inputs.reg_files = sorted(e.path for e in judged.role("reg") + judged.role("query"))  # exports, reg query
+    files = judged.folders.get(FILES_DIR)
+    inputs.files_root = files.path if files is not None else None
+    # what the client's evidence is (its collector log and a scheduled job's results are not: they change when
+    # a collection fails too); the listing is everything the facts depend on, refusals and stale files included
+    inputs.stats = sorted((e.name, e.size, e.mtime_ns, e.uid) for e in judged.files.values()
+                          if output_of(e.name).role not in _NOT_EVIDENCE)
+    inputs.listing = sorted((e.name, e.kind, e.size, e.mtime_ns, e.uid) for e in found)
     return inputs
 
 
@@ -122,8 +129,9 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
         facts.collected = False  # an empty folder an admin made for a new machine
         return None
     if inputs.software is None and inputs.system is None and not inputs.reg_files:
+        refused = inputs.refused + inputs.judged.refused
         facts.error = (f"{inputs.name}: no SOFTWARE or SYSTEM hive and no .reg export found"
-                       + (f" ({'; '.join(inputs.refused)})" if inputs.refused else ""))
+                       + (f" ({'; '.join(refused)})" if refused else ""))
         return None
     collection = collection_of(read_manifest(inputs))
     if collection.keys:  # the exports this collection wrote; a numbered export beyond them is an older one
@@ -164,14 +172,15 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
 
 def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None = None,
                  inputs: MachineInputs | None = None, limits: Limits | None = None,
-                 on_share: bool = False) -> MachineFacts:
+                 on_share: bool = False, accounts: Accounts | None = None) -> MachineFacts:
     """MachineFacts for the machine at PATH; a bad input becomes facts.error, never an exception.
 
     ON_SHARE: PATH is the machine's own folder under inventory\\, named by its collector, so registry
     data of another computer there is refused (elsewhere, e.g. an admin's copy, it is a warning)."""
     limits = limits or Limits()
-    inputs = inputs or locate_inputs(path)
+    inputs = inputs or locate_inputs(path, accounts)
     facts = MachineFacts(machine=inputs.name)
+    _binding_facts(inputs, facts)
     try:
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
@@ -194,6 +203,8 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
         except InputError as e:
             facts.parse_errors.append(str(e))
         facts.done_markers = read_done_markers(inputs)
+    if facts.os_family == "9x" and facts.binding is not None:  # no computer account: nobody in particular
+        facts.binding, facts.binding_owner = UNBOUND, f"Windows 9x, no computer account: {facts.binding_owner}"
     return facts
 
 
@@ -202,6 +213,16 @@ def _values_taken(inputs: MachineInputs) -> dict[str, bool]:
     whose reg query output was not believed holds nothing)."""
     taken = {p.stem.lower(): True for p in inputs.reg_files if p.suffix.lower() == ".txt"}
     return {stem: None if stem in inputs.unbelieved else v for stem, v in taken.items()}
+
+
+def _binding_facts(inputs: MachineInputs, facts: MachineFacts) -> None:
+    """Who the evidence is from, what was refused by name, and what a collection could not replace."""
+    if inputs.binding is None:
+        return
+    facts.binding, facts.binding_owner = inputs.binding.kind, inputs.binding.owner
+    facts.account = inputs.binding.account
+    facts.refused = list(inputs.judged.refused)
+    facts.stale = list(inputs.judged.stale)
 
 
 def _check_identity(inputs: MachineInputs, facts: MachineFacts, on_share: bool) -> None:
@@ -256,10 +277,11 @@ def read_done_markers(inputs: MachineInputs) -> list[str]:
 
     A line that is not an identity hfstage writes is dropped: any user can write this file.
     """
-    if inputs.kind != "folder":
+    path = inputs.own_file(DONE_MARKERS)
+    if path is None:
         return []
     try:
-        text = inputs.read(inputs.root / inputs.name / DONE_MARKERS, DONE_MAX, "install markers").decode("latin-1")
+        text = inputs.read(path, DONE_MAX, "install markers").decode("latin-1")
     except InputError:
         return []
     found = (re.fullmatch(r"\[([^\]]*)\]", line.strip()) for line in text.splitlines())
@@ -269,9 +291,9 @@ def read_done_markers(inputs: MachineInputs) -> list[str]:
 
 def read_manifest(inputs: MachineInputs) -> dict[str, str]:
     """key=value lines of the collector's manifest.txt (empty when there is none or it is refused)."""
-    if inputs.kind != "folder":
+    path = inputs.own_file(MANIFEST)
+    if path is None:
         return {}
-    path = inputs.root / inputs.name / MANIFEST
     try:
         text = inputs.read(path, MANIFEST_MAX, "collector manifest").decode("latin-1")
     except InputError:

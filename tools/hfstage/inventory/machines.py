@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hfstage.errors import HfstageError, UsageError, shown
 from hfstage.inventory.limits import Limits
+from hfstage.inventory.outputs import output_of
 from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.inventory.regtree import walk
 from hfstage.notices import SPOOL_FILED, SPOOL_LEFT, Notice
@@ -81,7 +82,7 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
         if not user.is_folder:
             continue
         found = entries(user.path)
-        exports = [e for e in found if e.is_file and e.name.lower().endswith(".reg")]
+        exports = [e for e in found if e.is_file and _is_export(e.name)]
         manifest = [e for e in found if e.is_file and e.name.lower() == MANIFEST]  # which keys they hold
         if not exports or any(e.name.lower().endswith(".tmp") for e in found):
             continue  # nothing yet, or a collector is still writing
@@ -106,6 +107,12 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
             continue
         notes.append(Notice(SPOOL_FILED, shown(user.path), f"exports filed under inventory\\{name}"))
     return notes
+
+
+def _is_export(name: str) -> bool:
+    """A regedit export as the 9x collector names it (data/collector_outputs.json): nothing else is filed."""
+    output = output_of(name)
+    return output is not None and output.role == "reg"
 
 
 def _computer_name(root: Path, exports, limits: Limits) -> str:

@@ -16,7 +16,6 @@ import re
 from hfstage.inventory.regfile import RegExport, key_parts
 from hfstage.inventory.regtree import RegValue, TextKey
 
-QUERY_FILE = re.compile(r"hf\d\d\.txt", re.I)  # what collect_nt.bat names a reg query output
 _SEP = r"(?:\t| {4})"
 _VALUE = re.compile(rf"^(?:\t| {{4}})(.*?){_SEP}(REG_[A-Z_]+)(?:{_SEP}(.*))?$")
 _ROOTS = {"HKLM": "HKEY_LOCAL_MACHINE", "HKU": "HKEY_USERS"}

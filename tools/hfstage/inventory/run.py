@@ -18,9 +18,10 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
+from hfstage.inventory.binding import Accounts
 from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import DONE_MARKERS, MANIFEST, MachineInputs, locate_inputs, read_manifest
+from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
@@ -63,6 +64,8 @@ class InventoryResult:
     fresh: dict[str, MachineFacts] = field(default_factory=dict)
     cache: Path | None = None
     seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
+    bindings: dict[str, str | None] = field(default_factory=dict)  # machine -> who wrote its evidence (binding)
+    stale: set[str] = field(default_factory=set)  # machines whose newer collection could not replace their files
 
     def facts_of(self, machine: str) -> MachineFacts:
         if machine in self.fresh:
@@ -84,35 +87,35 @@ def facts_hash(facts: MachineFacts | dict) -> str:
 
 
 def _input_key(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str, list]:
-    """(what the remembered facts are made from, what the client's evidence alone is, the copied files' sizes and
-    times): the second changes only when the client writes, so the server can tell when it first saw that
-    evidence."""
-    stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0)]
+    """(what the remembered facts are made from, what the client's evidence alone is, the copied files' sizes,
+    times and owners): the second changes only when the client writes, so the server can tell when it first
+    saw that evidence."""
+    stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0, 0)]
     tree = []
     if inputs.files_root is not None:
         base = inputs.files_root
-        tree = [(str(e.path.relative_to(base)), e.size, e.mtime_ns)
+        tree = [(str(e.path.relative_to(base)), e.size, e.mtime_ns, e.uid)
                 for e in walk_files(base, base, max_entries=limits.tree_entries)]
         stats += tree
-    for name in (MANIFEST, DONE_MARKERS):
-        try:
-            st = os.lstat(inputs.root / inputs.name / name)
-            stats.append((name, st.st_size, st.st_mtime_ns))
-        except OSError:
-            pass
     evidence = fingerprint(sorted(stats))
-    return FACTS.key(salt, evidence), evidence, tree
+    return FACTS.key(salt, evidence, inputs.listing, _who(inputs)), evidence, tree
+
+
+def _who(inputs: MachineInputs) -> list | None:
+    binding = inputs.binding
+    return [binding.kind, binding.owner, binding.account] if binding is not None else None
 
 
 def _same_collection(record, inputs: MachineInputs, salt: str, limits: Limits, tree: list) -> tuple[str | None, list]:
     """(the collection's content key, the remembered entry when it is the one the facts were read from):
-    a collection of exports written again with the same bytes keeps its facts."""
+    a collection of exports written again with the same bytes (same names, owners and binding) keeps its facts."""
     digest = content_digest(inputs, limits, read_manifest(inputs), tree)
     if digest is None:
         return None, []
-    content = FACTS.key(salt, "content", digest)
+    names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
+    content = FACTS.key(salt, "content", digest, names, _who(inputs))
     known = record.value(inputs.name)
-    return content, known if isinstance(known, list) and len(known) == 3 and known[2] == content else []
+    return content, known if isinstance(known, list) and len(known) == 4 and known[3] == content else []
 
 
 def _record_seen(share: Share, evidence: dict[str, str], partial: bool) -> dict[str, str]:
@@ -147,9 +150,14 @@ def evidence_seen(share: Share) -> dict[str, str]:
     return {m: v[1] for m, v in _read_seen(share.state_file(SEEN)).items()}
 
 
+def _flags(facts: MachineFacts) -> dict:
+    """What the scan needs of a machine's facts without loading them: who wrote them, and whether they are stale."""
+    return {"binding": facts.binding if facts.error is None and facts.collected else None, "stale": bool(facts.stale)}
+
+
 def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = None, limits: Limits | None = None,
               machines: list[str] | None = None, jobs: int | None = None, progress: bool | None = None,
-              adopt: bool = True) -> InventoryResult:
+              adopt: bool = True, accounts: Accounts | None = None) -> InventoryResult:
     """Facts for every machine (or MACHINES), reading only those whose inputs changed."""
     share.check()
     limits = limits or Limits()
@@ -167,13 +175,13 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     evidence: dict[str, str] = {}
     for folder in folders:
         try:
-            inputs = locate_inputs(folder)
+            inputs = locate_inputs(folder, accounts)
             key, evidence[folder.name], tree = _input_key(inputs, salt, limits)
         except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
             facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
                                  f"{folder}: unexpected {type(e).__name__}: {e}")
             result.fresh[folder.name] = facts
-            entries[folder.name] = [facts_hash(facts), facts.error]
+            entries[folder.name] = [facts_hash(facts), facts.error, _flags(facts)]
             continue
         known = record.fresh(folder.name, key)
         cached = (cache / f"{folder.name}.json").is_file()
@@ -187,13 +195,13 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         else:
             todo.append((folder, key, content))
     record.begin(f.name for f, _, _ in todo)  # a run killed while reading them leaves none vouched for
-    fresh, died = _gather_all([f for f, _, _ in todo], catalog, rules, limits, jobs, progress)
+    fresh, died = _gather_all([f for f, _, _ in todo], catalog, rules, limits, jobs, progress, accounts)
     result.read, result.cached = len(todo), len(folders) - len(todo)
     for (folder, key, content), facts in zip(todo, fresh, strict=True):
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
-        entries[folder.name] = [digest, facts.error] + ([content] if content else [])
+        entries[folder.name] = [digest, facts.error, _flags(facts)] + ([content] if content else [])
         payload = json.dumps({"key": key, "hash": digest, "facts": data}, sort_keys=True)
         write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
                          durable=False)  # remembered, not kept: lost in a power cut, it is only read again
@@ -203,24 +211,29 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     result.seen = _record_seen(share, evidence, machines is not None)
     result.machines = sorted(entries, key=str.lower)
     for name in result.machines:
-        result.hashes[name], result.errors[name] = entries[name][:2]
+        result.hashes[name], result.errors[name] = entries[name][0], entries[name][1]
+        flags = entries[name][2] if len(entries[name]) > 2 and isinstance(entries[name][2], dict) else {}
+        result.bindings[name] = flags.get("binding")
+        if flags.get("stale"):
+            result.stale.add(name)
     if machines is None:
         record.keep_only(result.machines)  # machines that left the share are forgotten
     record.commit()
     return result
 
 
-def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress) -> tuple[list[MachineFacts], set[str]]:
+def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress,
+                accounts: Accounts | None) -> tuple[list[MachineFacts], set[str]]:
     """Every folder's facts, and the machines whose reading killed the process that read them."""
     bar = _progress(len(folders), progress)
     died: set[str] = set()
     if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
         out = []
         for folder in folders:
-            out.append(safe_gather(folder, catalog, rules, limits))
+            out.append(safe_gather(folder, catalog, rules, limits, accounts))
             bar.update(1)
     else:
-        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar)
+        out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts)
     bar.close()
     return out, died
 

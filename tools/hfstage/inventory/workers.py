@@ -19,6 +19,7 @@ from pathlib import Path
 
 from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
+from hfstage.inventory.binding import Accounts
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import gather_facts
 from hfstage.inventory.limits import MIB, Limits
@@ -29,10 +30,10 @@ _worker: dict = {}
 _CONTEXT = "spawn"
 
 
-def safe_gather(folder: Path, catalog, rules: dict, limits: Limits) -> MachineFacts:
+def safe_gather(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> MachineFacts:
     """Facts, or an error row naming the machine: one bad machine never stops the rest."""
     try:
-        return gather_facts(folder, catalog, rules, limits=limits, on_share=True)
+        return gather_facts(folder, catalog, rules, limits=limits, on_share=True, accounts=accounts)
     except HfstageError as e:
         return MachineFacts(machine=folder.name, error=str(e))
     except MemoryError:
@@ -68,33 +69,34 @@ def _cap_memory(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def _init_worker(catalog, rules: dict, limits: Limits) -> None:
+def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> None:
     _die_with_parent()
     _cap_memory(limits)
-    _worker.update(catalog=catalog, rules=rules, limits=limits)
+    _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts)
 
 
 def _facts_in_worker(folder: str) -> dict:
     crash_point(f"machine:{Path(folder).name}")
-    return safe_gather(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"]).to_dict()
+    return safe_gather(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"],
+                       _worker["accounts"]).to_dict()
 
 
-def _alone(folder: str, catalog, rules: dict, limits: Limits, conn) -> None:
-    _init_worker(catalog, rules, limits)
+def _alone(folder: str, catalog, rules: dict, limits: Limits, accounts: Accounts | None, conn) -> None:
+    _init_worker(catalog, rules, limits, accounts)
     conn.send(_facts_in_worker(folder))
     conn.close()
 
 
 def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int,
-                      bar) -> tuple[list[MachineFacts], set[str]]:
+                      bar, accounts: Accounts | None = None) -> tuple[list[MachineFacts], set[str]]:
     """Facts of every folder, in WORKERS processes, and the machines whose reading killed its process (their
     error rows are not cached: the next run tries them again)."""
     out: list[MachineFacts | None] = [None] * len(folders)
     died: set[str] = set()
     todo = deque(range(len(folders)))
     while todo:
-        for index in _pool_pass(folders, todo, out, (catalog, rules, limits), workers, bar):
-            out[index], death = read_alone(folders[index], catalog, rules, limits)
+        for index in _pool_pass(folders, todo, out, (catalog, rules, limits, accounts), workers, bar):
+            out[index], death = read_alone(folders[index], catalog, rules, limits, accounts)
             if death:
                 died.add(folders[index].name)
             bar.update(1)
@@ -127,11 +129,12 @@ def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, b
     return []
 
 
-def read_alone(folder: Path, catalog, rules: dict, limits: Limits) -> tuple[MachineFacts, bool]:
+def read_alone(folder: Path, catalog, rules: dict, limits: Limits,
+               accounts: Accounts | None = None) -> tuple[MachineFacts, bool]:
     """One machine in a process of its own: its facts, or an error row saying how the process died (and True)."""
     context = multiprocessing.get_context(_CONTEXT)
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_alone, args=(str(folder), catalog, rules, limits, send), daemon=True)
+    process = context.Process(target=_alone, args=(str(folder), catalog, rules, limits, accounts, send), daemon=True)
     process.start()
     send.close()
     try:

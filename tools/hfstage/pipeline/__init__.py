@@ -20,8 +20,10 @@ from hfstage.pipeline.catalogs import (
 from hfstage.pipeline.central import central_create, central_import, central_make_report, export_bundle, site_keygen
 from hfstage.pipeline.demo import build_demo_share, demo
 from hfstage.pipeline.inventory import inventory
+from hfstage.pipeline.machines import MachineLine, machines_accept, machines_list, machines_retire
 from hfstage.pipeline.month import STEPS, MonthResult, StepFailed, dry_run_month, month, site_report
 from hfstage.pipeline.packages import PackagesReport, packages_confirm, packages_report, packages_verify
+from hfstage.pipeline.provision import ProvisionReport, share_provision
 from hfstage.pipeline.reporting import month_plan, plan, report
 from hfstage.pipeline.results import ResultsReport, results
 from hfstage.pipeline.scan import (
@@ -40,6 +42,7 @@ from hfstage.share import atomic_write_text as write_output
 from hfstage.share import set_wait
 
 __all__ = [
+    "MachineLine", "ProvisionReport", "machines_accept", "machines_list", "machines_retire", "share_provision",
     "PLAN_FORMATS", "SCAN_FORMATS", "STEPS", "CatalogShow", "ConfigProblems", "MonthResult", "PackagesReport",
     "ResultsReport", "ScanResult", "Site", "StepFailed", "all_assessments", "build_demo_share", "catalog_diff",
     "catalog_import", "catalog_list", "catalog_show", "catalog_use", "central_create", "central_import",

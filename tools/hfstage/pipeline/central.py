@@ -20,7 +20,7 @@ from hfstage.central import (
 )
 from hfstage.errors import UsageError, os_fault
 from hfstage.history import FULL
-from hfstage.inventory import evidence_seen
+from hfstage.inventory import ACCEPTED, evidence_seen
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.site import Site
 from hfstage.scripts import collect_results
@@ -64,24 +64,26 @@ def export_bundle(site: Site, path: Path, month: str | None = None) -> tuple[Pat
     latest = site.history.latest_scan(FULL)
     if latest is None:
         raise UsageError(f"{site.share.state}: no full scan recorded yet; run `hfstage month` first")
-    rows = site.history.machines(latest.id)
+    rows = [r for r in site.history.machines(latest.id) if r.standing == ACCEPTED]  # pending ones are not the site's
+    counted = {r.machine for r in rows}
     reported = _last_reported(site)
     machines = [{"machine": r.machine, "os": r.os, "service_pack": r.service_pack, "role": r.role,
                  "status": r.status, "status_detail": r.status_detail, "applicable": r.applicable,
-                 "installed": r.installed, "missing": r.missing, "last_reported": reported.get(r.machine)}
-                for r in rows]
+                 "installed": r.installed, "missing": r.missing, "last_reported": reported.get(r.machine),
+                 "evidence": r.binding} for r in rows]
     findings = [{"machine": f.machine, "bulletin": f.bulletin, "patch": f.patch, "severity": f.severity,
                  "kind": f.kind, "title": f.title} for f in site.history.findings(latest.id, "missing")
-                if f.kind == KIND_PATCH]
+                if f.kind == KIND_PATCH and f.machine in counted]
     plan = month_plan(site)
     plan_items = [{"order": i.order, "bulletin": i.bulletin, "title": i.title, "patch": i.patch,
                    "severity": i.severity, "applies": i.applies, "machines": len(i.machines), "owner": "",
                    "approver": ""} for i in plan.items]
-    results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"))
+    results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
     client = [{"machine": m.machine, "installed": sum(p.ok for p in m.patches),
                "failed": sum(p.failures for p in m.patches), "gave_up": sum(p.gave_up for p in m.patches),
                "blocked": m.blocked, "reboot_required": m.reboot_required is not None,
-               "last_when": max((p.last_when for p in m.patches), default="")} for m in results]
+               "last_when": max((p.last_when for p in m.patches), default="")} for m in results
+              if m.machine.casefold() in {c.casefold() for c in counted}]
     manifest = {"site_id": site_id, "site_name": name, "month": month or latest.started_at[:7],
                 "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "catalog_version": latest.catalog_version, "hfstage_version": __version__,

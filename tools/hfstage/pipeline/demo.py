@@ -11,6 +11,7 @@ from pathlib import Path
 from hfstage import resources
 from hfstage.central import central_init, central_report, import_bundle
 from hfstage.errors import UsageError
+from hfstage.inventory import ACCEPTED, Lifecycle, machine_folders
 from hfstage.pipeline.central import export_bundle, site_keygen
 from hfstage.pipeline.month import month
 from hfstage.pipeline.site import Site
@@ -52,7 +53,14 @@ def build_demo_share(target: Path, site_ini: str = DEMO_SITE_INI) -> Share:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(source.read_bytes())
     (target / "site.ini").write_text(site_ini, encoding="utf-8")
-    return Share(target)
+    share = Share(target)
+    # the demo's admin made these folders and knows the machines: they are accepted, as `hfstage machines accept`
+    # would; a folder that appears later waits as pending
+    lifecycle, when = Lifecycle(existed=False), Lifecycle.now()
+    for folder in machine_folders(share)[0]:
+        lifecycle.set(folder.name, ACCEPTED, "accepted when the demo share was built", when)
+    lifecycle.save(share)
+    return share
 
 
 def demo(target: Path) -> None:

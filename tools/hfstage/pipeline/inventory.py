@@ -10,4 +10,4 @@ def inventory(site: Site, machine: str | None = None, jobs: int | None = None) -
     catalog = site.catalog if site.has_catalog() else None
     with site.share.lock():
         return stage.inventory(site.share, catalog, rules=site.rules, limits=site.limits,
-                               machines=[machine] if machine else None, jobs=jobs)
+                               machines=[machine] if machine else None, jobs=jobs, accounts=site.accounts)

@@ -27,7 +27,7 @@ from hfstage.catalog import (
 )
 from hfstage.errors import HfstageError, UsageError
 from hfstage.faults import crash_point
-from hfstage.inventory import InventoryResult, inventory
+from hfstage.inventory import ACCEPTED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.packages import fetch_list
 from hfstage.pipeline.packages import write_fetch
@@ -165,7 +165,7 @@ def _diff(site: Site) -> str:
 
 def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None, result: MonthResult) -> str:
     state.inventory = inv = inventory(site.share, site.catalog, rules=site.rules, limits=site.limits, adopt=adopt,
-                                      jobs=jobs)
+                                      jobs=jobs, accounts=site.accounts)
     result.notices += _capped([str(s) for s in inv.skipped] + [str(n) for n in of_kind(inv.notes, SPOOL_LEFT)])
     bad = inv.unreadable
     text = f"{len(inv.machines)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
@@ -173,6 +173,12 @@ def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None, result:
         text += ": " + ", ".join(bad[:20]) + (" ..." if len(bad) > 20 else "")
     if inv.skipped:
         text += f"; {len(inv.skipped)} folder name(s) skipped: " + ", ".join(s.name for s in inv.skipped[:10])
+    if inv.stale:
+        stale = sorted(inv.stale, key=str.casefold)
+        result.notices.append(f"{len(stale)} machine(s) whose collector could not replace their files (stale "
+                              f"since the time shown in the report): {', '.join(stale[:20])}"
+                              + (" ..." if len(stale) > 20 else "") + f"; `hfstage share provision "
+                              f"{site.share.root}` gives each folder to its machine's account")
     return text
 
 
@@ -185,15 +191,18 @@ def _capped(lines: list[str], limit: int = 20) -> list[str]:
 
 def _scan(site: Site, state: _State, as_of, result: MonthResult) -> str:
     result.scan = s = scan(site, command="month", as_of=as_of, inventoried=state.inventory)
-    result.notices += _capped(s.refused_results)
+    result.notices += s.lifecycle + _capped(s.refused_results)
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
     result.notices += startup_notices(s.rows, lambda keys: _load(site, fresh, keys))
     counts: dict[str, int] = {}
-    for row in s.rows:
+    counted = [r for r in s.rows if r.standing == ACCEPTED]
+    for row in counted:
         counts[row.status] = counts.get(row.status, 0) + 1
-    missing = sum(r.missing for r in s.rows)
+    missing = sum(r.missing for r in counted)
+    pending = len(s.rows) - len(counted)
     return (f"scan {s.scan_id}: {missing} missing patches; " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-            + f" ({s.assessed} assessed, {s.reused} unchanged)")
+            + (f"; {pending} pending, not counted" if pending else "") + f" ({s.assessed} assessed, {s.reused} "
+            "unchanged)")
 
 
 def _plan(site: Site, result: MonthResult, state: _State) -> str:

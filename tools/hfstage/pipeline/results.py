@@ -13,7 +13,14 @@ from hfstage.history import FULL
 from hfstage.notices import INSTALL, Notice
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.site import Site
-from hfstage.scripts import MachineResults, collect_results, reported_still_missing, results_summary
+from hfstage.scripts import (
+    UNCOUNTED,
+    MachineResults,
+    collect_results,
+    markers_count,
+    reported_still_missing,
+    results_summary,
+)
 
 
 @dataclass
@@ -42,7 +49,7 @@ class ResultsReport:
 
 
 def results(site: Site) -> ResultsReport:
-    machines, refused = collect_results(site.share, site.config.get("limits", "results_bytes"))
+    machines, refused = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
     return ResultsReport(machines, refused, _still_missing(site), rollback_view(site))
 
 
@@ -61,5 +68,6 @@ def _still_missing(site: Site) -> dict[str, list[str]]:
             found = reported_still_missing(a, packages) if a is not None and a.done else []
             if found:
                 out[row.machine] = [f"{f.bulletin} {f.patch}: reported installed, still missing "
-                                    f"({times} time(s))" for f, times in found]
+                                    f"({times} time(s))" + ("" if markers_count(a, f) else UNCOUNTED)
+                                    for f, times in found]
     return out

@@ -50,7 +50,7 @@ def update_rollback(site: Site, ledger: InstallLedger, rows: list[MachineRow],
     if not wanted:
         return update
     if results is None:
-        results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"))
+        results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
     reported = {m.machine.casefold(): m for m in results}
     found = site.history.installed_patches(rows[0].scan_id)
     wanted = [r for r in wanted if _may_change(r.machine.casefold(), found, scripted, installed)]

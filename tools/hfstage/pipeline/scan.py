@@ -16,8 +16,9 @@ from pathlib import Path
 from hfstage.assess import Assessment, CatalogIndex, assess_contained, findings_at_or_above
 from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
-from hfstage.inventory import InventoryResult, inventory
+from hfstage.inventory import RETIRED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
+from hfstage.pipeline.machines import standings
 from hfstage.pipeline.site import Site
 from hfstage.report import render_csv, render_html, render_json, render_tab, render_text
 from hfstage.scripts import MachineResults, collect_results, results_summary
@@ -39,6 +40,7 @@ class ScanResult:
     inventory: InventoryResult = field(default_factory=InventoryResult)
     results: list[MachineResults] = field(default_factory=list)
     refused_results: list[str] = field(default_factory=list)
+    lifecycle: list[str] = field(default_factory=list)  # machines accepted on upgrade, machines pending
 
     @property
     def reused(self) -> int:
@@ -60,9 +62,10 @@ def read_machine_list(path: Path) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
 
 
-def _input_key(site: Site, facts_hash: str, results: MachineResults | None) -> str:
+def _input_key(site: Site, facts_hash: str, results: MachineResults | None, standing: str,
+               stale_since: str | None) -> str:
     return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(),
-                     [p.to_dict() for p in results.problems()] if results else [])
+                     [p.to_dict() for p in results.problems()] if results else [], standing, stale_since)
 
 
 def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",
@@ -75,9 +78,10 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
     with site.share.lock():
         catalog = site.catalog
         inv = inventoried or inventory(site.share, catalog, rules=site.rules, limits=site.limits, machines=machines,
-                                       jobs=jobs)
-        results, refused = collect_results(site.share, site.config.get("limits", "results_bytes"))
+                                       jobs=jobs, accounts=site.accounts)
+        results, refused = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
         by_machine = {r.machine.casefold(): r for r in results}
+        lifecycle = standings(site, inv)
         previous = site.history.latest_scan(FULL)
         before = {m.machine: m for m in site.history.machines(previous.id)} if previous else {}
         index = CatalogIndex.build(catalog)
@@ -91,13 +95,18 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
             # assessments never sit in memory at once
             nonlocal assessed
             for machine in inv.machines:
+                standing = lifecycle.of(machine)
+                if standing == RETIRED:
+                    continue  # not the site's any more: not assessed, not shown
                 mine = by_machine.get(machine.casefold())
-                key = _input_key(site, inv.hashes[machine], mine)
+                stale_since = inv.seen.get(machine) if machine in inv.stale else None
+                key = _input_key(site, inv.hashes[machine], mine, standing, stale_since)
                 old = before.get(machine)
                 if old is not None and old.input_key == key:
                     yield Recorded(None, key, old)
                     continue
                 a = assess_contained(inv.facts_of(machine), index, site.policy)
+                a.standing, a.stale_since = standing, stale_since
                 if mine is not None:
                     a.warnings.extend(mine.problems())
                 assessed += 1
@@ -113,7 +122,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
         if assessed > len(fresh):
             fresh = {}  # too many to keep: every consumer reads them back from the history
     return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, assessed, inv,
-                      results, refused)
+                      results, refused, lifecycle.notices)
 
 
 def _row(r: Recorded) -> MachineRow:

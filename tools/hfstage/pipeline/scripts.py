@@ -6,7 +6,7 @@ import datetime as dt
 
 from hfstage.errors import UsageError
 from hfstage.history import FULL, InstallLedger, MachineRow
-from hfstage.inventory import machine_folders
+from hfstage.inventory import ACCEPTED, RETIRED, Lifecycle, machine_folders
 from hfstage.pipeline.rollback import update_rollback
 from hfstage.pipeline.site import Site
 from hfstage.scripts import (
@@ -38,6 +38,11 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
         rows = site.history.machines(latest.id)
     if machine is not None and machine.casefold() not in {r.machine.casefold() for r in rows}:
         raise UsageError(f"machine {machine} is not in the latest full scan")
+    waiting = {r.machine.casefold(): r.standing for r in rows if r.standing != ACCEPTED}
+    if machine is not None and machine.casefold() in waiting:
+        raise UsageError(f"machine {machine} is {waiting[machine.casefold()]}: no script until it is accepted "
+                         f"(`hfstage machines accept {site.share.root} {machine}`, then `hfstage month`)")
+    rows = [r for r in rows if r.standing == ACCEPTED]  # a pending machine is shown, never scripted
     machines = {r.machine: r.assessment_key for r in rows}
     book = site.book
     ledger = InstallLedger(site.share)
@@ -56,6 +61,8 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
 def scripts_collectors(site: Site) -> CollectorResult:
     """The collectors, the dispatcher and the 9x per-machine stubs in SHARE\\netlogon."""
     folders, _ = machine_folders(site.share)
+    lifecycle = Lifecycle.load(site.share)
+    folders = [f for f in folders if lifecycle.standing(f.name) != RETIRED]  # a retired machine has no stub
     catalog = site.catalog if site.has_catalog() else None
     latest = site.history.latest_scan(FULL)
     nine_x = [r.machine for r in site.history.machines(latest.id)

@@ -19,7 +19,7 @@ from hfstage.catalog import (
 )
 from hfstage.errors import UsageError
 from hfstage.history import History
-from hfstage.inventory import Limits, load_site_rules, machine_folders
+from hfstage.inventory import Accounts, Limits, load_site_rules, machine_folders
 from hfstage.packages import PackageBook, PackageIndex, package_book, package_index
 from hfstage.scripts import ScriptSettings, package_choices, script_settings
 from hfstage.share import DETECTION, TESTING, Share, SiteConfig, did_you_mean
@@ -66,6 +66,11 @@ class Site:
     @cached_property
     def limits(self) -> Limits:
         return Limits.from_config(self.config)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """How this server names computer accounts ([binding] domain)."""
+        return Accounts(self.config.get("binding", "domain"))
 
     @cached_property
     def scripts(self) -> ScriptSettings:

@@ -8,7 +8,8 @@ from tabulate import tabulate
 
 from hfstage.assess import MACHINE_STATUSES
 from hfstage.central import CentralReport
-from hfstage.inventory import MachineFacts, PeVersion
+from hfstage.inventory import ACCEPTED, MachineFacts, PeVersion
+from hfstage.pipeline.machines import MachineLine
 from hfstage.pipeline.packages import PackagesReport
 from hfstage.pipeline.results import ResultsReport
 from hfstage.report import Compliance, compliance_rows, render_compliance
@@ -71,9 +72,13 @@ def compliance(result: Compliance, fmt: str = "text") -> str:
         return render_compliance(result, fmt)
     head, rows = compliance_rows(result)
     statuses: dict[str, int] = {}
-    for r in result.rows if result.by == "machine" else []:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    counts = ", ".join(f"{statuses[s]} {s}" for s in MACHINE_STATUSES if s in statuses)
+    by_machine = result.rows if result.by == "machine" else []
+    for r in by_machine:
+        if r["standing"] == ACCEPTED:  # a pending machine is shown, never counted
+            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    pending = sum(r["standing"] != ACCEPTED for r in by_machine)
+    counts = ", ".join(f"{statuses[s]} {s}" for s in MACHINE_STATUSES if s in statuses) + (
+        f"; {pending} pending (not counted)" if pending else "")
     trend_head = ["month", "catalog", "machines", "compliant", "% compliant", "% installed"]
     trend_rows = [[t["month"], t["catalog_version"], t["machines"], t["compliant"], t["percent_compliant"],
                    t["percent_installed"]] for t in result.trend]
@@ -107,3 +112,11 @@ def packages(found: PackagesReport) -> str:
             for r in found.rows]
     return table(rows, ("Bulletin", "Q/KB", "File", "Found", "Size", "SHA-256", "Signer", "Kind", "Runs as",
                         "Decided by", "Confirmed", "Scripted"))
+
+
+def machine_standings(lines: list[MachineLine]) -> str:
+    """`hfstage machines`: one row per machine (pipeline.machines.MachineLine), then the count per standing."""
+    rows = [(m.machine, m.standing, m.since, m.how, m.last_fresh or "never", m.evidence) for m in lines]
+    counts = {s: sum(m.standing == s for m in lines) for s in ("accepted", "pending", "retired")}
+    return (table(rows, ("Machine", "Standing", "Since", "How", "Last fresh evidence", "Evidence (who owns it)"))
+            + "\n" + ", ".join(f"{n} {s}" for s, n in counts.items()))

@@ -69,7 +69,8 @@ def _by_machine(history: History, scan: ScanRow) -> list[dict]:
     return [{"machine": m.machine, "os": m.os, "service_pack": m.service_pack, "status": m.status,
              "status_detail": m.status_detail, "error": m.error, "missing": m.missing,
              "missing_by_severity": counts.get(m.machine, dict.fromkeys(SEVERITIES, 0)),
-             "last_scan": scan.started_at, "last_change": changes.get(m.machine)} for m in history.machines(scan.id)]
+             "last_scan": scan.started_at, "last_change": changes.get(m.machine), "standing": m.standing,
+             "evidence": m.binding} for m in history.machines(scan.id)]
 
 
 def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
@@ -116,10 +117,12 @@ def render_compliance(result: Compliance, fmt: str) -> str:
 def compliance_rows(result: Compliance) -> tuple[list[str], list[list]]:
     """The header and rows of RESULT's table (by machine, patch or bulletin)."""
     if result.by == "machine":
-        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "detail"]
+        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "standing",
+                "evidence", "detail"]
         table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["status"], r["missing"],
                   *[r["missing_by_severity"][s] for s in SEVERITIES], r["last_scan"], r["last_change"] or "",
-                  r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
+                  r["standing"], r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else ""]
+                 for r in result.rows]
     else:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]
         table = [[r["bulletin"]] + ([r["patch"]] if result.by == "patch" else [])

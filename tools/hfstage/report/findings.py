@@ -23,15 +23,29 @@ from hfstage.assess import (
     Assessment,
     Finding,
 )
-from hfstage.inventory import service_pack_text
-from hfstage.notices import INSTALL, of_kind
+from hfstage.inventory import EVIDENCE_WORDS, service_pack_text
+from hfstage.notices import INSTALL, REFUSED, of_kind
 from hfstage.report.compliance import summary_counts
 from hfstage.report.safe import csv_cell, tsv_cell
 
 TAB_COLUMNS = ("machine", "status", "product", "bulletin", "title", "qnumber", "url", "reason", "description",
                "finding")
 CSV_COLUMNS = ("machine", "machine_status", "product", "bulletin", "patch", "qnumber", "title", "status", "severity",
-               "reason", "superseded_by", "baseline", "testing", "cve", "bugtraq", "unverified", "url")
+               "reason", "superseded_by", "baseline", "testing", "cve", "bugtraq", "unverified", "url", "standing",
+               "evidence")
+
+
+def evidence_line(a: Assessment) -> str:
+    """Who wrote the machine's evidence, and whether a newer collection is stranded: in every report."""
+    words = EVIDENCE_WORDS.get(a.binding or "", "who wrote it is not known")
+    return words + (f": {a.binding_owner}" if a.binding_owner else "") + (
+        f"; stale since {a.stale_since}: its collector could not replace its files" if a.stale_since else "")
+
+
+def standing_line(a: Assessment) -> str:
+    """A machine that is not the site's yet (or any more): shown, never counted or scripted."""
+    return (f"{a.standing}: shown, not counted in compliance or sent to the central office, and given no script "
+            "until an administrator accepts it (hfstage machines accept)")
 
 
 def _visible(a: Assessment, show_superseded: bool, baseline: bool, verbose: bool) -> list[Finding]:
@@ -50,10 +64,11 @@ def render_text(assessments: Iterable[Assessment], verbose: bool = False, show_s
 def _text_block(a: Assessment, verbose: bool, show_superseded: bool, baseline: bool) -> list[str]:
     header = f"{a.machine} ({a.os or 'unknown OS'}{service_pack_text(a.service_pack, ' ')})"
     out = ["-" * 28, header, "-" * 28, "", f"Status: {a.status}" + (f" ({a.status_detail})" if a.status_detail
-                                                                     and a.status != COMPLIANT else ""), ""]
+                                                                     and a.status != COMPLIANT else ""),
+           *([f"Standing: {standing_line(a)}"] if not a.counted else []), f"Evidence: {evidence_line(a)}", ""]
     if a.error:
         return [*out, f"ERROR: {a.error}", ""]
-    out += [f"  ({w.text})" for w in (a.warnings if verbose else of_kind(a.warnings, INSTALL))]
+    out += [f"  ({w.text})" for w in (a.warnings if verbose else of_kind(a.warnings, INSTALL, REFUSED))]
     shown = _visible(a, show_superseded, baseline, verbose)
     if not shown and a.status == COMPLIANT:
         out += ["Information", "All necessary hotfixes have been applied.", ""]
@@ -91,12 +106,13 @@ def _tab(cells: list[str]) -> list[str]:
 
 
 def csv_rows(a: Assessment, show_superseded: bool = False, baseline: bool = False) -> list[list[str]]:
+    machine = [a.standing, evidence_line(a)]
     if a.error or not a.shown(show_superseded, baseline):
         return [[a.machine, a.status, "", "", "", "", "", "", "", a.error or a.status_detail, "", "", "", "", "",
-                 "", ""]]
+                 "", "", *machine]]
     return [[f.machine, a.status, f.product, f.bulletin, f.patch, f.qnumber or "", f.title, f.status, f.severity,
              f.reason, "; ".join(f.superseded_by), "yes" if f.baseline else "", "; ".join(f.testing),
-             " ".join(f.cve_ids), " ".join(f.bugtraq_ids), "yes" if f.unverified else "", f.url or ""]
+             " ".join(f.cve_ids), " ".join(f.bugtraq_ids), "yes" if f.unverified else "", f.url or "", *machine]
             for f in a.shown(show_superseded, baseline)]
 
 
@@ -110,11 +126,13 @@ def render_csv(assessments: Iterable[Assessment], show_superseded: bool = False,
 
 
 def summary(assessments: Iterable[Assessment]) -> dict:
+    """The counts over the site's machines: pending ones are shown in the report, counted apart."""
     assessments = list(assessments)
-    missing = [f for a in assessments for f in a.findings if f.status == MISSING]
-    return summary_counts(Counter(a.status for a in assessments),
-                          [f.severity for f in missing if f.kind == KIND_PATCH],
-                          sum(f.kind == KIND_SERVICE_PACK for f in missing))
+    counted = [a for a in assessments if a.counted]
+    missing = [f for a in counted for f in a.findings if f.status == MISSING]
+    return {**summary_counts(Counter(a.status for a in counted), [f.severity for f in missing if f.kind == KIND_PATCH],
+                             sum(f.kind == KIND_SERVICE_PACK for f in missing)),
+            "pending": len(assessments) - len(counted)}
 
 
 def render_json(assessments: list[Assessment], catalog_version: str, scan_id: int | None) -> str:

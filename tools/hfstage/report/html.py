@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from jinja2.sandbox import SandboxedEnvironment
 
 from hfstage.assess import HFNETCHK_LABEL, Assessment
+from hfstage.inventory import EVIDENCE_WORDS
 from hfstage.report.safe import safe_url
 
 
@@ -38,6 +39,7 @@ def share_env(site_templates: Path) -> SandboxedEnvironment:
 
 def _common(env: Environment) -> None:
     env.globals["label"] = HFNETCHK_LABEL
+    env.globals["evidence_words"] = EVIDENCE_WORDS
     env.filters["safe_url"] = safe_url
 
 

@@ -33,6 +33,7 @@ from hfstage.assess import (
     severity_rank,
 )
 from hfstage.history import FindingRow, MachineRow
+from hfstage.inventory import ACCEPTED
 from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
 from hfstage.report.compliance import percent, summary_counts
@@ -70,17 +71,20 @@ class ReportResult:
 
 
 def tiles(view: SiteView) -> dict:
-    """The summary cards: the same numbers the trend plots (status compliant over all machines)."""
+    """The summary cards: the same numbers the trend plots (status compliant over the accepted machines; pending
+    machines are shown and counted apart)."""
     counts: dict[str, int] = {}
-    for m in view.machines:
+    counted = [m for m in view.machines if m.standing == ACCEPTED]
+    for m in counted:
         counts[m.status] = counts.get(m.status, 0) + 1
-    patches = [f for f in view.missing if f.kind == KIND_PATCH]
+    names = {m.machine for m in counted}
+    patches = [f for f in view.missing if f.kind == KIND_PATCH and f.machine in names]
     by_severity: dict[str, int] = {}
     for f in patches:
         by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
     compliant = counts.get(COMPLIANT, 0)
-    return {"machines": len(view.machines), "compliant": compliant,
-            "percent_compliant": percent(compliant, len(view.machines)), "missing": len(patches),
+    return {"machines": len(counted), "compliant": compliant, "pending": len(view.machines) - len(counted),
+            "percent_compliant": percent(compliant, len(counted)), "missing": len(patches),
             "severities": [(s, by_severity[s]) for s in SEVERITIES if s in by_severity],
             "by_status": [(s, counts[s]) for s in MACHINE_STATUSES if s in counts]}
 
@@ -182,7 +186,7 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], resu
 def _from_row(m: MachineRow) -> Assessment:
     """A page for a machine recorded before hfstage kept whole assessments: its row is all there is."""
     return Assessment(m.machine, m.os, m.service_pack, error=m.error, status=m.status, status_detail=m.status_detail,
-                      role=m.role)
+                      role=m.role, standing=m.standing, binding=m.binding)
 
 
 def _bulletin_pages(folder: Path, found: list[dict], env, common, pending: set[str], result) -> None:
@@ -233,8 +237,11 @@ class _ScanFiles:
 
     def __exit__(self, *exc) -> bool:
         if exc[0] is None:
-            summary = summary_counts(Counter(m.status for m in self.view.machines),
-                                     [f.severity for f in self.view.missing if f.kind == KIND_PATCH],
-                                     sum(f.kind != KIND_PATCH for f in self.view.missing))
+            counted = {m.machine for m in self.view.machines if m.standing == ACCEPTED}
+            missing = [f for f in self.view.missing if f.machine in counted]
+            summary = summary_counts(Counter(m.status for m in self.view.machines if m.machine in counted),
+                                     [f.severity for f in missing if f.kind == KIND_PATCH],
+                                     sum(f.kind != KIND_PATCH for f in missing))
+            summary["pending"] = len(self.view.machines) - len(counted)
             self.js.write(f"], \"summary\": {json.dumps(summary, sort_keys=True)}}}\n")
         return self.stack.__exit__(*exc)

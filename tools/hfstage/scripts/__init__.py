@@ -6,8 +6,10 @@ from hfstage.scripts.collectors import CollectorResult, render_collectors, write
 from hfstage.scripts.commands import exit_ladder
 from hfstage.scripts.lint import LintProblem, lint_file, lint_text
 from hfstage.scripts.machine_plans import (
+    UNCOUNTED,
     MachinePlan,
     Step,
+    markers_count,
     os_key,
     plan_machine,
     reported_still_missing,
@@ -25,6 +27,7 @@ from hfstage.scripts.settings import ScriptSettings, package_choices, script_set
 from hfstage.scripts.write import GenerateResult, dispatchers, generate_scripts
 
 __all__ = [
+    "UNCOUNTED", "markers_count",
     "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",

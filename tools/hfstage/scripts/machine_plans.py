@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment, Finding, service_pack_position
 from hfstage.catalog import Catalog, Patch
-from hfstage.inventory import foreign_engine, hotfix_aliases, load_settings, service_pack_id
+from hfstage.inventory import MACHINE_ACCOUNT, foreign_engine, hotfix_aliases, load_settings, service_pack_id
 from hfstage.packages import PackageBook, PackageIndex
 from hfstage.scripts.batch import BatchText, batch_note, check_batch_value, check_command, check_file_name
 from hfstage.scripts.commands import install_line, uninstall_line
@@ -108,6 +108,21 @@ def retry_round(identity: str, done: set[str]) -> int:
         if marker.startswith(prefix) and marker[len(prefix):].isdigit():
             rounds = max(rounds, int(marker[len(prefix):]) + 1)
     return rounds
+
+
+# done.txt is a file any user can write (its lines, a package's name and size, are public): a marker is
+# the client's word that a package ran. It may hold a package back (given up after max_attempts; an NT 4.0
+# hotfix never installed over itself) only when the machine itself confirms it: the folder is bound to its
+# computer account, or the scan finds the patch's own Hotfix key in its registry (the package ran there).
+# Otherwise a marker only moves the retry to a new identity (`[file size rN]`), so the client's own
+# marker cannot make it skip the package: a forged line costs a reinstall, never the patch.
+UNCOUNTED = ("; not counted toward giving up: done.txt is not bound to the machine account and the registry has "
+             "no key of the patch")
+
+
+def markers_count(a: Assessment, f: Finding) -> bool:
+    """Whether the client's done markers may hold F's package back on A (see above)."""
+    return a.binding == MACHINE_ACCOUNT or f.registered
 
 
 def reported_still_missing(a: Assessment, packages: PackageIndex) -> list[tuple[Finding, int]]:
@@ -242,10 +257,11 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
         seen.add(pkg.key)
         identity = packages.identity(pkg) or patch.name.strip()
         rounds = retry_round(identity, done)
+        counted = rounds if markers_count(a, f) else 0
         if rounds:
             plan.retried.append(f"{bulletin_id} {patch.name.strip()}: reported installed, still missing "
-                                f"({rounds} time(s))")
-        held = held_back(plan, verdict, rounds, a, pkg)
+                                f"({rounds} time(s))" + ("" if counted else UNCOUNTED))
+        held = held_back(plan, verdict, counted, a, pkg)
         if held:
             plan.unavailable.append(f"{bulletin_id} {patch.name.strip()}: {held}")
             continue

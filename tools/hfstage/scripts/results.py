@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, field
 
 from hfstage import notices
 from hfstage.errors import InputError, shown
+from hfstage.inventory import Accounts, folder_binding
 from hfstage.notices import Notice
-from hfstage.share import Share, entries, machine_name_problem, read_client_file
+from hfstage.share import Entry, Owners, Share, entries, machine_name_problem, read_client_file
 
 FAILED, GAVE_UP, REBOOT = "failed", "gave-up", "reboot"
 REBOOT_INITIATED, REBOOT_REQUIRED, REBOOT_PENDING = "reboot-initiated", "reboot-required", "reboot-pending"
@@ -270,16 +271,20 @@ def _names(names: list[str]) -> str:
 LOCAL_RESULTS = "local-results.log"  # a scheduled run's own log, copied back by the collector
 
 
-def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[MachineResults], list[str]]:
-    """Every machine's results log, and a line for each name under results\\ that is not one.
+def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES,
+                    accounts: Accounts | None = None) -> tuple[list[MachineResults], list[str]]:
+    """Every machine's results log, and a line for each name under results\\ that is not one, or is refused.
 
     A scheduled run (NT 4.0 through ADMIN$) logs on the machine; the collector copies that log
-    to inventory\\<MACHINE>\\local-results.log, read here after the share's log.
+    to inventory\\<MACHINE>\\local-results.log, read here after the share's log. Each log must belong to
+    whoever the machine's inventory folder is given to (inventory.binding); two logs whose names differ
+    only in case are one file on Windows: both are refused by name, never one chosen.
     """
-    root = share.folder("results")
+    root, inventory = share.folder("results"), share.folder("inventory")
     texts: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     refused: list[str] = []
+    logs: dict[str, list[Entry]] = {}
     for entry in entries(root):
         if not entry.name.lower().endswith(".log"):
             continue
@@ -288,26 +293,49 @@ def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[l
             refused.append(f"{shown(entry.path)}: ignored: '{shown(machine)}' is not a machine name hfstage writes "
                            "scripts for")
             continue
-        _read_log(root, entry, machine, max_bytes, texts, errors, refused)
-    inventory = share.folder("inventory")
-    for folder in entries(inventory):
-        if not folder.is_folder or machine_name_problem(folder.name):
-            continue
-        local = next((e for e in entries(folder.path) if e.name.lower() == LOCAL_RESULTS), None)
+        logs.setdefault(machine.casefold(), []).append(entry)
+    folders = {f.name.casefold(): f for f in entries(inventory) if f.is_folder and not machine_name_problem(f.name)}
+    for key, found in logs.items():
+        log = _one(found, refused)
+        if log is not None:
+            owners = _owners(folders.get(key), log.name[:-4], accounts)
+            _read_log(root, log, log.name[:-4], max_bytes, texts, errors, refused, owners)
+    for key, folder in folders.items():
+        local = _one([e for e in entries(folder.path) if e.name.casefold() == LOCAL_RESULTS], refused)
         if local is not None:
-            key = next((m for m in texts if m.casefold() == folder.name.casefold()), folder.name)
-            _read_log(inventory, local, key, max_bytes, texts, errors, refused)
+            name = next((m for m in texts if m.casefold() == key), folder.name)
+            _read_log(inventory, local, name, max_bytes, texts, errors, refused, _owners(folder, folder.name, accounts))
     out = [MachineResults(m, error=errors[m]) if m in errors else parse_log(m, "\n".join(texts[m]))
            for m in sorted(set(texts) | set(errors), key=str.casefold)]
     return out, refused
 
 
-def _read_log(root, entry, machine: str, max_bytes: int, texts: dict, errors: dict, refused: list) -> None:
+def _one(found: list[Entry], refused: list[str]) -> Entry | None:
+    """The one log of a name, or None when there are several that Windows would hold as one (each named)."""
+    if len(found) == 1:
+        return found[0]
+    if found:
+        refused.append(f"{', '.join(shown(e.path) for e in sorted(found, key=lambda e: e.name))}: refused: "
+                       f"{len(found)} logs for one machine (Windows holds one file of that name; which its script "
+                       "wrote cannot be told): none is read; remove the one the machine did not write")
+    return None
+
+
+def _owners(folder: Entry | None, machine: str, accounts: Accounts | None) -> Owners | None:
+    """Whose logs are the machine's: whoever its inventory folder is given to (anyone's, without a folder)."""
+    return folder_binding(folder.path, machine, accounts).owners if folder is not None else None
+
+
+def _read_log(root, entry, machine: str, max_bytes: int, texts: dict, errors: dict, refused: list,
+              owners: Owners | None = None) -> None:
     if not entry.is_file:
         refused.append(f"{shown(entry.path)}: refused: it is {entry.described}, not a regular file")
         return
+    if owners is not None and entry.uid >= 0 and entry.uid not in owners.uids:
+        refused.append(f"{owners.refusal(entry.path, entry.uid)}; it is not read")
+        return
     try:
-        texts.setdefault(machine, []).append(read_client_file(root, entry.path, max_bytes, "results log")
+        texts.setdefault(machine, []).append(read_client_file(root, entry.path, max_bytes, "results log", owners)
                                              .decode("latin-1"))
     except InputError as e:
         errors[machine] = str(e)

@@ -5,6 +5,9 @@ reading of what clients write."""
 from hfstage.share.check import ShareCheck, check_share
 from hfstage.share.clientfiles import (
     Entry,
+    Owners,
+    account_name,
+    administrators,
     entries,
     make_client_folder,
     move_client_file,
@@ -38,9 +41,11 @@ from hfstage.share.layout import (
     FOLDERS,
     HISTORY,
     LOCK,
+    MACHINES,
     MEMOS,
     PACKAGE_FACTS,
     PINS,
+    QUARANTINE,
     REPORT,
     ROLLBACK,
     SCANS,
@@ -68,13 +73,15 @@ from hfstage.share.names import (
     safe_parts,
     unsafe_reason,
 )
+from hfstage.share.ownership import give_to, new_file_for, new_folder_for, quarantine
 
 __all__ = [
     "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
-    "MEMOS", "PACKAGE_FACTS", "PINS", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS", "SEEN", "SITE_KEY",
-    "SITE_RULES",
+    "MACHINES", "MEMOS", "PACKAGE_FACTS", "PINS", "QUARANTINE", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS",
+    "SEEN", "SITE_KEY", "SITE_RULES",
     "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",
-    "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Share", "ShareCheck",
+    "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Owners", "Share",
+    "ShareCheck", "account_name", "administrators", "give_to", "new_file_for", "new_folder_for", "quarantine",
     "SiteConfig", "check_share",
     "atomic_text_stream", "batch_file_name_problem", "batch_location_problem",
     "atomic_write_bytes", "atomic_write_text", "did_you_mean", "entries", "file_name_problem",

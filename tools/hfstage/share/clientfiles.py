@@ -34,6 +34,35 @@ _KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO
           (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
+def account_name(uid: int) -> str:
+    """The account UID belongs to, as the system names it (winbind's DOMAIN\\name$ too), or 'uid N'."""
+    if uid < 0:
+        return "an unknown account"
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
+def administrators() -> frozenset[int]:
+    """Accounts whose files in a client folder are the server's own: root and whoever runs hfstage."""
+    return frozenset({0, os.geteuid()}) if hasattr(os, "geteuid") else frozenset()
+
+
+@dataclass(frozen=True)
+class Owners:
+    """Who may own the files of one client folder: the account it is given to, and the administrators."""
+
+    uids: frozenset[int]
+    given_to: str  # for a message: "the machine account dc01$", "alice, who made the folder"
+
+    def refusal(self, path: Path, uid: int) -> UnsafeInputError:
+        return UnsafeInputError(f"{shown(path)}: refused: owned by {account_name(uid)}, not by {self.given_to} "
+                                "(anyone else's file in this folder is not the machine's evidence)")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One name in a client-written folder, as lstat sees it (nothing followed)."""
@@ -43,6 +72,7 @@ class Entry:
     kind: str  # "file", "folder", or what else it is ("a symbolic link", "a named pipe (FIFO)", ...)
     size: int
     mtime_ns: int
+    uid: int = -1  # the owner (-1: not known, as on a Windows server)
 
     @property
     def described(self) -> str:
@@ -77,7 +107,7 @@ def entries(folder: Path) -> list[Entry]:
                 except OSError:
                     continue  # vanished while listing
                 out.append(Entry(item.name, Path(folder) / item.name, kind_of(st.st_mode, st.st_nlink), st.st_size,
-                                 st.st_mtime_ns))
+                                 st.st_mtime_ns, st.st_uid if _POSIX else -1))
     except FileNotFoundError:
         return []
     except OSError as e:
@@ -111,8 +141,9 @@ def _relative_parts(root: Path, path: Path) -> list[str]:
     return parts
 
 
-def read_client_file(root: Path, path: Path, limit: int, what: str) -> bytes:
-    """The bytes of PATH (below ROOT, which the admin owns), if it is a plain file of at most LIMIT bytes."""
+def read_client_file(root: Path, path: Path, limit: int, what: str, owners: Owners | None = None) -> bytes:
+    """The bytes of PATH (below ROOT, which the admin owns), if it is a plain file of at most LIMIT bytes
+    (and, with OWNERS, owned by one of them: checked on the open file, so a file swapped in is refused too)."""
     parts = _relative_parts(root, path)
     try:
         if _POSIX:
@@ -127,6 +158,8 @@ def read_client_file(root: Path, path: Path, limit: int, what: str) -> bytes:
         st = os.fstat(fh.fileno())
         if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
             raise refusal(path, kind_of(st.st_mode, st.st_nlink))
+        if owners is not None and _POSIX and st.st_uid not in owners.uids:
+            raise owners.refusal(path, st.st_uid)
         if st.st_size > limit:
             raise UnsafeInputError(f"{shown(path)}: refused: {st.st_size} bytes is larger than any real {what} "
                                    f"({limit} bytes; [limits] in site.ini)")

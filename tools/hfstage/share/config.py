@@ -91,6 +91,12 @@ def _severity(v: IniValue, where: str) -> str:
     return rating
 
 
+def _domain(v: IniValue, where: str) -> str:
+    if v.value and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", v.value):
+        raise UsageError(f"{where}: {v.key} = '{v.value}': a domain name as winbind shows it (letters, digits, . _ -)")
+    return v.value
+
+
 # section -> key -> (parser, default). Sections in FREE_SECTIONS take any key.
 REBOOT_MESSAGE = "hfstage installed security updates. Save your work: this computer restarts shortly"
 SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
@@ -116,6 +122,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
                       "domain_controller": (_choice("auto", "never"), "never"), "delay": (_int(0, 600), 60),
                       "message": (_text, REBOOT_MESSAGE)},
     "maintenance": {"window": (_text, "")},
+    "binding": {"domain": (_domain, "")},
 }
 # Sections whose keys are the site's own names (products, bulletins, packages): key -> parser.
 FREE_SECTIONS: dict[str, Callable] = {

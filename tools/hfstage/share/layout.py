@@ -40,7 +40,7 @@ class StateFile:
 
 
 # Every file the run keeps state in (plaso's habit: one module knows them all). Nothing else names a
-# file below state\; tests/test_state_files.py checks the code and what a month leaves there.
+# file below state\; tests/share/test_share_state_files.py checks the code and what a month leaves there.
 LOCK = StateFile("hfstage.lock", "the run lock: one hfstage run writes the share at a time")
 AUDIT = StateFile("audit.log", "overrides and other decisions an admin made, one dated line each")
 HISTORY = StateFile("history.sqlite", "every scan with each machine's assessment, and the rollback history (what "
@@ -53,6 +53,10 @@ DETECTION = StateFile("detection.json", "the site's detection supplements (file 
 FACTS_FOLDER = StateFile("facts", "each machine's facts as last read, <MACHINE>.json")
 SEEN = StateFile("facts/seen.json", "per machine: its evidence's digest and when this server first saw it (the "
                  "\"last reported\" time, by the server's clock; kept across upgrades)")
+MACHINES = StateFile("machines.json", "every machine's lifecycle (pending, accepted, retired), who or what gave "
+                     "it that standing and when, by the server's clock (inventory.lifecycle); kept, never rebuilt")
+QUARANTINE = StateFile("quarantine", "what `hfstage share provision --apply` moved out of machine folders, whole "
+                       "and unread, for an admin to look at (share.ownership)")
 README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
 SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
                     "run's are removed by the next")
@@ -74,8 +78,8 @@ REPORT = Memo("report", "report.json", "report", "per page of reports\\: what it
 PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
                      "per file below hotfixes\\: what it is, read from its bytes, by size, time and trust store")
 MEMOS = (FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
-STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN, README,
-               SCRATCH)
+STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN, MACHINES,
+               QUARANTINE, README, SCRATCH)
 
 # A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
 CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")

@@ -34,7 +34,7 @@ from hfstage.share.files import PRIVATE, atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
-# The stage order (DESIGN §9): a stage imports only stages to its left; tests/test_layering.py checks it.
+# The stage order (DESIGN §9): a stage imports only stages to its left; tests/house/test_layering.py checks it.
 STAGES = ("share", "cab", "catalog", "inventory", "assess", "history", "packages", "scripts", "report", "central",
           "pipeline", "cli")
 BASE_MODULES = ("errors", "versions", "resources", "faults", "notices")
