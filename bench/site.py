@@ -14,6 +14,7 @@ run (the machine may be shared: ratios, not seconds, are what compare).
   python bench/site.py [N]          one site
   python bench/site.py --scaling    N = 500, 1,000, 2,000, 5,000 and the per-machine ratio
   python bench/site.py --short      N = 200 (what CI runs, to show the bench works)
+  --keys                            machines as keys mode collects them (exports of the needed keys), not hives
   --dir FOLDER                      build the site in FOLDER (e.g. /dev/shm: without the disk's cost of
                                     creating files, which a month of 5,000 machines does some 25,000 times)
 """
@@ -32,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml"
 sys.path.insert(0, str(REPO / "tests" / "data"))
+sys.path.insert(0, str(REPO))
 
 from hfstage.catalog import import_catalog  # noqa: E402
 from hfstage.pipeline import Site, month, packages_report  # noqa: E402
@@ -72,15 +74,36 @@ def _template(src: Path | None, fixture: Path, name: str, work: Path) -> dict[Pa
 
 
 def _rename(data: bytes, new: str) -> bytes:
-    """The machine's own name, in a hive (UTF-16LE cell, same length) or an export."""
+    """The machine's own name, in a hive (UTF-16LE cell, same length) or an export (text, or hivexregedit's
+    hex(1) of UTF-16LE)."""
+    def hexed(name: str) -> bytes:
+        return ",".join(f"{b:02x}" for b in name.encode("utf-16-le")).encode()
+
     return data.replace(PLACEHOLDER.encode("utf-16-le"), new.encode("utf-16-le")).replace(
-        PLACEHOLDER.encode(), new.encode())
+        PLACEHOLDER.encode(), new.encode()).replace(hexed(PLACEHOLDER), hexed(new))
+
+
+def _as_keys(template: dict[Path, bytes], work: Path, name: str, catalog) -> dict[Path, bytes]:
+    """A template machine with hives as keys mode collects it: the needed keys exported from its hives (by
+    hivexregedit, as tests/keyexport.py does), the manifest listing them, its files kept."""
+    if Path("SOFTWARE") not in template:
+        return template
+    from tests.keyexport import collect_keys
+
+    from hfstage.inventory import load_rules
+
+    hives, keys = work / f"{name}-hives", work / f"{name}-keys"
+    for rel, data in template.items():
+        (hives / rel).parent.mkdir(parents=True, exist_ok=True)
+        (hives / rel).write_bytes(data)
+    collect_keys(hives, keys, load_rules(), catalog)
+    return {p.relative_to(keys): p.read_bytes() for p in keys.rglob("*") if p.is_file()}
 
 
 PLANTED: dict[str, set[str]] = {"truncated": set(), "missing": set()}
 
 
-def build_site(root: Path, n: int, seed: int = 2001) -> Share:
+def build_site(root: Path, n: int, seed: int = 2001, keys: bool = False) -> Share:
     if shutil.which("hivexregedit") is None:
         raise SystemExit("skipped: hivexregedit not installed (Debian package libwin-hivex-perl)")
     init_share(root)
@@ -88,6 +111,11 @@ def build_site(root: Path, n: int, seed: int = 2001) -> Share:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as work:
         templates = [_template(src, fixture, name, Path(work)) for src, fixture, name, _ in TEMPLATES]
+        if keys:
+            from hfstage.catalog import parse_catalog_file
+            catalog = parse_catalog_file(CATALOG)
+            templates = [_as_keys(t, Path(work), name, catalog) for t, (_, _, name, _)
+                         in zip(templates, TEMPLATES, strict=True)]
     weights = [w for *_, w in TEMPLATES]
     for i in range(n):
         template = rng.choices(templates, weights)[0]
@@ -106,7 +134,7 @@ def build_site(root: Path, n: int, seed: int = 2001) -> Share:
             hive.write_bytes(hive.read_bytes()[:6000])  # truncated
             PLANTED["truncated"].add(name)
         elif roll < 0.05:
-            for victim in (hive, *folder.glob("*.reg")):
+            for victim in (hive, *folder.glob("*.reg"), *folder.glob("hf*.txt")):
                 victim.unlink(missing_ok=True)  # nothing collected
             PLANTED["missing"].add(name)
     share = Share(root)
@@ -180,15 +208,28 @@ def place_packages(share: Share, catalog) -> None:
     shutil.copyfile(shapes["plain"], share.folder("hotfixes") / "qchain.exe")
 
 
-def run_site(n: int, where: str | None = None) -> float:
+def _rewrite_every_collection(share: Share) -> None:
+    """Every machine collected again with the same facts: each file its collector writes is written anew with the
+    same bytes (keys mode: regedit /e text has no times); copies of unchanged files are not (they are copied
+    only when their dir line changes)."""
+    later = time.time() + 60
+    for folder in (share.root / "inventory").iterdir():
+        if folder.is_dir() and not folder.name.startswith("_"):
+            for f in folder.iterdir():
+                if f.is_file():
+                    os.utime(f, (later, later))
+
+
+def run_site(n: int, where: str | None = None, keys: bool = False) -> float:
     with tempfile.TemporaryDirectory(prefix="hfstage-site-", dir=where) as tmp:
         start = time.perf_counter()
         PLANTED["truncated"].clear()
         PLANTED["missing"].clear()
-        share = build_site(Path(tmp) / "share", n)
+        share = build_site(Path(tmp) / "share", n, keys=keys)
         catalog = import_catalog(share, xml=CATALOG, allow_unsigned=True).catalog
         place_packages(share, catalog)
-        print(f"N = {n}: site built in {time.perf_counter() - start:.1f} s")
+        print(f"N = {n} ({'keys' if keys else 'hives'} mode collections): site built in "
+              f"{time.perf_counter() - start:.1f} s")
         quiet = lambda line: None  # noqa: E731
         full = month(Site(share), say=quiet)
         first = _report("full month", full, n, budget=True)
@@ -205,6 +246,10 @@ def run_site(n: int, where: str | None = None) -> float:
                 if f.is_file():
                     os.utime(f, (time.time(), time.time() + 5))
         some = _report("month with 1% of machines changed", month(Site(share), say=quiet), n)
+        _rewrite_every_collection(share)
+        again = _report("month with every collection written again, the same facts",
+                        month(Site(share), say=quiet), n)
+        print(f"  every-collection-rewritten month / full month = {again / first:.2f} (target 0.3)")
         start = time.perf_counter()
         import_catalog(share, xml=new_catalog(Path(tmp)), allow_unsigned=True)
         print(f"  a new catalog imported in {time.perf_counter() - start:.2f} s")
@@ -246,8 +291,11 @@ def main() -> int:
         print("scaling: time per machine " + ", ".join(f"N={n}: {per[n] * 1000:.1f} ms" for n in sizes))
         print(f"ratio N={sizes[-1]} / N={sizes[0]}: {per[sizes[-1]] / per[sizes[0]]:.2f} (flat is 1.0; target 1.5)")
         return 0
+    keys = "--keys" in args
+    if keys:
+        args.remove("--keys")
     n = 200 if "--short" in args else int(args[0]) if args else 5000
-    run_site(n, where)
+    run_site(n, where, keys)
     return 0
 
 

@@ -64,7 +64,7 @@ def nt4(sp_id: int = 7, version: str = "4.0.1381.7230", installed: str | None = 
         program_files=r"C:\Program Files", files_absent="not present on the machine", registry_checked=True,
         files=[FileFact(RPCRT4, True, size=450000, file_version=version)] if version else [],
         registry=[RegFact(HOTFIX_KEY, "Installed", True, installed)] if installed is not None else [],
-        hotfixes=[HotfixFact("Q823980", 1, None, "test", HOTFIX_KEY)] if installed is not None else [])
+        hotfixes=[HotfixFact("Q823980", 1, "test", HOTFIX_KEY)] if installed is not None else [])
     return replace(facts, **changes)
 
 

@@ -34,7 +34,7 @@ def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
     nt = (published(share_with_machines) / "collect_nt.bat").read_bytes()
     assert b"\r\n" in nt and b"\n" not in nt.replace(b"\r\n", b"")
     assert b"set HF_SHARE=\\\\DC1\\hfstage\r\n" in nt
-    assert b'"%HF_REG%" save HKLM\\SOFTWARE "%HF_DIR%\\SOFTWARE.tmp"' in nt
+    assert b'regedit /e "%HF_DIR%\\hf01.tmp"' in nt and b" save HKLM" not in nt  # keys mode, the default
     # the catalog's files are copied below the system drive's root, as `facts` expects them
     assert b'if exist "%SystemRoot%\\system32\\rpcss.exe" copy "%SystemRoot%\\system32\\rpcss.exe" ' \
            b'"%HF_DIR%\\files%HF_SR%\\system32\\" >nul' in nt

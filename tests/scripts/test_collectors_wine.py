@@ -35,7 +35,7 @@ def test_nt_collector_exports_copies_and_is_read_back(trusted_share, run, tmp_pa
     # a short path to the share: the 9x collector must fit command.com's 127 characters
     short = Path(tempfile.mkdtemp(prefix="hf", dir="/tmp")) / "s"
     short.symlink_to(trusted_share.root)
-    trusted_share.site_ini.write_text(f"[share]\nunc = {_wine_path(short)}\n")
+    trusted_share.site_ini.write_text(f"[share]\nunc = {_wine_path(short)}\n[collect]\nmode = hives\n")
     assert run("scripts", "collectors", trusted_share.root)[0] == 0
     wine(env, "cmd", "/c", _wine_path(published(trusted_share) / "collect_nt.bat"))
     (machine,) = [p for p in trusted_share.folder("inventory").iterdir() if p.is_dir() and p.name != "_unnamed"]

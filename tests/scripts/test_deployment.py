@@ -451,6 +451,7 @@ def test_nt4_machines_get_a_scheduled_job_through_admin_share(tmp_path, run):
 
 def test_the_collector_falls_back_to_regedit_when_reg_save_is_refused(site, run, prefix):
     """Wine's reg.exe has no `save`: exactly the refusal an ordinary user gets on NT."""
+    site.site_ini.write_text(site.site_ini.read_text() + "\n[collect]\nmode = hives\n")
     assert run("scripts", "collectors", site.root)[0] == 0
     host = wine(prefix, "cmd", "/c", "echo %COMPUTERNAME%").stdout.decode().strip()
     state = windows_dir(prefix) / "hfstage"

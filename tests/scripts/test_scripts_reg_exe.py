@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 
-from tests.conftest import EXAMPLES
+from tests.conftest import demo_with_cabinet
 from tests.published import published
 from tests.scripts import test_deployment as dep
 from tests.winehelp import STUB, needs_wine, run_batch, windows_dir
@@ -24,10 +24,7 @@ prefix, site = dep.prefix, dep.site
 
 def test_the_nt4_scheduled_job_runs_its_own_reg_exe_not_one_found_in_system32(tmp_path):
     """The reviewer's check on the demo share: the job's first reg.exe is its own copy in hfjob."""
-    from hfstage.pipeline import build_demo_share
-
-    share = build_demo_share(tmp_path / "share")
-    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    share = demo_with_cabinet(tmp_path / "share")
     done = subprocess.run([sys.executable, "-m", "hfstage", "month", str(share.root), "--fail-on", "none"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -36,6 +33,10 @@ def test_the_nt4_scheduled_job_runs_its_own_reg_exe_not_one_found_in_system32(tm
     assert "hfjob" in script[first], f"the scheduled job's first reg.exe: {script[first]}"
     later = [line for line in script[first + 1:] if "set HF_REG=%" in line]
     assert "netlogon" in later[0] and "system32" in later[1], later  # other runs: the share's copy first
+    # the collector runs as LocalSystem from startup.bat too: the share's reg.exe before system32's
+    collector = [line for line in (published(share) / "collect_nt.bat").read_text().splitlines()
+                 if "set HF_REG=%" in line]
+    assert "netlogon" in collector[0] and "system32" in collector[1], collector
 
 
 @needs_wine

@@ -32,6 +32,7 @@ from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.lifecycle import ACCEPTED, PENDING, RETIRED, STANDINGS, Lifecycle, MachineRecord
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import UNNAMED, Skipped, machine_folders, printable
+from hfstage.inventory.needs import Need, holds, needed_keys, not_taken, outermost
 from hfstage.inventory.outputs import output_of, outputs
 from hfstage.inventory.pe import PeVersion, open_pe, read_pe_version, read_pe_versions, version_strings
 from hfstage.inventory.present import facts_text
@@ -42,7 +43,7 @@ from hfstage.inventory.settings import installer_file, load_settings, setting_ke
 __all__ = [
     "ACCEPTED", "EVIDENCE_WORDS", "MACHINE_ACCOUNT", "PENDING", "RETIRED", "STANDINGS", "UNBOUND", "USER", "Accounts",
     "Binding", "Lifecycle", "MachineRecord", "folder_binding", "output_of", "outputs",
-    "UNNAMED", "evidence_seen",
+    "UNNAMED", "evidence_seen", "Need", "holds", "needed_keys", "not_taken", "outermost",
     "Foreign", "family_folder", "foreign_engine", "foreign_key", "foreign_location", "load_families",
     "rule_keys", "FileFact", "HotfixFact", "InventoryResult", "Limits", "MachineFacts", "MachineInputs", "PeVersion",
     "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts",

@@ -234,9 +234,8 @@ def _hotfixes(hklm: Hklm, facts: MachineFacts) -> None:
         for sub in key.subkeys() if key is not None else []:
             installed = sub.value("Installed")
             facts.hotfixes.append(HotfixFact(
-                id=sub.name, installed=installed if isinstance(installed, int) else None,
-                last_write=sub.last_write.isoformat() if sub.last_write else None,
-                source=source, key=f"HKLM\\{path}\\{sub.name}"))
+                id=sub.name, installed=installed if isinstance(installed, int) else None, source=source,
+                key=f"HKLM\\{path}\\{sub.name}"))
     updates = hklm.key("SOFTWARE\\Microsoft\\Updates")
     if updates is not None:
         _walk_updates(updates, "SOFTWARE\\Microsoft\\Updates", facts, 0)
@@ -249,9 +248,8 @@ def _walk_updates(key, path: str, facts: MachineFacts, depth: int) -> None:
         if _HOTFIX_ID.match(sub.name):
             installed = sub.value("Installed")
             facts.hotfixes.append(HotfixFact(
-                id=sub.name, installed=installed if isinstance(installed, int) else None,
-                last_write=sub.last_write.isoformat() if sub.last_write else None,
-                source="Updates", key=f"HKLM\\{sub_path}"))
+                id=sub.name, installed=installed if isinstance(installed, int) else None, source="Updates",
+                key=f"HKLM\\{sub_path}"))
         elif depth < 3:
             _walk_updates(sub, sub_path, facts, depth + 1)
 

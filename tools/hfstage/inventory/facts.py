@@ -24,11 +24,11 @@ class ProductFact:
 
 @dataclass
 class HotfixFact:
-    """A Hotfix / Updates registry entry (Q or KB number)."""
+    """A Hotfix / Updates registry entry (Q or KB number). No key time: an export of the keys carries none, and
+    the facts from keys and from whole hives are the same facts."""
 
     id: str
     installed: int | None
-    last_write: str | None
     source: str
     key: str
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError, q
 from hfstage.inventory.binding import UNBOUND, Accounts, Binding, folder_binding
+from hfstage.inventory.collection import collection_of, missing_keys, missing_text
 from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts, expand_location, file_fact
@@ -21,6 +22,7 @@ from hfstage.inventory.hive import open_hive_bytes, unclean_sequence
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.outputs import Judged, judge_folder, output_of
 from hfstage.inventory.regfile import RegExport, parse_reg_text
+from hfstage.inventory.regquery import parse_reg_query
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
 from hfstage.inventory.settings import installer_file
@@ -52,6 +54,7 @@ class MachineInputs:
     binding: Binding | None = None  # who the folder is given to (a folder on the share)
     judged: Judged = field(default_factory=Judged)  # its names, judged against the collectors' table
     listing: list[tuple] = field(default_factory=list)  # every name in the folder as found: the cache's key
+    unbelieved: set[str] = field(default_factory=set)  # reg query outputs that are not of the key they should be
 
     def read(self, path: Path, limit: int, what: str) -> bytes:
         return read_client_file(self.root, path, limit, what, self.binding.owners if self.binding else None)
@@ -86,7 +89,7 @@ def locate_inputs(path: Path, accounts: Accounts | None = None) -> MachineInputs
     for role, attribute in _HIVES.items():
         hive = judged.role(role)
         setattr(inputs, attribute, hive[0].path if hive else None)
-    inputs.reg_files = sorted(e.path for e in judged.role("reg"))
+    inputs.reg_files = sorted(e.path for e in judged.role("reg") + judged.role("query"))  # exports, reg query
     files = judged.folders.get(FILES_DIR)
     inputs.files_root = files.path if files is not None else None
     # what the client's evidence is (its collector log and a scheduled job's results are not: they change when
@@ -131,7 +134,12 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
         facts.error = (f"{inputs.name}: no SOFTWARE or SYSTEM hive and no .reg export found"
                        + (f" ({'; '.join(refused)})" if refused else ""))
         return None
-    if inputs.reg_files and read_manifest(inputs).get("tool", "").startswith("regedit"):
+    collection = collection_of(read_manifest(inputs))
+    if collection.keys:  # the exports this collection wrote; a numbered export beyond them is an older one
+        inputs.reg_files = [p for p in inputs.reg_files if p.stem.lower() in collection.keys]
+    if inputs.reg_files and collection.keys_mode:
+        inputs.software = inputs.system = None  # hives left from hives mode are older than these exports
+    elif inputs.reg_files and read_manifest(inputs).get("tool", "").startswith("regedit"):
         # reg save was refused (no backup privilege): the hives are older than the exports
         facts.warnings.append("the collector could not save hives (no administrator rights); its regedit "
                               "exports were used")
@@ -142,7 +150,12 @@ def _hklm(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> Hklm | 
     if inputs.reg_files:
         export = RegExport(max_entries=limits.reg_entries)
         for path in inputs.reg_files:
-            export = parse_reg_text(inputs.read(path, limits.export_bytes, "registry export"), str(path), export)
+            data = inputs.read(path, limits.export_bytes, "registry export")
+            if path.suffix.lower() == ".txt":  # reg query's values of one key
+                if not parse_reg_query(data, str(path), collection.keys.get(path.stem.lower(), ""), export):
+                    inputs.unbelieved.add(path.stem.lower())
+                continue
+            export = parse_reg_text(data, str(path), export)
         facts.inputs.extend(str(p) for p in inputs.reg_files)
         facts.parse_errors.extend(export.warnings)
         hklm_text = walk(export.root, "HKEY_LOCAL_MACHINE")
@@ -173,6 +186,10 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
             detect(hklm, facts, rules or load_rules())
+            lacking = missing_keys(collection_of(read_manifest(inputs)), rules or load_rules(), catalog,
+                                   _values_taken(inputs))
+            if lacking:
+                facts.missing.append(missing_text(lacking))
             _check_identity(inputs, facts, on_share)
             if catalog is not None and hklm.software is not None:
                 catalog_registry(hklm, facts, catalog)
@@ -190,6 +207,13 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
     if facts.os_family == "9x" and facts.binding is not None:  # no computer account: nobody in particular
         facts.binding, facts.binding_owner = UNBOUND, f"Windows 9x, no computer account: {facts.binding_owner}"
     return facts
+
+
+def _values_taken(inputs: MachineInputs) -> dict[str, bool]:
+    """export stem -> whether it holds its key's values only (reg query) rather than the subtree (a stem
+    whose reg query output was not believed holds nothing)."""
+    taken = {p.stem.lower(): True for p in inputs.reg_files if p.suffix.lower() == ".txt"}
+    return {stem: None if stem in inputs.unbelieved else v for stem, v in taken.items()}
 
 
 def _binding_facts(inputs: MachineInputs, facts: MachineFacts) -> None:

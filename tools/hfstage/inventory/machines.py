@@ -20,6 +20,7 @@ from hfstage.notices import SPOOL_FILED, SPOOL_LEFT, Notice
 from hfstage.share import Share, entries, machine_name_problem, make_client_folder, move_client_file
 
 UNNAMED = "_unnamed"
+MANIFEST = "manifest.txt"
 COMPUTER_NAME_KEY = "HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\control\\ComputerName\\ComputerName"
 
 
@@ -82,6 +83,7 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
             continue
         found = entries(user.path)
         exports = [e for e in found if e.is_file and _is_export(e.name)]
+        manifest = [e for e in found if e.is_file and e.name.lower() == MANIFEST]  # which keys they hold
         if not exports or any(e.name.lower().endswith(".tmp") for e in found):
             continue  # nothing yet, or a collector is still writing
         try:
@@ -94,7 +96,7 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
                                  "anyone can write to _unnamed, so a known machine's inventory is never replaced "
                                  "from it (move the files by hand if they are right)")
             make_client_folder(root, target)
-            for export in exports:
+            for export in exports + manifest:
                 move_client_file(root, export.path, target, export.name)
             known[name.casefold()] = name
         except HfstageError as e:

@@ -145,7 +145,7 @@ def parse_reg_text(data: bytes, source: str, export: RegExport | None = None) ->
     return export
 
 
-def _key_parts(path: str) -> list[str]:
+def key_parts(path: str) -> list[str]:
     """The names of key PATH, checked against the registry's own limits before it is split."""
     if path.count("\\") >= MAX_KEY_DEPTH:
         raise ValueError(f"key path deeper than the registry's {MAX_KEY_DEPTH} levels")
@@ -163,7 +163,7 @@ def _apply(export: RegExport, current: TextKey | None, line: str, unicode: bool,
             raise ValueError("key line without closing ']'")
         path = line[1:-1]
         if path.startswith("-"):
-            parts = _key_parts(path[1:])
+            parts = key_parts(path[1:])
             parent = export.root
             for part in parts[:-1]:
                 parent = parent.subkey(part)
@@ -172,7 +172,7 @@ def _apply(export: RegExport, current: TextKey | None, line: str, unicode: bool,
             parent.delete_subkey(parts[-1])
             return None
         key = export.root
-        for part in _key_parts(path):
+        for part in key_parts(path):
             child = key.subkey(part)
             if child is None:
                 export.count(source)

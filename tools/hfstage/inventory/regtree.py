@@ -90,14 +90,19 @@ class Hklm:
         self.system = system
         self.users = users  # HKEY_USERS, from .reg exports only (the 9x collector exports .DEFAULT)
         self._keys: dict[str, RegKey | None] = {}  # the catalog asks for the same keys many times
-        self.control_set = self._control_set()
+        # where CurrentControlSet is read, and the name evidence gives it: exports name CurrentControlSet
+        # literally, and with Select\\Current exported too, their evidence names the set a hive would
+        self._lookup_set, self.control_set = self._control_set()
 
-    def _control_set(self) -> str:
-        if self.system is None or walk(self.system, "CurrentControlSet") is not None:
-            return "CurrentControlSet"
+    def _control_set(self) -> tuple[str, str]:
+        if self.system is None:
+            return "CurrentControlSet", "CurrentControlSet"
         current = walk(self.system, "Select")
         number = current.value("Current") if current is not None else None
-        return f"ControlSet{number:03d}" if isinstance(number, int) else "ControlSet001"
+        named = f"ControlSet{number:03d}" if isinstance(number, int) else None
+        if walk(self.system, "CurrentControlSet") is not None:
+            return "CurrentControlSet", named or "CurrentControlSet"
+        return named or "ControlSet001", named or "ControlSet001"
 
     def key(self, path: str) -> RegKey | None:
         """Key at 'SOFTWARE\\...' or 'SYSTEM\\...' (HKLM\\ and HKEY_LOCAL_MACHINE\\ accepted)."""
@@ -118,7 +123,7 @@ class Hklm:
         if hive not in ("SOFTWARE", "SYSTEM"):
             return None
         if hive == "SYSTEM" and rest and rest[0].lower() == "currentcontrolset":
-            rest = [self.control_set] + rest[1:]
+            rest = [self._lookup_set] + rest[1:]
         if not rest:
             return self.software if hive == "SOFTWARE" else self.system
         # through the parent, remembered: the catalog's hundreds of keys share a few dozen parents

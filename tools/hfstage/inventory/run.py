@@ -18,8 +18,9 @@ from pathlib import Path
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
 from hfstage.inventory.binding import Accounts
+from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import MachineInputs, locate_inputs
+from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rules import load_site_rules
@@ -85,18 +86,36 @@ def facts_hash(facts: MachineFacts | dict) -> str:
     return fingerprint(facts if isinstance(facts, dict) else facts.to_dict())
 
 
-def _input_key(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str]:
-    """(what the remembered facts are made from, what the client's evidence alone is): the second changes only
-    when the client writes, so the server can tell when it first saw that evidence."""
+def _input_key(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str, list]:
+    """(what the remembered facts are made from, what the client's evidence alone is, the copied files' sizes,
+    times and owners): the second changes only when the client writes, so the server can tell when it first
+    saw that evidence."""
     stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0, 0)]
+    tree = []
     if inputs.files_root is not None:
         base = inputs.files_root
-        stats += [(str(e.path.relative_to(base)), e.size, e.mtime_ns, e.uid)
-                  for e in walk_files(base, base, max_entries=limits.tree_entries)]
+        tree = [(str(e.path.relative_to(base)), e.size, e.mtime_ns, e.uid)
+                for e in walk_files(base, base, max_entries=limits.tree_entries)]
+        stats += tree
     evidence = fingerprint(sorted(stats))
+    return FACTS.key(salt, evidence, inputs.listing, _who(inputs)), evidence, tree
+
+
+def _who(inputs: MachineInputs) -> list | None:
     binding = inputs.binding
-    who = [binding.kind, binding.owner, binding.account] if binding is not None else None
-    return FACTS.key(salt, evidence, inputs.listing, who), evidence
+    return [binding.kind, binding.owner, binding.account] if binding is not None else None
+
+
+def _same_collection(record, inputs: MachineInputs, salt: str, limits: Limits, tree: list) -> tuple[str | None, list]:
+    """(the collection's content key, the remembered entry when it is the one the facts were read from):
+    a collection of exports written again with the same bytes (same names, owners and binding) keeps its facts."""
+    digest = content_digest(inputs, limits, read_manifest(inputs), tree)
+    if digest is None:
+        return None, []
+    names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
+    content = FACTS.key(salt, "content", digest, names, _who(inputs))
+    known = record.value(inputs.name)
+    return content, known if isinstance(known, list) and len(known) == 4 and known[3] == content else []
 
 
 def _record_seen(share: Share, evidence: dict[str, str], partial: bool) -> dict[str, str]:
@@ -152,11 +171,12 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     salt = fingerprint([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__])
     record = share.record(FACTS)
     entries: dict[str, list] = {}
-    todo: list[tuple[Path, str]] = []
+    todo: list[tuple[Path, str, str | None]] = []
     evidence: dict[str, str] = {}
     for folder in folders:
         try:
-            key, evidence[folder.name] = _input_key(locate_inputs(folder, accounts), salt, limits)
+            inputs = locate_inputs(folder, accounts)
+            key, evidence[folder.name], tree = _input_key(inputs, salt, limits)
         except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
             facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
                                  f"{folder}: unexpected {type(e).__name__}: {e}")
@@ -164,18 +184,24 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
             entries[folder.name] = [facts_hash(facts), facts.error, _flags(facts)]
             continue
         known = record.fresh(folder.name, key)
-        if known is not None and (cache / f"{folder.name}.json").is_file():
+        cached = (cache / f"{folder.name}.json").is_file()
+        if known is not None and cached:
             entries[folder.name] = known
+            continue
+        content, same = _same_collection(record, inputs, salt, limits, tree)
+        if same and cached:
+            entries[folder.name] = same
+            record.put(folder.name, key, same)
         else:
-            todo.append((folder, key))
-    record.begin(f.name for f, _ in todo)  # a run killed while reading them leaves none vouched for
-    fresh, died = _gather_all([f for f, _ in todo], catalog, rules, limits, jobs, progress, accounts)
+            todo.append((folder, key, content))
+    record.begin(f.name for f, _, _ in todo)  # a run killed while reading them leaves none vouched for
+    fresh, died = _gather_all([f for f, _, _ in todo], catalog, rules, limits, jobs, progress, accounts)
     result.read, result.cached = len(todo), len(folders) - len(todo)
-    for (folder, key), facts in zip(todo, fresh, strict=True):
+    for (folder, key, content), facts in zip(todo, fresh, strict=True):
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
-        entries[folder.name] = [digest, facts.error, _flags(facts)]
+        entries[folder.name] = [digest, facts.error, _flags(facts)] + ([content] if content else [])
         payload = json.dumps({"key": key, "hash": digest, "facts": data}, sort_keys=True)
         write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
                          durable=False)  # remembered, not kept: lost in a power cut, it is only read again

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hfstage import resources
 from hfstage.catalog import Catalog
-from hfstage.inventory import family_folder, installer_file, rule_keys, setting_keys
+from hfstage.inventory import Need, family_folder, installer_file, needed_keys, outermost
 from hfstage.scripts.batch import (
     BatchText,
     UnsafeValue,
@@ -23,14 +23,6 @@ from hfstage.scripts.settings import ScriptSettings
 from hfstage.scripts.write import GENERATION_WIDTH, entry_points
 from hfstage.share import COLLECTORS, PUBLIC, Record, Release, Share, fingerprint, published, write_many
 
-# Keys every collector exports (more come from the product rules' probes).
-BASE_KEYS = (
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion",
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion",
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Updates",
-    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName",
-    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ProductOptions",
-)
 _LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%SystemRoot%", "%HF_SR%"),
                   "%programfiles%": ("%ProgramFiles%", "%HF_PF%")}
 NETBIOS_MAX = 15
@@ -42,12 +34,20 @@ COLLECTED = "collected"  # and for the files the collectors copy from clients, a
 WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP"), "HFU": 20}
 # 'regedit /e %HFT%\\hf01.reg "KEY"' must fit in 127 characters with HFT at its widest.
 MAX_KEY_LENGTH = 127 - len('regedit /e \\hf01.reg ""') - WORST_WIDTHS["HFT"]
+MAX_EXPORTS = 99  # hf01.reg .. hf99.reg (data/collector_outputs.json)
 
 
 @dataclass(frozen=True)
 class RegExportKey:
     file: str
     path: str
+    values_only: bool = False  # the NT collector asks reg.exe for the key's own values (regedit /e without it)
+
+    @property
+    def query_path(self) -> str:
+        """The key as every reg.exe takes it (HKLM\\..., not HKEY_LOCAL_MACHINE\\...)."""
+        root, _, rest = self.path.partition("\\")
+        return {"HKEY_LOCAL_MACHINE": "HKLM", "HKEY_USERS": "HKU"}.get(root.upper(), root) + "\\" + rest
 
 
 @dataclass
@@ -58,25 +58,32 @@ class CollectorResult:
     collected_changes: list[str] = field(default_factory=list)  # files the collectors now copy, or no longer
 
 
-def export_keys(rules: dict, max_length: int = MAX_KEY_LENGTH) -> list[RegExportKey]:
-    """Keys to export with regedit /e: the base keys and every rule probe.
+def export_keys(rules: dict, catalog: Catalog | None = None, max_length: int = MAX_KEY_LENGTH,
+                max_files: int = MAX_EXPORTS) -> list[RegExportKey]:
+    """Keys to export: every key the inventory needs (inventory.needed_keys), numbered hf01, hf02 ...
 
-    A key too long for a command.com line is replaced by its parent; keys inside
-    another listed key are dropped.
+    A key too long for a command.com line, or one a batch file cannot carry, is replaced by its parent
+    (whole); when there are more keys than export names (hf01-hf99), the deepest are folded into their parents.
     """
-    paths = list(BASE_KEYS) + setting_keys()  # language, startup-script settings (data/machine_settings.json)
-    for rule in rules["applications"]:
-        paths += ["HKEY_LOCAL_MACHINE\\" + key for key in rule_keys(rule, rules)]
-    fitted = set()
-    for path in paths:
-        while len(path) > max_length and path.count("\\") > 1:
-            path = path.rsplit("\\", 1)[0]
-        fitted.add(path)
-    unique: list[str] = []
-    for path in sorted(fitted, key=lambda p: (p.count("\\"), p.lower())):
-        if not any(path.lower() == u.lower() or path.lower().startswith(u.lower() + "\\") for u in unique):
-            unique.append(check_batch_value(path, "registry key"))
-    return [RegExportKey(f"hf{i:02d}", p) for i, p in enumerate(sorted(unique, key=str.lower), 1)]
+    needs = []
+    for need in needed_keys(rules, catalog):
+        while (len(need.path) > max_length or _unsafe(need.path)) and need.path.count("\\") > 1:
+            need = Need(need.path.rsplit("\\", 1)[0])
+        needs.append(need)
+    needs = outermost(needs)
+    while len(needs) > max_files:
+        deepest = max(n.path.count("\\") for n in needs)
+        needs = outermost([Need(n.path.rsplit("\\", 1)[0]) if n.path.count("\\") == deepest else n for n in needs])
+    return [RegExportKey(f"hf{i:02d}", check_batch_value(n.path, "registry key"), n.values_only)
+            for i, n in enumerate(needs, 1)]
+
+
+def _unsafe(path: str) -> bool:
+    try:
+        check_batch_value(path, "registry key")
+    except UnsafeValue:
+        return True
+    return False
 
 
 COLLECTED_NAME = "collected_files.json"
@@ -124,7 +131,8 @@ def collected_files(catalog: Catalog | None) -> list[dict]:
         source_var, target_var = _LOCATION_VARS[var]
         sub = f"\\{rest}" if rest else ""
         source = BatchText(f"{source_var}{sub}\\{name}")
-        found.setdefault(source.lower(), {"source": source, "target_dir": BatchText(f"{target_var}{sub}")})
+        found.setdefault(source.lower(), {"source": source, "target_dir": BatchText(f"{target_var}{sub}"),
+                                          "name": BatchText(name)})
     return [found[k] for k in sorted(found)]
 
 
@@ -153,17 +161,19 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
     NINE_X: the Windows 9x machines the last scan knows; the 9x collector finds its own name among
     them when no per-machine stub set it."""
     env = template_env()
-    keys = export_keys(rules)
+    keys = export_keys(rules, catalog)
     hff = len(settings.unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"] + len("\\files\\_windir")
     # a file whose copy line would not fit command.com's 127 characters is left out (NT-only paths)
     files_9x = [f for f in collected_files_9x(catalog)
                 if len(_copy_line(f)) - len("%windir%%HFF%") + WORST_WIDTHS["WINDIR"] + hff <= MAX_9X_LINE]
+    nt = functools.partial(env.get_template("collect_nt.bat.j2").render, unc=settings.unc, reg_keys=keys,
+                           files=collected_files(catalog), catalog_version=catalog.data_version if catalog else "none",
+                           mode=settings.collect_mode, interval=settings.collect_interval)
     out = {
-        "collect_nt.bat": env.get_template("collect_nt.bat.j2").render(
-            unc=settings.unc, reg_keys=keys, files=collected_files(catalog),
-            catalog_version=catalog.data_version if catalog else "none"),
+        "collect_nt.bat": nt(version=collector_version(nt(version=""))),
         "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(
-            unc=settings.unc, reg_keys=keys, files=files_9x,
+            unc=settings.unc, reg_keys=keys, files=files_9x, version=collector_version(nt(version="")),
+            catalog_version=catalog.data_version if catalog else "none",
             folders=sorted({"\\".join(f["folder"].split("\\")[:i]) for f in files_9x if f["folder"]
                             for i in range(1, f["folder"].count("\\") + 2)}, key=lambda d: (d.count("\\"), d.lower())),
             nine_x_machines=sorted({check_machine_name(m).upper() for m in nine_x or []})),
@@ -175,6 +185,12 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
         rendered[f"{name}.bat"] = to_crlf(env.get_template("machine_stub.bat.j2").render(
             machine=name, netlogon=settings.netlogon))
     return rendered
+
+
+def collector_version(text: str) -> str:
+    """A collector's version: a digest of what it does (its text with no version in it), so any change of
+    catalog, keys, files or template makes clients collect again."""
+    return fingerprint(text)[:12]
 
 
 def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None = None) -> list[LintProblem]:

@@ -28,6 +28,8 @@ class ScriptSettings:
     reboot_message: str = ""
     window: Window | None = None  # when servers and domain controllers may install
     gate: Gate = Gate()  # approvals and rings: which patches may reach which machines (auto: all)
+    collect_mode: str = "keys"  # [collect] mode: keys | hives
+    collect_interval: int = 1  # [collect] interval: 1 = at most once a day, 0 = every run
 
     def reboot_mode(self, machine: str, role: str | None) -> str:
         """auto or never: the machine's own line in site.ini, else its role's; a machine whose role is
@@ -80,4 +82,5 @@ def script_settings(config: SiteConfig, what: str = "logon scripts") -> ScriptSe
                           f"{config.where('maintenance', 'window')}: [maintenance]")
     return ScriptSettings(unc, netlogon, config.get("scripts", "max_attempts"), config.get("scripts", "passive"),
                           kinds, switches, reboot, service_packs, roles, reboot_machines,
-                          config.get("reboot_policy", "delay"), message, window)
+                          config.get("reboot_policy", "delay"), message, window,
+                          config.get("collect", "mode"), config.get("collect", "interval"))
