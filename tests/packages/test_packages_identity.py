@@ -143,7 +143,7 @@ def test_the_fetch_list_gives_each_build_its_own_place(share, run):
         ("Q269239i.exe", "http://www.microsoft.com/Downloads/Release.asp?ReleaseID=24516", "1",
          f"hotfixes\\{TSE_BUILD}")]
     assert "MS00-003\tQ247869\tQ247869i.EXE\t" in "\n".join(lines) and any(
-        ln.endswith("\thotfixes\\Q247869i.EXE") for ln in lines)  # one build: its name, any folder
+        ln.split("\t")[5] == "hotfixes\\Q247869i.EXE" for ln in lines)  # one build: its name, any folder
     rows = [r for r in json.loads(out)["packages"] if r["bulletin"] == "MS00-047"]
     assert sorted(r["place"] for r in rows) == [f"hotfixes\\{NT4_BUILD}", f"hotfixes\\{TSE_BUILD}"]
 

@@ -37,8 +37,9 @@ def test_missing_chaining_and_reboot_tools_are_listed_and_scripts_fall_back(tmp_
     share, out = _month_without_tools(tmp_path, run)
     fetch = (share.folder("reports") / "missing-packages.txt").read_text().splitlines()
     assert any(line.startswith("tool\t-\tqchain.exe\t") and "KB 815062" in line
-               and line.endswith("hotfixes\\qchain.exe") for line in fetch)
-    assert any(line.startswith("tool\t-\tshutdown.exe\t") and line.endswith("hotfixes\\shutdown.exe") for line in fetch)
+               and line.split("\t")[5] == "hotfixes\\qchain.exe" for line in fetch)
+    assert any(line.startswith("tool\t-\tshutdown.exe\t") and line.split("\t")[5] == "hotfixes\\shutdown.exe"
+               for line in fetch)
     assert "qchain.exe is not under hotfixes\\ but" in out and "one package per restart instead (KB 296861)" in out
     assert "shutdown.exe is not under hotfixes\\ but" in out and "they report reboot-required" in out
     nt4 = (published(share) / "NT4WKS.bat").read_text()

@@ -13,7 +13,7 @@ from hfstage.packages.decide import (
     load_installers,
     uninstall_folder,
 )
-from hfstage.packages.fetch import FETCH_HEADER, MissingPackage, fetch_list, tool_list
+from hfstage.packages.fetch import FETCH_HEADER, MissingPackage, fetch_list, tool_list, with_languages
 from hfstage.packages.index import Package, PackageIndex, package_index
 from hfstage.packages.inspect import PackageFacts, inspect_package
 from hfstage.packages.target import inf_target, parse_inf, target_problem
@@ -23,4 +23,5 @@ __all__ = [
     "Build", "BuildTable", "Decision", "MissingPackage", "Package", "PackageBook", "PackageFacts",
     "PackageIndex", "Verdict", "catalog_builds", "decide", "detect_engine", "fetch_list", "inspect_package",
     "load_engines", "load_installers", "package_book", "package_index", "tool_list", "uninstall_folder",
+    "with_languages",
 ]

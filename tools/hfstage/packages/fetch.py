@@ -4,10 +4,11 @@ and exactly where its file goes on the share."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hfstage.assess import KIND_SERVICE_PACK
 from hfstage.packages.index import PackageIndex
+from hfstage.packages.target import language_name
 
 
 @dataclass(frozen=True)
@@ -21,14 +22,32 @@ class MissingPackage:
     machines: int
     place: str  # hotfixes\<BulletinID>\<tag>\<file> for a build of a shared name, else hotfixes\<file>
     names: tuple[str, ...] = field(default=(), compare=False)  # the machines that need it
+    languages: str = field(default="", compare=False)  # what those machines run in: "English (0409) 3, ..."
 
     def line(self) -> str:
-        return "\t".join((self.bulletin, self.qnumber, self.file, self.location, str(self.machines), self.place))
+        return "\t".join((self.bulletin, self.qnumber, self.file, self.location, str(self.machines), self.place,
+                          self.languages or "-"))
 
 
-# the place is the last column, so the five columns of earlier versions keep their positions
+# new columns go last, so the columns of earlier versions keep their positions
 FETCH_HEADER = ("bulletin\tq/kb\tfile\twhere the catalog says to get it\tmachines that need it\t"
-                "put it here (a file name of one build may go in any folder below hotfixes\\)")
+                "put it here (a file name of one build may go in any folder below hotfixes\\)\t"
+                "the machines' languages (catalogs and packages are per language: fetch the build in each)")
+
+
+def with_languages(fetch: list[MissingPackage], languages: dict[str, str | None]) -> list[MissingPackage]:
+    """FETCH with the languages its machines run in (LANGUAGES: machine -> language ID as four hex digits,
+    from the machine's hives), most machines first; a machine whose language was not read counts as not read."""
+    out = []
+    for m in fetch:
+        counts: dict[str, int] = {}
+        for machine in m.names:
+            code = languages.get(machine)
+            label = language_name(int(code, 16)) if code else "not read"
+            counts[label] = counts.get(label, 0) + 1
+        text = ", ".join(f"{label} {n}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.append(replace(m, languages=text))
+    return out
 
 
 def fetch_list(missing: list, catalog, packages: PackageIndex,

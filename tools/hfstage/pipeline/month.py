@@ -38,7 +38,7 @@ from hfstage.pipeline.month_summary import (
     needs_lines,
     netlogon_item,
 )
-from hfstage.pipeline.packages import write_fetch
+from hfstage.pipeline.packages import fetch_languages, write_fetch
 from hfstage.pipeline.report_view import report_extras
 from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
@@ -240,7 +240,8 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
             raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector "
                              "was written")
         missing = site.history.findings(result.scan.scan_id, "missing")
-        unavailable = fetch_list(missing, site.catalog, site.book.index, site.scripts.service_packs)
+        unavailable = fetch_languages(site, result.scan.rows, fetch_list(
+            missing, site.catalog, site.book.index, site.scripts.service_packs), result.scan.fresh)
         tools = tool_list(r.tools, load_installers()["tool_sources"])  # qchain.exe, shutdown.exe: packages too
         unavailable += tools
         try:

@@ -18,6 +18,7 @@ from hfstage.packages import (
     fetch_list,
     load_engines,
     load_installers,
+    with_languages,
 )
 from hfstage.pipeline.site import Site
 from hfstage.scripts import os_key
@@ -94,8 +95,8 @@ def packages_report(site: Site, write_fetch_list: bool = False) -> PackagesRepor
         rows.setdefault(pkg.key, _row(book, "SP", "-", pkg, product, "NT", ("servicepack", "[service_packs] names it")))
     report = PackagesReport(sorted(rows.values(), key=lambda r: (r.bulletin, r.file.casefold(), r.place.casefold())),
                             book.changed())
-    report.fetch = fetch_list(site.history.findings(latest.id, "missing"), site.catalog, book.index,
-                              site.scripts.service_packs)
+    report.fetch = fetch_languages(site, site.history.machines(latest.id), fetch_list(
+        site.history.findings(latest.id, "missing"), site.catalog, book.index, site.scripts.service_packs))
     if write_fetch_list:
         report.fetch_path = write_fetch(site, report.fetch)
     with site.share.lock():
@@ -134,6 +135,18 @@ def _row(book: PackageBook, bulletin: str, qnumber: str, pkg: Package, product: 
                                                and facts is not None and verdict.pinned["sha256"] == facts.sha256)
     row.scripted, row.problem = verdict.scripted, verdict.problem
     return row
+
+
+def fetch_languages(site: Site, rows: list, fetch: list[MissingPackage],
+                    fresh: dict | None = None) -> list[MissingPackage]:
+    """FETCH with the languages its machines run in (ROWS: the scan's machines; FRESH: assessments made in this
+    run), read from the assessments of those machines only: catalogs and packages are per language."""
+    wanted = {name for m in fetch for name in m.names}
+    fresh = fresh or {}
+    keys = {r.machine: r.assessment_key for r in rows if r.machine in wanted and r.machine not in fresh}
+    stored = site.history.assessments(keys.values())
+    found = {**{m: stored.get(k) for m, k in keys.items()}, **{m: a for m, a in fresh.items() if m in wanted}}
+    return with_languages(fetch, {m: a.language if a is not None else None for m, a in found.items()})
 
 
 def write_fetch(site: Site, fetch: list[MissingPackage]) -> Path:
