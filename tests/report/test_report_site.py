@@ -87,7 +87,7 @@ def test_a_machine_page_says_what_its_script_does_did_and_would_remove_and_what_
     script = page[page.index('id="script"'):page.index('id="results"')]
     assert "WindowsNT4Workstation-KB824146-x86-ENU.exe" in script and "-z %HF_UI%" in script  # its switches
     assert "hotfix" in script and "decided by: package" in script and "qchain.exe" in script
-    assert "Approval and rings" in script
+    assert "Ring: all; [approval] mode = auto" in script and "<td>auto</td>" in script  # every package approved
     did = page[page.index('id="results"'):page.index('id="rollback"')]
     assert "1603" in did and "failed" in did and "MS03-039" in did
     assert "removes nothing" in page[page.index('id="rollback"'):page.index('id="evidence"')]

@@ -38,6 +38,13 @@ def test_a_manual_month_scripts_nothing_then_the_pilot_then_everyone(tmp_path, r
     plan = month_plan(Site(share))
     assert plan.pairs() == pilot and all("(pilot)" in d.approval for d in plan.deploy)
     assert any(m == "WEB01" and "not approved for ring all" in why for m, why in plan.held)
+    assert run("scan", share.root, "--fail-on", "none")[0] == 0  # a full scan brings the report up to date
+    pages = share.folder("reports") / "machines"
+    page = (pages / "W2KSRV.html").read_text()
+    script = page[page.index('id="script"'):page.index('id="results"')]
+    assert "Ring: pilot; [approval] mode = manual" in script and "(pilot)</td>" in script  # who let it through
+    web = (pages / "WEB01.html").read_text()
+    assert "Ring: all" in web and "not approved for ring all (hfstage approve SHARE MS01-033 --ring all)" in web
     assert run("approve", share.root, "MS03-026", "MS01-033", "--ring", "all")[0] == 0
     assert run("scripts", "generate", share.root)[0] == 0
     everyone = script_pairs(share)

@@ -45,7 +45,8 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
         mine = by_name.get(a.machine.casefold())
         plan = planned.get(a.machine) or (plan_machine(a, site.catalog, settings, book, table, site.rules)
                                           if settings else None)
-        script = script_view(plan, problem, a, settings.service_packs if settings else None)
+        script = script_view(plan, problem, a, settings.service_packs if settings else None,
+                             settings.gate if settings else None)
         return MachinePage(script, evidence_view(_facts(inventory, a.machine), a), mine,
                            situation.seen.get(a.machine, ""), situation.stale(a.machine),
                            situation.lifecycle.get(a.machine, "accepted"))

@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment
 from hfstage.inventory import MachineFacts
-from hfstage.scripts import MachinePlan, MachineResults
+from hfstage.scripts import Gate, MachinePlan, MachineResults
 from hfstage.share import fingerprint
 
 # How far evidence can be trusted, by where it came from (DESIGN §8): hives a collector saved with reg save
@@ -39,6 +39,7 @@ class StepView:
     command: str  # the line the script runs, with its switches
     restart: str
     note: str
+    approval: str = "auto"  # who approved it for the machine's ring ("auto": [approval] mode = auto)
 
 
 @dataclass
@@ -52,6 +53,8 @@ class ScriptView:
     window: str = ""
     left_out: list[str] = field(default_factory=list)
     problem: str = ""  # why there is no script (site.ini has no share path, an unreadable machine)
+    ring: str = "all"  # the machine's ring (site.ini [rings])
+    approval_mode: str = "auto"  # site.ini [approval] mode
 
 
 @dataclass
@@ -77,18 +80,21 @@ class MachinePage:
 
 
 def script_view(plan: MachinePlan | None, problem: str = "", a: Assessment | None = None,
-                service_packs: dict[str, str] | None = None) -> ScriptView:
+                service_packs: dict[str, str] | None = None, gate: Gate | None = None) -> ScriptView:
     """What the script does; SERVICE_PACKS: site.ini [service_packs] (OS -> package), to say why a missing
-    service pack is not in it."""
+    service pack is not in it; GATE: the approvals and rings, to say who let each package through."""
     if plan is None:
         return ScriptView(problem=problem or "no script: hfstage cannot tell what this machine is")
+    gate = gate or Gate()
     steps = [StepView(n, s.bulletin, s.qnumber, s.patch, s.package, s.kind, s.kind_source, str(s.install),
-                      _restart(s), _note(s)) for n, s in enumerate(plan.steps, 1)]
+                      _restart(s), _note(s), gate.approved_text(plan.machine, s.bulletin, s.qnumber))
+             for n, s in enumerate(plan.steps, 1)]
     window = plan.window.text if plan.window is not None else ""
     left_out = [*_unnamed_service_packs(plan, a, service_packs), *plan.unavailable,
                 *(f"{p}: held back (kind only guessed, changed since confirmed, or not a package): see "
                   "`hfstage packages`" for p in plan.unconfirmed), *plan.retried]
-    return ScriptView(steps, str(plan.qchain or ""), str(plan.reboot), plan.reboot_mode, window, left_out)
+    return ScriptView(steps, str(plan.qchain or ""), str(plan.reboot), plan.reboot_mode, window, left_out,
+                      ring=gate.ring_of(plan.machine), approval_mode=gate.mode)
 
 
 def _unnamed_service_packs(plan: MachinePlan, a: Assessment | None, named: dict[str, str] | None) -> list[str]:
