@@ -83,4 +83,5 @@ def script_settings(config: SiteConfig, what: str = "logon scripts") -> ScriptSe
     return ScriptSettings(unc, netlogon, config.get("scripts", "max_attempts"), config.get("scripts", "passive"),
                           kinds, switches, reboot, service_packs, roles, reboot_machines,
                           config.get("reboot_policy", "delay"), message, window,
-                          config.get("collect", "mode"), config.get("collect", "interval"))
+                          collect_mode=config.get("collect", "mode"),
+                          collect_interval=config.get("collect", "interval"))
