@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,20 @@ def demo_with_cabinet(root: Path, month: str = "month1", as_name: str | None = N
     share = build_demo_share(root)
     name = as_name or f"m{month[-1]}.cab"
     shutil.copyfile(EXAMPLES / "incoming" / month / "mssecure.cab", share.folder("incoming") / name)
+    return share
+
+
+def hfstage_process(*args, timeout: float = 300) -> subprocess.CompletedProcess:
+    """hfstage in a process of its own: a hang fails the test instead of blocking it."""
+    return subprocess.run([sys.executable, "-m", "hfstage", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def month1_site(tmp_path) -> Share:
+    """The demo share after month 1's month, run as its own process."""
+    share = demo_with_cabinet(tmp_path / "share", "month1")
+    assert hfstage_process("month", share.root, "--fail-on", "none").returncode == 0
     return share
 
 

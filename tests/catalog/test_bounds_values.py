@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from hfstage.scripts.lint import lint_text
-from tests.conftest import DATA, EXAMPLES, accept_machines, demo_with_cabinet
+from tests.conftest import DATA, EXAMPLES, accept_machines, hfstage_process
 from tests.published import published
 from tests.scripts.test_logon_scripts import NINE_X_CATALOG
 
@@ -27,15 +26,11 @@ MARKER = 'PatchName="Q326830_W2K_SP4_X86_EN.exe"'
 
 
 @pytest.fixture
-def site(tmp_path):
-    share = demo_with_cabinet(tmp_path / "share", "month1")
-    assert _hf("month", share.root, "--fail-on", "none").returncode == 0
-    return share
+def site(month1_site):
+    return month1_site
 
 
-def _hf(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hfstage", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+_hf = hfstage_process
 
 
 def _import(site, tmp_path, xml: str) -> subprocess.CompletedProcess:

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES, demo_with_cabinet
+from tests.conftest import EXAMPLES, hfstage_process
 from tests.published import published
 
 HOSTILE = [  # (file name, folder): everything a hostile catalog might ask for
@@ -37,15 +35,11 @@ ADDED = ("newlib.dll", "%windir%\\system32")  # a real new check: named in the s
 
 
 @pytest.fixture
-def site(tmp_path):
-    share = demo_with_cabinet(tmp_path / "share", "month1")
-    assert _hf("month", share.root, "--fail-on", "none").returncode == 0
-    return share
+def site(month1_site):
+    return month1_site
 
 
-def _hf(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hfstage", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+_hf = hfstage_process
 
 
 def _catalog(tmp_path, files) -> str:
