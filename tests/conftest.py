@@ -61,6 +61,18 @@ def month1_site(tmp_path) -> Share:
 
 
 @pytest.fixture
+def month2_site(tmp_path, run) -> Share:
+    """The demo share after a month under month 2's catalog, for the tests that give machine folders to
+    accounts (root and hivex needed: skipped without them, a failure in CI)."""
+    from tests.bindhelp import need_root_and_hivex
+
+    need_root_and_hivex()
+    share = demo_with_cabinet(tmp_path / "share", "month2")
+    assert run("month", share.root, "--fail-on", "none")[0] == 0
+    return share
+
+
+@pytest.fixture
 def share(tmp_path) -> Share:
     """A freshly initialised share with no trust anchors."""
     init_share(tmp_path / "share")

@@ -15,16 +15,12 @@ import json
 
 import pytest
 
-from tests.bindhelp import DAEMON, NOBODY, give, machine_account, need_root_and_hivex
-from tests.conftest import demo_with_cabinet
+from tests.bindhelp import DAEMON, NOBODY, give, machine_account
 
 
 @pytest.fixture
-def site(tmp_path, run):
-    need_root_and_hivex()
-    share = demo_with_cabinet(tmp_path / "share", "month2")
-    assert run("month", share.root, "--fail-on", "none")[0] == 0
-    return share
+def site(month2_site):
+    return month2_site
 
 
 def _row(share, run, machine: str) -> dict:

@@ -14,16 +14,12 @@ import shutil
 
 import pytest
 
-from tests.bindhelp import BIN, DAEMON, give, need_root_and_hivex
-from tests.conftest import demo_with_cabinet
+from tests.bindhelp import BIN, DAEMON, give
 
 
 @pytest.fixture
-def site(tmp_path, run):
-    need_root_and_hivex()
-    share = demo_with_cabinet(tmp_path / "share", "month2")
-    assert run("month", share.root, "--fail-on", "none")[0] == 0
-    return share
+def site(month2_site):
+    return month2_site
 
 
 @pytest.mark.parametrize("machine, final", [("XPSP1", "SOFTWARE"), ("W2KSRV", "SYSTEM")])

@@ -16,8 +16,7 @@ import json
 
 import pytest
 
-from tests.bindhelp import DAEMON, give, machine_account, need_root_and_hivex
-from tests.conftest import demo_with_cabinet
+from tests.bindhelp import DAEMON, give, machine_account
 from tests.published import published
 
 XP = "WindowsXP-KB824146-x86-ENU.exe"
@@ -25,11 +24,8 @@ NT4 = "WindowsNT4Workstation-KB824146-x86-ENU.exe"
 
 
 @pytest.fixture
-def site(tmp_path, run):
-    need_root_and_hivex()
-    share = demo_with_cabinet(tmp_path / "share", "month2")
-    assert run("month", share.root, "--fail-on", "none")[0] == 0
-    return share
+def site(month2_site):
+    return month2_site
 
 
 def _forge(share, machine: str, package: str, rounds: list[str]) -> None:
