@@ -157,6 +157,18 @@ def key_parts(path: str) -> list[str]:
     return parts
 
 
+def ensure_key(export: RegExport, path: str, source: str) -> TextKey:
+    """The key PATH of EXPORT, made with its missing parents (each counted against SOURCE's key limit)."""
+    key = export.root
+    for part in key_parts(path):
+        child = key.subkey(part)
+        if child is None:
+            export.count(source)
+            child = key.ensure(part)
+        key = child
+    return key
+
+
 def _apply(export: RegExport, current: TextKey | None, line: str, unicode: bool, source: str) -> TextKey | None:
     if line.startswith("["):
         if not line.endswith("]"):
@@ -171,14 +183,7 @@ def _apply(export: RegExport, current: TextKey | None, line: str, unicode: bool,
                     return None
             parent.delete_subkey(parts[-1])
             return None
-        key = export.root
-        for part in key_parts(path):
-            child = key.subkey(part)
-            if child is None:
-                export.count(source)
-                child = key.ensure(part)
-            key = child
-        return key
+        return ensure_key(export, path, source)
     if current is None:
         raise ValueError("value outside any key")
     if line.startswith("@="):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from hfstage.inventory.regfile import RegExport, key_parts
+from hfstage.inventory.regfile import RegExport, ensure_key
 from hfstage.inventory.regtree import RegValue, TextKey
 
 _SEP = r"(?:\t| {4})"
@@ -43,24 +43,13 @@ def _data(kind: str, text: str) -> RegValue:
     return bytes.fromhex(text.strip()) if text.strip() else b""
 
 
-def _ensure(export: RegExport, path: str, source: str) -> TextKey:
-    key = export.root
-    for part in key_parts(path):
-        child = key.subkey(part)
-        if child is None:
-            export.count(source)
-            child = key.ensure(part)
-        key = child
-    return key
-
-
 def parse_reg_query(data: bytes, source: str, expected: str, export: RegExport) -> bool:
     """Merge the values of EXPECTED (its full name) from reg query output DATA into EXPORT; False when the
     output is not reg query's of that key (the file is then not believed, and the key counts as not taken)."""
     key: TextKey | None = None
     text = _decode(data)
     if not text.strip() and expected:  # reg query succeeded (the collector keeps no failed output): an empty key
-        _ensure(export, _full(expected), source)
+        ensure_key(export, _full(expected), source)
         return True
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("! REG.EXE"):
@@ -70,12 +59,12 @@ def parse_reg_query(data: bytes, source: str, expected: str, export: RegExport) 
                 break  # the subkeys' names: only this key's values were asked for
             found = _full(line).lower()
             if found.rsplit("\\", 1)[0] == _full(expected).lower():
-                _ensure(export, _full(expected), source)  # no values: reg query lists only its subkeys
+                ensure_key(export, _full(expected), source)  # no values: reg query lists only its subkeys
                 return True
             if found != _full(expected).lower():
                 export.warnings.append(f"{source}: not the values of {expected} (its first key is {line[:80]!r})")
                 return False
-            key = _ensure(export, _full(line), source)
+            key = ensure_key(export, _full(line), source)
             continue
         m = _VALUE.match(line)
         if key is None or m is None:
