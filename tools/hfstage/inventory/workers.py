@@ -104,7 +104,8 @@ def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits,
 
 
 def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, bar) -> list[int]:
-    """Read from TODO until it is empty or a worker dies; then the machines that were in flight (the suspects)."""
+    """Take machines from the queue `todo` until it is empty or a worker dies; then the machines that were in
+    flight (the suspects)."""
     context = multiprocessing.get_context(_CONTEXT)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
         running: dict = {}
