@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,16 @@ def run(capsys):
         return code, out, err
 
     return _run
+
+
+def pytest_configure(config):
+    """Ctrl-C as a terminal delivers it. A run started in the background by a shell without job control
+    (`nohup ... &`, some CI runners) inherits SIGINT *ignored*; Python then never turns SIGINT into
+    KeyboardInterrupt, in this process or in any hfstage it starts, and the Ctrl-C tests failed for a reason
+    that is not the code's (fresh-check started that way: 4 failures). A handler here is reset to the
+    default in every child at exec, so children see SIGINT as an admin's Ctrl-C makes it too."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(hookwrapper=True)
