@@ -381,12 +381,13 @@ def cmd_month(args) -> int:
 
 def cmd_approve(args) -> int:
     site = pipeline.Site.open(args.share)
-    if args.list:
-        for line in pipeline.approvals_text(site):
+    if args.list or args.history:
+        for line in (pipeline.approvals_text if args.list else pipeline.approval_history_text)(site):
             out(line)
         return EXIT_OK
     if not args.ids:
-        raise UsageError("hfstage approve: name at least one ID (a bulletin, a Q/KB number or SP), or --list")
+        raise UsageError("hfstage approve: name at least one ID (a bulletin, a Q/KB number or SP), or --list "
+                         "or --history")
     for a in pipeline.approve(site, args.ids, args.ring, args.note):
         out(f"approved {a.id} for ring {a.ring} (catalog {a.catalog}: {', '.join(a.packages) or '-'}); "
             "the scripts include it from the next `hfstage scripts generate` or month")
