@@ -73,8 +73,9 @@ def imported(share: Share) -> bool:
 
 
 def record_approvals(share: Share, events: list[ApprovalEvent], import_at: str | None = None) -> list[ApprovalEvent]:
-    """Add EVENTS in one transaction (an event already `audited` has its line in audit.log; with IMPORT_AT: they are approvals.json's, taken in once, and the import is
-    marked in the same transaction); returns them with their places in the history."""
+    """Add EVENTS in one transaction (an event already `audited` has its line in audit.log; with IMPORT_AT: they
+    are approvals.json's, taken in once, and the import is marked in the same transaction); returns them with
+    their places in the history."""
     with connect(share) as conn, conn:
         out = []
         for e in events:

@@ -44,11 +44,12 @@ from hfstage.share import atomic_write_text as write_output
 from hfstage.share import set_wait
 
 __all__ = [
+    "approval_history_text",
     "MachineLine", "ProvisionReport", "machines_accept", "machines_list", "machines_retire", "share_provision",
     "PLAN_FORMATS", "SCAN_FORMATS", "STEPS", "CatalogShow", "ConfigProblems", "MonthResult", "PackagesReport",
     "ResultsReport", "ScanResult", "Site", "StepFailed", "alarms", "all_assessments", "build_demo_share",
     "catalog_diff", "catalog_import", "catalog_list", "catalog_show", "catalog_use", "central_create",
-    "central_import", "central_make_report", "committed_read", "approvals_text", "approval_history_text", "approve", "unapprove", "clean_text",
+    "central_import", "central_make_report", "committed_read", "approvals_text", "approve", "unapprove", "clean_text",
     "create_share", "demo", "diff_text", "dry_run_month", "export_bundle", "failures", "file_text",
     "findings_at_or_above", "import_text", "inventory", "month", "month_plan", "packages_confirm", "packages_report",
     "packages_verify", "plan", "read_machine_list", "render_scan", "report", "results", "scan", "scan_findings",

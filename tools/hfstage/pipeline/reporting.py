@@ -9,6 +9,7 @@ from hfstage.inventory import evidence_seen
 from hfstage.pipeline.approvals import gate
 from hfstage.pipeline.site import Site
 from hfstage.report import (
+    Approvals,
     Compliance,
     MonthPlan,
     Situation,
@@ -24,7 +25,7 @@ from hfstage.share import SCRIPTS
 
 def report(site: Site, by: str = "machine", since: str | None = None) -> Compliance:
     seen = Situation([], seen=evidence_seen(site.share), stale_days=site.config.get("report", "stale_days"))
-    return compliance(site.history, by, since, seen)
+    return compliance(site.history, by, since, seen, Approvals(gate(site), str(site.share.root)))
 
 
 def plan(site: Site, fmt: str = "text") -> str:

@@ -13,7 +13,7 @@ from hfstage.report.application_plan import (
 )
 from hfstage.report.attention import Attention, Situation, alarms, attention, failures, is_stale, month_item
 from hfstage.report.bulletin_info import BulletinInfo, bulletin_info, kb_articles
-from hfstage.report.compliance import Compliance, compliance, compliance_rows, render_compliance, trend
+from hfstage.report.compliance import Approvals, Compliance, compliance, compliance_rows, render_compliance, trend
 from hfstage.report.findings import render_csv, render_html, render_json, render_tab, render_text, summary
 from hfstage.report.html import html_env
 from hfstage.report.machine_page import MachinePage, evidence_view, page_key, script_view
@@ -23,6 +23,7 @@ from hfstage.report.site import ReportResult, SiteView, tiles, write_site_report
 from hfstage.report.site_index import SiteExtras, assets
 
 __all__ = [
+    "Approvals",
     "PLAN_FORMATS", "Attention", "BulletinInfo", "Compliance", "Deployment", "add_deployment", "MachinePage",
     "MonthPlan", "PlanItem", "ReportResult", "SiteExtras", "SiteView", "Situation", "alarms", "assets", "attention",
     "build_plan", "bulletin_info", "bulletin_order", "clean_text", "compliance", "compliance_rows", "csv_cell",
