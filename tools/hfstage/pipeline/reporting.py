@@ -57,4 +57,4 @@ def month_plan(site: Site) -> MonthPlan:
     machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
     contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
     return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method,
-                          gate(site).approved_text)  # site.ini's rings and the approvals: no [share] unc needed
+                          gate(site))  # site.ini's rings and the approvals: no [share] unc needed
