@@ -195,8 +195,9 @@ COMMANDS = [
     Command(("scripts", "generate"), "write per-machine install and rollback scripts",
             "From the latest full scan and SHARE/hotfixes, write SHARE/scripts/<MACHINE>.bat (installs exactly what "
             "the machine misses, oldest bulletin first, silently, QChain where needed, one reboot at most, results "
-            "to SHARE/results), <MACHINE>-rollback.bat, and the dispatcher SHARE/netlogon/logon.bat. Everything is "
-            "linted first; files are replaced atomically and only when they change.",
+            "to SHARE/results), <MACHINE>-rollback.bat, the collectors and the dispatcher "
+            "SHARE/netlogon/logon.bat: the whole set clients see, published as one generation as `month` does. "
+            "Everything is linted first; nothing clients see changes until the whole set is written.",
             (SHARE, arg("--machine", metavar="M", help="only machine M"),
              arg("--dry-run", action="store_true", help="show what would change; write nothing")),
             cmd_scripts_generate),
