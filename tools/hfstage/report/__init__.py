@@ -11,9 +11,10 @@ from hfstage.report.application_plan import (
     plan_changes,
     render_plan,
 )
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation, alarms, attention, failures, is_stale, month_item
 from hfstage.report.bulletin_info import BulletinInfo, bulletin_info, kb_articles
-from hfstage.report.compliance import Approvals, Compliance, compliance, compliance_rows, render_compliance, trend
+from hfstage.report.compliance import Compliance, compliance, compliance_rows, render_compliance, trend
 from hfstage.report.findings import render_csv, render_html, render_json, render_tab, render_text, summary
 from hfstage.report.html import html_env
 from hfstage.report.machine_page import MachinePage, evidence_view, page_key, script_view

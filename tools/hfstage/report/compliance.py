@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
-from hfstage.history import FindingRow, History, ScanRow, ScanTotals
+from hfstage.history import History, ScanRow, ScanTotals
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Situation
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
-from hfstage.scripts import ALL, Gate
 
 
 @dataclass
@@ -60,24 +60,6 @@ def trend(history: History, since: str | None = None) -> list[dict]:
     for t in history.scan_totals(since):
         last_per_month[t.started_at[:7]] = t
     return [trend_point(t) for _, t in sorted(last_per_month.items())]
-
-
-@dataclass(frozen=True)
-class Approvals:
-    """The rings and approvals as the report shows them, with the share named in the commands it gives."""
-
-    gate: Gate = field(default_factory=Gate)
-    share: str = "SHARE"
-
-    def rings(self) -> list[str]:
-        """The rings in site.ini's order (pilot first, as the admin wrote them), then all."""
-        return [ring for ring, _ in self.gate.rings] + [ALL]
-
-    def of(self, f: FindingRow) -> str:
-        """A missing finding's approval state on its machine (a service pack is approved as SP)."""
-        if f.kind != KIND_PATCH:
-            return self.gate.state(f.machine, "SP", "-", None, self.share)
-        return self.gate.state(f.machine, f.bulletin, f.qnumber or "-", f.patch, self.share)
 
 
 def approval_summary(states: list[str]) -> str:

@@ -38,9 +38,10 @@ from hfstage.inventory import ACCEPTED
 from hfstage.progress import Progress
 from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
-from hfstage.report.compliance import Approvals, percent, summary_counts
+from hfstage.report.compliance import percent, summary_counts
 from hfstage.report.html import html_env
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from hfstage.assess import KIND_PATCH, MACHINE_STATUSES, Assessment
 from hfstage.history import FindingRow
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation, attention, labels
 from hfstage.report.bulletin_info import BulletinInfo
-from hfstage.report.compliance import Approvals
 from hfstage.report.machine_lines import MachineLine, machine_lines
 from hfstage.report.machine_page import MachinePage
 from hfstage.report.safe import csv_cell
