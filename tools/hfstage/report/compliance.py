@@ -151,13 +151,14 @@ def render_compliance(result: Compliance, fmt: str) -> str:
 def compliance_rows(result: Compliance) -> tuple[list[str], list[list]]:
     """The header and rows of RESULT's table (by machine, patch or bulletin)."""
     if result.by == "machine":
-        head = ["machine", "os", "sp", "ring", "status", "missing", "approval", *SEVERITIES, "last scan",
-                "last change", "last evidence", "stale", "standing", "evidence", "detail"]
-        table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["ring"], r["status"], r["missing"],
-                  approval_summary([a["approval"] for a in r["approvals"]]),
+        # ring and approval last: the columns before them keep the places spreadsheets already read them at
+        head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "last evidence",
+                "stale", "standing", "evidence", "detail", "ring", "approval"]
+        table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["status"], r["missing"],
                   *[r["missing_by_severity"][s] for s in SEVERITIES], r["last_scan"], r["last_change"] or "",
                   (r["last_evidence"] or "never")[:16], "yes" if r["stale"] else "", r["standing"],
-                  r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
+                  r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else "", r["ring"],
+                  approval_summary([a["approval"] for a in r["approvals"]])] for r in result.rows]
     else:
         head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on",
                                                                              "approval per ring"]
