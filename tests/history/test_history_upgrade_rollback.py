@@ -23,6 +23,7 @@ def _downgrade(share) -> None:
     """What the schema-2 hfstage left: scans, no rollback tables."""
     with sqlite3.connect(db_path(share)) as conn:
         conn.executescript("DROP TABLE scripted; DROP TABLE installed; DROP TABLE IF EXISTS rollback_origin; "
+                           "DROP TABLE IF EXISTS approval_events; DROP TABLE IF EXISTS approvals_imported; "
                            "ALTER TABLE machines DROP COLUMN standing; ALTER TABLE machines DROP COLUMN binding; "
                            "PRAGMA user_version = 2;")
 

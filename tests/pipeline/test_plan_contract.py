@@ -69,3 +69,37 @@ def test_the_plan_lists_exactly_what_the_scripts_install(tmp_path, run):
     code, out, _ = run("plan", share.root, "--format", "text")
     assert code == 0 and f"WHAT THE SCRIPTS INSTALL ({len({(b, p) for _, b, p in pairs})} patch(es), " \
                          f"{len(pairs)} install(s))" in out
+
+
+def test_a_manual_share_plans_ring_by_ring_pilot_first(tmp_path, run):
+    """With [approval] mode = manual, a pilot ring and only the pilot approved, the plan listed every install in
+    one table: an admin could not see what goes to the pilot this week and what waits for everyone else. The
+    plan now groups the scripted patches per ring, in site.ini's order (pilot first, as written), then all; the
+    pairs printed ring by ring are still exactly the scripts' pairs."""
+    share = build_demo_share(tmp_path / "demo")
+    share.site_ini.write_text(share.site_ini.read_text() + "\n[approval]\nmode = manual\n[rings]\n"
+                              "pilot = W2KSRV, NT4WKS\n")
+    shutil.copyfile(EXAMPLES / "incoming" / "month1" / "mssecure.cab", share.folder("incoming") / "m1.cab")
+    assert run("month", share.root, "--as-of", "2003-08-15", "--fail-on", "none")[0] == 0
+    assert run("approve", share.root, "MS01-033", "MS03-026", "--ring", "pilot")[0] == 0
+    assert run("scripts", "generate", share.root)[0] == 0
+    plan = month_plan(Site(share))
+    pairs = script_pairs(share)
+    assert pairs and plan.pairs() == pairs and {m for m, _, _ in pairs} <= {"W2KSRV", "NT4WKS"}
+    assert [(r.ring, r.members) for r in plan.rings] == [("pilot", "W2KSRV, NT4WKS"),
+                                                          ("all", "every machine no other ring names")]
+    assert plan.rings[0].deploy and not plan.rings[1].deploy
+    code, out, _ = run("plan", share.root, "--format", "text")
+    pilot = out.index("RING pilot (W2KSRV, NT4WKS): ")
+    assert code == 0 and pilot < out.index("MS01-033") < out.index("RING all (") < out.index("APPLICABLE, NOT")
+    assert "none: no script of this ring installs anything" in out.split("RING all (", 1)[1]
+    assert "WEB01: MS01-033 Q300972_W2K_SP3_x86_en.EXE: not approved for ring all" in out
+    assert run("approve", share.root, "MS01-033", "--ring", "all")[0] == 0
+    assert run("scripts", "generate", share.root)[0] == 0
+    plan = month_plan(Site(share))
+    assert plan.pairs() == script_pairs(share)
+    assert [m for d in plan.rings[1].deploy for m in d.machines if d.bulletin == "MS01-033"] == ["WEB01"]
+    assert run("scan", share.root, "--fail-on", "none")[0] == 0  # the report's plan.md and plan.html
+    for name, heading in (("plan.md", "### Ring pilot: "), ("plan.html", '<h3 id="ring-pilot">Ring pilot: ')):
+        text = (share.folder("reports") / name).read_text()
+        assert heading in text and text.index(heading) < text.index(heading.replace("pilot", "all")), name

@@ -52,5 +52,5 @@ def test_hostile_inventory_folder_names_never_reach_a_script(run, share, real_ca
     assert "inventory\\PC&DEL: skipped: not a valid NetBIOS name" in err  # one warning row
     code, _, err = run("scripts", "generate", share.root)
     assert code == 0, err
-    assert sorted(p.name for p in published(share).glob("*.bat")) == ["GOOD-rollback.bat", "GOOD.bat",
-                                                                      "hfstage_run.bat", "schedule_nt4.bat"]
+    assert sorted(p.name for p in published(share).glob("*.bat")) == [  # the collectors: the whole client set
+        "GOOD-rollback.bat", "GOOD.bat", "collect_9x.bat", "collect_nt.bat", "hfstage_run.bat", "schedule_nt4.bat"]

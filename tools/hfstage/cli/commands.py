@@ -335,9 +335,13 @@ def cmd_scripts_collectors(args) -> int:
 def cmd_scripts_generate(args) -> int:
     site = pipeline.Site.open(args.share)
     with pipeline.committed_read(site, err):
-        result = pipeline.scripts_generate(site, machine=args.machine, dry_run=args.dry_run)
-    if result.problems:
-        for problem in result.problems:
+        if args.dry_run:
+            result, collectors = pipeline.scripts_generate(site, machine=args.machine, dry_run=True), None
+        else:  # the whole client-visible set, as month's scripts step publishes it: scripts and collectors
+            result, collectors = pipeline.publish_set(site, machine=args.machine)
+    problems = result.problems + (collectors.problems if collectors else [])
+    if problems:
+        for problem in problems:
             err(f"Error: {problem}")
         err("Error: nothing was written; fix the templates or site.ini")
         return EXIT_INPUT
@@ -352,6 +356,12 @@ def cmd_scripts_generate(args) -> int:
     out(f"{len([p for p in result.plans if p.steps])} machine script(s) made, {len(result.idle)} with nothing to "
         f"install, {result.skipped} unchanged; {len(result.written)} file(s) "
         f"{'to change' if args.dry_run else 'written'}, {len(result.unchanged)} unchanged")
+    if collectors is not None:
+        for line in collectors.collected_changes:
+            err(line)
+        for path in collectors.written:
+            out(f"wrote {path}")
+        out(f"collectors: {len(collectors.written)} written, {len(collectors.unchanged)} unchanged")
     if result.generation:
         out(f"published as {Path(args.share) / 'scripts' / result.generation}: clients run it from their next "
             "startup or logon (scripts\\current.bat names it)")
@@ -381,12 +391,13 @@ def cmd_month(args) -> int:
 
 def cmd_approve(args) -> int:
     site = pipeline.Site.open(args.share)
-    if args.list:
-        for line in pipeline.approvals_text(site):
+    if args.list or args.history:
+        for line in (pipeline.approvals_text if args.list else pipeline.approval_history_text)(site):
             out(line)
         return EXIT_OK
     if not args.ids:
-        raise UsageError("hfstage approve: name at least one ID (a bulletin, a Q/KB number or SP), or --list")
+        raise UsageError("hfstage approve: name at least one ID (a bulletin, a Q/KB number or SP), or --list "
+                         "or --history")
     for a in pipeline.approve(site, args.ids, args.ring, args.note):
         out(f"approved {a.id} for ring {a.ring} (catalog {a.catalog}: {', '.join(a.packages) or '-'}); "
             "the scripts include it from the next `hfstage scripts generate` or month")

@@ -195,8 +195,9 @@ COMMANDS = [
     Command(("scripts", "generate"), "write per-machine install and rollback scripts",
             "From the latest full scan and SHARE/hotfixes, write SHARE/scripts/<MACHINE>.bat (installs exactly what "
             "the machine misses, oldest bulletin first, silently, QChain where needed, one reboot at most, results "
-            "to SHARE/results), <MACHINE>-rollback.bat, and the dispatcher SHARE/netlogon/logon.bat. Everything is "
-            "linted first; files are replaced atomically and only when they change.",
+            "to SHARE/results), <MACHINE>-rollback.bat, the collectors and the dispatcher "
+            "SHARE/netlogon/logon.bat: the whole set clients see, published as one generation as `month` does. "
+            "Everything is linted first; nothing clients see changes until the whole set is written.",
             (SHARE, arg("--machine", metavar="M", help="only machine M"),
              arg("--dry-run", action="store_true", help="show what would change; write nothing")),
             cmd_scripts_generate),
@@ -228,13 +229,15 @@ COMMANDS = [
             "Approve each ID (a bulletin such as MS03-026, a Q or KB number, or SP for service packs) of the current "
             "catalog for --ring (pilot, or any ring site.ini [rings] names; default all). With site.ini [approval] "
             "mode = manual a patch reaches a machine's script only once approved for its ring. Kept in "
-            "SHARE/state/approvals.json and audit.log with who ran it, when, the catalog and its packages; a "
-            "revised package needs approval again. --list shows the mode, the rings and every approval.",
+            "SHARE/state/history.sqlite and audit.log with who ran it, when, the catalog and its packages; a "
+            "revised package needs approval again. --list shows the mode, the rings and the approvals standing; "
+            "--history every approve and unapprove.",
             (SHARE, arg("ids", nargs="*", metavar="ID"), arg("--ring", default="all", help="the ring (default all)"),
              arg("--note", default="", help="why (kept with the approval)"),
-             arg("--list", action="store_true", help="show the approvals")), cmd_approve),
+             arg("--list", action="store_true", help="show the approvals standing"),
+             arg("--history", action="store_true", help="show every approve and unapprove")), cmd_approve),
     Command(("unapprove",), "withdraw approvals",
-            "Withdraw the approvals of each ID (for --ring only, when given); logged in audit.log.",
+            "Withdraw the approvals of each ID (for --ring only, when given); kept in the history and audit.log.",
             (SHARE, arg("ids", nargs="+", metavar="ID"), arg("--ring", help="only this ring's approval")),
             cmd_unapprove),
     Command(("plan",), "the monthly patch application plan",

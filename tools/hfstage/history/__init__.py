@@ -1,6 +1,17 @@
-"""The history on the share (state\\history.sqlite): this stage owns every SQL statement: store (the scans)
-and installed (what the scripts installed, for the rollback)."""
+"""The history on the share (state\\history.sqlite): this stage owns every SQL statement: store (the scans),
+installed (what the scripts installed, for the rollback) and approvals (the admins' approvals)."""
 
+from hfstage.history.approvals import (
+    APPROVE,
+    UNAPPROVE,
+    ApprovalEvent,
+    approval_events,
+    imported,
+    mark_audited,
+    record_approvals,
+    standing,
+    unaudited,
+)
 from hfstage.history.db import connect_database, db_path
 from hfstage.history.installed import CONTAINED, INSTALLED, REMOVED, InstalledPatch, InstallLedger, ScriptedStep
 from hfstage.history.store import (
@@ -18,6 +29,8 @@ from hfstage.history.store import (
 )
 
 __all__ = [
+    "APPROVE", "UNAPPROVE", "ApprovalEvent", "approval_events", "imported", "mark_audited", "record_approvals",
+    "standing", "unaudited",
     "CONTAINED", "INSTALLED", "REMOVED", "InstallLedger", "InstalledPatch", "ScriptedStep",
     "FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow", "ScanTotals",
     "assessment_key", "connect_database", "db_path", "row_for",

@@ -149,6 +149,24 @@ MIGRATIONS = [
     INSERT INTO rollback_origin SELECT MAX(id) FROM scans
         WHERE started_at < COALESCE((SELECT MIN(first_at) FROM scripted), '9999');
     """,
+    # 6: the admins' approvals (issue 21), one row per approve or unapprove, never changed but for `audited`
+    # (its line is in state\audit.log); the current approvals are what these events leave standing.
+    # approvals_imported: when state\approvals.json (where approvals were kept before) was taken in.
+    """
+    CREATE TABLE approval_events (
+        seq INTEGER PRIMARY KEY,
+        action TEXT NOT NULL,
+        approval TEXT NOT NULL,
+        ring TEXT NOT NULL,
+        packages TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        catalog_version TEXT NOT NULL,
+        note TEXT NOT NULL,
+        audited INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE approvals_imported (at TEXT NOT NULL, approvals INTEGER NOT NULL);
+    """,
 ]
 
 

@@ -5,7 +5,7 @@ The CLI imports nothing else for a command on a share."""
 
 from hfstage.assess import findings_at_or_above
 from hfstage.pipeline import views
-from hfstage.pipeline.approvals import approvals_text, approve, unapprove
+from hfstage.pipeline.approvals import approval_history_text, approvals_text, approve, unapprove
 from hfstage.pipeline.catalogs import (
     CatalogShow,
     catalog_diff,
@@ -37,13 +37,15 @@ from hfstage.pipeline.scan import (
     scan,
     scan_findings,
 )
-from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
+from hfstage.pipeline.scripts import publish_set, scripts_collectors, scripts_generate
 from hfstage.pipeline.site import ConfigProblems, Site
 from hfstage.report import PLAN_FORMATS, alarms, clean_text, failures, file_text
 from hfstage.share import atomic_write_text as write_output
 from hfstage.share import set_wait
 
 __all__ = [
+    "publish_set",
+    "approval_history_text",
     "MachineLine", "ProvisionReport", "machines_accept", "machines_list", "machines_retire", "share_provision",
     "PLAN_FORMATS", "SCAN_FORMATS", "STEPS", "CatalogShow", "ConfigProblems", "MonthResult", "PackagesReport",
     "ResultsReport", "ScanResult", "Site", "StepFailed", "alarms", "all_assessments", "build_demo_share",

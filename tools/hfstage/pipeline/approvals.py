@@ -1,35 +1,113 @@
-"""`hfstage approve` and `unapprove`: the admin's approvals, kept in state\\approvals.json (who ran it, when,
-the catalog version, the packages the ID names in it, the note) and in state\\audit.log; and the gate the
-scripts are made through (site.ini's [approval] mode and [rings], with the approvals)."""
+"""`hfstage approve` and `unapprove`: the admin's approvals, kept in the history (state\\history.sqlite: every
+approve and unapprove with who ran it, when, the catalog version, the packages the ID names in it, the note;
+the current approvals are what those events leave standing) and in state\\audit.log; and the gate the scripts
+are made through (site.ini's [approval] mode and [rings], with the approvals).
+
+The history is the one source of truth, so approving is one transaction and a crash cannot leave a current set
+that disagrees with the record. state\\approvals.json, where approvals were kept before, is taken into the
+history once, by the first approve or unapprove after the upgrade (until then it is read beside the history),
+and is not read again."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import getpass
 import json
 
 from hfstage.errors import StateError, UsageError
+from hfstage.faults import crash_point
+from hfstage.history import (
+    APPROVE,
+    UNAPPROVE,
+    ApprovalEvent,
+    approval_events,
+    imported,
+    mark_audited,
+    record_approvals,
+    standing,
+    unaudited,
+)
 from hfstage.pipeline.site import Site
 from hfstage.scripts import ALL, Approved, Gate, approval_id
-from hfstage.share import APPROVALS, PRIVATE, Share, atomic_write_text, machine_name_problem
+from hfstage.share import APPROVALS, AUDIT, Share, machine_name_problem
+
+_AUDIT_TAIL = 1 << 20  # bytes of audit.log searched for an event's line (an unaudited event is a recent one)
 
 
 def read_approvals(share: Share) -> list[Approved]:
-    """The approvals kept on SHARE, oldest first (a damaged file is an error that names it, never empty)."""
+    """The approvals standing on SHARE, oldest first (approvals.json's too while it was not yet taken in)."""
+    events = approval_events(share)
+    earlier = [] if imported(share) else _legacy(share)
+    return [_approved(e) for e in standing(earlier + events)]
+
+
+def approval_history(share: Share) -> list[ApprovalEvent]:
+    """Every approve and unapprove, oldest first (approvals.json's, not yet taken in, first)."""
+    return ([] if imported(share) else _legacy(share)) + approval_events(share)
+
+
+def _approved(e: ApprovalEvent) -> Approved:
+    return Approved(e.id, e.ring, e.packages, e.by, e.at, e.catalog, e.note)
+
+
+def _legacy(share: Share) -> list[ApprovalEvent]:
+    """approvals.json's approvals as events (a damaged file is an error that names it, never empty)."""
     path = share.state_file(APPROVALS)
     if not path.is_file():
         return []
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))["approvals"]
-        return [Approved(**{**r, "packages": tuple(r["packages"])}) for r in rows]
+        return [ApprovalEvent(APPROVE, r["id"], r["ring"], tuple(r["packages"]), r["by"], r["at"], r["catalog"],
+                              r.get("note", ""), audited=True) for r in rows]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise StateError(f"{path}: damaged ({e}); restore it from a backup, or move it away to approve again") from e
 
 
-def _write(share: Share, approvals: list[Approved]) -> None:
-    rows = [dataclasses.asdict(a) | {"packages": list(a.packages)} for a in approvals]
-    atomic_write_text(share.state_file(APPROVALS), json.dumps({"approvals": rows}, indent=1) + "\n", PRIVATE)
+def _settle(share: Share) -> None:
+    """Under the lock, before a change: take approvals.json in (once), and write the audit.log line of any event
+    a killed run recorded without one."""
+    if not imported(share):
+        legacy = _legacy(share)
+        record_approvals(share, legacy, _now())
+        if legacy:
+            share.audit(f"took {len(legacy)} approval(s) from {APPROVALS.name} into the history; it is no longer read")
+    pending = unaudited(share)
+    if pending:
+        tail = _audit_tail(share)
+        for e in pending:
+            if e.tag not in tail:
+                share.audit(_audit_text(e))
+        mark_audited(share, pending)
+
+
+def _audit_tail(share: Share) -> str:
+    path = share.state_file(AUDIT)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - _AUDIT_TAIL))
+            return fh.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _audit_text(e: ApprovalEvent) -> str:
+    if e.action == UNAPPROVE:
+        return f"unapproved {e.id} for ring {e.ring} {e.tag}"
+    return (f"approved {e.id} for ring {e.ring} (catalog {e.catalog}; packages {', '.join(e.packages) or '-'})"
+            f"{': ' + e.note if e.note else ''} {e.tag}")
+
+
+def _record(share: Share, events: list[ApprovalEvent]) -> None:
+    """One transaction in the history, then each event's audit.log line (a crash between: _settle writes it)."""
+    recorded = record_approvals(share, events)
+    crash_point("approval:recorded")
+    for e in recorded:
+        share.audit(_audit_text(e))
+    mark_audited(share, recorded)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def gate(site: Site) -> Gate:
@@ -61,29 +139,27 @@ def _members(share: Share, words: list[str], where: str) -> list[str]:
 def approve(site: Site, ids: list[str], ring: str = ALL, note: str = "") -> list[Approved]:
     """Approve each ID (bulletin, Q/KB number, SP) of the current catalog for RING; returns what was added."""
     ring = _ring(site, ring)
+    packages = {i: tuple(_packages(site, i)) for i in ids}
     with site.share.lock():
-        kept = read_approvals(site.share)
-        added = [Approved(approval_id(i), ring, tuple(_packages(site, i)), getpass.getuser(),
-                          dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), site.current_version(),
-                          note) for i in ids]
-        _write(site.share, kept + added)
-        for a in added:
-            site.share.audit(f"approved {a.id} for ring {a.ring} (catalog {a.catalog}; packages "
-                             f"{', '.join(a.packages) or '-'}){': ' + note if note else ''}")
-    return added
+        _settle(site.share)
+        added = [ApprovalEvent(APPROVE, approval_id(i), ring, packages[i], getpass.getuser(), _now(),
+                               site.current_version() or "-", note) for i in ids]
+        _record(site.share, added)
+    return [_approved(e) for e in added]
 
 
 def unapprove(site: Site, ids: list[str], ring: str | None = None) -> list[Approved]:
     """Withdraw the approvals of each ID (for RING only, when given); returns what was removed."""
     wanted = {approval_id(i) for i in ids}
     with site.share.lock():
-        kept = read_approvals(site.share)
-        gone = [a for a in kept if a.id in wanted and (ring is None or a.ring == ring.casefold())]
+        _settle(site.share)
+        gone = [a for a in read_approvals(site.share)
+                if a.id in wanted and (ring is None or a.ring == ring.casefold())]
         if not gone:
             raise UsageError(f"no approval of {', '.join(sorted(wanted))}{f' for ring {ring}' if ring else ''}")
-        _write(site.share, [a for a in kept if a not in gone])
-        for a in gone:
-            site.share.audit(f"unapproved {a.id} for ring {a.ring}")
+        pairs = sorted({(a.id, a.ring) for a in gone})
+        _record(site.share, [ApprovalEvent(UNAPPROVE, i, r, (), getpass.getuser(), _now(),
+                                           site.current_version() or "-") for i, r in pairs])
     return gone
 
 
@@ -107,7 +183,7 @@ def _packages(site: Site, text: str) -> list[str]:
 
 
 def approvals_text(site: Site) -> list[str]:
-    """What `approve --list` prints: the mode, the rings, each approval."""
+    """What `approve --list` prints: the mode, the rings, each approval standing."""
     g = gate(site)
     lines = [f"approval mode: {g.mode}" + (" (every applicable patch is approved for every ring)"
                                             if g.mode == "auto" else "")]
@@ -115,3 +191,14 @@ def approvals_text(site: Site) -> list[str]:
     lines += [f"{a.id} for ring {a.ring}: {a.by} {a.at} (catalog {a.catalog}; {', '.join(a.packages) or '-'})"
               + (f" - {a.note}" if a.note else "") for a in g.approved] or ["no approvals yet"]
     return lines
+
+
+def approval_history_text(site: Site) -> list[str]:
+    """What `approve --history` prints: every approve and unapprove, oldest first, as the history keeps them."""
+    lines = []
+    for e in approval_history(site.share):
+        what = f"{e.action} {e.id} for ring {e.ring}"
+        if e.action == APPROVE:
+            what += f" ({', '.join(e.packages) or '-'})"
+        lines.append(f"{e.at} {e.by}: {what}; catalog {e.catalog}" + (f" - {e.note}" if e.note else ""))
+    return lines or ["no approval recorded yet"]

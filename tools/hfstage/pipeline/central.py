@@ -75,9 +75,10 @@ def export_bundle(site: Site, path: Path, month: str | None = None) -> tuple[Pat
                  "kind": f.kind, "title": f.title} for f in site.history.findings(latest.id, "missing")
                 if f.kind == KIND_PATCH and f.machine in counted]
     plan = month_plan(site)
+    approved = {(d.bulletin, d.patch.strip()): d.approval for d in plan.deploy}  # who let the scripts run it
     plan_items = [{"order": i.order, "bulletin": i.bulletin, "title": i.title, "patch": i.patch,
                    "severity": i.severity, "applies": i.applies, "machines": len(i.machines), "owner": "",
-                   "approver": ""} for i in plan.items]
+                   "approver": approved.get((i.bulletin, i.patch.strip()), "")} for i in plan.items]
     results, _ = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
     client = [{"machine": m.machine, "installed": sum(p.ok for p in m.patches),
                "failed": sum(p.failures for p in m.patches), "gave_up": sum(p.gave_up for p in m.patches),

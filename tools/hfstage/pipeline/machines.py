@@ -26,7 +26,7 @@ from hfstage.inventory import (
     machine_folders,
 )
 from hfstage.pipeline.site import Site
-from hfstage.share import MACHINES, Release, machine_name_problem
+from hfstage.share import MACHINES, machine_name_problem
 
 UPGRADE = "in the history before machines had a lifecycle: accepted on upgrade"
 BOUND = "bound: its evidence belongs to its own computer account"
@@ -162,7 +162,7 @@ def _remove_scripts(site: Site, name: str) -> list[str]:
     if machine_name_problem(name):
         return []
     names = {f"{name}.bat".casefold(), f"{name}-rollback.bat".casefold()}
-    release = Release.start(site.share.folder("scripts"))
+    release = site.start_release()
     gone = [n for n in release.base_names() if n.casefold() in names]
     release.drop(gone)
     removed = [f"{name}: removed scripts\\{n} (from the set published now)" for n in gone]

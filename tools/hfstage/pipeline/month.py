@@ -44,11 +44,11 @@ from hfstage.pipeline.reporting import month_plan
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.runcontext import startup_notices
 from hfstage.pipeline.scan import ScanResult, scan
-from hfstage.pipeline.scripts import scripts_collectors, scripts_generate
+from hfstage.pipeline.scripts import publish_set
 from hfstage.pipeline.site import Site
 from hfstage.report import Attention, MonthPlan, SiteView, trend, write_site_report
 from hfstage.scripts import QCHAIN, GenerateResult
-from hfstage.share import Release, published_files
+from hfstage.share import published_files
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
 
@@ -229,13 +229,12 @@ def _plan(site: Site, result: MonthResult, state: _State) -> str:
 
 def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     """The month's scripts and collectors, published as one generation once the fetch list is written too."""
-    release = Release.start(site.share.folder("scripts"))
+    release = site.start_release()
     with release.guarded():
-        result.scripts = r = scripts_generate(site, result.scan.rows, results=result.scan.results, release=release)
-        if r.problems:
+        r, collectors = publish_set(site, result.scan.rows, results=result.scan.results, release=release)
+        result.scripts = r
+        if collectors is None:
             raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
-        # then the collectors: they copy this catalog's files, and the dispatcher calls them
-        collectors = scripts_collectors(site, release)
         if collectors.problems:
             raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector "
                              "was written")

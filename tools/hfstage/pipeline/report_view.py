@@ -11,9 +11,19 @@ from hfstage.errors import HfstageError
 from hfstage.history import MachineRow
 from hfstage.inventory import InventoryResult, evidence_seen
 from hfstage.packages import MissingPackage, fetch_list, load_installers
+from hfstage.pipeline.approvals import gate
 from hfstage.pipeline.site import Site
-from hfstage.report import MachinePage, SiteExtras, Situation, bulletin_info, evidence_view, page_key, script_view
-from hfstage.scripts import MachinePlan, MachineResults, plan_machine
+from hfstage.report import (
+    Approvals,
+    MachinePage,
+    SiteExtras,
+    Situation,
+    bulletin_info,
+    evidence_view,
+    page_key,
+    script_view,
+)
+from hfstage.scripts import Gate, MachinePlan, MachineResults, plan_machine
 
 
 def machine_states(rows: list[MachineRow]) -> dict[str, str]:
@@ -56,7 +66,17 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
                                 inventory.hashes.get(r.machine), situation.lifecycle.get(r.machine))
             for r in rows}
     return SiteExtras(str(site.share.root), situation, bulletin_info(site.catalog, site.policy, ids), page, keys,
-                      made is not None)
+                      made is not None, Approvals(_gate(site, settings), str(site.share.root)))
+
+
+def _gate(site: Site, settings) -> Gate:
+    """The rings and approvals: the scripts' own, else site.ini's (a site.ini that makes no scripts yet)."""
+    if settings is not None:
+        return settings.gate
+    try:
+        return gate(site)
+    except HfstageError:
+        return Gate(site.config.get("approval", "mode"))
 
 
 def _scripts_side(site: Site):

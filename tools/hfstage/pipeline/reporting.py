@@ -9,6 +9,7 @@ from hfstage.inventory import evidence_seen
 from hfstage.pipeline.approvals import gate
 from hfstage.pipeline.site import Site
 from hfstage.report import (
+    Approvals,
     Compliance,
     MonthPlan,
     Situation,
@@ -24,7 +25,7 @@ from hfstage.share import SCRIPTS
 
 def report(site: Site, by: str = "machine", since: str | None = None) -> Compliance:
     seen = Situation([], seen=evidence_seen(site.share), stale_days=site.config.get("report", "stale_days"))
-    return compliance(site.history, by, since, seen)
+    return compliance(site.history, by, since, seen, Approvals(gate(site), str(site.share.root)))
 
 
 def plan(site: Site, fmt: str = "text") -> str:
@@ -56,4 +57,4 @@ def month_plan(site: Site) -> MonthPlan:
     machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
     contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
     return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method,
-                          gate(site).approved_text)  # site.ini's rings and the approvals: no [share] unc needed
+                          gate(site))  # site.ini's rings and the approvals: no [share] unc needed

@@ -85,6 +85,23 @@ def scripts_collectors(site: Site, release: Release | None = None) -> CollectorR
         return result
 
 
+def publish_set(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
+                results: list[MachineResults] | None = None, release: Release | None = None
+                ) -> tuple[GenerateResult, CollectorResult | None]:
+    """The whole client-visible set in one generation: the machines' scripts, then the collectors (they copy
+    this catalog's files, and the dispatcher calls them), what `month` and `scripts generate` both publish.
+    Published here unless the caller brought RELEASE (month publishes once its fetch list is written too);
+    nothing is published when either side has problems (the collectors are then None or carry them)."""
+    with share_lock(site, release) as own:
+        scripts = scripts_generate(site, rows, machine, results=results, release=own)
+        if scripts.problems:
+            return scripts, None
+        collectors = scripts_collectors(site, own)
+        if release is None and not collectors.problems:
+            scripts.generation = own.publish()
+        return scripts, collectors
+
+
 @contextlib.contextmanager
 def share_lock(site: Site, release: Release | None) -> Iterator[Release]:
     """The caller's RELEASE, or one of this call's (started with the share's lock held, Ctrl-C guarded)."""
@@ -93,6 +110,6 @@ def share_lock(site: Site, release: Release | None) -> Iterator[Release]:
         return
     with site.share.lock():
         site.share.remove_stale_temps()
-        own = Release.start(site.share.folder("scripts"))
+        own = site.start_release()
         with own.guarded():
             yield own

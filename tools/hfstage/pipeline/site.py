@@ -23,7 +23,7 @@ from hfstage.history import History
 from hfstage.inventory import Accounts, Limits, load_site_rules, machine_folders
 from hfstage.packages import PackageBook, PackageIndex, package_book, package_index
 from hfstage.scripts import ScriptSettings, package_choices, script_settings
-from hfstage.share import DETECTION, TESTING, Share, SiteConfig, did_you_mean
+from hfstage.share import DETECTION, TESTING, Release, Share, SiteConfig, did_you_mean
 
 
 class ConfigProblems(UsageError):
@@ -78,6 +78,11 @@ class Site:
         from hfstage.pipeline.approvals import gate  # approvals read here: they are part of what scripts are made from
 
         return dataclasses.replace(script_settings(self.config), gate=gate(self))
+
+    def start_release(self) -> Release:
+        """The next generation of scripts\\ (call with the share's lock held), keeping a replaced one for site.ini
+        [scripts] keep_days."""
+        return Release.start(self.share.folder("scripts"), self.config.get("scripts", "keep_days"))
 
     def has_catalog(self) -> bool:
         return bool(list_catalogs(self.share))

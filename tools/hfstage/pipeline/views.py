@@ -83,7 +83,8 @@ def compliance(result: Compliance, fmt: str = "text") -> str:
     trend_rows = [[t["month"], t["catalog_version"], t["machines"], t["compliant"], t["percent_compliant"],
                    t["percent_installed"]] for t in result.trend]
     return (f"Latest full scan {result.scan.id} at {result.scan.started_at} (catalog "
-            f"{result.scan.catalog_version})" + (f": {counts}" if counts else "") + "\n\n"
+            f"{result.scan.catalog_version})" + (f": {counts}" if counts else "")
+            + f"; approval mode {result.approval_mode}\n\n"
             f"{table(rows, head)}\n\nTrend by month\n{table(trend_rows, trend_head)}\n")
 
 

@@ -11,6 +11,7 @@ from hfstage.report.application_plan import (
     plan_changes,
     render_plan,
 )
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation, alarms, attention, failures, is_stale, month_item
 from hfstage.report.bulletin_info import BulletinInfo, bulletin_info, kb_articles
 from hfstage.report.compliance import Compliance, compliance, compliance_rows, render_compliance, trend
@@ -23,6 +24,7 @@ from hfstage.report.site import ReportResult, SiteView, tiles, write_site_report
 from hfstage.report.site_index import SiteExtras, assets
 
 __all__ = [
+    "Approvals",
     "PLAN_FORMATS", "Attention", "BulletinInfo", "Compliance", "Deployment", "add_deployment", "MachinePage",
     "MonthPlan", "PlanItem", "ReportResult", "SiteExtras", "SiteView", "Situation", "alarms", "assets", "attention",
     "build_plan", "bulletin_info", "bulletin_order", "clean_text", "compliance", "compliance_rows", "csv_cell",

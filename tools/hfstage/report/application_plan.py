@@ -12,6 +12,7 @@ SHARE/templates/ (copied there by init).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -26,12 +27,17 @@ from hfstage.errors import UsageError
 from hfstage.history import PatchTally
 from hfstage.report.html import share_env
 from hfstage.report.safe import safe_url
+from hfstage.scripts import ALL, Gate
 
 SP_SEVERITY = "Critical"  # a service pack replaces most of Windows: the most testing the table asks
 FORMATS = {"text": "plan.txt.j2", "md": "plan.md.j2", "html": "plan.html.j2"}
 # SHA-256 of plan templates earlier versions of hfstage copied to SHARE\templates\ (init never overwrites them):
-# plan.html.j2 before issue 25, whose columns broke mid-word ("Applicabi|lity") and which had no navigation.
-EARLIER_DEFAULTS = {"1b2f3e7dad21c0d5d624f9e7922e8a740a3d2b5bf401b04623cffdb4e77f3482"}
+# plan.html.j2 before issue 25, whose columns broke mid-word ("Applicabi|lity") and which had no navigation;
+# plan.html.j2, plan.md.j2 and plan.txt.j2 before the plan grouped the scripts' installs per ring (issue 21).
+EARLIER_DEFAULTS = {"1b2f3e7dad21c0d5d624f9e7922e8a740a3d2b5bf401b04623cffdb4e77f3482",
+                    "d346197d9921f8a3b1fe560ede76d65ef7215dc6b9cb1893d4ed57fc1a4ce619",
+                    "628d99f62603e93fa9ceee553467fd9d0aa7fb0ea9fcde83600baa852069514c",
+                    "53210975a970870defd0b5a1c9bcbf7d4ddfcb235bf80a84ec3e7a87470c3f94"}
 
 
 @dataclass
@@ -70,6 +76,19 @@ class Deployment:
 
 
 @dataclass
+class RingPlan:
+    """What the scripts install on one ring's machines: the plan's sections, pilot first (site.ini's order)."""
+
+    ring: str
+    members: str  # how site.ini names the ring's machines
+    deploy: list[Deployment] = field(default_factory=list)  # each with only this ring's machines and approval
+
+    @property
+    def machines(self) -> list[str]:
+        return sorted({m for d in self.deploy for m in d.machines}, key=str.casefold)
+
+
+@dataclass
 class MonthPlan:
     catalog_version: str
     previous_version: str | None
@@ -79,10 +98,11 @@ class MonthPlan:
     deploy: list[Deployment] = field(default_factory=list)  # what the scripts install, most severe first
     held: list[tuple[str, str]] = field(default_factory=list)  # (machine, why a patch that applies is not scripted)
     waiting: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)  # (bulletin, Q, package) -> machines
+    rings: list[RingPlan] = field(default_factory=list)  # DEPLOY per ring, as the plan prints it
 
     def pairs(self) -> set[tuple[str, str, str]]:
-        """(machine, bulletin, package) for every install the plan lists: what the scripts must run."""
-        return {(m, d.bulletin, d.patch) for d in self.deploy for m in d.machines}
+        """(machine, bulletin, package) for every install the plan lists, ring by ring: what the scripts must run."""
+        return {(m, d.bulletin, d.patch) for r in self.rings for d in r.deploy for m in d.machines}
 
     @property
     def applicable(self) -> list[PlanItem]:
@@ -133,10 +153,10 @@ def build_plan(new: Catalog, old: Catalog | None, tallies: list[PatchTally], sca
 
 
 def add_deployment(plan: MonthPlan, catalog: Catalog, contents: dict[str, dict], policy: SitePolicy,
-                   rollback: Callable[[str, str, str, str | None], str],
-                   approval: Callable[[str, str, str], str] = lambda m, b, q: "auto") -> MonthPlan:
-    """PLAN with what the published scripts install and leave out (CONTENTS: machine -> script_contents);
-    APPROVAL (machine, bulletin, Q) names who approved it for that machine's ring."""
+                   rollback: Callable[[str, str, str, str | None], str], gate: Gate | None = None) -> MonthPlan:
+    """PLAN with what the published scripts install and leave out (CONTENTS: machine -> script_contents), per
+    ring of GATE (site.ini [rings] in its order, then all), each install with who approved it for its ring."""
+    gate = gate or Gate()
     patches = {(p.bulletin_id, p.name.strip()): p for p in catalog.patches()}
     machines: dict[tuple[str, str, str], list[str]] = {}
     for machine, content in sorted(contents.items()):
@@ -148,10 +168,26 @@ def add_deployment(plan: MonthPlan, catalog: Catalog, contents: dict[str, dict],
     for (bulletin, qnumber, package), where in machines.items():
         item = _deployment(bulletin, qnumber, package, where, patches.get((bulletin, package.strip())), catalog,
                            policy, rollback)
-        item.approval = "; ".join(sorted({approval(m, bulletin, qnumber) for m in where}))
+        item.approval = "; ".join(sorted({gate.approved_text(m, bulletin, qnumber) for m in where}))
         plan.deploy.append(item)
     plan.deploy.sort(key=lambda d: (severity_rank(d.severity), -len(d.machines), d.bulletin, d.patch))
+    plan.rings = per_ring(plan.deploy, gate)
     return plan
+
+
+def per_ring(deploy: list[Deployment], gate: Gate) -> list[RingPlan]:
+    """DEPLOY split by ring, in site.ini's order then all (a ring with nothing to install is listed too)."""
+    named = {ring: ", ".join(members) for ring, members in gate.rings}
+    out = []
+    for ring in [*named, ALL]:
+        section = RingPlan(ring, named.get(ring, "every machine no other ring names"))
+        for d in deploy:
+            mine = [m for m in d.machines if gate.ring_of(m) == ring]
+            if mine:
+                section.deploy.append(dataclasses.replace(d, machines=mine, approval="; ".join(
+                    sorted({gate.approved_text(m, d.bulletin, d.qnumber) for m in mine}))))
+        out.append(section)
+    return out
 
 
 def _deployment(bulletin: str, qnumber: str, package: str, machines: list[str], patch, catalog: Catalog,

@@ -119,11 +119,15 @@ def labels() -> dict[str, str]:
     return {entry["kind"]: entry["label"] for entry in data_json(TABLE)["kinds"]}
 
 
-def attention(s: Situation, share: str) -> list[Attention]:
-    """Everything about the machines that needs the admin, most urgent first; each item's machines by name."""
+def attention(s: Situation, share: str, waiting: dict[tuple[str, str, str], list[str]] | None = None
+              ) -> list[Attention]:
+    """Everything about the machines that needs the admin, most urgent first; each item's machines by name.
+    WAITING: the plan's patches waiting for approval ((bulletin, Q, package) -> machines)."""
     found = machine_problems(s)
-    out = [month_item(kind, sorted(names, key=str.casefold), share=share, days=s.stale_days, packages=len(s.fetch))
-           for kind, names in found.items() if names]
+    names = {r.machine.casefold(): r.machine for r in s.rows}
+    found["approval"] = {names[m.casefold()] for ms in (waiting or {}).values() for m in ms if m.casefold() in names}
+    out = [month_item(kind, sorted(names, key=str.casefold), share=share, days=s.stale_days, packages=len(s.fetch),
+                      patches=len(waiting or {})) for kind, names in found.items() if names]
     return sorted(out, key=lambda a: a.rank)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from hfstage.assess import COMPLIANT, KIND_PATCH, MACHINE_STATUSES, MISSING, SEVERITIES, UNREADABLE, severity_rank
 from hfstage.errors import UsageError
 from hfstage.history import History, ScanRow, ScanTotals
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Situation
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
@@ -25,6 +26,7 @@ class Compliance:
     scan: ScanRow
     rows: list[dict] = field(default_factory=list)
     trend: list[dict] = field(default_factory=list)
+    approval_mode: str = "auto"  # site.ini [approval] mode: each row carries its ring and approval states
 
 
 def percent(part: int, whole: int, empty: float = 0.0) -> float:
@@ -60,9 +62,18 @@ def trend(history: History, since: str | None = None) -> list[dict]:
     return [trend_point(t) for _, t in sorted(last_per_month.items())]
 
 
-def _by_machine(history: History, scan: ScanRow, seen: Situation) -> list[dict]:
+def approval_summary(states: list[str]) -> str:
+    """One cell for a machine's missing patches: how many are auto, approved, waiting, revised."""
+    words = [s.split(" (", 1)[0].split(" by ", 1)[0] for s in states]
+    return ", ".join(f"{words.count(w)} {w}" for w in dict.fromkeys(words))
+
+
+def _by_machine(history: History, scan: ScanRow, seen: Situation, gate: Approvals) -> list[dict]:
     counts: dict[str, dict[str, int]] = {}
+    approvals: dict[str, list[dict]] = {}
     for f in history.findings(scan.id, MISSING):
+        approvals.setdefault(f.machine, []).append({"bulletin": f.bulletin if f.kind == KIND_PATCH else "SP",
+                                                    "patch": f.patch, "approval": gate.of(f)})
         if f.kind != KIND_PATCH:
             continue  # a missing service pack is the machine's status, not one of its missing patches
         per = counts.setdefault(f.machine, dict.fromkeys(SEVERITIES, 0))
@@ -73,10 +84,11 @@ def _by_machine(history: History, scan: ScanRow, seen: Situation) -> list[dict]:
              "missing_by_severity": counts.get(m.machine, dict.fromkeys(SEVERITIES, 0)),
              "last_scan": scan.started_at, "last_change": changes.get(m.machine),
              "last_evidence": seen.seen.get(m.machine), "stale": seen.stale(m.machine), "standing": m.standing,
-             "evidence": m.binding} for m in history.machines(scan.id)]
+             "evidence": m.binding, "ring": gate.gate.ring_of(m.machine), "approvals": approvals.get(m.machine, [])}
+            for m in history.machines(scan.id)]
 
 
-def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
+def _by_patch(history: History, scan: ScanRow, key: str, gate: Approvals) -> list[dict]:
     """Missing patches (or bulletins) of one scan with the machines that miss them, most severe first, then the
     most missed. A missing service pack is a row of its own kind, named by the service pack: never a bulletin
     "SP"."""
@@ -86,20 +98,24 @@ def _by_patch(history: History, scan: ScanRow, key: str) -> list[dict]:
         bulletin = f.patch if service_pack and key == "bulletin" else f.bulletin
         ident = (f.kind, bulletin) if key == "bulletin" else (f.kind, f.bulletin, f.patch)
         item = groups.setdefault(ident, {"bulletin": bulletin, "kind": f.kind, "severity": f.severity,
-                                         "missing_on": set()})
+                                         "missing_on": set(), "approval": {}})
+        item["approval"].setdefault(gate.gate.ring_of(f.machine), set()).add(gate.of(f))
         if key != "bulletin":
             item["patch"] = f.patch
         if severity_rank(f.severity) < severity_rank(item["severity"]):
             item["severity"] = f.severity
         item["missing_on"].add(f.machine)
-    out = [{**g, "machines": len(g["missing_on"]), "missing_on": sorted(g["missing_on"])} for g in groups.values()]
+    out = [{**g, "machines": len(g["missing_on"]), "missing_on": sorted(g["missing_on"]),
+            "approval": {ring: sorted(g["approval"][ring]) for ring in gate.rings() if ring in g["approval"]}}
+           for g in groups.values()]
     return sorted(out, key=lambda g: bulletin_order(g["severity"], g["machines"], g["bulletin"], g.get("patch", "")))
 
 
 def compliance(history: History, by: str = "machine", since: str | None = None,
-               seen: Situation | None = None) -> Compliance:
+               seen: Situation | None = None, gate: Approvals | None = None) -> Compliance:
     """The latest full scan (the site's record), grouped BY machine, patch or bulletin, and the trend; SEEN: when
-    the server last saw fresh evidence from each machine, and after how many days it is stale."""
+    the server last saw fresh evidence from each machine, and after how many days it is stale; GATE: the rings
+    and approvals, for each machine's ring and each missing patch's approval state."""
     if by not in ("machine", "patch", "bulletin"):
         raise UsageError(f"--by {by}: use machine, patch or bulletin")
     scans = history.scans(since)
@@ -107,9 +123,10 @@ def compliance(history: History, by: str = "machine", since: str | None = None,
         raise UsageError(f"{history.share.state}: no full scan recorded{' since ' + since if since else ''}; "
                          "run `hfstage scan` or `hfstage month` first")
     latest = scans[-1]
-    result = Compliance(by, latest, trend=trend(history, since))
-    result.rows = _by_machine(history, latest, seen or Situation([])) if by == "machine" else \
-        _by_patch(history, latest, by)
+    gate = gate or Approvals()
+    result = Compliance(by, latest, trend=trend(history, since), approval_mode=gate.gate.mode)
+    result.rows = _by_machine(history, latest, seen or Situation([]), gate) if by == "machine" else \
+        _by_patch(history, latest, by, gate)
     return result
 
 
@@ -134,14 +151,19 @@ def render_compliance(result: Compliance, fmt: str) -> str:
 def compliance_rows(result: Compliance) -> tuple[list[str], list[list]]:
     """The header and rows of RESULT's table (by machine, patch or bulletin)."""
     if result.by == "machine":
+        # ring and approval last: the columns before them keep the places spreadsheets already read them at
         head = ["machine", "os", "sp", "status", "missing", *SEVERITIES, "last scan", "last change", "last evidence",
-                "stale", "standing", "evidence", "detail"]
+                "stale", "standing", "evidence", "detail", "ring", "approval"]
         table = [[r["machine"], r["os"] or "", r["service_pack"] or "", r["status"], r["missing"],
                   *[r["missing_by_severity"][s] for s in SEVERITIES], r["last_scan"], r["last_change"] or "",
                   (r["last_evidence"] or "never")[:16], "yes" if r["stale"] else "", r["standing"],
-                  r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else ""] for r in result.rows]
+                  r["evidence"] or "", r["status_detail"] if r["status"] != COMPLIANT else "", r["ring"],
+                  approval_summary([a["approval"] for a in r["approvals"]])] for r in result.rows]
     else:
-        head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on"]
+        head = ["bulletin"] + (["patch"] if result.by == "patch" else []) + ["severity", "machines", "missing on",
+                                                                             "approval per ring"]
         table = [[_bulletin_cell(r, result.by)] + ([r["patch"]] if result.by == "patch" else [])
-                 + [r["severity"], r["machines"], " ".join(r["missing_on"])] for r in result.rows]
+                 + [r["severity"], r["machines"], " ".join(r["missing_on"]),
+                    "; ".join(f"{ring}: {' / '.join(states)}" for ring, states in r["approval"].items())]
+                 for r in result.rows]
     return head, table

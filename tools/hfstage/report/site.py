@@ -38,6 +38,7 @@ from hfstage.inventory import ACCEPTED
 from hfstage.progress import Progress
 from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent, summary_counts
@@ -111,21 +112,27 @@ def tiles(view: SiteView) -> dict:
             "by_status": [(s, counts[s]) for s in MACHINE_STATUSES if s in counts]}
 
 
-def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = None) -> list[dict]:
+def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = None,
+              approvals: Approvals | None = None) -> list[dict]:
     """The bulletins missing somewhere, most severe first, then the most machines (service packs are not
-    bulletins: the index counts and lists them as service packs)."""
+    bulletins: the index counts and lists them as service packs); APPROVALS: each machine's approval state, and
+    per ring (site.ini's order, then all) the states of its machines."""
+    approvals = approvals or Approvals()
     found: dict[str, dict] = {}
     for f in missing:
         if f.kind != KIND_PATCH or id_problem(f.bulletin):
             continue  # a service pack finding, or an ID that cannot name a page
         b = found.setdefault(f.bulletin, {"id": f.bulletin, "title": f.title, "severity": f.severity, "url": f.url,
                                           "date_posted": f.date_posted, "machines": [], "cve": [],
-                                          "info": (info or {}).get(f.bulletin)})
+                                          "info": (info or {}).get(f.bulletin), "approval": {}, "rings": {}})
         b["machines"].append(f)
+        b["approval"][(f.machine, f.patch)] = approvals.of(f)
+        b["rings"].setdefault(approvals.gate.ring_of(f.machine), set()).add(approvals.of(f))
         if severity_rank(f.severity) < severity_rank(b["severity"]):
             b["severity"] = f.severity
     for b in found.values():
         b["count"] = len({f.machine for f in b["machines"]})
+        b["rings"] = [(ring, sorted(b["rings"][ring])) for ring in approvals.rings() if ring in b["rings"]]
     return sorted(found.values(), key=lambda b: bulletin_order(b["severity"], b["count"], b["id"]))
 
 
@@ -134,9 +141,9 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     folder = share.folder("reports")
     result = ReportResult(folder)
     record = share.record(REPORT)
-    found = bulletins(view.missing, view.extras.bulletins)
+    found = bulletins(view.missing, view.extras.bulletins, view.extras.approvals)
     situation = view.extras.situation or Situation(view.machines)
-    front = index_context(situation, view.missing, view.extras.share)
+    front = index_context(situation, view.missing, view.extras.share, view.extras.approvals, plan.waiting)
     keys = _page_keys(view, found)
     keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
                              [(a.kind, a.text) for a in front["attention"]], front["labels"])
@@ -260,7 +267,8 @@ def _bulletin_pages(folder: Path, found: list[dict], env, common, pending: set[s
 
 def view_rows(b: dict) -> list:
     return [b["id"], b["title"], b["severity"], b["url"], b["date_posted"],
-            [(f.machine, f.patch, f.product, f.reason) for f in b["machines"]],
+            [(f.machine, f.patch, f.product, f.reason, b["approval"].get((f.machine, f.patch))) for f in b["machines"]],
+            b.get("rings"),
             dataclasses.asdict(b["info"]) if b.get("info") else None]
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from hfstage.assess import KIND_PATCH, MACHINE_STATUSES, Assessment
 from hfstage.history import FindingRow
+from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation, attention, labels
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.machine_lines import MachineLine, machine_lines
@@ -43,6 +44,7 @@ class SiteExtras:
     page: Callable[[Assessment], MachinePage] | None = None  # a machine's page beside its findings
     page_keys: dict[str, str] = field(default_factory=dict)  # machine -> what that is made from
     scripts_now: bool = False  # the scripts on the share were made from this scan
+    approvals: Approvals = field(default_factory=Approvals)  # rings and approvals: the index's and bulletins'
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,35 @@ def machine_lists(lines: list[MachineLine], items: list[Attention]) -> list[Mach
     return out
 
 
-def index_context(situation: Situation, missing: list[FindingRow], share: str) -> dict:
-    """The index's parts that depend on the machines: the attention list, the lines, the lists."""
-    items = attention(situation, share)
+def index_context(situation: Situation, missing: list[FindingRow], share: str, approvals: Approvals | None = None,
+                  waiting: dict[tuple[str, str, str], list[str]] | None = None) -> dict:
+    """The index's parts that depend on the machines: the attention list, the lines, the lists, and the approval
+    mode with what waits for approval per ring (WAITING: the plan's, from the published scripts)."""
+    items = attention(situation, share, waiting)
     lines = machine_lines(situation, missing, items)
     lists = machine_lists(lines, items)
     return {"attention": items, "lines": lines, "lists": {m.slug: m for m in lists}, "labels": labels(),
             "page_size": PAGE, "problems_shown": PROBLEMS_SHOWN, "service_packs": service_packs(missing),
-            "stale": sum(line.stale for line in lines)}
+            "stale": sum(line.stale for line in lines),
+            "approval": approval_view(approvals or Approvals(), waiting or {})}
+
+
+def approval_view(approvals: Approvals, waiting: dict[tuple[str, str, str], list[str]]) -> dict:
+    """The index's Approval section: the mode, the rings with how many machines each, and per ring (site.ini's
+    order, then all) each patch waiting for approval with its machines and the command that approves it."""
+    gate = approvals.gate
+    per_ring: dict[str, list[dict]] = {ring: [] for ring in approvals.rings()}
+    for (bulletin, qnumber, package), machines in sorted(waiting.items()):
+        mine: dict[str, list[str]] = {}
+        for m in machines:
+            mine.setdefault(gate.ring_of(m), []).append(m)
+        for ring, names in mine.items():
+            per_ring.setdefault(ring, []).append({
+                "bulletin": bulletin, "qnumber": qnumber, "package": package, "machines": sorted(names),
+                "command": f"hfstage approve {approvals.share} {bulletin} --ring {ring}"})
+    return {"mode": gate.mode, "rings": [(r, list(m)) for r, m in gate.rings],
+            "waiting": [(ring, rows) for ring, rows in per_ring.items() if rows],
+            "patches": len(waiting), "machines": len({m for ms in waiting.values() for m in ms})}
 
 
 def service_packs(missing: list[FindingRow]) -> list[dict]:

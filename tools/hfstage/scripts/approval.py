@@ -71,6 +71,23 @@ class Gate:
         return (f"approved {last.at[:10]} by {last.by} for {', '.join(last.packages) or 'no package'}, but the "
                 f"catalog now names {package.strip()} (a revised package): approve {bulletin} again")
 
+    def state(self, machine: str, bulletin: str, qnumber: str, package: str | None, share: str = "SHARE") -> str:
+        """A missing patch's approval state on MACHINE, for the reports: auto, approved (by whom, when, for which
+        ring), waiting (with the command), or a revised package that needs approval again. PACKAGE None: a
+        service pack, approved as SP whatever its file."""
+        if self.mode == "auto":
+            return "auto"
+        mine = self.approvals(machine, bulletin, qnumber)
+        why = None if package is None and mine else self.why_not(machine, bulletin, qnumber, package or "")
+        if why is None:
+            a = next((a for a in reversed(mine) if package is None
+                      or package.strip().casefold() in {p.casefold() for p in a.packages}), mine[-1])
+            return f"approved by {a.by} on {a.at[:10]} for ring {a.ring}"
+        ring = self.ring_of(machine)
+        if not mine:
+            return f"waiting for approval (hfstage approve {share} {bulletin} --ring {ring})"
+        return f"revised package needs approval again (hfstage approve {share} {bulletin} --ring {ring})"
+
     def approved_text(self, machine: str, bulletin: str, qnumber: str) -> str:
         """Who approved it for MACHINE's ring, for the plan's column ("auto" in auto mode)."""
         if self.mode == "auto":

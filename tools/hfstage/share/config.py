@@ -115,7 +115,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
     },
     "detection": {"checksum": (_choice("none", "pe-header"), "none")},
     "baseline": {"patches": (_list, [])},
-    "scripts": {"max_attempts": (_int(1, 9), 2), "passive": (_bool, False)},
+    # keep_days: how long a replaced generation of scripts\ stays (share.generations: runs begun before a switch)
+    "scripts": {"max_attempts": (_int(1, 9), 2), "passive": (_bool, False), "keep_days": (_int(1, 3650), 7)},
     "collect": {"mode": (_choice("keys", "hives"), "keys"), "interval": (_int(0, 1), 1)},
     "reboot": {name: (_text, None) for name in ("nt4", "w2k", "xp", "9x", "95")},
     "reboot_policy": {"workstation": (_choice("auto", "never"), "auto"), "server": (_choice("auto", "never"), "never"),

@@ -12,8 +12,9 @@ offset, and a deleted one fails the client. So no file a client may be running i
                           %HFG% only. Switched by one atomic rename, always the same length, so a
                           client reading it mid-switch reads one whole line, old or new.
 A client sees the generation it read at the start of its run, whole; an older generation is removed
-only once it is neither current nor the one before, and was superseded KEEP_DAYS ago (a run that
-started before the switch, a laptop resumed mid-script, an admin's rollback script of last month).
+only once it is neither current nor the one before, and was superseded keep_days ago (site.ini [scripts]
+keep_days, KEEP_DAYS by default: a run that started before the switch, a laptop resumed mid-script, an
+admin's rollback script of last month).
 No links: Samba serves the share with `follow symlinks = no`; files carried over unchanged are hard
 links (a second name for a file no one rewrites in place), else copies.
 """
@@ -34,7 +35,8 @@ from hfstage.faults import write_point
 from hfstage.share.files import FOLDER, PUBLIC, _fsync_dir, atomic_write_bytes, make_folder, write_many
 
 POINTER = "current.bat"
-KEEP_DAYS = 7  # a run started before a switch ends within hours; a week covers a suspended laptop
+KEEP_DAYS = 7  # the default of [scripts] keep_days: a run begun before a switch ends within hours; a week
+# covers a suspended laptop
 _NAME = re.compile(r"^G\d{6}$")
 _LINE = re.compile(rb"^set HFG=(G\d{6})\r\n$")
 
@@ -89,14 +91,16 @@ class Release:
     dropped: set[str] = field(default_factory=set)
     then: list[Callable[[], None]] = field(default_factory=list)
     name: str = ""
+    keep_days: float = KEEP_DAYS  # how long a replaced generation stays (site.ini [scripts] keep_days)
 
     @classmethod
-    def start(cls, scripts: Path) -> Release:
-        """The next generation after every folder there (call with the share's lock held)."""
+    def start(cls, scripts: Path, keep_days: float = KEEP_DAYS) -> Release:
+        """The next generation after every folder there (call with the share's lock held); a generation
+        replaced over KEEP_DAYS ago is removed when this one is published."""
         sweep_unpublished(scripts)
         known = generations(scripts)
         number = int(known[-1][1:]) + 1 if known else 1
-        return cls(scripts, current_generation(scripts), name=f"G{number:06d}")
+        return cls(scripts, current_generation(scripts), name=f"G{number:06d}", keep_days=keep_days)
 
     def current(self, name: str) -> bytes | None:
         """NAME as clients run it now (None: not in the current set)."""
@@ -134,7 +138,7 @@ class Release:
         return any(self.current(n) != d for n, d in self.staged.items()) or any(
             self.current(n) is not None for n in self.dropped)
 
-    def publish(self, keep_days: float = KEEP_DAYS) -> str | None:
+    def publish(self) -> str | None:
         """Write the generation whole, switch the pointer, run what follows; None when nothing changed."""
         if not self.changes():
             for action in self.then:
@@ -159,7 +163,7 @@ class Release:
             raise
         for action in self.then:
             action()
-        prune(self.scripts, keep_days)
+        prune(self.scripts, self.keep_days)
         return self.name
 
     @contextlib.contextmanager

@@ -57,8 +57,9 @@ MACHINES = StateFile("machines.json", "every machine's lifecycle (pending, accep
                      "it that standing and when, by the server's clock (inventory.lifecycle); kept, never rebuilt")
 QUARANTINE = StateFile("quarantine", "what `hfstage share provision --apply` moved out of machine folders, whole "
                        "and unread, for an admin to look at (share.ownership)")
-APPROVALS = StateFile("approvals.json", "the patches an admin approved, per ring: who, when, with which catalog "
-                      "and packages, and the note (`hfstage approve`; also in audit.log)")
+APPROVALS = StateFile("approvals.json", "where hfstage kept approvals before they moved into history.sqlite "
+                      "(issue 21): taken into the history by the first approve or unapprove after the upgrade, "
+                      "then no longer read")
 README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
 SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
                     "run's are removed by the next")
