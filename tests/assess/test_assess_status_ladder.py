@@ -68,6 +68,30 @@ def nt4(sp_id: int = 7, version: str = "4.0.1381.7230", installed: str | None = 
     return replace(facts, **changes)
 
 
+@pytest.fixture(scope="module")
+def registry_only() -> CatalogIndex:
+    """The same catalog with MS03-026's file check taken away: only its Hotfix key confirms it."""
+    catalog = parse_catalog_file(CATALOG)
+    for bulletin in catalog.bulletins.values():
+        for patch in bulletin.patches:
+            patch.file_change_ids = []
+    return CatalogIndex.build(catalog)
+
+
+def test_a_patch_confirmed_only_by_its_registry_key_is_installed_but_unverified(registry_only):
+    """README: unverified when the catalog gives "only a registry key". A key is what any client (or a
+    failed install that wrote it first) can leave behind, so the machine is never called compliant on it;
+    the patch is still not scripted again."""
+    assessment = assess_machine(nt4(version=None), registry_only, SitePolicy())
+    (finding,) = [f for f in assessment.findings if f.bulletin == "MS03-026"]
+    assert (finding.status, finding.unverified) == ("installed", True)
+    assert "confirmed only by the registry" in finding.reason
+    assert (assessment.status, assessment.compliant) == (UNVERIFIED, False)
+    assert "1 patch(es) confirmed only by a registry key" in assessment.status_detail
+    without_key = assess_machine(nt4(version=None, installed=None), registry_only, SitePolicy())
+    assert without_key.status == NEEDS_PATCHES
+
+
 RUNGS = {
     # status: (facts, what the detail must say)
     UNREADABLE: (lambda: nt4(error="SOFTWARE: not a registry hive"), "not a registry hive"),

@@ -120,6 +120,11 @@ def _verdict(tally: _Tally, evidence: list[str]) -> CheckResult:
     if not tally.ok:
         return CheckResult(NOTE, "could not confirm: none of the files this patch changes is present and the "
                                  "catalog has no registry check for it", evidence, gap=GAP_CATALOG)
+    if tally.reg_ok == len(tally.ok):
+        # installed as far as the registry tells, and nothing else confirms it: a key is written by a
+        # client as easily as by a hotfix, so the machine is "unverified", never "compliant" (README)
+        return CheckResult(INSTALLED, "confirmed only by the registry: " + "; ".join(tally.ok), evidence,
+                           unverified=True)
     return CheckResult(INSTALLED, "; ".join(tally.ok), evidence)
 
 

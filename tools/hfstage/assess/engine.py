@@ -252,8 +252,9 @@ def _status(facts: MachineFacts, a: Assessment, unassessed: list[str],
         parts = incomplete + ([f"{len(gaps)} patch(es) could not be checked: evidence not collected"] if gaps else [])
         return INCOMPLETE, "; ".join(parts)
     if catalog_notes or unverified:
-        return UNVERIFIED, (f"{len(catalog_notes)} patch(es) the catalog gives no way to check: confirm by hand"
-                            if catalog_notes else f"{len(unverified)} patch(es) unverified")
+        parts = [f"{len(catalog_notes)} patch(es) the catalog gives no way to check: confirm by hand"] * bool(
+            catalog_notes) + [f"{len(unverified)} patch(es) confirmed only by a registry key"] * bool(unverified)
+        return UNVERIFIED, "; ".join(parts)
     return COMPLIANT, "every applicable patch is installed"
 
 

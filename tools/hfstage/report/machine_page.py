@@ -133,7 +133,7 @@ def evidence_view(facts: MachineFacts | None, a: Assessment) -> EvidenceView:
     reasons = [why]
     collected = [f for f in facts.files if f.found]
     files = f"{len(collected)} file(s) collected" if collected else (facts.files_absent or "no files collected")
-    unverified = sum(f.unverified for f in a.findings)
+    unverified = sum(f.unverified and f.gap is not None for f in a.findings)  # registry-only is the catalog's limit
     if unverified:
         reasons.append(f"{unverified} patch(es) unverified: their file evidence was not collected")
     problems = [*facts.missing, *facts.parse_errors, *facts.warnings]
