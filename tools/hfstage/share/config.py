@@ -116,7 +116,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
     "detection": {"checksum": (_choice("none", "pe-header"), "none")},
     "baseline": {"patches": (_list, [])},
     "scripts": {"max_attempts": (_int(1, 9), 2), "passive": (_bool, False)},
-    "collect": {"mode": (_choice("keys", "hives"), "keys"), "interval": (_int(0, 1), 1)},
+    "collect": {"mode": (_choice("keys", "hives"), "keys"), "interval": (_int(0, 365), 1)},
     "reboot": {name: (_text, None) for name in ("nt4", "w2k", "xp", "9x", "95")},
     "reboot_policy": {"workstation": (_choice("auto", "never"), "auto"), "server": (_choice("auto", "never"), "never"),
                       "domain_controller": (_choice("auto", "never"), "never"), "delay": (_int(0, 600), 60),
