@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA
+from tests.published import published
 
 DOSBOX = shutil.which("dosbox")
 STUBS = DATA / "stubs" / "dos"
@@ -60,3 +61,36 @@ def set_day(client: Path, first_line: str, prompt: str = "Enter new date (mm-dd-
 def for_dos(text: bytes) -> bytes:
     """The script with the share's UNC path as DOSBox's drives (8.3 names only: see the docstring)."""
     return text.replace(f"{UNC}\\inventory".encode(), b"E:").replace(UNC.encode(), b"D:")
+
+
+def _state(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file()}
+
+
+class NineXClient:
+    """W98 at logon: the published collector, run with the generation current.bat names (HFG)."""
+
+    def __init__(self, share, run, disk: Path):
+        self.share, self.run, self.disk = share, run, client_disk(disk)
+        (share.folder("inventory") / "W98").mkdir(exist_ok=True)
+
+    def publish(self, interval: int) -> None:
+        self.share.site_ini.write_text(f"[share]\nunc = {UNC}\n[collect]\ninterval = {interval}\n")
+        assert self.run("scripts", "collectors", self.share.root)[0] == 0
+
+    def logon(self, day: str, prompt: str = "Enter new date (mm-dd-yy): ", from_logon_bat: bool = True) -> int:
+        """Log on on DAY; the number of files the collector wrote to the share. FROM_LOGON_BAT: HFG names the
+        current set, as logon.bat sets it."""
+        set_day(self.disk, day, prompt)
+        folder = published(self.share)
+        (self.disk / "COLLECT.BAT").write_bytes(for_dos((folder / "collect_9x.bat").read_bytes()))
+        before = _state(self.share.folder("inventory"))
+        env = {"windir": "C:\\WINDOWS", "PATH": "C:\\STUBS", "HFM": "W98"}
+        dosbox(self.disk, self.share.root, "C:\\COLLECT.BAT", {**env, "HFG": folder.name} if from_logon_bat else env)
+        after = _state(self.share.folder("inventory"))
+        return sum(1 for name, state in after.items() if before.get(name) != state)
+
+    @property
+    def stamp(self) -> Path:
+        return self.disk / "WINDOWS" / "HFSTAGE" / "COLLECT.TXT"

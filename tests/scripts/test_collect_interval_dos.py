@@ -12,55 +12,19 @@ logon that does not collect writes nothing there, not one file. After the instal
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.doshelp import UNC, client_disk, dosbox, for_dos, needs_dosbox, set_day
-from tests.published import published
+from tests.doshelp import NineXClient, needs_dosbox
 
 pytestmark = needs_dosbox
 SUN, MON, TUE, WED = (f"Current date is {d}" for d in ("Sun 12-06-1998", "Mon 12-07-1998", "Tue 12-08-1998",
                                                         "Wed 12-09-1998"))
 
 
-def _state(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
-            if p.is_file()}
-
-
-class Client:
-    """W98 at logon: the published collector, run with the generation current.bat names (HFG)."""
-
-    def __init__(self, share, run, disk: Path):
-        self.share, self.run, self.disk = share, run, client_disk(disk)
-        (share.folder("inventory") / "W98").mkdir(exist_ok=True)
-
-    def publish(self, interval: int) -> None:
-        self.share.site_ini.write_text(f"[share]\nunc = {UNC}\n[collect]\ninterval = {interval}\n")
-        assert self.run("scripts", "collectors", self.share.root)[0] == 0
-
-    def logon(self, day: str, prompt: str = "Enter new date (mm-dd-yy): ", from_logon_bat: bool = True) -> int:
-        """Log on on DAY; the number of files the collector wrote to the share. FROM_LOGON_BAT: HFG names the
-        current set, as logon.bat sets it."""
-        set_day(self.disk, day, prompt)
-        folder = published(self.share)
-        (self.disk / "COLLECT.BAT").write_bytes(for_dos((folder / "collect_9x.bat").read_bytes()))
-        before = _state(self.share.folder("inventory"))
-        env = {"windir": "C:\\WINDOWS", "PATH": "C:\\STUBS", "HFM": "W98"}
-        dosbox(self.disk, self.share.root, "C:\\COLLECT.BAT", {**env, "HFG": folder.name} if from_logon_bat else env)
-        after = _state(self.share.folder("inventory"))
-        return sum(1 for name, state in after.items() if before.get(name) != state)
-
-    @property
-    def stamp(self) -> Path:
-        return self.disk / "WINDOWS" / "HFSTAGE" / "COLLECT.TXT"
-
-
 @pytest.fixture
-def w98(share, run, real_catalog_path, tmp_path) -> Client:
+def w98(share, run, real_catalog_path, tmp_path) -> NineXClient:
     assert run("catalog", "import", share.root, "--xml", real_catalog_path, "--allow-unsigned")[0] == 0
-    return Client(share, run, tmp_path / "c")
+    return NineXClient(share, run, tmp_path / "c")
 
 
 def test_once_a_day_the_second_logon_writes_nothing(w98):

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, accept_machines
-from tests.doshelp import UNC, client_disk, dosbox, for_dos, needs_dosbox
+from tests.doshelp import UNC, NineXClient, client_disk, dosbox, for_dos, needs_dosbox
 from tests.published import published
 
 
@@ -88,6 +88,21 @@ def test_a_9x_exit_code_is_0_or_not_0_and_the_scan_decides(w98_share, tmp_path, 
     assert not any("reboot-initiated" in r or "success" in r for r in results)
     assert not list((client / "WINDOWS" / "HFSTAGE").glob("*.OK"))  # nothing marked installed
     assert results[-1].endswith(";reboot;-;reboot")  # an IE package: restarted all the same (it may have installed)
+
+
+@needs_dosbox
+def test_after_a_run_that_tried_a_package_the_next_logon_collects(w98_share, run, tmp_path):
+    """The run deletes the collector's stamp (collect.txt): the next logon, after the restart that puts the new
+    files in place, collects the same day, whatever the interval; then the interval holds again."""
+    w98 = NineXClient(w98_share, run, tmp_path / "c")
+    w98.publish(1)
+    day = "Current date is Sun 12-06-1998"
+    assert w98.logon(day) > 10 and w98.logon(day) == 0
+    calls, results = _install(w98_share.root, w98.disk)
+    assert [c for c in calls if c.strip().startswith("/w ")] and results[-1].endswith(";reboot;-;reboot")
+    assert not w98.stamp.exists()
+    assert w98.logon(day) > 10
+    assert w98.logon(day) == 0
 
 
 @needs_dosbox
