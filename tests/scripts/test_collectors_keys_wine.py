@@ -8,6 +8,7 @@ another day (the stamp the client keeps says so) it collects again, and the cata
 dir line did not change are not copied again, unless the share lost its copy. After an install
 script's run (which deletes the stamp) the next call collects whatever the interval. With interval = 3
 the stamp counts distinct days: the 3rd after the collection's day collects, a day seen twice counts once.
+A changed collector (its version in the stamp) collects the same day.
 """
 
 from __future__ import annotations
@@ -124,6 +125,23 @@ def test_interval_3_collects_on_the_third_distinct_day_after(trusted_share, run,
     collect()
     assert _state(machine)["manifest.txt"] != before["manifest.txt"]
     assert stamp.read_text(errors="replace").splitlines() == [version, today]  # the list starts again
+
+
+def test_a_changed_collector_collects_the_same_day(trusted_share, run, keys_client):
+    """A new collector (here another interval, in a new set of scripts) carries another version: the client's
+    stamp names the old one, so the next call collects though the day is the same; the one after does not."""
+    env, _, collect = keys_client
+    collect()
+    machine = _machine(trusted_share)
+    before = _state(machine)
+    trusted_share.site_ini.write_text(trusted_share.site_ini.read_text() + "[collect]\ninterval = 2\n")
+    assert run("scripts", "collectors", trusted_share.root)[0] == 0
+    collector = wine_path(published(trusted_share) / "collect_nt.bat")
+    wine(env, "cmd", "/c", collector)
+    after = _state(machine)
+    assert after["manifest.txt"] != before["manifest.txt"]
+    wine(env, "cmd", "/c", collector)
+    assert _state(machine) == after
 
 
 def test_values_by_reg_query_give_the_facts_regedit_gives(trusted_share, keys_client):
