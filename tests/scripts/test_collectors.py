@@ -29,7 +29,7 @@ def share_with_machines(trusted_share):
 def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
     _set_unc(share_with_machines, "\\\\DC1\\hfstage")
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert code == 0 and "7 written, 0 unchanged" in out
+    assert code == 0 and "8 written, 0 unchanged" in out
     netlogon = share_with_machines.folder("netlogon")
     nt = (published(share_with_machines) / "collect_nt.bat").read_bytes()
     assert b"\r\n" in nt and b"\n" not in nt.replace(b"\r\n", b"")
@@ -37,6 +37,8 @@ def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
     assert b'regedit /e "%HF_DIR%\\hf01.tmp"' in nt and b" save HKLM" not in nt  # keys mode, the default
     # the catalog's files are copied below the system drive's root, as `facts` expects them
     assert b'copy "%SystemRoot%\\system32\\rpcss.exe" "%HF_DIR%\\files%HF_SR%\\system32\\" >nul' in nt
+    # what the 9x collector joins with DATE's first line to set HFDAY: no line end, or the line would not join
+    assert (published(share_with_machines) / "hfday.pre").read_bytes() == b"@set HFDAY="
     nine = (published(share_with_machines) / "collect_9x.bat").read_bytes().decode()
     # (the hfNN number follows the sorted keys: SOFTWARE\\Classes comes first since MSXML's CLSIDs are read)
     assert '.reg "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Active Setup\\Installed Components"' in nine
@@ -45,9 +47,9 @@ def test_collectors_render_lint_clean_and_idempotent(run, share_with_machines):
         b"rem For Samba: logon script = %m.bat runs this file for machine W98.\r\nset HFM=W98\r\n"
         b"call \\\\DC1\\hfstage\\netlogon\\logon.bat\r\n")
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert "0 written, 7 unchanged" in out
+    assert "0 written, 8 unchanged" in out
     code, out, _ = run("scripts", "lint", *sorted(netlogon.glob("*.bat")), *published(share_with_machines).glob("*"))
-    assert code == 0 and "7 file(s), 0 problem(s)" in out
+    assert code == 0 and "8 file(s), 0 problem(s)" in out
 
 
 def test_a_share_path_too_long_for_command_com_is_refused(run, share_with_machines):
@@ -78,7 +80,7 @@ def test_unsafe_machine_folder_is_skipped_not_fatal(run, share_with_machines):
     _set_unc(share_with_machines, "\\\\DC1\\hfstage")
     (share_with_machines.folder("inventory") / "BAD&NAME").mkdir()
     code, out, _ = run("scripts", "collectors", share_with_machines.root)
-    assert code == 0 and "7 written" in out
+    assert code == 0 and "8 written" in out
     assert not (share_with_machines.folder("netlogon") / "BAD&NAME.bat").exists()
 
 

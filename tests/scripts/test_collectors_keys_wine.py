@@ -6,7 +6,9 @@ wine client runs collect_nt.bat as the dispatcher does: it exports the needed ke
 back with nothing missing. A second call on the same day writes nothing at all on the share. On
 another day (the stamp the client keeps says so) it collects again, and the catalog's files whose
 dir line did not change are not copied again, unless the share lost its copy. After an install
-script's run (which deletes the stamp) the next call collects whatever the interval.
+script's run (which deletes the stamp) the next call collects whatever the interval. With interval = 3
+the stamp counts distinct days: the 3rd after the collection's day collects, a day seen twice counts once.
+A changed collector (its version in the stamp) collects the same day.
 """
 
 from __future__ import annotations
@@ -81,8 +83,8 @@ def test_another_day_collects_again_and_copies_only_changed_files(trusted_share,
     collect()
     machine = _machine(trusted_share)
     stamp = windows_dir(env) / "hfstage" / "collect.txt"
-    version = stamp.read_text(errors="replace").split()[0]
-    stamp.write_text(f"{version} d=Mon 01/01/2001\r\n")  # the day of the last collection, long ago
+    version = stamp.read_text(errors="replace").splitlines()[0]
+    stamp.write_text(f"{version}\r\nd=Mon 01/01/2001\r\n")  # the day of the last collection, long ago
     before = _state(machine)
     collect()
     after = _state(machine)
@@ -94,6 +96,52 @@ def test_another_day_collects_again_and_copies_only_changed_files(trusted_share,
     stamp.unlink()  # what the install script does after a run that tried a package
     collect()
     assert gone.is_file()  # a copy the share lost is copied again
+
+
+def test_interval_3_collects_on_the_third_distinct_day_after(trusted_share, run, keys_client):
+    """[collect] interval = 3: the stamp lists the collection's day and each later day a call saw; a call on the
+    3rd distinct day after collects. The earlier days are written as a client would have written them (the
+    test's clock is one day: tests/winehelp.py); today's line is the collector's own."""
+    env, _, _ = keys_client
+    trusted_share.site_ini.write_text(trusted_share.site_ini.read_text() + "[collect]\ninterval = 3\n")
+    assert run("scripts", "collectors", trusted_share.root)[0] == 0
+    collector = wine_path(published(trusted_share) / "collect_nt.bat")
+
+    def collect() -> None:
+        wine(env, "cmd", "/c", collector)
+
+    collect()
+    machine, stamp = _machine(trusted_share), windows_dir(env) / "hfstage" / "collect.txt"
+    version, today = stamp.read_text(errors="replace").splitlines()
+    assert version.startswith("v=") and today.startswith("d=")
+    days = ["d=Mon 01/01/2001", "d=Tue 01/02/2001"]  # the collection's day and one more: today is the 2nd after
+    stamp.write_text("\r\n".join([version, *days, ""]))
+    before = _state(machine)
+    collect()
+    collect()  # the same day counts once
+    assert _state(machine) == before
+    assert stamp.read_text(errors="replace").splitlines() == [version, *days, today]
+    stamp.write_text("\r\n".join([version, *days, "d=Wed 01/03/2001", ""]))  # today is the 3rd
+    collect()
+    assert _state(machine)["manifest.txt"] != before["manifest.txt"]
+    assert stamp.read_text(errors="replace").splitlines() == [version, today]  # the list starts again
+
+
+def test_a_changed_collector_collects_the_same_day(trusted_share, run, keys_client):
+    """A new collector (here another interval, in a new set of scripts) carries another version: the client's
+    stamp names the old one, so the next call collects though the day is the same; the one after does not."""
+    env, _, collect = keys_client
+    collect()
+    machine = _machine(trusted_share)
+    before = _state(machine)
+    trusted_share.site_ini.write_text(trusted_share.site_ini.read_text() + "[collect]\ninterval = 2\n")
+    assert run("scripts", "collectors", trusted_share.root)[0] == 0
+    collector = wine_path(published(trusted_share) / "collect_nt.bat")
+    wine(env, "cmd", "/c", collector)
+    after = _state(machine)
+    assert after["manifest.txt"] != before["manifest.txt"]
+    wine(env, "cmd", "/c", collector)
+    assert _state(machine) == after
 
 
 def test_values_by_reg_query_give_the_facts_regedit_gives(trusted_share, keys_client):

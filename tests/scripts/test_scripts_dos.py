@@ -11,63 +11,22 @@ Exit codes on Windows 9x are 8 bits: command.com (and DOSBox's shell, checked he
 took a failure with code 105 for "the package restarts the machine itself" and marked it installed.
 The 9x script now tells only 0 from not 0 and leaves the rest to the next scan.
 
-The Windows programs are DOS stubs assembled by binutils (tests/data/stubs/dos/make_dos_stubs.sh):
-START.COM (also RUNDLL32.EXE and REGEDIT.EXE) logs its command tail to C:\\CALLS.LOG and exits with
-C:\\RC.BIN's byte; FIND.COM searches a file for a quoted text. DOSBox's shell is not Windows 98's
-command.com: it proves DOS batch semantics (labels, `if errorlevel` as "N or more" in 8 bits, `if
-exist`, no NT syntax), not what Windows 98's start.exe passes on, and it knows 8.3 names only, so
-the share is mounted as drives (D: the share, E: its inventory folder) in place of the UNC path.
+The Windows programs are DOS stubs (tests/doshelp.py): DOSBox proves DOS batch semantics, not what
+Windows 98's start.exe passes on.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import DATA, accept_machines
+from tests.doshelp import UNC, NineXClient, client_disk, dosbox, for_dos, needs_dosbox
 from tests.published import published
-
-DOSBOX = shutil.which("dosbox")
-STUBS = DATA / "stubs" / "dos"
-UNC = "\\\\DC1\\hfstage"
-needs_dosbox = pytest.mark.skipif(DOSBOX is None, reason="dosbox not installed (Debian package dosbox)")
-CONF = "[sdl]\noutput=surface\n[cpu]\ncycles=max\n[speaker]\npcspeaker=false\n[mixer]\nnosound=true\n"
-
-
-def dosbox(client: Path, share: Path, batch: str, env: dict[str, str]) -> None:
-    """Run BATCH (a DOS path) in DOSBox with C: the client's disk, D: the share, E: its inventory."""
-    conf = client.parent / "dosbox.conf"
-    conf.write_text(CONF)
-    commands = [f"mount c {client}", f"mount d {share}", f"mount e {share / 'inventory'}", "c:"]
-    commands += [f"set {k}={v}" for k, v in env.items()] + [f"call {batch}", "exit"]
-    args = [DOSBOX, "-conf", str(conf), "-noconsole"] + [a for c in commands for a in ("-c", c)]
-    subprocess.run(args, env={**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"},
-                   capture_output=True, timeout=120, check=False)
-
-
-def client_disk(root: Path, code: int = 0) -> Path:
-    """A Windows 98 disk: C:\\WINDOWS, and the stubs on the PATH; the packages exit with CODE."""
-    stubs = root / "STUBS"
-    (root / "WINDOWS" / "SYSTEM").mkdir(parents=True)
-    (root / "WINDOWS" / "TEMP").mkdir()
-    stubs.mkdir()
-    for name in ("START.COM", "FIND.COM"):
-        shutil.copyfile(STUBS / name, stubs / name)
-    for name in ("RUNDLL32.EXE", "RUNDLL.EXE", "REGEDIT.EXE"):  # DOS loads a file without MZ as a .COM
-        shutil.copyfile(STUBS / "START.COM", stubs / name)
-    (root / "RC.BIN").write_bytes(bytes([code]))
-    return root
-
-
-def for_dos(text: bytes) -> bytes:
-    """The script with the share's UNC path as DOSBox's drives (8.3 names only: see the docstring)."""
-    return text.replace(f"{UNC}\\inventory".encode(), b"E:").replace(UNC.encode(), b"D:")
 
 
 @pytest.fixture
@@ -129,6 +88,21 @@ def test_a_9x_exit_code_is_0_or_not_0_and_the_scan_decides(w98_share, tmp_path, 
     assert not any("reboot-initiated" in r or "success" in r for r in results)
     assert not list((client / "WINDOWS" / "HFSTAGE").glob("*.OK"))  # nothing marked installed
     assert results[-1].endswith(";reboot;-;reboot")  # an IE package: restarted all the same (it may have installed)
+
+
+@needs_dosbox
+def test_after_a_run_that_tried_a_package_the_next_logon_collects(w98_share, run, tmp_path):
+    """The run deletes the collector's stamp (collect.txt): the next logon, after the restart that puts the new
+    files in place, collects the same day, whatever the interval; then the interval holds again."""
+    w98 = NineXClient(w98_share, run, tmp_path / "c")
+    w98.publish(1)
+    day = "Current date is Sun 12-06-1998"
+    assert w98.logon(day) > 10 and w98.logon(day) == 0
+    calls, results = _install(w98_share.root, w98.disk)
+    assert [c for c in calls if c.strip().startswith("/w ")] and results[-1].endswith(";reboot;-;reboot")
+    assert not w98.stamp.exists()
+    assert w98.logon(day) > 10
+    assert w98.logon(day) == 0
 
 
 @needs_dosbox

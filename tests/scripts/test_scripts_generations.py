@@ -28,8 +28,8 @@ from hfstage.pipeline import build_demo_share
 from hfstage.share import Release, Share, current_generation, generations, published_files
 from hfstage.share.generations import pointer_line, prune
 from tests.conftest import EXAMPLES, REAL_CATALOG, REPO
+from tests.doshelp import DOSBOX, needs_dosbox
 from tests.published import published_set
-from tests.scripts.test_scripts_dos import DOSBOX, needs_dosbox
 
 OLD_UNC, NEW_UNC = "\\\\DEMO-DC\\hfstage", "\\\\DC2\\hfstage"
 
@@ -180,7 +180,7 @@ def test_command_com_follows_the_pointer_to_one_generation(month_done, tmp_path)
     generation current.bat names, while the one before is still there. (DOSBox knows 8.3 names only, so
     it cannot call collect_9x.bat, a long name Windows 9x reads from a share: the collector's call is
     checked under wine, tests/test_deployment.py.)"""
-    from tests.scripts.test_scripts_dos import client_disk, dosbox, for_dos
+    from tests.doshelp import client_disk, dosbox, for_dos
 
     share = _copy(month_done, tmp_path / "dos")
     scripts = share.folder("scripts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 
 import pytest
 
@@ -63,6 +64,22 @@ def test_bad_site_ini_is_one_line_error(tmp_path):
     from hfstage.errors import UsageError
 
     with pytest.raises(UsageError, match=r"site.ini:2: \[catalog\]: max_extract_bytes = 'lots' is not a whole number"):
+        Share(tmp_path / "s").config()
+
+
+@pytest.mark.parametrize("value, problem", [("400", "interval = 400: use 0 to 365"),
+                                            ("weekly", "interval = 'weekly' is not a whole number"),
+                                            ("-1", "interval = -1: use 0 to 365")])
+def test_collect_interval_is_a_whole_number_of_days(tmp_path, value, problem):
+    """[collect] interval = N collects at most once per N days: 0 (every logon) to 365, else site.ini:line says why."""
+    from hfstage.errors import UsageError
+
+    init_share(tmp_path / "s")
+    ini = tmp_path / "s" / "site.ini"
+    ini.write_text("[share]\nunc = \\\\DC1\\hfstage\n[collect]\ninterval = 7\n")
+    assert Share(tmp_path / "s").config().get("collect", "interval") == 7
+    ini.write_text(f"[collect]\n\ninterval = {value}\n")
+    with pytest.raises(UsageError, match=rf"/site.ini:3: \[collect\]: {re.escape(problem)}$"):
         Share(tmp_path / "s").config()
 
 

@@ -26,12 +26,16 @@ from hfstage.share import COLLECTORS, PUBLIC, Record, Release, Share, fingerprin
 _LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%SystemRoot%", "%HF_SR%"),
                   "%programfiles%": ("%ProgramFiles%", "%HF_PF%")}
 NETBIOS_MAX = 15
-IN_SET = ("collect_nt.bat", "collect_9x.bat")  # in the published generation; the rest (entry points, stubs) in netlogon
+IN_SET = ("collect_nt.bat", "collect_9x.bat", "hfday.pre")  # in the published generation; the rest in netlogon
+# What the 9x collector joins with DATE's first line (COPY /B) and calls, to set HFDAY to that line: command.com
+# cannot echo a text without a line end, so hfstage writes it.
+DAY_PREFIX = b"@set HFDAY="
 NETLOGON = "netlogon"  # the collectors memo's item for the files it wrote there
 COLLECTED = "collected"  # and for the files the collectors copy from clients, as the last run wrote them
 # Worst-case widths of what command.com substitutes into the 9x collector's lines.
 # The 9x Windows folder is an 8.3 path such as C:\\WINDOWS; 16 leaves room for C:\\WIN\\WIN98SE.
-WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP"), "HFU": 20}
+WORST_WIDTHS = {"HFM": NETBIOS_MAX, "USERNAME": 20, "WINDIR": 16, "HFT": 16 + len("\\TEMP"), "HFU": 20,
+                "HFC": 16 + len("\\hfstage"), "HFDAY": 64}  # HFDAY: "[1]" and DATE's first line
 # 'regedit /e %HFT%\\hf01.reg "KEY"' must fit in 127 characters with HFT at its widest.
 MAX_KEY_LENGTH = 127 - len('regedit /e \\hf01.reg ""') - WORST_WIDTHS["HFT"]
 MAX_EXPORTS = 99  # hf01.reg .. hf99.reg (data/collector_outputs.json)
@@ -169,16 +173,16 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
     nt = functools.partial(env.get_template("collect_nt.bat.j2").render, unc=settings.unc, reg_keys=keys,
                            files=collected_files(catalog), catalog_version=catalog.data_version if catalog else "none",
                            mode=settings.collect_mode, interval=settings.collect_interval)
-    out = {
-        "collect_nt.bat": nt(version=collector_version(nt(version=""))),
-        "collect_9x.bat": env.get_template("collect_9x.bat.j2").render(
-            unc=settings.unc, reg_keys=keys, files=files_9x, version=collector_version(nt(version="")),
-            catalog_version=catalog.data_version if catalog else "none",
-            folders=sorted({"\\".join(f["folder"].split("\\")[:i]) for f in files_9x if f["folder"]
-                            for i in range(1, f["folder"].count("\\") + 2)}, key=lambda d: (d.count("\\"), d.lower())),
-            nine_x_machines=sorted({check_machine_name(m).upper() for m in nine_x or []})),
-    }
+    nine = functools.partial(
+        env.get_template("collect_9x.bat.j2").render, unc=settings.unc, reg_keys=keys, files=files_9x,
+        catalog_version=catalog.data_version if catalog else "none", interval=settings.collect_interval,
+        folders=sorted({"\\".join(f["folder"].split("\\")[:i]) for f in files_9x if f["folder"]
+                        for i in range(1, f["folder"].count("\\") + 2)}, key=lambda d: (d.count("\\"), d.lower())),
+        nine_x_machines=sorted({check_machine_name(m).upper() for m in nine_x or []}))
+    out = {"collect_nt.bat": nt(version=collector_version(nt(version=""))),
+           "collect_9x.bat": nine(version=collector_version(nine(version="")))}
     rendered = {name: to_crlf(text) for name, text in out.items()}
+    rendered["hfday.pre"] = DAY_PREFIX
     rendered.update(entry_points(settings))
     for machine in machines:
         name = check_machine_name(machine).upper()

@@ -29,7 +29,7 @@ class ScriptSettings:
     window: Window | None = None  # when servers and domain controllers may install
     gate: Gate = Gate()  # approvals and rings: which patches may reach which machines (auto: all)
     collect_mode: str = "keys"  # [collect] mode: keys | hives
-    collect_interval: int = 1  # [collect] interval: 1 = at most once a day, 0 = every run
+    collect_interval: int = 1  # [collect] interval: N = at most once per N days (N distinct days), 0 = every run
 
     def reboot_mode(self, machine: str, role: str | None) -> str:
         """auto or never: the machine's own line in site.ini, else its role's; a machine whose role is

@@ -117,7 +117,7 @@ SCHEMA: dict[str, dict[str, tuple[Callable, object]]] = {
     "baseline": {"patches": (_list, [])},
     # keep_days: how long a replaced generation of scripts\ stays (share.generations: runs begun before a switch)
     "scripts": {"max_attempts": (_int(1, 9), 2), "passive": (_bool, False), "keep_days": (_int(1, 3650), 7)},
-    "collect": {"mode": (_choice("keys", "hives"), "keys"), "interval": (_int(0, 1), 1)},
+    "collect": {"mode": (_choice("keys", "hives"), "keys"), "interval": (_int(0, 365), 1)},
     "reboot": {name: (_text, None) for name in ("nt4", "w2k", "xp", "9x", "95")},
     "reboot_policy": {"workstation": (_choice("auto", "never"), "auto"), "server": (_choice("auto", "never"), "never"),
                       "domain_controller": (_choice("auto", "never"), "never"), "delay": (_int(0, 600), 60),

@@ -31,7 +31,7 @@ ROLLBACK_SUFFIX = "-rollback"
 OWN_FILES: dict[str, tuple[str, ...]] = {
     "netlogon": ("logon.bat", "startup.bat", "collect_nt.bat", "collect_9x.bat", "schedule_nt4.bat",
                  "hfstage_run.bat", "README.txt"),
-    "scripts": ("README.txt",),
+    "scripts": ("README.txt", "hfday.pre"),  # hfday.pre: in each generation, beside the collectors
     "inventory": ("_unnamed", "README.txt"),
     "results": ("README.txt",),
     "state\\facts": ("index.json", "seen.json"),
