@@ -8,7 +8,7 @@ line (once: each line names its event)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hfstage.history.db import connect, db_path
 from hfstage.share import Share
@@ -83,14 +83,10 @@ def record_approvals(share: Share, events: list[ApprovalEvent], import_at: str |
                                "catalog_version, note, audited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                (e.action, e.id, e.ring, json.dumps(list(e.packages)), e.by, e.at, e.catalog, e.note,
                                 int(e.audited)))
-            out.append(_with_seq(e, cur.lastrowid))
+            out.append(replace(e, seq=cur.lastrowid or 0))
         if import_at is not None:
             conn.execute("INSERT INTO approvals_imported (at, approvals) VALUES (?, ?)", (import_at, len(events)))
     return out
-
-
-def _with_seq(e: ApprovalEvent, seq: int | None) -> ApprovalEvent:
-    return ApprovalEvent(e.action, e.id, e.ring, e.packages, e.by, e.at, e.catalog, e.note, seq or 0, e.audited)
 
 
 def unaudited(share: Share) -> list[ApprovalEvent]:
