@@ -19,8 +19,9 @@ import re
 
 import pytest
 
+from hfstage.history import APPROVE, ApprovalEvent
 from hfstage.pipeline import Site, month_plan
-from hfstage.scripts import Approved, Gate
+from hfstage.scripts import Gate
 from tests.conftest import demo_with_cabinet
 
 RINGS = "\n[approval]\nmode = manual\n[rings]\npilot = NT4WKS, W2KSRV\n"
@@ -86,7 +87,8 @@ def test_a_bulletin_page_shows_its_approval_per_ring(site):
 
 
 def test_a_revised_package_reads_as_needing_approval_again():
-    approved = Approved("MS03-026", "pilot", ("old.exe",), "admin", "2003-08-15T10:00:00+00:00", "2.0.0.1")
+    approved = ApprovalEvent(APPROVE, "MS03-026", "pilot", ("old.exe",), "admin",
+                             "2003-08-15T10:00:00+00:00", "2.0.0.1")
     gate = Gate("manual", (("pilot", ("PC1",)),), (approved,))
     assert gate.state("PC1", "MS03-026", "Q823980", "old.exe") == "approved by admin on 2003-08-15 for ring pilot"
     assert gate.state("PC1", "MS03-026", "Q823980", "new.exe", "S") == \

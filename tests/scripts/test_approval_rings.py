@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import shutil
 
+from hfstage.history import APPROVE, ApprovalEvent
 from hfstage.pipeline import Site, build_demo_share, month_plan
-from hfstage.scripts import Approved, Gate
+from hfstage.scripts import Gate
 from tests.conftest import EXAMPLES
 from tests.pipeline.test_plan_contract import script_pairs
 
@@ -70,7 +71,8 @@ def test_an_unknown_id_or_ring_is_refused_in_one_line(tmp_path, run):
 
 
 def test_a_revised_package_needs_approval_again():
-    approved = Approved("MS03-026", "all", ("old-823980.exe",), "admin", "2003-08-15T10:00:00+00:00", "2.0.0.1")
+    approved = ApprovalEvent(APPROVE, "MS03-026", "all", ("old-823980.exe",), "admin",
+                             "2003-08-15T10:00:00+00:00", "2.0.0.1")
     gate = Gate("manual", (("pilot", ("PC1",)),), (approved,))
     assert gate.why_not("PC2", "MS03-026", "Q823980", "old-823980.exe") is None
     why = gate.why_not("PC2", "MS03-026", "Q823980", "new-823980.exe")

@@ -6,6 +6,7 @@ from hfstage.history.approvals import (
     UNAPPROVE,
     ApprovalEvent,
     approval_events,
+    approval_id,
     imported,
     mark_audited,
     record_approvals,
@@ -29,8 +30,8 @@ from hfstage.history.store import (
 )
 
 __all__ = [
-    "APPROVE", "UNAPPROVE", "ApprovalEvent", "approval_events", "imported", "mark_audited", "record_approvals",
-    "standing", "unaudited",
+    "APPROVE", "UNAPPROVE", "ApprovalEvent", "approval_events", "approval_id", "imported", "mark_audited",
+    "record_approvals", "standing", "unaudited",
     "CONTAINED", "INSTALLED", "REMOVED", "InstallLedger", "InstalledPatch", "ScriptedStep",
     "FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow", "ScanTotals",
     "assessment_key", "connect_database", "db_path", "row_for",

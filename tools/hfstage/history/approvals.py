@@ -8,6 +8,7 @@ line (once: each line names its event)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 
 from hfstage.history.db import connect, db_path
@@ -15,6 +16,13 @@ from hfstage.share import Share
 
 APPROVE, UNAPPROVE = "approve", "unapprove"
 _COLUMNS = "seq, action, approval, ring, packages, by_user, at, catalog_version, note, audited"
+
+
+def approval_id(text: str) -> str:
+    """The form approvals are kept in: a bulletin as written (MS03-026), a Q/KB number as its digits, SP."""
+    text = text.strip()
+    number = re.fullmatch(r"(?i)(?:Q|KB)?(\d{4,7})", text)
+    return number.group(1) if number else text.upper()
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,10 @@ class ApprovalEvent:
     def tag(self) -> str:
         """What audit.log's line ends with: the event it records, so it is never written twice."""
         return f"[approval event {self.seq}]"
+
+    def covers(self, bulletin: str, qnumber: str) -> bool:
+        """Whether this approval's ID is the patch's bulletin or its Q/KB number."""
+        return self.id in (approval_id(bulletin), approval_id(qnumber))
 
 
 def _event(row) -> ApprovalEvent:

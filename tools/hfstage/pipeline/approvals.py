@@ -21,6 +21,7 @@ from hfstage.history import (
     UNAPPROVE,
     ApprovalEvent,
     approval_events,
+    approval_id,
     imported,
     mark_audited,
     record_approvals,
@@ -28,26 +29,22 @@ from hfstage.history import (
     unaudited,
 )
 from hfstage.pipeline.site import Site
-from hfstage.scripts import ALL, Approved, Gate, approval_id
+from hfstage.scripts import ALL, Gate
 from hfstage.share import APPROVALS, AUDIT, Share, machine_name_problem
 
 _AUDIT_TAIL = 1 << 20  # bytes of audit.log searched for an event's line (an unaudited event is a recent one)
 
 
-def read_approvals(share: Share) -> list[Approved]:
+def read_approvals(share: Share) -> list[ApprovalEvent]:
     """The approvals standing on SHARE, oldest first (approvals.json's too while it was not yet taken in)."""
     events = approval_events(share)
     earlier = [] if imported(share) else _legacy(share)
-    return [_approved(e) for e in standing(earlier + events)]
+    return standing(earlier + events)
 
 
 def approval_history(share: Share) -> list[ApprovalEvent]:
     """Every approve and unapprove, oldest first (approvals.json's, not yet taken in, first)."""
     return ([] if imported(share) else _legacy(share)) + approval_events(share)
-
-
-def _approved(e: ApprovalEvent) -> Approved:
-    return Approved(e.id, e.ring, e.packages, e.by, e.at, e.catalog, e.note)
 
 
 def _legacy(share: Share) -> list[ApprovalEvent]:
@@ -136,7 +133,7 @@ def _members(share: Share, words: list[str], where: str) -> list[str]:
     return out
 
 
-def approve(site: Site, ids: list[str], ring: str = ALL, note: str = "") -> list[Approved]:
+def approve(site: Site, ids: list[str], ring: str = ALL, note: str = "") -> list[ApprovalEvent]:
     """Approve each ID (bulletin, Q/KB number, SP) of the current catalog for RING; returns what was added."""
     ring = _ring(site, ring)
     packages = {i: tuple(_packages(site, i)) for i in ids}
@@ -145,10 +142,10 @@ def approve(site: Site, ids: list[str], ring: str = ALL, note: str = "") -> list
         added = [ApprovalEvent(APPROVE, approval_id(i), ring, packages[i], getpass.getuser(), _now(),
                                site.current_version() or "-", note) for i in ids]
         _record(site.share, added)
-    return [_approved(e) for e in added]
+    return added
 
 
-def unapprove(site: Site, ids: list[str], ring: str | None = None) -> list[Approved]:
+def unapprove(site: Site, ids: list[str], ring: str | None = None) -> list[ApprovalEvent]:
     """Withdraw the approvals of each ID (for RING only, when given); returns what was removed."""
     wanted = {approval_id(i) for i in ids}
     with site.share.lock():

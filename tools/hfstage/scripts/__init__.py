@@ -1,7 +1,7 @@
 """Client scripts: per-machine install and rollback scripts, the dispatcher, the collectors,
 batch-value checks and the command.com linter, and what clients report back."""
 
-from hfstage.scripts.approval import ALL, Approved, Gate, approval_id
+from hfstage.scripts.approval import ALL, Gate
 from hfstage.scripts.batch import BatchText, UnsafeValue, check_batch_value, check_file_name, check_machine_name
 from hfstage.scripts.collectors import CollectorResult, render_collectors, write_collectors
 from hfstage.scripts.commands import exit_ladder
@@ -31,7 +31,7 @@ from hfstage.scripts.write import GenerateResult, entry_points, generate_scripts
 
 __all__ = [
     "NO_RIGHTS", "UNCOUNTED", "markers_count",
-    "ALL", "Approved", "Gate", "approval_id",
+    "ALL", "Gate",
     "QCHAIN", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",

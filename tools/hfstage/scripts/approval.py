@@ -9,33 +9,11 @@ catalog gave its ID then: a revised bulletin whose package changed needs approva
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 
+from hfstage.history import ApprovalEvent
+
 ALL = "all"
-
-
-def approval_id(text: str) -> str:
-    """The form approvals are kept in: a bulletin as written (MS03-026), a Q/KB number as its digits, SP."""
-    text = text.strip()
-    number = re.fullmatch(r"(?i)(?:Q|KB)?(\d{4,7})", text)
-    return number.group(1) if number else text.upper()
-
-
-@dataclass(frozen=True)
-class Approved:
-    """One approval: an ID for a ring, by whom, when, against which catalog, for which packages."""
-
-    id: str
-    ring: str
-    packages: tuple[str, ...]
-    by: str
-    at: str
-    catalog: str
-    note: str = ""
-
-    def covers(self, bulletin: str, qnumber: str) -> bool:
-        return self.id in (approval_id(bulletin), approval_id(qnumber))
 
 
 @dataclass(frozen=True)
@@ -45,7 +23,7 @@ class Gate:
 
     mode: str = "auto"
     rings: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ring -> machine names and patterns, in site.ini's order
-    approved: tuple[Approved, ...] = ()
+    approved: tuple[ApprovalEvent, ...] = ()  # the approvals standing, oldest first
 
     def ring_of(self, machine: str) -> str:
         for ring, patterns in self.rings:
@@ -53,7 +31,7 @@ class Gate:
                 return ring
         return ALL
 
-    def approvals(self, machine: str, bulletin: str, qnumber: str) -> list[Approved]:
+    def approvals(self, machine: str, bulletin: str, qnumber: str) -> list[ApprovalEvent]:
         ring = self.ring_of(machine)
         return [a for a in self.approved if a.ring in (ring, ALL) and a.covers(bulletin, qnumber)]
 
