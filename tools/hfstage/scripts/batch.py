@@ -87,12 +87,13 @@ def _finalize(value: object) -> object:
 def template_env() -> Environment:
     """Jinja2 over hfstage's batch templates (package data), strict about undefined names and unsafe values.
 
-    One environment per process: it keeps the compiled templates.
+    One environment per process: it keeps the compiled templates, and (package data, never edited during a
+    run) does not check their files' times again at each of the run's thousands of get_template calls.
     """
     return Environment(
         loader=PackageLoader("hfstage", "data/batch_templates"),
         undefined=StrictUndefined, finalize=_finalize, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True, autoescape=False,
+        trim_blocks=True, lstrip_blocks=True, autoescape=False, auto_reload=False,
     )
 
 
