@@ -73,6 +73,8 @@ def check_file_name(name: str, what: str = "file name") -> str:
 def batch_note(text: str) -> BatchText:
     """TEXT for a `rem` line: what a batch file would act on, and what a legacy client cannot read, shown as ?
     (a note names catalog values; one odd value must cost its note nothing, and the script nothing)."""
+    if text.isascii() and _FORBIDDEN.isdisjoint(text):
+        return BatchText(text)
     return BatchText("".join("?" if c in _FORBIDDEN or not c.isascii() else c for c in text))
 
 
