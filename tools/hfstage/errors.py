@@ -109,5 +109,5 @@ def q(value: object) -> str:
     """VALUE for a message: text in single quotes with its backslashes as they are (no Python repr,
     which doubles them) and control characters shown as ?; other values as they print."""
     if isinstance(value, str):
-        return "'" + "".join(c if c.isprintable() else "?" for c in value) + "'"
+        return "'" + (value if value.isprintable() else "".join(c if c.isprintable() else "?" for c in value)) + "'"
     return repr(value) if isinstance(value, bytes) else str(value)

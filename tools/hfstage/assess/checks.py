@@ -41,23 +41,12 @@ class _Tally:
     unknown: list[str] = field(default_factory=list)  # the catalog gives nothing checkable
     ignored: list[str] = field(default_factory=list)
 
-    kinds: dict[str, str] = field(default_factory=dict)  # line -> the kind of check that made it
-
-    def mark(self) -> tuple[int, ...]:
-        return tuple(len(getattr(self, n)) for n in _LISTS)
-
-    def label(self, start: tuple[int, ...], kind: str) -> None:
-        """Record which kind of check made each line added since START (scan -v says which decided)."""
-        for name, at in zip(_LISTS, start, strict=True):
-            for line in getattr(self, name)[at:]:
-                self.kinds.setdefault(line, kind)
+    kinds: dict[str, str] = field(default_factory=dict)  # line -> the kind of check that made it (scan -v)
 
     def decided(self, lines: list[str]) -> list[str]:
         return list(dict.fromkeys(self.kinds[line] for line in lines if line in self.kinds))
 
 
-
-_LISTS = ("ok", "failed", "newer", "uncollected", "unknown", "ignored")
 
 
 def check_kind(command: str, catalog: Catalog) -> str:
@@ -93,9 +82,8 @@ def check_patch(patch: Patch, catalog: Catalog, facts: MachineFacts, checksum_mo
         if fc.os and os_name is not None and fc.os != os_name:
             continue  # a supplement's check for another OS
         if foreign_location(fc.location or "", facts.os_family) is None:
-            start = _Tally.mark(tally)
-            _check_file(fc, facts, tally, checksum_mode)
-            tally.label(start, check_kind(fc.command, catalog))
+            line = _check_file(fc, facts, tally, checksum_mode)
+            tally.kinds.setdefault(line, check_kind(fc.command, catalog))
     evidence = tally.failed + tally.newer + tally.uncollected + tally.unknown + tally.ok + tally.ignored
     evidence += [f"checks from {source}" for source in sorted({fc.source for fc in files if fc.source})]
     result = _verdict(tally, evidence)
@@ -145,47 +133,48 @@ def _check_reg(rc: RegChange, facts: MachineFacts, tally: _Tally) -> None:
         tally.reg_ok += 1
 
 
-def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mode: str) -> None:
+def _check_file(fc: FileChange, facts: MachineFacts, tally: _Tally, checksum_mode: str) -> str:
+    """Check one file of the catalog on the machine: adds one line to one of TALLY's lists, and returns it."""
     name = fc.file_name
     if fc.command == "u":
-        tally.unknown.append(f"file {name}: the catalog marks its check unsupported")
-        return
+        return _add(tally.unknown, f"file {name}: the catalog marks its check unsupported")
     folder = expand_location(fc.location or "", facts)
     found = facts.file(f"{folder}\\{name}") if folder else None
     if found is None:
-        tally.uncollected.append(f"file {fc.location}\\{name} was not collected")
-        return
+        return _add(tally.uncollected, f"file {fc.location}\\{name} was not collected")
     expected = fc.version
     if not found.found:
         if found.problem in ABSENT and fc.command in IGNORED_IF_ABSENT:
-            tally.ignored.append(f"file {found.path} is absent (checked only if present)")
+            return _add(tally.ignored, f"file {found.path} is absent (checked only if present)")
         elif found.problem in ABSENT:
             wanted = f"version {version_text(expected)}" if expected else "it"
-            tally.failed.append(f"file {found.path} not found, expected {wanted}")
+            return _add(tally.failed, f"file {found.path} not found, expected {wanted}")
         else:
-            tally.uncollected.append(f"file {found.path}: {found.problem}")
-        return
+            return _add(tally.uncollected, f"file {found.path}: {found.problem}")
     if expected is None:  # Version="na" or "": only presence can be checked
-        tally.ok.append(f"file {found.path} is present (the catalog gives no version: {q(fc.version_text)})")
-        return
+        return _add(tally.ok, f"file {found.path} is present (the catalog gives no version: {q(fc.version_text)})")
     actual = parse_version(found.file_version)
     if actual is None:
-        tally.uncollected.append(f"file {found.path}: {found.problem or 'no version'}")
-        return
-    _compare_file(found, actual, expected, fc, tally, checksum_mode)
+        return _add(tally.uncollected, f"file {found.path}: {found.problem or 'no version'}")
+    return _compare_file(found, actual, expected, fc, tally, checksum_mode)
 
 
-def _compare_file(found, actual, expected, fc: FileChange, tally: _Tally, checksum_mode: str) -> None:
+def _compare_file(found, actual, expected, fc: FileChange, tally: _Tally, checksum_mode: str) -> str:
     width = max(len(actual), len(expected))
     a, e = actual + (0,) * (width - len(actual)), expected + (0,) * (width - len(expected))
     shown = f"file {found.path} has version {found.file_version}"
     if a < e:
-        tally.failed.append(f"{shown}, less than the expected {version_text(expected)}")
+        return _add(tally.failed, f"{shown}, less than the expected {version_text(expected)}")
     elif a > e:
-        tally.newer.append(f"{shown}, newer than the expected {version_text(expected)}")
+        return _add(tally.newer, f"{shown}, newer than the expected {version_text(expected)}")
     elif checksum_mode == "pe-header" and fc.checksum and fc.checksum.isdigit() \
             and found.checksum is not None and int(fc.checksum) != found.checksum:
-        tally.failed.append(f"{shown} but PE checksum {found.checksum}, expected {fc.checksum}")
+        return _add(tally.failed, f"{shown} but PE checksum {found.checksum}, expected {fc.checksum}")
     else:
         note = "" if checksum_mode == "pe-header" and fc.checksum else " (checksum not compared)"
-        tally.ok.append(f"{shown}{note}")
+        return _add(tally.ok, f"{shown}{note}")
+
+
+def _add(lines: list[str], line: str) -> str:
+    lines.append(line)
+    return line

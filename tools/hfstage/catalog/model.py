@@ -7,6 +7,7 @@ blank or garbled are None here, and each is counted as an Anomaly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -172,6 +173,15 @@ class Catalog:
 
     def patches(self) -> list[Patch]:
         return [p for b in self.bulletins.values() for p in b.patches]
+
+    def patch(self, bulletin_id: str, name: str) -> Patch | None:
+        """Bulletin BULLETIN_ID's patch NAME, by the exact strings a finding carries (of two alike, the later):
+        from a table made once per catalog, not once per machine planned."""
+        return self._patch_table.get((bulletin_id, name))
+
+    @functools.cached_property
+    def _patch_table(self) -> dict[tuple[str, str], Patch]:
+        return {(p.bulletin_id, p.name): p for p in self.patches()}
 
     def anomaly_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(a.kind for a in self.anomalies).items()))

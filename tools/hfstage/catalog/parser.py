@@ -7,6 +7,7 @@ value becomes None or a trimmed string and one Anomaly, never an exception.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -36,6 +37,18 @@ from hfstage.versions import parse_version
 ROOT_TAG = "BulletinDatastore"
 _DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d")
 MAX_BYTES = 256 * 1024 * 1024
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_date(value: str) -> dt.date | None:
+    """VALUE in one of the catalog's date formats, or None. Cached: 7,600 dates of the 2001 catalog are a few
+    hundred distinct strings, and strptime is the slowest call of the parse."""
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 class _Reader:
@@ -85,13 +98,10 @@ class _Reader:
         value = self.text(el, name, where)
         if not value:
             return None
-        for fmt in _DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-        self.note("unparsable date", where, f"{name}={q(value)}")
-        return None
+        parsed = _parsed_date(value)
+        if parsed is None:
+            self.note("unparsable date", where, f"{name}={q(value)}")
+        return parsed
 
     def ids(self, el: Element | None, child: str, name: str, where: str) -> list[int]:
         if el is None:

@@ -31,7 +31,8 @@ def _defused(text: str) -> str:
 def csv_cell(value: object) -> str:
     """VALUE for a CSV cell: a spreadsheet will not evaluate it (OWASP: prefix a quote), and no control
     character but tab, CR and LF is kept (the csv writer quotes those; a CR stays a CR)."""
-    return _defused(_CONTROL.sub("?", "" if value is None else str(value)))
+    text = "" if value is None else str(value)
+    return _defused(text if text.isprintable() else _CONTROL.sub("?", text))  # printable: nothing to replace
 
 
 def tsv_cell(value: object) -> str:

@@ -73,6 +73,8 @@ def check_file_name(name: str, what: str = "file name") -> str:
 def batch_note(text: str) -> BatchText:
     """TEXT for a `rem` line: what a batch file would act on, and what a legacy client cannot read, shown as ?
     (a note names catalog values; one odd value must cost its note nothing, and the script nothing)."""
+    if text.isascii() and _FORBIDDEN.isdisjoint(text):
+        return BatchText(text)
     return BatchText("".join("?" if c in _FORBIDDEN or not c.isascii() else c for c in text))
 
 
@@ -87,12 +89,13 @@ def _finalize(value: object) -> object:
 def template_env() -> Environment:
     """Jinja2 over hfstage's batch templates (package data), strict about undefined names and unsafe values.
 
-    One environment per process: it keeps the compiled templates.
+    One environment per process: it keeps the compiled templates, and (package data, never edited during a
+    run) does not check their files' times again at each of the run's thousands of get_template calls.
     """
     return Environment(
         loader=PackageLoader("hfstage", "data/batch_templates"),
         undefined=StrictUndefined, finalize=_finalize, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True, autoescape=False,
+        trim_blocks=True, lstrip_blocks=True, autoescape=False, auto_reload=False,
     )
 
 

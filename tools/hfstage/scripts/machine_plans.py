@@ -233,11 +233,10 @@ def _add_patches(plan: MachinePlan, missing: list[Finding], a: Assessment, catal
     packages = book.index
     family = "9x" if plan.os_key in NINE_X else "NT"
     folder = "%HFS%\\hotfixes" if family == "9x" else "%HF_PKG%"
-    patches = {(p.bulletin_id, p.name): p for p in catalog.patches()}
     done = set(a.done)
     chosen: list[tuple[str, str, Patch, Finding, str]] = []
     for f in missing:
-        patch = patches.get((f.bulletin, f.patch))
+        patch = catalog.patch(f.bulletin, f.patch)
         if patch is None:
             continue
         if patch.batch_problem:  # found at the catalog's import; this patch alone is left out

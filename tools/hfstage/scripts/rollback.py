@@ -154,9 +154,8 @@ def build_rollback(machine: str, entries: list[InstalledPatch], plan: MachinePla
                    notes=[batch_note(n) for n in notes])  # catalog values, in rem and echo lines
     if plan is not None:
         out.role, out.reboot_mode, out.reboot = plan.role, plan.reboot_mode, plan.reboot
-    sizes = {rel.casefold(): size for rel, size, _ in index.stats}
     for number, e in enumerate(active, 1):
-        step = _step(e, f"r{number:02d}", family, sizes, table)
+        step = _step(e, f"r{number:02d}", family, index.sizes, table)
         if step.uninstall is None:
             out.manual[step.label] = _manual_reason(e, table)
         out.steps.append(step)

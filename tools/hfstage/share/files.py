@@ -9,10 +9,13 @@ state files by the owner and group only. The admin's umask does not narrow them.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from hfstage.errors import HfstageError, InputError, UnsafeInputError, os_fault
@@ -111,10 +114,10 @@ def write_if_changed(path: Path, data: bytes, mode: int = PUBLIC, sync_dir: bool
 def write_many(files: dict[Path, bytes], mode: int = PUBLIC) -> list[Path]:
     """Write each of FILES (path -> bytes) whose content changed, each atomically, and return those written.
 
-    Every temp file is written first, then all are made durable, then each is renamed into place (a
-    crash point before each rename, as atomic_write_bytes has), then each folder is synced once: one
-    journal commit carries thousands of small files, where a fsync per file waits for one each. A failure
-    leaves the files already renamed in place (the caller puts back what it must) and no temp file."""
+    Every temp file is written first, then all are made durable together (_make_durable), then each is
+    renamed into place (a crash point before each rename, as atomic_write_bytes has), then each folder is
+    synced once. A failure leaves the files already renamed in place (the caller puts back what it must) and
+    no temp file."""
     changed = {Path(p): d for p, d in files.items() if _differs(Path(p), d)}
     temps: dict[Path, str] = {}
     written: list[Path] = []
@@ -126,12 +129,7 @@ def write_many(files: dict[Path, bytes], mode: int = PUBLIC) -> list[Path]:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(temps[path], mode)
-        for path, tmp in temps.items():  # noqa: B007 - a failure names the file
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        _make_durable(temps)
         for path, tmp in temps.items():
             write_point()
             os.replace(tmp, path)
@@ -146,6 +144,51 @@ def write_many(files: dict[Path, bytes], mode: int = PUBLIC) -> list[Path]:
         raise
     sync_folders(written)
     return written
+
+
+def _make_durable(temps: dict[Path, str]) -> None:
+    """The temp files TEMPS (target -> temp name) on disk before any is renamed. On Linux one syncfs per file
+    system: one journal commit and one flush of the disk's cache for thousands of files, where a fsync per
+    file waits for a cache flush each (some 2.5 ms on a virtual disk: 20 s of a 2,000-machine month). A
+    write error reaches syncfs too (Linux 5.8+). Elsewhere a fsync per file. Errors name a target."""
+    syncfs = _syncfs()
+    if syncfs is None:
+        for path, tmp in temps.items():
+            _synced(path, tmp, os.fsync)
+        return
+    devices: dict[int, tuple[Path, str]] = {}
+    for path, tmp in temps.items():
+        devices.setdefault(os.stat(tmp).st_dev, (path, tmp))
+    for path, tmp in devices.values():
+        _synced(path, tmp, lambda fd: _checked(syncfs(fd)))
+
+
+def _synced(path: Path, tmp: str, sync: Callable[[int], object]) -> None:
+    try:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            sync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise os_fault(path, e, "write") from e
+
+
+def _checked(status: int) -> None:
+    if status != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """Linux's syncfs(2), or None (another system, or a C library without it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
 
 
 def _differs(path: Path, data: bytes) -> bool:
