@@ -34,3 +34,22 @@ def test_a_batch_waits_for_the_disk_once_per_folder_not_once_per_file(tmp_path, 
     assert all(path.read_bytes() == data for path, data in files.items())
     assert len(synced) <= 3, f"{len(synced)} fsyncs for 300 files in 3 folders"
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs(2) is Linux's")
+def test_a_share_mounted_from_another_server_keeps_a_fsync_per_file(tmp_path, monkeypatch):
+    """syncfs on a cifs or nfs mount need not reach the server (no SMB flush is sent): such a share is made
+    durable file by file, as before."""
+    from hfstage.share import files as share_files
+
+    files = {tmp_path / "scripts" / f"PC{i:04d}.bat": b"script\r\n" for i in range(20)}
+    real_fsync, synced = os.fsync, []
+
+    def counted(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    monkeypatch.setattr(share_files, "_fs_type", lambda device: "cifs")
+    assert sorted(write_many(files, PUBLIC)) == sorted(files)
+    assert len(synced) >= 20, f"{len(synced)} fsyncs for 20 files on a cifs share"

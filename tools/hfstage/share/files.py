@@ -150,7 +150,8 @@ def _make_durable(temps: dict[Path, str]) -> None:
     """The temp files TEMPS (target -> temp name) on disk before any is renamed. On Linux one syncfs per file
     system: one journal commit and one flush of the disk's cache for thousands of files, where a fsync per
     file waits for a cache flush each (some 2.5 ms on a virtual disk: 20 s of a 2,000-machine month). A
-    write error reaches syncfs too (Linux 5.8+). Elsewhere a fsync per file. Errors name a target."""
+    write error reaches syncfs too (Linux 5.8+). Elsewhere, and on a file system mounted from another
+    server, a fsync per file. Errors name a target."""
     syncfs = _syncfs()
     if syncfs is None:
         for path, tmp in temps.items():
@@ -158,9 +159,33 @@ def _make_durable(temps: dict[Path, str]) -> None:
         return
     devices: dict[int, tuple[Path, str]] = {}
     for path, tmp in temps.items():
-        devices.setdefault(os.stat(tmp).st_dev, (path, tmp))
+        device = os.stat(tmp).st_dev
+        if _fs_type(device) in _SYNCFS_DURABLE:
+            devices.setdefault(device, (path, tmp))
+        else:  # a network file system (cifs, nfs ...): syncfs need not reach the server; fsync does
+            _synced(path, tmp, os.fsync)
     for path, tmp in devices.values():
         _synced(path, tmp, lambda fd: _checked(syncfs(fd)))
+
+
+# File systems whose syncfs(2) writes every dirty file and flushes the disk's cache, as fsync does per file.
+# Not cifs/smb3 (no SMB flush is sent), nfs or FUSE: a share mounted from another server keeps a fsync per file.
+_SYNCFS_DURABLE = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs", "zfs", "tmpfs"})
+
+
+@functools.cache
+def _fs_type(device: int) -> str | None:
+    """The type of the file system mounted from DEVICE (st_dev), from /proc/self/mountinfo; None when unknown."""
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                fields = line.split()
+                if len(fields) > 2 and fields[2] == wanted and " - " in line:
+                    return line.split(" - ", 1)[1].split()[0]
+    except OSError:
+        return None
+    return None
 
 
 def _synced(path: Path, tmp: str, sync: Callable[[int], object]) -> None:
