@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from hfstage.share import PUBLIC, write_many
+from hfstage.share import files as share_files
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs(2) is Linux's")
@@ -29,6 +30,7 @@ def test_a_batch_waits_for_the_disk_once_per_folder_not_once_per_file(tmp_path, 
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", counted)
+    monkeypatch.setattr(share_files, "_fs_type", lambda device: "ext4")  # whatever the test's /tmp is
     written = write_many(files, PUBLIC)
     assert sorted(written) == sorted(files)
     assert all(path.read_bytes() == data for path, data in files.items())
@@ -40,8 +42,6 @@ def test_a_batch_waits_for_the_disk_once_per_folder_not_once_per_file(tmp_path, 
 def test_a_share_mounted_from_another_server_keeps_a_fsync_per_file(tmp_path, monkeypatch):
     """syncfs on a cifs or nfs mount need not reach the server (no SMB flush is sent): such a share is made
     durable file by file, as before."""
-    from hfstage.share import files as share_files
-
     files = {tmp_path / "scripts" / f"PC{i:04d}.bat": b"script\r\n" for i in range(20)}
     real_fsync, synced = os.fsync, []
 
