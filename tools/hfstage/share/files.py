@@ -170,7 +170,8 @@ def _make_durable(temps: dict[Path, str]) -> None:
 
 # File systems whose syncfs(2) writes every dirty file and flushes the disk's cache, as fsync does per file.
 # Not cifs/smb3 (no SMB flush is sent), nfs or FUSE: a share mounted from another server keeps a fsync per file.
-_SYNCFS_DURABLE = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs", "zfs", "tmpfs"})
+_SYNCFS_DURABLE = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs", "zfs", "tmpfs",
+                             "overlay"})  # overlay: its syncfs syncs the upper file system
 
 
 @functools.cache
