@@ -6,6 +6,7 @@ import re
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
+from hfstage.inventory.capture import reg_text
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact, service_pack_text
 from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.regtree import Hklm
@@ -280,13 +281,5 @@ def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog) -> None:
         if key is None:
             continue  # absent keys are said once, by facts.registry_checked
         value = key.value(rc.value_name) if rc.value_name else None
-        facts.registry.append(RegFact(rc.key, rc.value_name, True, None if value is None else _reg_text(value)))
+        facts.registry.append(RegFact(rc.key, rc.value_name, True, None if value is None else reg_text(value)))
     facts.registry_checked = True
-
-
-def _reg_text(value) -> str:
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, list):
-        return "\n".join(value)
-    return str(value)

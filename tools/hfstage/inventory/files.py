@@ -7,10 +7,11 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError, shown
+from hfstage.inventory.capture import NotCaptured
 from hfstage.inventory.facts import FileFact, MachineFacts
 from hfstage.inventory.families import family_folder
 from hfstage.inventory.pe import read_pe_version
-from hfstage.share import entries, walk_files
+from hfstage.share import entries, walk_entries, walk_files
 from hfstage.versions import version_text
 
 _VAR = re.compile(r"%([A-Za-z]+)%")
@@ -21,22 +22,20 @@ class CaseInsensitiveTree:
 
     A share written by several tools can hold both 'system32' and 'System32': every
     spelling is tried. Links are never followed: a client may plant one to a server file.
+    Each file's version facts are remembered (`read_files`), for a later catalog to ask again.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._listing: dict[Path, dict[str, list[str]]] = {}
+        self.read_files: dict[str, dict] = {}  # path below ROOT -> its FileFact fields, or {"error": ...}
 
     def _entries(self, folder: Path) -> dict[str, list[str]]:
         if folder not in self._listing:
-            found: dict[str, list[str]] = {}
             try:
-                for entry in entries(folder):
-                    if entry.is_file or entry.is_folder:
-                        found.setdefault(entry.name.lower(), []).append(entry.name)
+                self._listing[folder] = _names(entries(folder))
             except InputError:
-                pass
-            self._listing[folder] = found
+                self._listing[folder] = {}
         return self._listing[folder]
 
     def find(self, relative: str) -> Path | None:
@@ -62,6 +61,70 @@ class CaseInsensitiveTree:
         if found is None:
             return []
         return [found.parent / n for n in self._entries(found.parent).get(found.name.lower(), [])]
+
+    def is_folder(self, found: Path) -> bool:
+        return found.is_dir()
+
+    def file_fields(self, found: Path, inputs, limits) -> dict:
+        """FileFact fields of FOUND (a file below ROOT), read through the client-file reader; InputError
+        when it cannot be read or is not a PE file."""
+        name = found.relative_to(self.root).as_posix()
+        try:
+            pe = read_pe_version(found, inputs.read(found, limits.file_bytes, "collected system file"))
+        except InputError as e:
+            self.read_files[name] = {"error": str(e)}
+            raise
+        fields = {"size": pe.size, "file_version": version_text(pe.file_version),
+                  "product_version": version_text(pe.product_version),
+                  "file_version_string": pe.file_version_string, "checksum": pe.checksum,
+                  "machine_type": pe.machine, "problem": None if pe.file_version else "no version resource"}
+        self.read_files[name] = fields
+        return fields
+
+    def snapshot(self, limits) -> dict:
+        """Every folder's names below ROOT (within [limits] tree_entries) and the files read so far."""
+        folders: dict[str, dict[str, list[str]]] = {".": {}}
+        for entry in walk_entries(self.root, max_entries=limits.tree_entries):  # sorted, as entries() lists
+            if entry.is_folder:
+                folders.setdefault(entry.path.relative_to(self.root).as_posix(), {})
+            if entry.is_file or entry.is_folder:
+                names = folders.setdefault(entry.path.parent.relative_to(self.root).as_posix(), {})
+                names.setdefault(entry.name.lower(), []).append(entry.name)
+        return {"folders": folders, "read": self.read_files}
+
+
+class CapturedTree(CaseInsensitiveTree):
+    """A CaseInsensitiveTree as a snapshot saw it: no folder is listed again, no file read again; a file it
+    never read raises NotCaptured (the machine is read again)."""
+
+    def __init__(self, root: Path, snapshot: dict) -> None:
+        super().__init__(root)
+        self._folders = snapshot["folders"]
+        self.read_files = snapshot["read"]
+
+    def _entries(self, folder: Path) -> dict[str, list[str]]:
+        # a name that is not a listed folder is a file (entries() of a file lists nothing)
+        return self._folders.get(folder.relative_to(self.root).as_posix(), {})
+
+    def is_folder(self, found: Path) -> bool:
+        return found.relative_to(self.root).as_posix() in self._folders
+
+    def file_fields(self, found: Path, inputs, limits) -> dict:
+        fields = self.read_files.get(found.relative_to(self.root).as_posix())
+        if fields is None:
+            raise NotCaptured(str(found))
+        if "error" in fields:
+            raise InputError(fields["error"])
+        return fields
+
+
+def _names(found) -> dict[str, list[str]]:
+    """A folder's files and folders (links and special files are not there for a lookup), by lower name."""
+    names: dict[str, list[str]] = {}
+    for entry in found:
+        if entry.is_file or entry.is_folder:
+            names.setdefault(entry.name.lower(), []).append(entry.name)
+    return names
 
 
 def expand_location(location: str, facts: MachineFacts) -> str | None:
@@ -125,20 +188,16 @@ def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: s
     found = tree.find(relative)
     if found is None and windir and relative.lower().startswith(windir.lower() + "\\"):
         found = tree.find(f"{WINDIR_FOLDER}\\{relative[len(windir) + 1:]}")
-    if found is None or found.is_dir():
+    if found is None or tree.is_folder(found):
         return FileFact(full, False, problem=absent)
     copies = tree.variants(str(found.relative_to(tree.root)))
     if len(copies) > 1:
         return FileFact(full, True, problem=f"refused: {len(copies)} files for one name ("
                         f"{', '.join(shown(c) for c in sorted(copies))}): which is the collector's cannot be told")
     try:
-        pe = read_pe_version(found, inputs.read(found, limits.file_bytes, "collected system file"))
+        return FileFact(full, True, **tree.file_fields(found, inputs, limits))
     except InputError as e:
         return FileFact(full, True, problem=str(e))
-    return FileFact(full, True, size=pe.size, file_version=version_text(pe.file_version),
-                    product_version=version_text(pe.product_version),
-                    file_version_string=pe.file_version_string, checksum=pe.checksum, machine_type=pe.machine,
-                    problem=None if pe.file_version else "no version resource")
 
 
 def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, catalog: Catalog | None,

@@ -1,0 +1,132 @@
+"""What of a machine's registry a later catalog may ask about, kept so a new catalog needs no hive again.
+
+A new catalog mostly asks about the keys the last one asked about, or about new keys beside them (a new
+bulletin's Hotfix\\Qnnnnnn). So the capture keeps, for every key the catalog checks: its values, the
+values of every key beside it (its parent's other subkeys, when there are few), and the subkey names of
+each key above it. A key a later catalog asks about is then answered from the capture: its values, or
+"absent" because a listed parent does not have it. Anything else (a key under a parent too large to
+keep, a key below one that exists but was never listed) is not guessed: NotCaptured, and the machine's
+inputs are read again.
+"""
+
+from __future__ import annotations
+
+from hfstage.errors import InputError
+from hfstage.inventory.regtree import RegValue, hklm_parts
+
+SIBLINGS_MAX = 256  # subkeys of one parent kept whole (Hotfix, Updates\...\SPn, Installed Components)
+VALUES_MAX = 256  # values of one key kept
+
+
+class NotCaptured(Exception):  # noqa: N818 - a question, not a failure: the machine is read again
+    """The capture cannot answer for this key: the machine's inputs must be read again."""
+
+
+def catalog_keys(catalog) -> list[str]:
+    """The HKLM keys the catalog's RegChanges check (as catalog_registry reads them)."""
+    return [rc.key for rc in catalog.reg_changes.values()
+            if rc.key and rc.key.upper().startswith(("HKLM\\", "HKEY_LOCAL_MACHINE\\"))]
+
+
+def reg_text(value: RegValue) -> str:
+    """A registry value as the facts show it."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return "\n".join(value)
+    return str(value)
+
+
+def capture_registry(hklm, catalog) -> dict:
+    """The part of HKLM around every key CATALOG checks (see the module's docstring), as JSON-ready data.
+
+    A part that cannot be read (a damaged or over-budget hive region) is left out: asked for later, it
+    makes the machine be read again, never answered."""
+    out = {"set": hklm.lookup_set, "values": {}, "absent": [], "lists": {}}
+    keys: dict[str, bool] = {}  # every key to keep -> whether its subkeys' values are kept too (a parent)
+    for path in catalog_keys(catalog):
+        found = hklm_parts(path, hklm.lookup_set)
+        if found is not None:
+            names = [found[0].lower(), *(p.lower() for p in found[1])]
+            for depth in range(1, len(names) + 1):
+                here = "\\".join(names[:depth])
+                keys[here] = keys.get(here, False) or depth == len(names) - 1
+    for path, parent in keys.items():
+        _keep(hklm, path, out, parent)
+    return out
+
+
+def _keep(hklm, path: str, out: dict, siblings: bool) -> None:
+    """Keep the key at PATH: absent, or its values and subkey names (when few), and with SIBLINGS its
+    subkeys' values."""
+    try:
+        key = hklm.key(path)
+        if key is None:
+            out["absent"].append(path)
+            return
+        _keep_values(key, path, out)
+        if not _few(key):
+            return
+        children = key.subkeys()
+        out["lists"][path] = sorted(c.name.lower() for c in children)
+        for child in children if siblings else []:
+            _keep_values(child, f"{path}\\{child.name.lower()}", out)
+    except InputError:
+        return  # a damaged part is not kept: asked for, it is read again from the hive
+
+
+def _few(key) -> bool:
+    try:
+        return len(key.subkeys()) <= SIBLINGS_MAX
+    except InputError:
+        return False
+
+
+def _keep_values(key, path: str, out: dict) -> None:
+    try:
+        values = key.values()
+    except InputError:
+        return
+    if len(values) <= VALUES_MAX:
+        out["values"][path] = {name.lower(): None if key.value(name) is None else reg_text(key.value(name))
+                               for name in values}
+
+
+class CapturedKey:
+    """A captured key: its values as text, looked up without case."""
+
+    def __init__(self, values: dict[str, str | None]) -> None:
+        self._values = values
+
+    def value(self, name: str) -> str | None:
+        return self._values.get(name.lower())
+
+
+class CapturedHklm:
+    """HKLM as far as a capture tells it: `key` answers, or raises NotCaptured."""
+
+    def __init__(self, data: dict) -> None:
+        self.lookup_set = data["set"]
+        self._values = data["values"]
+        self._absent = set(data["absent"])
+        self._lists = data["lists"]
+
+    def key(self, path: str) -> CapturedKey | None:
+        found = hklm_parts(path, self.lookup_set)
+        if found is None:
+            return None
+        names = [found[0].lower(), *(p.lower() for p in found[1])]
+        here = "\\".join(names)
+        if here in self._values:
+            return CapturedKey(self._values[here])
+        if here in self._absent:
+            return None
+        for depth in range(len(names) - 1, 0, -1):  # the nearest ancestor that knows
+            above = "\\".join(names[:depth])
+            if above in self._absent:
+                return None
+            if above in self._lists:
+                if names[depth] not in self._lists[above]:
+                    return None
+                break
+        raise NotCaptured(path)
