@@ -11,6 +11,8 @@ inputs are read again.
 
 from __future__ import annotations
 
+import functools
+
 from hfstage.errors import InputError
 from hfstage.inventory.regtree import RegValue, hklm_parts
 
@@ -45,9 +47,8 @@ def capture_registry(hklm, catalog) -> dict:
     out = {"set": hklm.lookup_set, "values": {}, "absent": [], "lists": {}}
     keys: dict[str, bool] = {}  # every key to keep -> whether its subkeys' values are kept too (a parent)
     for path in catalog_keys(catalog):
-        found = hklm_parts(path, hklm.lookup_set)
-        if found is not None:
-            names = [found[0].lower(), *(p.lower() for p in found[1])]
+        names = _names(path, hklm.lookup_set)
+        if names is not None:
             for depth in range(1, len(names) + 1):
                 here = "\\".join(names[:depth])
                 keys[here] = keys.get(here, False) or depth == len(names) - 1
@@ -112,10 +113,9 @@ class CapturedHklm:
         self._lists = data["lists"]
 
     def key(self, path: str) -> CapturedKey | None:
-        found = hklm_parts(path, self.lookup_set)
-        if found is None:
+        names = _names(path, self.lookup_set)
+        if names is None:
             return None
-        names = [found[0].lower(), *(p.lower() for p in found[1])]
         here = "\\".join(names)
         if here in self._values:
             return CapturedKey(self._values[here])
@@ -126,7 +126,14 @@ class CapturedHklm:
             if above in self._absent:
                 return None
             if above in self._lists:
-                if names[depth] not in self._lists[above]:
+                if names[depth] not in self._lists[above]:  # a sorted list: a few hundred names at most
                     return None
                 break
         raise NotCaptured(path)
+
+
+@functools.lru_cache(maxsize=8192)
+def _names(path: str, lookup_set: str) -> tuple[str, ...] | None:
+    """PATH's key names as Hklm reads them, without case (5,000 machines ask the same catalog's keys)."""
+    found = hklm_parts(path, lookup_set)
+    return None if found is None else (found[0].lower(), *(p.lower() for p in found[1]))

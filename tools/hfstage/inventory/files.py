@@ -40,10 +40,8 @@ class CaseInsensitiveTree:
 
     def find(self, relative: str) -> Path | None:
         """The real path of RELATIVE ('WINNT\\system32\\x.dll'), or None."""
-        parts = [p for p in re.split(r"[\\/]", relative) if p]
-        if any(p in (".", "..") for p in parts):
-            return None
-        return self._find(self.root, parts)
+        parts = _parts(relative)
+        return self._find(self.root, parts) if parts is not None else None
 
     def _find(self, current: Path, parts: list[str]) -> Path | None:
         if not parts:
@@ -106,6 +104,21 @@ class CapturedTree(CaseInsensitiveTree):
         # a name that is not a listed folder is a file (entries() of a file lists nothing)
         return self._folders.get(folder.relative_to(self.root).as_posix(), {})
 
+    def find(self, relative: str) -> Path | None:
+        parts = _parts(relative)
+        hit = self._find_below(".", parts) if parts is not None else None
+        return None if hit is None else self.root / hit if hit != "." else self.root
+
+    def _find_below(self, current: str, parts: list[str]) -> str | None:
+        """_find on the snapshot's names (a catalog's few hundred files a machine, without a Path each)."""
+        if not parts:
+            return current
+        for actual in self._folders.get(current, {}).get(parts[0].lower(), []):
+            hit = self._find_below(actual if current == "." else f"{current}/{actual}", parts[1:])
+            if hit is not None:
+                return hit
+        return None
+
     def is_folder(self, found: Path) -> bool:
         return found.relative_to(self.root).as_posix() in self._folders
 
@@ -116,6 +129,12 @@ class CapturedTree(CaseInsensitiveTree):
         if "error" in fields:
             raise InputError(fields["error"])
         return fields
+
+
+def _parts(relative: str) -> list[str] | None:
+    """The names of a Windows path below a tree's root; None for one that climbs out of it."""
+    parts = [p for p in re.split(r"[\\/]", relative) if p]
+    return None if any(p in (".", "..") for p in parts) else parts
 
 
 def _names(found) -> dict[str, list[str]]:
