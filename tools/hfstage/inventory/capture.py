@@ -24,12 +24,6 @@ class NotCaptured(Exception):  # noqa: N818 - a question, not a failure: the mac
     """The capture cannot answer for this key: the machine's inputs must be read again."""
 
 
-def catalog_keys(catalog) -> list[str]:
-    """The HKLM keys the catalog's RegChanges check (as catalog_registry reads them)."""
-    return [rc.key for rc in catalog.reg_changes.values()
-            if rc.key and rc.key.upper().startswith(("HKLM\\", "HKEY_LOCAL_MACHINE\\"))]
-
-
 def reg_text(value: RegValue) -> str:
     """A registry value as the facts show it."""
     if isinstance(value, bytes):
@@ -39,22 +33,29 @@ def reg_text(value: RegValue) -> str:
     return str(value)
 
 
-def capture_registry(hklm, catalog) -> dict:
-    """The part of HKLM around every key CATALOG checks (see the module's docstring), as JSON-ready data.
+def capture_registry(hklm, asks) -> dict:
+    """The part of HKLM around every key a catalog checks (ASKS: its CatalogAsks; see the module's docstring), as
+    JSON-ready data.
 
     A part that cannot be read (a damaged or over-budget hive region) is left out: asked for later, it
     makes the machine be read again, never answered."""
     out = {"set": hklm.lookup_set, "values": {}, "absent": [], "lists": {}}
-    keys: dict[str, bool] = {}  # every key to keep -> whether its subkeys' values are kept too (a parent)
-    for path in catalog_keys(catalog):
-        names = _names(path, hklm.lookup_set)
+    for path, parent in _plan(tuple(key for key, _ in asks.registry), hklm.lookup_set):
+        _keep(hklm, path, out, parent)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(keys: tuple[str, ...], lookup_set: str) -> tuple[tuple[str, bool], ...]:
+    """Every key to keep for KEYS, and whether it is a parent (its subkeys' values kept too); once a catalog."""
+    plan: dict[str, bool] = {}
+    for path in keys:
+        names = _names(path, lookup_set)
         if names is not None:
             for depth in range(1, len(names) + 1):
                 here = "\\".join(names[:depth])
-                keys[here] = keys.get(here, False) or depth == len(names) - 1
-    for path, parent in keys.items():
-        _keep(hklm, path, out, parent)
-    return out
+                plan[here] = plan.get(here, False) or depth == len(names) - 1
+    return tuple(plan.items())
 
 
 def _keep(hklm, path: str, out: dict, siblings: bool) -> None:

@@ -99,6 +99,9 @@ class CapturedTree(CaseInsensitiveTree):
         super().__init__(root)
         self._folders = snapshot["folders"]
         self.read_files = snapshot["read"]
+        # every name's path without case: a catalog path not among them is not there (most of a catalog's files)
+        self._known = {f"{folder}/{name}".lower() if folder != "." else name
+                       for folder, names in self._folders.items() for name in names}
 
     def _entries(self, folder: Path) -> dict[str, list[str]]:
         # a name that is not a listed folder is a file (entries() of a file lists nothing)
@@ -106,7 +109,9 @@ class CapturedTree(CaseInsensitiveTree):
 
     def find(self, relative: str) -> Path | None:
         parts = _parts(relative)
-        hit = self._find_below(".", parts) if parts is not None else None
+        if not parts or "/".join(parts).lower() not in self._known:
+            return None if parts != [] else self.root
+        hit = self._find_below(".", parts)
         return None if hit is None else self.root / hit if hit != "." else self.root
 
     def _find_below(self, current: str, parts: list[str]) -> str | None:

@@ -17,7 +17,7 @@ from hfstage.catalog import Catalog
 from hfstage.errors import InputError
 from hfstage.inventory.capture import CapturedHklm, NotCaptured, capture_registry
 from hfstage.inventory.collection import collection_of, missing_keys, missing_text
-from hfstage.inventory.detect import catalog_registry, resolve_catalog_ids
+from hfstage.inventory.detect import CatalogAsks, catalog_registry, resolve_catalog_ids
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.files import CapturedTree, CaseInsensitiveTree, collect_file_facts
 from hfstage.inventory.limits import Limits
@@ -47,7 +47,8 @@ class RawFacts:
         what is not kept (a mounted drive, a files\\ tree that cannot be listed)."""
         if self.kind != "folder":
             return None
-        registry = capture_registry(self.hklm, catalog) if self.registry_ok and catalog is not None else None
+        registry = capture_registry(self.hklm, CatalogAsks.of(catalog)) \
+            if self.registry_ok and catalog is not None else None
         try:
             tree = self.tree.snapshot(self.limits) if self.tree is not None else None
         except InputError:
@@ -67,8 +68,11 @@ class RawFacts:
                    data["registry_ok"], data["tail"], hklm, tree, None, limits)
 
 
-def project(raw: RawFacts, catalog: Catalog | None, rules: dict | None = None) -> MachineFacts:
-    """The machine's facts under CATALOG, made from RAW (NotCaptured when remembered facts cannot tell)."""
+def project(raw: RawFacts, catalog: Catalog | None, rules: dict | None = None,
+            asks: CatalogAsks | None = None) -> MachineFacts:
+    """The machine's facts under CATALOG, made from RAW (NotCaptured when remembered facts cannot tell); ASKS:
+    CatalogAsks.of(CATALOG), when the caller projects many machines."""
+    asks = asks or (CatalogAsks.of(catalog) if catalog is not None else None)
     facts = MachineFacts.from_dict(_copied(raw.facts))
     try:
         if raw.missing_at is not None:
@@ -78,11 +82,11 @@ def project(raw: RawFacts, catalog: Catalog | None, rules: dict | None = None) -
             if raw.registry_ok and catalog is not None:
                 if raw.hklm is None:
                     raise NotCaptured("the catalog's registry values")
-                catalog_registry(raw.hklm, facts, catalog)
+                catalog_registry(raw.hklm, facts, catalog, asks)
     except InputError as e:
         facts.error = str(e)
     if catalog is not None:
-        resolve_catalog_ids(facts, catalog)
+        resolve_catalog_ids(facts, catalog, asks)
     if facts.error is None:
         try:
             _files(raw, facts, catalog)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.inventory.capture import NotCaptured
+from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.raw import RawFacts, project
@@ -34,18 +35,19 @@ class RawStore:
     def key(salt: str, evidence: str, listing: list, who: list | None) -> str:
         return RAW_FACTS.key(salt, evidence, listing, who)
 
-    def project(self, machine: str, key: str, catalog: Catalog | None, rules: dict) -> MachineFacts | None:
-        """MACHINE's facts under CATALOG from its remembered raw facts, or None when they are not remembered for
-        KEY or cannot tell (the machine is then read)."""
+    def project(self, machine: str, key: str, catalog: Catalog | None, rules: dict,
+                asks: CatalogAsks | None = None) -> MachineFacts | None:
+        """MACHINE's facts under CATALOG (ASKS: CatalogAsks.of(CATALOG)) from its remembered raw facts, or None
+        when they are not remembered for KEY or cannot tell (the machine is then read)."""
         if not self.record.known(machine, key):
             return None
         try:
             data = json.loads((self.folder / f"{machine}.json").read_bytes())
-            return project(RawFacts.recall(data, self.limits), catalog, rules)
+            return project(RawFacts.recall(data, self.limits), catalog, rules, asks)
         except NotCaptured:
             return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-            log.info("%s: remembered raw facts unusable (%s): read again", machine, e)
+        except Exception as e:  # noqa: BLE001 - a damaged or foreign record is nothing remembered: read it again
+            log.info("%s: remembered raw facts unusable (%s: %s): read again", machine, type(e).__name__, e)
             return None
 
     def begin(self, machines) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
 from hfstage.inventory.binding import Accounts
+from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
@@ -62,8 +63,8 @@ class InventoryResult:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[Notice] = field(default_factory=list)
     read: int = 0
-    cached: int = 0  # not read: unchanged, or projected from remembered raw facts under a new catalog
-    projected: int = 0
+    cached: int = 0  # unchanged: inputs and catalog as last time
+    projected: int = 0  # inputs unchanged, a new catalog: facts projected from the remembered raw facts, not read
     fresh: dict[str, MachineFacts] = field(default_factory=dict)
     cache: Path | None = None
     seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
@@ -200,12 +201,13 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         else:
             todo.append((folder, key, content, raw_key))
     record.begin(f.name for f, *_ in todo)  # a run killed while reading them leaves none vouched for
+    asks = CatalogAsks.of(catalog) if catalog is not None and todo else None
     projected = {f.name: facts for f, _, _, raw_key in todo
-                 if (facts := raws.project(f.name, raw_key, catalog, rules)) is not None}
+                 if (facts := raws.project(f.name, raw_key, catalog, rules, asks)) is not None}
     unread = [t for t in todo if t[0].name not in projected]
     raws.begin(f.name for f, *_ in unread)
     fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts)
-    result.read, result.cached, result.projected = len(unread), len(folders) - len(unread), len(projected)
+    result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
     gathered = {f.name: pair for (f, *_), pair in zip(unread, fresh, strict=True)}
     for folder, key, content, raw_key in todo:
         facts, raw = gathered.get(folder.name) or (projected[folder.name], None)
