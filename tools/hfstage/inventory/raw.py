@@ -42,12 +42,12 @@ class RawFacts:
     inputs: object = None  # the live MachineInputs (None when remembered)
     limits: Limits = field(default_factory=Limits)
 
-    def remember(self, catalog: Catalog | None) -> dict | None:
+    def remember(self, catalog: Catalog | None, asks: CatalogAsks | None = None) -> dict | None:
         """What is kept of these raw facts for the next catalog (after `project` read through them); None for
         what is not kept (a mounted drive, a files\\ tree that cannot be listed)."""
         if self.kind != "folder":
             return None
-        registry = capture_registry(self.hklm, CatalogAsks.of(catalog)) \
+        registry = capture_registry(self.hklm, asks or CatalogAsks.of(catalog)) \
             if self.registry_ok and catalog is not None else None
         try:
             tree = self.tree.snapshot(self.limits) if self.tree is not None else None

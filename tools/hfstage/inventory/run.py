@@ -206,7 +206,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
                  if (facts := raws.project(f.name, raw_key, catalog, rules, asks)) is not None}
     unread = [t for t in todo if t[0].name not in projected]
     raws.begin(f.name for f, *_ in unread)
-    fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts)
+    fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks)
     result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
     gathered = {f.name: pair for (f, *_), pair in zip(unread, fresh, strict=True)}
     for folder, key, content, raw_key in todo:
@@ -238,8 +238,8 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     return result
 
 
-def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress,
-                accounts: Accounts | None) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
+def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, accounts: Accounts | None,
+                asks: CatalogAsks | None = None) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
     """Every folder's (facts, remembered raw facts), and the machines whose reading killed the process that read
     them."""
     died: set[str] = set()
@@ -247,7 +247,7 @@ def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress,
         if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
             out = []
             for folder in folders:
-                out.append(safe_read(folder, catalog, rules, limits, accounts))
+                out.append(safe_read(folder, catalog, rules, limits, accounts, asks))
                 bar.update(1)
         else:
             out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts)

@@ -20,6 +20,7 @@ from pathlib import Path
 from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
 from hfstage.inventory.binding import Accounts
+from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import read_raw
 from hfstage.inventory.limits import MIB, Limits
@@ -36,12 +37,13 @@ def safe_gather(folder: Path, catalog, rules: dict, limits: Limits, accounts: Ac
     return safe_read(folder, catalog, rules, limits, accounts)[0]
 
 
-def safe_read(folder: Path, catalog, rules: dict, limits: Limits,
-              accounts: Accounts | None = None) -> tuple[MachineFacts, dict | None]:
-    """(facts or an error row, what is remembered of the machine's raw facts for the next catalog or None)."""
+def safe_read(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
+              asks: CatalogAsks | None = None) -> tuple[MachineFacts, dict | None]:
+    """(facts or an error row, what is remembered of the machine's raw facts for the next catalog or None);
+    ASKS: CatalogAsks.of(CATALOG), worked out once for many machines."""
     try:
         raw = read_raw(folder, rules, limits=limits, on_share=True, accounts=accounts)
-        return project(raw, catalog, rules), _remembered(raw, catalog)
+        return project(raw, catalog, rules, asks), _remembered(raw, catalog, asks)
     except HfstageError as e:
         return MachineFacts(machine=folder.name, error=str(e)), None
     except MemoryError:
@@ -52,10 +54,10 @@ def safe_read(folder: Path, catalog, rules: dict, limits: Limits,
         return MachineFacts(machine=folder.name, error=f"{folder}: unexpected {type(e).__name__}: {e}"), None
 
 
-def _remembered(raw, catalog) -> dict | None:
+def _remembered(raw, catalog, asks: CatalogAsks | None) -> dict | None:
     """What is kept of RAW; nothing when keeping it fails (the machine is only read again next time)."""
     try:
-        return raw.remember(catalog)
+        return raw.remember(catalog, asks)
     except Exception:  # noqa: BLE001 - a capture is an optimisation: never the machine's error
         return None
 
@@ -89,12 +91,14 @@ def _cap_memory(limits: Limits) -> None:
 def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> None:
     _die_with_parent()
     _cap_memory(limits)
-    _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts)
+    _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts,
+                   asks=CatalogAsks.of(catalog) if catalog is not None else None)
 
 
 def _facts_in_worker(folder: str) -> tuple[dict, dict | None]:
     crash_point(f"machine:{Path(folder).name}")
-    facts, raw = safe_read(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"], _worker["accounts"])
+    facts, raw = safe_read(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"], _worker["accounts"],
+                           _worker["asks"])
     return facts.to_dict(), raw
 
 
