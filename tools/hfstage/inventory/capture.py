@@ -117,7 +117,7 @@ class CapturedHklm:
         names = _names(path, self.lookup_set)
         if names is None:
             return None
-        here = "\\".join(names)
+        here = _joined(names)
         if here in self._values:
             return CapturedKey(self._values[here])
         if here in self._absent:
@@ -138,3 +138,8 @@ def _names(path: str, lookup_set: str) -> tuple[str, ...] | None:
     """PATH's key names as Hklm reads them, without case (5,000 machines ask the same catalog's keys)."""
     found = hklm_parts(path, lookup_set)
     return None if found is None else (found[0].lower(), *(p.lower() for p in found[1]))
+
+
+@functools.lru_cache(maxsize=8192)
+def _joined(names: tuple[str, ...]) -> str:
+    return "\\".join(names)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
@@ -263,6 +263,7 @@ class CatalogAsks:
 
     registry: tuple[tuple[str, str], ...]
     products: dict
+    file_paths: dict = field(default_factory=dict, compare=False)  # files.paths_for's, per shape of machine
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogAsks:

@@ -224,9 +224,20 @@ def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: s
         return FileFact(full, True, problem=str(e))
 
 
+def paths_for(catalog: Catalog, facts: MachineFacts, known: dict | None = None) -> tuple[list[str], list[str]]:
+    """catalog_file_paths, remembered in KNOWN (one catalog's) for every machine whose folders expand alike."""
+    if known is None:
+        return catalog_file_paths(catalog, facts)
+    shape = (facts.os_family, facts.system_root, facts.program_files, tuple(sorted(facts.paths.items())))
+    if shape not in known:
+        known[shape] = catalog_file_paths(catalog, facts)
+    return known[shape]
+
+
 def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, catalog: Catalog | None,
-                       absent: str, inputs, limits) -> None:
-    """Add a FileFact for each catalog file (or each collected file when there is no catalog)."""
+                       absent: str, inputs, limits, known_paths: dict | None = None) -> None:
+    """Add a FileFact for each catalog file (or each collected file when there is no catalog); KNOWN_PATHS: see
+    paths_for."""
     if tree is None:
         if catalog is None:
             facts.missing.append("file versions (no files/ folder was collected)")
@@ -242,7 +253,7 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
             rel = "\\".join(found.path.relative_to(tree.root).parts)
             facts.files.append(file_fact(tree, f"{drive}\\{rel}", drive, absent, inputs, limits))
         return
-    paths, unresolved = catalog_file_paths(catalog, facts)
+    paths, unresolved = paths_for(catalog, facts, known_paths)
     # Only files found (or with a problem of their own) are kept; every other catalog file
     # is ABSENT, said once: a machine's facts stay small with a 400-file catalog.
     facts.files_absent = absent

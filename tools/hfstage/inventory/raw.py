@@ -89,7 +89,7 @@ def project(raw: RawFacts, catalog: Catalog | None, rules: dict | None = None,
         resolve_catalog_ids(facts, catalog, asks)
     if facts.error is None:
         try:
-            _files(raw, facts, catalog)
+            _files(raw, facts, catalog, asks)
         except InputError as e:
             facts.parse_errors.append(str(e))
         _add_tail(facts, raw.tail)
@@ -109,7 +109,7 @@ def _add_tail(facts: MachineFacts, tail: dict) -> None:
     facts.done_markers = list(tail.get("done_markers", []))
 
 
-def _files(raw: RawFacts, facts: MachineFacts, catalog: Catalog | None) -> None:
+def _files(raw: RawFacts, facts: MachineFacts, catalog: Catalog | None, asks: CatalogAsks | None) -> None:
     if raw.kind == "drive":
         if catalog is None:
             facts.missing.append("file versions (give --catalog so hfstage knows which files matter)")
@@ -120,4 +120,4 @@ def _files(raw: RawFacts, facts: MachineFacts, catalog: Catalog | None) -> None:
     # catalog, a file it did not copy is not on the machine.
     collected_for = raw.manifest.get("catalog")
     absent = "not present on the machine" if catalog and collected_for == catalog.data_version else "not collected"
-    collect_file_facts(facts, raw.tree, catalog, absent, raw.inputs, raw.limits)
+    collect_file_facts(facts, raw.tree, catalog, absent, raw.inputs, raw.limits, asks.file_paths if asks else None)
