@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,30 @@ def test_a_key_the_registry_was_never_read_around_is_read_again_not_guessed(key,
     b.reg_changes[999_999] = RegChange(999_999, key, "Shell", "REG_SZ", "Explorer.exe", "r")
     with pytest.raises(NotCaptured):
         project(remembered(DATA / "scan-inventory" / "SCAN-NT4", a), b)
+
+
+def test_a_value_too_long_to_keep_is_read_again_when_asked(real_pair, tmp_path):
+    """The capture is bounded whatever a client's hive holds: a Hotfix key beside the catalog's with a 5,000-byte
+    value (a hive written by hivexregedit) is not kept, so a catalog asking about it reads the machine again;
+    its neighbours are kept and answered."""
+    if shutil.which("hivexregedit") is None:
+        pytest.skip("hivexregedit not installed (libwin-hivex-perl)")
+    from tests.data.make_machines import build_hive
+
+    source = DATA / "scan-src" / "SCAN-NT4"
+    machine = tmp_path / "SCAN-NT4"
+    shutil.copytree(DATA / "scan-inventory" / "SCAN-NT4", machine)
+    big = ",".join(["ab"] * 5000)
+    reg = tmp_path / "SOFTWARE.reg"
+    key = HOTFIX.replace("HKLM", "HKEY_LOCAL_MACHINE") + "\\Q999998"
+    reg.write_text(source.joinpath("SOFTWARE.reg").read_text(encoding="utf-8") +
+                   f"\n[{key}]\n\"Installed\"=dword:00000001\n\"Blob\"=hex:{big}\n", encoding="utf-8")
+    build_hive(reg, machine / "SOFTWARE", "SOFTWARE")
+    a, b = real_pair
+    kept = remembered(machine, a)
+    assert _check(machine, a, b)  # the catalog's own keys and their neighbours: answered, exactly
+    b = copy.deepcopy(b)
+    b.reg_changes[999_998] = RegChange(999_998, HOTFIX + "\\Q999998", "Installed", "REG_DWORD", "1", "r")
+    with pytest.raises(NotCaptured):
+        project(kept, b)
+    assert gather_facts(machine, b, on_share=True).reg(HOTFIX + "\\Q999998", "Installed").value == "1"

@@ -16,8 +16,11 @@ import functools
 from hfstage.errors import InputError
 from hfstage.inventory.regtree import RegValue, hklm_parts
 
+# What a capture keeps is bounded whatever a client's hive holds (a key not kept is only read again when asked):
 SIBLINGS_MAX = 256  # subkeys of one parent kept whole (Hotfix, Updates\...\SPn, Installed Components)
 VALUES_MAX = 256  # values of one key kept
+VALUE_TEXT_MAX = 4096  # characters of one value kept (a key holding a longer one is not kept)
+KEYS_MAX = 4096  # keys whose values one capture keeps
 
 
 class NotCaptured(Exception):  # noqa: N818 - a question, not a failure: the machine is read again
@@ -89,9 +92,11 @@ def _keep_values(key, path: str, out: dict) -> None:
         values = key.values()
     except InputError:
         return
-    if len(values) <= VALUES_MAX:
-        out["values"][path] = {name.lower(): None if key.value(name) is None else reg_text(key.value(name))
-                               for name in values}
+    if len(values) > VALUES_MAX or len(out["values"]) >= KEYS_MAX:
+        return
+    kept = {name.lower(): None if key.value(name) is None else reg_text(key.value(name)) for name in values}
+    if all(text is None or len(text) <= VALUE_TEXT_MAX for text in kept.values()):
+        out["values"][path] = kept
 
 
 class CapturedKey:

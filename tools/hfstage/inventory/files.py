@@ -17,6 +17,9 @@ from hfstage.versions import version_text
 _VAR = re.compile(r"%([A-Za-z]+)%")
 
 
+SNAPSHOT_NAMES = 20_000  # names below files\ a snapshot keeps (a collector copies a catalog's few hundred files)
+
+
 class CaseInsensitiveTree:
     """Look up Windows paths below ROOT on a case-sensitive filesystem, listing each folder once.
 
@@ -80,9 +83,11 @@ class CaseInsensitiveTree:
         return fields
 
     def snapshot(self, limits) -> dict:
-        """Every folder's names below ROOT (within [limits] tree_entries) and the files read so far."""
+        """Every folder's names below ROOT and the files read so far; InputError for a tree of more than
+        SNAPSHOT_NAMES (or [limits] tree_entries) names, which is not kept (read again for the next catalog)."""
         folders: dict[str, dict[str, list[str]]] = {".": {}}
-        for entry in walk_entries(self.root, max_entries=limits.tree_entries):  # sorted, as entries() lists
+        # sorted, as entries() lists each folder
+        for entry in walk_entries(self.root, max_entries=min(limits.tree_entries, SNAPSHOT_NAMES)):
             if entry.is_folder:
                 folders.setdefault(entry.path.relative_to(self.root).as_posix(), {})
             if entry.is_file or entry.is_folder:
