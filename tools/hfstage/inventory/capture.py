@@ -43,8 +43,9 @@ def capture_registry(hklm, asks) -> dict:
     A part that cannot be read (a damaged or over-budget hive region) is left out: asked for later, it
     makes the machine be read again, never answered."""
     out = {"set": hklm.lookup_set, "values": {}, "absent": [], "lists": {}}
+    gone: set[str] = set()  # absent keys, kept or not: one below a key known absent or listed need not be kept
     for path, parent in _plan(tuple(key for key, _ in asks.registry), hklm.lookup_set):
-        _keep(hklm, path, out, parent)
+        _keep(hklm, path, out, parent, gone)
     return out
 
 
@@ -61,13 +62,16 @@ def _plan(keys: tuple[str, ...], lookup_set: str) -> tuple[tuple[str, bool], ...
     return tuple(plan.items())
 
 
-def _keep(hklm, path: str, out: dict, siblings: bool) -> None:
-    """Keep the key at PATH: absent, or its values and subkey names (when few), and with SIBLINGS its
-    subkeys' values."""
+def _keep(hklm, path: str, out: dict, siblings: bool, gone: set[str]) -> None:
+    """Keep the key at PATH: absent (unless a key above says so), or its values and subkey names (when few),
+    and with SIBLINGS its subkeys' values."""
     try:
         key = hklm.key(path)
         if key is None:
-            out["absent"].append(path)
+            gone.add(path)
+            parent = path.rpartition("\\")[0]
+            if parent not in gone and parent not in out["lists"]:
+                out["absent"].append(path)
             return
         _keep_values(key, path, out)
         if not _few(key):
@@ -127,8 +131,7 @@ class CapturedHklm:
             return CapturedKey(self._values[here])
         if here in self._absent:
             return None
-        for depth in range(len(names) - 1, 0, -1):  # the nearest ancestor that knows
-            above = "\\".join(names[:depth])
+        for depth, above in _above(names):  # the nearest key above that knows
             if above in self._absent:
                 return None
             if above in self._lists:
@@ -148,3 +151,9 @@ def _names(path: str, lookup_set: str) -> tuple[str, ...] | None:
 @functools.lru_cache(maxsize=8192)
 def _joined(names: tuple[str, ...]) -> str:
     return "\\".join(names)
+
+
+@functools.lru_cache(maxsize=8192)
+def _above(names: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """(depth, path) of every key above NAMES' key, the nearest first."""
+    return tuple((depth, "\\".join(names[:depth])) for depth in range(len(names) - 1, 0, -1))

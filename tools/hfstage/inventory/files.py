@@ -105,7 +105,7 @@ class CapturedTree(CaseInsensitiveTree):
         self._folders = snapshot["folders"]
         self.read_files = snapshot["read"]
         # every name's path without case: a catalog path not among them is not there (most of a catalog's files)
-        self._known = {f"{folder}/{name}".lower() if folder != "." else name
+        self._known = {f"{folder}\\{name}".lower().replace("/", "\\") if folder != "." else name
                        for folder, names in self._folders.items() for name in names}
 
     def _entries(self, folder: Path) -> dict[str, list[str]]:
@@ -113,8 +113,12 @@ class CapturedTree(CaseInsensitiveTree):
         return self._folders.get(folder.relative_to(self.root).as_posix(), {})
 
     def find(self, relative: str) -> Path | None:
+        plain = relative.lower().replace("/", "\\")
+        if plain not in self._known and plain[:1] not in ("", ".", "\\") and "\\." not in plain \
+                and "\\\\" not in plain and plain[-1] != "\\":
+            return None  # the common case, cheaply: a plain path no spelling of which is there
         parts = _parts(relative)
-        if not parts or "/".join(parts).lower() not in self._known:
+        if not parts or "\\".join(parts).lower() not in self._known:
             return None if parts != [] else self.root
         hit = self._find_below(".", parts)
         return None if hit is None else self.root / hit if hit != "." else self.root
