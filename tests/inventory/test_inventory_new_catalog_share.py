@@ -10,6 +10,7 @@ is read again), or trust a damaged record (a raw-facts file cut short is read ag
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -28,6 +29,16 @@ def filled_share(trusted_share):
     for machine in INV.iterdir():
         shutil.copytree(machine, trusted_share.folder("inventory") / machine.name)
     return trusted_share
+
+
+@pytest.fixture
+def client_reads(monkeypatch) -> list[str]:
+    """Every client file the inventory reads (in this process: jobs=1), through the client-file reader."""
+    reads: list[str] = []
+    real = gather.MachineInputs.read
+    monkeypatch.setattr(gather.MachineInputs, "read", lambda self, path, *rest: reads.append(str(path)) or
+                        real(self, path, *rest))
+    return reads
 
 
 @pytest.fixture
@@ -50,13 +61,15 @@ def _as_read_fresh(share, result, catalog) -> None:
         assert result.facts_of(machine).to_dict() == fresh.to_dict(), machine
 
 
-def test_a_new_catalog_opens_no_hive_and_gives_the_facts_read_under_it(filled_share, hives_opened):
+def test_a_new_catalog_opens_no_hive_and_gives_the_facts_read_under_it(filled_share, hives_opened, client_reads):
     month1, month2 = _months()
     first = runmod.inventory(filled_share, month1, jobs=1)
     assert first.read == 16 and len(hives_opened) == len(set(hives_opened)) > 10  # each hive once
+    assert any(r.endswith(".reg") for r in client_reads)  # and the 9x machines' exports
     hives_opened.clear()
+    client_reads.clear()
     second = runmod.inventory(filled_share, month2, jobs=1)
-    assert hives_opened == [] and second.read == 0 and second.projected == 16
+    assert hives_opened == [] and client_reads == [] and second.read == 0 and second.projected == 16
     _as_read_fresh(filled_share, second, month2)
     assert second.hashes != first.hashes  # the facts did follow the catalog (catalog_version, registry values)
 
@@ -86,3 +99,23 @@ def test_a_damaged_raw_facts_file_is_read_again_not_believed(filled_share):
     _as_read_fresh(filled_share, second, month2)
     third = runmod.inventory(filled_share, month1, jobs=1)  # and they are remembered again
     assert third.read == 0 and third.projected == 16
+
+
+def test_exports_written_again_with_the_same_bytes_keep_their_raw_facts(filled_share, hives_opened):
+    """Keys mode collects every day and writes the same exports again (new times, the same bytes): on Patch
+    Tuesday those machines are hashed, as before, and then projected, not parsed again."""
+    month1, month2 = _months()
+    runmod.inventory(filled_share, month1, jobs=1)
+    exports = sorted(filled_share.folder("inventory").glob("W9*/*.reg"))
+    assert len(exports) >= 2
+    for export in exports:
+        stat = export.stat()
+        os.utime(export, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    hives_opened.clear()
+    second = runmod.inventory(filled_share, month2, jobs=1)
+    assert second.read == 0 and second.projected == 16 and hives_opened == []
+    _as_read_fresh(filled_share, second, month2)
+    exports[0].write_bytes(exports[0].read_bytes() + b"\r\n")  # other bytes: read again
+    third = runmod.inventory(filled_share, month1, jobs=1)
+    assert third.read == 1 and third.projected == 15
+    _as_read_fresh(filled_share, third, month1)

@@ -54,13 +54,34 @@ class RawStore:
         """Forget MACHINES before they are read again (a run killed meanwhile vouches for none)."""
         self.record.begin(machines)
 
-    def keep(self, machine: str, key: str, data: dict | None) -> None:
-        """Remember DATA (RawFacts.remember) as MACHINE's raw facts for KEY; None keeps nothing."""
+    def keep(self, machine: str, key: str, data: dict | None, content: list | None = None) -> None:
+        """Remember DATA (RawFacts.remember) as MACHINE's raw facts for KEY, with CONTENT (`content`'s, for a
+        collection of exports); None keeps nothing."""
         if data is None:
             return
         payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
         write_if_changed(self.folder / f"{machine}.json", payload, PRIVATE, sync_dir=False, durable=False)
-        self.record.put(machine, key)
+        self.record.put(machine, key, content)
+
+    @staticmethod
+    def content(salt: str, digest: str | None, names: list, who: list | None) -> list | None:
+        """[the collection's digest (inventory.evidence), the key of its content with its names, owners and
+        binding]: what tells the same collection written again (new times, the same bytes)."""
+        return None if digest is None else [digest, RAW_FACTS.key(salt, "content", digest, names, who)]
+
+    def digest(self, machine: str) -> str | None:
+        """The digest of MACHINE's collection of exports its raw facts were read from (None for hives)."""
+        value = self.record.value(machine)
+        return value[0] if isinstance(value, list) and len(value) == 2 else None
+
+    def same_collection(self, machine: str, key: str, content: list | None) -> bool:
+        """Whether MACHINE's raw facts were read from CONTENT (its exports written again with the same bytes):
+        then they are remembered for KEY, its inputs' key now."""
+        value = self.record.value(machine)
+        if content is None or not (isinstance(value, list) and value == content):
+            return False
+        self.record.put(machine, key, content)
+        return True
 
     def commit(self, machines: list[str] | None) -> None:
         """Store what was kept; with MACHINES (every machine on the share), forget the others."""

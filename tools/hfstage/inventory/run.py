@@ -111,16 +111,19 @@ def _who(inputs: MachineInputs) -> list | None:
     return [binding.kind, binding.owner, binding.account] if binding is not None else None
 
 
-def _same_collection(record, inputs: MachineInputs, salt: str, limits: Limits, tree: list) -> tuple[str | None, list]:
-    """(the collection's content key, the remembered entry when it is the one the facts were read from):
-    a collection of exports written again with the same bytes (same names, owners and binding) keeps its facts."""
-    digest = content_digest(inputs, limits, read_manifest(inputs), tree)
+def _same_collection(record, inputs: MachineInputs, salt: str, limits: Limits, tree: list,
+                     digest: str | None = None) -> tuple[str | None, list, str | None]:
+    """(the collection's content key, the remembered entry when it is the one the facts were read from, the
+    collection's digest): a collection of exports written again with the same bytes (same names, owners and
+    binding) keeps its facts. DIGEST: the digest remembered with the raw facts (inputs unchanged since), so
+    the exports are not read again to make it."""
+    digest = digest or content_digest(inputs, limits, read_manifest(inputs), tree)
     if digest is None:
-        return None, []
+        return None, [], None
     names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
     content = FACTS.key(salt, "content", digest, names, _who(inputs))
     known = record.value(inputs.name)
-    return content, known if isinstance(known, list) and len(known) == 4 and known[3] == content else []
+    return content, known if isinstance(known, list) and len(known) == 4 and known[3] == content else [], digest
 
 
 def _record_seen(share: Share, evidence: dict[str, str], partial: bool) -> dict[str, str]:
@@ -179,6 +182,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str, str | None, str]] = []
     evidence: dict[str, str] = {}
+    collections: dict[str, list | None] = {}  # machine -> RawStore.content of its collection (exports only)
     for folder in folders:
         try:
             inputs = locate_inputs(folder, accounts)
@@ -194,7 +198,15 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         if known is not None and cached:
             entries[folder.name] = known
             continue
-        content, same = _same_collection(record, inputs, salt, limits, tree)
+        names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
+        if raws.record.known(folder.name, raw_key):  # inputs unchanged since their raw facts were read: nothing
+            digest = raws.digest(folder.name)  # is read again (an exports collection's digest is remembered)
+            content, same, digest = _same_collection(record, inputs, salt, limits, tree, digest) \
+                if digest else (None, [], None)
+        else:  # exports written again with the same bytes (keys mode, daily) keep their raw facts too
+            content, same, digest = _same_collection(record, inputs, salt, limits, tree)
+            raws.same_collection(folder.name, raw_key, RawStore.content(raw_salt, digest, names, _who(inputs)))
+        collections[folder.name] = RawStore.content(raw_salt, digest, names, _who(inputs))
         if same and cached:
             entries[folder.name] = same
             record.put(folder.name, key, same)
@@ -212,7 +224,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     for folder, key, content, raw_key in todo:
         facts, raw = gathered.get(folder.name) or (projected[folder.name], None)
         if folder.name not in died:
-            raws.keep(folder.name, raw_key, raw)
+            raws.keep(folder.name, raw_key, raw, collections.get(folder.name))
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
