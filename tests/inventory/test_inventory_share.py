@@ -46,8 +46,8 @@ def test_inventory_all_machines_in_parallel(run, filled_share):
 
 def test_unchanged_machines_come_from_the_cache(filled_share, monkeypatch):
     calls = []
-    real = runmod.safe_gather
-    monkeypatch.setattr(runmod, "safe_gather", lambda f, *rest: calls.append(f.name) or real(f, *rest))
+    real = runmod.safe_read
+    monkeypatch.setattr(runmod, "safe_read", lambda f, *rest: calls.append(f.name) or real(f, *rest))
     runmod.inventory(filled_share, None, jobs=1)
     assert len(calls) == 16
     calls.clear()

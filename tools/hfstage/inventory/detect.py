@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
+from hfstage.inventory.capture import reg_text
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact, service_pack_text
 from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.regtree import Hklm
@@ -254,9 +256,27 @@ def _walk_updates(key, path: str, facts: MachineFacts, depth: int) -> None:
             _walk_updates(sub, sub_path, facts, depth + 1)
 
 
-def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog) -> None:
+@dataclass(frozen=True)
+class CatalogAsks:
+    """What a catalog asks of every machine, worked out once for 5,000: the registry values its RegChanges check
+    (HKLM only, each once, spelled as the catalog first spells it) and its products by name."""
+
+    registry: tuple[tuple[str, str], ...]
+    products: dict
+    file_paths: dict = field(default_factory=dict, compare=False)  # files.paths_for's, per shape of machine
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> CatalogAsks:
+        seen: dict[tuple[str, str], tuple[str, str]] = {}
+        for rc in catalog.reg_changes.values():
+            if rc.key and rc.key.upper().startswith(("HKLM\\", "HKEY_LOCAL_MACHINE\\")):
+                seen.setdefault((rc.key.lower(), rc.value_name.lower()), (rc.key, rc.value_name))
+        return cls(tuple(seen.values()), {p.name.strip().lower(): p for p in catalog.products.values()})
+
+
+def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
     """Set ProductID and ServicePackID of each detected product from CATALOG, by name."""
-    by_name = {p.name.strip().lower(): p for p in catalog.products.values()}
+    by_name = (asks or CatalogAsks.of(catalog)).products
     facts.catalog_version = catalog.data_version
     for product in facts.products:
         entry = by_name.get(product.name.lower())
@@ -266,27 +286,12 @@ def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog) -> None:
         product.service_pack_id = service_pack_id(catalog, entry, product.service_pack_label)
 
 
-def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog) -> None:
+def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
     """Read every registry value the catalog's RegChanges check (HKLM only)."""
-    seen = set()
-    for rc in catalog.reg_changes.values():
-        if not rc.key or not rc.key.upper().startswith(("HKLM\\", "HKEY_LOCAL_MACHINE\\")):
-            continue
-        ident = (rc.key.lower(), rc.value_name.lower())
-        if ident in seen:
-            continue
-        seen.add(ident)
-        key = hklm.key(rc.key)
+    for path, value_name in (asks or CatalogAsks.of(catalog)).registry:
+        key = hklm.key(path)
         if key is None:
             continue  # absent keys are said once, by facts.registry_checked
-        value = key.value(rc.value_name) if rc.value_name else None
-        facts.registry.append(RegFact(rc.key, rc.value_name, True, None if value is None else _reg_text(value)))
+        value = key.value(value_name) if value_name else None
+        facts.registry.append(RegFact(path, value_name, True, None if value is None else reg_text(value)))
     facts.registry_checked = True
-
-
-def _reg_text(value) -> str:
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, list):
-        return "\n".join(value)
-    return str(value)

@@ -7,13 +7,17 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError, shown
+from hfstage.inventory.capture import NotCaptured
 from hfstage.inventory.facts import FileFact, MachineFacts
 from hfstage.inventory.families import family_folder
 from hfstage.inventory.pe import read_pe_version
-from hfstage.share import entries, walk_files
+from hfstage.share import entries, walk_entries, walk_files
 from hfstage.versions import version_text
 
 _VAR = re.compile(r"%([A-Za-z]+)%")
+
+
+SNAPSHOT_NAMES = 20_000  # names below files\ a snapshot keeps (a collector copies a catalog's few hundred files)
 
 
 class CaseInsensitiveTree:
@@ -21,30 +25,26 @@ class CaseInsensitiveTree:
 
     A share written by several tools can hold both 'system32' and 'System32': every
     spelling is tried. Links are never followed: a client may plant one to a server file.
+    Each file's version facts are remembered (`read_files`), for a later catalog to ask again.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._listing: dict[Path, dict[str, list[str]]] = {}
+        self.read_files: dict[str, dict] = {}  # path below ROOT -> its FileFact fields, or {"error": ...}
 
     def _entries(self, folder: Path) -> dict[str, list[str]]:
         if folder not in self._listing:
-            found: dict[str, list[str]] = {}
             try:
-                for entry in entries(folder):
-                    if entry.is_file or entry.is_folder:
-                        found.setdefault(entry.name.lower(), []).append(entry.name)
+                self._listing[folder] = _names(entries(folder))
             except InputError:
-                pass
-            self._listing[folder] = found
+                self._listing[folder] = {}
         return self._listing[folder]
 
     def find(self, relative: str) -> Path | None:
         """The real path of RELATIVE ('WINNT\\system32\\x.dll'), or None."""
-        parts = [p for p in re.split(r"[\\/]", relative) if p]
-        if any(p in (".", "..") for p in parts):
-            return None
-        return self._find(self.root, parts)
+        parts = _parts(relative)
+        return self._find(self.root, parts) if parts is not None else None
 
     def _find(self, current: Path, parts: list[str]) -> Path | None:
         if not parts:
@@ -62,6 +62,102 @@ class CaseInsensitiveTree:
         if found is None:
             return []
         return [found.parent / n for n in self._entries(found.parent).get(found.name.lower(), [])]
+
+    def is_folder(self, found: Path) -> bool:
+        return found.is_dir()
+
+    def file_fields(self, found: Path, inputs, limits) -> dict:
+        """FileFact fields of FOUND (a file below ROOT), read through the client-file reader; InputError
+        when it cannot be read or is not a PE file."""
+        name = found.relative_to(self.root).as_posix()
+        try:
+            pe = read_pe_version(found, inputs.read(found, limits.file_bytes, "collected system file"))
+        except InputError as e:
+            self.read_files[name] = {"error": str(e)}
+            raise
+        fields = {"size": pe.size, "file_version": version_text(pe.file_version),
+                  "product_version": version_text(pe.product_version),
+                  "file_version_string": pe.file_version_string, "checksum": pe.checksum,
+                  "machine_type": pe.machine, "problem": None if pe.file_version else "no version resource"}
+        self.read_files[name] = fields
+        return fields
+
+    def snapshot(self, limits) -> dict:
+        """Every folder's names below ROOT and the files read so far; InputError for a tree of more than
+        SNAPSHOT_NAMES (or [limits] tree_entries) names, which is not kept (read again for the next catalog)."""
+        folders: dict[str, dict[str, list[str]]] = {".": {}}
+        # sorted, as entries() lists each folder
+        for entry in walk_entries(self.root, max_entries=min(limits.tree_entries, SNAPSHOT_NAMES)):
+            if entry.is_folder:
+                folders.setdefault(entry.path.relative_to(self.root).as_posix(), {})
+            if entry.is_file or entry.is_folder:
+                names = folders.setdefault(entry.path.parent.relative_to(self.root).as_posix(), {})
+                names.setdefault(entry.name.lower(), []).append(entry.name)
+        return {"folders": folders, "read": self.read_files}
+
+
+class CapturedTree(CaseInsensitiveTree):
+    """A CaseInsensitiveTree as a snapshot saw it: no folder is listed again, no file read again; a file it
+    never read raises NotCaptured (the machine is read again)."""
+
+    def __init__(self, root: Path, snapshot: dict) -> None:
+        super().__init__(root)
+        self._folders = snapshot["folders"]
+        self.read_files = snapshot["read"]
+        # every name's path without case: a catalog path not among them is not there (most of a catalog's files)
+        self._known = {f"{folder}\\{name}".lower().replace("/", "\\") if folder != "." else name
+                       for folder, names in self._folders.items() for name in names}
+
+    def _entries(self, folder: Path) -> dict[str, list[str]]:
+        # a name that is not a listed folder is a file (entries() of a file lists nothing)
+        return self._folders.get(folder.relative_to(self.root).as_posix(), {})
+
+    def find(self, relative: str) -> Path | None:
+        plain = relative.lower().replace("/", "\\")
+        if plain not in self._known and plain[:1] not in ("", ".", "\\") and "\\." not in plain \
+                and "\\\\" not in plain and plain[-1] != "\\":
+            return None  # the common case, cheaply: a plain path no spelling of which is there
+        parts = _parts(relative)
+        if not parts or "\\".join(parts).lower() not in self._known:
+            return None if parts != [] else self.root
+        hit = self._find_below(".", parts)
+        return None if hit is None else self.root / hit if hit != "." else self.root
+
+    def _find_below(self, current: str, parts: list[str]) -> str | None:
+        """_find on the snapshot's names (a catalog's few hundred files a machine, without a Path each)."""
+        if not parts:
+            return current
+        for actual in self._folders.get(current, {}).get(parts[0].lower(), []):
+            hit = self._find_below(actual if current == "." else f"{current}/{actual}", parts[1:])
+            if hit is not None:
+                return hit
+        return None
+
+    def is_folder(self, found: Path) -> bool:
+        return found.relative_to(self.root).as_posix() in self._folders
+
+    def file_fields(self, found: Path, inputs, limits) -> dict:
+        fields = self.read_files.get(found.relative_to(self.root).as_posix())
+        if fields is None:
+            raise NotCaptured(str(found))
+        if "error" in fields:
+            raise InputError(fields["error"])
+        return fields
+
+
+def _parts(relative: str) -> list[str] | None:
+    """The names of a Windows path below a tree's root; None for one that climbs out of it."""
+    parts = [p for p in re.split(r"[\\/]", relative) if p]
+    return None if any(p in (".", "..") for p in parts) else parts
+
+
+def _names(found) -> dict[str, list[str]]:
+    """A folder's files and folders (links and special files are not there for a lookup), by lower name."""
+    names: dict[str, list[str]] = {}
+    for entry in found:
+        if entry.is_file or entry.is_folder:
+            names.setdefault(entry.name.lower(), []).append(entry.name)
+    return names
 
 
 def expand_location(location: str, facts: MachineFacts) -> str | None:
@@ -125,25 +221,32 @@ def file_fact(tree: CaseInsensitiveTree, full: str, system_drive: str, absent: s
     found = tree.find(relative)
     if found is None and windir and relative.lower().startswith(windir.lower() + "\\"):
         found = tree.find(f"{WINDIR_FOLDER}\\{relative[len(windir) + 1:]}")
-    if found is None or found.is_dir():
+    if found is None or tree.is_folder(found):
         return FileFact(full, False, problem=absent)
     copies = tree.variants(str(found.relative_to(tree.root)))
     if len(copies) > 1:
         return FileFact(full, True, problem=f"refused: {len(copies)} files for one name ("
                         f"{', '.join(shown(c) for c in sorted(copies))}): which is the collector's cannot be told")
     try:
-        pe = read_pe_version(found, inputs.read(found, limits.file_bytes, "collected system file"))
+        return FileFact(full, True, **tree.file_fields(found, inputs, limits))
     except InputError as e:
         return FileFact(full, True, problem=str(e))
-    return FileFact(full, True, size=pe.size, file_version=version_text(pe.file_version),
-                    product_version=version_text(pe.product_version),
-                    file_version_string=pe.file_version_string, checksum=pe.checksum, machine_type=pe.machine,
-                    problem=None if pe.file_version else "no version resource")
+
+
+def paths_for(catalog: Catalog, facts: MachineFacts, known: dict | None = None) -> tuple[list[str], list[str]]:
+    """catalog_file_paths, remembered in KNOWN (one catalog's) for every machine whose folders expand alike."""
+    if known is None:
+        return catalog_file_paths(catalog, facts)
+    shape = (facts.os_family, facts.system_root, facts.program_files, tuple(sorted(facts.paths.items())))
+    if shape not in known:
+        known[shape] = catalog_file_paths(catalog, facts)
+    return known[shape]
 
 
 def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, catalog: Catalog | None,
-                       absent: str, inputs, limits) -> None:
-    """Add a FileFact for each catalog file (or each collected file when there is no catalog)."""
+                       absent: str, inputs, limits, known_paths: dict | None = None) -> None:
+    """Add a FileFact for each catalog file (or each collected file when there is no catalog); KNOWN_PATHS: see
+    paths_for."""
     if tree is None:
         if catalog is None:
             facts.missing.append("file versions (no files/ folder was collected)")
@@ -159,7 +262,7 @@ def collect_file_facts(facts: MachineFacts, tree: CaseInsensitiveTree | None, ca
             rel = "\\".join(found.path.relative_to(tree.root).parts)
             facts.files.append(file_fact(tree, f"{drive}\\{rel}", drive, absent, inputs, limits))
         return
-    paths, unresolved = catalog_file_paths(catalog, facts)
+    paths, unresolved = paths_for(catalog, facts, known_paths)
     # Only files found (or with a problem of their own) are kept; every other catalog file
     # is ABSENT, said once: a machine's facts stay small with a 400-file catalog.
     facts.files_absent = absent

@@ -14,13 +14,14 @@ from pathlib import Path
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError, q
 from hfstage.inventory.binding import UNBOUND, Accounts, Binding, folder_binding
-from hfstage.inventory.collection import collection_of, missing_keys, missing_text
-from hfstage.inventory.detect import catalog_registry, detect, resolve_catalog_ids
+from hfstage.inventory.collection import collection_of
+from hfstage.inventory.detect import detect
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.files import CaseInsensitiveTree, collect_file_facts, expand_location, file_fact
+from hfstage.inventory.files import CaseInsensitiveTree, expand_location, file_fact
 from hfstage.inventory.hive import open_hive_bytes, unclean_sequence
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.outputs import Judged, judge_folder, output_of
+from hfstage.inventory.raw import RawFacts, project
 from hfstage.inventory.regfile import RegExport, parse_reg_text
 from hfstage.inventory.regquery import parse_reg_query
 from hfstage.inventory.regtree import Hklm, walk
@@ -178,35 +179,50 @@ def gather_facts(path: Path, catalog: Catalog | None = None, rules: dict | None 
 
     ON_SHARE: PATH is the machine's own folder under inventory\\, named by its collector, so registry
     data of another computer there is refused (elsewhere, e.g. an admin's copy, it is a warning)."""
+    return project(read_raw(path, rules, inputs, limits, on_share, accounts), catalog, rules)
+
+
+def read_raw(path: Path, rules: dict | None = None, inputs: MachineInputs | None = None,
+             limits: Limits | None = None, on_share: bool = False, accounts: Accounts | None = None) -> RawFacts:
+    """What the machine at PATH's inputs alone say (inventory.raw), the hives and files still open to a catalog."""
     limits = limits or Limits()
+    rules = rules or load_rules()
     inputs = inputs or locate_inputs(path, accounts)
     facts = MachineFacts(machine=inputs.name)
     _binding_facts(inputs, facts)
+    raw = RawFacts({}, inputs.kind, inputs=inputs, limits=limits)
     try:
         hklm = _hklm(inputs, facts, limits)
         if hklm is not None:
-            detect(hklm, facts, rules or load_rules())
-            lacking = missing_keys(collection_of(read_manifest(inputs)), rules or load_rules(), catalog,
-                                   _values_taken(inputs))
-            if lacking:
-                facts.missing.append(missing_text(lacking))
+            detect(hklm, facts, rules)
+            raw.missing_at, raw.values_taken = len(facts.missing), _values_taken(inputs)
             _check_identity(inputs, facts, on_share)
-            if catalog is not None and hklm.software is not None:
-                catalog_registry(hklm, facts, catalog)
+            raw.registry_ok, raw.hklm = hklm.software is not None, hklm
     except InputError as e:
         facts.error = str(e)
-    if catalog is not None:
-        resolve_catalog_ids(facts, catalog)
+    raw.manifest = read_manifest(inputs)
+    raw.tree = CaseInsensitiveTree(inputs.files_root) if inputs.files_root else None
     if facts.error is None:
-        try:
-            _files(inputs, facts, catalog, limits)
-            _installer_version(inputs, facts, limits)
-        except InputError as e:
-            facts.parse_errors.append(str(e))
-        facts.done_markers = read_done_markers(inputs, facts.parse_errors)
+        raw.tail = _tail(inputs, facts, limits)
     if facts.os_family == "9x" and facts.binding is not None:  # no computer account: nobody in particular
         facts.binding, facts.binding_owner = UNBOUND, f"Windows 9x, no computer account: {facts.binding_owner}"
-    return facts
+    raw.facts = facts.to_dict()
+    return raw
+
+
+def _tail(inputs: MachineInputs, facts: MachineFacts, limits: Limits) -> dict:
+    """Windows Installer's version and the client's install markers: added to the facts after the catalog's
+    registry values were read without error."""
+    problems: list[str] = []
+    found = MachineFacts(machine=facts.machine, system_root=facts.system_root, os_family=facts.os_family,
+                         program_files=facts.program_files, paths=facts.paths)
+    try:
+        _installer_version(inputs, found, limits)
+    except InputError as e:
+        problems.append(str(e))
+    markers = read_done_markers(inputs, problems)
+    return {"installer_version": found.installer_version, "installer_evidence": found.evidence.get(
+        "installer_version"), "done_markers": markers, "problems": problems}
 
 
 def _values_taken(inputs: MachineInputs) -> dict[str, bool]:
@@ -253,22 +269,6 @@ def _installer_version(inputs: MachineInputs, facts: MachineFacts, limits: Limit
     if fact.found and fact.file_version:
         facts.installer_version = fact.file_version
         facts.evidence["installer_version"] = f"{full} has version {fact.file_version}"
-
-
-def _files(inputs: MachineInputs, facts: MachineFacts, catalog: Catalog | None, limits: Limits) -> None:
-    if inputs.kind == "drive":
-        if catalog is None:
-            facts.missing.append("file versions (give --catalog so hfstage knows which files matter)")
-            return
-        collect_file_facts(facts, CaseInsensitiveTree(inputs.files_root), catalog, "not present on the drive",
-                           inputs, limits)
-        return
-    tree = CaseInsensitiveTree(inputs.files_root) if inputs.files_root else None
-    # The collector copies every catalog file that exists; when its manifest names this
-    # catalog, a file it did not copy is not on the machine.
-    collected_for = read_manifest(inputs).get("catalog")
-    absent = "not present on the machine" if catalog and collected_for == catalog.data_version else "not collected"
-    collect_file_facts(facts, tree, catalog, absent, inputs, limits)
 
 
 def read_done_markers(inputs: MachineInputs, problems: list[str] | None = None) -> list[str]:

@@ -111,19 +111,19 @@ class Hklm:
             self._keys[cache_key] = self._lookup(path)
         return self._keys[cache_key]
 
+    @property
+    def lookup_set(self) -> str:
+        """The control set a SYSTEM\\CurrentControlSet path is read from."""
+        return self._lookup_set
+
     def _lookup(self, path: str) -> RegKey | None:
         parts = [p for p in path.split("\\") if p]
         if parts and parts[0].upper() in ("HKU", "HKEY_USERS"):
             return walk(self.users, "\\".join(parts[1:]))
-        if parts and parts[0].upper() in ("HKLM", "HKEY_LOCAL_MACHINE"):
-            parts = parts[1:]
-        if not parts:
+        found = hklm_parts(path, self._lookup_set)
+        if found is None:
             return None
-        hive, rest = parts[0].upper(), parts[1:]
-        if hive not in ("SOFTWARE", "SYSTEM"):
-            return None
-        if hive == "SYSTEM" and rest and rest[0].lower() == "currentcontrolset":
-            rest = [self._lookup_set] + rest[1:]
+        hive, rest = found
         if not rest:
             return self.software if hive == "SOFTWARE" else self.system
         # through the parent, remembered: the catalog's hundreds of keys share a few dozen parents
@@ -133,3 +133,17 @@ class Hklm:
     def value(self, path: str, name: str) -> RegValue:
         key = self.key(path)
         return key.value(name) if key is not None else None
+
+
+def hklm_parts(path: str, lookup_set: str) -> tuple[str, list[str]] | None:
+    """(SOFTWARE or SYSTEM, the names below it) of an HKLM PATH as Hklm reads it, CurrentControlSet read
+    as LOOKUP_SET; None for a path outside those two hives."""
+    parts = [p for p in path.split("\\") if p]
+    if parts and parts[0].upper() in ("HKLM", "HKEY_LOCAL_MACHINE"):
+        parts = parts[1:]
+    if not parts or parts[0].upper() not in ("SOFTWARE", "SYSTEM"):
+        return None
+    hive, rest = parts[0].upper(), parts[1:]
+    if hive == "SYSTEM" and rest and rest[0].lower() == "currentcontrolset":
+        rest = [lookup_set] + rest[1:]
+    return hive, rest

@@ -4,7 +4,8 @@ The facts memo (state\\facts\\index.json, the facts themselves in state\\facts\\
 each machine by its input files' sizes and mtimes, the catalog's DataVersion, the product rules
 and the size caps, so an unchanged machine is not read again. Each entry carries a hash of its
 facts: the assessment of a machine whose facts hash, catalog and policy are unchanged is not
-recomputed either.
+recomputed either. Under a new catalog, a machine whose inputs did not change is projected from its
+remembered raw facts (inventory.rawstore), not read again.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from pathlib import Path
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
 from hfstage.inventory.binding import Accounts
+from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
+from hfstage.inventory.rawstore import RawStore
 from hfstage.inventory.rules import load_site_rules
-from hfstage.inventory.workers import gather_in_workers, safe_gather
+from hfstage.inventory.workers import gather_in_workers, safe_read
 from hfstage.notices import Notice
 from hfstage.progress import Progress
 from hfstage.share import (
@@ -60,7 +63,8 @@ class InventoryResult:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[Notice] = field(default_factory=list)
     read: int = 0
-    cached: int = 0
+    cached: int = 0  # unchanged: inputs and catalog as last time
+    projected: int = 0  # inputs unchanged, a new catalog: facts projected from the remembered raw facts, not read
     fresh: dict[str, MachineFacts] = field(default_factory=dict)
     cache: Path | None = None
     seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
@@ -86,10 +90,10 @@ def facts_hash(facts: MachineFacts | dict) -> str:
     return fingerprint(facts if isinstance(facts, dict) else facts.to_dict())
 
 
-def _input_key(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, str, list]:
+def _input_key(inputs: MachineInputs, salt: str, limits: Limits, raw_salt: str = "") -> tuple[str, str, list, str]:
     """(what the remembered facts are made from, what the client's evidence alone is, the copied files' sizes,
-    times and owners): the second changes only when the client writes, so the server can tell when it first
-    saw that evidence."""
+    times and owners, what the remembered raw facts are made from): the second changes only when the client
+    writes, so the server can tell when it first saw that evidence."""
     stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0, 0)]
     tree = []
     if inputs.files_root is not None:
@@ -98,7 +102,8 @@ def _input_key(inputs: MachineInputs, salt: str, limits: Limits) -> tuple[str, s
                 for e in walk_files(base, base, max_entries=limits.tree_entries)]
         stats += tree
     evidence = fingerprint(sorted(stats))
-    return FACTS.key(salt, evidence, inputs.listing, _who(inputs)), evidence, tree
+    return (FACTS.key(salt, evidence, inputs.listing, _who(inputs)), evidence, tree,
+            RawStore.key(raw_salt, evidence, inputs.listing, _who(inputs)))
 
 
 def _who(inputs: MachineInputs) -> list | None:
@@ -106,16 +111,19 @@ def _who(inputs: MachineInputs) -> list | None:
     return [binding.kind, binding.owner, binding.account] if binding is not None else None
 
 
-def _same_collection(record, inputs: MachineInputs, salt: str, limits: Limits, tree: list) -> tuple[str | None, list]:
-    """(the collection's content key, the remembered entry when it is the one the facts were read from):
-    a collection of exports written again with the same bytes (same names, owners and binding) keeps its facts."""
-    digest = content_digest(inputs, limits, read_manifest(inputs), tree)
+def _same_collection(record, inputs: MachineInputs, salt: str, limits: Limits, tree: list,
+                     digest: str | None = None) -> tuple[str | None, list, str | None]:
+    """(the collection's content key, the remembered entry when it is the one the facts were read from, the
+    collection's digest): a collection of exports written again with the same bytes (same names, owners and
+    binding) keeps its facts. DIGEST: the digest remembered with the raw facts (inputs unchanged since), so
+    the exports are not read again to make it."""
+    digest = digest or content_digest(inputs, limits, read_manifest(inputs), tree)
     if digest is None:
-        return None, []
+        return None, [], None
     names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
     content = FACTS.key(salt, "content", digest, names, _who(inputs))
     known = record.value(inputs.name)
-    return content, known if isinstance(known, list) and len(known) == 4 and known[3] == content else []
+    return content, known if isinstance(known, list) and len(known) == 4 and known[3] == content else [], digest
 
 
 def _record_seen(share: Share, evidence: dict[str, str], partial: bool) -> dict[str, str]:
@@ -168,15 +176,17 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         result.notes = adopt_unnamed(share, limits)
     folders, result.skipped = machine_folders(share, machines)
     # the share's path too: cached messages name its files, and a copied share must not show the original's
+    raw_salt = fingerprint([str(share.root), rules, limits.__dict__])
     salt = fingerprint([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__])
-    record = share.record(FACTS)
+    record, raws = share.record(FACTS), RawStore(share, limits)
     entries: dict[str, list] = {}
-    todo: list[tuple[Path, str, str | None]] = []
+    todo: list[tuple[Path, str, str | None, str]] = []
     evidence: dict[str, str] = {}
+    collections: dict[str, list | None] = {}  # machine -> RawStore.content of its collection (exports only)
     for folder in folders:
         try:
             inputs = locate_inputs(folder, accounts)
-            key, evidence[folder.name], tree = _input_key(inputs, salt, limits)
+            key, evidence[folder.name], tree, raw_key = _input_key(inputs, salt, limits, raw_salt)
         except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
             facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
                                  f"{folder}: unexpected {type(e).__name__}: {e}")
@@ -188,16 +198,33 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         if known is not None and cached:
             entries[folder.name] = known
             continue
-        content, same = _same_collection(record, inputs, salt, limits, tree)
+        names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
+        if raws.record.known(folder.name, raw_key):  # inputs unchanged since their raw facts were read: nothing
+            digest = raws.digest(folder.name)  # is read again (an exports collection's digest is remembered)
+            content, same, digest = _same_collection(record, inputs, salt, limits, tree, digest) \
+                if digest else (None, [], None)
+        else:  # exports written again with the same bytes (keys mode, daily) keep their raw facts too
+            content, same, digest = _same_collection(record, inputs, salt, limits, tree)
+            raws.same_collection(folder.name, raw_key, RawStore.content(raw_salt, digest, names, _who(inputs)))
+        collections[folder.name] = RawStore.content(raw_salt, digest, names, _who(inputs))
         if same and cached:
             entries[folder.name] = same
             record.put(folder.name, key, same)
         else:
-            todo.append((folder, key, content))
-    record.begin(f.name for f, _, _ in todo)  # a run killed while reading them leaves none vouched for
-    fresh, died = _gather_all([f for f, _, _ in todo], catalog, rules, limits, jobs, progress, accounts)
-    result.read, result.cached = len(todo), len(folders) - len(todo)
-    for (folder, key, content), facts in zip(todo, fresh, strict=True):
+            todo.append((folder, key, content, raw_key))
+    record.begin(f.name for f, *_ in todo)  # a run killed while reading them leaves none vouched for
+    asks = CatalogAsks.of(catalog) if catalog is not None and todo else None
+    projected = {f.name: facts for f, _, _, raw_key in todo
+                 if (facts := raws.project(f.name, raw_key, catalog, rules, asks)) is not None}
+    unread = [t for t in todo if t[0].name not in projected]
+    raws.begin(f.name for f, *_ in unread)
+    fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks)
+    result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
+    gathered = {f.name: pair for (f, *_), pair in zip(unread, fresh, strict=True)}
+    for folder, key, content, raw_key in todo:
+        facts, raw = gathered.get(folder.name) or (projected[folder.name], None)
+        if folder.name not in died:
+            raws.keep(folder.name, raw_key, raw, collections.get(folder.name))
         data = facts.to_dict()
         digest = facts_hash(data)
         result.fresh[folder.name] = facts
@@ -218,19 +245,21 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
             result.stale.add(name)
     if machines is None:
         record.keep_only(result.machines)  # machines that left the share are forgotten
+    raws.commit(result.machines if machines is None else None)
     record.commit()
     return result
 
 
-def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress,
-                accounts: Accounts | None) -> tuple[list[MachineFacts], set[str]]:
-    """Every folder's facts, and the machines whose reading killed the process that read them."""
+def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, accounts: Accounts | None,
+                asks: CatalogAsks | None = None) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
+    """Every folder's (facts, remembered raw facts), and the machines whose reading killed the process that read
+    them."""
     died: set[str] = set()
     with _progress(len(folders), progress) as bar:
         if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
             out = []
             for folder in folders:
-                out.append(safe_gather(folder, catalog, rules, limits, accounts))
+                out.append(safe_read(folder, catalog, rules, limits, accounts, asks))
                 bar.update(1)
         else:
             out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts)

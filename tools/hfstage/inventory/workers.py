@@ -20,9 +20,11 @@ from pathlib import Path
 from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
 from hfstage.inventory.binding import Accounts
+from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import gather_facts
+from hfstage.inventory.gather import read_raw
 from hfstage.inventory.limits import MIB, Limits
+from hfstage.inventory.raw import project
 
 _worker: dict = {}
 # spawn, not fork: a forked worker would inherit the share lock's descriptor and keep
@@ -32,15 +34,32 @@ _CONTEXT = "spawn"
 
 def safe_gather(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> MachineFacts:
     """Facts, or an error row naming the machine: one bad machine never stops the rest."""
+    return safe_read(folder, catalog, rules, limits, accounts)[0]
+
+
+def safe_read(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
+              asks: CatalogAsks | None = None) -> tuple[MachineFacts, dict | None]:
+    """(facts or an error row, what is remembered of the machine's raw facts for the next catalog or None);
+    ASKS: CatalogAsks.of(CATALOG), worked out once for many machines."""
     try:
-        return gather_facts(folder, catalog, rules, limits=limits, on_share=True, accounts=accounts)
+        raw = read_raw(folder, rules, limits=limits, on_share=True, accounts=accounts)
+        return project(raw, catalog, rules, asks), _remembered(raw, catalog, asks)
     except HfstageError as e:
-        return MachineFacts(machine=folder.name, error=str(e))
+        return MachineFacts(machine=folder.name, error=str(e)), None
     except MemoryError:
         return MachineFacts(machine=folder.name, error=f"{folder}: refused: reading it needed more memory than a "
-                            f"worker may use ({limits.worker_memory_mib} MiB; [limits] worker_memory_mib in site.ini)")
+                            f"worker may use ({limits.worker_memory_mib} MiB; [limits] worker_memory_mib in "
+                            "site.ini)"), None
     except Exception as e:  # noqa: BLE001 - any failure becomes this machine's error row
-        return MachineFacts(machine=folder.name, error=f"{folder}: unexpected {type(e).__name__}: {e}")
+        return MachineFacts(machine=folder.name, error=f"{folder}: unexpected {type(e).__name__}: {e}"), None
+
+
+def _remembered(raw, catalog, asks: CatalogAsks | None) -> dict | None:
+    """What is kept of RAW; nothing when keeping it fails (the machine is only read again next time)."""
+    try:
+        return raw.remember(catalog, asks)
+    except Exception:  # noqa: BLE001 - a capture is an optimisation: never the machine's error
+        return None
 
 
 def _die_with_parent() -> None:
@@ -72,13 +91,15 @@ def _cap_memory(limits: Limits) -> None:
 def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> None:
     _die_with_parent()
     _cap_memory(limits)
-    _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts)
+    _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts,
+                   asks=CatalogAsks.of(catalog) if catalog is not None else None)
 
 
-def _facts_in_worker(folder: str) -> dict:
+def _facts_in_worker(folder: str) -> tuple[dict, dict | None]:
     crash_point(f"machine:{Path(folder).name}")
-    return safe_gather(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"],
-                       _worker["accounts"]).to_dict()
+    facts, raw = safe_read(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"], _worker["accounts"],
+                           _worker["asks"])
+    return facts.to_dict(), raw
 
 
 def _alone(folder: str, catalog, rules: dict, limits: Limits, accounts: Accounts | None, conn) -> None:
@@ -87,16 +108,17 @@ def _alone(folder: str, catalog, rules: dict, limits: Limits, accounts: Accounts
     conn.close()
 
 
-def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int,
-                      bar, accounts: Accounts | None = None) -> tuple[list[MachineFacts], set[str]]:
-    """Facts of every folder, in WORKERS processes, and the machines whose reading killed its process (their
-    error rows are not cached: the next run tries them again)."""
-    out: list[MachineFacts | None] = [None] * len(folders)
+def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int, bar,
+                      accounts: Accounts | None = None) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
+    """(Facts, remembered raw facts) of every folder, in WORKERS processes, and the machines whose reading killed
+    its process (their error rows are not cached: the next run tries them again)."""
+    out: list[tuple[MachineFacts, dict | None] | None] = [None] * len(folders)
     died: set[str] = set()
     todo = deque(range(len(folders)))
     while todo:
         for index in _pool_pass(folders, todo, out, (catalog, rules, limits, accounts), workers, bar):
-            out[index], death = read_alone(folders[index], catalog, rules, limits, accounts)
+            facts, death = read_alone(folders[index], catalog, rules, limits, accounts)
+            out[index] = facts if not death else (facts[0], None)
             if death:
                 died.add(folders[index].name)
             bar.update(1)
@@ -118,7 +140,8 @@ def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, b
             for future in finished:
                 index = running.pop(future)
                 try:
-                    out[index] = MachineFacts.from_dict(future.result())
+                    facts, raw = future.result()
+                    out[index] = MachineFacts.from_dict(facts), raw
                 except BrokenProcessPool:
                     broken = True
                     running[future] = index  # a suspect, with the others in flight
@@ -131,8 +154,9 @@ def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, b
 
 
 def read_alone(folder: Path, catalog, rules: dict, limits: Limits,
-               accounts: Accounts | None = None) -> tuple[MachineFacts, bool]:
-    """One machine in a process of its own: its facts, or an error row saying how the process died (and True)."""
+               accounts: Accounts | None = None) -> tuple[tuple[MachineFacts, dict | None], bool]:
+    """One machine in a process of its own: its facts and remembered raw facts, or an error row saying how the
+    process died (and True)."""
     context = multiprocessing.get_context(_CONTEXT)
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_alone, args=(str(folder), catalog, rules, limits, accounts, send), daemon=True)
@@ -144,10 +168,10 @@ def read_alone(folder: Path, catalog, rules: dict, limits: Limits,
         data = None
     process.join()
     if data is not None:
-        return MachineFacts.from_dict(data), False
-    return MachineFacts(machine=folder.name, error=f"{folder}: the process reading this machine died "
-                        f"({_death(process.exitcode, limits)}); nothing of it was used, the other machines were "
-                        "read"), True
+        return (MachineFacts.from_dict(data[0]), data[1]), False
+    return (MachineFacts(machine=folder.name, error=f"{folder}: the process reading this machine died "
+                         f"({_death(process.exitcode, limits)}); nothing of it was used, the other machines were "
+                         "read"), None), True
 
 
 def _death(code: int | None, limits: Limits) -> str:

@@ -185,7 +185,8 @@ def _inventory(site: Site, state: _State, adopt: bool, jobs: int | None, result:
                                       jobs=jobs, accounts=site.accounts)
     result.notices += _capped([str(s) for s in inv.skipped] + [str(n) for n in of_kind(inv.notes, SPOOL_LEFT)])
     bad = inv.unreadable
-    text = f"{len(inv.machines)} machines ({inv.read} read, {inv.cached} unchanged), {len(bad)} unreadable"
+    projected = f"{inv.projected} projected onto the new catalog, " if inv.projected else ""
+    text = f"{len(inv.machines)} machines ({inv.read} read, {projected}{inv.cached} unchanged), {len(bad)} unreadable"
     if bad:
         text += ": " + ", ".join(bad[:20]) + (" ..." if len(bad) > 20 else "")
     if inv.skipped:

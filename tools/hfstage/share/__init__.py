@@ -56,6 +56,8 @@ from hfstage.share.layout import (
     PACKAGE_FACTS,
     PINS,
     QUARANTINE,
+    RAW_FACTS,
+    RAW_FOLDER,
     REPORT,
     ROLLBACK,
     SCANS,
@@ -90,7 +92,8 @@ from hfstage.share.ownership import give_to, new_file_for, new_folder_for, quara
 __all__ = [
     "APPROVALS",
     "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
-    "MACHINES", "MEMOS", "PACKAGE_FACTS", "PINS", "QUARANTINE", "REPORT", "ROLLBACK", "SCANS", "SCRATCH", "SCRIPTS",
+    "MACHINES", "MEMOS", "PACKAGE_FACTS", "PINS", "QUARANTINE", "RAW_FACTS", "RAW_FOLDER", "REPORT", "ROLLBACK",
+    "SCANS", "SCRATCH", "SCRIPTS",
     "SEEN", "SITE_KEY", "SITE_RULES",
     "POINTER", "PublishFailed", "Release", "current_generation", "generations", "published", "published_files",
     "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",

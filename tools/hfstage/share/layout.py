@@ -51,6 +51,8 @@ SITE_RULES = StateFile("products.json", "the site's own product rules, when it k
 TESTING = StateFile("testing.json", "the site's testing phases per severity, when it has its own")
 DETECTION = StateFile("detection.json", "the site's detection supplements (file checks the catalog lacks)")
 FACTS_FOLDER = StateFile("facts", "each machine's facts as last read, <MACHINE>.json")
+RAW_FOLDER = StateFile("facts/raw", "each machine's raw facts: what its hives, exports and collected files alone "
+                       "say, and what a new catalog may ask of them, <MACHINE>.json")
 SEEN = StateFile("facts/seen.json", "per machine: its evidence's digest and when this server first saw it (the "
                  "\"last reported\" time, by the server's clock; kept across upgrades)")
 MACHINES = StateFile("machines.json", "every machine's lifecycle (pending, accepted, retired), who or what gave "
@@ -67,6 +69,9 @@ SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an 
 # The memos: what is computed once and reused across runs (DESIGN §9), each with the stage whose code makes it.
 FACTS = Memo("facts", "facts/index.json", "inventory",
              "per machine: its input files' sizes and times, the catalog, rules and caps its facts were read with")
+RAW_FACTS = Memo("raw-facts", "facts/raw.json", "inventory",
+                 "per machine: its input files' sizes, times and owners, the rules and caps (not the catalog) its "
+                 "raw facts were read with: a new catalog reads no hive or file of a machine that did not change")
 SCANS = Memo("scans", HISTORY.name, "assess",
              "per machine: the facts, catalog, policy and client results its assessment was made from (the "
              "history's machines.input_key)")
@@ -80,9 +85,9 @@ COLLECTORS = Memo("collectors", "collectors.json", "scripts",
 REPORT = Memo("report", "report.json", "report", "per page of reports\\: what it was rendered from")
 PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
                      "per file below hotfixes\\: what it is, read from its bytes, by size, time and trust store")
-MEMOS = (FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
-STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER, SEEN,
-               MACHINES, QUARANTINE, README, SCRATCH)
+MEMOS = (FACTS, RAW_FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
+STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER,
+               RAW_FOLDER, SEEN, MACHINES, QUARANTINE, README, SCRATCH)
 
 # A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
 CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")
