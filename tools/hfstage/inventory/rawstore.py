@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class RawStore:
-    """Every machine's remembered raw facts on SHARE (state\\facts\\raw\\<MACHINE>.json and its record)."""
+    """Every machine's remembered raw facts on SHARE (state\\raw-facts\\<MACHINE>.json and its record)."""
 
     def __init__(self, share: Share, limits: Limits) -> None:
         self.record = share.record(RAW_FACTS)

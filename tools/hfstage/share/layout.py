@@ -51,7 +51,7 @@ SITE_RULES = StateFile("products.json", "the site's own product rules, when it k
 TESTING = StateFile("testing.json", "the site's testing phases per severity, when it has its own")
 DETECTION = StateFile("detection.json", "the site's detection supplements (file checks the catalog lacks)")
 FACTS_FOLDER = StateFile("facts", "each machine's facts as last read, <MACHINE>.json")
-RAW_FOLDER = StateFile("facts/raw", "each machine's raw facts: what its hives, exports and collected files alone "
+RAW_FOLDER = StateFile("raw-facts", "each machine's raw facts: what its hives, exports and collected files alone "
                        "say, and what a new catalog may ask of them, <MACHINE>.json")
 SEEN = StateFile("facts/seen.json", "per machine: its evidence's digest and when this server first saw it (the "
                  "\"last reported\" time, by the server's clock; kept across upgrades)")
@@ -69,7 +69,7 @@ SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an 
 # The memos: what is computed once and reused across runs (DESIGN §9), each with the stage whose code makes it.
 FACTS = Memo("facts", "facts/index.json", "inventory",
              "per machine: its input files' sizes and times, the catalog, rules and caps its facts were read with")
-RAW_FACTS = Memo("raw-facts", "facts/raw.json", "inventory",
+RAW_FACTS = Memo("raw-facts", "raw-facts.json", "inventory",
                  "per machine: its input files' sizes, times and owners, the rules and caps (not the catalog) its "
                  "raw facts were read with: a new catalog reads no hive or file of a machine that did not change")
 SCANS = Memo("scans", HISTORY.name, "assess",
