@@ -31,6 +31,7 @@ class CaseInsensitiveTree:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._listing: dict[Path, dict[str, list[str]]] = {}
+        self._spelled: dict[tuple[str, ...], list[Path]] = {}  # folder path without case -> its real spellings
         self.read_files: dict[str, dict] = {}  # path below ROOT -> its FileFact fields, or {"error": ...}
 
     def _entries(self, folder: Path) -> dict[str, list[str]]:
@@ -42,18 +43,26 @@ class CaseInsensitiveTree:
         return self._listing[folder]
 
     def find(self, relative: str) -> Path | None:
-        """The real path of RELATIVE ('WINNT\\system32\\x.dll'), or None."""
+        """The real path of RELATIVE ('WINNT\\system32\\x.dll'), or None: the first spelling found, trying
+        each folder's spellings in listing order."""
         parts = _parts(relative)
-        return self._find(self.root, parts) if parts is not None else None
-
-    def _find(self, current: Path, parts: list[str]) -> Path | None:
         if not parts:
-            return current
-        for actual in self._entries(current).get(parts[0].lower(), []):
-            hit = self._find(current / actual, parts[1:])
-            if hit is not None:
-                return hit
+            return self.root if parts == [] else None
+        *folders, name = parts
+        for folder in self._spellings(tuple(p.lower() for p in folders)):
+            found = self._entries(folder).get(name.lower())
+            if found:
+                return folder / found[0]
         return None
+
+    def _spellings(self, folders: tuple[str, ...]) -> list[Path]:
+        """Every real path below ROOT spelled FOLDERS without case, in the order a lookup tries them; worked
+        out once per tree (a catalog's few hundred files lie in a few dozen folders)."""
+        if folders not in self._spelled:
+            self._spelled[folders] = [self.root] if not folders else [
+                parent / actual for parent in self._spellings(folders[:-1])
+                for actual in self._entries(parent).get(folders[-1], [])]
+        return self._spelled[folders]
 
     def variants(self, relative: str) -> list[Path]:
         """Every spelling of RELATIVE's last name in the folder where it is found: more than one is one
