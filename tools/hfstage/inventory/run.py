@@ -181,6 +181,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     record, raws = share.record(FACTS), RawStore(share, limits)
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str, str | None, str]] = []
+    located: dict[str, MachineInputs] = {}  # machine -> its folder as found: the workers read it as keyed
     evidence: dict[str, str] = {}
     collections: dict[str, list | None] = {}  # machine -> RawStore.content of its collection (exports only)
     for folder in folders:
@@ -212,13 +213,15 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
             record.put(folder.name, key, same)
         else:
             todo.append((folder, key, content, raw_key))
+            located[folder.name] = inputs
     record.begin(f.name for f, *_ in todo)  # a run killed while reading them leaves none vouched for
     asks = CatalogAsks.of(catalog) if catalog is not None and todo else None
     projected = {f.name: facts for f, _, _, raw_key in todo
                  if (facts := raws.project(f.name, raw_key, catalog, rules, asks)) is not None}
     unread = [t for t in todo if t[0].name not in projected]
     raws.begin(f.name for f, *_ in unread)
-    fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks)
+    fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks,
+                              [located[f.name] for f, *_ in unread])
     result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
     gathered = {f.name: pair for (f, *_), pair in zip(unread, fresh, strict=True)}
     for folder, key, content, raw_key in todo:
@@ -251,18 +254,21 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
 
 
 def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, accounts: Accounts | None,
-                asks: CatalogAsks | None = None) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
+                asks: CatalogAsks | None = None, inputs: list[MachineInputs] | None = None,
+                ) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
     """Every folder's (facts, remembered raw facts), and the machines whose reading killed the process that read
-    them."""
+    them; INPUTS: each folder as the run found it (its key's listing), read as found rather than found again."""
     died: set[str] = set()
+    found = inputs or [None] * len(folders)
     with _progress(len(folders), progress) as bar:
         if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
             out = []
-            for folder in folders:
-                out.append(safe_read(folder, catalog, rules, limits, accounts, asks))
+            for folder, machine_inputs in zip(folders, found, strict=True):
+                out.append(safe_read(folder, catalog, rules, limits, accounts, asks, machine_inputs))
                 bar.update(1)
         else:
-            out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts)
+            out, died = gather_in_workers(folders, catalog, rules, limits, jobs or os.cpu_count() or 1, bar, accounts,
+                                          found)
     return out, died
 
 

@@ -22,7 +22,7 @@ from hfstage.faults import crash_point
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import read_raw
+from hfstage.inventory.gather import MachineInputs, read_raw
 from hfstage.inventory.limits import MIB, Limits
 from hfstage.inventory.raw import project
 
@@ -38,11 +38,12 @@ def safe_gather(folder: Path, catalog, rules: dict, limits: Limits, accounts: Ac
 
 
 def safe_read(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
-              asks: CatalogAsks | None = None) -> tuple[MachineFacts, dict | None]:
+              asks: CatalogAsks | None = None, inputs: MachineInputs | None = None) -> tuple[MachineFacts, dict | None]:
     """(facts or an error row, what is remembered of the machine's raw facts for the next catalog or None);
-    ASKS: CatalogAsks.of(CATALOG), worked out once for many machines."""
+    ASKS: CatalogAsks.of(CATALOG), worked out once for many machines; INPUTS: the folder as the run found it
+    (locate_inputs, the listing its key was made from), not found again."""
     try:
-        raw = read_raw(folder, rules, limits=limits, on_share=True, accounts=accounts)
+        raw = read_raw(folder, rules, inputs=inputs, limits=limits, on_share=True, accounts=accounts)
         return project(raw, catalog, rules, asks), _remembered(raw, catalog, asks)
     except HfstageError as e:
         return MachineFacts(machine=folder.name, error=str(e)), None
@@ -95,29 +96,33 @@ def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None
                    asks=CatalogAsks.of(catalog) if catalog is not None else None)
 
 
-def _facts_in_worker(folder: str) -> tuple[dict, dict | None]:
+def _facts_in_worker(folder: str, inputs: MachineInputs | None = None) -> tuple[dict, dict | None]:
     crash_point(f"machine:{Path(folder).name}")
     facts, raw = safe_read(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"], _worker["accounts"],
-                           _worker["asks"])
+                           _worker["asks"], inputs)
     return facts.to_dict(), raw
 
 
-def _alone(folder: str, catalog, rules: dict, limits: Limits, accounts: Accounts | None, conn) -> None:
+def _alone(folder: str, catalog, rules: dict, limits: Limits, accounts: Accounts | None, conn,
+           inputs: MachineInputs | None = None) -> None:
     _init_worker(catalog, rules, limits, accounts)
-    conn.send(_facts_in_worker(folder))
+    conn.send(_facts_in_worker(folder, inputs))
     conn.close()
 
 
 def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int, bar,
-                      accounts: Accounts | None = None) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
-    """(Facts, remembered raw facts) of every folder, in WORKERS processes, and the machines whose reading killed
-    its process (their error rows are not cached: the next run tries them again)."""
+                      accounts: Accounts | None = None, inputs: list[MachineInputs | None] | None = None,
+                      ) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
+    """(Facts, remembered raw facts) of every folder (INPUTS: each as locate_inputs found it, or None), in WORKERS
+    processes, and the machines whose reading killed its process (their error rows are not cached: the next run
+    tries them again)."""
     out: list[tuple[MachineFacts, dict | None] | None] = [None] * len(folders)
     died: set[str] = set()
     todo = deque(range(len(folders)))
+    found = inputs or [None] * len(folders)
     while todo:
-        for index in _pool_pass(folders, todo, out, (catalog, rules, limits, accounts), workers, bar):
-            facts, death = read_alone(folders[index], catalog, rules, limits, accounts)
+        for index in _pool_pass(folders, found, todo, out, (catalog, rules, limits, accounts), workers, bar):
+            facts, death = read_alone(folders[index], catalog, rules, limits, accounts, found[index])
             out[index] = facts if not death else (facts[0], None)
             if death:
                 died.add(folders[index].name)
@@ -125,7 +130,7 @@ def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits,
     return [facts for facts in out if facts is not None], died
 
 
-def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, bar) -> list[int]:
+def _pool_pass(folders, found: list, todo: deque, out: list, initargs: tuple, workers: int, bar) -> list[int]:
     """Take machines from the queue `todo` until it is empty or a worker dies; then the machines that were in
     flight (the suspects)."""
     context = multiprocessing.get_context(_CONTEXT)
@@ -134,7 +139,7 @@ def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, b
         while todo or running:
             while todo and len(running) < workers:
                 index = todo.popleft()
-                running[pool.submit(_facts_in_worker, str(folders[index]))] = index
+                running[pool.submit(_facts_in_worker, str(folders[index]), found[index])] = index
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
@@ -153,13 +158,14 @@ def _pool_pass(folders, todo: deque, out: list, initargs: tuple, workers: int, b
     return []
 
 
-def read_alone(folder: Path, catalog, rules: dict, limits: Limits,
-               accounts: Accounts | None = None) -> tuple[tuple[MachineFacts, dict | None], bool]:
+def read_alone(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
+               inputs: MachineInputs | None = None) -> tuple[tuple[MachineFacts, dict | None], bool]:
     """One machine in a process of its own: its facts and remembered raw facts, or an error row saying how the
     process died (and True)."""
     context = multiprocessing.get_context(_CONTEXT)
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_alone, args=(str(folder), catalog, rules, limits, accounts, send), daemon=True)
+    process = context.Process(target=_alone, args=(str(folder), catalog, rules, limits, accounts, send, inputs),
+                              daemon=True)
     process.start()
     send.close()
     try:
