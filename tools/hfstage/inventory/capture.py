@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 
 from hfstage.errors import InputError
-from hfstage.inventory.regtree import RegValue, hklm_parts
+from hfstage.inventory.regtree import RegValue, key_names
 
 # What a capture keeps is bounded whatever a client's hive holds (a key not kept is only read again when asked):
 SIBLINGS_MAX = 256  # subkeys of one parent kept whole (Hotfix, Updates\...\SPn, Installed Components)
@@ -54,7 +54,7 @@ def _plan(keys: tuple[str, ...], lookup_set: str) -> tuple[tuple[str, bool], ...
     """Every key to keep for KEYS, and whether it is a parent (its subkeys' values kept too); once a catalog."""
     plan: dict[str, bool] = {}
     for path in keys:
-        names = _names(path, lookup_set)
+        names = key_names(path, lookup_set)
         if names is not None:
             for depth in range(1, len(names) + 1):
                 here = "\\".join(names[:depth])
@@ -123,7 +123,7 @@ class CapturedHklm:
         self._lists = data["lists"]
 
     def key(self, path: str) -> CapturedKey | None:
-        names = _names(path, self.lookup_set)
+        names = key_names(path, self.lookup_set)
         if names is None:
             return None
         here = _joined(names)
@@ -139,13 +139,6 @@ class CapturedHklm:
                     return None
                 break
         raise NotCaptured(path)
-
-
-@functools.lru_cache(maxsize=8192)
-def _names(path: str, lookup_set: str) -> tuple[str, ...] | None:
-    """PATH's key names as Hklm reads them, without case (5,000 machines ask the same catalog's keys)."""
-    found = hklm_parts(path, lookup_set)
-    return None if found is None else (found[0].lower(), *(p.lower() for p in found[1]))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -7,6 +7,7 @@ answer came from a REGF hive (python-registry) or from regedit text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -90,6 +91,7 @@ class Hklm:
         self.system = system
         self.users = users  # HKEY_USERS, from .reg exports only (the 9x collector exports .DEFAULT)
         self._keys: dict[str, RegKey | None] = {}  # the catalog asks for the same keys many times
+        self._nodes: dict[tuple[str, ...], RegKey | None] = {}  # by key_names: a key reached by any spelling
         # where CurrentControlSet is read, and the name evidence gives it: exports name CurrentControlSet
         # literally, and with Select\\Current exported too, their evidence names the set a hive would
         self._lookup_set, self.control_set = self._control_set()
@@ -117,22 +119,42 @@ class Hklm:
         return self._lookup_set
 
     def _lookup(self, path: str) -> RegKey | None:
-        parts = [p for p in path.split("\\") if p]
-        if parts and parts[0].upper() in ("HKU", "HKEY_USERS"):
-            return walk(self.users, "\\".join(parts[1:]))
-        found = hklm_parts(path, self._lookup_set)
-        if found is None:
-            return None
-        hive, rest = found
-        if not rest:
-            return self.software if hive == "SOFTWARE" else self.system
-        # through the parent, remembered: the catalog's hundreds of keys share a few dozen parents
-        parent = self.key("\\".join([hive, *rest[:-1]]))
-        return parent.subkey(rest[-1]) if parent is not None else None
+        below_users = users_path(path)
+        if below_users is not None:
+            return walk(self.users, below_users)
+        names = key_names(path, self._lookup_set)
+        return self._node(names) if names is not None else None
+
+    def _node(self, names: tuple[str, ...]) -> RegKey | None:
+        """The key at NAMES (key_names'), through its parent, remembered: the catalog's hundreds of keys share
+        a few dozen parents."""
+        if names not in self._nodes:
+            if len(names) == 1:
+                node = self.software if names[0] == "software" else self.system
+            else:
+                parent = self._node(names[:-1])
+                node = parent.subkey(names[-1]) if parent is not None else None
+            self._nodes[names] = node
+        return self._nodes[names]
 
     def value(self, path: str, name: str) -> RegValue:
         key = self.key(path)
         return key.value(name) if key is not None else None
+
+
+@functools.lru_cache(maxsize=8192)
+def users_path(path: str) -> str | None:
+    """The path below HKEY_USERS of an HKU\\ or HKEY_USERS\\ PATH, else None."""
+    parts = [p for p in path.split("\\") if p]
+    return "\\".join(parts[1:]) if parts and parts[0].upper() in ("HKU", "HKEY_USERS") else None
+
+
+@functools.lru_cache(maxsize=8192)
+def key_names(path: str, lookup_set: str) -> tuple[str, ...] | None:
+    """PATH's key names as Hklm reads them, without case: the hive's, then each below it (5,000 machines ask the
+    same catalog's keys); None outside SOFTWARE and SYSTEM."""
+    found = hklm_parts(path, lookup_set)
+    return None if found is None else (found[0].lower(), *(p.lower() for p in found[1]))
 
 
 def hklm_parts(path: str, lookup_set: str) -> tuple[str, list[str]] | None:
