@@ -69,10 +69,12 @@ def read_machine_list(path: Path) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
 
 
-def _input_key(site: Site, facts_hash: str, results: MachineResults | None, standing: str,
+def _input_key(site_inputs: tuple[str, str], facts_hash: str, results: MachineResults | None, standing: str,
                stale_since: str | None) -> str:
-    return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(),
-                     [p.to_dict() for p in results.problems()] if results else [], standing, stale_since)
+    """What a machine's assessment is made from: its facts, SITE_INPUTS (the catalog's and the policy's
+    fingerprints, the same for every machine of a scan), what its scripts reported, its standing."""
+    return SCANS.key(facts_hash, *site_inputs, [p.to_dict() for p in results.problems()] if results else [],
+                     standing, stale_since)
 
 
 def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",
@@ -92,6 +94,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
         previous = site.history.latest_scan(FULL)
         before = {m.machine: m for m in site.history.machines(previous.id)} if previous else {}
         index = CatalogIndex.build(catalog)
+        site_inputs = (site.catalog_sha, site.policy.fingerprint())  # once per scan, not per machine
         fresh: dict[str, Assessment] = {}
         assessed = 0
         kind = FULL if machines is None else PARTIAL
@@ -108,7 +111,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
                     continue  # not the site's any more: not assessed, not shown
                 mine = by_machine.get(machine.casefold())
                 stale_since = inv.seen.get(machine) if machine in inv.stale else None
-                key = _input_key(site, inv.hashes[machine], mine, standing, stale_since)
+                key = _input_key(site_inputs, inv.hashes[machine], mine, standing, stale_since)
                 old = before.get(machine)
                 if old is not None and old.input_key == key:
                     yield Recorded(None, key, old)
