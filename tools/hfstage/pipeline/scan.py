@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.assess import Assessment, CatalogIndex, assess_contained
+from hfstage.assess import MISSING, Assessment, CatalogIndex, Finding, assess_contained
 from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import RETIRED, InventoryResult, inventory
@@ -175,5 +175,22 @@ def render_scan(assessments: list[Assessment], result: ScanResult, fmt: str, *, 
 
 def scan_findings(site: Site, result: ScanResult, threshold: str) -> list[str]:
     """What makes a scan (or the month) exit 1 at THRESHOLD: its findings at or above it, and every failure the
-    clients' results report."""
-    return alarms(all_assessments(site, result), result.results, threshold)
+    clients' results report. A recorded scan's are read from its rows and missing findings, decoding no
+    assessment (`hfstage month` asks this of all 5,000 machines every month)."""
+    if threshold == "none":
+        return []
+    assessments = _missing_only(site, result) if result.scan_id is not None else all_assessments(site, result)
+    return alarms(assessments, result.results, threshold)
+
+
+def _missing_only(site: Site, result: ScanResult) -> list[Assessment]:
+    """Every machine of recorded scan RESULT with its status and only its missing findings (all that decides an
+    exit code), in row order, from the history's tables."""
+    missing: dict[str, list[Finding]] = {}
+    for f in site.history.findings(result.scan_id, MISSING):
+        missing.setdefault(f.machine, []).append(Finding(
+            f.machine, f.product, f.bulletin, f.patch, f.qnumber, f.title or "", f.status, f.reason,
+            severity=f.severity, kind=f.kind, url=f.url, date_posted=f.date_posted))
+    return [Assessment(r.machine, r.os, r.service_pack, findings=missing.get(r.machine, []), error=r.error,
+                       status=r.status, status_detail=r.status_detail, role=r.role, standing=r.standing)
+            for r in result.rows]
