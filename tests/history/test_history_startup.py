@@ -3,8 +3,9 @@
 "1 Windows XP machine(s) run startup scripts without waiting for the network" and "3 machine(s) stop startup
 scripts before a service pack could finish" were made by decoding the stored assessment (30 KB of JSON) of every
 2000/XP machine, every month, even when nothing had changed: the larger part of a no-change month's scan step.
-The history now keeps, per stored assessment, the kinds of startup notice it earns, and gives them with each
-machine row; an assessment stored before has them read once when the next scan reuses it.
+The history now keeps, per stored assessment and format version of the code that makes assessments (the scans
+memo's), the kinds of startup notice it earns, and gives them with each machine row; an assessment stored before,
+or under another format version, has them read once when the next scan reuses it.
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ def test_the_rows_give_the_startup_notices_the_assessments_give(tmp_path):
 
 
 def test_an_assessment_stored_before_gets_its_startup_notices_when_the_next_scan_reuses_it(tmp_path):
-    from hfstage.history import startup_kinds
-
     site = _month(tmp_path)
     with connect(site.share) as conn, conn:
         conn.execute("DELETE FROM assessment_startup")  # assessments stored before schema 7
@@ -50,6 +49,21 @@ def test_an_assessment_stored_before_gets_its_startup_notices_when_the_next_scan
     stored = site.history.assessments([r.assessment_key for r in result.rows])
     for row in result.rows:
         a = stored.get(row.assessment_key)
-        assert row.startup_kinds() == (set(startup_kinds(a)) if a else None), row.machine
+        assert row.startup_kinds() == (set(a.startup_kinds()) if a else None), row.machine
     assert any(row.startup_kinds() for row in result.rows)
+    assert len(startup_notices(result.rows, _refuse)) == 2
+
+
+def test_what_is_kept_holds_only_for_the_format_version_it_was_made_by(tmp_path, monkeypatch):
+    """Assessment.startup_kinds may say otherwise in another hfstage, about the very same assessment (same key)."""
+    from hfstage.history import store
+
+    site = _month(tmp_path)
+    latest = site.history.latest_scan(FULL).id
+    assert any(r.startup_kinds() for r in site.history.machines(latest))
+    monkeypatch.setattr(store, "startup_format", lambda: "another hfstage")
+    assert all(r.startup is None for r in site.history.machines(latest)), "kept by another format: not known"
+    result = scan(Site(site.share), command="scan")
+    assert all(r.startup is not None for r in result.rows if r.assessment_key in site.history.assessments(
+        [r.assessment_key for r in result.rows])), "kept again, under this format"
     assert len(startup_notices(result.rows, _refuse)) == 2

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 from hfstage.assess import INSTALLED, KIND_PATCH, MISSING, WARNING, Assessment
 from hfstage.history.db import connect
-from hfstage.notices import FAST_LOGON, SCRIPT_WAIT, of_kind
-from hfstage.share import Share, fingerprint
+from hfstage.share import SCANS, Share, fingerprint
 
 FULL, PARTIAL = "full", "partial"
 
@@ -55,8 +54,8 @@ class MachineRow:
     signature: str | None
     standing: str = "accepted"  # pending machines are shown, not counted (inventory.lifecycle)
     binding: str | None = None  # who wrote its evidence (inventory.binding)
-    # the kinds of startup notice its assessment earns (startup_kinds), comma-joined, from the assessment_startup
-    # table (not a column of machines); None: stored before hfstage kept them
+    # the kinds of startup notice its assessment earns (Assessment.startup_kinds), comma-joined, from the
+    # assessment_startup table (not a column of machines); None: not kept for this assessment and format
     startup: str | None = None
 
     def startup_kinds(self) -> set[str] | None:
@@ -131,11 +130,10 @@ def _signature(a: Assessment) -> str:
     return fingerprint(state)[:32]
 
 
-def startup_kinds(a: Assessment) -> list[str]:
-    """The month's startup notices A earns: its XP does not wait for the network (the machine's own setting, KB
-    305293); its MaxGPOScriptWait keeps a service pack it misses out of its startup script (the assessment's
-    notice)."""
-    return [FAST_LOGON] * bool(a.fast_logon) + [SCRIPT_WAIT] * bool(of_kind(a.warnings, SCRIPT_WAIT))
+def startup_format() -> str:
+    """What the startup notices kept per assessment are valid for: the format version of the code that makes
+    assessments (Assessment.startup_kinds is part of it), the scans memo's."""
+    return SCANS.format
 
 
 def _counts(a: Assessment) -> tuple[int, int, int]:
@@ -153,7 +151,7 @@ def row_for(a: Assessment, input_key: str | None, scan_id: int = 0, blob: bytes 
     applicable, installed, missing = _counts(a)
     return MachineRow(scan_id, a.machine, a.os, a.service_pack, a.role, a.error, a.status, a.status_detail,
                       applicable, installed, missing, input_key, assessment_key(a, blob), _signature(a), a.standing,
-                      a.binding, ",".join(startup_kinds(a)))
+                      a.binding, ",".join(a.startup_kinds()))
 
 
 class History:
@@ -191,7 +189,8 @@ class History:
     def machines(self, scan_id: int) -> list[MachineRow]:
         columns = ", ".join(f"m.{c}" for c in _ROW_COLUMNS)
         rows = self._rows(f"SELECT {columns}, s.kinds FROM machines m LEFT JOIN assessment_startup s ON "
-                          "s.key = m.assessment_key WHERE m.scan_id = ? ORDER BY m.machine", (scan_id,))
+                          "s.key = m.assessment_key AND s.format = ? WHERE m.scan_id = ? ORDER BY m.machine",
+                          (startup_format(), scan_id))
         return [MachineRow(*r) for r in rows]
 
     def findings(self, scan_id: int, status: str | None = None,
@@ -318,8 +317,9 @@ def _remember_startup(conn, key: str, kinds: str | None) -> None:
         found = conn.execute("SELECT data FROM assessments WHERE key = ?", (key,)).fetchone()
         if found is None or not found[0]:
             return
-        kinds = ",".join(startup_kinds(Assessment.from_dict(json.loads(zlib.decompress(found[0])))))
-    conn.execute("INSERT OR IGNORE INTO assessment_startup (key, kinds) VALUES (?, ?)", (key, kinds))
+        kinds = ",".join(Assessment.from_dict(json.loads(zlib.decompress(found[0]))).startup_kinds())
+    conn.execute("INSERT OR IGNORE INTO assessment_startup (key, format, kinds) VALUES (?, ?, ?)",
+                 (key, startup_format(), kinds))
 
 
 _ROW_COLUMNS = tuple(c.strip() for c in History._MACHINE_COLUMNS.split(","))  # MachineRow's stored fields

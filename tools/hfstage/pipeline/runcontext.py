@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hfstage.assess import Assessment
-from hfstage.history import MachineRow, startup_kinds
+from hfstage.history import MachineRow
 from hfstage.notices import FAST_LOGON, SCRIPT_WAIT
 
 SHOWN = 10
@@ -24,7 +24,7 @@ def startup_notices(rows: list[MachineRow], load: Callable[[list[str]], dict[str
     keys = [r.assessment_key for r in concerned if kinds[r.machine] is None]
     for start in range(0, len(keys), CHUNK):
         for a in load(keys[start:start + CHUNK]).values():
-            kinds[a.machine] = set(startup_kinds(a))
+            kinds[a.machine] = set(a.startup_kinds())
     fast = [m for m, of in kinds.items() if of and FAST_LOGON in of]
     short = [m for m, of in kinds.items() if of and SCRIPT_WAIT in of]
     out = []
