@@ -36,20 +36,21 @@ def main() -> int:
         d = dict(templates[i % len(templates)])
         d["machine"] = f"PC{i:05d}"
         blobs.append(json.dumps(d))
-    # best of three for both, measured in turn: on a shared machine the minimum is the least disturbed
+    # best of five for both, measured in turn, in CPU seconds: on a shared machine the minimum of the process's
+    # own time is the least disturbed
     decode = elapsed = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(5):
+        start = time.process_time()
         facts = [MachineFacts.from_dict(json.loads(b)) for b in blobs]
-        decode = min(decode, time.perf_counter() - start)
-        start = time.perf_counter()
+        decode = min(decode, time.process_time() - start)
+        start = time.process_time()
         assessments = assess_all(facts, catalog, SitePolicy())
-        elapsed = min(elapsed, time.perf_counter() - start)
+        elapsed = min(elapsed, time.process_time() - start)
     findings = sum(len(a.findings) for a in assessments)
     print(f"assessed {n} machines ({findings} findings) against catalog {catalog.data_version} on one core")
-    print(f"total {elapsed:.2f} s, {elapsed / n * 1000:.2f} ms per machine (target 5 ms)")
+    print(f"total {elapsed:.2f} s CPU, {elapsed / n * 1000:.2f} ms per machine (target 5 ms)")
     print(f"reference: decoding the cached facts took {decode / n * 1000:.2f} ms per machine; "
-          f"assessment / decode = {elapsed / decode:.1f}x (target 10x; best of 3 each)")
+          f"assessment / decode = {elapsed / decode:.1f}x (target 10x; CPU time, best of 5 each)")
     return 0
 
 

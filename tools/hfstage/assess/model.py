@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hfstage.notices import Notice
+from hfstage.notices import FAST_LOGON, SCRIPT_WAIT, Notice, of_kind
 
 INSTALLED = "installed"
 MISSING = "missing"
@@ -119,6 +119,11 @@ class Assessment:
     @property
     def compliant(self) -> bool:
         return self.status == COMPLIANT
+
+    def startup_kinds(self) -> list[str]:
+        """The month's startup notices this machine earns: its XP does not wait for the network (its own setting,
+        KB 305293); its MaxGPOScriptWait keeps a service pack it misses out of its startup script."""
+        return [FAST_LOGON] * bool(self.fast_logon) + [SCRIPT_WAIT] * bool(of_kind(self.warnings, SCRIPT_WAIT))
 
     def to_dict(self) -> dict:
         # Findings hold only strings, bools and lists of strings: a shallow copy is enough,

@@ -27,6 +27,7 @@ from hfstage.history.store import (
     ScanTotals,
     assessment_key,
     row_for,
+    startup_format,
 )
 
 __all__ = [
@@ -34,5 +35,5 @@ __all__ = [
     "record_approvals", "standing", "unaudited",
     "CONTAINED", "INSTALLED", "REMOVED", "InstallLedger", "InstalledPatch", "ScriptedStep",
     "FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow", "ScanTotals",
-    "assessment_key", "connect_database", "db_path", "row_for",
+    "assessment_key", "connect_database", "db_path", "row_for", "startup_format",
 ]

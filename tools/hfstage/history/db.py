@@ -167,6 +167,17 @@ MIGRATIONS = [
     );
     CREATE TABLE approvals_imported (at TEXT NOT NULL, approvals INTEGER NOT NULL);
     """,
+    # 7: the kinds of startup-script notice each stored assessment earns (Fast Logon, MaxGPOScriptWait), so the
+    # month's startup notices decode no assessment; per assessment content and the assessment code's format
+    # version (the scans memo's), which decides them; one stored before is added when a scan reuses it.
+    """
+    CREATE TABLE IF NOT EXISTS assessment_startup (
+        key TEXT NOT NULL,
+        format TEXT NOT NULL,
+        kinds TEXT NOT NULL,
+        PRIMARY KEY (key, format)
+    );
+    """,
 ]
 
 

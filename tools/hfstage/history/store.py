@@ -9,7 +9,6 @@ scans are kept as `partial` and never replace it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import getpass
 import hashlib
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 
 from hfstage.assess import INSTALLED, KIND_PATCH, MISSING, WARNING, Assessment
 from hfstage.history.db import connect
-from hfstage.share import Share, fingerprint
+from hfstage.share import SCANS, Share, fingerprint
 
 FULL, PARTIAL = "full", "partial"
 
@@ -55,6 +54,13 @@ class MachineRow:
     signature: str | None
     standing: str = "accepted"  # pending machines are shown, not counted (inventory.lifecycle)
     binding: str | None = None  # who wrote its evidence (inventory.binding)
+    # the kinds of startup notice its assessment earns (Assessment.startup_kinds), comma-joined, from the
+    # assessment_startup table (not a column of machines); None: not kept for this assessment and format
+    startup: str | None = None
+
+    def startup_kinds(self) -> set[str] | None:
+        """The startup notices its assessment earns, or None when only the assessment itself can tell."""
+        return None if self.startup is None else set(filter(None, self.startup.split(",")))
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,12 @@ class Recorded:
     reused: MachineRow | None = None
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, check_circular=False)  # an assessment holds no cycle
+
+
 def _blob(a: Assessment) -> bytes:
-    return json.dumps(a.to_dict(), sort_keys=True).encode()
+    """A as the history stores it (its key is this text's SHA-256): json.dumps(a.to_dict(), sort_keys=True)."""
+    return _ENCODER.encode(a.to_dict()).encode()
 
 
 def assessment_key(a: Assessment, blob: bytes | None = None) -> str:
@@ -118,6 +128,12 @@ def _signature(a: Assessment) -> str:
     """What 'last change' compares: each finding's state, not its wording."""
     state = sorted((f.bulletin, f.patch, f.status) for f in a.findings) + [a.status]
     return fingerprint(state)[:32]
+
+
+def startup_format() -> str:
+    """What the startup notices kept per assessment are valid for: the format version of the code that makes
+    assessments (Assessment.startup_kinds is part of it), the scans memo's."""
+    return SCANS.format
 
 
 def _counts(a: Assessment) -> tuple[int, int, int]:
@@ -135,7 +151,7 @@ def row_for(a: Assessment, input_key: str | None, scan_id: int = 0, blob: bytes 
     applicable, installed, missing = _counts(a)
     return MachineRow(scan_id, a.machine, a.os, a.service_pack, a.role, a.error, a.status, a.status_detail,
                       applicable, installed, missing, input_key, assessment_key(a, blob), _signature(a), a.standing,
-                      a.binding)
+                      a.binding, ",".join(a.startup_kinds()))
 
 
 class History:
@@ -171,8 +187,10 @@ class History:
                         "installed, missing, input_key, assessment_key, signature, standing, binding")
 
     def machines(self, scan_id: int) -> list[MachineRow]:
-        rows = self._rows(f"SELECT {self._MACHINE_COLUMNS} FROM machines WHERE scan_id = ? ORDER BY machine",
-                          (scan_id,))
+        columns = ", ".join(f"m.{c}" for c in _ROW_COLUMNS)
+        rows = self._rows(f"SELECT {columns}, s.kinds FROM machines m LEFT JOIN assessment_startup s ON "
+                          "s.key = m.assessment_key AND s.format = ? WHERE m.scan_id = ? ORDER BY m.machine",
+                          (startup_format(), scan_id))
         return [MachineRow(*r) for r in rows]
 
     def findings(self, scan_id: int, status: str | None = None,
@@ -268,22 +286,45 @@ class History:
             scan_id = cur.lastrowid
             rows = [self._row(conn, scan_id, m) for m in machines]
             conn.executemany(f"INSERT INTO machines ({self._MACHINE_COLUMNS}) VALUES "
-                             f"({','.join('?' * 16)})", rows)
+                             f"({','.join('?' * len(_ROW_COLUMNS))})", rows)
         return scan_id
 
     def _row(self, conn, scan_id: int, m: Recorded) -> tuple:
         if m.reused is not None:
-            return (scan_id, *dataclasses.astuple(m.reused)[1:])
+            if m.reused.startup is None:  # its assessment was stored before hfstage kept them: read it once
+                _remember_startup(conn, m.reused.assessment_key, None)
+            return (scan_id, *_values(m.reused)[1:])
         a = m.assessment
         blob = _blob(a)
         row = row_for(a, m.input_key, scan_id, blob)
         key = row.assessment_key
         if conn.execute("SELECT 1 FROM assessments WHERE key = ?", (key,)).fetchone() is None:
             conn.execute("INSERT INTO assessments (key, machine, data) VALUES (?, ?, ?)",
-                         (key, a.machine, zlib.compress(blob, 6)))
+                         (key, a.machine, zlib.compress(blob, 1)))  # 3x faster than 6, 20% larger
             conn.executemany(
                 "INSERT INTO assessment_findings (key, bulletin, patch, qnumber, product, status, severity, kind, "
                 "reason, title, url, date_posted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(key, f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, f.reason, f.title,
                   f.url, f.date_posted) for f in a.findings])
-        return dataclasses.astuple(row)
+        _remember_startup(conn, key, row.startup)
+        return _values(row)
+
+
+def _remember_startup(conn, key: str, kinds: str | None) -> None:
+    """Keep the startup notices of assessment KEY (KINDS; None: decode the stored assessment, unless it was
+    recorded before hfstage stored assessments)."""
+    if kinds is None:
+        found = conn.execute("SELECT data FROM assessments WHERE key = ?", (key,)).fetchone()
+        if found is None or not found[0]:
+            return
+        kinds = ",".join(Assessment.from_dict(json.loads(zlib.decompress(found[0]))).startup_kinds())
+    conn.execute("INSERT OR IGNORE INTO assessment_startup (key, format, kinds) VALUES (?, ?, ?)",
+                 (key, startup_format(), kinds))
+
+
+_ROW_COLUMNS = tuple(c.strip() for c in History._MACHINE_COLUMNS.split(","))  # MachineRow's stored fields
+
+
+def _values(row: MachineRow) -> tuple:
+    """ROW's columns in order (its fields are plain values: dataclasses.astuple's deep copy is not needed)."""
+    return tuple(getattr(row, name) for name in _ROW_COLUMNS)

@@ -40,7 +40,7 @@ from hfstage.pipeline.month_summary import (
 )
 from hfstage.pipeline.packages import fetch_languages, write_fetch
 from hfstage.pipeline.report_view import report_extras
-from hfstage.pipeline.reporting import month_plan
+from hfstage.pipeline.reporting import deployed_plan, month_plan, plan_base
 from hfstage.pipeline.rollback import rollback_view
 from hfstage.pipeline.runcontext import startup_notices
 from hfstage.pipeline.scan import ScanResult, scan
@@ -74,6 +74,7 @@ class MonthResult:
 class _State:
     inventory: InventoryResult | None = None
     imported: str | None = None
+    base: MonthPlan | None = None  # the plan step's plan, made once: the scripts step adds what it published
     plan: MonthPlan | None = None
     fetch: list | None = None  # the packages the scripts need that hotfixes\\ lacks
 
@@ -224,7 +225,7 @@ def _scan(site: Site, state: _State, as_of, result: MonthResult) -> str:
 
 
 def _plan(site: Site, result: MonthResult, state: _State) -> str:
-    state.plan = plan = month_plan(site)
+    state.base = plan = plan_base(site)
     return f"{len(plan.items)} new or revised patches, {len(plan.applicable)} applicable here"
 
 
@@ -250,7 +251,7 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
             fault = os_fault(e.filename, e, "write") if isinstance(e, OSError) else e
             raise type(fault)(f"{fault}; {release.unchanged_text()}") from e
         r.generation = release.publish()
-    state.plan = month_plan(site)  # the contract: what the set just published installs, machine by machine
+    state.plan = deployed_plan(site, state.base)  # the contract: what the set just published installs, per machine
     result.notices += collectors.collected_changes
     result.notices += _waiting(site, state.plan)
     state.fetch = unavailable  # the report names them, and the machines that need them ("what needs you")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL
@@ -44,6 +46,13 @@ def plan(site: Site, fmt: str = "text") -> str:
 
 
 def month_plan(site: Site) -> MonthPlan:
+    """The plan for the current catalog, with what the published scripts install."""
+    return deployed_plan(site, plan_base(site))
+
+
+def plan_base(site: Site) -> MonthPlan:
+    """The new and revised patches judged against the latest full scan, without the scripts' deployment: what
+    the month computes once, in its plan step (it loads the previous catalog and tallies the findings)."""
     if not site.has_catalog():
         raise UsageError(f"{site.share.folder('catalogs')}: no catalog imported yet; run `hfstage catalog import`")
     before = previous_version(site.share)
@@ -51,8 +60,15 @@ def month_plan(site: Site) -> MonthPlan:
     latest = site.history.latest_scan(FULL)
     changes = plan_changes(site.catalog, old)
     tallies = site.history.patch_tallies(latest.id, changes) if latest else []
-    plan = build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy,
+    return build_plan(site.catalog, old, tallies, latest.id if latest else None, site.policy,
                       site.book.rollback_method, changes)
+
+
+def deployed_plan(site: Site, base: MonthPlan) -> MonthPlan:
+    """BASE (left as it is) with what the published scripts install and hold, machine by machine, as they are
+    now: the month adds it again after its scripts step publishes a new set."""
+    plan = dataclasses.replace(base, deploy=[], held=[], waiting={}, rings=[])
+    latest = site.history.latest_scan(FULL)
     record = site.share.record(SCRIPTS)  # what the published scripts were rendered from, machine by machine
     machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
     contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}

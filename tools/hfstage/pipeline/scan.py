@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.assess import Assessment, CatalogIndex, assess_contained
+from hfstage.assess import MISSING, Assessment, CatalogIndex, Finding, assess_contained
 from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import RETIRED, InventoryResult, inventory
@@ -69,10 +69,12 @@ def read_machine_list(path: Path) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
 
 
-def _input_key(site: Site, facts_hash: str, results: MachineResults | None, standing: str,
+def _input_key(site_inputs: tuple[str, str], facts_hash: str, results: MachineResults | None, standing: str,
                stale_since: str | None) -> str:
-    return SCANS.key(facts_hash, site.catalog_sha, site.policy.fingerprint(),
-                     [p.to_dict() for p in results.problems()] if results else [], standing, stale_since)
+    """What a machine's assessment is made from: its facts, SITE_INPUTS (the catalog's and the policy's
+    fingerprints, the same for every machine of a scan), what its scripts reported, its standing."""
+    return SCANS.key(facts_hash, *site_inputs, [p.to_dict() for p in results.problems()] if results else [],
+                     standing, stale_since)
 
 
 def scan(site: Site, machines: list[str] | None = None, *, record: bool | None = None, command: str = "scan",
@@ -92,6 +94,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
         previous = site.history.latest_scan(FULL)
         before = {m.machine: m for m in site.history.machines(previous.id)} if previous else {}
         index = CatalogIndex.build(catalog)
+        site_inputs = (site.catalog_sha, site.policy.fingerprint())  # once per scan, not per machine
         fresh: dict[str, Assessment] = {}
         assessed = 0
         kind = FULL if machines is None else PARTIAL
@@ -108,7 +111,7 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
                     continue  # not the site's any more: not assessed, not shown
                 mine = by_machine.get(machine.casefold())
                 stale_since = inv.seen.get(machine) if machine in inv.stale else None
-                key = _input_key(site, inv.hashes[machine], mine, standing, stale_since)
+                key = _input_key(site_inputs, inv.hashes[machine], mine, standing, stale_since)
                 old = before.get(machine)
                 if old is not None and old.input_key == key:
                     yield Recorded(None, key, old)
@@ -172,5 +175,22 @@ def render_scan(assessments: list[Assessment], result: ScanResult, fmt: str, *, 
 
 def scan_findings(site: Site, result: ScanResult, threshold: str) -> list[str]:
     """What makes a scan (or the month) exit 1 at THRESHOLD: its findings at or above it, and every failure the
-    clients' results report."""
-    return alarms(all_assessments(site, result), result.results, threshold)
+    clients' results report. A recorded scan's are read from its rows and missing findings, decoding no
+    assessment (`hfstage month` asks this of all 5,000 machines every month)."""
+    if threshold == "none":
+        return []
+    assessments = _missing_only(site, result) if result.scan_id is not None else all_assessments(site, result)
+    return alarms(assessments, result.results, threshold)
+
+
+def _missing_only(site: Site, result: ScanResult) -> list[Assessment]:
+    """Every machine of recorded scan RESULT with its status and only its missing findings (all that decides an
+    exit code), in row order, from the history's tables."""
+    missing: dict[str, list[Finding]] = {}
+    for f in site.history.findings(result.scan_id, MISSING):
+        missing.setdefault(f.machine, []).append(Finding(
+            f.machine, f.product, f.bulletin, f.patch, f.qnumber, f.title or "", f.status, f.reason,
+            severity=f.severity, kind=f.kind, url=f.url, date_posted=f.date_posted))
+    return [Assessment(r.machine, r.os, r.service_pack, findings=missing.get(r.machine, []), error=r.error,
+                       status=r.status, status_detail=r.status_detail, role=r.role, standing=r.standing)
+            for r in result.rows]
