@@ -156,7 +156,8 @@ class Release:
         made_for = self.catalog or manifest_catalog(self.current(MANIFEST))
         if made_for is None:
             return None
-        return "generation={}\r\ncatalog={}\r\ncatalog_date={}\r\n".format(self.name, *made_for).encode("ascii", "replace")
+        text = "generation={}\r\ncatalog={}\r\ncatalog_date={}\r\n".format(self.name, *made_for)
+        return text.encode("ascii", "replace")
 
     def publish(self) -> str | None:
         """Write the generation whole, switch the pointer, run what follows; None when nothing changed."""

@@ -1,0 +1,116 @@
+"""A new catalog does not rewrite every script (issue 20 section 6).
+
+Every per-machine install, rollback and idle script used to print the catalog's version in a rem line, so
+each Patch Tuesday rewrote all 5,000 of them although most plans had not changed. Now those texts do not
+name the catalog: each generation's generation.txt does (its name, the catalog's DataVersion and date), and
+a run that tries a package logs the generation (%HFG%) it came from, so every result stays traceable to
+its catalog. A machine planned again whose text key (its plan, its rollback, site.ini's settings, the
+scripts memo's format) is unchanged is not rendered again: its files go into the next generation as hard
+links. Checked here: the demo share's month 2 (a new catalog) carries unchanged scripts and names the new
+catalog in its manifest; for each input of a script's text, a change that changes the text changes the key;
+the results reader takes the generation line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+
+import pytest
+
+import hfstage.share.memo as memo_module
+from hfstage.history import FULL
+from hfstage.packages import load_installers
+from hfstage.pipeline import Site
+from hfstage.scripts import GenerateResult, parse_log, plan_machine
+from hfstage.scripts.batch import BatchText
+from hfstage.scripts.rollback import build_rollback
+from hfstage.scripts.write import _render_one, text_key
+from hfstage.share import MANIFEST, current_generation, generations
+from tests.conftest import EXAMPLES, hfstage_process
+
+
+@pytest.fixture
+def two_months(month1_site):
+    """The demo share after month 1, then after a month under month 2's (newer) catalog."""
+    shutil.copyfile(EXAMPLES / "incoming" / "month2" / "mssecure.cab", month1_site.folder("incoming") / "m2.cab")
+    assert hfstage_process("month", month1_site.root, "--fail-on", "none").returncode == 0
+    return month1_site
+
+
+def test_a_new_catalog_carries_unchanged_scripts_and_the_generation_names_the_catalog(two_months):
+    scripts = two_months.folder("scripts")
+    first, second = generations(scripts)[-2:]
+    assert current_generation(scripts) == second
+    assert (scripts / first / MANIFEST).read_bytes() == \
+        f"generation={first}\r\ncatalog=2.0.0.1\r\ncatalog_date=2003-08-01\r\n".encode()
+    assert (scripts / second / MANIFEST).read_bytes() == \
+        f"generation={second}\r\ncatalog=2.0.0.2\r\ncatalog_date=2003-09-15\r\n".encode()
+    site_wide = ("collect_nt.bat", "collect_9x.bat", "schedule_nt4.bat", "hfstage_run.bat")
+    machine_files = [p for p in (scripts / second).iterdir() if p.suffix == ".bat" and p.name not in site_wide]
+    assert machine_files
+    for path in machine_files:
+        text = path.read_bytes()
+        assert b"2.0.0.1" not in text and b"2.0.0.2" not in text, path.name  # the manifest names it
+    carried = [p.name for p in machine_files if os.stat(p).st_ino == os.stat(scripts / first / p.name).st_ino]
+    remade = [p.name for p in machine_files if p.name not in carried]
+    # W2KSRV's plan is the same under both catalogs: one file, two names; DC01's changed: a new file
+    assert "W2KSRV.bat" in carried and "W95.bat" in carried and "DC01.bat" in remade
+    assert (scripts / second / "collect_nt.bat").read_bytes() != (scripts / first / "collect_nt.bat").read_bytes()
+
+
+def _plan_and_rollback(site: Site, machine: str):
+    rows = site.history.machines(site.history.latest_scan(FULL).id)
+    row = next(r for r in rows if r.machine == machine)
+    a = site.history.assessments([row.assessment_key])[row.assessment_key]
+    table = load_installers()
+    plan = plan_machine(a, site.catalog, site.scripts, site.book, table, site.rules)
+    return plan, build_rollback(machine, [], plan, site.book.index, table)
+
+
+def _texts(machine, plan, rollback, settings) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    _render_one(machine, plan, rollback, settings, GenerateResult(), out)
+    return out
+
+
+def test_every_input_of_a_scripts_text_is_in_its_key(month1_site, monkeypatch):
+    """Each change below changes the script's text; the key must change with it (a key that left one out
+    would carry last month's script for a changed plan: wrong installs on a client, nothing to report it)."""
+    site = Site(month1_site)
+    machine = "NT4WKS"
+    plan, rollback = _plan_and_rollback(site, machine)
+    settings = site.scripts
+    assert plan.steps, "NT4WKS misses packages the demo share has: its script installs them"
+    step = plan.steps[0]
+    changes = {
+        "a package's install line (package facts)": (dataclasses.replace(plan, steps=[
+            dataclasses.replace(step, install=BatchText(step.install + " -n")), *plan.steps[1:]]), rollback, settings),
+        "a package left out": (dataclasses.replace(plan, steps=plan.steps[1:]), rollback, settings),
+        "attempts per package": (dataclasses.replace(plan, max_attempts=plan.max_attempts + 1), rollback, settings),
+        "what is held back": (dataclasses.replace(plan, unavailable=[*plan.unavailable, "MS99-001 held"]),
+                              rollback, settings),
+        "the rollback history": (plan, dataclasses.replace(rollback, notes=[*rollback.notes, "MS99-002 removed"]),
+                                 settings),
+        "site.ini's share path": (plan, rollback, dataclasses.replace(settings, unc="\\\\DC2\\hfstage")),
+    }
+    before_text, before_key = _texts(machine, plan, rollback, settings), text_key(machine, plan, rollback, settings)
+    assert before_key == text_key(machine, *_plan_and_rollback(site, machine), settings)  # made again: the same
+    for what, (p, r, s) in changes.items():
+        assert _texts(machine, p, r, s) != before_text, what
+        assert text_key(machine, p, r, s) != before_key, f"{what} changes the script but not its key"
+    idle = dataclasses.replace(plan, steps=[])
+    assert text_key("OTHER", idle, None, settings) != text_key(machine, idle, None, settings)  # its name
+    # the templates and tables: the scripts memo's format version (a hash of them) is in every key
+    monkeypatch.setattr(memo_module, "format_version", lambda stage: "another hfstage")
+    assert text_key(machine, plan, rollback, settings) != before_key
+
+
+def test_the_results_reader_takes_the_generation_a_run_came_from():
+    log = ("HFRESULT;Mon 06/02/2003;10:00;-;-;G000007;-;generation\r\n"
+           "HFRESULT;Mon 06/02/2003;10:01;MS03-026;823980;Q823980i.exe;0;success\r\n"
+           "HFRESULT;-;-;-;-;G00000X;-;generation\r\n")  # not a generation hfstage names: refused, counted
+    result = parse_log("PC1", log)
+    assert result.generation == "G000007" and result.malformed == 1
+    assert result.patches[0].generation == "G000007" and result.patches[0].ok
