@@ -25,7 +25,9 @@ from hfstage.packages import load_installers
 from hfstage.pipeline import Site
 from hfstage.scripts import GenerateResult, parse_log, plan_machine
 from hfstage.scripts.batch import BatchText
-from hfstage.scripts.rollback import build_rollback
+from hfstage.scripts.machine_plans import MachinePlan, Step
+from hfstage.scripts.rollback import Rollback, build_rollback
+from hfstage.scripts.window import Window
 from hfstage.scripts.write import _render_one, text_key
 from hfstage.share import MANIFEST, current_generation, generations
 from tests.conftest import EXAMPLES, hfstage_process
@@ -95,16 +97,24 @@ def test_every_input_of_a_scripts_text_is_in_its_key(month1_site, monkeypatch):
                                  settings),
         "site.ini's share path": (plan, rollback, dataclasses.replace(settings, unc="\\\\DC2\\hfstage")),
     }
-    before_text, before_key = _texts(machine, plan, rollback, settings), text_key(machine, plan, rollback, settings)
-    assert before_key == text_key(machine, *_plan_and_rollback(site, machine), settings)  # made again: the same
+    common = settings.fingerprint()
+    before_text, before_key = _texts(machine, plan, rollback, settings), text_key(machine, plan, rollback, common)
+    assert before_key == text_key(machine, *_plan_and_rollback(site, machine), common)  # made again: the same
     for what, (p, r, s) in changes.items():
         assert _texts(machine, p, r, s) != before_text, what
-        assert text_key(machine, p, r, s) != before_key, f"{what} changes the script but not its key"
+        assert text_key(machine, p, r, s.fingerprint()) != before_key, f"{what} changes the script but not its key"
     idle = dataclasses.replace(plan, steps=[])
-    assert text_key("OTHER", idle, None, settings) != text_key(machine, idle, None, settings)  # its name
+    assert text_key("OTHER", idle, None, "s") != text_key(machine, idle, None, "s")  # its name
     # the templates and tables: the scripts memo's format version (a hash of them) is in every key
     monkeypatch.setattr(memo_module, "format_version", lambda stage: "another hfstage")
-    assert text_key(machine, plan, rollback, settings) != before_key
+    assert text_key(machine, plan, rollback, common) != before_key
+
+
+def test_the_text_key_sees_every_field_of_a_plan():
+    """text_key hashes the plan's repr: a field left out of it (repr=False) would be left out of the key."""
+    for cls in (MachinePlan, Step, Rollback, Window):
+        hidden = [f.name for f in dataclasses.fields(cls) if not f.repr]
+        assert not hidden, f"{cls.__name__}: {hidden} not in its repr, so not in the scripts' text key"
 
 
 def test_the_results_reader_takes_the_generation_a_run_came_from():

@@ -115,11 +115,12 @@ def script_keys(machines: dict[str, str], settings: ScriptSettings, book: Packag
             for m, key in machines.items()}
 
 
-def text_key(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: ScriptSettings) -> str:
+def text_key(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: str) -> str:
     """What a machine's two script texts are made from, all of it: its plan (packages, switches, steps, what
-    is held back), its rollback, site.ini's settings; the templates and tables are in the memo's format."""
-    return SCRIPTS.key("text", machine, settings.fingerprint(), dataclasses.asdict(plan) if plan else None,
-                       dataclasses.asdict(rollback) if rollback else None)
+    is held back), its rollback, SETTINGS (site.ini's: ScriptSettings.fingerprint); the templates and tables
+    are in the memo's format. The dataclasses' repr shows every field, nested (asdict's copies cost 4 times
+    as much)."""
+    return SCRIPTS.key("text", machine, settings, repr(plan), repr(rollback))
 
 
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
@@ -203,6 +204,7 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
     """The scripts of TODO whose text changed (SAME_TEXT: made before from the same, and kept as they are);
     every machine's plan goes into RESULT."""
     table = load_installers()
+    common = settings.fingerprint()
     out: dict[str, bytes] = {}
     with Progress("scripts", len(todo), "machine") as bar:
         for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
@@ -212,7 +214,7 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
                 plan = _plan_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
                                  result)
                 rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
-                result.texts[machine] = text = text_key(machine, plan, rollback, settings)
+                result.texts[machine] = text = text_key(machine, plan, rollback, common)
                 _render_one(machine, plan, rollback, settings, result, out, render=not same_text(machine, text))
                 bar.update(1)
     return out
