@@ -23,12 +23,12 @@ import hfstage.share.memo as memo_module
 from hfstage.history import FULL
 from hfstage.packages import load_installers
 from hfstage.pipeline import Site
-from hfstage.scripts import GenerateResult, parse_log, plan_machine
+from hfstage.scripts import parse_log, plan_machine
 from hfstage.scripts.batch import BatchText
 from hfstage.scripts.machine_plans import MachinePlan, Step
 from hfstage.scripts.rollback import Rollback, build_rollback
 from hfstage.scripts.window import Window
-from hfstage.scripts.write import _render_one, text_key
+from hfstage.scripts.write import ByPlan, machine_files, text_key
 from hfstage.share import MANIFEST, current_generation, generations
 from tests.conftest import EXAMPLES, hfstage_process
 
@@ -72,9 +72,7 @@ def _plan_and_rollback(site: Site, machine: str):
 
 
 def _texts(machine, plan, rollback, settings) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    _render_one(machine, plan, rollback, settings, GenerateResult(), out)
-    return out
+    return machine_files(machine, plan, rollback, settings)
 
 
 def test_every_input_of_a_scripts_text_is_in_its_key(month1_site, monkeypatch):
@@ -124,3 +122,19 @@ def test_the_results_reader_takes_the_generation_a_run_came_from():
     result = parse_log("PC1", log)
     assert result.generation == "G000007" and result.malformed == 1
     assert result.patches[0].generation == "G000007" and result.patches[0].ok
+
+
+def test_a_script_rendered_once_per_plan_is_the_script_rendered_for_the_machine(month1_site):
+    """ByPlan renders a plan once for every machine that has it, and puts each machine's name in: each text must
+    be byte for byte the one rendered for that machine alone (names of every length, every kind of machine)."""
+    site = Site(month1_site)
+    rows = site.history.machines(site.history.latest_scan(FULL).id)
+    by_plan, checked = ByPlan(site.scripts), 0
+    for row in rows:
+        plan, rollback = _plan_and_rollback(site, row.machine)
+        for name in (row.machine, "A", "PC-0001", "WORKSTATION-0.1"):
+            p = dataclasses.replace(plan, machine=name) if plan else None
+            r = dataclasses.replace(rollback, machine=name) if rollback else None
+            assert by_plan.files(name, p, r) == machine_files(name, p, r, site.scripts), (row.machine, name)
+            checked += 1
+    assert checked >= 40 and len(by_plan.texts) < checked / 2  # rendered once per plan, not per machine

@@ -35,6 +35,7 @@ from hfstage.share import PUBLIC, SCRIPTS, Release, Share, machine_name_problem,
 NETBIOS_MAX = 15
 GENERATION_WIDTH = len("G000000")  # %HFG%: the generation scripts\current.bat names
 CHUNK = 500
+ANONYMOUS = "Q$Q$Q$Q$Q$Q$Q$"  # a valid machine name, NETBIOS_MAX long, that no template or plan holds (ByPlan)
 
 
 @dataclass
@@ -204,7 +205,7 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
     """The scripts of TODO whose text changed (SAME_TEXT: made before from the same, and kept as they are);
     every machine's plan goes into RESULT."""
     table = load_installers()
-    common = settings.fingerprint()
+    common, texts = settings.fingerprint(), ByPlan(settings)
     out: dict[str, bytes] = {}
     with Progress("scripts", len(todo), "machine") as bar:
         for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
@@ -215,7 +216,7 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
                                  result)
                 rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
                 result.texts[machine] = text = text_key(machine, plan, rollback, common)
-                _render_one(machine, plan, rollback, settings, result, out, render=not same_text(machine, text))
+                _render_one(machine, plan, rollback, texts, result, out, render=not same_text(machine, text))
                 bar.update(1)
     return out
 
@@ -237,19 +238,47 @@ def _plan_one(machine: str, a: Assessment | None, catalog: Catalog, settings: Sc
     return plan
 
 
-def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: ScriptSettings,
+def machine_files(machine: str, plan: MachinePlan | None, rollback: Rollback | None,
+                  settings: ScriptSettings) -> dict[str, bytes]:
+    """<MACHINE>.bat and <MACHINE>-rollback.bat as its PLAN (None: no assessment) and ROLLBACK make them."""
+    if plan is None or not plan.steps:
+        out = render_idle(machine, plan.unavailable if plan is not None else None)
+        if rollback is not None and (rollback.steps or rollback.notes):  # what it has installed stays removable
+            out.update(render_rollback(rollback, settings))
+        return out
+    return render_machine(plan, settings, rollback)
+
+
+class ByPlan:
+    """Machine files rendered once per distinct plan: machines whose plans and rollbacks differ only in their
+    names get texts that differ only there, since the templates insert the name as it is ({{ machine }});
+    tests/scripts check that each equals its own rendering."""
+
+    def __init__(self, settings: ScriptSettings) -> None:
+        self.settings = settings
+        self.texts: dict[str, dict[str, bytes]] = {}
+
+    def files(self, machine: str, plan: MachinePlan | None, rollback: Rollback | None) -> dict[str, bytes]:
+        unnamed = (dataclasses.replace(plan, machine=ANONYMOUS) if plan else None,
+                   dataclasses.replace(rollback, machine=ANONYMOUS) if rollback else None)
+        key = repr(unnamed)
+        if machine_name_problem(machine) is not None or key.count(ANONYMOUS) != sum(x is not None for x in unnamed):
+            return machine_files(machine, plan, rollback, self.settings)  # its error, or a value holding ANONYMOUS
+        if key not in self.texts:
+            self.texts[key] = machine_files(ANONYMOUS, *unnamed, self.settings)
+        placeholder, name = ANONYMOUS.encode(), machine.encode("ascii")
+        return {n.replace(ANONYMOUS, machine): d.replace(placeholder, name) for n, d in self.texts[key].items()}
+
+
+def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | None, texts: ByPlan,
                 result: GenerateResult, out: dict, render: bool = True) -> None:
     """Its two files into OUT (unless not RENDER: the set keeps them as they are), its NT 4.0 job into RESULT."""
     result.carried += not render
+    if render:
+        out.update(texts.files(machine, plan, rollback))
     if plan is None or not plan.steps:
         result.idle.append(machine)
-        if render:
-            out.update(render_idle(machine, plan.unavailable if plan is not None else None))
-        if render and rollback is not None and (rollback.steps or rollback.notes):  # installed stays removable
-            out.update(render_rollback(rollback, settings))
         return
-    if render:
-        out.update(render_machine(plan, settings, rollback))
     if plan.os_key == "nt4":
         # only server-side names: the job's folder is ADMIN$ (the machine's real %SystemRoot%), never the
         # SystemRoot its own registry reports
