@@ -28,7 +28,7 @@ from hfstage.scripts.batch import BatchText
 from hfstage.scripts.machine_plans import MachinePlan, Step
 from hfstage.scripts.rollback import Rollback, build_rollback
 from hfstage.scripts.window import Window
-from hfstage.scripts.write import ByPlan, machine_files, text_key
+from hfstage.scripts.write import ANONYMOUS, ByPlan, machine_files, text_key
 from hfstage.share import MANIFEST, current_generation, generations
 from tests.conftest import EXAMPLES, hfstage_process
 
@@ -138,3 +138,6 @@ def test_a_script_rendered_once_per_plan_is_the_script_rendered_for_the_machine(
             assert by_plan.files(name, p, r) == machine_files(name, p, r, site.scripts), (row.machine, name)
             checked += 1
     assert checked >= 40 and len(by_plan.texts) < checked / 2  # rendered once per plan, not per machine
+    # a plan whose own values hold the placeholder name is rendered for its machine alone, never substituted
+    odd = dataclasses.replace(plan, machine="PC1", unavailable=[f"held: {ANONYMOUS}"])
+    assert by_plan.files("PC1", odd, None) == machine_files("PC1", odd, None, site.scripts)

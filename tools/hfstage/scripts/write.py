@@ -262,7 +262,8 @@ class ByPlan:
         unnamed = (dataclasses.replace(plan, machine=ANONYMOUS) if plan else None,
                    dataclasses.replace(rollback, machine=ANONYMOUS) if rollback else None)
         key = repr(unnamed)
-        if machine_name_problem(machine) is not None or key.count(ANONYMOUS) != sum(x is not None for x in unnamed):
+        if machine_name_problem(machine) is not None or key.count(ANONYMOUS) != sum(x is not None for x in unnamed) \
+                or ANONYMOUS in self.settings.unc:
             return machine_files(machine, plan, rollback, self.settings)  # its error, or a value holding ANONYMOUS
         if key not in self.texts:
             self.texts[key] = machine_files(ANONYMOUS, *unnamed, self.settings)
