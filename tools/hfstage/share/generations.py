@@ -98,6 +98,7 @@ class Release:
     name: str = ""
     keep_days: float = KEEP_DAYS  # how long a replaced generation stays (site.ini [scripts] keep_days)
     catalog: tuple[str, str] | None = None  # (DataVersion, LastDataUpdate) its scripts are made for
+    _listed: frozenset[str] | None = field(default=None, repr=False)  # the base's file names, listed once
 
     @classmethod
     def start(cls, scripts: Path, keep_days: float = KEEP_DAYS) -> Release:
@@ -118,8 +119,15 @@ class Release:
             return None
 
     def has(self, name: str) -> bool:
-        return name in self.staged or (name not in self.dropped and self.base is not None
-                                        and (self.scripts / self.base / name).is_file())
+        return name in self.staged or (name not in self.dropped and name in self._base_files())
+
+    def _base_files(self) -> frozenset[str]:
+        """The names of the files of the set this release starts from: listed once, not a stat per machine (a
+        published generation is never changed, and the share's lock is held)."""
+        if self._listed is None:
+            folder = self.scripts / self.base if self.base else None
+            self._listed = frozenset(p.name for p in folder.iterdir() if p.is_file()) if folder else frozenset()
+        return self._listed
 
     def differs(self, name: str, data: bytes) -> bool:
         return self.staged.get(name, self.current(name)) != data
@@ -134,7 +142,7 @@ class Release:
             self.dropped.add(name)
 
     def base_names(self) -> list[str]:
-        return sorted(published_files(self.scripts)) if self.base else []
+        return sorted(self._base_files())
 
     def path(self, name: str) -> Path:
         """Where NAME will be once this release is published."""
