@@ -64,7 +64,7 @@ def main() -> int:
         packages = package_book(share, settings.kinds, settings.switches, catalog=catalog)
         start = time.perf_counter()
         for a in assessments:
-            render_machine(plan_machine(a, catalog, settings, packages, table, rules), settings, catalog.data_version)
+            render_machine(plan_machine(a, catalog, settings, packages, table, rules), settings)
         render = time.perf_counter() - start
         start = time.perf_counter()
         first = scripts_generate(Site(share))

@@ -398,8 +398,10 @@ def test_startup_script_runs_the_collector_then_the_machine_script_as_startup(si
     calls = run_batch(netlogon / "startup.bat", prefix, site.folder("hotfixes") / "calls.log")
     assert calls == [f"{XP_PACKAGE} -u -q -z", "reboot.exe /r"]
     assert (site.folder("inventory") / host / "manifest.txt").is_file()  # the collector ran first
-    # the machine script writes under the name it was made for
-    assert _log(site, "XPSP1")[0].endswith(f";MS03-039;Q824146;{XP_PACKAGE};0;success-reboot")
+    # the machine script writes under the name it was made for, after the set it came from (%HFG%)
+    generation, result = _log(site, "XPSP1")[:2]
+    assert generation.endswith(f";-;-;{published(site).name};-;generation")
+    assert result.endswith(f";MS03-039;Q824146;{XP_PACKAGE};0;success-reboot")
 
 
 def test_scheduled_job_runs_the_local_copy_and_the_collector_brings_its_results(site, run, prefix):

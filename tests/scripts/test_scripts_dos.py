@@ -79,6 +79,20 @@ def test_internet_explorer_packages_get_one_restart_each(w98_share, tmp_path):
 
 
 @needs_dosbox
+def test_a_9x_run_names_the_set_of_scripts_it_came_from(w98_share, tmp_path):
+    """Called through logon.bat, HFG names the set (scripts\\current.bat): command.com writes it before the
+    package's result, so the result traces to that set's generation.txt and its catalog."""
+    client = client_disk(tmp_path / "c")
+    generation = published(w98_share).name
+    (client / "W98.BAT").write_bytes(for_dos((published(w98_share) / "W98.bat").read_bytes()))
+    env = {"windir": "C:\\WINDOWS", "PATH": "C:\\STUBS", "HFG": generation}
+    dosbox(client, w98_share.root, "C:\\W98.BAT", env)
+    log = (w98_share.root / "results" / "W98.LOG").read_text().splitlines()
+    results = [ln.strip() for ln in log if ln.startswith("HFRESULT")]
+    assert results[0] == f"HFRESULT;-;-;-;-;{generation};-;generation" and results[1].endswith(";0;success-reboot")
+
+
+@needs_dosbox
 @pytest.mark.parametrize("code", [105, 194])
 def test_a_9x_exit_code_is_0_or_not_0_and_the_scan_decides(w98_share, tmp_path, code):
     # 105 is what 1641 leaves in 8 bits, 194 what 3010 leaves: neither may be taken for them

@@ -161,7 +161,7 @@ def test_windows_95_is_asked_to_restart_not_sent_an_undocumented_command(run, sh
     plan = plan_machine(a, site.catalog, site.scripts, package_book(share, catalog=site.catalog), load_installers(),
                         site.rules)
     assert [s.patch for s in plan.steps] == ["273991USA5.EXE"] and plan.reboot_mode == "ask"
-    text = render_machine(plan, site.scripts, site.catalog.data_version)["W95.bat"].decode()
+    text = render_machine(plan, site.scripts)["W95.bat"].decode()
     assert "exitwindowsexec" not in text and "Restart Windows now to finish." in text
     assert ";reboot;-;reboot-required" in text
     assert "no Microsoft source" in load_installers()["reboot_sources"]["95"]

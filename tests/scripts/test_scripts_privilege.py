@@ -237,3 +237,5 @@ def test_the_scheduled_job_runs_the_copy_in_the_machines_own_windows_folder(host
     # a scheduled job: no one is logged on, so Hotfix.exe runs with no user interface (-q, KB 184305)
     assert any(c.startswith("WindowsNT4Workstation-KB824146-x86-ENU.exe -z -q") for c in calls), calls
     assert os.path.isfile(windows / "hfstage" / "results.log")
+    # the job names the set it was copied from (hfg.bat, written by schedule_nt4.bat): each result traces to it
+    assert f";-;-;{published(hostile).name};-;generation" in (windows / "hfstage" / "results.log").read_text()

@@ -239,6 +239,8 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     with share.lock():
         own = release is None
         release = release or Release.start(scripts)
+        if catalog is not None:
+            release.made_for(catalog.data_version, catalog.last_data_update)
         in_set = {n: d for n, d in rendered.items() if n in IN_SET and release.differs(n, d)}
         record.begin([NETLOGON])
         release.put(in_set)

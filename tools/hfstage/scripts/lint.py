@@ -26,6 +26,10 @@ _EXTENSIONS = [
     (re.compile(r"%COMPUTERNAME%", re.I), "%COMPUTERNAME% (not set on Windows 9x)"),
     (re.compile(r"^\s*\(|^\s*\)|\)\s*else\b|\bdo\s*\(|^\s*if\b.*\(\s*$", re.I), "( ) blocks"),
 ]
+# one search that any of them would match: most lines match none, and are then looked at once, not 11 times
+_ANY_EXTENSION = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _EXTENSIONS), re.I)
+_VARIABLE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)%")
+_SET_VALUE = re.compile(r"^set\s+\w+=", re.I)
 _ERRORLEVEL = re.compile(r"^\s*if\s+(not\s+)?errorlevel\s+(\d+)", re.I)
 # command.com's start: `start [/w] [/m] PROGRAM [ARGS]`; it cannot quote, so a path with a space is two words
 _START = re.compile(r"^\s*start((?:\s+/[a-z]+)*)\s+(\S+)(.*)$", re.I)
@@ -76,10 +80,13 @@ def lint_text(data: bytes, path: str, for_9x: bool | None = None,
 
 
 def _expanded_length(line: str, substitutions: dict[str, int]) -> int:
+    if "%" not in line:
+        return len(line)
+
     def width(m: re.Match) -> str:
         return "x" * substitutions.get(m.group(1).upper(), len(m.group(0)))
 
-    return len(re.sub(r"%([A-Za-z_][A-Za-z0-9_]*)%", width, line))
+    return len(_VARIABLE.sub(width, line))
 
 
 def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced: set[str]) -> list[LintProblem]:
@@ -110,7 +117,7 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced:
             problems.append(LintProblem(path, number, f"%{var}% can hold a space and is used unquoted: command.com "
                                         "would split it into two arguments (use a share path without spaces for "
                                         "Windows 9x clients)"))
-        for pattern, name in _EXTENSIONS:
+        for pattern, name in _EXTENSIONS if _ANY_EXTENSION.search(stripped) else ():
             if pattern.search(stripped):
                 problems.append(LintProblem(path, number, f"{name} needs cmd extensions; command.com lacks them"))
         m = _ERRORLEVEL.match(stripped)
@@ -157,11 +164,11 @@ def _start_problem(line: str) -> str | None:
 
 def _unquoted_spaced(line: str, spaced: set[str]) -> list[str]:
     """Variables of SPACED used outside double quotes, outside a `set` value and a `for` word list."""
-    if re.match(r"^set\s+\w+=", line, re.I):
-        return []  # a set keeps its whole value
+    if "%" not in line or _SET_VALUE.match(line):
+        return []  # no variable; or a set, which keeps its whole value
     line = _FOR_SET.sub("", line)
     outside = "".join(part for i, part in enumerate(line.split('"')) if i % 2 == 0)
-    return [m.group(1) for m in re.finditer(r"%([A-Za-z_][A-Za-z0-9_]*)%", outside) if m.group(1).upper() in spaced]
+    return [m.group(1) for m in _VARIABLE.finditer(outside) if m.group(1).upper() in spaced]
 
 
 def lint_file(path: Path, substitutions: dict[str, int] | None = None) -> list[LintProblem]:

@@ -3,7 +3,9 @@
 Lines are `HFRESULT;date;time;bulletin;qnumber;patch;exit code;meaning`. Windows 9x
 scripts cannot put the date on the line; they write command.com's "Current date is ..."
 line before it, which is used instead. A run that installs nothing says why on a line of
-its own (`-;context;-;-;no-rights`, busy, reboot-pending, outside-window); before
+its own (`-;context;-;-;no-rights`, busy, reboot-pending, outside-window); before a package runs, a
+script called through the dispatcher names its generation (`-;-;G000123;-;generation`: the lines after it
+come from that set, whose generation.txt names the catalog); before
 no-rights the script writes the `USERNAME=` line of `set USERNAME`. Any user on any machine can write these files:
 they are read with the client-file rules (no links, plain files, capped), every field is
 checked against what the scripts write, and a line that does not fit is counted, never
@@ -33,9 +35,11 @@ UNINSTALL_FAILED = "uninstall-failed"
 UNKNOWN_EXIT = "unknown-exit"  # Windows 9x: a non-zero 8-bit exit code; the next scan decides
 UNGUARDED = "unguarded"  # no reg.exe: the registry rights check and the pending-reboot check could not run
 STARTUP_TOO_SHORT = "startup-too-short"  # a service pack left out of a startup script (MaxGPOScriptWait)
+GENERATION = "generation"  # the set of scripts (%HFG%) the lines after it come from
 MEANINGS = frozenset({*SUCCESS, *BLOCKED, FAILED, GAVE_UP, REBOOT, REBOOT_REQUIRED, REBOOTED, "qchain",
                       "rescan-required", "rescan-pending", "uninstalled", "manual-rollback", UNINSTALL_FAILED,
-                      UNKNOWN_EXIT, UNGUARDED, STARTUP_TOO_SHORT})
+                      UNKNOWN_EXIT, UNGUARDED, STARTUP_TOO_SHORT, GENERATION})
+_GENERATION = re.compile(r"^G\d{6}$")
 _USER = re.compile(r"USERNAME=([-A-Za-z0-9_.$ ]{1,64})")
 _FIELDS = {
     "date": re.compile(r"^[-A-Za-z0-9/.,: ]{0,40}$"),
@@ -74,6 +78,7 @@ class PatchResult:
     last_meaning: str = ""
     last_when: str = ""
     gave_up: bool = False
+    generation: str = ""  # the set of scripts its last attempt came from ("": a script of before, or a job)
 
     @property
     def ok(self) -> bool:
@@ -97,6 +102,7 @@ class MachineResults:
     events: list[InstallEvent] = field(default_factory=list)  # per patch, its last install or removal
     unguarded: str | None = None  # when its last run could not check rights and pending reboots (no reg.exe)
     startup_too_short: list[str] = field(default_factory=list)  # packages a startup script left out
+    generation: str = ""  # the set of scripts its last run that tried a package came from (its catalog)
 
     def problems(self) -> list[Notice]:
         """What the machine's logs say needs an admin, each a notice of its kind about the machine."""
@@ -157,6 +163,8 @@ def _fields(line: str) -> dict[str, str] | None:
         return None
     if any(not pattern.fullmatch(named[name]) for name, pattern in _FIELDS.items()):
         return None
+    if named["meaning"] == GENERATION and not _GENERATION.fullmatch(named["patch"]):
+        return None
     return named
 
 
@@ -188,6 +196,9 @@ def parse_log(machine: str, text: str) -> MachineResults:
             state = "installed" if meaning in INSTALLED_BY_SCRIPT else UNINSTALLED
             events[(f["bulletin"], f["patch"].casefold())] = InstallEvent(f["bulletin"], f["patch"], state, number,
                                                                           stamp)
+        if meaning == GENERATION:
+            result.generation = f["patch"]
+            continue
         if meaning == UNGUARDED:
             result.unguarded = stamp
             continue
@@ -234,6 +245,7 @@ def parse_log(machine: str, text: str) -> MachineResults:
             entry.gave_up = True
         else:
             entry.last_code, entry.last_meaning, entry.last_when = f["code"], meaning, stamp
+            entry.generation = result.generation
         if meaning in SUCCESS:
             success_since_reboot = True
             entry.gave_up = False

@@ -5,8 +5,11 @@ replaced atomically, and only when its content changed, so a client logging on r
 old script or the new one. A machine with nothing left to install keeps a harmless
 script that exits. Its rollback script comes from its rollback history (what hfstage's scripts
 installed there, scripts.rollback), not from what it still misses. A machine whose assessment,
-packages, settings and rollback history did not change since the last run is not rendered again
-(the scripts memo, state\\scripts.json, keeps what each was made from and its NT 4.0 job).
+packages, settings and rollback history did not change since the last run is not planned again
+(the scripts memo, state\\scripts.json, keeps what each was made from and its NT 4.0 job); one planned
+again whose plan, rollback and settings give the same text (a new catalog that changes nothing of
+it: the scripts do not name the catalog, the generation's generation.txt does) is not rendered again
+either, and its files are carried into the next generation as they are.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from hfstage.share import PUBLIC, SCRIPTS, Release, Share, machine_name_problem,
 NETBIOS_MAX = 15
 GENERATION_WIDTH = len("G000000")  # %HFG%: the generation scripts\current.bat names
 CHUNK = 500
+ANONYMOUS = "Q$Q$Q$Q$Q$Q$Q$"  # a valid machine name, NETBIOS_MAX long, that no template or plan holds (ByPlan)
 
 
 @dataclass
@@ -43,6 +47,8 @@ class GenerateResult:
     problems: list[LintProblem] = field(default_factory=list)
     plans: list[MachinePlan] = field(default_factory=list)
     skipped: int = 0  # machines not rendered again: nothing they depend on changed
+    carried: int = 0  # of those, machines planned again whose scripts' text would be the same (text_key)
+    texts: dict[str, str] = field(default_factory=dict)  # machine -> text_key of what its scripts are made from
     dispatcher_changed: bool = False
     scheduled: dict[str, dict] = field(default_factory=dict)  # NT 4.0 machine -> what its scheduled job copies
     jobs: int = 0  # NT 4.0 machines in schedule_nt4.bat
@@ -73,32 +79,31 @@ def entry_points(settings: ScriptSettings) -> dict[str, bytes]:
     return out
 
 
-def render_machine(plan: MachinePlan, settings: ScriptSettings, catalog_version: str,
-                   rollback: Rollback | None = None) -> dict[str, bytes]:
+def render_machine(plan: MachinePlan, settings: ScriptSettings, rollback: Rollback | None = None) -> dict[str, bytes]:
     """<MACHINE>.bat for one plan with steps, and <MACHINE>-rollback.bat (ROLLBACK: from the machine's history)."""
     env = template_env()
     suffix = "9x" if plan.os_key in NINE_X else "nt"
-    ctx = {"unc": settings.unc, "catalog_version": catalog_version, "machine": plan.machine,
+    ctx = {"unc": settings.unc, "machine": plan.machine,
            "os": batch_note(plan.os) if plan.os else plan.os,  # a catalog product name, in a rem line
            "plan": plan, "ladder": install_ladder(load_installers()), "ui": unattended_ui(load_installers())}
     rollback = rollback or build_rollback(plan.machine, [], plan, PackageIndex(Path()), load_installers())
     return {f"{plan.machine}.bat": to_crlf(env.get_template(f"install_{suffix}.bat.j2").render(**ctx)),
-            **render_rollback(rollback, settings, catalog_version)}
+            **render_rollback(rollback, settings)}
 
 
-def render_rollback(rollback: Rollback, settings: ScriptSettings, catalog_version: str) -> dict[str, bytes]:
+def render_rollback(rollback: Rollback, settings: ScriptSettings) -> dict[str, bytes]:
     """<MACHINE>-rollback.bat: what hfstage installed there, newest first, and what left the list."""
     suffix = "9x" if rollback.family == "9x" else "nt"
     text = template_env().get_template(f"rollback_{suffix}.bat.j2").render(
-        unc=settings.unc, catalog_version=catalog_version, machine=check_machine_name(rollback.machine),
+        unc=settings.unc, machine=check_machine_name(rollback.machine),
         rollback=rollback, ui=unattended_ui(load_installers()), uninstall_ladder=UNINSTALL_LADDER)
     return {f"{rollback.machine}-rollback.bat": to_crlf(text)}
 
 
-def render_idle(machine: str, catalog_version: str, unavailable: list[str] | None = None) -> dict[str, bytes]:
+def render_idle(machine: str, unavailable: list[str] | None = None) -> dict[str, bytes]:
     """A script that installs nothing; UNAVAILABLE: what the machine misses but cannot be scripted yet."""
     text = to_crlf(template_env().get_template("idle.bat.j2").render(
-        machine=check_machine_name(machine), catalog_version=catalog_version, unavailable=unavailable or []))
+        machine=check_machine_name(machine), unavailable=unavailable or []))
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
@@ -109,6 +114,14 @@ def script_keys(machines: dict[str, str], settings: ScriptSettings, book: Packag
     common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint(), catalog_version]
     return {m: SCRIPTS.key(key, common, [dataclasses.astuple(e) for e in installed.get(m.casefold(), [])])
             for m, key in machines.items()}
+
+
+def text_key(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: str) -> str:
+    """What a machine's two script texts are made from, all of it: its plan (packages, switches, steps, what
+    is held back), its rollback, SETTINGS (site.ini's: ScriptSettings.fingerprint); the templates and tables
+    are in the memo's format. The dataclasses' repr shows every field, nested (asdict's copies cost 4 times
+    as much)."""
+    return SCRIPTS.key("text", machine, settings, repr(plan), repr(rollback))
 
 
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
@@ -135,7 +148,15 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
                 and (not record.known(m, keys[m]) or not release.has(f"{m}.bat"))]
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
-        targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed)
+        release.made_for(catalog.data_version, catalog.last_data_update)
+
+        def same_text(m: str, text: str) -> bool:  # rendered before from all the same, and still in the set
+            value = record.value(m)
+            return isinstance(value, dict) and value.get("text") == text and all(
+                release.has(n) for n in (f"{m}.bat", f"{m}-rollback.bat"))
+
+        targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed, same_text)
+        result.skipped += result.carried if only is None else 0
         result.changed = book.changed()
         kept = {m: record.value(m) for m in machines if m not in todo and isinstance(record.value(m), dict)}
         jobs = {m: v for m, v in kept.items() if v.get("packages") is not None} | result.scheduled
@@ -179,9 +200,12 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
 
 
 def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, settings: ScriptSettings,
-            book: PackageBook, rules: dict, result: GenerateResult,
-            installed: dict[str, list[InstalledPatch]]) -> dict[str, bytes]:
+            book: PackageBook, rules: dict, result: GenerateResult, installed: dict[str, list[InstalledPatch]],
+            same_text: Callable[[str, str], bool]) -> dict[str, bytes]:
+    """The scripts of TODO whose text changed (SAME_TEXT: made before from the same, and kept as they are);
+    every machine's plan goes into RESULT."""
     table = load_installers()
+    common, texts = settings.fingerprint(), ByPlan(settings)
     out: dict[str, bytes] = {}
     with Progress("scripts", len(todo), "machine") as bar:
         for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
@@ -191,7 +215,8 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
                 plan = _plan_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
                                  result)
                 rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
-                _render_one(machine, plan, rollback, catalog, settings, result, out)
+                result.texts[machine] = text = text_key(machine, plan, rollback, common)
+                _render_one(machine, plan, rollback, texts, result, out, render=not same_text(machine, text))
                 bar.update(1)
     return out
 
@@ -213,15 +238,48 @@ def _plan_one(machine: str, a: Assessment | None, catalog: Catalog, settings: Sc
     return plan
 
 
-def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | None, catalog: Catalog,
-                settings: ScriptSettings, result: GenerateResult, out: dict) -> None:
+def machine_files(machine: str, plan: MachinePlan | None, rollback: Rollback | None,
+                  settings: ScriptSettings) -> dict[str, bytes]:
+    """<MACHINE>.bat and <MACHINE>-rollback.bat as its PLAN (None: no assessment) and ROLLBACK make them."""
+    if plan is None or not plan.steps:
+        out = render_idle(machine, plan.unavailable if plan is not None else None)
+        if rollback is not None and (rollback.steps or rollback.notes):  # what it has installed stays removable
+            out.update(render_rollback(rollback, settings))
+        return out
+    return render_machine(plan, settings, rollback)
+
+
+class ByPlan:
+    """Machine files rendered once per distinct plan: machines whose plans and rollbacks differ only in their
+    names get texts that differ only there, since the templates insert the name as it is ({{ machine }});
+    tests/scripts check that each equals its own rendering."""
+
+    def __init__(self, settings: ScriptSettings) -> None:
+        self.settings = settings
+        self.texts: dict[str, dict[str, bytes]] = {}
+
+    def files(self, machine: str, plan: MachinePlan | None, rollback: Rollback | None) -> dict[str, bytes]:
+        unnamed = (dataclasses.replace(plan, machine=ANONYMOUS) if plan else None,
+                   dataclasses.replace(rollback, machine=ANONYMOUS) if rollback else None)
+        key = repr(unnamed)
+        if machine_name_problem(machine) is not None or key.count(ANONYMOUS) != sum(x is not None for x in unnamed) \
+                or ANONYMOUS in self.settings.unc:
+            return machine_files(machine, plan, rollback, self.settings)  # its error, or a value holding ANONYMOUS
+        if key not in self.texts:
+            self.texts[key] = machine_files(ANONYMOUS, *unnamed, self.settings)
+        placeholder, name = ANONYMOUS.encode(), machine.encode("ascii")
+        return {n.replace(ANONYMOUS, machine): d.replace(placeholder, name) for n, d in self.texts[key].items()}
+
+
+def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | None, texts: ByPlan,
+                result: GenerateResult, out: dict, render: bool = True) -> None:
+    """Its two files into OUT (unless not RENDER: the set keeps them as they are), its NT 4.0 job into RESULT."""
+    result.carried += not render
+    if render:
+        out.update(texts.files(machine, plan, rollback))
     if plan is None or not plan.steps:
         result.idle.append(machine)
-        out.update(render_idle(machine, catalog.data_version, plan.unavailable if plan is not None else None))
-        if rollback is not None and (rollback.steps or rollback.notes):  # what it has installed stays removable
-            out.update(render_rollback(rollback, settings, catalog.data_version))
         return
-    out.update(render_machine(plan, settings, catalog.data_version, rollback))
     if plan.os_key == "nt4":
         # only server-side names: the job's folder is ADMIN$ (the machine's real %SystemRoot%), never the
         # SystemRoot its own registry reports
@@ -234,6 +292,8 @@ def _kept(result: GenerateResult, machine: str) -> dict | None:
     value = dict(result.scheduled.get(machine) or {}) | result.contents.get(machine, {})
     if result.tools.get(machine):
         value["tools"] = result.tools[machine]
+    if machine in result.texts:
+        value["text"] = result.texts[machine]
     return value or None
 
 

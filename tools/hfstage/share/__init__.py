@@ -30,6 +30,7 @@ from hfstage.share.files import (
     write_many,
 )
 from hfstage.share.generations import (
+    MANIFEST,
     POINTER,
     PublishFailed,
     Release,
@@ -95,7 +96,8 @@ __all__ = [
     "MACHINES", "MEMOS", "PACKAGE_FACTS", "PINS", "QUARANTINE", "RAW_FACTS", "RAW_FOLDER", "REPORT", "ROLLBACK",
     "SCANS", "SCRATCH", "SCRIPTS",
     "SEEN", "SITE_KEY", "SITE_RULES",
-    "POINTER", "PublishFailed", "Release", "current_generation", "generations", "published", "published_files",
+    "MANIFEST", "POINTER", "PublishFailed", "Release", "current_generation", "generations", "published",
+    "published_files",
     "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Owners", "Share",
     "ShareCheck", "account_name", "administrators", "give_to", "new_file_for", "new_folder_for", "quarantine",

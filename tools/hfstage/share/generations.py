@@ -7,6 +7,10 @@ offset, and a deleted one fails the client. So no file a client may be running i
   scripts\\G000123\\       every generated file clients call (machine scripts, rollback scripts,
                           collectors, the NT 4.0 job), written whole and durable under a temp name,
                           then renamed into place (a killed run leaves only a temp folder, swept)
+  scripts\\G000123\\generation.txt   the generation's manifest: its name and the catalog (version, date)
+                          its scripts were made for; per-machine scripts do not name the catalog (a new
+                          catalog that changes nothing of a machine's plan keeps its script, a hard link),
+                          and the results lines a script writes name %HFG%, so each stays traceable
   scripts\\current.bat     one line, `set HFG=G000123`: the stable entry points (netlogon\\logon.bat,
                           startup.bat, the 9x stubs, schedule_nt4.bat) call it, then call files of
                           %HFG% only. Switched by one atomic rename, always the same length, so a
@@ -35,6 +39,7 @@ from hfstage.faults import write_point
 from hfstage.share.files import FOLDER, PUBLIC, _fsync_dir, atomic_write_bytes, make_folder, write_many
 
 POINTER = "current.bat"
+MANIFEST = "generation.txt"  # in each generation: its name and its catalog
 KEEP_DAYS = 7  # the default of [scripts] keep_days: a run begun before a switch ends within hours; a week
 # covers a suspended laptop
 _NAME = re.compile(r"^G\d{6}$")
@@ -92,6 +97,8 @@ class Release:
     then: list[Callable[[], None]] = field(default_factory=list)
     name: str = ""
     keep_days: float = KEEP_DAYS  # how long a replaced generation stays (site.ini [scripts] keep_days)
+    catalog: tuple[str, str] | None = None  # (DataVersion, LastDataUpdate) its scripts are made for
+    _listed: frozenset[str] | None = field(default=None, repr=False)  # the base's file names, listed once
 
     @classmethod
     def start(cls, scripts: Path, keep_days: float = KEEP_DAYS) -> Release:
@@ -112,8 +119,15 @@ class Release:
             return None
 
     def has(self, name: str) -> bool:
-        return name in self.staged or (name not in self.dropped and self.base is not None
-                                        and (self.scripts / self.base / name).is_file())
+        return name in self.staged or (name not in self.dropped and name in self._base_files())
+
+    def _base_files(self) -> frozenset[str]:
+        """The names of the files of the set this release starts from: listed once, not a stat per machine (a
+        published generation is never changed, and the share's lock is held)."""
+        if self._listed is None:
+            folder = self.scripts / self.base if self.base else None
+            self._listed = frozenset(p.name for p in folder.iterdir() if p.is_file()) if folder else frozenset()
+        return self._listed
 
     def differs(self, name: str, data: bytes) -> bool:
         return self.staged.get(name, self.current(name)) != data
@@ -128,15 +142,30 @@ class Release:
             self.dropped.add(name)
 
     def base_names(self) -> list[str]:
-        return sorted(published_files(self.scripts)) if self.base else []
+        return sorted(self._base_files())
 
     def path(self, name: str) -> Path:
         """Where NAME will be once this release is published."""
         return self.scripts / self.name / name
 
     def changes(self) -> bool:
+        """Anything clients would run differently, or a catalog the current set's manifest does not name."""
         return any(self.current(n) != d for n, d in self.staged.items()) or any(
-            self.current(n) is not None for n in self.dropped)
+            self.current(n) is not None for n in self.dropped) or (
+            self.catalog is not None and manifest_catalog(self.current(MANIFEST)) != self.catalog)
+
+    def made_for(self, version: str, date: object) -> None:
+        """The catalog (its DataVersion and LastDataUpdate) this generation's scripts are made for."""
+        self.catalog = (version, str(date) if date else "-")
+
+    def manifest(self) -> bytes | None:
+        """generation.txt: this generation's name and the catalog its scripts were made for (this release's,
+        else the set before's; None: no catalog yet, so none to name)."""
+        made_for = self.catalog or manifest_catalog(self.current(MANIFEST))
+        if made_for is None:
+            return None
+        text = "generation={}\r\ncatalog={}\r\ncatalog_date={}\r\n".format(self.name, *made_for)
+        return text.encode("ascii", "replace")
 
     def publish(self) -> str | None:
         """Write the generation whole, switch the pointer, run what follows; None when nothing changed."""
@@ -145,6 +174,9 @@ class Release:
                 action()
             return None
         tmp = self.scripts / f".{self.name}.tmp"
+        manifest = self.manifest()
+        if manifest is not None:
+            self.put({MANIFEST: manifest})
         try:
             self._write(tmp)
             write_point()  # killed here: a whole generation no pointer names (swept as unpublished)
@@ -204,6 +236,12 @@ def _carry(source: Path, target: Path) -> None:
                 os.fsync(fh.fileno())
         except OSError as e:
             raise os_fault(target, e, "write") from e
+
+
+def manifest_catalog(data: bytes | None) -> tuple[str, str] | None:
+    """The (catalog, catalog_date) a generation.txt names (None: no manifest, or not one hfstage wrote)."""
+    fields = dict(line.split("=", 1) for line in (data or b"").decode("ascii", "replace").splitlines() if "=" in line)
+    return (fields["catalog"], fields["catalog_date"]) if {"catalog", "catalog_date"} <= fields.keys() else None
 
 
 def prune(scripts: Path, keep_days: float = KEEP_DAYS, now: float | None = None) -> list[str]:

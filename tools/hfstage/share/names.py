@@ -31,7 +31,8 @@ ROLLBACK_SUFFIX = "-rollback"
 OWN_FILES: dict[str, tuple[str, ...]] = {
     "netlogon": ("logon.bat", "startup.bat", "collect_nt.bat", "collect_9x.bat", "schedule_nt4.bat",
                  "hfstage_run.bat", "README.txt"),
-    "scripts": ("README.txt", "hfday.pre"),  # hfday.pre: in each generation, beside the collectors
+    "scripts": ("README.txt", "hfday.pre", "generation.txt"),  # in each generation: hfday.pre beside the
+    # collectors, generation.txt its manifest (share.generations.MANIFEST)
     "inventory": ("_unnamed", "README.txt"),
     "results": ("README.txt",),
     "state\\facts": ("index.json", "seen.json"),
