@@ -23,6 +23,7 @@ import pytest
 
 from hfstage.assess import NOT_APPLICABLE, Assessment, Finding
 from hfstage.history import MachineRow, assessment_key
+from hfstage.notices import Notice
 from hfstage.report import MachinePage, MonthPlan, SiteExtras, SiteView, Situation, write_site_report
 from hfstage.report.machine_page import EvidenceView, ScriptView, StepView
 from hfstage.scripts import MachineResults
@@ -51,6 +52,8 @@ CHANGES = {  # one thing the page shows, changed: (the change, a text it brings 
     "a finding's reason": ({"a": dataclasses.replace(BASE["a"], findings=[_finding("Registry key not found.")])},
                            "Registry key not found."),
     "the machine's status": ({"a": dataclasses.replace(BASE["a"], status_detail="1 critical")}, "1 critical"),
+    "a warning": ({"a": dataclasses.replace(BASE["a"], warnings=[Notice("install", "PC1", "a reboot is pending")])},
+                  "a reboot is pending"),
     "its script": (_with_page(script=ScriptView([dataclasses.replace(STEP, command="Q326830.exe -m -z")])),
                    "Q326830.exe -m -z"),
     "its evidence": (_with_page(evidence=EvidenceView(["SOFTWARE.reg"], trust="low")), "SOFTWARE.reg"),

@@ -57,11 +57,14 @@ def _finding_rows(template):
         return Markup(template.render(f=shown))
 
     def finding_row(f: Finding) -> Markup:
-        return rendered(ShownFinding(f.kind, f.status, f.unverified, f.bulletin, f.qnumber, f.patch, f.product,
-                                     f.severity, f.reason, tuple(f.evidence), tuple(f.cve_ids),
-                                     tuple(f.bugtraq_ids)))
+        return rendered(shown_finding(f))
 
     return finding_row
+
+
+def shown_finding(f: Finding) -> ShownFinding:
+    return ShownFinding(f.kind, f.status, f.unverified, f.bulletin, f.qnumber, f.patch, f.product, f.severity,
+                        f.reason, tuple(f.evidence), tuple(f.cve_ids), tuple(f.bugtraq_ids))
 
 
 def share_env(site_templates: Path) -> SandboxedEnvironment:

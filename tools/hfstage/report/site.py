@@ -47,7 +47,7 @@ from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent, summary_counts
-from hfstage.report.html import html_env
+from hfstage.report.html import html_env, shown_finding
 from hfstage.report.machine_page import MachinePage
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.safe import csv_cell
@@ -270,11 +270,12 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], show
 
 
 def page_shows(a: Assessment, page: MachinePage | None, rollback: list[str]) -> list:
-    """Everything a machine page shows, as data: the assessment without its not-applicable findings (a new
-    catalog adds one to every machine), what the pipeline gathered beside it, and the rollback."""
-    data = a.to_dict()
-    data["findings"] = [f for f in data["findings"] if f["status"] != NOT_APPLICABLE]
-    return [data, dataclasses.asdict(page) if page is not None else None, rollback]
+    """Everything a machine page shows, as data: the assessment's fields, its findings as their rows show them
+    (never the not-applicable ones: a new catalog adds one to every machine), what the pipeline gathered beside
+    it (a dataclass's repr holds every field, nested: asdict costs 3 times more), and the rollback."""
+    fields = {k: v for k, v in vars(a).items() if k not in ("findings", "warnings")}
+    return [fields, [w.to_dict() for w in a.warnings],
+            [shown_finding(f) for f in a.findings if f.status != NOT_APPLICABLE], repr(page), rollback]
 
 
 def _from_row(m: MachineRow) -> Assessment:
