@@ -50,7 +50,7 @@ from hfstage.report.compliance import percent, summary_counts
 from hfstage.report.html import html_env, shown_finding
 from hfstage.report.machine_page import MachinePage
 from hfstage.report.ranking import bulletin_order
-from hfstage.report.safe import csv_cell
+from hfstage.report.safe import csv_row
 from hfstage.report.site_index import (
     MACHINES_CSV,
     MACHINES_JS,
@@ -125,8 +125,9 @@ def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = 
     per ring (site.ini's order, then all) the states of its machines."""
     approvals = approvals or Approvals()
     found: dict[str, dict] = {}
+    unnamed = {b for b in {f.bulletin for f in missing} if id_problem(b)}  # one check per ID, not per finding
     for f in missing:
-        if f.kind != KIND_PATCH or id_problem(f.bulletin):
+        if f.kind != KIND_PATCH or f.bulletin in unnamed:
             continue  # a service pack finding, or an ID that cannot name a page
         b = found.setdefault(f.bulletin, {"id": f.bulletin, "title": f.title, "severity": f.severity, "url": f.url,
                                           "date_posted": f.date_posted, "machines": [], "cve": [],
@@ -328,7 +329,7 @@ class _ScanFiles:
 
     def add(self, a: Assessment) -> None:
         self.txt.write(fmt.render_text([a], verbose=True))
-        self.csv.writerows([[csv_cell(c) for c in row] for row in fmt.csv_rows(a)])
+        self.csv.writerows([csv_row(row) for row in fmt.csv_rows(a)])
         self.js.write(("" if self.first else ", ") + json.dumps(a.to_dict(), sort_keys=True))
         self.first = False
 
