@@ -58,10 +58,11 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
         script = script_view(plan, problem, a, settings.service_packs if settings else None,
                              settings.gate if settings else None)
         return MachinePage(script, evidence_view(_facts(inventory, a.machine), a), mine,
-                           situation.seen.get(a.machine, ""), situation.stale(a.machine),
+                           bool(situation.seen.get(a.machine)), situation.stale(a.machine),
                            situation.lifecycle.get(a.machine, "accepted"))
 
-    keys = {r.machine: page_key(scripts_key, situation.seen.get(r.machine), situation.stale(r.machine),
+    keys = {r.machine: page_key(scripts_key, bool(situation.seen.get(r.machine)), situation.stale(r.machine),
+                                situation.stale_days,
                                 by_name[r.machine.casefold()].to_dict() if r.machine.casefold() in by_name else None,
                                 inventory.hashes.get(r.machine), situation.lifecycle.get(r.machine))
             for r in rows}

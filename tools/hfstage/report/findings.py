@@ -26,7 +26,7 @@ from hfstage.assess import (
 from hfstage.inventory import EVIDENCE_WORDS, service_pack_text
 from hfstage.notices import INSTALL, REFUSED, of_kind
 from hfstage.report.compliance import summary_counts
-from hfstage.report.safe import csv_cell, tsv_cell
+from hfstage.report.safe import csv_row, tsv_cell
 
 TAB_COLUMNS = ("machine", "status", "product", "bulletin", "title", "qnumber", "url", "reason", "description",
                "finding")
@@ -121,7 +121,7 @@ def render_csv(assessments: Iterable[Assessment], show_superseded: bool = False,
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for a in assessments:
-        writer.writerows([[csv_cell(c) for c in row] for row in csv_rows(a, show_superseded, baseline)])
+        writer.writerows([csv_row(row) for row in csv_rows(a, show_superseded, baseline)])
     return buf.getvalue()
 
 

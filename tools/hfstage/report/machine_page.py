@@ -74,7 +74,9 @@ class MachinePage:
     script: ScriptView
     evidence: EvidenceView
     results: MachineResults | None = None
-    seen: str = ""  # when the server first saw the evidence it holds now (ISO, the server's clock)
+    # whether the server has seen evidence from it; when is on the machine lists, not here: a client that drops
+    # the same facts again would otherwise make its page new every day (5,000 pages for one column)
+    reported: bool = False
     stale: bool = False
     lifecycle: str = "accepted"
 

@@ -35,6 +35,14 @@ def csv_cell(value: object) -> str:
     return _defused(text if text.isprintable() else _CONTROL.sub("?", text))  # printable: nothing to replace
 
 
+def csv_row(values) -> list[str]:
+    """VALUES as csv_cell makes each: a row whose text is all printable (nearly every one) is checked at once."""
+    texts = ["" if v is None else str(v) for v in values]
+    if "".join(texts).isprintable():
+        return [_defused(t) for t in texts]
+    return [csv_cell(t) for t in texts]
+
+
 def tsv_cell(value: object) -> str:
     """VALUE for a tab-separated cell (HFNetChk's layout): no tab or line end can move it to another cell or
     line, and a spreadsheet will not evaluate it."""

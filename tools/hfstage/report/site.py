@@ -1,10 +1,14 @@
 """The site's static HTML report in SHARE\\reports\\: summary with trend, a page per machine and
 bulletin, the plan, and the scan as text, CSV and JSON.
 
-Pages are rewritten only when their content changed: a machine page is rendered again only
+Pages are rewritten only when their content changed: a machine page is looked at again only
 when the machine's assessment, its rollback, what its page shows beside them (script, results,
-evidence, last seen) or the catalog changed (or the report code: the report memo's format version), so a month in
-which nothing changed touches a handful of files, not 5,000.
+evidence, stale or not) or the catalog changed (or the report code: the report memo's format version), and
+rendered again only when what it shows did (`page_shows`; the catalog's version is not on it), so a month
+in which nothing changed touches a handful of files, not 5,000, and neither does Patch Tuesday's month for
+the machines its new bulletins leave as they were. When a machine last reported is on the machine lists
+(with its stale badge, which its page keeps): a client that drops the same facts again changes one column
+there, not its page.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from hfstage.assess import (
     KIND_PATCH,
     MACHINE_STATUSES,
     NEEDS_PATCHES,
+    NOT_APPLICABLE,
     NOT_COVERED,
     SERVICE_PACK_MISSING,
     SEVERITIES,
@@ -42,9 +47,10 @@ from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent, summary_counts
-from hfstage.report.html import html_env
+from hfstage.report.html import html_env, shown_finding
+from hfstage.report.machine_page import MachinePage
 from hfstage.report.ranking import bulletin_order
-from hfstage.report.safe import csv_cell
+from hfstage.report.safe import csv_row
 from hfstage.report.site_index import (
     MACHINES_CSV,
     MACHINES_JS,
@@ -119,8 +125,9 @@ def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = 
     per ring (site.ini's order, then all) the states of its machines."""
     approvals = approvals or Approvals()
     found: dict[str, dict] = {}
+    unnamed = {b for b in {f.bulletin for f in missing} if id_problem(b)}  # one check per ID, not per finding
     for f in missing:
-        if f.kind != KIND_PATCH or id_problem(f.bulletin):
+        if f.kind != KIND_PATCH or f.bulletin in unnamed:
             continue  # a service pack finding, or an ID that cannot name a page
         b = found.setdefault(f.bulletin, {"id": f.bulletin, "title": f.title, "severity": f.severity, "url": f.url,
                                           "date_posted": f.date_posted, "machines": [], "cve": [],
@@ -148,18 +155,20 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
                              [(a.kind, a.text) for a in front["attention"]], front["labels"])
     todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(folder, name, front)]
+    shown = {name: record.value(name) for name in todo if (folder / name).is_file()}  # what those pages show now
     record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
               "share": view.extras.share, "scripts_now": view.extras.scripts_now}
     pending = set(todo)
-    _machines(folder, view, env, common, pending, result)
+    values = {name: record.value(name) for name in keys if name not in pending}
+    _machines(folder, view, env, {**common, "stale_days": situation.stale_days}, pending, shown, values, result)
     _bulletin_pages(folder, found, env, common, pending, result)
     _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
     _write({folder / "plan.html": render_plan(plan, "html", templates),
             folder / "plan.md": render_plan(plan, "md", templates)}, result)
-    _commit(record, keys)
+    _commit(record, keys, values)
     return result
 
 
@@ -207,9 +216,9 @@ def _made(folder: Path, name: str, front: dict) -> bool:
     return (folder / name).is_file()
 
 
-def _commit(record: Record, keys: dict[str, str]) -> None:
+def _commit(record: Record, keys: dict[str, str], values: dict[str, object]) -> None:
     for name, key in keys.items():
-        record.put(name, key)
+        record.put(name, key, values.get(name))
     record.keep_only(keys)
     record.commit()
 
@@ -219,15 +228,21 @@ def _write(pages: dict[Path, str], result: ReportResult) -> None:
     result.written += write_many({path: text.encode("utf-8") for path, text in pages.items()}, PUBLIC)
 
 
-def _machines(folder: Path, view: SiteView, env, common, pending: set[str], result: ReportResult) -> None:
+def _machines(folder: Path, view: SiteView, env, common, pending: set[str], shown: dict, values: dict,
+              result: ReportResult) -> None:
     """Machine pages in PENDING and, when they are, scan.txt/csv/json: one pass over the assessments, CHUNK at
-    a time (5,000 of them do not sit in memory at once)."""
+    a time (5,000 of them do not sit in memory at once). A page whose inputs changed but not what it shows (a
+    new catalog that leaves the machine as it was) is not rendered again: SHOWN holds the key of what each page
+    showed when it was written (a memo value), VALUES receives the new ones."""
     scan_files = SCAN_FILES in pending
     todo = {m.machine for m in view.machines if f"machines/{m.machine}.html" in pending}
     rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
     template = env.get_template("machine.html.j2")
+    common = {**common, "catalog_version": ""}  # what a page shows of the catalog is in its findings and script
+    shared = {k: v for k, v in common.items() if k != "scan_id"}  # the scan is named only on generated pages
     more = view.extras.page
+    rendered = 0
     with _ScanFiles(folder, view) if scan_files else contextlib.nullcontext() as files, \
             Progress("reports", len(rows), "machine") as bar:
         for start in range(0, len(rows), CHUNK):
@@ -237,18 +252,31 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], resu
             for m in chunk:
                 a = loaded.get(m.assessment_key) or _from_row(m)
                 if m.machine in todo:
-                    pages[folder / "machines" / f"{m.machine}.html"] = template.render(
-                        root="../", a=a, generated="", page=more(a) if more else None,
-                        rollback=rollback.get(m.machine.casefold(), []), **common)
+                    name = f"machines/{m.machine}.html"
+                    context = {"a": a, "page": more(a) if more else None,
+                               "rollback": rollback.get(m.machine.casefold(), [])}
+                    values[name] = REPORT.key(page_shows(**context), shared)
+                    if shown.get(name) != values[name]:
+                        pages[folder / name] = template.render(root="../", generated="", **context, **common)
+                        rendered += 1
                 if files is not None:
                     files.add(a)
                 bar.update(1)
             _write(pages, result)
     if scan_files:
         result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
-    result.rendered_pages += len(todo)
-    result.skipped_pages += len(view.machines) - len(todo)
+    result.rendered_pages += rendered
+    result.skipped_pages += len(view.machines) - rendered
     _remove_stale(folder / "machines", {f"{m.machine}.html" for m in view.machines})
+
+
+def page_shows(a: Assessment, page: MachinePage | None, rollback: list[str]) -> list:
+    """Everything a machine page shows, as data: the assessment's fields, its findings as their rows show them
+    (never the not-applicable ones: a new catalog adds one to every machine), what the pipeline gathered beside
+    it (a dataclass's repr holds every field, nested: asdict costs 3 times more), and the rollback."""
+    fields = {k: v for k, v in vars(a).items() if k not in ("findings", "warnings")}
+    return [fields, [w.to_dict() for w in a.warnings],
+            [shown_finding(f) for f in a.findings if f.status != NOT_APPLICABLE], repr(page), rollback]
 
 
 def _from_row(m: MachineRow) -> Assessment:
@@ -301,7 +329,7 @@ class _ScanFiles:
 
     def add(self, a: Assessment) -> None:
         self.txt.write(fmt.render_text([a], verbose=True))
-        self.csv.writerows([[csv_cell(c) for c in row] for row in fmt.csv_rows(a)])
+        self.csv.writerows([csv_row(row) for row in fmt.csv_rows(a)])
         self.js.write(("" if self.first else ", ") + json.dumps(a.to_dict(), sort_keys=True))
         self.first = False
 
