@@ -55,8 +55,6 @@ def test_unchanged_machines_come_from_the_cache(filled_share, monkeypatch):
     assert calls == [] and first.cached == 16
     hive = filled_share.folder("inventory") / "W2KSRV" / "SOFTWARE"
     os.utime(hive, ns=(hive.stat().st_atime_ns, hive.stat().st_mtime_ns + 10**9))
-    assert runmod.inventory(filled_share, None, jobs=1).cached == 16 and calls == []  # written again, same bytes
-    hive.write_bytes(hive.read_bytes() + bytes(4096))  # other bytes (a tail the header does not declare): read again
     second = runmod.inventory(filled_share, None, jobs=1)
     assert calls == ["W2KSRV"]
     assert [f.to_dict() for f in first.facts] == [f.to_dict() for f in second.facts]

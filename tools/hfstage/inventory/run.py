@@ -5,9 +5,7 @@ each machine by its input files' sizes and mtimes, the catalog's DataVersion, th
 and the size caps, so an unchanged machine is not read again. Each entry carries a hash of its
 facts: the assessment of a machine whose facts hash, catalog and policy are unchanged is not
 recomputed either. Under a new catalog, a machine whose inputs did not change is projected from its
-remembered raw facts (inventory.rawstore), not read again. A collection written again with the same
-bytes (hives or exports: every logon's) is known by its content digest (inventory.evidence), with its
-names, owners and binding, and keeps its facts and raw facts.
+remembered raw facts (inventory.rawstore), not read again.
 """
 
 from __future__ import annotations
