@@ -101,6 +101,7 @@ def _as_keys(template: dict[Path, bytes], work: Path, name: str, catalog) -> dic
 
 
 PLANTED: dict[str, set[str]] = {"truncated": set(), "missing": set()}
+TEMPLATES_BUILT: list[dict[Path, bytes]] = []  # the site's template machines, for the month where some change
 
 
 def build_site(root: Path, n: int, seed: int = 2001, keys: bool = False) -> Share:
@@ -116,6 +117,7 @@ def build_site(root: Path, n: int, seed: int = 2001, keys: bool = False) -> Shar
             catalog = parse_catalog_file(CATALOG)
             templates = [_as_keys(t, Path(work), name, catalog) for t, (_, _, name, _)
                          in zip(templates, TEMPLATES, strict=True)]
+    TEMPLATES_BUILT[:] = templates
     weights = [w for *_, w in TEMPLATES]
     for i in range(n):
         template = rng.choices(templates, weights)[0]
@@ -208,6 +210,22 @@ def place_packages(share: Share, catalog) -> None:
     shutil.copyfile(shapes["plain"], share.folder("hotfixes") / "qchain.exe")
 
 
+def _change_some(share: Share, n: int) -> None:
+    """1% of the machines collected again as other machines: each gets another template's collection under
+    its own name (new bytes, new facts, new assessment, script and page), as a reinstalled or upgraded machine
+    would; new times alone are no change (the inventory knows a collection written again by its content)."""
+    rng = random.Random(7)
+    folders = sorted(p for p in (share.root / "inventory").iterdir() if p.is_dir() and not p.name.startswith("_"))
+    for folder in rng.sample(folders, max(1, n // 100)):
+        shutil.rmtree(folder / "files", ignore_errors=True)
+        for f in folder.iterdir():
+            if f.is_file():
+                f.unlink()
+        for rel, data in rng.choice(TEMPLATES_BUILT).items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(data if rel.parts[0] == "files" else _rename(data, folder.name))
+
+
 def _rewrite_every_collection(share: Share) -> None:
     """Every machine collected again with the same facts: each file its collector writes is written anew with the
     same bytes (keys mode: regedit /e text has no times); copies of unchanged files are not (they are copied
@@ -239,12 +257,7 @@ def run_site(n: int, where: str | None = None, keys: bool = False) -> float:
               f"{counts['detected']} detected from the package itself, {counts['confirmed']} confirmed, "
               f"{counts['guessed']} guessed (held back), {counts['scripted']} scripted")
         same = _report("month with no change", month(Site(share), say=quiet), n)
-        rng = random.Random(7)
-        folders = sorted(p for p in (share.root / "inventory").iterdir() if p.is_dir() and not p.name.startswith("_"))
-        for folder in rng.sample(folders, max(1, n // 100)):
-            for f in folder.iterdir():
-                if f.is_file():
-                    os.utime(f, (time.time(), time.time() + 5))
+        _change_some(share, n)
         some = _report("month with 1% of machines changed", month(Site(share), say=quiet), n)
         _rewrite_every_collection(share)
         again = _report("month with every collection written again, the same facts",
