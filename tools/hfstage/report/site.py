@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,16 +39,16 @@ from hfstage.assess import (
 from hfstage.history import FindingRow, MachineRow
 from hfstage.inventory import ACCEPTED
 from hfstage.progress import Progress
-from hfstage.report import findings as fmt
 from hfstage.report.application_plan import MonthPlan, render_plan
 from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
-from hfstage.report.compliance import percent, summary_counts
+from hfstage.report.compliance import percent
 from hfstage.report.html import html_env, shown_finding
 from hfstage.report.machine_page import MachinePage
 from hfstage.report.ranking import bulletin_order
-from hfstage.report.safe import csv_row
+from hfstage.report.scan_files import NAMES as SCAN_NAMES
+from hfstage.report.scan_files import ScanFiles
 from hfstage.report.site_index import (
     MACHINES_CSV,
     MACHINES_JS,
@@ -64,7 +62,7 @@ from hfstage.report.site_index import (
     stale_lists,
 )
 from hfstage.report.svg import trend_chart
-from hfstage.share import PUBLIC, REPORT, Record, Share, atomic_text_stream, id_problem, write_many
+from hfstage.share import PUBLIC, REPORT, Record, Share, id_problem, write_many
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
 LISTS = "lists"  # the report memo's item for lists\\*.html, machines.js and machines.csv
@@ -156,6 +154,7 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
                              [(a.kind, a.text) for a in front["attention"]], front["labels"])
     todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(folder, name, front)]
     shown = {name: record.value(name) for name in todo if (folder / name).is_file()}  # what those pages show now
+    shown[SCAN_FILES] = record.value(SCAN_FILES)  # the fragments' spans in the scan files as they are now
     record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
     env = html_env()
     common = {"catalog_version": view.catalog_version, "scan_id": view.scan_id, "status_class": STATUS_CLASS,
@@ -243,14 +242,17 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], show
     shared = {k: v for k, v in common.items() if k != "scan_id"}  # the scan is named only on generated pages
     more = view.extras.page
     rendered = 0
-    with _ScanFiles(folder, view) if scan_files else contextlib.nullcontext() as files, \
-            Progress("reports", len(rows), "machine") as bar:
+    files = ScanFiles(folder, view.catalog_version, view.scan_id, view.machines, view.missing,
+                      shown.get(SCAN_FILES)) if scan_files else None
+    with files or contextlib.nullcontext(), Progress("reports", len(rows), "machine") as bar:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
-            loaded = view.load([m.assessment_key for m in chunk])
+            wanted = [m for m in chunk if m.machine in todo or (files is not None and not files.reusable(m))]
+            loaded = view.load([m.assessment_key for m in wanted])
+            wanted_names = {m.machine for m in wanted}
             pages = {}
             for m in chunk:
-                a = loaded.get(m.assessment_key) or _from_row(m)
+                a = (loaded.get(m.assessment_key) or _from_row(m)) if m.machine in wanted_names else None
                 if m.machine in todo:
                     name = f"machines/{m.machine}.html"
                     context = {"a": a, "page": more(a) if more else None,
@@ -260,11 +262,12 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], show
                         pages[folder / name] = template.render(root="../", generated="", **context, **common)
                         rendered += 1
                 if files is not None:
-                    files.add(a)
+                    files.add(m, a if a is not None and not files.reusable(m) else None, m.assessment_key in loaded)
                 bar.update(1)
             _write(pages, result)
-    if scan_files:
-        result.written += [folder / n for n in ("scan.txt", "scan.csv", "scan.json")]
+    if files is not None:
+        result.written += [folder / n for n in SCAN_NAMES]
+        values[SCAN_FILES] = files.memo_value()
     result.rendered_pages += rendered
     result.skipped_pages += len(view.machines) - rendered
     _remove_stale(folder / "machines", {f"{m.machine}.html" for m in view.machines})
@@ -306,40 +309,3 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
     for page in folder.glob("*.html"):
         if page.name not in keep:
             page.unlink(missing_ok=True)
-
-
-class _ScanFiles:
-    """scan.txt, scan.csv and scan.json of every machine, written as the assessments stream by."""
-
-    def __init__(self, folder: Path, view: SiteView) -> None:
-        self.folder, self.view, self.first = folder, view, True
-        self.stack = contextlib.ExitStack()
-
-    def __enter__(self) -> _ScanFiles:
-        import csv
-
-        self.txt = self.stack.enter_context(atomic_text_stream(self.folder / "scan.txt"))
-        csv_fh = self.stack.enter_context(atomic_text_stream(self.folder / "scan.csv"))
-        self.js = self.stack.enter_context(atomic_text_stream(self.folder / "scan.json"))
-        self.csv = csv.writer(csv_fh, lineterminator="\n")
-        self.csv.writerow(fmt.CSV_COLUMNS)
-        head = {"scan_id": self.view.scan_id, "catalog_version": self.view.catalog_version}
-        self.js.write(json.dumps(head)[:-1] + ', "machines": [')
-        return self
-
-    def add(self, a: Assessment) -> None:
-        self.txt.write(fmt.render_text([a], verbose=True))
-        self.csv.writerows([csv_row(row) for row in fmt.csv_rows(a)])
-        self.js.write(("" if self.first else ", ") + json.dumps(a.to_dict(), sort_keys=True))
-        self.first = False
-
-    def __exit__(self, *exc) -> bool:
-        if exc[0] is None:
-            counted = {m.machine for m in self.view.machines if m.standing == ACCEPTED}
-            missing = [f for f in self.view.missing if f.machine in counted]
-            summary = summary_counts(Counter(m.status for m in self.view.machines if m.machine in counted),
-                                     [f.severity for f in missing if f.kind == KIND_PATCH],
-                                     sum(f.kind != KIND_PATCH for f in missing))
-            summary["pending"] = len(self.view.machines) - len(counted)
-            self.js.write(f"], \"summary\": {json.dumps(summary, sort_keys=True)}}}\n")
-        return self.stack.__exit__(*exc)

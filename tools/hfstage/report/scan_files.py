@@ -1,0 +1,136 @@
+"""scan.txt, scan.csv and scan.json of every machine, joined from per-machine fragments.
+
+Each machine's part of the three files depends only on its assessment (its content key) and the report
+code (the report memo's format version): a machine whose assessment did not change since the files were
+last written has its three fragments copied from those files (their byte spans are remembered in the
+report memo, beside the files' SHA-256), so a month in which 1% of machines changed decodes and encodes
+1% of the assessments, not all of them. The files' bytes are the same as when every fragment is made again.
+Remembered spans are used only when the three files are all there with the digests they were written with
+and the format version is the current one; otherwise every fragment is made again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+from hfstage.assess import KIND_PATCH, Assessment
+from hfstage.history import MachineRow
+from hfstage.inventory import ACCEPTED
+from hfstage.report import findings as fmt
+from hfstage.report.compliance import summary_counts
+from hfstage.report.safe import csv_row
+from hfstage.share import REPORT, atomic_text_stream
+
+NAMES = ("scan.txt", "scan.csv", "scan.json")
+_JSON_JOIN = b", "
+
+
+class ScanFiles:
+    """The three files written as the machines stream by, each machine's fragment made or copied."""
+
+    def __init__(self, folder: Path, catalog_version: str, scan_id: int, machines: list[MachineRow],
+                 missing: list, before: object) -> None:
+        self.folder, self.catalog_version, self.scan_id = folder, catalog_version, scan_id
+        self.machines, self.missing, self.before = machines, missing, before
+        self.stack = contextlib.ExitStack()
+        self.spans: dict[str, list[list[int]]] = {}  # assessment key -> its [start, end] in each file
+        self.csv_buffer = io.StringIO()
+        self.csv = csv.writer(self.csv_buffer, lineterminator="\n")
+
+    def __enter__(self) -> ScanFiles:
+        self.old, self.old_spans = _earlier(self.folder, self.before)
+        self.out = [self.stack.enter_context(atomic_text_stream(self.folder / name)).buffer for name in NAMES]
+        self.at = [0, 0, 0]
+        self.digests = [hashlib.sha256() for _ in NAMES]
+        self.csv.writerow(fmt.CSV_COLUMNS)
+        head = {"scan_id": self.scan_id, "catalog_version": self.catalog_version}
+        self._write(1, self._csv_text().encode())
+        self._write(2, (json.dumps(head)[:-1] + ', "machines": [').encode())
+        self.first = True
+        return self
+
+    def reusable(self, m: MachineRow) -> bool:
+        """Whether M's fragments can be copied from the files as they were (its assessment is unchanged)."""
+        return m.assessment_key in self.old_spans
+
+    def add(self, m: MachineRow, a: Assessment | None, stored: bool = True) -> None:
+        """M's fragments: copied when A is None (see `reusable`), else made from A; STORED: A is the assessment
+        its key names (not one made from its row alone), so its fragments may be copied next time."""
+        if a is None:
+            spans = self.old_spans[m.assessment_key]
+            parts = [old[start:end] for old, (start, end) in zip(self.old, spans, strict=True)]
+        else:
+            self.csv.writerows([csv_row(row) for row in fmt.csv_rows(a)])
+            parts = [fmt.render_text([a], verbose=True).encode(), self._csv_text().encode(),
+                     json.dumps(a.to_dict(), sort_keys=True).encode()]
+        if not self.first:
+            self._write(2, _JSON_JOIN)
+        self.first = False
+        spans = []
+        for index, part in enumerate(parts):
+            spans.append([self.at[index], self.at[index] + len(part)])
+            self._write(index, part)
+        if a is None or stored:
+            self.spans[m.assessment_key] = spans
+
+    def memo_value(self) -> dict:
+        """What the report memo keeps for the files: the spans, the digests, the code that made them."""
+        return {"format": REPORT.format, "digests": [d.hexdigest() for d in self.digests], "spans": self.spans}
+
+    def _csv_text(self) -> str:
+        text = self.csv_buffer.getvalue()
+        self.csv_buffer.seek(0)
+        self.csv_buffer.truncate()
+        return text
+
+    def _write(self, index: int, data: bytes) -> None:
+        self.out[index].write(data)
+        self.digests[index].update(data)
+        self.at[index] += len(data)
+
+    def __exit__(self, *exc) -> bool:
+        if exc[0] is None:
+            self._write(2, f"], \"summary\": {json.dumps(self._summary(), sort_keys=True)}}}\n".encode())
+        self.old = []
+        return self.stack.__exit__(*exc)
+
+    def _summary(self) -> dict:
+        counted = {m.machine for m in self.machines if m.standing == ACCEPTED}
+        missing = [f for f in self.missing if f.machine in counted]
+        summary = summary_counts(Counter(m.status for m in self.machines if m.machine in counted),
+                                 [f.severity for f in missing if f.kind == KIND_PATCH],
+                                 sum(f.kind != KIND_PATCH for f in missing))
+        summary["pending"] = len(self.machines) - len(counted)
+        return summary
+
+
+def _earlier(folder: Path, before: object) -> tuple[list[bytes], dict[str, list]]:
+    """The files as the report memo's value BEFORE vouches for them, and their spans; nothing when that value
+    is missing, made by other code, or any file is gone or is not the bytes it was written as."""
+    if not isinstance(before, dict) or before.get("format") != REPORT.format:
+        return [], {}
+    digests, spans = before.get("digests"), before.get("spans")
+    if not isinstance(digests, list) or len(digests) != len(NAMES) or not isinstance(spans, dict):
+        return [], {}
+    old = []
+    for name, digest in zip(NAMES, digests, strict=True):
+        try:
+            data = (folder / name).read_bytes()
+        except OSError:
+            return [], {}
+        if hashlib.sha256(data).hexdigest() != digest:
+            return [], {}
+        old.append(data)
+    return old, {key: where for key, where in spans.items() if _span_shape(where)}
+
+
+def _span_shape(where: object) -> bool:
+    """Whether WHERE is a [start, end] per file (a damaged memo's value is not copied from)."""
+    return isinstance(where, list) and len(where) == len(NAMES) and all(
+        isinstance(s, list) and len(s) == 2 and all(isinstance(i, int) for i in s) for s in where)
