@@ -1,0 +1,126 @@
+"""scan.txt, scan.csv and scan.json are joined from per-machine fragments, copied for an unchanged machine.
+
+At 5,000 machines a month in which 1% of machines changed read back, decoded and encoded again every
+assessment of the site for the three whole-site files (issue 20 section 6). Each machine's part of them
+depends only on its assessment (its content key) and the report code (the report memo's format version), so
+the report memo now keeps where each machine's fragments lie in the files it wrote, with the files' digests;
+the next report copies the bytes of the unchanged machines. These tests change each thing the copy depends
+on (the assessment, the format version, the files' bytes, a file's presence, the memo's value) and check
+that the files come out as if every fragment were made again, on the demo's real assessments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from hfstage.history import History
+from hfstage.history.store import assessment_key
+from hfstage.report.scan_files import NAMES, ScanFiles
+from hfstage.share import REPORT
+from tests.conftest import demo_with_cabinet, hfstage_process
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """The demo's machine rows and stored assessments after month 1 (read only: one month for the module)."""
+    share = demo_with_cabinet(tmp_path_factory.mktemp("scan-files") / "share", "month1")
+    assert hfstage_process("month", share.root, "--fail-on", "none").returncode == 0
+    history = History(share)
+    rows = history.machines(history.latest_scan().id)
+    return rows, history.assessments([m.assessment_key for m in rows])
+
+
+def _write(folder, rows, assessments, before=None) -> tuple[dict, set[str]]:
+    """The three files into FOLDER, copying what BEFORE allows; the memo value and the machines copied."""
+    folder.mkdir(exist_ok=True)
+    copied = set()
+    with ScanFiles(folder, "1.0", 7, rows, [], before) as files:
+        for m in rows:
+            if files.reusable(m):
+                copied.add(m.machine)
+                files.add(m, None)
+            else:
+                files.add(m, assessments[m.assessment_key])
+    return files.memo_value(), copied
+
+
+def _bytes(folder) -> list[bytes]:
+    return [(folder / name).read_bytes() for name in NAMES]
+
+
+def _fresh(tmp_path, rows, assessments) -> list[bytes]:
+    _write(tmp_path / "fresh", rows, assessments)
+    return _bytes(tmp_path / "fresh")
+
+
+def test_unchanged_machines_are_copied_with_the_same_bytes(tmp_path, recorded):
+    rows, assessments = recorded
+    value, copied = _write(tmp_path / "r", rows, assessments)
+    assert copied == set() and len(value["spans"]) == len(rows) and value["format"] == REPORT.format
+    _, copied = _write(tmp_path / "r", rows, {}, value)  # nothing to decode: every fragment is copied
+    assert copied == {m.machine for m in rows}
+    assert _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
+
+
+def test_a_changed_assessment_is_made_again(tmp_path, recorded):
+    rows, assessments = recorded
+    value, _ = _write(tmp_path / "r", rows, assessments)
+    first = rows[0]
+    changed = dataclasses.replace(assessments[first.assessment_key], status_detail="changed since last month")
+    key = assessment_key(changed)
+    rows = [dataclasses.replace(first, assessment_key=key), *rows[1:]]
+    assessments = {**assessments, key: changed}
+    _, copied = _write(tmp_path / "r", rows, assessments, value)
+    assert first.machine not in copied and len(copied) == len(rows) - 1
+    files = _bytes(tmp_path / "r")
+    assert files == _fresh(tmp_path, rows, assessments)
+    assert b"changed since last month" in files[2]
+
+
+def test_fragments_of_other_report_code_are_not_copied(tmp_path, recorded):
+    rows, assessments = recorded
+    value, _ = _write(tmp_path / "r", rows, assessments)
+    _, copied = _write(tmp_path / "r", rows, assessments, {**value, "format": "an older hfstage"})
+    assert copied == set()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_file_changed_or_removed_since_is_not_copied_from(tmp_path, recorded, name):
+    rows, assessments = recorded
+    value, _ = _write(tmp_path / "r", rows, assessments)
+    path = tmp_path / "r" / name
+    path.write_bytes(path.read_bytes().replace(rows[0].machine.encode(), b"X" * len(rows[0].machine)))
+    _, copied = _write(tmp_path / "r", rows, assessments, value)
+    assert copied == set()
+    assert _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)  # the edit is gone
+    value, _ = _write(tmp_path / "r", rows, assessments, value)
+    path.unlink()
+    _, copied = _write(tmp_path / "r", rows, assessments, value)
+    assert copied == set() and _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
+
+
+def test_a_damaged_memo_value_copies_nothing_it_cannot_place(tmp_path, recorded):
+    rows, assessments = recorded
+    value, _ = _write(tmp_path / "r", rows, assessments)
+    spans = {**value["spans"], rows[0].assessment_key: [[0, 1]]}
+    _, copied = _write(tmp_path / "r", rows, assessments, {**value, "spans": spans})
+    assert rows[0].machine not in copied and len(copied) == len(rows) - 1
+    for damaged in (None, "text", {**value, "digests": value["digests"][:2]}, {**value, "spans": []}):
+        _, copied = _write(tmp_path / "r", rows, assessments, damaged)
+        assert copied == set()
+    assert _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
+
+
+def test_a_machine_known_only_by_its_row_is_made_again_every_time(tmp_path, recorded):
+    """A machine recorded before hfstage kept whole assessments is shown from its row alone: what the report
+    made from it is not what its key names, so it is never copied."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    folder.mkdir()
+    with ScanFiles(folder, "1.0", 7, rows, [], None) as files:
+        for m in rows:
+            files.add(m, assessments[m.assessment_key], stored=m is not rows[0])
+    _, copied = _write(folder, rows, assessments, files.memo_value())
+    assert rows[0].machine not in copied and len(copied) == len(rows) - 1
