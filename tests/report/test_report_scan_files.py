@@ -124,3 +124,14 @@ def test_a_machine_known_only_by_its_row_is_made_again_every_time(tmp_path, reco
             files.add(m, assessments[m.assessment_key], stored=m is not rows[0])
     _, copied = _write(folder, rows, assessments, files.memo_value())
     assert rows[0].machine not in copied and len(copied) == len(rows) - 1
+
+
+def test_a_scan_file_someone_removed_is_written_again(month1_site):
+    """The report memo vouched for the three files when scan.json alone was there: a removed scan.csv or
+    scan.txt stayed missing until something else changed."""
+    reports = month1_site.folder("reports")
+    for name in ("scan.csv", "scan.txt"):
+        before = (reports / name).read_bytes()
+        (reports / name).unlink()
+        assert hfstage_process("month", month1_site.root, "--fail-on", "none").returncode == 0
+        assert (reports / name).read_bytes() == before

@@ -209,7 +209,7 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
 def _made(folder: Path, name: str, front: dict) -> bool:
     """Whether the files of memo item NAME are all there (someone may have removed one since)."""
     if name == SCAN_FILES:
-        return (folder / "scan.json").is_file()
+        return all((folder / f).is_file() for f in SCAN_NAMES)
     if name == LISTS:
         return all((folder / f).is_file() for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
     return (folder / name).is_file()
