@@ -28,6 +28,7 @@ from hfstage.history.store import (
     assessment_key,
     row_for,
     startup_format,
+    stored_assessment,
 )
 
 __all__ = [
@@ -35,5 +36,5 @@ __all__ = [
     "record_approvals", "standing", "unaudited",
     "CONTAINED", "INSTALLED", "REMOVED", "InstallLedger", "InstalledPatch", "ScriptedStep",
     "FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow", "ScanTotals",
-    "assessment_key", "connect_database", "db_path", "row_for", "startup_format",
+    "assessment_key", "connect_database", "db_path", "row_for", "startup_format", "stored_assessment",
 ]

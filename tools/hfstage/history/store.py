@@ -120,6 +120,11 @@ def _blob(a: Assessment) -> bytes:
     return _ENCODER.encode(a.to_dict()).encode()
 
 
+def stored_assessment(blob: bytes) -> Assessment:
+    """The assessment a stored blob holds."""
+    return Assessment.from_dict(json.loads(blob))
+
+
 def assessment_key(a: Assessment, blob: bytes | None = None) -> str:
     return hashlib.sha256(blob if blob is not None else _blob(a)).hexdigest()
 
@@ -230,15 +235,20 @@ class History:
 
     def assessments(self, keys: Iterable[str]) -> dict[str, Assessment]:
         """Stored assessments by key (those recorded before hfstage kept them are absent)."""
+        return {key: stored_assessment(blob) for key, blob in self.assessment_blobs(keys).items()}
+
+    def assessment_blobs(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """Stored assessments by key as the history keeps them (`_blob`: the JSON whose SHA-256 is the key),
+        undecoded: the report's scan.json entry of each is these bytes."""
         wanted = list(dict.fromkeys(keys))
-        out: dict[str, Assessment] = {}
+        out: dict[str, bytes] = {}
         with connect(self.share) as conn:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, data in conn.execute(f"SELECT key, data FROM assessments WHERE key IN ({marks})", chunk):
                     if data:
-                        out[key] = Assessment.from_dict(json.loads(zlib.decompress(data)))
+                        out[key] = zlib.decompress(data)
         return out
 
     def last_changes(self) -> dict[str, str]:
@@ -317,7 +327,7 @@ def _remember_startup(conn, key: str, kinds: str | None) -> None:
         found = conn.execute("SELECT data FROM assessments WHERE key = ?", (key,)).fetchone()
         if found is None or not found[0]:
             return
-        kinds = ",".join(Assessment.from_dict(json.loads(zlib.decompress(found[0]))).startup_kinds())
+        kinds = ",".join(stored_assessment(zlib.decompress(found[0])).startup_kinds())
     conn.execute("INSERT OR IGNORE INTO assessment_startup (key, format, kinds) VALUES (?, ?, ?)",
                  (key, startup_format(), kinds))
 

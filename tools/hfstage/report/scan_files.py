@@ -59,16 +59,17 @@ class ScanFiles:
         """Whether M's fragments can be copied from the files as they were (its assessment is unchanged)."""
         return m.assessment_key in self.old_spans
 
-    def add(self, m: MachineRow, a: Assessment | None, stored: bool = True) -> None:
+    def add(self, m: MachineRow, a: Assessment | None, stored: bool = True, blob: bytes | None = None) -> None:
         """M's fragments: copied when A is None (see `reusable`), else made from A; STORED: A is the assessment
-        its key names (not one made from its row alone), so its fragments may be copied next time."""
+        its key names (not one made from its row alone), so its fragments may be copied next time. BLOB: A as
+        the history stores it, json.dumps(A.to_dict(), sort_keys=True) already made (its SHA-256 is the key)."""
         if a is None:
             spans = self.old_spans[m.assessment_key]
             parts = [old[start:end] for old, (start, end) in zip(self.old, spans, strict=True)]
         else:
             self.csv.writerows([csv_row(row) for row in fmt.csv_rows(a)])
             parts = [fmt.render_text([a], verbose=True).encode(), self._csv_text().encode(),
-                     json.dumps(a.to_dict(), sort_keys=True).encode()]
+                     blob if blob is not None else json.dumps(a.to_dict(), sort_keys=True).encode()]
         if not self.first:
             self._write(2, _JSON_JOIN)
         self.first = False

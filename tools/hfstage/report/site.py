@@ -36,7 +36,7 @@ from hfstage.assess import (
     Assessment,
     severity_rank,
 )
-from hfstage.history import FindingRow, MachineRow
+from hfstage.history import FindingRow, MachineRow, stored_assessment
 from hfstage.inventory import ACCEPTED
 from hfstage.progress import Progress
 from hfstage.report.application_plan import MonthPlan, render_plan
@@ -84,6 +84,9 @@ class SiteView:
     problems: list[str] = field(default_factory=list)
     rollback: dict[str, list[str]] = field(default_factory=dict)  # machine -> its rollback, newest first
     extras: SiteExtras = field(default_factory=SiteExtras)  # results, evidence seen, scripts, bulletins' text
+    # stored assessments by key as the history keeps them (scan.json's entry of each, byte for byte), for those
+    # `load` would read back from it; None: every entry is encoded from its assessment
+    blobs: Callable[[list[str]], dict[str, bytes]] | None = None
 
 
 @dataclass
@@ -248,7 +251,7 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], show
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             wanted = [m for m in chunk if m.machine in todo or (files is not None and not files.reusable(m))]
-            loaded = view.load([m.assessment_key for m in wanted])
+            blobs, loaded = _assessments(view, [m.assessment_key for m in wanted])
             wanted_names = {m.machine for m in wanted}
             pages = {}
             for m in chunk:
@@ -262,7 +265,8 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], show
                         pages[folder / name] = template.render(root="../", generated="", **context, **common)
                         rendered += 1
                 if files is not None:
-                    files.add(m, a if a is not None and not files.reusable(m) else None, m.assessment_key in loaded)
+                    files.add(m, a if a is not None and not files.reusable(m) else None, m.assessment_key in loaded,
+                              blobs.get(m.assessment_key))
                 bar.update(1)
             _write(pages, result)
     if files is not None:
@@ -271,6 +275,15 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], show
     result.rendered_pages += rendered
     result.skipped_pages += len(view.machines) - rendered
     _remove_stale(folder / "machines", {f"{m.machine}.html" for m in view.machines})
+
+
+def _assessments(view: SiteView, keys: list[str]) -> tuple[dict[str, bytes], dict[str, Assessment]]:
+    """The assessments of KEYS, and the stored JSON of those read back from the history (decoded once: it is
+    also their scan.json entry)."""
+    blobs = view.blobs(keys) if view.blobs is not None else {}
+    loaded = {key: stored_assessment(blob) for key, blob in blobs.items()}
+    rest = [key for key in keys if key not in loaded]
+    return blobs, {**loaded, **(view.load(rest) if rest else {})}
 
 
 def page_shows(a: Assessment, page: MachinePage | None, rollback: list[str]) -> list:
