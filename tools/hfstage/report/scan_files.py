@@ -16,7 +16,6 @@ import csv
 import hashlib
 import io
 import json
-import mmap
 import os
 from collections import Counter
 from pathlib import Path
@@ -67,7 +66,7 @@ class ScanFiles:
         the history stores it, json.dumps(A.to_dict(), sort_keys=True) already made (its SHA-256 is the key)."""
         if a is None:
             spans = self.old_spans[m.assessment_key]
-            parts = [old[start:end] for old, (start, end) in zip(self.old, spans, strict=True)]
+            parts = [os.pread(fd, end - start, start) for fd, (start, end) in zip(self.old, spans, strict=True)]
         else:
             self.csv.writerows([csv_row(row) for row in fmt.csv_rows(a)])
             parts = [fmt.render_text([a], verbose=True).encode(), self._csv_text().encode(),
@@ -113,10 +112,10 @@ class ScanFiles:
         return summary
 
 
-def _earlier(folder: Path, before: object, stack: contextlib.ExitStack) -> tuple[list, dict[str, list]]:
-    """The files as the report memo's value BEFORE vouches for them (mapped, not read: 5,000 machines' files
-    are some 200 MB), and their spans; nothing when that value is missing, made by other code, or any file
-    is gone or is not the bytes it was written as. STACK unmaps them."""
+def _earlier(folder: Path, before: object, stack: contextlib.ExitStack) -> tuple[list[int], dict[str, list]]:
+    """The files as the report memo's value BEFORE vouches for them (open, not read: 5,000 machines' files
+    are some 200 MB; each part is read where it lies), and their spans; nothing when that value is missing,
+    made by other code, or any file is gone or is not the bytes it was written as. STACK closes them."""
     if not isinstance(before, dict) or before.get("format") != REPORT.format:
         return [], {}
     digests, spans = before.get("digests"), before.get("spans")
@@ -125,24 +124,27 @@ def _earlier(folder: Path, before: object, stack: contextlib.ExitStack) -> tuple
     old = []
     for name, digest in zip(NAMES, digests, strict=True):
         try:
-            data = _mapped(folder / name, stack)
-        except (OSError, ValueError):
+            fh = stack.enter_context(open(folder / name, "rb"))  # noqa: SIM115 (closed by STACK)
+            same = _sha256(fh) == digest
+        except OSError:
             return [], {}
-        if hashlib.sha256(data).hexdigest() != digest:
+        if not same:
             return [], {}
-        old.append(data)
-    return old, {key: where for key, where in spans.items() if _span_shape(where)}
+        old.append(fh.fileno())
+    sizes = [os.fstat(fd).st_size for fd in old]
+    return old, {key: where for key, where in spans.items() if _span_shape(where, sizes)}
 
 
-def _mapped(path: Path, stack: contextlib.ExitStack):
-    """PATH's bytes, mapped read-only (an empty file as no bytes: it cannot be mapped)."""
-    with open(path, "rb") as fh:
-        if os.fstat(fh.fileno()).st_size == 0:
-            return b""
-        return stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+def _sha256(fh) -> str:
+    """The SHA-256 of the file FH, read a block at a time (hashlib.file_digest is Python 3.11's)."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: fh.read(1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
 
 
-def _span_shape(where: object) -> bool:
-    """Whether WHERE is a [start, end] per file (a damaged memo's value is not copied from)."""
+def _span_shape(where: object, sizes: list[int]) -> bool:
+    """Whether WHERE is a [start, end] within each file of SIZES (a damaged memo's value is not copied from)."""
     return isinstance(where, list) and len(where) == len(NAMES) and all(
-        isinstance(s, list) and len(s) == 2 and all(isinstance(i, int) for i in s) for s in where)
+        isinstance(s, list) and len(s) == 2 and all(isinstance(i, int) for i in s) and 0 <= s[0] <= s[1] <= size
+        for s, size in zip(where, sizes, strict=True))
