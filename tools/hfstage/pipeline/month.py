@@ -235,15 +235,17 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     with release.guarded():
         fetch = fetch_list(site.history.findings(result.scan.scan_id, "missing"), site.catalog, site.book.index,
                            site.scripts.service_packs)
-        load, read = _reading(site, result.scan, {name for m in fetch for name in m.names})
-        r, collectors = publish_set(site, result.scan.rows, results=result.scan.results, release=release, load=load)
+        fresh = {row.assessment_key: result.scan.fresh[row.machine] for row in result.scan.rows
+                 if row.machine in result.scan.fresh}
+        r, collectors = publish_set(site, result.scan.rows, results=result.scan.results, release=release,
+                                    load=lambda keys: _load(site, fresh, keys))
         result.scripts = r
         if collectors is None:
             raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
         if collectors.problems:
             raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector "
                              "was written")
-        unavailable = fetch_languages(site, result.scan.rows, fetch, result.scan.fresh | read)
+        unavailable = fetch_languages(site, result.scan.rows, fetch, result.scan.fresh, r.languages)
         tools = tool_list(r.tools, load_installers()["tool_sources"])  # qchain.exe, shutdown.exe: packages too
         unavailable += tools
         try:
@@ -299,20 +301,6 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch:
                     lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras)
     with site.share.lock():
         return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
-
-
-def _reading(site: Site, s: ScanResult, wanted: set[str]) -> tuple[Callable, dict]:
-    """The scripts step's loader of assessments (this run's from memory, the rest from the history) and what it
-    read of the machines in WANTED (by name): the fetch list's languages then need no second decoding."""
-    fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
-    names = {r.assessment_key: r.machine for r in s.rows if r.machine in wanted}
-    read: dict = {}
-
-    def load(keys: list[str]) -> dict:
-        out = _load(site, fresh, keys)
-        read.update({names[k]: a for k, a in out.items() if k in names})
-        return out
-    return load, read
 
 
 def _reports(site: Site, result: MonthResult, state: _State) -> str:
