@@ -233,16 +233,19 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     """The month's scripts and collectors, published as one generation once the fetch list is written too."""
     release = site.start_release()
     with release.guarded():
-        r, collectors = publish_set(site, result.scan.rows, results=result.scan.results, release=release)
+        fetch = fetch_list(site.history.findings(result.scan.scan_id, "missing"), site.catalog, site.book.index,
+                           site.scripts.service_packs)
+        fresh = {row.assessment_key: result.scan.fresh[row.machine] for row in result.scan.rows
+                 if row.machine in result.scan.fresh}
+        r, collectors = publish_set(site, result.scan.rows, results=result.scan.results, release=release,
+                                    load=lambda keys: _load(site, fresh, keys))
         result.scripts = r
         if collectors is None:
             raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
         if collectors.problems:
             raise UsageError(f"{collectors.problems[0]} (and {len(collectors.problems) - 1} more); no collector "
                              "was written")
-        missing = site.history.findings(result.scan.scan_id, "missing")
-        unavailable = fetch_languages(site, result.scan.rows, fetch_list(
-            missing, site.catalog, site.book.index, site.scripts.service_packs), result.scan.fresh)
+        unavailable = fetch_languages(site, result.scan.rows, fetch, result.scan.fresh, r.languages)
         tools = tool_list(r.tools, load_installers()["tool_sources"])  # qchain.exe, shutdown.exe: packages too
         unavailable += tools
         try:

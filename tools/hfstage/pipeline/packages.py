@@ -137,16 +137,18 @@ def _row(book: PackageBook, bulletin: str, qnumber: str, pkg: Package, product: 
     return row
 
 
-def fetch_languages(site: Site, rows: list, fetch: list[MissingPackage],
-                    fresh: dict | None = None) -> list[MissingPackage]:
+def fetch_languages(site: Site, rows: list, fetch: list[MissingPackage], fresh: dict | None = None,
+                    known: dict[str, str | None] | None = None) -> list[MissingPackage]:
     """FETCH with the languages its machines run in (ROWS: the scan's machines; FRESH: assessments made in this
-    run), read from the assessments of those machines only: catalogs and packages are per language."""
+    run; KNOWN: languages of the scan's assessments read already, by machine), read from the assessments of
+    those machines only: catalogs and packages are per language."""
     wanted = {name for m in fetch for name in m.names}
-    fresh = fresh or {}
-    keys = {r.machine: r.assessment_key for r in rows if r.machine in wanted and r.machine not in fresh}
+    fresh, known = fresh or {}, {m: language for m, language in (known or {}).items() if m in wanted}
+    keys = {r.machine: r.assessment_key for r in rows
+            if r.machine in wanted and r.machine not in fresh and r.machine not in known}
     stored = site.history.assessments(keys.values())
     found = {**{m: stored.get(k) for m, k in keys.items()}, **{m: a for m, a in fresh.items() if m in wanted}}
-    return with_languages(fetch, {m: a.language if a is not None else None for m, a in found.items()})
+    return with_languages(fetch, known | {m: a.language if a is not None else None for m, a in found.items()})
 
 
 def write_fetch(site: Site, fetch: list[MissingPackage]) -> Path:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from hfstage.assess import Assessment
 from hfstage.errors import UsageError
 from hfstage.history import FULL, InstallLedger, MachineRow
 from hfstage.inventory import ACCEPTED, RETIRED, Lifecycle, machine_folders
@@ -24,10 +25,12 @@ from hfstage.share import Release
 
 def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
                      dry_run: bool = False, results: list[MachineResults] | None = None,
-                     release: Release | None = None) -> GenerateResult:
+                     release: Release | None = None,
+                     load: Callable[[list[str]], dict[str, Assessment]] | None = None) -> GenerateResult:
     """Install and rollback scripts for every machine of ROWS (default: the latest full scan); RESULTS: what
     the clients reported, when the caller has read it already; RELEASE: the generation the caller publishes
-    (without one, this call publishes its own).
+    (without one, this call publishes its own); LOAD: assessments by key, when the caller has some in memory
+    (default: the history's).
 
     The rollback scripts come from each machine's history brought up to date with this scan; the update,
     and what the new scripts run, are kept once the scripts are written (never on a dry run)."""
@@ -59,7 +62,7 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
         ledger.record_scripted(result.scripted, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
     with share_lock(site, release) as own:
-        result = generate_scripts(site.share, settings, site.catalog, machines, site.history.assessments,
+        result = generate_scripts(site.share, settings, site.catalog, machines, load or site.history.assessments,
                                   book, site.rules, only=machine, dry_run=dry_run, installed=update.installed,
                                   written=keep, release=own)
         if release is None and not dry_run and not result.problems:
@@ -86,14 +89,15 @@ def scripts_collectors(site: Site, release: Release | None = None) -> CollectorR
 
 
 def publish_set(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
-                results: list[MachineResults] | None = None, release: Release | None = None
+                results: list[MachineResults] | None = None, release: Release | None = None,
+                load: Callable[[list[str]], dict[str, Assessment]] | None = None
                 ) -> tuple[GenerateResult, CollectorResult | None]:
     """The whole client-visible set in one generation: the machines' scripts, then the collectors (they copy
     this catalog's files, and the dispatcher calls them), what `month` and `scripts generate` both publish.
     Published here unless the caller brought RELEASE (month publishes once its fetch list is written too);
     nothing is published when either side has problems (the collectors are then None or carry them)."""
     with share_lock(site, release) as own:
-        scripts = scripts_generate(site, rows, machine, results=results, release=own)
+        scripts = scripts_generate(site, rows, machine, results=results, release=own, load=load)
         if scripts.problems:
             return scripts, None
         collectors = scripts_collectors(site, own)

@@ -57,6 +57,9 @@ class GenerateResult:
     scripted: list[ScriptedStep] = field(default_factory=list)  # what the scripts rendered now run, for the history
     tools: dict[str, list[str]] = field(default_factory=dict)  # machine -> chaining/reboot tools it lacks
     contents: dict[str, dict] = field(default_factory=dict)  # machine -> what its script installs and leaves out
+    # machine -> its language (Assessment.language), from its assessment or, not planned again, the memo's: the
+    # fetch list's languages then decode no assessment of a machine that did not change
+    languages: dict[str, str | None] = field(default_factory=dict)
     generation: str | None = None  # the generation this run published (None: nothing changed, or not yet)
 
 
@@ -159,6 +162,7 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         result.skipped += result.carried if only is None else 0
         result.changed = book.changed()
         kept = {m: record.value(m) for m in machines if m not in todo and isinstance(record.value(m), dict)}
+        result.languages |= {m: v["language"] for m, v in kept.items() if "language" in v and record.known(m, keys[m])}
         jobs = {m: v for m, v in kept.items() if v.get("packages") is not None} | result.scheduled
         result.tools = {m: v["tools"] for m, v in kept.items() if v.get("tools")} | result.tools
         result.jobs = len(jobs)
@@ -212,8 +216,10 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
             chunk = todo[start:start + CHUNK]
             assessments = load([machines[m] for m in chunk])
             for machine in chunk:
-                plan = _plan_one(machine, assessments.get(machines[machine]), catalog, settings, book, table, rules,
-                                 result)
+                a = assessments.get(machines[machine])
+                if a is not None:
+                    result.languages[machine] = a.language
+                plan = _plan_one(machine, a, catalog, settings, book, table, rules, result)
                 rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
                 result.texts[machine] = text = text_key(machine, plan, rollback, common)
                 _render_one(machine, plan, rollback, texts, result, out, render=not same_text(machine, text))
@@ -288,12 +294,14 @@ def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | Non
 
 def _kept(result: GenerateResult, machine: str) -> dict | None:
     """What the scripts memo keeps of a machine besides its key: its NT 4.0 job, the tools its script lacks,
-    what it installs and leaves out (the plan lists exactly that)."""
+    what it installs and leaves out (the plan lists exactly that), its language."""
     value = dict(result.scheduled.get(machine) or {}) | result.contents.get(machine, {})
     if result.tools.get(machine):
         value["tools"] = result.tools[machine]
     if machine in result.texts:
         value["text"] = result.texts[machine]
+    if machine in result.languages:  # of the assessment the memo's key names
+        value["language"] = result.languages[machine]
     return value or None
 
 
