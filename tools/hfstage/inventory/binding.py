@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from hfstage.share import Owners, account_name, administrators
 
@@ -52,6 +53,12 @@ class Accounts:
         return None
 
 
+class AccountLookup(Protocol):
+    """What binding asks of the server's accounts: Accounts itself, or inventory.accounts.AccountBook."""
+
+    def lookup(self, machine: str) -> tuple[str, int] | None: ...
+
+
 @dataclass(frozen=True)
 class Binding:
     """Who a machine folder is given to, and so whose files in it are the machine's."""
@@ -66,7 +73,7 @@ class Binding:
         return f"{EVIDENCE_WORDS[self.kind]}: {self.owner}"
 
 
-def folder_binding(folder: Path, machine: str, accounts: Accounts | None = None) -> Binding:
+def folder_binding(folder: Path, machine: str, accounts: AccountLookup | None = None) -> Binding:
     """FOLDER's binding, from its owner and MACHINE's computer account as the server knows it."""
     try:
         uid = os.lstat(folder).st_uid

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.errors import InputError, q
-from hfstage.inventory.binding import UNBOUND, Accounts, Binding, folder_binding
+from hfstage.inventory.binding import UNBOUND, AccountLookup, Accounts, Binding, folder_binding
 from hfstage.inventory.collection import collection_of
 from hfstage.inventory.detect import detect
 from hfstage.inventory.facts import MachineFacts
@@ -70,7 +70,7 @@ def _find(tree: CaseInsensitiveTree, *names: str) -> Path | None:
     return tree.find("\\".join(names))
 
 
-def locate_inputs(path: Path, accounts: Accounts | None = None) -> MachineInputs:
+def locate_inputs(path: Path, accounts: AccountLookup | None = None) -> MachineInputs:
     """Recognise a collector folder (what data/collector_outputs.json names) or a system drive root."""
     path = Path(path)
     if not path.is_dir() or path.is_symlink():

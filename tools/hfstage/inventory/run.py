@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hfstage.catalog import Catalog
 from hfstage.errors import HfstageError
+from hfstage.inventory.accounts import AccountBook
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.evidence import content_digest
@@ -179,6 +180,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     raw_salt = fingerprint([str(share.root), rules, limits.__dict__])
     salt = fingerprint([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__])
     record, raws = share.record(FACTS), RawStore(share, limits)
+    book = AccountBook(share, accounts)  # each machine's computer account, not asked again while the database holds
     entries: dict[str, list] = {}
     todo: list[tuple[Path, str, str | None, str]] = []
     located: dict[str, MachineInputs] = {}  # machine -> its folder as found: the workers read it as keyed
@@ -186,7 +188,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     collections: dict[str, list | None] = {}  # machine -> RawStore.content of its collection (exports only)
     for folder in folders:
         try:
-            inputs = locate_inputs(folder, accounts)
+            inputs = locate_inputs(folder, book)
             key, evidence[folder.name], tree, raw_key = _input_key(inputs, salt, limits, raw_salt)
         except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
             facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
@@ -249,6 +251,7 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     if machines is None:
         record.keep_only(result.machines)  # machines that left the share are forgotten
     raws.commit(result.machines if machines is None else None)
+    book.commit(result.machines if machines is None else None)
     record.commit()
     return result
 

@@ -40,6 +40,7 @@ from hfstage.share.generations import (
     published_files,
 )
 from hfstage.share.layout import (
+    ACCOUNTS,
     APPROVALS,
     AUDIT,
     CENTRAL_DB,
@@ -91,7 +92,7 @@ from hfstage.share.names import (
 from hfstage.share.ownership import give_to, new_file_for, new_folder_for, quarantine
 
 __all__ = [
-    "APPROVALS",
+    "ACCOUNTS", "APPROVALS",
     "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
     "MACHINES", "MEMOS", "PACKAGE_FACTS", "PINS", "QUARANTINE", "RAW_FACTS", "RAW_FOLDER", "REPORT", "ROLLBACK",
     "SCANS", "SCRATCH", "SCRIPTS",

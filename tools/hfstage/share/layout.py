@@ -85,7 +85,10 @@ COLLECTORS = Memo("collectors", "collectors.json", "scripts",
 REPORT = Memo("report", "report.json", "report", "per page of reports\\: what it was rendered from")
 PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
                      "per file below hotfixes\\: what it is, read from its bytes, by size, time and trust store")
-MEMOS = (FACTS, RAW_FACTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
+ACCOUNTS = Memo("accounts", "accounts.json", "inventory",
+                "per machine: its computer account as the server's user database answered, by the identity of "
+                "every file that decides that answer (inventory.accounts)")
+MEMOS = (FACTS, RAW_FACTS, ACCOUNTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
 STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER,
                RAW_FOLDER, SEEN, MACHINES, QUARANTINE, README, SCRATCH)
 
