@@ -114,8 +114,11 @@ def checks_here(checks: PatchChecks, patch: Patch, catalog: Catalog, family: str
     return ChecksHere(checks, foreign, note, files, ignored)
 
 
-def check_patch(here: ChecksHere, facts: MachineFacts, checksum_mode: str = "none") -> CheckResult:
-    """The installed/missing/warning/note verdict for a patch (its checks HERE) on the machine FACTS describe."""
+def check_patch(here: ChecksHere, facts: MachineFacts, checksum_mode: str = "none",
+                folders: dict[str, str | None] | None = None) -> CheckResult:
+    """The installed/missing/warning/note verdict for a patch (its checks HERE) on the machine FACTS describe
+    (FOLDERS: the catalog's locations as expanded on it, kept by the caller across its patches)."""
+    folders = {} if folders is None else folders
     if not here.checks.regs and not here.checks.files:
         return CheckResult(NOTE, "the catalog has no file or registry details for this patch: confirm by hand",
                            gap=GAP_CATALOG)
@@ -129,7 +132,7 @@ def check_patch(here: ChecksHere, facts: MachineFacts, checksum_mode: str = "non
         reg_ok += bucket == OK
     kinds: dict[str, str] = {}  # line -> the kind of check that made it (scan -v)
     for check in here.files:
-        bucket, line = _check_file(check, facts, checksum_mode)
+        bucket, line = _check_file(check, facts, checksum_mode, folders)
         lines[bucket].append(line)
         kinds.setdefault(line, check.kind)
     evidence = [*lines[FAILED], *lines[NEWER], *lines[UNCOLLECTED], *lines[UNKNOWN], *lines[OK], *here.ignored,
@@ -178,12 +181,16 @@ def _check_reg(check: RegCheck, facts: MachineFacts) -> tuple[int, str]:
     return OK, f"registry value {check.where} = '{found.value}'"
 
 
-def _check_file(check: FileCheck, facts: MachineFacts, checksum_mode: str) -> tuple[int, str]:
+def _check_file(check: FileCheck, facts: MachineFacts, checksum_mode: str,
+                folders: dict[str, str | None]) -> tuple[int, str]:
     """Check one file of the catalog on the machine: which list its line goes to, and the line."""
     fc = check.change
     if fc.command == "u":
         return UNKNOWN, f"file {fc.file_name}: the catalog marks its check unsupported"
-    folder = expand_location(fc.location or "", facts)
+    location = fc.location or ""
+    if location not in folders:
+        folders[location] = expand_location(location, facts)
+    folder = folders[location]
     found = facts.file(f"{folder}\\{fc.file_name}") if folder else None
     if found is None:
         return UNCOLLECTED, check.uncollected

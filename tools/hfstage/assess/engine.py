@@ -187,6 +187,7 @@ def _patch_findings(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy
     hotfixes = facts.hotfix_ids()
     family, os_name = facts.os_family, facts.os.name if facts.os else None
     said: dict[int, tuple[str, str | None]] = {}  # per product: its label, and why the site does not run it
+    folders: dict[str, str | None] = {}  # the catalog's locations on this machine
     pairs = []
     for plan, product in applicable_plans(index, facts.products):
         if id(product) not in said:
@@ -199,8 +200,8 @@ def _patch_findings(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy
         elif suppressed is not None:
             finding.status, finding.reason = NOT_APPLICABLE, f"suppressed by site policy: {suppressed}"
         else:
-            _judge(finding, check_patch(plan.checks_on(index.catalog, family, os_name), facts, policy.checksum),
-                   plan, hotfixes)
+            here = plan.checks_on(index.catalog, family, os_name)
+            _judge(finding, check_patch(here, facts, policy.checksum, folders), plan, hotfixes)
         pairs.append((finding, plan))
     return pairs
 
