@@ -108,8 +108,9 @@ def checks_here(checks: PatchChecks, patch: Patch, catalog: Catalog, family: str
     """CHECKS of PATCH as made on a machine of FAMILY running OS_NAME."""
     foreign = foreign_checks(patch, catalog, family, os_name)
     note = foreign_reason(foreign, family, os_name) if foreign.required else None
+    # neither a supplement's check for another OS nor a file of the other family's folders
     files = [c for c in checks.files if not (c.change.os and os_name is not None and c.change.os != os_name)
-             and foreign_location(c.change.location or "", family) is None]  # not a supplement's for another OS
+             and foreign_location(c.change.location or "", family) is None]
     ignored = [f"not applied: {f} (checked only if present)" for f in foreign.optional]
     return ChecksHere(checks, foreign, note, files, ignored)
 
