@@ -1,13 +1,7 @@
 """Assessment: which patches apply to each machine, which are installed, and each machine's status."""
 
-from hfstage.assess.engine import (
-    CatalogIndex,
-    applicable_patches,
-    assess_all,
-    assess_contained,
-    assess_machine,
-    service_pack_position,
-)
+from hfstage.assess.engine import applicable_patches, assess_all, assess_contained, assess_machine
+from hfstage.assess.index import CatalogIndex, service_pack_position
 from hfstage.assess.model import (
     COMPLIANT,
     HFNETCHK_LABEL,

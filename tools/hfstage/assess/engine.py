@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
 from hfstage import notices
-from hfstage.assess.checks import check_patch, patch_checks
-from hfstage.assess.families import ForeignChecks, foreign_checks
+from hfstage.assess.checks import CheckResult, check_patch
+from hfstage.assess.index import CatalogIndex, PatchPlan, applicable_plans, service_pack_position
 from hfstage.assess.model import (
     COMPLIANT,
     GAP_CATALOG,
@@ -26,103 +23,17 @@ from hfstage.assess.model import (
     WAITING,
     Assessment,
     Finding,
+    finding_from_template,
 )
 from hfstage.assess.policy import SitePolicy
-from hfstage.catalog import AffectedProduct, Catalog, Patch
-from hfstage.inventory import MachineFacts, ProductFact, hotfix_aliases, load_settings, service_pack_text
+from hfstage.catalog import Catalog, Patch
+from hfstage.inventory import MachineFacts, ProductFact, load_settings, service_pack_text
 from hfstage.notices import Notice
-
-
-@dataclass
-class CatalogIndex:
-    """Patches by the product they affect, built once per catalog."""
-
-    catalog: Catalog
-    by_product: dict[int, list[tuple[Patch, AffectedProduct]]]
-    # per (policy, patch): what every machine's finding for the patch says alike (built on first use)
-    alike: dict[tuple[int, int], dict] = field(default_factory=dict)
-    # per patch: its checks; per patch, family and OS: those of the other family
-    checks: dict[int, tuple] = field(default_factory=dict)
-    foreign: dict[tuple, ForeignChecks] = field(default_factory=dict)
-
-    def checks_of(self, patch: Patch) -> tuple:
-        if id(patch) not in self.checks:
-            self.checks[id(patch)] = patch_checks(patch, self.catalog)
-        return self.checks[id(patch)]
-
-    def foreign_of(self, patch: Patch, family: str | None, os_name: str | None) -> ForeignChecks:
-        key = (id(patch), family, os_name)
-        if key not in self.foreign:
-            self.foreign[key] = foreign_checks(patch, self.catalog, family, os_name)
-        return self.foreign[key]
-
-    def finding_fields(self, patch: Patch, policy: SitePolicy) -> dict:
-        """The fields of a finding for PATCH that do not depend on the machine (its bulletin, rating, phases)."""
-        key = (id(policy), id(patch))
-        if key not in self.alike:
-            bulletin = self.catalog.bulletins[patch.bulletin_id]
-            severity = policy.rate(patch, self.catalog)
-            self.alike[key] = {
-                "bulletin": bulletin.id, "patch": patch.name, "qnumber": patch.sq_number, "title": bulletin.title,
-                "severity": severity, "baseline": policy.in_baseline(patch), "url": bulletin.url,
-                "no_reboot": patch.no_reboot,
-                "date_posted": bulletin.date_posted.isoformat() if bulletin.date_posted else None,
-                "date_revised": bulletin.date_revised.isoformat() if bulletin.date_revised else None,
-                "suppressed": policy.suppressed(patch)}
-        return self.alike[key]
-
-    @classmethod
-    def build(cls, catalog: Catalog) -> CatalogIndex:
-        by_product: dict[int, list[tuple[Patch, AffectedProduct]]] = defaultdict(list)
-        for patch in catalog.patches():
-            for ap in patch.affected:
-                by_product[ap.product_id].append((patch, ap))
-        return cls(catalog, dict(by_product))
-
-
-def service_pack_position(catalog: Catalog, product_id: int, sp_id: int) -> float | None:
-    """Where service pack SP_ID stands among PRODUCT_ID's AvailableSPs (their order), or None.
-
-    One the product does not list (NT 4.0 SP6, ID 6, beside SP6a, ID 7) is placed by its release
-    date: after the last listed one released before it, before one released the same day (the
-    listed one is what replaced it)."""
-    order = catalog.products[product_id].available_service_pack_ids if product_id in catalog.products else []
-    if sp_id in order:
-        return float(order.index(sp_id))
-    sp = catalog.service_packs.get(sp_id)
-    dated = [(i, catalog.service_packs[x].release_date) for i, x in enumerate(order)
-             if x in catalog.service_packs and catalog.service_packs[x].release_date]
-    if sp is None or sp.release_date is None or not dated:
-        return None
-    return max([i for i, released in dated if released < sp.release_date], default=-1) + 0.5
-
-
-def _at_or_after(catalog: Catalog, product_id: int, sp_id: int, fixed_id: int) -> bool:
-    """True when service pack SP_ID already contains the fix (FixedInSP = FIXED_ID)."""
-    have = service_pack_position(catalog, product_id, sp_id)
-    fixed = service_pack_position(catalog, product_id, fixed_id)
-    if have is not None and fixed is not None:
-        return have >= fixed
-    a, b = catalog.service_packs.get(sp_id), catalog.service_packs.get(fixed_id)
-    if a and b and a.release_date and b.release_date and a.release_date != b.release_date:
-        return a.release_date > b.release_date
-    return sp_id == fixed_id
 
 
 def applicable_patches(index: CatalogIndex, facts: MachineFacts) -> list[tuple[Patch, ProductFact]]:
     """(patch, product) pairs that apply: the product's SP is affected and below FixedInSP."""
-    found: dict[int, tuple[Patch, ProductFact]] = {}
-    for product in facts.products:
-        if product.product_id is None or product.service_pack_id is None:
-            continue
-        for patch, ap in index.by_product.get(product.product_id, []):
-            # no AffectedServicePack: the catalog limits the patch to no level (MS00-072 for Windows 95)
-            if ap.service_pack_ids and product.service_pack_id not in ap.service_pack_ids:
-                continue
-            if ap.fixed_in_sp and _at_or_after(index.catalog, ap.product_id, product.service_pack_id, ap.fixed_in_sp):
-                continue
-            found.setdefault(id(patch), (patch, product))
-    return list(found.values())
+    return [(plan.patch, product) for plan, product in applicable_plans(index, facts.products)]
 
 
 def _coverage(facts: MachineFacts) -> tuple[list[ProductFact], list[str]]:
@@ -179,18 +90,8 @@ def assess_machine(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy)
         return assessment
     unknown, unassessed = _coverage(facts)
     assessment.warnings = _notices(facts, unknown, unassessed)
-    hotfixes = facts.hotfix_ids()
-    pairs = []
-    for patch, product in applicable_patches(index, facts):
-        finding = _finding(facts, product, patch, index, policy)
-        if finding.status == MISSING and finding.qnumber:  # the scan's own word that a package of it ran here
-            finding.registered = bool(set(hotfix_aliases(finding.qnumber)) & hotfixes)
-        if finding.status == MISSING and patch.sq_number and _installed_earlier(patch.sq_number, hotfixes):
-            finding.rereleased = True
-            finding.reason = (f"re-released patch: {patch.sq_number} from an earlier package is installed, but "
-                              f"the revised package is not ({finding.reason})")
-        pairs.append((finding, patch))
-    _apply_supersedence(pairs, catalog)
+    pairs = _patch_findings(facts, index, policy)
+    _apply_supersedence(pairs)
     assessment.findings = [f for f, _ in pairs] + service_pack_findings(facts, catalog, policy)
     assessment.findings.sort(key=lambda f: (f.kind != KIND_SERVICE_PACK, f.product, f.date_posted or "",
                                             f.bulletin, f.patch.lower()))
@@ -281,56 +182,62 @@ def service_pack_findings(facts: MachineFacts, catalog: Catalog, policy: SitePol
     return out
 
 
-def _installed_earlier(qnumber: str, hotfixes: set[str]) -> bool:
-    return bool(set(hotfix_aliases(qnumber)) & hotfixes)
+def _patch_findings(facts: MachineFacts, index: CatalogIndex, policy: SitePolicy) -> list[tuple[Finding, PatchPlan]]:
+    """A finding for each patch that applies to the machine, with the patch's plan."""
+    hotfixes = facts.hotfix_ids()
+    family, os_name = facts.os_family, facts.os.name if facts.os else None
+    said: dict[int, tuple[str, str | None]] = {}  # per product: its label, and why the site does not run it
+    folders: dict[str, str | None] = {}  # the catalog's locations on this machine
+    pairs = []
+    for plan, product in applicable_plans(index, facts.products):
+        if id(product) not in said:
+            said[id(product)] = (_product_label(product), policy.product_reason(product.name))
+        label, not_run = said[id(product)]
+        values, suppressed = index.template(plan, policy)
+        finding = finding_from_template(values, facts.machine, label)
+        if not_run is not None:
+            finding.status, finding.reason = NOT_APPLICABLE, f"site does not run {product.name}: {not_run}"
+        elif suppressed is not None:
+            finding.status, finding.reason = NOT_APPLICABLE, f"suppressed by site policy: {suppressed}"
+        else:
+            here = plan.checks_on(index.catalog, family, os_name)
+            _judge(finding, check_patch(here, facts, policy.checksum, folders), plan, hotfixes)
+        pairs.append((finding, plan))
+    return pairs
 
 
-def _finding(facts: MachineFacts, product: ProductFact, patch: Patch, index: CatalogIndex,
-             policy: SitePolicy) -> Finding:
-    alike = index.finding_fields(patch, policy)
-    suppressed = alike["suppressed"]
-    finding = Finding(
-        machine=facts.machine, product=_product_label(product), bulletin=alike["bulletin"], patch=alike["patch"],
-        qnumber=alike["qnumber"], title=alike["title"], status=NOTE, reason="", severity=alike["severity"],
-        testing=policy.phases(alike["severity"]), baseline=alike["baseline"], url=alike["url"],
-        no_reboot=alike["no_reboot"], date_posted=alike["date_posted"], date_revised=alike["date_revised"],
-        cve_ids=list(patch.cve_ids), bugtraq_ids=list(patch.bugtraq_ids),
-    )
-    not_run = policy.product_reason(product.name)
-    if not_run is not None:
-        finding.status, finding.reason = NOT_APPLICABLE, f"site does not run {product.name}: {not_run}"
-    elif suppressed is not None:
-        finding.status, finding.reason = NOT_APPLICABLE, f"suppressed by site policy: {suppressed}"
-    else:
-        result = check_patch(patch, index.catalog, facts, policy.checksum, index.checks_of(patch),
-                             index.foreign_of(patch, facts.os_family, facts.os.name if facts.os else None))
-        finding.status, finding.reason, finding.evidence = result.status, result.reason, result.evidence
-        finding.gap, finding.unverified = result.gap, result.unverified
-        finding.decided_by = result.decided_by
-    return finding
+def _judge(finding: Finding, result: CheckResult, plan: PatchPlan, hotfixes: set[str]) -> None:
+    """FINDING says RESULT; a missing patch whose Q number has a Hotfix key here is one whose package ran."""
+    finding.status, finding.reason, finding.evidence = result.status, result.reason, result.evidence
+    finding.gap, finding.unverified = result.gap, result.unverified
+    finding.decided_by = result.decided_by
+    if finding.status == MISSING and finding.qnumber:  # the scan's own word that a package of it ran here
+        finding.registered = bool(plan.aliases & hotfixes)
+        if finding.registered:  # an earlier package of it is installed: the one the catalog names is a revision
+            finding.rereleased = True
+            finding.reason = (f"re-released patch: {finding.qnumber} from an earlier package is installed, but "
+                              f"the revised package is not ({finding.reason})")
 
 
-def _apply_supersedence(pairs: list[tuple[Finding, Patch]], catalog: Catalog) -> None:
+def _apply_supersedence(pairs: list[tuple[Finding, PatchPlan]]) -> None:
     """A patch not installed whose fix is in a newer applicable patch is 'superseded'.
 
-    Pairs keep each finding with its own Patch: one bulletin can hold two patches whose
+    Pairs keep each finding with its own patch's plan: one bulletin can hold two patches whose
     names differ only in case, with different SBIDs.
     """
-    by_name: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    by_bulletin: dict[str, list[Finding]] = defaultdict(list)
-    for finding, _ in pairs:
-        by_name[(finding.bulletin, finding.patch.casefold())].append(finding)
-        by_bulletin[finding.bulletin].append(finding)
-    for finding, patch in pairs:
-        entry = catalog.superseded_by.get(patch.sbid) if patch.sbid else None
-        if finding.status not in (MISSING, NOTE) or entry is None:
+    by_name: dict[tuple[str, str], list[Finding]] = {}
+    by_bulletin: dict[str, list[Finding]] = {}
+    for finding, plan in pairs:
+        by_name.setdefault((finding.bulletin, plan.name_key), []).append(finding)
+        by_bulletin.setdefault(finding.bulletin, []).append(finding)
+    for finding, plan in pairs:
+        if not plan.superseded or finding.status not in (MISSING, NOTE):
             continue
-        newer = []
-        for bulletin_id, names in entry.bulletins:
-            if names:
-                newer += [f for n in names for f in by_name.get((bulletin_id, n.casefold()), [])]
-            else:
-                newer += by_bulletin.get(bulletin_id, [])
+        newer: list[Finding] = []
+        for key in plan.newer_names:
+            newer += by_name.get(key, ())
+        for bulletin in plan.newer_bulletins:
+            newer += by_bulletin.get(bulletin, ())
         newer = [n for n in newer if n is not finding and n.status != NOT_APPLICABLE]
         if newer:
             finding.status = SUPERSEDED

@@ -6,7 +6,7 @@ verified installed from complete evidence. The same words appear in every report
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from hfstage.notices import FAST_LOGON, SCRIPT_WAIT, Notice, of_kind
 
@@ -150,6 +150,26 @@ def _finding_from(data: dict) -> Finding:
         finding.__dict__.update(data)
         return finding
     return Finding(**{k: v for k, v in data.items() if k in _FINDING_FIELDS})
+
+
+def finding_values(finding: Finding) -> tuple:
+    """FINDING's fields in their order: a template for finding_from_template."""
+    return tuple(getattr(finding, name) for name in _FINDING_NAMES)
+
+
+def finding_from_template(values: tuple, machine: str, product: str) -> Finding:
+    """A finding of MACHINE's PRODUCT from a template's VALUES (finding_values), its lists its own: made by
+    position (some 100,000 findings a month; 26 keywords cost twice as much)."""
+    args = [*values]
+    args[_MACHINE], args[_PRODUCT] = machine, product
+    for i in _LISTS:
+        args[i] = list(args[i])
+    return Finding(*args)
+
+
+_FINDING_NAMES = tuple(f.name for f in fields(Finding))
+_MACHINE, _PRODUCT = _FINDING_NAMES.index("machine"), _FINDING_NAMES.index("product")
+_LISTS = tuple(i for i, f in enumerate(fields(Finding)) if f.default_factory is list)
 
 
 def severity_rank(severity: str) -> int:
