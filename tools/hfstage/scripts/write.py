@@ -5,8 +5,9 @@ replaced atomically, and only when its content changed, so a client logging on r
 old script or the new one. A machine with nothing left to install keeps a harmless
 script that exits. Its rollback script comes from its rollback history (what hfstage's scripts
 installed there, scripts.rollback), not from what it still misses. A machine whose assessment,
-packages, settings and rollback history did not change since the last run is not planned again
-(the scripts memo, state\\scripts.json, keeps what each was made from and its NT 4.0 job); one planned
+packages, settings, rollback history and the catalog entries its plan reads (scripts.catalog_reads; not
+the catalog's version) did not change since the last run is not planned again (the scripts memo,
+state\\scripts.json, keeps what each was made from, those entries' names and its NT 4.0 job); one planned
 again whose plan, rollback and settings give the same text (a new catalog that changes nothing of
 it: the scripts do not name the catalog, the generation's generation.txt does) is not rendered again
 either, and its files are carried into the next generation as they are.
@@ -25,6 +26,7 @@ from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.progress import Progress
 from hfstage.scripts.batch import batch_note, check_machine_name, template_env, to_crlf
+from hfstage.scripts.catalog_reads import CatalogReads, plan_reads
 from hfstage.scripts.commands import UNINSTALL_LADDER, install_ladder, unattended_ui
 from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, plan_machine
@@ -60,6 +62,7 @@ class GenerateResult:
     # machine -> its language (Assessment.language), from its assessment or, not planned again, the memo's: the
     # fetch list's languages then decode no assessment of a machine that did not change
     languages: dict[str, str | None] = field(default_factory=dict)
+    reads: dict[str, str] = field(default_factory=dict)  # machine planned -> the catalog entries its plan read
     generation: str | None = None  # the generation this run published (None: nothing changed, or not yet)
 
 
@@ -110,13 +113,28 @@ def render_idle(machine: str, unavailable: list[str] | None = None) -> dict[str,
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
-def script_keys(machines: dict[str, str], settings: ScriptSettings, book: PackageBook, catalog_version: str,
-                installed: dict[str, list[InstalledPatch]]) -> dict[str, str]:
-    """What each machine's scripts are made from (its assessment key and rollback history, and what every
-    machine's share: settings, packages, confirmations, catalog): if it is unchanged, so are they."""
-    common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint(), catalog_version]
-    return {m: SCRIPTS.key(key, common, [dataclasses.astuple(e) for e in installed.get(m.casefold(), [])])
-            for m, key in machines.items()}
+class ScriptKeys:
+    """What each machine's scripts are made from: its assessment key, its rollback history, the catalog
+    entries its plan reads (READS, named by plan_reads), and what every machine shares (settings, packages,
+    confirmations): if it is unchanged, so are they."""
+
+    def __init__(self, machines: dict[str, str], settings: ScriptSettings, book: PackageBook, catalog: Catalog,
+                 installed: dict[str, list[InstalledPatch]]) -> None:
+        self.machines, self.installed = machines, installed
+        self.common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint()]
+        self.entries = CatalogReads(catalog, settings)
+
+    def key(self, machine: str, reads: object) -> str | None:
+        """MACHINE's key, its plan having read READS (None: not known, e.g. a damaged memo)."""
+        part = self.entries.key(reads)
+        if part is None:
+            return None
+        history = [dataclasses.astuple(e) for e in self.installed.get(machine.casefold(), [])]
+        return SCRIPTS.key(self.machines[machine], self.common, history, part)
+
+    def remembered(self, machine: str, value: object) -> str | None:
+        """MACHINE's key from the entries its memo VALUE says its last plan read."""
+        return self.key(machine, value.get("reads") if isinstance(value, dict) else None)
 
 
 def text_key(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: str) -> str:
@@ -147,9 +165,10 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         own = release is None
         release = release or Release.start(share.folder("scripts"))
         record = share.record(SCRIPTS)
-        keys = script_keys(machines, settings, book, catalog.data_version, installed)
+        keying = ScriptKeys(machines, settings, book, catalog, installed)
+        keys = {m: keying.remembered(m, record.value(m)) for m in machines}
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
-                and (not record.known(m, keys[m]) or not release.has(f"{m}.bat"))]
+                and (keys[m] is None or not record.known(m, keys[m]) or not release.has(f"{m}.bat"))]
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
         release.made_for(catalog.data_version, catalog.last_data_update)
 
@@ -191,8 +210,8 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
             book.save()
             if written is not None:
                 written(result)
-            for m in todo:
-                record.put(m, keys[m], _kept(result, m))
+            for m in todo:  # keyed on the entries its plan read in this catalog
+                record.put(m, keying.key(m, result.reads.get(m, plan_reads(None))), _kept(result, m))
             if only is None:
                 record.keep_only(machines)
             record.commit()
@@ -219,6 +238,7 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
                 a = assessments.get(machines[machine])
                 if a is not None:
                     result.languages[machine] = a.language
+                result.reads[machine] = plan_reads(a)
                 plan = _plan_one(machine, a, catalog, settings, book, table, rules, result)
                 rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
                 result.texts[machine] = text = text_key(machine, plan, rollback, common)
@@ -302,6 +322,8 @@ def _kept(result: GenerateResult, machine: str) -> dict | None:
         value["text"] = result.texts[machine]
     if machine in result.languages:  # of the assessment the memo's key names
         value["language"] = result.languages[machine]
+    if machine in result.reads:  # the catalog entries its plan read: the next run's key
+        value["reads"] = result.reads[machine]
     return value or None
 
 
