@@ -8,10 +8,12 @@ the install ledger keeps the catalog a package was first scripted under (a packa
 never recorded again, whatever the catalog).
 
 plan_machine reads, for one assessment: each missing patch's catalog entry (catalog.patch(bulletin, patch):
-its name, IDs, NoReboot, whether a batch line can hold it) and its bulletin's DatePosted (the install order,
-QChain's date); and, only when site.ini's [service_packs] names a package for the machine's OS, the product
-and service-pack tables (the product named so, its levels, their siblings and dates: the service pack step).
-The entries are keyed whole (a Patch's repr, every field), so a field plan_machine starts to read is covered.
+its name, IDs, NoReboot, whether a batch line can hold it), its bulletin's DatePosted (the install order,
+QChain's date) and the build the package index gives that entry (which file, in which place: the index's own
+key holds only the set of places); and, only when site.ini's [service_packs] names a package for the
+machine's OS, the product and service-pack tables (the product named so, its levels, their siblings and
+dates: the service pack step). The entries are keyed whole (a Patch's repr, every field), so a field
+plan_machine starts to read is covered.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 
 from hfstage.assess import KIND_SERVICE_PACK, MISSING, Assessment
 from hfstage.catalog import Catalog
+from hfstage.packages import PackageIndex
 from hfstage.scripts.settings import ScriptSettings
 from hfstage.share import fingerprint
 
@@ -37,8 +40,8 @@ class CatalogReads:
     """Keys of named entries in one CATALOG, each entry hashed once per run (5,000 machines share a few hundred
     patches)."""
 
-    def __init__(self, catalog: Catalog, settings: ScriptSettings) -> None:
-        self.catalog = catalog
+    def __init__(self, catalog: Catalog, settings: ScriptSettings, index: PackageIndex) -> None:
+        self.catalog, self.builds = catalog, index.builds
         self.service_packs = settings.service_packs
         self._by_reads: dict[str, str | None] = {}
         self._patches: dict[tuple[str, str], str] = {}
@@ -71,7 +74,8 @@ class CatalogReads:
         if (bulletin, name) not in self._patches:
             patch = self.catalog.patch(bulletin, name)
             owner = self.catalog.bulletins.get(patch.bulletin_id) if patch is not None else None
-            self._patches[bulletin, name] = fingerprint(repr((patch, owner.date_posted if owner else None)))
+            build = self.builds.of(bulletin, name) if self.builds else None
+            self._patches[bulletin, name] = fingerprint(repr((patch, owner.date_posted if owner else None, build)))
         return self._patches[bulletin, name]
 
     def _os(self, os_name: str | None) -> str | None:

@@ -122,7 +122,7 @@ class ScriptKeys:
                  installed: dict[str, list[InstalledPatch]]) -> None:
         self.machines, self.installed = machines, installed
         self.common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint()]
-        self.entries = CatalogReads(catalog, settings)
+        self.entries = CatalogReads(catalog, settings, book.index)
 
     def key(self, machine: str, reads: object) -> str | None:
         """MACHINE's key, its plan having read READS (None: not known, e.g. a damaged memo)."""
