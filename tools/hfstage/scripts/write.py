@@ -38,6 +38,8 @@ NETBIOS_MAX = 15
 GENERATION_WIDTH = len("G000000")  # %HFG%: the generation scripts\current.bat names
 CHUNK = 500
 ANONYMOUS = "Q$Q$Q$Q$Q$Q$Q$"  # a valid machine name, NETBIOS_MAX long, that no template or plan holds (ByPlan)
+SCHEDULE = "*schedule"  # the scripts memo's item for the NT 4.0 job files (a name no machine can have)
+SCHEDULE_FILES = ("schedule_nt4.bat", "hfstage_run.bat")
 
 
 @dataclass
@@ -185,7 +187,11 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         jobs = {m: v for m, v in kept.items() if v.get("packages") is not None} | result.scheduled
         result.tools = {m: v["tools"] for m, v in kept.items() if v.get("tools")} | result.tools
         result.jobs = len(jobs)
-        targets.update(scheduled_jobs(settings, jobs, catalog.data_version))
+        schedule = SCRIPTS.key(SCHEDULE, settings.unc, {m: j["packages"] for m, j in jobs.items()},
+                               catalog.data_version)  # everything scheduled_jobs renders from
+        same_jobs = record.known(SCHEDULE, schedule) and all(release.has(n) for n in SCHEDULE_FILES)
+        if not same_jobs:  # 5,000 machines' month with no change renders it no more
+            targets.update(scheduled_jobs(settings, jobs, catalog.data_version))
         changed = {n: d for n, d in targets.items() if release.differs(n, d)}
         stale = _stale(release, machines) if only is None else []
         netlogon = share.folder("netlogon")
@@ -196,11 +202,13 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         for name, data in [*changed.items(), *((p.name, d) for p, d in entries_changed.items())]:
             result.problems += lint_text(data, name, substitutions=widths,
                                          spaced=spaced_variables(settings.unc, settings.netlogon))
-        result.unchanged = sorted(release.path(n) for n in set(targets) - set(changed))
+        carried = set(SCHEDULE_FILES) if same_jobs else set()
+        result.unchanged = sorted(release.path(n) for n in (set(targets) - set(changed)) | carried)
         if result.problems or dry_run:
             result.written = sorted([*map(release.path, changed), *entries_changed]) if dry_run else []
             return result
-        record.begin(todo)  # a run killed mid-way leaves no key vouching for a file it had replaced
+        # a run killed mid-way leaves no key vouching for a file it had replaced
+        record.begin([*todo, *([] if same_jobs else [SCHEDULE])])
         release.put(changed)
         release.drop(stale)
         result.written = sorted(release.path(n) for n in changed)
@@ -212,8 +220,10 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
                 written(result)
             for m in todo:  # keyed on the entries its plan read in this catalog
                 record.put(m, keying.key(m, result.reads.get(m, plan_reads(None))), _kept(result, m))
+            if not same_jobs:
+                record.put(SCHEDULE, schedule)
             if only is None:
-                record.keep_only(machines)
+                record.keep_only([*machines, SCHEDULE])
             record.commit()
 
         release.then.append(follow)
