@@ -30,7 +30,8 @@ IN_SET = ("collect_nt.bat", "collect_9x.bat", "hfday.pre")  # in the published g
 # What the 9x collector joins with DATE's first line (COPY /B) and calls, to set HFDAY to that line: command.com
 # cannot echo a text without a line end, so hfstage writes it.
 DAY_PREFIX = b"@set HFDAY="
-NETLOGON = "netlogon"  # the collectors memo's item for the files it wrote there
+NETLOGON = "netlogon"  # the collectors memo's item for the site-wide files it wrote (and the entry points)
+STUBS = "stubs"  # and for the 9x per-machine stubs in netlogon\ (made from the machines' names alone)
 COLLECTED = "collected"  # and for the files the collectors copy from clients, as the last run wrote them
 # Worst-case widths of what command.com substitutes into the 9x collector's lines.
 # The 9x Windows folder is an 8.3 path such as C:\\WINDOWS; 16 leaves room for C:\\WIN\\WIN98SE.
@@ -164,6 +165,12 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
 
     NINE_X: the Windows 9x machines the last scan knows; the 9x collector finds its own name among
     them when no per-machine stub set it."""
+    return site_files(settings, rules, catalog, nine_x) | render_stubs(settings, machines)
+
+
+def site_files(settings: ScriptSettings, rules: dict, catalog: Catalog | None,
+               nine_x: list[str] | None = None) -> dict[str, bytes]:
+    """Both collectors, the day prefix and the entry points: what netlogon\\ and the set hold besides stubs."""
     env = template_env()
     keys = export_keys(rules, catalog)
     hff = len(settings.unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"] + len("\\files\\_windir")
@@ -184,11 +191,17 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
     rendered = {name: to_crlf(text) for name, text in out.items()}
     rendered["hfday.pre"] = DAY_PREFIX
     rendered.update(entry_points(settings))
+    return rendered
+
+
+def render_stubs(settings: ScriptSettings, machines: list[str]) -> dict[str, bytes]:
+    """<MACHINE>.bat for netlogon\\: each machine's 9x stub, made from its name and [share] netlogon alone."""
+    template = template_env().get_template("machine_stub.bat.j2")
+    out = {}
     for machine in machines:
         name = check_machine_name(machine).upper()
-        rendered[f"{name}.bat"] = to_crlf(env.get_template("machine_stub.bat.j2").render(
-            machine=name, netlogon=settings.netlogon))
-    return rendered
+        out[f"{name}.bat"] = to_crlf(template.render(machine=name, netlogon=settings.netlogon))
+    return out
 
 
 def collector_version(text: str) -> str:
@@ -217,40 +230,51 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     write the entry points and 9x stubs into netlogon\\.
 
     Nothing is rendered when what the collectors are made from, and the files made last time, are as
-    they were (the collectors memo): `month` calls this every month for 5,000 machines' stubs."""
-    key = COLLECTORS.key(settings.fingerprint(), rules, catalog.data_version if catalog else None, sorted(machines),
-                         sorted(nine_x or []))
+    they were (the collectors memo): `month` calls this every month for 5,000 machines' stubs. The stubs
+    have a key of their own (the machines' names and [share] netlogon): a month that changes the catalog or
+    which machines run Windows 9x renders the collectors again, not 5,000 stubs."""
+    keys = {NETLOGON: COLLECTORS.key(settings.fingerprint(), rules, catalog.data_version if catalog else None,
+                                     sorted(nine_x or [])),
+            STUBS: COLLECTORS.key(STUBS, settings.netlogon, sorted(machines))}
     record = share.record(COLLECTORS)
     netlogon, scripts = share.folder("netlogon"), share.folder("scripts")
 
     def where(name: str) -> Path:
         return published(scripts, name) if name in IN_SET else netlogon / name
 
-    made = record.fresh(NETLOGON, key)
-    if isinstance(made, dict) and made and all(_stamp(where(name)) == stamp for name, stamp in made.items()):
-        return CollectorResult([], [where(n) for n in made], [])
-    rendered = render_collectors(settings, rules, catalog, machines, nine_x)
+    made = {item: record.fresh(item, key) for item, key in keys.items()}
+    kept = {item: files for item, files in made.items() if isinstance(files, dict) and (files or item == STUBS)
+            and all(_stamp(where(name)) == stamp for name, stamp in files.items())}
+    as_made = [where(n) for files in kept.values() for n in files]
+    if len(kept) == len(keys):
+        return CollectorResult([], as_made, [])
+    parts = {NETLOGON: lambda: site_files(settings, rules, catalog, nine_x),
+             STUBS: lambda: render_stubs(settings, machines)}
+    again = {item: parts[item]() for item in keys if item not in kept}
+    rendered = {name: data for files in again.values() for name, data in files.items()}
     problems = lint_collectors(rendered, settings.unc, settings.netlogon)
     result = CollectorResult([], [], problems)
     if problems:
         return result
     collected = collected_list(catalog)
-    result.collected_changes = _collected_changes(record, collected)
+    result.collected_changes = _collected_changes(record, collected) if NETLOGON in again else []
     with share.lock():
         own = release is None
         release = release or Release.start(scripts)
         if catalog is not None:
             release.made_for(catalog.data_version, catalog.last_data_update)
         in_set = {n: d for n, d in rendered.items() if n in IN_SET and release.differs(n, d)}
-        record.begin([NETLOGON])
+        record.begin(list(again))
         release.put(in_set)
 
         def follow() -> None:  # once clients run the new set
             local = {netlogon / n: d for n, d in sorted(rendered.items()) if n not in IN_SET}
             result.written = [release.path(n) for n in in_set] + write_many(local, PUBLIC)
-            result.unchanged = sorted({where(n) for n in rendered} - set(result.written))
-            record.put(NETLOGON, key, {name: _stamp(where(name)) for name in rendered})
-            record.put(COLLECTED, fingerprint(collected), collected)
+            result.unchanged = sorted(({where(n) for n in rendered} | set(as_made)) - set(result.written))
+            for item, files in again.items():
+                record.put(item, keys[item], {name: _stamp(where(name)) for name in files})
+            if NETLOGON in again:
+                record.put(COLLECTED, fingerprint(collected), collected)
             record.commit()
 
         release.then.append(follow)

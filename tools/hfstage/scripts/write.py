@@ -5,8 +5,9 @@ replaced atomically, and only when its content changed, so a client logging on r
 old script or the new one. A machine with nothing left to install keeps a harmless
 script that exits. Its rollback script comes from its rollback history (what hfstage's scripts
 installed there, scripts.rollback), not from what it still misses. A machine whose assessment,
-packages, settings and rollback history did not change since the last run is not planned again
-(the scripts memo, state\\scripts.json, keeps what each was made from and its NT 4.0 job); one planned
+packages, settings, rollback history and the catalog entries its plan reads (scripts.catalog_reads; not
+the catalog's version) did not change since the last run is not planned again (the scripts memo,
+state\\scripts.json, keeps what each was made from, those entries' names and its NT 4.0 job); one planned
 again whose plan, rollback and settings give the same text (a new catalog that changes nothing of
 it: the scripts do not name the catalog, the generation's generation.txt does) is not rendered again
 either, and its files are carried into the next generation as they are.
@@ -25,6 +26,7 @@ from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.progress import Progress
 from hfstage.scripts.batch import batch_note, check_machine_name, template_env, to_crlf
+from hfstage.scripts.catalog_reads import CatalogReads, plan_reads
 from hfstage.scripts.commands import UNINSTALL_LADDER, install_ladder, unattended_ui
 from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, plan_machine
@@ -36,6 +38,8 @@ NETBIOS_MAX = 15
 GENERATION_WIDTH = len("G000000")  # %HFG%: the generation scripts\current.bat names
 CHUNK = 500
 ANONYMOUS = "Q$Q$Q$Q$Q$Q$Q$"  # a valid machine name, NETBIOS_MAX long, that no template or plan holds (ByPlan)
+SCHEDULE = "*schedule"  # the scripts memo's item for the NT 4.0 job files (a name no machine can have)
+SCHEDULE_FILES = ("schedule_nt4.bat", "hfstage_run.bat")
 
 
 @dataclass
@@ -60,6 +64,7 @@ class GenerateResult:
     # machine -> its language (Assessment.language), from its assessment or, not planned again, the memo's: the
     # fetch list's languages then decode no assessment of a machine that did not change
     languages: dict[str, str | None] = field(default_factory=dict)
+    reads: dict[str, str] = field(default_factory=dict)  # machine planned -> the catalog entries its plan read
     generation: str | None = None  # the generation this run published (None: nothing changed, or not yet)
 
 
@@ -110,13 +115,28 @@ def render_idle(machine: str, unavailable: list[str] | None = None) -> dict[str,
     return {f"{machine}.bat": text, f"{machine}-rollback.bat": text}
 
 
-def script_keys(machines: dict[str, str], settings: ScriptSettings, book: PackageBook, catalog_version: str,
-                installed: dict[str, list[InstalledPatch]]) -> dict[str, str]:
-    """What each machine's scripts are made from (its assessment key and rollback history, and what every
-    machine's share: settings, packages, confirmations, catalog): if it is unchanged, so are they."""
-    common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint(), catalog_version]
-    return {m: SCRIPTS.key(key, common, [dataclasses.astuple(e) for e in installed.get(m.casefold(), [])])
-            for m, key in machines.items()}
+class ScriptKeys:
+    """What each machine's scripts are made from: its assessment key, its rollback history, the catalog
+    entries its plan reads (READS, named by plan_reads), and what every machine shares (settings, packages,
+    confirmations): if it is unchanged, so are they."""
+
+    def __init__(self, machines: dict[str, str], settings: ScriptSettings, book: PackageBook, catalog: Catalog,
+                 installed: dict[str, list[InstalledPatch]]) -> None:
+        self.machines, self.installed = machines, installed
+        self.common = [settings.fingerprint(), book.index.fingerprint(), book.fingerprint()]
+        self.entries = CatalogReads(catalog, settings, book.index)
+
+    def key(self, machine: str, reads: object) -> str | None:
+        """MACHINE's key, its plan having read READS (None: not known, e.g. a damaged memo)."""
+        part = self.entries.key(reads)
+        if part is None:
+            return None
+        history = [dataclasses.astuple(e) for e in self.installed.get(machine.casefold(), [])]
+        return SCRIPTS.key(self.machines[machine], self.common, history, part)
+
+    def remembered(self, machine: str, value: object) -> str | None:
+        """MACHINE's key from the entries its memo VALUE says its last plan read."""
+        return self.key(machine, value.get("reads") if isinstance(value, dict) else None)
 
 
 def text_key(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: str) -> str:
@@ -147,9 +167,10 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         own = release is None
         release = release or Release.start(share.folder("scripts"))
         record = share.record(SCRIPTS)
-        keys = script_keys(machines, settings, book, catalog.data_version, installed)
+        keying = ScriptKeys(machines, settings, book, catalog, installed)
+        keys = {m: keying.remembered(m, record.value(m)) for m in machines}
         todo = [m for m in machines if (only is None or m.casefold() == only.casefold())
-                and (not record.known(m, keys[m]) or not release.has(f"{m}.bat"))]
+                and (keys[m] is None or not record.known(m, keys[m]) or not release.has(f"{m}.bat"))]
         result = GenerateResult(skipped=len(machines) - len(todo) if only is None else 0)
         release.made_for(catalog.data_version, catalog.last_data_update)
 
@@ -166,7 +187,11 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         jobs = {m: v for m, v in kept.items() if v.get("packages") is not None} | result.scheduled
         result.tools = {m: v["tools"] for m, v in kept.items() if v.get("tools")} | result.tools
         result.jobs = len(jobs)
-        targets.update(scheduled_jobs(settings, jobs, catalog.data_version))
+        schedule = SCRIPTS.key(SCHEDULE, settings.unc, {m: j["packages"] for m, j in jobs.items()},
+                               catalog.data_version)  # everything scheduled_jobs renders from
+        same_jobs = record.known(SCHEDULE, schedule) and all(release.has(n) for n in SCHEDULE_FILES)
+        if not same_jobs:  # 5,000 machines' month with no change renders it no more
+            targets.update(scheduled_jobs(settings, jobs, catalog.data_version))
         changed = {n: d for n, d in targets.items() if release.differs(n, d)}
         stale = _stale(release, machines) if only is None else []
         netlogon = share.folder("netlogon")
@@ -177,11 +202,13 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         for name, data in [*changed.items(), *((p.name, d) for p, d in entries_changed.items())]:
             result.problems += lint_text(data, name, substitutions=widths,
                                          spaced=spaced_variables(settings.unc, settings.netlogon))
-        result.unchanged = sorted(release.path(n) for n in set(targets) - set(changed))
+        carried = set(SCHEDULE_FILES) if same_jobs else set()
+        result.unchanged = sorted(release.path(n) for n in (set(targets) - set(changed)) | carried)
         if result.problems or dry_run:
             result.written = sorted([*map(release.path, changed), *entries_changed]) if dry_run else []
             return result
-        record.begin(todo)  # a run killed mid-way leaves no key vouching for a file it had replaced
+        # a run killed mid-way leaves no key vouching for a file it had replaced
+        record.begin([*todo, *([] if same_jobs else [SCHEDULE])])
         release.put(changed)
         release.drop(stale)
         result.written = sorted(release.path(n) for n in changed)
@@ -191,10 +218,12 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
             book.save()
             if written is not None:
                 written(result)
-            for m in todo:
-                record.put(m, keys[m], _kept(result, m))
+            for m in todo:  # keyed on the entries its plan read in this catalog
+                record.put(m, keying.key(m, result.reads.get(m, plan_reads(None))), _kept(result, m))
+            if not same_jobs:
+                record.put(SCHEDULE, schedule)
             if only is None:
-                record.keep_only(machines)
+                record.keep_only([*machines, SCHEDULE])
             record.commit()
 
         release.then.append(follow)
@@ -219,6 +248,7 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
                 a = assessments.get(machines[machine])
                 if a is not None:
                     result.languages[machine] = a.language
+                result.reads[machine] = plan_reads(a)
                 plan = _plan_one(machine, a, catalog, settings, book, table, rules, result)
                 rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
                 result.texts[machine] = text = text_key(machine, plan, rollback, common)
@@ -302,6 +332,8 @@ def _kept(result: GenerateResult, machine: str) -> dict | None:
         value["text"] = result.texts[machine]
     if machine in result.languages:  # of the assessment the memo's key names
         value["language"] = result.languages[machine]
+    if machine in result.reads:  # the catalog entries its plan read: the next run's key
+        value["reads"] = result.reads[machine]
     return value or None
 
 
