@@ -204,8 +204,8 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
         keys[f"machines/{m.machine}.html"] = REPORT.key(view.catalog_version, m.assessment_key,
                                                         rollback.get(m.machine.casefold(), []), shared,
                                                         view.extras.page_keys.get(m.machine, ""))
-    for b in found:
-        keys[f"bulletins/{b['id']}.html"] = REPORT.key(view.catalog_version, view_rows(b), shared)
+    for b in found:  # what a bulletin page shows, no more: a new catalog that leaves its rows redraws none
+        keys[f"bulletins/{b['id']}.html"] = REPORT.key(view_rows(b), shared)
     return keys
 
 
@@ -302,14 +302,18 @@ def _from_row(m: MachineRow) -> Assessment:
 
 
 def _bulletin_pages(folder: Path, found: list[dict], env, common, pending: set[str], result) -> None:
+    """The bulletin pages in PENDING. A page names no catalog version (the index does), as a machine page: its
+    key is then what it shows (`view_rows`), and Patch Tuesday's month redraws only the bulletins it changed."""
     pages = folder / "bulletins"
     template = env.get_template("bulletin.html.j2")
+    common = {**common, "catalog_version": ""}
     _write({pages / f"{b['id']}.html": template.render(root="../", b=b, generated="", **common) for b in found
             if f"bulletins/{b['id']}.html" in pending}, result)
     _remove_stale(pages, {f"{b['id']}.html" for b in found})
 
 
 def view_rows(b: dict) -> list:
+    """Everything a bulletin page shows of bulletin B (its count is its machines'), as its page key."""
     return [b["id"], b["title"], b["severity"], b["url"], b["date_posted"],
             [(f.machine, f.patch, f.product, f.reason, b["approval"].get((f.machine, f.patch))) for f in b["machines"]],
             b.get("rings"),
