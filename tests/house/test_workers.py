@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from hfstage.workers import Job, run_alone, run_in_workers
+from hfstage.workers import Job, each_in_workers, run_alone, run_in_workers
 
 _state: dict = {}
 
@@ -68,14 +68,17 @@ def test_results_come_in_the_items_order_with_the_initializer_run_once_per_worke
 
 
 @pytest.mark.parametrize("killed", [[3], [0, 1], [2, 5, 9]])
-def test_a_worker_killed_mid_item_costs_that_item_only(tmp_path, monkeypatch, killed):
+@pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
+def test_a_worker_killed_mid_item_costs_that_item_only(tmp_path, monkeypatch, killed, ahead, chunk):
+    """With several items a task (CHUNK) and several tasks a worker (AHEAD), every item in flight is a suspect:
+    they run again one at a time, and only an item that kills a worker again is run alone and dead."""
     monkeypatch.setenv("HFSTAGE_TEST_KILL_AT", ",".join(f"item:{n}" for n in killed))
     bar = _Bar()
-    results, deaths = run_in_workers(Job(_add, _load, (0, str(tmp_path / "pids")), 1024),
-                                     [(n,) for n in range(12)], 2, bar)
-    assert sorted(deaths) == killed
-    assert all(deaths[n].startswith("killed by SIGKILL") for n in killed)
-    assert [r and r[0] for r in results] == [None if n in killed else n for n in range(12)]
+    made = list(each_in_workers(Job(_add, _load, (0, str(tmp_path / "pids")), 1024), [(n,) for n in range(12)], 2,
+                                bar, ahead=ahead, chunk=chunk))
+    assert [n for n, (_, death) in enumerate(made) if death is not None] == killed
+    assert all(made[n][1].startswith("killed by SIGKILL") for n in killed)
+    assert [result and result[0] for result, _ in made] == [None if n in killed else n for n in range(12)]
     assert bar.n == 12  # every item counted once, the dead ones too
 
 

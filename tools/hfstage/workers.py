@@ -31,7 +31,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -59,46 +59,83 @@ class Job:
 def run_in_workers(job: Job, items: list[tuple], workers: int, bar=None) -> tuple[list, dict[int, str]]:
     """(Each item's result, in ITEMS' order; {index: how the process running it died} for the items whose job
     killed its process even alone, whose result is None), run in WORKERS processes; BAR.update(1) per item."""
-    out: list = [None] * len(items)
+    out: list = []
     deaths: dict[int, str] = {}
-    todo = deque(range(len(items)))
-    while todo:
-        for index in _pool_pass(job, items, todo, out, workers, bar):
-            out[index], death = run_alone(job, items[index])
-            if death is not None:
-                deaths[index] = death
-            if bar is not None:
-                bar.update(1)
+    for index, (result, death) in enumerate(each_in_workers(job, items, workers, bar)):
+        out.append(result)
+        if death is not None:
+            deaths[index] = death
     return out, deaths
 
 
-def _pool_pass(job: Job, items: list[tuple], todo: deque, out: list, workers: int, bar) -> list[int]:
-    """Take items from the queue TODO until it is empty or a worker dies; then the items that were in flight (the
-    suspects)."""
+def each_in_workers(job: Job, items: list[tuple], workers: int, bar=None, ahead: int = 1,
+                    chunk: int = 1) -> Iterator[tuple]:
+    """(result, None) or (None, how the process running it died) for each item, in ITEMS' order, as soon as it and
+    the items before it are done: a caller can write each away as it comes instead of holding them all.
+
+    AHEAD: tasks in flight per worker (more keeps a worker busy while the caller handles a result); CHUNK: items
+    per task (fewer round trips for small jobs). When a worker dies, every item in flight is a suspect: they are
+    run again one at a time per worker, and those that kill a worker again, alone."""
+    waiting: dict[int, tuple] = {}
+    following = 0
+    for index, result, death in _finished(job, items, deque(range(len(items))), workers, ahead, chunk, bar):
+        waiting[index] = (result, death)
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
+
+
+def _finished(job: Job, items: list[tuple], todo: deque, workers: int, ahead: int, chunk: int,
+              bar) -> Iterator[tuple[int, Any, str | None]]:
+    """(index, result, death) of the items TODO names, in the order they finish: a dead worker's suspects in a
+    pool one at a time per worker, then (when one kills a worker again) each alone."""
+    while todo:
+        suspects = yield from _pool_pass(job, items, todo, workers, ahead, chunk, bar)
+        if ahead > 1 or chunk > 1:
+            yield from _finished(job, items, deque(suspects), workers, 1, 1, bar)
+            continue
+        for index in suspects:
+            result, death = run_alone(job, items[index])
+            if bar is not None:
+                bar.update(1)
+            yield index, result, death
+
+
+def _pool_pass(job: Job, items: list[tuple], todo: deque, workers: int, ahead: int, chunk: int, bar,
+               ) -> Generator[tuple, None, list[int]]:
+    """Take items from the queue TODO until it is empty or a worker dies, yielding (index, result, None) as each
+    finishes; then return the items that were in flight (the suspects)."""
     context = multiprocessing.get_context(_CONTEXT)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                              initargs=(job.memory_mib, job.initializer, job.initargs)) as pool:
         running: dict = {}
         while todo or running:
-            while todo and len(running) < workers:
-                index = todo.popleft()
-                running[pool.submit(job.run, *items[index])] = index
+            while todo and len(running) < workers * ahead:
+                task = [todo.popleft() for _ in range(min(chunk, len(todo)))]
+                running[pool.submit(_run_task, job.run, [items[index] for index in task])] = task
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
-                index = running.pop(future)
+                task = running.pop(future)
                 try:
-                    out[index] = future.result()
+                    results = future.result()
                 except BrokenProcessPool:
                     broken = True
-                    running[future] = index  # a suspect, with the others in flight
+                    running[future] = task  # suspects, with the others in flight
                     continue
-                if bar is not None:
-                    bar.update(1)
-                crash_point("workers")
+                for index, result in zip(task, results, strict=True):
+                    if bar is not None:
+                        bar.update(1)
+                    crash_point("workers")
+                    yield index, result, None
             if broken:
-                return sorted(running.values())
+                return sorted(index for task in running.values() for index in task)
     return []
+
+
+def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
+    """In a worker: RUN on each of ITEMS, in turn."""
+    return [run(*item) for item in items]
 
 
 def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
