@@ -25,6 +25,7 @@ from hfstage.inventory import inventory
 from hfstage.pipeline import Site
 from hfstage.pipeline.assessing import ToAssess, assessments
 from hfstage.scripts import MachineResults
+from hfstage.share import Share
 from tests.conftest import demo_with_cabinet
 
 
@@ -46,10 +47,11 @@ def _latest(share) -> tuple[dict[str, dict], list[tuple]]:
     return rows, [tuple(f) for f in findings]
 
 
-def _serial_months(root) -> list[tuple]:
-    """The latest scan of two months of the demo share at ROOT, assessed in this process, one by one; the share is
-    then removed (a share's path is in its facts: the same path compares)."""
-    share = demo_with_cabinet(root, "month1")
+def _serial_months(root, prepared) -> list[tuple]:
+    """The latest scan of two months of the share PREPARED, run at ROOT and assessed in this process, one by
+    one; ROOT is then removed. The same path and the same files' times: both are in a machine's facts."""
+    shutil.copytree(prepared, root, symlinks=True)
+    share = Share(root)
     latest = []
     for _ in range(2):
         assert _month(share, "--jobs", "1").returncode == 0
@@ -60,8 +62,10 @@ def _serial_months(root) -> list[tuple]:
 
 @pytest.mark.parametrize("killed", [["XPSP1"], ["DC01", "W98", "W2KSRV"]])
 def test_a_worker_killed_while_assessing_a_machine_costs_that_machine_only(tmp_path, killed):
-    serial = _serial_months(tmp_path / "share")
-    share = demo_with_cabinet(tmp_path / "share", "month1")
+    prepared = demo_with_cabinet(tmp_path / "prepared", "month1").root
+    serial = _serial_months(tmp_path / "share", prepared)
+    shutil.copytree(prepared, tmp_path / "share", symlinks=True)
+    share = Share(tmp_path / "share")
     done = _month(share, "--jobs", "2", env={"HFSTAGE_TEST_KILL_AT": ",".join(f"assess:{m}" for m in killed)})
     assert done.returncode == 0, done.stderr
     assert "BrokenProcessPool" not in done.stderr + done.stdout
