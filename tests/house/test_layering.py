@@ -2,7 +2,7 @@
 
 Stages import only stages to their left: share < cab < catalog < inventory < assess < history
 < packages < scripts < report < central < pipeline < cli; base modules (errors, versions, resources, faults,
-notices, progress) import only each other; nothing imports the CLI; one stage reaches another only through its
+notices, progress, workers) import only each other; nothing imports the CLI; one stage reaches another only through its
 package (`from hfstage.catalog import ...`), never through its internal modules. The CLI reaches the stages only
 through the conductor (pipeline), except the file tools, named below; text tables are made in one place.
 """
@@ -21,7 +21,7 @@ STAGES = ["share", "cab", "catalog", "inventory", "assess", "history", "packages
 FILE_TOOLS = {"cmd_cab_list", "cmd_cab_extract", "cmd_cab_verify", "cmd_facts", "cmd_pe_version", "cmd_scripts_lint"}
 FILE_TOOL_MODULE = ("cli", "files.py")
 VIEWS = ("pipeline", "views.py")  # the one module that makes text tables
-BASE = {"errors", "versions", "resources", "faults", "notices", "progress", "__init__", "__main__"}
+BASE = {"errors", "versions", "resources", "faults", "notices", "progress", "workers", "__init__", "__main__"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:

@@ -2,8 +2,9 @@
 as a power cut or `kill -9` would. Never set in production; each check is one dictionary look-up.
 
   HFSTAGE_TEST_KILL_AT=step:N         when step N of `month` begins
-  HFSTAGE_TEST_KILL_AT=workers        while the inventory's worker processes are running
-  HFSTAGE_TEST_KILL_AT=machine:M      in the worker process, as it begins to read machine M
+  HFSTAGE_TEST_KILL_AT=workers        while a worker pool (hfstage.workers: the inventory's, the scan's) runs
+  HFSTAGE_TEST_KILL_AT=machine:M      in the inventory's worker process, as it begins to read machine M
+  HFSTAGE_TEST_KILL_AT=assess:M       in the scan's worker process, as it begins to assess machine M
 Several points may be given, separated by commas (machine:A,machine:B).
   HFSTAGE_TEST_KILL_AT=write:N        before the rename of the Nth atomic write (mid-write)
   HFSTAGE_TEST_INTERRUPT_AT=write:N   there, a SIGINT instead (what Ctrl-C sends): the run goes on to

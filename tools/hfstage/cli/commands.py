@@ -24,7 +24,7 @@ FAIL_ON = arg("--fail-on", default="critical", metavar="LEVEL",
               help="exit 1 when findings reach LEVEL: critical (the default: Critical missing patches and service "
                    "packs, unreadable or incompletely inventoried machines, failed or abandoned installs: what a "
                    "scheduled job should alarm on), important, moderate, low, any (every finding), or none")
-JOBS = arg("--jobs", type=int, metavar="N", help="inventory worker processes (default: one per core)")
+JOBS = arg("--jobs", type=int, metavar="N", help="inventory and scan worker processes (default: one per core)")
 
 
 def _exit(findings: list[str], threshold: str) -> int:

@@ -18,6 +18,7 @@ from hfstage.history.installed import CONTAINED, INSTALLED, REMOVED, InstalledPa
 from hfstage.history.store import (
     FULL,
     PARTIAL,
+    Encoded,
     FindingRow,
     History,
     MachineRow,
@@ -26,6 +27,7 @@ from hfstage.history.store import (
     ScanRow,
     ScanTotals,
     assessment_key,
+    encode,
     row_for,
     startup_format,
     stored_assessment,
@@ -35,6 +37,7 @@ __all__ = [
     "APPROVE", "UNAPPROVE", "ApprovalEvent", "approval_events", "approval_id", "imported", "mark_audited",
     "record_approvals", "standing", "unaudited",
     "CONTAINED", "INSTALLED", "REMOVED", "InstallLedger", "InstalledPatch", "ScriptedStep",
-    "FULL", "PARTIAL", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow", "ScanTotals",
-    "assessment_key", "connect_database", "db_path", "row_for", "startup_format", "stored_assessment",
+    "FULL", "PARTIAL", "Encoded", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow",
+    "ScanTotals",
+    "assessment_key", "connect_database", "db_path", "encode", "row_for", "startup_format", "stored_assessment",
 ]

@@ -1,20 +1,15 @@
 """Machines read in worker processes, each within an address-space cap; a worker's death costs one machine.
 
-A worker reads one machine at a time (at most one in flight per worker), so when a worker
-dies (killed for memory, a crash deep in a parser) the machines in flight are the only
-suspects: each is read again alone, in a process of its own, and the one whose reading
-kills that process too becomes an error row naming how it died. The rest go on in a fresh
-pool. The month never ends with BrokenProcessPool.
+The pool is the project's one (hfstage.workers): a worker reads one machine at a time, so when
+a worker dies (killed for memory, a crash deep in a parser) the machines in flight are the only
+suspects: each is read again alone, and the one whose reading kills that process too becomes an
+error row naming how it died. The rest go on in a fresh pool. The month never ends with
+BrokenProcessPool. This module holds what is the inventory's own: the job, its per-worker state,
+and the error rows.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
-from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from hfstage.errors import HfstageError
@@ -23,13 +18,11 @@ from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, read_raw
-from hfstage.inventory.limits import MIB, Limits
+from hfstage.inventory.limits import Limits
 from hfstage.inventory.raw import project
+from hfstage.workers import Job, run_alone, run_in_workers
 
-_worker: dict = {}
-# spawn, not fork: a forked worker would inherit the share lock's descriptor and keep
-# the lock held after a killed run, until the orphan exits.
-_CONTEXT = "spawn"
+_worker: dict = {}  # what every machine needs, set once in each worker (the pool: hfstage.workers)
 
 
 def safe_gather(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> MachineFacts:
@@ -63,35 +56,7 @@ def _remembered(raw, catalog, asks: CatalogAsks | None) -> dict | None:
         return None
 
 
-def _die_with_parent() -> None:
-    """Linux: a worker gets SIGKILL when the run that started it dies (a killed month leaves no orphans)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
-    except (OSError, AttributeError):
-        pass
-
-
-def _cap_memory(limits: Limits) -> None:
-    """The worker's address space capped: a machine whose parsing outgrows it gets MemoryError, not the OOM killer."""
-    try:
-        import resource
-    except ImportError:  # Windows server: no RLIMIT_AS; the explicit counts still bound each parser
-        return
-    cap = limits.worker_memory_mib * MIB
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
 def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> None:
-    _die_with_parent()
-    _cap_memory(limits)
     _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts,
                    asks=CatalogAsks.of(catalog) if catalog is not None else None)
 
@@ -103,11 +68,8 @@ def _facts_in_worker(folder: str, inputs: MachineInputs | None = None) -> tuple[
     return facts.to_dict(), raw
 
 
-def _alone(folder: str, catalog, rules: dict, limits: Limits, accounts: Accounts | None, conn,
-           inputs: MachineInputs | None = None) -> None:
-    _init_worker(catalog, rules, limits, accounts)
-    conn.send(_facts_in_worker(folder, inputs))
-    conn.close()
+def _job(catalog, rules: dict, limits: Limits, accounts: Accounts | None) -> Job:
+    return Job(_facts_in_worker, _init_worker, (catalog, rules, limits, accounts), limits.worker_memory_mib)
 
 
 def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int, bar,
@@ -116,73 +78,30 @@ def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits,
     """(Facts, remembered raw facts) of every folder (INPUTS: each as locate_inputs found it, or None), in WORKERS
     processes, and the machines whose reading killed its process (their error rows are not cached: the next run
     tries them again)."""
-    out: list[tuple[MachineFacts, dict | None] | None] = [None] * len(folders)
-    died: set[str] = set()
-    todo = deque(range(len(folders)))
     found = inputs or [None] * len(folders)
-    while todo:
-        for index in _pool_pass(folders, found, todo, out, (catalog, rules, limits, accounts), workers, bar):
-            facts, death = read_alone(folders[index], catalog, rules, limits, accounts, found[index])
-            out[index] = facts if not death else (facts[0], None)
-            if death:
-                died.add(folders[index].name)
-            bar.update(1)
-    return [facts for facts in out if facts is not None], died
-
-
-def _pool_pass(folders, found: list, todo: deque, out: list, initargs: tuple, workers: int, bar) -> list[int]:
-    """Take machines from the queue `todo` until it is empty or a worker dies; then the machines that were in
-    flight (the suspects)."""
-    context = multiprocessing.get_context(_CONTEXT)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
-        running: dict = {}
-        while todo or running:
-            while todo and len(running) < workers:
-                index = todo.popleft()
-                running[pool.submit(_facts_in_worker, str(folders[index]), found[index])] = index
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in finished:
-                index = running.pop(future)
-                try:
-                    facts, raw = future.result()
-                    out[index] = MachineFacts.from_dict(facts), raw
-                except BrokenProcessPool:
-                    broken = True
-                    running[future] = index  # a suspect, with the others in flight
-                    continue
-                bar.update(1)
-                crash_point("workers")
-            if broken:
-                return sorted(running.values())
-    return []
+    items = [(str(folder), machine_inputs) for folder, machine_inputs in zip(folders, found, strict=True)]
+    results, deaths = run_in_workers(_job(catalog, rules, limits, accounts), items, workers, bar)
+    out: list[tuple[MachineFacts, dict | None]] = []
+    for index, folder in enumerate(folders):
+        if index in deaths:
+            out.append((_died(folder, deaths[index]), None))
+        else:
+            facts, raw = results[index]
+            out.append((MachineFacts.from_dict(facts), raw))
+    return out, {folders[index].name for index in deaths}
 
 
 def read_alone(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
                inputs: MachineInputs | None = None) -> tuple[tuple[MachineFacts, dict | None], bool]:
     """One machine in a process of its own: its facts and remembered raw facts, or an error row saying how the
     process died (and True)."""
-    context = multiprocessing.get_context(_CONTEXT)
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_alone, args=(str(folder), catalog, rules, limits, accounts, send, inputs),
-                              daemon=True)
-    process.start()
-    send.close()
-    try:
-        data = receive.recv()
-    except EOFError:
-        data = None
-    process.join()
-    if data is not None:
+    data, death = run_alone(_job(catalog, rules, limits, accounts), (str(folder), inputs))
+    if death is None:
         return (MachineFacts.from_dict(data[0]), data[1]), False
-    return (MachineFacts(machine=folder.name, error=f"{folder}: the process reading this machine died "
-                         f"({_death(process.exitcode, limits)}); nothing of it was used, the other machines were "
-                         "read"), None), True
+    return (_died(folder, death), None), True
 
 
-def _death(code: int | None, limits: Limits) -> str:
-    if code is not None and code < 0:
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
-        why = " (the kernel's out-of-memory killer, or a crash in a parser)" if -code == signal.SIGKILL else ""
-        return f"killed by {name}{why}"
-    return f"exit code {code}; [limits] worker_memory_mib is {limits.worker_memory_mib} MiB"
+def _died(folder: Path, death: str) -> MachineFacts:
+    """The error row of a machine whose reading killed the process that read it, alone."""
+    return MachineFacts(machine=folder.name, error=f"{folder}: the process reading this machine died ({death}); "
+                        "nothing of it was used, the other machines were read")

@@ -109,7 +109,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         step(1, lambda: _import(site, cab, state, result))
         step(2, lambda: _diff(site))
         step(3, lambda: _inventory(site, state, adopt, jobs, result))
-        step(4, lambda: _scan(site, state, as_of, result))
+        step(4, lambda: _scan(site, state, as_of, jobs, result))
         step(5, lambda: _plan(site, result, state))
         step(6, lambda: _scripts(site, result, state))
         step(7, lambda: _reports(site, result, state))
@@ -121,7 +121,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
 
 
 def _cpu_seconds() -> float:
-    """User + system CPU of this process and its finished children (the inventory workers)."""
+    """User + system CPU of this process and its finished children (the inventory's and the scan's workers)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
 
@@ -208,8 +208,8 @@ def _capped(lines: list[str], limit: int = 20) -> list[str]:
     return lines[:limit] + [f"... and {len(lines) - limit} more: every one is listed in the report"]
 
 
-def _scan(site: Site, state: _State, as_of, result: MonthResult) -> str:
-    result.scan = s = scan(site, command="month", as_of=as_of, inventoried=state.inventory)
+def _scan(site: Site, state: _State, as_of, jobs: int | None, result: MonthResult) -> str:
+    result.scan = s = scan(site, command="month", as_of=as_of, inventoried=state.inventory, jobs=jobs)
     result.notices += s.lifecycle + _capped(s.refused_results)
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
     result.notices += startup_notices(s.rows, lambda keys: _load(site, fresh, keys))

@@ -13,11 +13,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.assess import MISSING, Assessment, CatalogIndex, Finding, assess_contained
+from hfstage.assess import MISSING, Assessment, CatalogIndex, Finding
 from hfstage.errors import InputError, UsageError
 from hfstage.history import FULL, PARTIAL, MachineRow, Recorded, row_for
 from hfstage.inventory import RETIRED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
+from hfstage.pipeline.assessing import ToAssess, assessments
 from hfstage.pipeline.machines import standings
 from hfstage.pipeline.site import Site
 from hfstage.progress import Progress
@@ -99,31 +100,29 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
         assessed = 0
         kind = FULL if machines is None else PARTIAL
         record = kind == FULL if record is None else record
+        plan = [_planned(machine, lifecycle.of(machine), inv, by_machine, before, site_inputs)
+                for machine in inv.machines]
+        todo = [p for p in plan if isinstance(p, ToAssess)]
+        keep = not record or len(todo) <= KEEP_IN_MEMORY
 
         def machines_to_record():
             # a generator: each machine is assessed as the history records it, so 5,000 fresh
             # assessments never sit in memory at once
             nonlocal assessed
-            for machine in inv.machines:
+            made = assessments(todo, inv, index, site.policy, site.limits, jobs, keep)
+            for planned in plan:
                 bar.update(1)
-                standing = lifecycle.of(machine)
-                if standing == RETIRED:
-                    continue  # not the site's any more: not assessed, not shown
-                mine = by_machine.get(machine.casefold())
-                stale_since = inv.seen.get(machine) if machine in inv.stale else None
-                key = _input_key(site_inputs, inv.hashes[machine], mine, standing, stale_since)
-                old = before.get(machine)
-                if old is not None and old.input_key == key:
-                    yield Recorded(None, key, old)
+                if planned is None:
+                    continue  # retired: not the site's any more, not assessed, not shown
+                if isinstance(planned, Recorded):
+                    yield planned
                     continue
-                a = assess_contained(inv.facts_of(machine), index, site.policy)
-                a.standing, a.stale_since = standing, stale_since
-                if mine is not None:
-                    a.warnings.extend(mine.problems())
+                recorded = next(made)
                 assessed += 1
-                if not record or len(fresh) < KEEP_IN_MEMORY:
-                    fresh[a.machine] = a
-                yield Recorded(a, key)
+                if keep:
+                    fresh[recorded.assessment.machine] = recorded.assessment
+                yield recorded
+            made.close()  # the workers, if any, end here
 
         with Progress("scan", len(inv.machines), "machine") as bar:
             if record:
@@ -131,15 +130,30 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
                 rows = site.history.machines(scan_id)
             else:
                 scan_id, rows = None, [_row(r) for r in machines_to_record()]
-        if assessed > len(fresh):
-            fresh = {}  # too many to keep: every consumer reads them back from the history
     return ScanResult(catalog.data_version, kind if record else "not recorded", scan_id, rows, fresh, assessed, inv,
                       results, refused, lifecycle.notices)
 
 
+def _planned(machine: str, standing: str, inv: InventoryResult, by_machine: dict[str, MachineResults],
+             before: dict[str, MachineRow], site_inputs: tuple[str, str]) -> Recorded | ToAssess | None:
+    """MACHINE's last row reused when its assessment's inputs are as they were; else what assessing it needs;
+    None when it is retired (not the site's any more: not assessed, not shown)."""
+    if standing == RETIRED:
+        return None
+    mine = by_machine.get(machine.casefold())
+    stale_since = inv.seen.get(machine) if machine in inv.stale else None
+    key = _input_key(site_inputs, inv.hashes[machine], mine, standing, stale_since)
+    old = before.get(machine)
+    if old is not None and old.input_key == key:
+        return Recorded(None, key, old)
+    return ToAssess(machine, key, standing, stale_since, mine.problems() if mine is not None else [])
+
+
 def _row(r: Recorded) -> MachineRow:
     """An unrecorded scan's row, made the way the history would have made it."""
-    return r.reused if r.reused is not None else row_for(r.assessment, r.input_key)
+    if r.reused is not None:
+        return r.reused
+    return r.encoded.row if r.encoded is not None else row_for(r.assessment, r.input_key)
 
 
 def all_assessments(site: Site, result: ScanResult) -> list[Assessment]:

@@ -1,0 +1,94 @@
+"""The project's one worker pool (hfstage.workers), on jobs of its own.
+
+The inventory's pool became a generic one any stage can give a job and an initializer: what
+every item needs goes to each worker once, results come back in the items' order however the
+workers finish, a worker killed mid-item (a crash point: SIGKILL, as the OOM killer sends) costs
+only the item whose job kills its process again when run alone, each worker's address space is
+capped, and the pool never raises BrokenProcessPool.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from hfstage.workers import Job, each_in_workers, run_alone, run_in_workers
+
+_state: dict = {}
+
+
+def _load(base: int, pid_file: str) -> None:
+    _state.update(base=base, loads=_state.get("loads", 0) + 1)
+    with open(pid_file, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+
+
+def _add(n: int, delay: float = 0.0) -> tuple[int, int]:
+    from hfstage.faults import crash_point
+
+    crash_point(f"item:{n}")
+    time.sleep(delay)
+    return _state["base"] + n, _state["loads"]
+
+
+def _allocate(mib: int) -> str:
+    try:
+        block = bytearray(mib * 1024 * 1024)
+        return f"got {len(block) // (1024 * 1024)}"
+    except MemoryError:
+        return "MemoryError"
+
+
+def _exit(code: int) -> None:
+    os._exit(code)
+
+
+class _Bar:
+    def __init__(self):
+        self.n = 0
+
+    def update(self, n):
+        self.n += n
+
+
+def test_results_come_in_the_items_order_with_the_initializer_run_once_per_worker(tmp_path):
+    pids = tmp_path / "pids"
+    job = Job(_add, _load, (1000, str(pids)), memory_mib=1024)
+    # early items are slow: they finish after later ones, and must still come first
+    items = [(n, 0.3 if n < 2 else 0.0) for n in range(12)]
+    bar = _Bar()
+    results, deaths = run_in_workers(job, items, 2, bar)
+    assert deaths == {}
+    assert [r[0] for r in results] == [1000 + n for n in range(12)]
+    assert all(loads == 1 for _, loads in results)  # the shared part came once per worker, not per item
+    assert len(pids.read_text().split()) == 2
+    assert bar.n == 12
+
+
+@pytest.mark.parametrize("killed", [[3], [0, 1], [2, 5, 9]])
+@pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
+def test_a_worker_killed_mid_item_costs_that_item_only(tmp_path, monkeypatch, killed, ahead, chunk):
+    """With several items a task (CHUNK) and several tasks a worker (AHEAD), every item in flight is a suspect:
+    they run again one at a time, and only an item that kills a worker again is run alone and dead."""
+    monkeypatch.setenv("HFSTAGE_TEST_KILL_AT", ",".join(f"item:{n}" for n in killed))
+    bar = _Bar()
+    made = list(each_in_workers(Job(_add, _load, (0, str(tmp_path / "pids")), 1024), [(n,) for n in range(12)], 2,
+                                bar, ahead=ahead, chunk=chunk))
+    assert [n for n, (_, death) in enumerate(made) if death is not None] == killed
+    assert all(made[n][1].startswith("killed by SIGKILL") for n in killed)
+    assert [result and result[0] for result, _ in made] == [None if n in killed else n for n in range(12)]
+    assert bar.n == 12  # every item counted once, the dead ones too
+
+
+def test_each_worker_s_address_space_is_capped(tmp_path):
+    job = Job(_allocate, _load, (0, str(tmp_path / "pids")), memory_mib=400)
+    results, deaths = run_in_workers(job, [(50,), (800,)], 2)
+    assert (results, deaths) == (["got 50", "MemoryError"], {})
+
+
+def test_a_job_run_alone_reports_its_result_or_how_its_process_died(tmp_path):
+    job = Job(_exit, _load, (0, str(tmp_path / "pids")), memory_mib=512)
+    assert run_alone(job, (3,)) == (None, "exit code 3; [limits] worker_memory_mib is 512 MiB")
+    assert run_alone(Job(_add, _load, (7, str(tmp_path / "pids"))), (1,)) == ((8, 1), None)

@@ -1,0 +1,203 @@
+"""The project's one worker pool: independent items run in spawned processes, and a worker's death costs only
+the items it had in flight.
+
+Each worker runs one item at a time, so when a worker dies (the kernel's out-of-memory killer, a crash deep in
+a parser, a crash point) the items in flight are the only suspects: each runs again alone, in a process of its
+own, and the one whose job kills that process too is reported dead, with how it died; the rest go on in a fresh
+pool. A run never ends with BrokenProcessPool. Every worker caps its own address space (a job that outgrows it
+gets MemoryError, which the job turns into its item's error) and dies with its parent (a killed run leaves no
+orphans). Results come back in the items' order, whatever order the workers finish in.
+
+Usage: module-level functions (a spawned worker imports them by name); what every item needs is shipped once
+per worker through the initializer, the item itself through its job's arguments:
+
+    _mine: dict = {}
+
+    def _load(index, policy):                       # once in each worker
+        _mine.update(index=index, policy=policy)
+
+    def _assess_one(machine: str, facts: dict):     # once per item, in some worker
+        crash_point(f"assess:{machine}")            # a test can kill the worker here
+        return assess(facts, _mine["index"], _mine["policy"]).to_dict()
+
+    job = Job(_assess_one, _load, (index, policy), memory_mib=limits.worker_memory_mib)
+    results, deaths = run_in_workers(job, [(m, f) for m, f in machines], workers=2, bar=bar)
+    # results[i]: item i's result, None where deaths[i] says how the process running it died
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from hfstage.faults import crash_point
+
+MIB = 1024 * 1024
+# spawn, not fork: a forked worker would inherit the share lock's descriptor and keep
+# the lock held after a killed run, until the orphan exits.
+_CONTEXT = "spawn"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a pool runs: RUN(*item) per item, after INITIALIZER(*INITARGS) once per process; each process's
+    address space capped at MEMORY_MIB ([limits] worker_memory_mib)."""
+
+    run: Callable[..., Any]
+    initializer: Callable[..., None]
+    initargs: tuple = ()
+    memory_mib: int = 4096
+
+
+def run_in_workers(job: Job, items: list[tuple], workers: int, bar=None) -> tuple[list, dict[int, str]]:
+    """(Each item's result, in ITEMS' order; {index: how the process running it died} for the items whose job
+    killed its process even alone, whose result is None), run in WORKERS processes; BAR.update(1) per item."""
+    out: list = []
+    deaths: dict[int, str] = {}
+    for index, (result, death) in enumerate(each_in_workers(job, items, workers, bar)):
+        out.append(result)
+        if death is not None:
+            deaths[index] = death
+    return out, deaths
+
+
+def each_in_workers(job: Job, items: list[tuple], workers: int, bar=None, ahead: int = 1,
+                    chunk: int = 1) -> Iterator[tuple]:
+    """(result, None) or (None, how the process running it died) for each item, in ITEMS' order, as soon as it and
+    the items before it are done: a caller can write each away as it comes instead of holding them all.
+
+    AHEAD: tasks in flight per worker (more keeps a worker busy while the caller handles a result); CHUNK: items
+    per task (fewer round trips for small jobs). When a worker dies, every item in flight is a suspect: they are
+    run again one at a time per worker, and those that kill a worker again, alone."""
+    waiting: dict[int, tuple] = {}
+    following = 0
+    for index, result, death in _finished(job, items, deque(range(len(items))), workers, ahead, chunk, bar):
+        waiting[index] = (result, death)
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
+
+
+def _finished(job: Job, items: list[tuple], todo: deque, workers: int, ahead: int, chunk: int,
+              bar) -> Iterator[tuple[int, Any, str | None]]:
+    """(index, result, death) of the items TODO names, in the order they finish: a dead worker's suspects in a
+    pool one at a time per worker, then (when one kills a worker again) each alone."""
+    while todo:
+        suspects = yield from _pool_pass(job, items, todo, workers, ahead, chunk, bar)
+        if ahead > 1 or chunk > 1:
+            yield from _finished(job, items, deque(suspects), workers, 1, 1, bar)
+            continue
+        for index in suspects:
+            result, death = run_alone(job, items[index])
+            if bar is not None:
+                bar.update(1)
+            yield index, result, death
+
+
+def _pool_pass(job: Job, items: list[tuple], todo: deque, workers: int, ahead: int, chunk: int, bar,
+               ) -> Generator[tuple, None, list[int]]:
+    """Take items from the queue TODO until it is empty or a worker dies, yielding (index, result, None) as each
+    finishes; then return the items that were in flight (the suspects)."""
+    context = multiprocessing.get_context(_CONTEXT)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
+                             initargs=(job.memory_mib, job.initializer, job.initargs)) as pool:
+        running: dict = {}
+        while todo or running:
+            while todo and len(running) < workers * ahead:
+                task = [todo.popleft() for _ in range(min(chunk, len(todo)))]
+                running[pool.submit(_run_task, job.run, [items[index] for index in task])] = task
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                task = running.pop(future)
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    running[future] = task  # suspects, with the others in flight
+                    continue
+                for index, result in zip(task, results, strict=True):
+                    if bar is not None:
+                        bar.update(1)
+                    crash_point("workers")
+                    yield index, result, None
+            if broken:
+                return sorted(index for task in running.values() for index in task)
+    return []
+
+
+def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
+    """In a worker: RUN on each of ITEMS, in turn."""
+    return [run(*item) for item in items]
+
+
+def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
+    """(ITEM's result, None) from a process of its own, or (None, how that process died)."""
+    context = multiprocessing.get_context(_CONTEXT)
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_alone, args=(job, item, send), daemon=True)
+    process.start()
+    send.close()
+    try:
+        data = (receive.recv(),)
+    except EOFError:
+        data = None
+    process.join()
+    if data is not None:
+        return data[0], None
+    return None, _death(process.exitcode, job.memory_mib)
+
+
+def _alone(job: Job, item: tuple, conn) -> None:
+    _start(job.memory_mib, job.initializer, job.initargs)
+    conn.send(job.run(*item))
+    conn.close()
+
+
+def _start(memory_mib: int, initializer: Callable[..., None], initargs: tuple) -> None:
+    """A worker's first act: die with the parent, cap the address space, then the job's own initializer."""
+    _die_with_parent()
+    _cap_memory(memory_mib)
+    initializer(*initargs)
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGKILL when the run that started it dies (a killed month leaves no orphans)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
+def _cap_memory(memory_mib: int) -> None:
+    """The worker's address space capped: a job that outgrows it gets MemoryError, not the OOM killer."""
+    try:
+        import resource
+    except ImportError:  # Windows server: no RLIMIT_AS; the jobs' explicit counts still bound each parser
+        return
+    cap = memory_mib * MIB
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _death(code: int | None, memory_mib: int) -> str:
+    """How a process died, in words for an error row."""
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+        why = " (the kernel's out-of-memory killer, or a crash in a parser)" if -code == signal.SIGKILL else ""
+        return f"killed by {name}{why}"
+    return f"exit code {code}; [limits] worker_memory_mib is {memory_mib} MiB"
