@@ -22,10 +22,13 @@ from hfstage.workers import Job, each_in_workers
 
 # Fewer machines to assess than this are assessed in this process. Measured on the shared 2-core server (load
 # 3-6; bench/scan_pool.py's method, a history made anew, every machine assessed): two workers take 1.0-1.5 s
-# to the first result (spawn, import hfstage, the catalog index) and 0.5 s to end, then assess 1.2-1.3 ms a
-# machine (wall) where this process alone takes 1.4-1.8 ms; at 2,000 machines the scan took 4.4-4.8 s in
-# workers and 2.8-3.6 s here. The pool pays only past some 3,000 machines to assess: a large site's full or
-# new-catalog month, never a 1%-changed month's 50.
+# to the first result (spawn, import hfstage, the catalog index) and 0.5 s to end; per machine this process
+# then spends 0.4 ms (it wrote 1.2 ms alone) and each worker 1.2-1.4 ms. 2,000 machines: 4.4-4.8 s in
+# workers, 2.8-3.6 s here; 5,000: 10-24 s in workers (parent 1.9-2.6 s CPU, workers 6.8-10 s), 8-11 s here
+# (5.8-7.6 s CPU). On a loaded server the pool's extra CPU (imports, pickling) loses; on an idle one its
+# CPU split (parent 1.9 s, two workers 3.4 s each at 5,000) models to about 4.3 s against 5.8 s, with the
+# break-even near 2,000-2,500 machines. So only a large site's full or new-catalog month uses it, never a
+# 1%-changed month's 50; --jobs N asks for it whatever the count.
 POOL_THRESHOLD = 3000
 # Per worker, two tasks of _CHUNK machines in flight: one assessed while the other's result crosses to this
 # process; a task per machine cost this process some 1 ms a machine in round trips, one per 32 some 0.4 ms.
