@@ -44,19 +44,20 @@ def capture_registry(hklm, asks) -> dict:
     makes the machine be read again, never answered."""
     out = {"set": hklm.lookup_set, "values": {}, "absent": [], "lists": {}}
     gone: set[str] = set()  # absent keys, kept or not: one below a key known absent or listed need not be kept
-    plan, _ = asks.registry_plan(hklm.lookup_set)
-    for path, parent, index in _indexed(plan, tuple(key for key, _ in asks.registry)):
+    plan, _, kept = asks.registry_plan(hklm.lookup_set)
+    live = isinstance(hklm, Hklm)
+    for path, parent, index in kept:
         try:
-            key = hklm.planned(plan, index) if index is not None and isinstance(hklm, Hklm) else hklm.key(path)
+            key = hklm.planned(plan, index) if index is not None and live else hklm.key(path)
         except InputError:
             continue  # a damaged part is not kept: asked for, it is read again from the hive
         _keep(key, path, out, parent, gone)
     return out
 
 
-@functools.lru_cache(maxsize=16)
-def _indexed(plan: KeyPlan, keys: tuple[str, ...]) -> tuple[tuple[str, bool, int | None], ...]:
-    """_plan's keys with each one's index in PLAN (the catalog's KeyPlan: Hklm.planned reaches it)."""
+def kept_keys(plan: KeyPlan, keys: tuple[str, ...]) -> tuple[tuple[str, bool, int | None], ...]:
+    """Every key a capture keeps for the catalog's KEYS (_plan's), with its index in PLAN (the catalog's KeyPlan,
+    through which Hklm.planned reaches it); made once per catalog and control set (CatalogAsks.registry_plan)."""
     return tuple((path, parent, plan.find(key_names(path, plan.lookup_set)))
                  for path, parent in _plan(keys, plan.lookup_set))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
-from hfstage.inventory.capture import reg_text
+from hfstage.inventory.capture import kept_keys, reg_text
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact, service_pack_text
 from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.regtree import Hklm, KeyPlan
@@ -274,13 +274,14 @@ class CatalogAsks:
                 seen.setdefault((rc.key.lower(), rc.value_name.lower()), (rc.key, rc.value_name))
         return cls(tuple(seen.values()), {p.name.strip().lower(): p for p in catalog.products.values()})
 
-    def registry_plan(self, lookup_set: str) -> tuple[KeyPlan, tuple[tuple[int | None, str, str], ...]]:
-        """The catalog's keys as a KeyPlan under LOOKUP_SET, and each registry value asked: (its key's index in
-        the plan or None outside SOFTWARE and SYSTEM, the key, the value name); made once per control set."""
+    def registry_plan(self, lookup_set: str) -> tuple[KeyPlan, tuple, tuple]:
+        """The catalog's keys as a KeyPlan under LOOKUP_SET; each registry value asked: (its key's index in the
+        plan or None outside SOFTWARE and SYSTEM, the key, the value name); and the keys a capture keeps
+        (capture.kept_keys); made once per control set."""
         if lookup_set not in self.plans:
             plan = KeyPlan(lookup_set)
             asked = tuple((plan.at(path), path, name) for path, name in self.registry)
-            self.plans[lookup_set] = plan, asked
+            self.plans[lookup_set] = plan, asked, kept_keys(plan, tuple(path for path, _ in self.registry))
         return self.plans[lookup_set]
 
 
@@ -313,6 +314,6 @@ def _asked_keys(hklm, asks: CatalogAsks):
     if not isinstance(hklm, Hklm):
         yield from ((hklm.key(path), path, name) for path, name in asks.registry)
         return
-    plan, asked = asks.registry_plan(hklm.lookup_set)
+    plan, asked, _ = asks.registry_plan(hklm.lookup_set)
     for index, path, name in asked:
         yield (hklm.planned(plan, index) if index is not None else None), path, name
