@@ -1,7 +1,6 @@
 """Catalogs: mssecure.xml parsing, the catalog model, stored catalogs, imports and diffs."""
 
 from hfstage.catalog.diff import CatalogDiff, diff_catalogs, superseding
-from hfstage.catalog.importer import ImportResult, import_catalog, incoming_cabs, no_cab
 from hfstage.catalog.model import (
     AffectedProduct,
     Anomaly,
@@ -34,6 +33,19 @@ from hfstage.catalog.store import (
     version_key,
 )
 from hfstage.catalog.supplements import apply_supplements, load_supplements, supplements_key
+
+# The importer (signature checks: cab, cryptography, asn1crypto) is loaded when first named: the inventory's
+# workers read machines with a parsed catalog and never import one, and loading it cost each worker ~0.1 s.
+_IMPORTER = ("ImportResult", "import_catalog", "incoming_cabs", "no_cab")
+
+
+def __getattr__(name: str):
+    if name in _IMPORTER:
+        from hfstage.catalog import importer
+
+        return getattr(importer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AffectedProduct", "Anomaly", "Bulletin", "Catalog", "CatalogDiff", "FileChange", "ImportResult", "Patch",

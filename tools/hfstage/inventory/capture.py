@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 
 from hfstage.errors import InputError
-from hfstage.inventory.regtree import RegValue, key_names
+from hfstage.inventory.regtree import Hklm, KeyPlan, RegValue, key_names
 
 # What a capture keeps is bounded whatever a client's hive holds (a key not kept is only read again when asked):
 SIBLINGS_MAX = 256  # subkeys of one parent kept whole (Hotfix, Updates\...\SPn, Installed Components)
@@ -44,9 +44,22 @@ def capture_registry(hklm, asks) -> dict:
     makes the machine be read again, never answered."""
     out = {"set": hklm.lookup_set, "values": {}, "absent": [], "lists": {}}
     gone: set[str] = set()  # absent keys, kept or not: one below a key known absent or listed need not be kept
-    for path, parent in _plan(tuple(key for key, _ in asks.registry), hklm.lookup_set):
-        _keep(hklm, path, out, parent, gone)
+    plan, _, kept = asks.registry_plan(hklm.lookup_set)
+    live = isinstance(hklm, Hklm)
+    for path, parent, index in kept:
+        try:
+            key = hklm.planned(plan, index) if index is not None and live else hklm.key(path)
+        except InputError:
+            continue  # a damaged part is not kept: asked for, it is read again from the hive
+        _keep(key, path, out, parent, gone)
     return out
+
+
+def kept_keys(plan: KeyPlan, keys: tuple[str, ...]) -> tuple[tuple[str, bool, int | None], ...]:
+    """Every key a capture keeps for the catalog's KEYS (_plan's), with its index in PLAN (the catalog's KeyPlan,
+    through which Hklm.planned reaches it); made once per catalog and control set (CatalogAsks.registry_plan)."""
+    return tuple((path, parent, plan.find(key_names(path, plan.lookup_set)))
+                 for path, parent in _plan(keys, plan.lookup_set))
 
 
 @functools.lru_cache(maxsize=16)
@@ -62,11 +75,10 @@ def _plan(keys: tuple[str, ...], lookup_set: str) -> tuple[tuple[str, bool], ...
     return tuple(plan.items())
 
 
-def _keep(hklm, path: str, out: dict, siblings: bool, gone: set[str]) -> None:
-    """Keep the key at PATH: absent (unless a key above says so), or its values and subkey names (when few),
+def _keep(key, path: str, out: dict, siblings: bool, gone: set[str]) -> None:
+    """Keep KEY, at PATH: absent (None; unless a key above says so), or its values and subkey names (when few),
     and with SIBLINGS its subkeys' values."""
     try:
-        key = hklm.key(path)
         if key is None:
             gone.add(path)
             parent = path.rpartition("\\")[0]
@@ -98,7 +110,8 @@ def _keep_values(key, path: str, out: dict) -> None:
         return
     if len(values) > VALUES_MAX or len(out["values"]) >= KEYS_MAX:
         return
-    kept = {name.lower(): None if key.value(name) is None else reg_text(key.value(name)) for name in values}
+    # values() holds one name of each spelling without case, with the value key.value(name) answers
+    kept = {name.lower(): None if value is None else reg_text(value) for name, value in values.items()}
     if all(text is None or len(text) <= VALUE_TEXT_MAX for text in kept.values()):
         out["values"][path] = kept
 

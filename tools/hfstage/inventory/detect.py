@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
-from hfstage.inventory.capture import reg_text
+from hfstage.inventory.capture import kept_keys, reg_text
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact, service_pack_text
 from hfstage.inventory.levels import service_pack_id
-from hfstage.inventory.regtree import Hklm
+from hfstage.inventory.regtree import Hklm, KeyPlan
 from hfstage.inventory.rules import at_root, instance_roots, match_application, service_pack_from
 from hfstage.inventory.settings import read_settings
 from hfstage.versions import parse_version
@@ -264,6 +264,7 @@ class CatalogAsks:
     registry: tuple[tuple[str, str], ...]
     products: dict
     file_paths: dict = field(default_factory=dict, compare=False)  # files.paths_for's, per shape of machine
+    plans: dict = field(default_factory=dict, compare=False)  # registry_plan's, per control set
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogAsks:
@@ -272,6 +273,16 @@ class CatalogAsks:
             if rc.key and rc.key.upper().startswith(("HKLM\\", "HKEY_LOCAL_MACHINE\\")):
                 seen.setdefault((rc.key.lower(), rc.value_name.lower()), (rc.key, rc.value_name))
         return cls(tuple(seen.values()), {p.name.strip().lower(): p for p in catalog.products.values()})
+
+    def registry_plan(self, lookup_set: str) -> tuple[KeyPlan, tuple, tuple]:
+        """The catalog's keys as a KeyPlan under LOOKUP_SET; each registry value asked: (its key's index in the
+        plan or None outside SOFTWARE and SYSTEM, the key, the value name); and the keys a capture keeps
+        (capture.kept_keys); made once per control set."""
+        if lookup_set not in self.plans:
+            plan = KeyPlan(lookup_set)
+            asked = tuple((plan.at(path), path, name) for path, name in self.registry)
+            self.plans[lookup_set] = plan, asked, kept_keys(plan, tuple(path for path, _ in self.registry))
+        return self.plans[lookup_set]
 
 
 def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
@@ -288,10 +299,21 @@ def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog, asks: CatalogAsks
 
 def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
     """Read every registry value the catalog's RegChanges check (HKLM only)."""
-    for path, value_name in (asks or CatalogAsks.of(catalog)).registry:
-        key = hklm.key(path)
+    asks = asks or CatalogAsks.of(catalog)
+    for key, path, value_name in _asked_keys(hklm, asks):
         if key is None:
             continue  # absent keys are said once, by facts.registry_checked
         value = key.value(value_name) if value_name else None
         facts.registry.append(RegFact(path, value_name, True, None if value is None else reg_text(value)))
     facts.registry_checked = True
+
+
+def _asked_keys(hklm, asks: CatalogAsks):
+    """(key or None, path, value name) of every registry value ASKS names, in its order: a live Hklm answers
+    through the catalog's KeyPlan, a remembered one (inventory.capture) by path."""
+    if not isinstance(hklm, Hklm):
+        yield from ((hklm.key(path), path, name) for path, name in asks.registry)
+        return
+    plan, asked, _ = asks.registry_plan(hklm.lookup_set)
+    for index, path, name in asked:
+        yield (hklm.planned(plan, index) if index is not None else None), path, name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -45,12 +46,12 @@ class CaseInsensitiveTree:
     def find(self, relative: str) -> Path | None:
         """The real path of RELATIVE ('WINNT\\system32\\x.dll'), or None: the first spelling found, trying
         each folder's spellings in listing order."""
-        parts = _parts(relative)
-        if not parts:
-            return self.root if parts == [] else None
-        *folders, name = parts
-        for folder in self._spellings(tuple(p.lower() for p in folders)):
-            found = self._entries(folder).get(name.lower())
+        lowered = _lowered(relative)
+        if not lowered:
+            return self.root if lowered == () else None
+        folders, name = lowered
+        for folder in self._spellings(folders):
+            found = self._entries(folder).get(name)
             if found:
                 return folder / found[0]
         return None
@@ -152,6 +153,16 @@ class CapturedTree(CaseInsensitiveTree):
         if "error" in fields:
             raise InputError(fields["error"])
         return fields
+
+
+@functools.lru_cache(maxsize=8192)
+def _lowered(relative: str) -> tuple | None:
+    """(its folders' names, its own name) of RELATIVE without case, () for the root, None for a path that climbs
+    out of it: a catalog's few hundred paths, split once for every machine."""
+    parts = _parts(relative)
+    if not parts:
+        return None if parts is None else ()
+    return tuple(p.lower() for p in parts[:-1]), parts[-1].lower()
 
 
 def _parts(relative: str) -> list[str] | None:

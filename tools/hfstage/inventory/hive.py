@@ -19,11 +19,11 @@ _PARSE_ERRORS = (RegistryParse.RegistryException, struct.error, ValueError, Inde
 class HiveKey:
     """A python-registry key; lookups are lazy and case-insensitive, every list read within the hive's budget."""
 
-    def __init__(self, key: Registry.RegistryKey, source: str, budget: HiveBudget) -> None:
+    def __init__(self, key: Registry.RegistryKey, source: str, budget: HiveBudget, name: str | None = None) -> None:
         self._key = key
         self._source = source
         self._budget = budget  # shared by the whole hive: each list and record is reached once
-        self.name = key.name()
+        self.name = key.name() if name is None else name  # NAME: as its parent's list already decoded it
         self._values: dict[str, tuple[str, RegValue]] | None = None
         self._children: dict[str, HiveKey] | None = None
 
@@ -44,8 +44,7 @@ class HiveKey:
         if self._values is None:
             records = self._guard("", lambda: value_records(self._key._nkrecord, self._budget, self.name))
             values = [Registry.RegistryValue(v) for v in records]
-            self._values = self._guard("", lambda: {_value_name(v).lower(): (_value_name(v), _decode(v))
-                                                    for v in values})
+            self._values = self._guard("", lambda: _by_name(values))
         return self._values
 
     def _child_map(self) -> dict[str, HiveKey]:
@@ -54,8 +53,9 @@ class HiveKey:
         # A key reached twice (a cycle included) is refused by the budget before it is wrapped.
         if self._children is None:
             records = self._guard("", lambda: subkey_records(self._key._nkrecord, self._budget, self.name))
-            children = self._guard("", lambda: {k.name().lower(): Registry.RegistryKey(k) for k in records})
-            self._children = {name: HiveKey(child, self._source, self._budget) for name, child in children.items()}
+            named = self._guard("", lambda: [(k.name(), k) for k in records])
+            self._children = {name.lower(): HiveKey(Registry.RegistryKey(k), self._source, self._budget, name)
+                              for name, k in named}
         return self._children
 
     def value(self, name: str) -> RegValue:
@@ -75,6 +75,15 @@ class HiveKey:
     def last_write(self) -> dt.datetime | None:
         stamp = self._guard("", self._key.timestamp)
         return stamp.replace(tzinfo=dt.timezone.utc) if stamp else None
+
+
+def _by_name(values: list) -> dict[str, tuple[str, RegValue]]:
+    """Each value by its name without case (the last of one spelling wins): (its name, its decoded data)."""
+    named = {}
+    for v in values:
+        name = _value_name(v)
+        named[name.lower()] = (name, _decode(v))
+    return named
 
 
 def _value_name(v) -> str:
