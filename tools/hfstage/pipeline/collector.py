@@ -20,7 +20,8 @@ MONTH_THRESHOLDS = (50_000, 20, 20)
 
 
 class CollectorMeter:
-    """Seconds spent in the collector while it is attached (gc.callbacks), for each step's record."""
+    """CPU seconds spent in the collector while it is attached (gc.callbacks), for each step's record: CPU,
+    not wall, time, so a busy host's other work is not counted as collecting."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -28,9 +29,9 @@ class CollectorMeter:
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._start = time.perf_counter()
+            self._start = time.process_time()
         else:
-            self.seconds += time.perf_counter() - self._start
+            self.seconds += time.process_time() - self._start
 
 
 class MonthCollector:
