@@ -31,6 +31,7 @@ from hfstage.faults import crash_point
 from hfstage.inventory import ACCEPTED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.packages import fetch_list, load_installers, tool_list
+from hfstage.pipeline.collector import month_collector
 from hfstage.pipeline.month_summary import (
     dry_run_interrupted,
     interrupted_at,
@@ -65,7 +66,7 @@ class MonthResult:
     lines: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what the admin must act on
     changes: list[str] = field(default_factory=list)
-    steps: list[dict] = field(default_factory=list)  # name, wall and CPU seconds, peak RSS (MiB)
+    steps: list[dict] = field(default_factory=list)  # name, wall, CPU and collector (gc) seconds, peak RSS (MiB)
     needs: list[Attention] = field(default_factory=list)  # what needs the admin: the summary ends with it
     inspected: object = None  # what a dry run's INSPECT found in the copy
 
@@ -87,10 +88,11 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
-        start, cpu = time.perf_counter(), _cpu_seconds()
+        start, cpu, collecting = time.perf_counter(), _cpu_seconds(), collector.meter.seconds
         try:
             crash_point(f"step:{number}")
             detail = action()
+            collector.settle()
         except HfstageError as e:
             failed = StepFailed(f"month stopped at step {number}/{len(STEPS)} ({name}): {e}; "
                                 "the share is as it was before this step")
@@ -99,12 +101,13 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         except KeyboardInterrupt as e:
             raise interrupted_at(number, STEPS, site.share.root) from e
         wall = time.perf_counter() - start
-        result.steps.append({"step": name, "wall": wall, "cpu": _cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib()})
+        result.steps.append({"step": name, "wall": wall, "cpu": _cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib(),
+                             "gc": collector.meter.seconds - collecting})
         line = f"[{number}/{len(STEPS)}] {name}: {detail} ({wall:.2f} s)"
         result.lines.append(line)
         say(line)
 
-    with site.share.lock():
+    with site.share.lock(), month_collector() as collector:  # the month's collector policy: collector.py
         site.share.remove_stale_temps()
         step(1, lambda: _import(site, cab, state, result))
         step(2, lambda: _diff(site))
