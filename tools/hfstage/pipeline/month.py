@@ -240,8 +240,9 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
                            site.scripts.service_packs)
         fresh = {row.assessment_key: result.scan.fresh[row.machine] for row in result.scan.rows
                  if row.machine in result.scan.fresh}
+        listed = state.inventory.machines if state.inventory is not None else None  # not listed twice
         r, collectors = publish_set(site, result.scan.rows, results=result.scan.results, release=release,
-                                    load=lambda keys: _load(site, fresh, keys))
+                                    load=lambda keys: _load(site, fresh, keys), listed=listed)
         result.scripts = r
         if collectors is None:
             raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")

@@ -28,7 +28,8 @@ from hfstage.progress import Progress
 from hfstage.scripts.batch import batch_note, check_machine_name, template_env, to_crlf
 from hfstage.scripts.catalog_reads import CatalogReads, plan_reads
 from hfstage.scripts.commands import UNINSTALL_LADDER, install_ladder, unattended_ui
-from hfstage.scripts.lint import LintProblem, lint_text, spaced_variables
+from hfstage.scripts.lint import LintProblem, spaced_variables
+from hfstage.scripts.lint_shared import SharedLint
 from hfstage.scripts.machine_plans import NINE_X, MachinePlan, plan_machine
 from hfstage.scripts.rollback import Rollback, build_rollback, scripted_steps
 from hfstage.scripts.settings import ScriptSettings
@@ -179,7 +180,8 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
             return isinstance(value, dict) and value.get("text") == text and all(
                 release.has(n) for n in (f"{m}.bat", f"{m}-rollback.bat"))
 
-        targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed, same_text)
+        texts = ByPlan(settings)
+        targets = _render(todo, machines, load, catalog, settings, book, rules, result, installed, same_text, texts)
         result.skipped += result.carried if only is None else 0
         result.changed = book.changed()
         kept = {m: record.value(m) for m in machines if m not in todo and isinstance(record.value(m), dict)}
@@ -198,10 +200,9 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
         entries = {netlogon / n: d for n, d in entry_points(settings).items()}
         entries_changed = {p: d for p, d in entries.items() if not p.is_file() or p.read_bytes() != d}
         result.dispatcher_changed = bool(entries_changed)
-        widths = _widths(settings.unc)
+        lint = SharedLint(ANONYMOUS, _widths(settings.unc), spaced_variables(settings.unc, settings.netlogon))
         for name, data in [*changed.items(), *((p.name, d) for p, d in entries_changed.items())]:
-            result.problems += lint_text(data, name, substitutions=widths,
-                                         spaced=spaced_variables(settings.unc, settings.netlogon))
+            result.problems += lint.lint(data, name, *texts.made.get(name, (None, None)))
         carried = set(SCHEDULE_FILES) if same_jobs else set()
         result.unchanged = sorted(release.path(n) for n in (set(targets) - set(changed)) | carried)
         if result.problems or dry_run:
@@ -234,11 +235,11 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
 
 def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, settings: ScriptSettings,
             book: PackageBook, rules: dict, result: GenerateResult, installed: dict[str, list[InstalledPatch]],
-            same_text: Callable[[str, str], bool]) -> dict[str, bytes]:
-    """The scripts of TODO whose text changed (SAME_TEXT: made before from the same, and kept as they are);
-    every machine's plan goes into RESULT."""
+            same_text: Callable[[str, str], bool], texts: ByPlan) -> dict[str, bytes]:
+    """The scripts of TODO whose text changed (SAME_TEXT: made before from the same, and kept as they are),
+    rendered by TEXTS; every machine's plan goes into RESULT."""
     table = load_installers()
-    common, texts = settings.fingerprint(), ByPlan(settings)
+    common = settings.fingerprint()
     out: dict[str, bytes] = {}
     with Progress("scripts", len(todo), "machine") as bar:
         for start in range(0, len(todo), CHUNK):  # assessments are read a chunk at a time: 5,000 would not fit well
@@ -293,6 +294,7 @@ class ByPlan:
     def __init__(self, settings: ScriptSettings) -> None:
         self.settings = settings
         self.texts: dict[str, dict[str, bytes]] = {}
+        self.made: dict[str, tuple[str, bytes]] = {}  # file name -> (its machine, the placeholder text it is of)
 
     def files(self, machine: str, plan: MachinePlan | None, rollback: Rollback | None) -> dict[str, bytes]:
         unnamed = (dataclasses.replace(plan, machine=ANONYMOUS) if plan else None,
@@ -304,7 +306,11 @@ class ByPlan:
         if key not in self.texts:
             self.texts[key] = machine_files(ANONYMOUS, *unnamed, self.settings)
         placeholder, name = ANONYMOUS.encode(), machine.encode("ascii")
-        return {n.replace(ANONYMOUS, machine): d.replace(placeholder, name) for n, d in self.texts[key].items()}
+        out = {}
+        for n, d in self.texts[key].items():
+            out[n.replace(ANONYMOUS, machine)] = d.replace(placeholder, name)
+            self.made[n.replace(ANONYMOUS, machine)] = (machine, d)  # linted once per text (SharedLint)
+        return out
 
 
 def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | None, texts: ByPlan,

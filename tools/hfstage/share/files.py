@@ -146,6 +146,28 @@ def write_many(files: dict[Path, bytes], mode: int = PUBLIC) -> list[Path]:
     return written
 
 
+def write_fresh_folder(folder: Path, files: dict[str, bytes], mode: int = PUBLIC) -> None:
+    """FILES (name -> bytes) into FOLDER, a new empty temp folder no reader sees before its owner renames it
+    into place (a generation): each under its own name, no temp file and rename per file (the folder's rename
+    is the atomic step), all made durable at once as write_many does, a crash point after each as write_many
+    has before each rename. Errors name the file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    made: dict[Path, str] = {}
+    name = ""
+    try:
+        for name, data in files.items():
+            made[Path(folder, name)] = target = os.path.join(folder, name)
+            fd = os.open(target, flags, mode)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                os.fchmod(fd, mode)  # the share's mode whatever the umask
+        _make_durable(made)
+        for _ in made:
+            write_point()
+    except OSError as e:
+        raise os_fault(Path(folder, name), e, "write") from e
+
+
 def _make_durable(temps: dict[Path, str]) -> None:
     """The temp files TEMPS (target -> temp name) on disk before any is renamed. On Linux one syncfs per file
     system: one journal commit and one flush of the disk's cache for thousands of files, where a fsync per
@@ -158,8 +180,12 @@ def _make_durable(temps: dict[Path, str]) -> None:
             _synced(path, tmp, os.fsync)
         return
     devices: dict[int, tuple[Path, str]] = {}
+    folders: dict[str, int] = {}  # a folder's files are on its file system: one stat per folder, not per file
     for path, tmp in temps.items():
-        device = os.stat(tmp).st_dev
+        parent = os.path.dirname(tmp)
+        device = folders.get(parent)
+        if device is None:
+            device = folders[parent] = os.stat(tmp).st_dev
         if _fs_type(device) in _SYNCFS_DURABLE:
             devices.setdefault(device, (path, tmp))
         else:  # a network file system (cifs, nfs ...): syncfs need not reach the server; fsync does

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from hfstage.errors import HfstageError, os_fault
 from hfstage.faults import write_point
-from hfstage.share.files import FOLDER, PUBLIC, _fsync_dir, atomic_write_bytes, make_folder, write_many
+from hfstage.share.files import FOLDER, PUBLIC, _fsync_dir, atomic_write_bytes, make_folder, write_fresh_folder
 
 POINTER = "current.bat"
 MANIFEST = "generation.txt"  # in each generation: its name and its catalog
@@ -99,6 +99,7 @@ class Release:
     keep_days: float = KEEP_DAYS  # how long a replaced generation stays (site.ini [scripts] keep_days)
     catalog: tuple[str, str] | None = None  # (DataVersion, LastDataUpdate) its scripts are made for
     _listed: frozenset[str] | None = field(default=None, repr=False)  # the base's file names, listed once
+    _read: dict[str, bytes | None] = field(default_factory=dict, repr=False)  # the base's files, read once
 
     @classmethod
     def start(cls, scripts: Path, keep_days: float = KEEP_DAYS) -> Release:
@@ -113,10 +114,13 @@ class Release:
         """NAME as clients run it now (None: not in the current set)."""
         if self.base is None:
             return None
-        try:
-            return (self.scripts / self.base / name).read_bytes()
-        except OSError:
-            return None
+        if name not in self._read:  # differs() and changes() both ask; a published generation never changes
+            try:
+                with open(os.path.join(self.scripts, self.base, name), "rb") as fh:
+                    self._read[name] = fh.read()
+            except OSError:
+                self._read[name] = None
+        return self._read[name]
 
     def has(self, name: str) -> bool:
         return name in self.staged or (name not in self.dropped and name in self._base_files())
@@ -125,8 +129,11 @@ class Release:
         """The names of the files of the set this release starts from: listed once, not a stat per machine (a
         published generation is never changed, and the share's lock is held)."""
         if self._listed is None:
-            folder = self.scripts / self.base if self.base else None
-            self._listed = frozenset(p.name for p in folder.iterdir() if p.is_file()) if folder else frozenset()
+            if self.base is None:
+                self._listed = frozenset()
+            else:
+                with os.scandir(self.scripts / self.base) as entries:
+                    self._listed = frozenset(e.name for e in entries if e.is_file())
         return self._listed
 
     def differs(self, name: str, data: bytes) -> bool:
@@ -218,13 +225,14 @@ class Release:
         shutil.rmtree(tmp, ignore_errors=True)
         make_folder(tmp, FOLDER)
         carried = [n for n in self.base_names() if n not in self.staged and n not in self.dropped]
+        base = os.path.join(self.scripts, self.base or "")
         for name in carried:
-            _carry(self.scripts / self.base / name, tmp / name)
-        write_many({tmp / name: data for name, data in sorted(self.staged.items())}, PUBLIC)
+            _carry(os.path.join(base, name), os.path.join(tmp, name))
+        write_fresh_folder(tmp, dict(sorted(self.staged.items())), PUBLIC)
         _fsync_dir(tmp)
 
 
-def _carry(source: Path, target: Path) -> None:
+def _carry(source: str, target: str) -> None:
     """An unchanged file: a second name for it (nothing rewrites a published file in place), else a copy."""
     try:
         os.link(source, target)
