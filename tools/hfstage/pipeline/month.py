@@ -301,7 +301,8 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch:
                     lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras,
                     lambda keys: site.history.assessment_blobs(k for k in keys if k not in fresh))
     with site.share.lock():
-        return write_site_report(site.share, view, plan or month_plan(site), trend(site.history), jobs)
+        return write_site_report(site.share, view, plan or month_plan(site), trend(site.history), jobs,
+                                 site.limits.worker_memory_mib)
 
 
 def _reports(site: Site, result: MonthResult, state: _State, jobs: int | None) -> str:

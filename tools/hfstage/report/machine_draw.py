@@ -29,7 +29,7 @@ from hfstage.workers import Job, each_in_workers
 # the way it is measured): two workers take about a second to the first page (spawn, import, the templates).
 POOL_THRESHOLD = 1500
 _AHEAD, _CHUNK = 2, 16
-WORKER_MEMORY_MIB = 4096
+WORKER_MEMORY_MIB = 4096  # [limits] worker_memory_mib's default, for callers without a site.ini
 
 _worker: dict = {}  # what every machine needs, set once in each worker
 
