@@ -24,7 +24,7 @@ import pytest
 from hfstage.share import Share
 from tests.conftest import demo_with_cabinet
 
-_GENERATED = re.compile(rb"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC")  # index.html names when it was made
+_GENERATED = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # when index.html and the plan were made
 
 
 def _month(share, *extra, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -34,9 +34,9 @@ def _month(share, *extra, env: dict | None = None) -> subprocess.CompletedProces
 
 
 def _reports(share) -> dict[str, bytes]:
-    """Every file under reports\\ by its relative name, index.html's generation time left out."""
+    """Every file under reports\\ by its relative name, the times of generation left out."""
     folder = share.folder("reports")
-    return {p.relative_to(folder).as_posix(): _GENERATED.sub(b"generated", p.read_bytes())
+    return {p.relative_to(folder).as_posix(): _GENERATED.sub(b"(time)", p.read_bytes())
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
