@@ -25,9 +25,14 @@ from hfstage.report.scan_files import fragments
 from hfstage.share import REPORT
 from hfstage.workers import Job, each_in_workers
 
-# Fewer machines to draw than this are drawn in this process (see POOL_THRESHOLD in pipeline/assessing.py for
-# the way it is measured): two workers take about a second to the first page (spawn, import, the templates).
-POOL_THRESHOLD = 1500
+# Fewer machines to draw than this are drawn in this process. Measured as the scan's POOL_THRESHOLD was
+# (pipeline/assessing.py), with bench/report_pool.py on the shared 2-core server (load 3-5; a full month's report
+# drawn anew, every page): a machine costs a worker what it costs here (1.3 ms), but the two workers' start
+# (spawn, import, the page maker and templates) and sending each machine (0.3 ms here) cost more than they save
+# at 500 machines (wall 1.3-1.5 s here, 3.7-4.0 s in workers), 1,000 (1.9-3.5 / 4.5-5.7 s) and 2,000 (3.6-5.7 /
+# 7.4-8.5 s); at 5,000 the workers took 16.7-36.6 s where this process took 36.9-43.9 s (CPU 17.5 / 13.4 s).
+POOL_THRESHOLD = 3000
+# Per worker, two tasks of _CHUNK machines in flight (the scan's choice: fewer round trips, a worker kept busy).
 _AHEAD, _CHUNK = 2, 16
 WORKER_MEMORY_MIB = 4096  # [limits] worker_memory_mib's default, for callers without a site.ini
 
