@@ -299,10 +299,10 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch:
                            made.plans if made is not None else None)
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
                     lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras,
-                    lambda keys: site.history.assessment_blobs(k for k in keys if k not in fresh))
+                    lambda keys: site.history.assessment_blobs(k for k in keys if k not in fresh), jobs,
+                    site.limits.worker_memory_mib)
     with site.share.lock():
-        return write_site_report(site.share, view, plan or month_plan(site), trend(site.history), jobs,
-                                 site.limits.worker_memory_mib)
+        return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
 
 
 def _reports(site: Site, result: MonthResult, state: _State, jobs: int | None) -> str:

@@ -86,6 +86,8 @@ class SiteView:
     # stored assessments by key as the history keeps them (scan.json's entry of each, byte for byte), for those
     # `load` would read back from it; None: every entry is encoded from its assessment
     blobs: Callable[[list[str]], dict[str, bytes]] | None = None
+    jobs: int | None = None  # processes drawing the machines (None: one per core past machine_draw.POOL_THRESHOLD)
+    memory_mib: int = WORKER_MEMORY_MIB  # each one's address space ([limits] worker_memory_mib)
 
 
 @dataclass
@@ -144,11 +146,8 @@ def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = 
     return sorted(found.values(), key=lambda b: bulletin_order(b["severity"], b["count"], b["id"]))
 
 
-def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict], jobs: int | None = None,
-                      memory_mib: int = WORKER_MEMORY_MIB) -> ReportResult:
-    """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written. JOBS: worker
-    processes drawing the machines (default: one per core past machine_draw.POOL_THRESHOLD machines), each with
-    MEMORY_MIB of address space ([limits] worker_memory_mib)."""
+def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
+    """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written."""
     folder = share.folder("reports")
     result = ReportResult(folder)
     record = share.record(REPORT)
@@ -167,8 +166,7 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
               "share": view.extras.share, "scripts_now": view.extras.scripts_now}
     pending = set(todo)
     values = {name: record.value(name) for name in keys if name not in pending}
-    _machines(folder, view, {**common, "stale_days": situation.stale_days}, pending, shown, values, result,
-              (jobs, memory_mib))
+    _machines(folder, view, {**common, "stale_days": situation.stale_days}, pending, shown, values, result)
     _bulletin_pages(folder, found, env, common, pending, result)
     _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
@@ -237,7 +235,7 @@ def _write(pages: dict[Path, str], result: ReportResult) -> None:
 
 
 def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: dict, values: dict,
-              result: ReportResult, pool: tuple[int | None, int] = (None, WORKER_MEMORY_MIB)) -> None:
+              result: ReportResult) -> None:
     """Machine pages in PENDING and, when they are, scan.txt/csv/json: one pass over the assessments, CHUNK at
     a time (5,000 of them are not decoded at once), drawn here or in workers (machine_draw). A page whose inputs
     changed but not what it shows (a new catalog that leaves the machine as it was) is not rendered again: SHOWN
@@ -255,7 +253,8 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
     with files or contextlib.nullcontext(), Progress("reports", len(rows), "machine") as bar:
         # (which fragments are made is known once the files are open: their spans)
         wanted = [m for m in rows if m.machine in todo or (files is not None and not files.reusable(m))]
-        made = drawn(_drawings(view, wanted, todo, shown, files), easel, pool_size(len(wanted), pool[0]), pool[1])
+        made = drawn(_drawings(view, wanted, todo, shown, files), easel, pool_size(len(wanted), view.jobs),
+                     view.memory_mib)
         for m in rows:
             one = next(made) if m.machine in todo or (files is not None and not files.reusable(m)) else None
             if one is not None and m.machine in todo:
