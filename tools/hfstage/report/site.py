@@ -255,8 +255,9 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
         wanted = [m for m in rows if m.machine in todo or (files is not None and not files.reusable(m))]
         made = drawn(_drawings(view, wanted, todo, shown, files), easel, pool_size(len(wanted), view.jobs),
                      view.memory_mib)
+        drawing = {m.machine for m in wanted}
         for m in rows:
-            one = next(made) if m.machine in todo or (files is not None and not files.reusable(m)) else None
+            one = next(made) if m.machine in drawing else None
             if one is not None and m.machine in todo:
                 name = f"machines/{m.machine}.html"
                 values[name] = one.shows
