@@ -115,7 +115,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         step(4, lambda: _scan(site, state, as_of, jobs, result))
         step(5, lambda: _plan(site, result, state))
         step(6, lambda: _scripts(site, result, state))
-        step(7, lambda: _reports(site, result, state))
+        step(7, lambda: _reports(site, result, state, jobs))
     for notice in result.notices:
         say(notice)
     for line in needs_lines(result.needs):
@@ -293,7 +293,7 @@ def _waiting(site: Site, plan: MonthPlan) -> list[str]:
 
 
 def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch: list | None = None,
-                made: GenerateResult | None = None):
+                made: GenerateResult | None = None, jobs: int | None = None):
     """SHARE\\reports from full scan S (and the month's PLAN, else the plan for the current catalog): what
     `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record. FETCH: the
     packages missing, when the caller knows them; MADE: the scripts made from S in this run (their machines'
@@ -303,14 +303,15 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch:
                            made.plans if made is not None else None)
     view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
                     lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras,
-                    lambda keys: site.history.assessment_blobs(k for k in keys if k not in fresh))
+                    lambda keys: site.history.assessment_blobs(k for k in keys if k not in fresh), jobs,
+                    site.limits.worker_memory_mib)
     with site.share.lock():
         return write_site_report(site.share, view, plan or month_plan(site), trend(site.history))
 
 
-def _reports(site: Site, result: MonthResult, state: _State) -> str:
+def _reports(site: Site, result: MonthResult, state: _State, jobs: int | None) -> str:
     s = result.scan
-    written = site_report(site, s, state.plan, state.fetch, result.scripts)
+    written = site_report(site, s, state.plan, state.fetch, result.scripts, jobs)
     result.report_folder = written.folder
     result.needs += written.attention
     return (f"{written.folder / 'index.html'} ({len(written.written)} files written, {written.rendered_pages} "

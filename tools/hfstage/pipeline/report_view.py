@@ -4,7 +4,9 @@ machine page rendered, what its script does and how far its evidence can be trus
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass, field
 
 from hfstage.assess import Assessment
 from hfstage.errors import HfstageError
@@ -51,15 +53,8 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
     table = load_installers()
     planned = {p.machine: p for p in made or []}
 
-    def page(a: Assessment) -> MachinePage:
-        mine = by_name.get(a.machine.casefold())
-        plan = planned.get(a.machine) or (plan_machine(a, site.catalog, settings, book, table, site.rules)
-                                          if settings else None)
-        script = script_view(plan, problem, a, settings.service_packs if settings else None,
-                             settings.gate if settings else None)
-        return MachinePage(script, evidence_view(_facts(inventory, a.machine), a), mine,
-                           bool(situation.seen.get(a.machine)), situation.stale(a.machine),
-                           situation.lifecycle.get(a.machine, "accepted"))
+    page = PageMaker(site.catalog, settings, book, table, site.rules, problem, by_name, situation,
+                     InventoryResult(cache=inventory.cache), planned, inventory.fresh)
 
     keys = {r.machine: page_key(scripts_key, bool(situation.seen.get(r.machine)), situation.stale(r.machine),
                                 situation.stale_days,
@@ -68,6 +63,46 @@ def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: I
             for r in rows}
     return SiteExtras(str(site.share.root), situation, bulletin_info(site.catalog, site.policy, ids), page, keys,
                       made is not None, Approvals(_gate(site, settings), str(site.share.root)))
+
+
+@dataclass
+class PageMaker:
+    """A machine's page beside its findings (SiteExtras.page): what its script does (the plan made this run, else
+    one made now), its evidence, its results. Plain data, so the report's workers get it once each (`shared`),
+    and each machine's own part (`mine`: its plan and fresh facts) with the machine."""
+
+    catalog: object
+    settings: object
+    book: object
+    table: object
+    rules: object
+    problem: str
+    by_name: dict[str, MachineResults]
+    situation: Situation
+    inventory: InventoryResult  # only its cache: the facts read this run are in FRESH
+    planned: dict[str, MachinePlan] = field(default_factory=dict)
+    fresh: dict = field(default_factory=dict)
+
+    def __call__(self, a: Assessment, mine: tuple | None = None) -> MachinePage:
+        plan, facts = mine if mine is not None else self.mine(a.machine)
+        settings, situation = self.settings, self.situation
+        plan = plan or (plan_machine(a, self.catalog, settings, self.book, self.table, self.rules)
+                        if settings else None)
+        script = script_view(plan, self.problem, a, settings.service_packs if settings else None,
+                             settings.gate if settings else None)
+        return MachinePage(script, evidence_view(facts if facts is not None else _facts(self.inventory, a.machine), a),
+                           self.by_name.get(a.machine.casefold()), bool(situation.seen.get(a.machine)),
+                           situation.stale(a.machine), situation.lifecycle.get(a.machine, "accepted"))
+
+    def mine(self, machine: str) -> tuple:
+        """MACHINE's own inputs: its plan made this run, its facts read this run (None: read from the cache)."""
+        return self.planned.get(machine), self.fresh.get(machine)
+
+    def shared(self) -> PageMaker:
+        """What every machine's page needs, without the 5,000 machines' own parts (and without the package book's
+        trust store, certificates a worker cannot be sent: it loads them again from trust\\ if a plan asks)."""
+        book = dataclasses.replace(self.book, _store=None) if self.book is not None else None
+        return dataclasses.replace(self, planned={}, fresh={}, book=book)
 
 
 def _gate(site: Site, settings) -> Gate:

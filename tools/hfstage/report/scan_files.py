@@ -64,13 +64,14 @@ class ScanFiles:
         """M's fragments: copied when A is None (see `reusable`), else made from A; STORED: A is the assessment
         its key names (not one made from its row alone), so its fragments may be copied next time. BLOB: A as
         the history stores it, json.dumps(A.to_dict(), sort_keys=True) already made (its SHA-256 is the key)."""
-        if a is None:
+        self.put(m, fragments(a, blob) if a is not None else None, stored)
+
+    def put(self, m: MachineRow, parts: list[bytes] | None, stored: bool = True) -> None:
+        """M's fragments PARTS (made by `fragments`, here or in a worker), or copied when None; STORED as `add`."""
+        copied = parts is None
+        if parts is None:
             spans = self.old_spans[m.assessment_key]
             parts = [os.pread(fd, end - start, start) for fd, (start, end) in zip(self.old, spans, strict=True)]
-        else:
-            self.csv.writerows([csv_row(row) for row in fmt.csv_rows(a)])
-            parts = [fmt.render_text([a], verbose=True).encode(), self._csv_text().encode(),
-                     blob if blob is not None else json.dumps(a.to_dict(), sort_keys=True).encode()]
         if not self.first:
             self._write(2, _JSON_JOIN)
         self.first = False
@@ -78,7 +79,7 @@ class ScanFiles:
         for index, part in enumerate(parts):
             spans.append([self.at[index], self.at[index] + len(part)])
             self._write(index, part)
-        if a is None or stored:
+        if copied or stored:
             self.spans[m.assessment_key] = spans
 
     def memo_value(self) -> dict:
@@ -110,6 +111,14 @@ class ScanFiles:
                                  sum(f.kind != KIND_PATCH for f in missing))
         summary["pending"] = len(self.machines) - len(counted)
         return summary
+
+
+def fragments(a: Assessment, blob: bytes | None = None) -> list[bytes]:
+    """A's parts of scan.txt, scan.csv and scan.json (BLOB: its JSON as the history stores it, when at hand)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([csv_row(row) for row in fmt.csv_rows(a)])
+    return [fmt.render_text([a], verbose=True).encode(), buffer.getvalue().encode(),
+            blob if blob is not None else json.dumps(a.to_dict(), sort_keys=True).encode()]
 
 
 def _earlier(folder: Path, before: object, stack: contextlib.ExitStack) -> tuple[list[int], dict[str, list]]:

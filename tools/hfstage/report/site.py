@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,6 @@ from hfstage.assess import (
     KIND_PATCH,
     MACHINE_STATUSES,
     NEEDS_PATCHES,
-    NOT_APPLICABLE,
     NOT_COVERED,
     SERVICE_PACK_MISSING,
     SEVERITIES,
@@ -36,7 +35,7 @@ from hfstage.assess import (
     Assessment,
     severity_rank,
 )
-from hfstage.history import FindingRow, MachineRow, stored_assessment
+from hfstage.history import FindingRow, MachineRow
 from hfstage.inventory import ACCEPTED
 from hfstage.progress import Progress
 from hfstage.report.application_plan import MonthPlan, render_plan
@@ -44,8 +43,8 @@ from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent
-from hfstage.report.html import html_env, shown_finding
-from hfstage.report.machine_page import MachinePage
+from hfstage.report.html import html_env
+from hfstage.report.machine_draw import WORKER_MEMORY_MIB, Drawing, Easel, drawn, pool_size
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.scan_files import NAMES as SCAN_NAMES
 from hfstage.report.scan_files import ScanFiles
@@ -87,6 +86,8 @@ class SiteView:
     # stored assessments by key as the history keeps them (scan.json's entry of each, byte for byte), for those
     # `load` would read back from it; None: every entry is encoded from its assessment
     blobs: Callable[[list[str]], dict[str, bytes]] | None = None
+    jobs: int | None = None  # processes drawing the machines (None: one per core past machine_draw.POOL_THRESHOLD)
+    memory_mib: int = WORKER_MEMORY_MIB  # each one's address space ([limits] worker_memory_mib)
 
 
 @dataclass
@@ -96,6 +97,7 @@ class ReportResult:
     rendered_pages: int = 0
     skipped_pages: int = 0
     attention: list[Attention] = field(default_factory=list)  # what needs the admin, as the index lists it
+    undrawn: list[str] = field(default_factory=list)  # memo items whose drawing died: vouched for by no key
 
 
 def tiles(view: SiteView) -> dict:
@@ -164,12 +166,14 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
               "share": view.extras.share, "scripts_now": view.extras.scripts_now}
     pending = set(todo)
     values = {name: record.value(name) for name in keys if name not in pending}
-    _machines(folder, view, env, {**common, "stale_days": situation.stale_days}, pending, shown, values, result)
+    _machines(folder, view, {**common, "stale_days": situation.stale_days}, pending, shown, values, result)
     _bulletin_pages(folder, found, env, common, pending, result)
     _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
     _write({folder / "plan.html": render_plan(plan, "html", templates),
             folder / "plan.md": render_plan(plan, "md", templates)}, result)
+    for name in result.undrawn:  # drawn again next time
+        keys.pop(name, None)
     _commit(record, keys, values)
     return result
 
@@ -230,45 +234,47 @@ def _write(pages: dict[Path, str], result: ReportResult) -> None:
     result.written += write_many({path: text.encode("utf-8") for path, text in pages.items()}, PUBLIC)
 
 
-def _machines(folder: Path, view: SiteView, env, common, pending: set[str], shown: dict, values: dict,
+def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: dict, values: dict,
               result: ReportResult) -> None:
     """Machine pages in PENDING and, when they are, scan.txt/csv/json: one pass over the assessments, CHUNK at
-    a time (5,000 of them do not sit in memory at once). A page whose inputs changed but not what it shows (a
-    new catalog that leaves the machine as it was) is not rendered again: SHOWN holds the key of what each page
-    showed when it was written (a memo value), VALUES receives the new ones."""
+    a time (5,000 of them are not decoded at once), drawn here or in workers (machine_draw). A page whose inputs
+    changed but not what it shows (a new catalog that leaves the machine as it was) is not rendered again: SHOWN
+    holds the key of what each page showed when it was written (a memo value), VALUES receives the new ones."""
     scan_files = SCAN_FILES in pending
     todo = {m.machine for m in view.machines if f"machines/{m.machine}.html" in pending}
-    rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
-    template = env.get_template("machine.html.j2")
     common = {**common, "catalog_version": ""}  # what a page shows of the catalog is in its findings and script
-    shared = {k: v for k, v in common.items() if k != "scan_id"}  # the scan is named only on generated pages
-    more = view.extras.page
+    easel = Easel(common, {k: v for k, v in common.items() if k != "scan_id"},  # the scan: only on generated pages
+                  view.extras.page)
     rendered = 0
     files = ScanFiles(folder, view.catalog_version, view.scan_id, view.machines, view.missing,
                       shown.get(SCAN_FILES)) if scan_files else None
+    pages: dict[Path, str] = {}
     with files or contextlib.nullcontext(), Progress("reports", len(rows), "machine") as bar:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            wanted = [m for m in chunk if m.machine in todo or (files is not None and not files.reusable(m))]
-            blobs, loaded = _assessments(view, [m.assessment_key for m in wanted])
-            wanted_names = {m.machine for m in wanted}
-            pages = {}
-            for m in chunk:
-                a = (loaded.get(m.assessment_key) or _from_row(m)) if m.machine in wanted_names else None
-                if m.machine in todo:
-                    name = f"machines/{m.machine}.html"
-                    context = {"a": a, "page": more(a) if more else None,
-                               "rollback": rollback.get(m.machine.casefold(), [])}
-                    values[name] = REPORT.key(page_shows(**context), shared)
-                    if shown.get(name) != values[name]:
-                        pages[folder / name] = template.render(root="../", generated="", **context, **common)
-                        rendered += 1
-                if files is not None:
-                    files.add(m, a if a is not None and not files.reusable(m) else None, m.assessment_key in loaded,
-                              blobs.get(m.assessment_key))
-                bar.update(1)
-            _write(pages, result)
+        # (which fragments are made is known once the files are open: their spans)
+        wanted = [m for m in rows if m.machine in todo or (files is not None and not files.reusable(m))]
+        made = drawn(_drawings(view, wanted, todo, shown, files), easel, pool_size(len(wanted), view.jobs),
+                     view.memory_mib)
+        drawing = {m.machine for m in wanted}
+        for m in rows:
+            one = next(made) if m.machine in drawing else None
+            if one is not None and m.machine in todo:
+                name = f"machines/{m.machine}.html"
+                values[name] = one.shows
+                if one.html is not None:
+                    pages[folder / name] = one.html
+                    rendered += 1
+                if one.died:
+                    result.undrawn.append(name)
+            if files is not None:
+                files.put(m, one.parts if one is not None else None, one is not None and one.stored)
+                if one is not None and one.died:
+                    result.undrawn.append(SCAN_FILES)
+            if len(pages) >= CHUNK:
+                _write(pages, result)  # one sync for them all
+                pages = {}
+            bar.update(1)
+        _write(pages, result)
     if files is not None:
         result.written += [folder / n for n in SCAN_NAMES]
         values[SCAN_FILES] = files.memo_value()
@@ -277,28 +283,25 @@ def _machines(folder: Path, view: SiteView, env, common, pending: set[str], show
     _remove_stale(folder / "machines", {f"{m.machine}.html" for m in view.machines})
 
 
-def _assessments(view: SiteView, keys: list[str]) -> tuple[dict[str, bytes], dict[str, Assessment]]:
-    """The assessments of KEYS, and the stored JSON of those read back from the history (decoded once: it is
-    also their scan.json entry)."""
+def _drawings(view: SiteView, wanted: list[MachineRow], todo: set[str], shown: dict, files) -> Iterator[Drawing]:
+    """What drawing each of WANTED needs, its assessment loaded CHUNK machines at a time."""
+    rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
+    mine = getattr(view.extras.page, "mine", None)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        blobs, loaded = _sources(view, [m.assessment_key for m in chunk])
+        for m in chunk:
+            yield Drawing(m, blobs.get(m.assessment_key) or loaded.get(m.assessment_key), m.machine in todo,
+                          shown.get(f"machines/{m.machine}.html"), files is not None and not files.reusable(m),
+                          rollback.get(m.machine.casefold(), []), mine(m.machine) if mine else None)
+
+
+def _sources(view: SiteView, keys: list[str]) -> tuple[dict[str, bytes], dict[str, Assessment]]:
+    """The stored JSON of the assessments of KEYS the history holds (decoded once, where they are drawn: it is
+    also their scan.json entry), and the rest (made in this run) as they are."""
     blobs = view.blobs(keys) if view.blobs is not None else {}
-    loaded = {key: stored_assessment(blob) for key, blob in blobs.items()}
-    rest = [key for key in keys if key not in loaded]
-    return blobs, {**loaded, **(view.load(rest) if rest else {})}
-
-
-def page_shows(a: Assessment, page: MachinePage | None, rollback: list[str]) -> list:
-    """Everything a machine page shows, as data: the assessment's fields, its findings as their rows show them
-    (never the not-applicable ones: a new catalog adds one to every machine), what the pipeline gathered beside
-    it (a dataclass's repr holds every field, nested: asdict costs 3 times more), and the rollback."""
-    fields = {k: v for k, v in vars(a).items() if k not in ("findings", "warnings")}
-    return [fields, [w.to_dict() for w in a.warnings],
-            [shown_finding(f) for f in a.findings if f.status != NOT_APPLICABLE], repr(page), rollback]
-
-
-def _from_row(m: MachineRow) -> Assessment:
-    """A page for a machine recorded before hfstage kept whole assessments: its row is all there is."""
-    return Assessment(m.machine, m.os, m.service_pack, error=m.error, status=m.status, status_detail=m.status_detail,
-                      role=m.role, standing=m.standing, binding=m.binding)
+    rest = [key for key in keys if key not in blobs]
+    return blobs, (view.load(rest) if rest else {})
 
 
 def _bulletin_pages(folder: Path, found: list[dict], env, common, pending: set[str], result) -> None:

@@ -1,0 +1,66 @@
+"""Benchmark: the reports step of a full month drawn in this process and in the worker pool (machine_draw).
+
+Builds the synthetic site of bench/site.py (N machines, default 1,000 and 2,000), runs `hfstage month`, then
+draws the whole report again (reports\\ emptied: every page, list and scan file made) with --jobs 1 and with
+--jobs 2, twice each, alternating; prints wall and CPU (this process and its workers) of each. What decides
+machine_draw.POOL_THRESHOLD. Numbers only: nothing here asserts a time.
+  python bench/report_pool.py [N ...] [--dir FOLDER]
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("bench_site", BENCH / "site.py")  # not the stdlib's `site`
+bench_site = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_site)
+
+from hfstage.catalog import import_catalog  # noqa: E402
+from hfstage.pipeline import Site, month  # noqa: E402
+from hfstage.pipeline.month import site_report  # noqa: E402
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def run(n: int, where: str | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="hfstage-reports-", dir=where) as tmp:
+        share = bench_site.build_site(Path(tmp) / "share", n)
+        catalog = import_catalog(share, xml=bench_site.CATALOG, allow_unsigned=True).catalog
+        bench_site.place_packages(share, catalog)
+        result = month(Site(share), say=lambda line: None)
+        for jobs in (1, 2, 1, 2):
+            for made in share.folder("reports").iterdir():
+                shutil.rmtree(made) if made.is_dir() else made.unlink()
+            site = Site(share)
+            wall, cpu = time.perf_counter(), _cpu()
+            written = site_report(site, result.scan, made=result.scripts, jobs=jobs)
+            print(f"N = {n}, --jobs {jobs}: {written.rendered_pages} pages, wall {time.perf_counter() - wall:.2f} s, "
+                  f"CPU {_cpu() - cpu:.2f} s", flush=True)
+
+
+def main() -> int:
+    if not bench_site.CATALOG.is_file():
+        print(f"skipped: {bench_site.CATALOG} not found (../shared is not beside the project)")
+        return 0
+    args = sys.argv[1:]
+    where = None
+    if "--dir" in args:
+        where = args.pop(args.index("--dir") + 1)
+        args.remove("--dir")
+    for n in [int(a) for a in args] or [1000, 2000]:
+        run(n, where)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

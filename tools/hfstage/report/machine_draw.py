@@ -1,0 +1,148 @@
+"""A machine's part of the site report, its page and its fragments of scan.txt/csv/json, drawn in this process
+for a few machines and in the project's worker pool (hfstage.workers) for many: machines are independent, and
+decoding their stored assessments and rendering their pages is most of the report's CPU.
+
+Each worker gets what every page needs once (the page maker's shared part, the templates' context); per
+machine it decodes the assessment, builds its page beside the findings, renders the page when what it shows
+changed, and makes its fragments; this process only writes and joins them, in the machines' order, so the
+files are the bytes a serial report writes. A machine whose drawing kills its worker (and then its own
+process, alone) gets a page and fragments made from its row that say so, vouched for by no memo key: the next
+report draws it again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from hfstage.assess import NOT_APPLICABLE, Assessment
+from hfstage.faults import crash_point
+from hfstage.history import MachineRow, stored_assessment
+from hfstage.report.html import html_env, shown_finding
+from hfstage.report.machine_page import MachinePage
+from hfstage.report.scan_files import fragments
+from hfstage.share import REPORT
+from hfstage.workers import Job, each_in_workers
+
+# Fewer machines to draw than this are drawn in this process. Measured as the scan's POOL_THRESHOLD was
+# (pipeline/assessing.py), with bench/report_pool.py on the shared 2-core server (load 3-5; a full month's report
+# drawn anew, every page): a machine costs a worker what it costs here (1.3 ms), but the two workers' start
+# (spawn, import, the page maker and templates) and sending each machine (0.3 ms here) cost more than they save
+# at 500 machines (wall 1.3-1.5 s here, 3.7-4.0 s in workers), 1,000 (1.9-3.5 / 4.5-5.7 s) and 2,000 (3.6-5.7 /
+# 7.4-8.5 s); at 5,000 the workers took 16.7-36.6 s where this process took 36.9-43.9 s (CPU 17.5 / 13.4 s).
+POOL_THRESHOLD = 3000
+# Per worker, two tasks of _CHUNK machines in flight (the scan's choice: fewer round trips, a worker kept busy).
+_AHEAD, _CHUNK = 2, 16
+WORKER_MEMORY_MIB = 4096  # [limits] worker_memory_mib's default, for callers without a site.ini
+
+_worker: dict = {}  # what every machine needs, set once in each worker
+
+
+@dataclass(frozen=True)
+class Easel:
+    """What every machine's drawing needs: the pages' template context, what their keys share, the page maker."""
+
+    common: dict  # the page template's context beside the machine's own
+    shared: dict  # on every page: its key's common part
+    more: Callable[..., MachinePage] | None  # SiteExtras.page (its `shared()` part in a worker)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One machine to draw: its row, its assessment as stored (bytes), as made this run, or None (its row is all
+    there is), whether its page is due and what that page showed, whether its fragments are to be made."""
+
+    row: MachineRow
+    source: bytes | Assessment | None
+    page: bool
+    shown: object
+    fragments: bool
+    rollback: list[str]
+    mine: tuple | None = None  # the page maker's inputs of this machine alone (None: it has them)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A machine drawn: the key of what its page shows and the page when that changed; its fragments, and
+    whether they may be copied next time; DIED: how the process drawing it died (then nothing is vouched for)."""
+
+    shows: str | None = None
+    html: str | None = None
+    parts: list[bytes] | None = None
+    stored: bool = False
+    died: str | None = None
+
+
+def drawn(drawings: Iterable[Drawing], easel: Easel, workers: int,
+          memory_mib: int = WORKER_MEMORY_MIB) -> Iterator[Drawn]:
+    """Each of DRAWINGS drawn, in order: here, or in WORKERS processes."""
+    if not workers:
+        for d in drawings:
+            yield draw(d, easel)
+        return
+    shared = replace(easel, more=easel.more.shared() if hasattr(easel.more, "shared") else easel.more)
+    job = Job(_draw_in_worker, _load, (shared,), memory_mib)
+    items = [(d,) for d in drawings]
+    for (d,), (result, death) in zip(items, each_in_workers(job, items, workers, ahead=_AHEAD, chunk=_CHUNK),
+                                     strict=True):
+        yield result if death is None else _died(d, death, easel)
+
+
+def pool_size(count: int, jobs: int | None) -> int:
+    """How many workers draw COUNT machines (0: this process): --jobs when given, else every CPU from
+    POOL_THRESHOLD machines on, none with one CPU."""
+    if jobs is not None:
+        return jobs if jobs > 1 and count > 1 else 0
+    cpus = os.cpu_count() or 1
+    return cpus if cpus > 1 and count >= POOL_THRESHOLD else 0
+
+
+def draw(d: Drawing, easel: Easel) -> Drawn:
+    """D's page (when due and what it shows changed) and fragments (when due)."""
+    m = d.row
+    a = stored_assessment(d.source) if isinstance(d.source, bytes) else d.source or from_row(m)
+    shows = html = None
+    if d.page:
+        page = (easel.more(a, d.mine) if d.mine is not None else easel.more(a)) if easel.more else None
+        context = {"a": a, "page": page, "rollback": d.rollback}
+        shows = REPORT.key(page_shows(**context), easel.shared)
+        if d.shown != shows:
+            html = html_env().get_template("machine.html.j2").render(root="../", generated="", **context,
+                                                                     **easel.common)
+    parts = fragments(a, d.source if isinstance(d.source, bytes) else None) if d.fragments else None
+    return Drawn(shows, html, parts, d.source is not None)
+
+
+def page_shows(a: Assessment, page: MachinePage | None, rollback: list[str]) -> list:
+    """Everything a machine page shows, as data: the assessment's fields, its findings as their rows show them
+    (never the not-applicable ones: a new catalog adds one to every machine), what the pipeline gathered beside
+    it (a dataclass's repr holds every field, nested: asdict costs 3 times more), and the rollback."""
+    fields = {k: v for k, v in vars(a).items() if k not in ("findings", "warnings")}
+    return [fields, [w.to_dict() for w in a.warnings],
+            [shown_finding(f) for f in a.findings if f.status != NOT_APPLICABLE], repr(page), rollback]
+
+
+def from_row(m: MachineRow) -> Assessment:
+    """A page for a machine recorded before hfstage kept whole assessments: its row is all there is."""
+    return Assessment(m.machine, m.os, m.service_pack, error=m.error, status=m.status, status_detail=m.status_detail,
+                      role=m.role, standing=m.standing, binding=m.binding)
+
+
+def _load(easel: Easel) -> None:
+    _worker["easel"] = easel
+
+
+def _draw_in_worker(d: Drawing) -> Drawn:
+    crash_point(f"draw:{d.row.machine}")  # a test can kill the worker here
+    return draw(d, _worker["easel"])
+
+
+def _died(d: Drawing, death: str, easel: Easel) -> Drawn:
+    """The page and fragments of a machine whose drawing killed the process that drew it, alone: from its row,
+    saying so; drawn here without the page maker (what killed that process is not run again here)."""
+    error = (f"{d.row.machine}: its report page could not be drawn: the process drawing it died ({death}); the "
+             "other machines were drawn, and the next report draws it again")
+    made = draw(replace(d, source=None, shown=None, row=replace(d.row, error=error, status_detail=error)),
+                replace(easel, more=None))
+    return replace(made, stored=False, died=death)
