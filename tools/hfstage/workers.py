@@ -56,6 +56,15 @@ class Job:
     memory_mib: int = 4096
 
 
+def pool_size(count: int, jobs: int | None, threshold: int) -> int:
+    """How many workers run COUNT items (0: this process): --jobs when given, else every CPU from THRESHOLD
+    items on (below it a pool's start costs more than it saves), none with one CPU."""
+    if jobs is not None:
+        return jobs if jobs > 1 and count > 1 else 0
+    cpus = os.cpu_count() or 1
+    return cpus if cpus > 1 and count >= threshold else 0
+
+
 def run_in_workers(job: Job, items: list[tuple], workers: int, bar=None) -> tuple[list, dict[int, str]]:
     """(Each item's result, in ITEMS' order; {index: how the process running it died} for the items whose job
     killed its process even alone, whose result is None), run in WORKERS processes; BAR.update(1) per item."""

@@ -10,7 +10,6 @@ unreadable row, recorded with no input key: the next scan assesses it again.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from hfstage.assess import UNREADABLE, Assessment, CatalogIndex, SitePolicy, ass
 from hfstage.faults import crash_point
 from hfstage.history import Encoded, Recorded, encode
 from hfstage.inventory import InventoryResult, Limits
-from hfstage.workers import Job, each_in_workers
+from hfstage.workers import Job, each_in_workers, pool_size
 
 # Fewer machines to assess than this are assessed in this process. Measured on the shared 2-core server (load
 # 3-6; bench/scan_pool.py's method, a history made anew, every machine assessed): two workers take 1.0-1.5 s
@@ -52,7 +51,7 @@ def assessments(todo: list[ToAssess], inv: InventoryResult, index: CatalogIndex,
                 limits: Limits, jobs: int | None, keep: bool) -> Iterator[Recorded]:
     """Each of TODO as the history records it, in order: its assessment, or in workers its encoded form (and
     the assessment too when KEEP)."""
-    workers = _workers(len(todo), jobs)
+    workers = pool_size(len(todo), jobs, POOL_THRESHOLD)
     if not workers:
         for one in todo:
             yield Recorded(assessed(inv.facts_of(one.machine), index, policy, one), one.input_key)
@@ -74,14 +73,6 @@ def assessed(facts, index: CatalogIndex, policy: SitePolicy, one: ToAssess) -> A
     a.warnings.extend(one.warnings)
     return a
 
-
-def _workers(count: int, jobs: int | None) -> int:
-    """How many workers assess COUNT machines (0: this process): --jobs when given, else every CPU from
-    POOL_THRESHOLD machines on, none with one CPU."""
-    if jobs is not None:
-        return jobs if jobs > 1 and count > 1 else 0
-    cpus = os.cpu_count() or 1
-    return cpus if cpus > 1 and count >= POOL_THRESHOLD else 0
 
 
 def _load(index: CatalogIndex, policy: SitePolicy, cache) -> None:

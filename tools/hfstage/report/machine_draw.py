@@ -12,7 +12,6 @@ report draws it again.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -88,14 +87,6 @@ def drawn(drawings: Iterable[Drawing], easel: Easel, workers: int,
                                      strict=True):
         yield result if death is None else _died(d, death, easel)
 
-
-def pool_size(count: int, jobs: int | None) -> int:
-    """How many workers draw COUNT machines (0: this process): --jobs when given, else every CPU from
-    POOL_THRESHOLD machines on, none with one CPU."""
-    if jobs is not None:
-        return jobs if jobs > 1 and count > 1 else 0
-    cpus = os.cpu_count() or 1
-    return cpus if cpus > 1 and count >= POOL_THRESHOLD else 0
 
 
 def draw(d: Drawing, easel: Easel) -> Drawn:

@@ -44,7 +44,7 @@ from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
 from hfstage.report.compliance import percent
 from hfstage.report.html import html_env
-from hfstage.report.machine_draw import WORKER_MEMORY_MIB, Drawing, Easel, drawn, pool_size
+from hfstage.report.machine_draw import POOL_THRESHOLD, WORKER_MEMORY_MIB, Drawing, Easel, drawn
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.scan_files import NAMES as SCAN_NAMES
 from hfstage.report.scan_files import ScanFiles
@@ -62,6 +62,7 @@ from hfstage.report.site_index import (
 )
 from hfstage.report.svg import trend_chart
 from hfstage.share import PUBLIC, REPORT, Record, Share, id_problem, write_many
+from hfstage.workers import pool_size
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
 LISTS = "lists"  # the report memo's item for lists\\*.html, machines.js and machines.csv
@@ -253,8 +254,8 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
     with files or contextlib.nullcontext(), Progress("reports", len(rows), "machine") as bar:
         # (which fragments are made is known once the files are open: their spans)
         wanted = [m for m in rows if m.machine in todo or (files is not None and not files.reusable(m))]
-        made = drawn(_drawings(view, wanted, todo, shown, files), easel, pool_size(len(wanted), view.jobs),
-                     view.memory_mib)
+        workers = pool_size(len(wanted), view.jobs, POOL_THRESHOLD)
+        made = drawn(_drawings(view, wanted, todo, shown, files), easel, workers, view.memory_mib)
         drawing = {m.machine for m in wanted}
         for m in rows:
             one = next(made) if m.machine in drawing else None
