@@ -113,6 +113,17 @@ def pytest_configure(config):
     os.environ["HFSTAGE_PROGRESS_SECONDS"] = "1e9"
 
 
+def pytest_collection_modifyitems(items):
+    """A test in which wine could not start a Windows program that is there (tests/winehelp.py,
+    WineCouldNotStart: the host's fault, seen once in ~7,000 starts on a loaded CI host) runs once more from
+    the start, with new fixtures (pytest-rerunfailures). Only that: every other failure stands, and a second
+    one fails the test."""
+    from tests.winehelp import WineCouldNotStart
+
+    for item in items:
+        item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=[WineCouldNotStart]))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failing test shows every batch file it ran in wine: exit code, calls, results lines, output. In CI

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
+import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +153,17 @@ class WineFailed(AssertionError):
     """A wine program or batch file exited non-zero; the message tells what it printed and did."""
 
 
+class WineCouldNotStart(WineFailed):
+    """Wine's cmd could not start a program that is there and is a Windows program: the host's fault, not the
+    script's. Once in ~7,000 program starts on a loaded CI host, wine's CreateProcess failed and cmd said it
+    could not recognize the program (a .bat file went on without it). conftest.py runs such a test once more,
+    from the start, on a new client and share; any other failure is the test's verdict."""
+
+
+# cmd's words when CreateProcess fails, for a missing program and for one that would not start alike
+_UNRECOGNIZED = re.compile(r"Can't recognize '(\"[^\"]*\"|\S+)")
+
+
 @dataclass
 class BatchRun:
     """What one batch file did: its exit code and output, the stub calls, the results lines it wrote."""
@@ -186,6 +199,7 @@ def runs_story() -> str:
 
 def wine(env: dict, *args: str, run_as: list[str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([*(run_as or []), str(WINE), *args], env=_with_tz(env), capture_output=True, timeout=300)
+    _check_started(env, args, proc)
     if check and proc.returncode != 0:
         raise WineFailed(f"wine {' '.join(args)}: exit code {proc.returncode}\n"
                          f"stdout: {_text(proc.stdout)[-2000:]}\nstderr: {_text(proc.stderr)[-2000:]}")
@@ -208,6 +222,41 @@ def run_batch(path: Path, env: dict, calls_log: Path, run_as: list[str] | None =
     if proc.returncode != 0:
         raise WineFailed(run.story())
     return run.calls
+
+
+def _check_started(env: dict, args: tuple[str, ...], proc: subprocess.CompletedProcess) -> None:
+    """Raise WineCouldNotStart when cmd says it could not recognize a program that exists and is a PE image."""
+    for match in _UNRECOGNIZED.finditer(_text(proc.stderr)):
+        program = unix_path(env, match.group(1).strip('"'))
+        if program is not None and is_windows_program(program):
+            raise WineCouldNotStart(f"wine {' '.join(args)}: wine's cmd could not start {program}, which is a "
+                                    f"Windows program that is there\nstderr: {_text(proc.stderr)[-2000:]}")
+
+
+def unix_path(env: dict, path: str) -> Path | None:
+    """Where a client's Z: or C: path is on this host (wine's names are case-insensitive), or None."""
+    drive, _, rest = path.partition(":")
+    roots = {"z": Path("/"), "c": Path(env["WINEPREFIX"]) / "drive_c"}
+    here = roots.get(drive.lower()) if len(drive) == 1 else None
+    for part in filter(None, rest.split("\\")):
+        if here is None or not here.is_dir():
+            return None
+        exact = here / part
+        here = exact if exact.exists() else next((p for p in here.iterdir() if p.name.lower() == part.lower()), None)
+    return here
+
+
+def is_windows_program(path: Path) -> bool:
+    """An MZ header whose e_lfanew points at a PE signature."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64)
+            if len(head) < 64 or head[:2] != b"MZ":
+                return False
+            f.seek(struct.unpack_from("<I", head, 0x3C)[0])
+            return f.read(4) == b"PE\0\0"
+    except OSError:
+        return False
 
 
 def _logs(results: Path) -> list[Path]:

@@ -11,11 +11,13 @@ test's; and a failure tells what the script did.
 from __future__ import annotations
 
 import datetime
+import struct
 
 import pytest
 
 from tests.winehelp import (
     STUB,
+    WineCouldNotStart,
     WineFailed,
     client,
     clock_of,
@@ -72,3 +74,34 @@ def test_a_failing_batch_file_says_what_it_did(tmp_path, tmp_path_factory):
     assert f"X.bat (started at {clock_of(env):%Y-%m-%d} 10:15:30): exit code 1" in story
     assert "calls: ['reboot.exe /r']" in story
     assert "HFRESULT;-;-;MS03-039;Q824146;x.exe;0;success" in story and "installing now" in story
+
+
+def _arm64(program: bytes) -> bytes:
+    """PROGRAM as a Windows program for ARM64 (its COFF machine field): still a PE image, and one an x86-64
+    wine cannot start, so its CreateProcess fails as it did once under load."""
+    header = struct.unpack_from("<I", program, 0x3C)[0]
+    return program[:header + 4] + struct.pack("<H", 0xAA64) + program[header + 6:]
+
+
+@pytest.mark.parametrize("what, raises", [("arm64", True), ("missing", False), ("text", False)])
+def test_wine_not_starting_a_program_that_is_there_is_the_hosts_fault(tmp_path, tmp_path_factory, what, raises):
+    """Once, on a loaded CI host, wine's cmd could not start reboot.exe ("Can't recognize ...") and a script
+    test failed on a call the script had made. A Windows program that is there and does not start is told
+    apart (WineCouldNotStart, which conftest.py runs once more); a program that is missing, or a file that is
+    no program, is the script's business (errorlevel 9009) and the test's verdict stands."""
+    env = client(tmp_path / "prefix", tmp_path_factory)
+    share = tmp_path / "share"
+    (share / "hotfixes").mkdir(parents=True)
+    (share / "results").mkdir()
+    program = share / "hotfixes" / "Reboot.exe"
+    if what == "arm64":
+        program.write_bytes(_arm64(STUB.read_bytes()))
+    elif what == "text":
+        program.write_text("not a program")
+    hotfixes = "Z:" + str(share / "hotfixes").replace("/", "\\")
+    script = share / "X.bat"
+    script.write_text(f"@echo off\r\n\"{hotfixes}\\REBOOT.EXE\" /r\r\necho errorlevel %errorlevel%\r\n")
+    with pytest.raises(WineFailed) as failed:  # cmd /c's exit code is not 0 after a program did not start
+        run_batch(script, env, share / "hotfixes" / "calls.log")
+    assert isinstance(failed.value, WineCouldNotStart) is raises
+    assert "Reboot.exe" in str(failed.value) if raises else "errorlevel 9009" in str(failed.value)
