@@ -31,7 +31,8 @@ RULES = {
     "for /f, /d, /r, /l": (["for /f %%a in (x) do echo", "for /l %%a in (1,1,2) do echo"],
                            ["echo for /f", "set X=FOR"]),
     "if defined": (["if defined X echo x", "if not defined X echo x"], ["echo if defined", "set X=DEFINED"]),
-    "set /a, set /p": (["set /a x=1", "if exist y set /p x=<y"], ["echo set /a", "find /a x"]),
+    "set /a, set /p": (["set /a x=1", "if exist y set /p x=<y", "if %N% LSS 12 set /a N=N+12"],
+                       ["echo set /a", "find /a x"]),
     "( ) blocks": (["if exist x (", ")", ") else (", "for %%f in (x) do (", "for %%f in (x) do(echo"],
                    ["for %%f in (a b) do echo %%f", 'if "%1"=="(" goto x', "echo (x)", "echo (a) else b"]),
 }

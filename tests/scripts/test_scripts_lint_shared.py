@@ -56,12 +56,13 @@ LINES = [  # where a template may put the machine's name; after each, a name its
     "if {P} x y setlocal",  # NOT: the if's condition is then two words further, and its command setlocal
     "for %%f in (x) {P} setlocal",  # DO
     "if {P} x setlocal y",  # EXIST, ERRORLEVEL, DEFINED: the condition's length
+    "if a {P} b setlocal",  # LSS, EQU: cmd's comparison, a condition of three words
 ]
 NAMES = ["PC000123", "WS-ACCT-04", "ABCDEFGHIJKLMNO", "ABCDEFGHIJKLMNOP", "PCSTUFF12", "PC 1", 'PC"1', "I", "1PC",
          "HFX", "PC-SETLOCAL", "PC-ENDLOCAL", "PC-IF", "PC-CALL", "PC-EXIT", "PC-FOR", "PC-SET", "DEFINED", "START",
          "ERRORLEVEL", "NOT", "PC-DO", "ELSE", "IN", "COM", "COMMAND", "X_Y", "PC.1", "PC$", "A%HFX%B",
          "SETLOCAL", "ENDLOCAL", "SETLOCAL-PC", "EXIT", "CALL", "DO", "EXIST", "FOR", "SET", "IF", "IF-X", "DO-1",
-         "EXIT-2", "PC-NOT", "DEFINED-PC"]
+         "EXIT-2", "PC-NOT", "DEFINED-PC", "LSS", "EQU", "PC-GTR"]
 UNC = "\\\\DC\\hfstage"
 
 

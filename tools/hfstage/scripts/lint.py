@@ -37,6 +37,7 @@ _ANY_EXTENSION = re.compile(r"setlocal|endlocal|defined|[/:()~&|]|%computername%
 # a command's words: command.com splits them at a space, tab, comma, semicolon or equals sign, a quoted part
 # keeps its separators, and a switch (/x) or a ( starts a word of its own (exit/b is exit /b, do(x is do (x)
 _WORD = re.compile(r'[/(]?(?:"[^"]*"?|[^\s,;=/("])+|[/(]')
+COMPARISONS = ("equ", "neq", "lss", "leq", "gtr", "geq")  # cmd's `if A LSS B`: a condition of three words
 _PIPES = re.compile(r'"[^"]*"?|[|&]')  # a command ends at | (and at cmd's &), not inside quotes
 _VARIABLE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)%")
 _SET_VALUE = re.compile(r"^set\s+\w+=", re.I)
@@ -165,10 +166,11 @@ def _commands(line: str) -> list[list[str]]:
 def _inner(words: list[str]) -> list[str]:
     """The words of the command an `if` (after its condition) or a `for` (after its do) runs; else none."""
     head = words[0].lower()
-    if head == "if":  # if [/i] [not] errorlevel N | exist FILE | defined VAR | A==B: two words after not
+    if head == "if":  # if [/i] [not] errorlevel N | exist FILE | defined VAR | A==B | A LSS B (cmd's)
         at = 1 + (len(words) > 1 and words[1].lower() == "/i")
         at += at < len(words) and words[at].lower() == "not"
-        return words[at + 2:]
+        length = 3 if at + 1 < len(words) and words[at + 1].lower() in COMPARISONS else 2
+        return words[at + length:]
     if head == "for":
         return next((words[i + 1:] for i in range(2, len(words)) if words[i].lower() == "do"), [])
     return []

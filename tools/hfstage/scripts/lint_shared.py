@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import re
 
-from hfstage.scripts.lint import LintProblem, is_9x_script, lint_text
+from hfstage.scripts.lint import COMPARISONS, LintProblem, is_9x_script, lint_text
 
 # the whole words lint's rules read (lint._COMMAND_RULES, the if and for a command runs, _ERRORLEVEL, _START,
 # _SET_VALUE, _FOR_SET): a name that is one is linted with its own text (a name only holding one, PC-SETLOCAL, is
 # neutral: no rule reads part of a word; %COMPUTERNAME% needs a % beside the name; rem only takes problems away)
 _RULE_WORDS = frozenset({"set", "setlocal", "endlocal", "if", "not", "defined", "exist", "errorlevel", "call",
-                         "exit", "for", "in", "do", "else", "start"})
+                         "exit", "for", "in", "do", "else", "start", *COMPARISONS})
 _NEUTRAL = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _WORD = re.compile(r"\w")
 
