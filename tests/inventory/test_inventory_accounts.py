@@ -7,6 +7,10 @@ Now the answers are remembered in the accounts memo, keyed on the identity of ev
 them. The risk is a missed change: a machine account that Samba's `add machine script` adds (useradd)
 between two months must bind the folder that very month, and one removed must unbind it. Accounts are
 real (useradd, userdel, as root); the key's inputs are checked one by one on a table of scratch files.
+No host skips these (CI fails a skip): they skipped where the host's own database is one hfstage does not
+remember (systemd-userdbd running, winbind). Now the memo runs on the test's own nsswitch.conf, passwd and
+userdb folder (any host, no root), and the real accounts' story on the test's nsswitch.conf over the real
+/etc/passwd and on the host's own database, whichever kind it is.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 
 import pytest
 
+from hfstage.inventory import accounts as sources
 from hfstage.inventory import inventory
 from hfstage.inventory.accounts import AccountBook, database_identity, passwd_sources
 from hfstage.inventory.binding import MACHINE_ACCOUNT, USER, Accounts
@@ -48,35 +53,66 @@ def _binding(share) -> str | None:
     return inventory(share, None, jobs=1, progress=False, adopt=False).bindings["XPSP1"]
 
 
-def test_an_account_added_or_removed_between_months_changes_the_binding_that_month(tmp_path):
+@pytest.fixture
+def asked(monkeypatch) -> list[str]:
+    """Every name this test's inventories ask the server's user database (the real getpwnam, spied on)."""
+    names: list[str] = []
+    real = pwd.getpwnam
+    monkeypatch.setattr(pwd, "getpwnam", lambda name: names.append(name) or real(name))
+    return names
+
+
+def _with_passwd(tmp_path) -> dict:
+    """The table of a server whose nsswitch.conf (the test's own) reads only the real /etc/passwd, where useradd
+    and userdel write: its answers are remembered on every host, whatever the host's own nsswitch.conf says."""
+    (tmp_path / "nsswitch.conf").write_text("passwd: files\n")
+    return {"nsswitch": str(tmp_path / "nsswitch.conf"),
+            "sources": {"files": {"paths": ["/etc/passwd"], "live": [], "env": []}}}
+
+
+@pytest.mark.parametrize("database", ["its own nsswitch.conf over /etc/passwd", "the host's"])
+def test_an_account_added_or_removed_between_months_changes_the_binding_that_month(database, tmp_path, monkeypatch,
+                                                                                   asked):
+    """The real story, on every host: with a database hfstage remembers (the test's nsswitch.conf), useradd
+    changes /etc/passwd, so the memo is not trusted; with the host's own (remembered or not: systemd-userdbd,
+    winbind), the same months bind the same way, and a no-change month asks nothing only where it is remembered."""
     need_root_and_hivex()
-    if database_identity() is None:
-        pytest.skip("this server's user database is not one hfstage remembers answers of (nothing to test)")
+    table = _with_passwd(tmp_path) if database.startswith("its own") else sources.sources_table()
+    monkeypatch.setattr(sources, "sources_table", lambda: table)
+    remembered = database_identity() is not None
+    assert remembered or database == "the host's"
     share = demo_with_cabinet(tmp_path / "share")
     uid = _free_uid()
     give(share.folder("inventory") / "XPSP1", uid)  # made by an account the server does not know yet
     assert _binding(share) == USER
-    assert _binding(share) == USER  # remembered: the account's miss
+    asked.clear()
+    assert _binding(share) == USER  # the account's miss, remembered (or asked again where nothing is)
+    assert ("xpsp1$" in asked) != remembered
     with _account("xpsp1$", uid):  # the DC's `add machine script` for XPSP1
         assert _binding(share) == MACHINE_ACCOUNT
         assert _binding(share) == MACHINE_ACCOUNT
     assert _binding(share) == USER  # the account removed: the folder is no longer the machine's
 
 
-def test_a_month_with_no_change_asks_the_database_nothing(tmp_path, monkeypatch):
-    need_root_and_hivex()
-    if database_identity() is None:
-        pytest.skip("this server's user database is not one hfstage remembers answers of (nothing to test)")
+def test_a_month_with_no_change_asks_the_database_nothing(table, tmp_path, monkeypatch, asked):
+    """The memo on the test's own nsswitch.conf, passwd and userdb folder (no root, any host): a month with no
+    change asks nothing; a change to any file that decides the answers asks every machine again, once."""
+    monkeypatch.delenv("HFSTAGE_TEST_USERDB", raising=False)
+    monkeypatch.setattr(sources, "sources_table", lambda: table)
     share = demo_with_cabinet(tmp_path / "share")
-    asked: list[str] = []
-    real = pwd.getpwnam
-    monkeypatch.setattr(pwd, "getpwnam", lambda name: asked.append(name) or real(name))
-    inventory(share, None, jobs=1, progress=False)
     machines = len([p for p in share.folder("inventory").iterdir() if p.is_dir()])
+    first = inventory(share, None, jobs=1, progress=False).bindings
     assert len(asked) >= machines  # every machine asked once (at least its first spelling)
-    asked.clear()
-    inventory(share, None, jobs=1, progress=False)
-    assert asked == []
+    changes = [None, tmp_path / "passwd", None, tmp_path / "userdb" / "b$.user", None]
+    for changed in changes:  # nothing; a line added to passwd; nothing; a drop-in added; nothing
+        if changed is not None:
+            changed.write_text(changed.read_text() + "pc01$:x:4242:4242::/:/bin/false\n" if changed.exists() else "{}")
+        before = len(asked)
+        assert inventory(share, None, jobs=1, progress=False).bindings == first  # the same answers
+        if changed is None:
+            assert len(asked) == before, "a month with no change asked the database"
+        else:
+            assert len(asked) - before >= machines, f"{changed.name} changed, but machines were not asked again"
 
 
 def test_passwd_sources_are_the_passwd_line_without_its_actions():

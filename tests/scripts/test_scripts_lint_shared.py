@@ -45,10 +45,24 @@ LINES = [  # where a template may put the machine's name; after each, a name its
     "echo {P} (",  # PC-DO
     "echo ) {P}",  # ELSE
     'for %%f {P} ("x) do echo %USERNAME%"',  # IN
+    # where command.com reads the name as a command or a command's word (lint reads commands, not text)
+    "@{P} x",  # SETLOCAL, ENDLOCAL
+    "if exist x {P} y",  # SETLOCAL: the command an if runs
+    "for %%f in (x) do {P} y",  # SETLOCAL: the command a for runs
+    "echo x|{P} y",  # SETLOCAL: a command a pipe joins
+    "{P}/b",  # EXIT: exit /b
+    "{P} :x",  # CALL
+    "if {P} defined x goto end",  # NOT
+    "if {P} x y setlocal",  # NOT: the if's condition is then two words further, and its command setlocal
+    "for %%f in (x) {P} setlocal",  # DO
+    "if {P} x setlocal y",  # EXIST, ERRORLEVEL, DEFINED: the condition's length
+    "if a {P} b setlocal",  # LSS, EQU: cmd's comparison, a condition of three words
 ]
 NAMES = ["PC000123", "WS-ACCT-04", "ABCDEFGHIJKLMNO", "ABCDEFGHIJKLMNOP", "PCSTUFF12", "PC 1", 'PC"1', "I", "1PC",
          "HFX", "PC-SETLOCAL", "PC-ENDLOCAL", "PC-IF", "PC-CALL", "PC-EXIT", "PC-FOR", "PC-SET", "DEFINED", "START",
-         "ERRORLEVEL", "NOT", "PC-DO", "ELSE", "IN", "COM", "COMMAND", "X_Y", "PC.1", "PC$", "A%HFX%B"]
+         "ERRORLEVEL", "NOT", "PC-DO", "ELSE", "IN", "COM", "COMMAND", "X_Y", "PC.1", "PC$", "A%HFX%B",
+         "SETLOCAL", "ENDLOCAL", "SETLOCAL-PC", "EXIT", "CALL", "DO", "EXIST", "FOR", "SET", "IF", "IF-X", "DO-1",
+         "EXIT-2", "PC-NOT", "DEFINED-PC", "LSS", "EQU", "PC-GTR"]
 UNC = "\\\\DC\\hfstage"
 
 
@@ -81,3 +95,14 @@ def test_the_sharing_is_used_where_it_is_proved():
     assert shared.lint(b"rem command.com\nnot linted: LF only\nsetlocal\n", "PC1.bat", "PC1", placeholder_text) == []
     assert shared.lint(b"linted: LF only\n", "PC1.bat", "PC1", None)  # not shared: its own lint
     assert shared.lint(b"linted: LF only\n", "1PC.bat", "1PC", placeholder_text)  # name not neutral
+
+
+def test_a_name_holding_a_rule_word_is_neutral_and_one_that_is_a_rule_word_is_not():
+    """Lint reads commands' whole words, so PC-SETLOCAL cannot change what a rule sees (its scripts are answered
+    from the placeholder's lint, as PC1's); SETLOCAL alone still could (at a command's place), and is linted."""
+    shared = SharedLint(P, _widths(UNC), {"USERNAME"})
+    placeholder_text = (HEAD + "set HFL=%HFS%\\results\\" + P + ".log\r\n").encode()
+    for name in ("PC-SETLOCAL", "ENDLOCAL-2", "PC-IF", "DEFINED-PC"):
+        assert shared.lint(b"rem command.com\nnot linted: LF only\n", f"{name}.bat", name, placeholder_text) == [], name
+    for name in ("SETLOCAL", "IF", "NOT", "DO"):
+        assert shared.lint(b"linted: LF only\n", f"{name}.bat", name, placeholder_text), name

@@ -398,16 +398,28 @@ def cmd_approve(args) -> int:
     if not args.ids:
         raise UsageError("hfstage approve: name at least one ID (a bulletin, a Q/KB number or SP), or --list "
                          "or --history")
-    for a in pipeline.approve(site, args.ids, args.ring, args.note):
+    change = pipeline.approve(site, args.ids, args.ring, args.note)
+    for a in change.events:
         out(f"approved {a.id} for ring {a.ring} (catalog {a.catalog}: {', '.join(a.packages) or '-'}); "
             "the scripts include it from the next `hfstage scripts generate` or month")
+    _say_report(change)
     return EXIT_OK
 
 
 def cmd_unapprove(args) -> int:
-    for a in pipeline.unapprove(pipeline.Site.open(args.share), args.ids, args.ring):
+    change = pipeline.unapprove(pipeline.Site.open(args.share), args.ids, args.ring)
+    for a in change.events:
         out(f"withdrew the approval of {a.id} for ring {a.ring} ({a.by} {a.at})")
+    _say_report(change)
     return EXIT_OK
+
+
+def _say_report(change: pipeline.ApprovalChange) -> None:
+    if change.report is not None:
+        err(f"site report updated: {change.report.folder / 'index.html'} ({change.report.rendered_pages} machine "
+            "pages drawn again)")
+    else:
+        err(f"site report not updated: {change.not_redrawn}")
 
 
 def cmd_plan(args) -> int:

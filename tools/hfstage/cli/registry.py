@@ -230,14 +230,16 @@ COMMANDS = [
             "catalog for --ring (pilot, or any ring site.ini [rings] names; default all). With site.ini [approval] "
             "mode = manual a patch reaches a machine's script only once approved for its ring. Kept in "
             "SHARE/state/history.sqlite and audit.log with who ran it, when, the catalog and its packages; a "
-            "revised package needs approval again. --list shows the mode, the rings and the approvals standing; "
-            "--history every approve and unapprove.",
+            "revised package needs approval again. The site report (SHARE/reports) is drawn again from the latest "
+            "full scan. --list shows the mode, the rings and the approvals standing; --history every approve and "
+            "unapprove.",
             (SHARE, arg("ids", nargs="*", metavar="ID"), arg("--ring", default="all", help="the ring (default all)"),
              arg("--note", default="", help="why (kept with the approval)"),
              arg("--list", action="store_true", help="show the approvals standing"),
              arg("--history", action="store_true", help="show every approve and unapprove")), cmd_approve),
     Command(("unapprove",), "withdraw approvals",
-            "Withdraw the approvals of each ID (for --ring only, when given); kept in the history and audit.log.",
+            "Withdraw the approvals of each ID (for --ring only, when given); kept in the history and audit.log. The "
+            "site report (SHARE/reports) is drawn again from the latest full scan.",
             (SHARE, arg("ids", nargs="+", metavar="ID"), arg("--ring", help="only this ring's approval")),
             cmd_unapprove),
     Command(("plan",), "the monthly patch application plan",

@@ -30,10 +30,16 @@ def passwd_sources(nsswitch: str) -> list[str]:
     return []
 
 
+def sources_table() -> dict:
+    """data/account_sources.json: where the server's user database is configured and what each source reads."""
+    return resources.data_json(SOURCES_NAME)
+
+
 def database_identity(table: dict | None = None) -> str | None:
     """A fingerprint of everything that decides what the server's user database answers, or None when a
-    source answers from what hfstage cannot see (another server, a running service)."""
-    table = table or resources.data_json(SOURCES_NAME)
+    source answers from what hfstage cannot see (another server, a running service). TABLE: as
+    sources_table() (a test's own nsswitch.conf and passwd)."""
+    table = table or sources_table()
     try:
         nsswitch = Path(table["nsswitch"]).read_text(encoding="utf-8", errors="replace")
     except OSError:

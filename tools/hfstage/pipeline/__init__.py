@@ -5,7 +5,8 @@ The CLI imports nothing else for a command on a share."""
 
 from hfstage.assess import findings_at_or_above
 from hfstage.pipeline import views
-from hfstage.pipeline.approvals import approval_history_text, approvals_text, approve, unapprove
+from hfstage.pipeline.approvals import approval_history_text, approvals_text
+from hfstage.pipeline.approving import ApprovalChange, approve, unapprove
 from hfstage.pipeline.catalogs import (
     CatalogShow,
     catalog_diff,
@@ -45,7 +46,7 @@ from hfstage.share import set_wait
 
 __all__ = [
     "publish_set",
-    "approval_history_text",
+    "ApprovalChange", "approval_history_text",
     "MachineLine", "ProvisionReport", "machines_accept", "machines_list", "machines_retire", "share_provision",
     "PLAN_FORMATS", "SCAN_FORMATS", "STEPS", "CatalogShow", "ConfigProblems", "MonthResult", "PackagesReport",
     "ResultsReport", "ScanResult", "Site", "StepFailed", "alarms", "all_assessments", "build_demo_share",

@@ -66,11 +66,15 @@ def plan_base(site: Site) -> MonthPlan:
 
 def deployed_plan(site: Site, base: MonthPlan) -> MonthPlan:
     """BASE (left as it is) with what the published scripts install and hold, machine by machine, as they are
-    now: the month adds it again after its scripts step publishes a new set."""
+    now: the month adds it again after its scripts step publishes a new set. What they leave out waiting for
+    approval waits no more once approved (`hfstage approve`: in the scripts from the next scripts generate)."""
     plan = dataclasses.replace(base, deploy=[], held=[], waiting={}, rings=[])
     latest = site.history.latest_scan(FULL)
     record = site.share.record(SCRIPTS)  # what the published scripts were rendered from, machine by machine
     machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
     contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
-    return add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method,
-                          gate(site))  # site.ini's rings and the approvals: no [share] unc needed
+    approvals = gate(site)  # site.ini's rings and the approvals: no [share] unc needed
+    plan = add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method, approvals)
+    waiting = {key: [m for m in ms if approvals.why_not(m, *key) is not None] for key, ms in plan.waiting.items()}
+    plan.waiting = {key: ms for key, ms in waiting.items() if ms}
+    return plan

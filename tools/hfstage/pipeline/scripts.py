@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 
 from hfstage.assess import Assessment
@@ -20,7 +21,7 @@ from hfstage.scripts import (
     os_key,
     write_collectors,
 )
-from hfstage.share import Release
+from hfstage.share import Release, machine_name_problem
 
 
 def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
@@ -75,7 +76,8 @@ def scripts_collectors(site: Site, release: Release | None = None, listed: list[
     """The collectors (in the next generation of SHARE\\scripts), the entry points and the 9x per-machine
     stubs in SHARE\\netlogon; RELEASE as for scripts_generate; LISTED: the machine folders' names when the
     caller listed them this run (month: its inventory's, InventoryResult.machines), else listed here."""
-    names = listed if listed is not None else [f.name for f in machine_folders(site.share)[0]]
+    names = listed if listed is not None and not _added_since(site, listed) else [
+        f.name for f in machine_folders(site.share)[0]]
     lifecycle = Lifecycle.load(site.share)
     names = [n for n in names if lifecycle.standing(n) != RETIRED]  # a retired machine has no stub
     catalog = site.catalog if site.has_catalog() else None
@@ -87,6 +89,18 @@ def scripts_collectors(site: Site, release: Release | None = None, listed: list[
         if release is None:
             own.publish()
         return result
+
+
+def _added_since(site: Site, listed: list[str]) -> bool:
+    """Whether inventory\\ holds a name that could be a machine's and LISTED lacks: a folder made since the caller
+    listed them (between the month's inventory and scripts steps) gets its netlogon stub this month, not the
+    next. Names only, nothing stat'ed: a fraction of a listing (then made in full, with every check)."""
+    known = {name.casefold() for name in listed}
+    try:
+        names = os.listdir(site.share.folder("inventory"))
+    except OSError:
+        return True  # the full listing says what is wrong
+    return any(n.casefold() not in known and n != "README.txt" and machine_name_problem(n) is None for n in names)
 
 
 def publish_set(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,

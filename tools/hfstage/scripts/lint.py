@@ -13,21 +13,32 @@ from pathlib import Path
 
 MAX_9X_LINE = 127
 NT_ONLY_MARK = "rem hfstage-lint: nt only from here"
-_EXTENSIONS = [
-    (re.compile(r"\bsetlocal\b|\bendlocal\b", re.I), "setlocal/endlocal"),
-    (re.compile(r"\bif\s+/i\b", re.I), "if /i"),
-    (re.compile(r"%~"), "%~ parameter modifiers"),
-    (re.compile(r"\bcall\s+:", re.I), "call :label"),
-    (re.compile(r"&&|\|\|"), "&& or ||"),
-    (re.compile(r"\bexit\s+/b\b", re.I), "exit /b"),
-    (re.compile(r"\bfor\s+/[fdrl]\b", re.I), "for /f, /d, /r, /l"),
-    (re.compile(r"\bif\s+(not\s+)?defined\b", re.I), "if defined"),
-    (re.compile(r"\bset\s+/[ap]\b", re.I), "set /a, set /p"),
-    (re.compile(r"%COMPUTERNAME%", re.I), "%COMPUTERNAME% (not set on Windows 9x)"),
-    (re.compile(r"^\s*\(|^\s*\)|\)\s*else\b|\bdo\s*\(|^\s*if\b.*\(\s*$", re.I), "( ) blocks"),
+# cmd extensions a command uses, matched on the command's words (see _commands) joined by one space, lower case:
+# a word is a rule's only where command.com reads it as a command or its switch, never inside a path or a
+# quoted argument (a machine named PC-SETLOCAL, or SETLOCAL, writes results\PC-SETLOCAL.log)
+_COMMAND_RULES = [
+    (re.compile(r"^(setlocal|endlocal)( |$)"), "setlocal/endlocal"),
+    (re.compile(r"^if /i( |$)"), "if /i"),
+    (re.compile(r"^call :"), "call :label"),
+    (re.compile(r"^exit /b( |$)"), "exit /b"),
+    (re.compile(r"^for /[fdrl]( |$)"), "for /f, /d, /r, /l"),
+    (re.compile(r"^if (/i )?(not )?defined( |$)"), "if defined"),
+    (re.compile(r"^set /[ap]( |$)"), "set /a, set /p"),
+    (re.compile(r"^[()]"), "( ) blocks"),
 ]
-# one search that any of them would match: most lines match none, and are then looked at once, not 11 times
-_ANY_EXTENSION = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _EXTENSIONS), re.I)
+# cmd extensions in the text itself, wherever they stand (no machine name holds %, ~, & or |)
+_TEXT_RULES = [
+    (re.compile(r"%~"), "%~ parameter modifiers"),
+    (re.compile(r"&&|\|\|"), "&& or ||"),
+    (re.compile(r"%COMPUTERNAME%", re.I), "%COMPUTERNAME% (not set on Windows 9x)"),
+]
+# what a line holds when any rule could match it: most lines hold none, and are not split into commands
+_ANY_EXTENSION = re.compile(r"setlocal|endlocal|defined|[/:()~&|]|%computername%", re.I)
+# a command's words: command.com splits them at a space, tab, comma, semicolon or equals sign, a quoted part
+# keeps its separators, and a switch (/x) or a ( starts a word of its own (exit/b is exit /b, do(x is do (x)
+_WORD = re.compile(r'[/(]?(?:"[^"]*"?|[^\s,;=/("])+|[/(]')
+COMPARISONS = ("equ", "neq", "lss", "leq", "gtr", "geq")  # cmd's `if A LSS B`: a condition of three words
+_PIPES = re.compile(r'"[^"]*"?|[|&]')  # a command ends at | (and at cmd's &), not inside quotes
 _VARIABLE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)%")
 _SET_VALUE = re.compile(r"^set\s+\w+=", re.I)
 _ERRORLEVEL = re.compile(r"^\s*if\s+(not\s+)?errorlevel\s+(\d+)", re.I)
@@ -117,9 +128,8 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced:
             problems.append(LintProblem(path, number, f"%{var}% can hold a space and is used unquoted: command.com "
                                         "would split it into two arguments (use a share path without spaces for "
                                         "Windows 9x clients)"))
-        for pattern, name in _EXTENSIONS if _ANY_EXTENSION.search(stripped) else ():
-            if pattern.search(stripped):
-                problems.append(LintProblem(path, number, f"{name} needs cmd extensions; command.com lacks them"))
+        for name in _extensions(stripped) if _ANY_EXTENSION.search(stripped) else ():
+            problems.append(LintProblem(path, number, f"{name} needs cmd extensions; command.com lacks them"))
         m = _ERRORLEVEL.match(stripped)
         if m:
             level = int(m.group(2))
@@ -130,6 +140,40 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced:
         elif stripped:
             last_level = None
     return problems
+
+
+def _extensions(line: str) -> list[str]:
+    """The cmd extensions LINE uses, each named once, in the rules' order."""
+    said = [" ".join(words).lower() for words in _commands(line)]
+    found = [name for pattern, name in _COMMAND_RULES if any(pattern.search(command) for command in said)]
+    return found + [name for pattern, name in _TEXT_RULES if pattern.search(line)]
+
+
+def _commands(line: str) -> list[list[str]]:
+    """The words of every command LINE runs: each one a pipe joins, and the one an `if` or a `for` runs."""
+    out, start = [], 0
+    for m in [*_PIPES.finditer(line), None]:
+        if m is not None and m.group(0).startswith('"'):
+            continue
+        words = _WORD.findall(line[start:m.start() if m else len(line)].strip().lstrip("@"))
+        while words:
+            out.append(words)
+            words = _inner(words)
+        start = m.end() if m else len(line)
+    return out
+
+
+def _inner(words: list[str]) -> list[str]:
+    """The words of the command an `if` (after its condition) or a `for` (after its do) runs; else none."""
+    head = words[0].lower()
+    if head == "if":  # if [/i] [not] errorlevel N | exist FILE | defined VAR | A==B | A LSS B (cmd's)
+        at = 1 + (len(words) > 1 and words[1].lower() == "/i")
+        at += at < len(words) and words[at].lower() == "not"
+        length = 3 if at + 1 < len(words) and words[at + 1].lower() in COMPARISONS else 2
+        return words[at + length:]
+    if head == "for":
+        return next((words[i + 1:] for i in range(2, len(words)) if words[i].lower() == "do"), [])
+    return []
 
 
 # command.com splits a command's words at each of these (and tab), quotes or not: a program path holding one

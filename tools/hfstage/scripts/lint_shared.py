@@ -3,16 +3,19 @@ the machine's name, so a text that lints clean with the placeholder lints clean 
 change what a rule sees (issue 20 section 6.2: lint was 13% of a full month's scripts step).
 
 Why clean stays clean, rule by rule (scripts/lint.py), for a NEUTRAL name (a letter, then letters, digits,
-_ or -; no longer than the placeholder; none of the words the rules look for) in a text whose placeholder
+_ or -; no longer than the placeholder; not itself one of the words the rules read) in a text whose placeholder
 has on each side a character that is neither a word character nor %, and not / before it, on no label line:
   CRLF          the name holds no line end;
   9x or not     decided again on the machine's own text (a name may complete "command.com");
   line length   the name is no longer than the placeholder and makes no %VAR% (no % beside it, none in it);
   labels        the placeholder is on no label line;
-  keywords      a rule's word lies whole in the name (excluded) or across its edge, where the character
-                beside it is not a word character; no /X switch is made of its first letter (no / before);
+  keywords      a command's words are split where command.com splits them (no name holds a separator, a quote,
+                / or a parenthesis), and a rule compares whole words: a word the name is part of but not the
+                whole of cannot be a rule's word (PC-SETLOCAL is not SETLOCAL), and begins with the same
+                character as the placeholder's (a letter, or what precedes both); no /X switch is made of its
+                first letter (no / before); the name alone is a rule's word only when it is one (excluded);
   errorlevel    the name starts with a letter, so it ends no `errorlevel N` number;
-  start, rem    the name holds no separator and no quote and begins no rem or start;
+  start, rem    the name holds no separator and no quote, is not start, and a rem it begins only takes away;
   quotes, %VAR% the name holds no quote and no %.
 A text with any problem with the placeholder, or any other name, is linted as it is.
 """
@@ -21,12 +24,13 @@ from __future__ import annotations
 
 import re
 
-from hfstage.scripts.lint import LintProblem, is_9x_script, lint_text
+from hfstage.scripts.lint import COMPARISONS, LintProblem, is_9x_script, lint_text
 
-# the words lint's rules match (lint._EXTENSIONS, _ERRORLEVEL, _START, _FOR_SET), looked for anywhere in a name:
-# a name holding one is linted with its own text (setlocal holds set, defined holds in; %COMPUTERNAME% needs a %
-# beside the name; rem only takes problems away; command.com is looked for in the machine's own text)
-_RULE_WORDS = ("set", "endlocal", "if", "call", "exit", "for", "in", "start", "errorlevel", "do", "else", "not")
+# the whole words lint's rules read (lint._COMMAND_RULES, the if and for a command runs, _ERRORLEVEL, _START,
+# _SET_VALUE, _FOR_SET): a name that is one is linted with its own text (a name only holding one, PC-SETLOCAL, is
+# neutral: no rule reads part of a word; %COMPUTERNAME% needs a % beside the name; rem only takes problems away)
+_RULE_WORDS = frozenset({"set", "setlocal", "endlocal", "if", "not", "defined", "exist", "errorlevel", "call",
+                         "exit", "for", "in", "do", "else", "start", *COMPARISONS})
 _NEUTRAL = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _WORD = re.compile(r"\w")
 
@@ -35,7 +39,7 @@ def neutral_name(name: str, placeholder: str) -> bool:
     """NAME cannot change what any lint rule sees in a text where it stands for PLACEHOLDER (see above)."""
     folded = name.casefold()
     return (len(name) <= len(placeholder) and _NEUTRAL.fullmatch(name) is not None
-            and not any(word in folded for word in _RULE_WORDS))
+            and folded not in _RULE_WORDS)
 
 
 def placed_apart(text: str, placeholder: str) -> bool:
