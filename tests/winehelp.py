@@ -154,14 +154,17 @@ class WineFailed(AssertionError):
 
 
 class WineCouldNotStart(WineFailed):
-    """Wine's cmd could not start a program that is there and is a Windows program: the host's fault, not the
-    script's. Once in ~7,000 program starts on a loaded CI host, wine's CreateProcess failed and cmd said it
-    could not recognize the program (a .bat file went on without it). conftest.py runs such a test once more,
-    from the start, on a new client and share; any other failure is the test's verdict."""
+    """Wine could not start a Windows program that is there: the host's fault, not the script's. On a loaded
+    host, now and then (once in several thousand starts), wine's new process dies before it has started and
+    CreateProcess fails with ERROR_INTERNAL_ERROR: cmd then says it cannot recognize the program (and a .bat file
+    goes on without it), `start` says "ShellExecuteEx failed: Internal error". conftest.py runs such a test once
+    more, from the start, on a new client and share; any other failure is the test's verdict."""
 
 
 # cmd's words when CreateProcess fails, for a missing program and for one that would not start alike
 _UNRECOGNIZED = re.compile(r"Can't recognize '(\"[^\"]*\"|\S+)")
+# start's words when the program's process died before it started (a missing one is "File not found")
+_START_DIED = "ShellExecuteEx failed: Internal error"
 
 
 @dataclass
@@ -199,7 +202,7 @@ def runs_story() -> str:
 
 def wine(env: dict, *args: str, run_as: list[str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([*(run_as or []), str(WINE), *args], env=_with_tz(env), capture_output=True, timeout=300)
-    _check_started(env, args, proc)
+    check_started(env, args, proc)
     if check and proc.returncode != 0:
         raise WineFailed(f"wine {' '.join(args)}: exit code {proc.returncode}\n"
                          f"stdout: {_text(proc.stdout)[-2000:]}\nstderr: {_text(proc.stderr)[-2000:]}")
@@ -224,13 +227,17 @@ def run_batch(path: Path, env: dict, calls_log: Path, run_as: list[str] | None =
     return run.calls
 
 
-def _check_started(env: dict, args: tuple[str, ...], proc: subprocess.CompletedProcess) -> None:
-    """Raise WineCouldNotStart when cmd says it could not recognize a program that exists and is a PE image."""
-    for match in _UNRECOGNIZED.finditer(_text(proc.stderr)):
-        program = unix_path(env, match.group(1).strip('"'))
-        if program is not None and is_windows_program(program):
-            raise WineCouldNotStart(f"wine {' '.join(args)}: wine's cmd could not start {program}, which is a "
-                                    f"Windows program that is there\nstderr: {_text(proc.stderr)[-2000:]}")
+def check_started(env: dict, args: tuple[str, ...], proc: subprocess.CompletedProcess) -> None:
+    """Raise WineCouldNotStart when cmd says it could not recognize a program that exists and is a PE image, or
+    start that the program's process died before it started."""
+    said = _text(proc.stdout) + _text(proc.stderr)
+    programs = [unix_path(env, m.group(1).strip('"')) for m in _UNRECOGNIZED.finditer(said)]
+    started = [str(p) for p in programs if p is not None and is_windows_program(p)]
+    if started or _START_DIED in said:
+        what = f"could not start {', '.join(started)}, a Windows program that is there" if started else \
+            "start: a program's process died before it started"
+        raise WineCouldNotStart(f"wine {' '.join(args)}: {what}\nstdout: {_text(proc.stdout)[-2000:]}\n"
+                                f"stderr: {_text(proc.stderr)[-2000:]}")
 
 
 def unix_path(env: dict, path: str) -> Path | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import struct
+import subprocess
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.winehelp import (
     STUB,
     WineCouldNotStart,
     WineFailed,
+    check_started,
     client,
     clock_of,
     needs_wine,
@@ -105,3 +107,19 @@ def test_wine_not_starting_a_program_that_is_there_is_the_hosts_fault(tmp_path, 
         run_batch(script, env, share / "hotfixes" / "calls.log")
     assert isinstance(failed.value, WineCouldNotStart) is raises
     assert "Reboot.exe" in str(failed.value) if raises else "errorlevel 9009" in str(failed.value)
+
+
+@pytest.mark.parametrize("said, raises", [
+    (b"Application could not be started, or no application associated with the specified file.\r\n"
+     b"ShellExecuteEx failed: Internal error.\r\n", True),  # as wine's start wrote it once under load
+    (b"Application could not be started, or no application associated with the specified file.\r\n"
+     b"ShellExecuteEx failed: File not found.\r\n", False)])
+def test_start_whose_program_died_before_it_started_is_the_hosts_fault(tmp_path, said, raises):
+    """A 9x script's `start /w` of a package that is there: once, on a loaded host, wine's start said
+    "Internal error" (the new process died before it started), and the test failed on no call made."""
+    proc = subprocess.CompletedProcess(["wine", "cmd"], 1, said, b"")
+    if raises:
+        with pytest.raises(WineCouldNotStart, match="died before it started"):
+            check_started({"WINEPREFIX": str(tmp_path)}, ("cmd", "/c", "W98.bat"), proc)
+    else:
+        check_started({"WINEPREFIX": str(tmp_path)}, ("cmd", "/c", "W98.bat"), proc)
