@@ -12,6 +12,7 @@ report draws it again.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -82,11 +83,16 @@ def drawn(drawings: Iterable[Drawing], easel: Easel, workers: int,
         return
     shared = replace(easel, more=easel.more.shared() if hasattr(easel.more, "shared") else easel.more)
     job = Job(_draw_in_worker, _load, (shared,), memory_mib)
-    items = [(d,) for d in drawings]
-    for (d,), (result, death) in zip(items, each_in_workers(job, items, workers, ahead=_AHEAD, chunk=_CHUNK),
-                                     strict=True):
-        yield result if death is None else _died(d, death, easel)
+    taken: deque[Drawing] = deque()  # handed to the pool and not drawn yet: a window of them, not all 5,000
 
+    def items() -> Iterator[tuple[Drawing]]:
+        for d in drawings:
+            taken.append(d)
+            yield (d,)
+
+    for result, death in each_in_workers(job, items(), workers, ahead=_AHEAD, chunk=_CHUNK):
+        d = taken.popleft()
+        yield result if death is None else _died(d, death, easel)
 
 
 def draw(d: Drawing, easel: Easel) -> Drawn:
