@@ -17,7 +17,7 @@ import pytest
 
 from hfstage.history import History
 from hfstage.history.store import assessment_key
-from hfstage.report.scan_files import NAMES, ScanFiles
+from hfstage.report.scan_files import NAMES, ScanFiles, head_at, retitle
 from hfstage.share import REPORT
 from tests.conftest import demo_with_cabinet, hfstage_process
 
@@ -135,3 +135,67 @@ def test_a_scan_file_someone_removed_is_written_again(month1_site):
         (reports / name).unlink()
         assert hfstage_process("month", month1_site.root, "--fail-on", "none").returncode == 0
         assert (reports / name).read_bytes() == before
+
+
+def test_a_new_scan_alone_renames_scan_json_and_copies_the_rest_as_it_lies(tmp_path, recorded):
+    """scan.json opens by naming its scan. A new scan that changed no machine rewrites that head only
+    (`retitle`): the rest is copied as it lies, and the next report still copies every fragment from the
+    renamed file (its digest and spans follow the head), with the bytes of a scan.json made anew."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    before = (folder / "scan.json").read_bytes()
+    assert head_at(folder, value)
+    value = retitle(folder, 1000, "1.0", value)  # a head 3 bytes longer: every span follows it
+    assert (folder / "scan.json").read_bytes() == before.replace(b'{"scan_id": 7,', b'{"scan_id": 1000,', 1)
+    copied = set()
+    with ScanFiles(folder, "1.0", 1000, rows, [], value) as files:
+        for m in rows:
+            assert files.reusable(m)
+            copied.add(m.machine)
+            files.add(m, None)
+    assert copied == {m.machine for m in rows}
+    with ScanFiles(tmp_path / "fresh", "1.0", 1000, rows, [], None) as fresh:
+        for m in rows:
+            fresh.add(m, assessments[m.assessment_key])
+    assert _bytes(folder) == _bytes(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("damage", ["length", "bytes", "none"])
+def test_a_head_not_where_the_memo_says_is_neither_renamed_nor_copied_from(tmp_path, recorded, damage):
+    """A memo value whose head length is wrong or missing, or a scan.json whose head someone edited: `head_at`
+    says no (the report then makes the three files again) and nothing is copied from scan.json."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    if damage == "length":
+        value = {**value, "head": value["head"] + 1}
+    elif damage == "none":
+        value = {k: v for k, v in value.items() if k != "head"}
+    else:
+        path = folder / "scan.json"
+        path.write_bytes(path.read_bytes().replace(b'{"scan_id": 7,', b'{"scan_id": 77,', 1))
+    assert not head_at(folder, value)
+    _, copied = _write(folder, rows, assessments, value)
+    assert copied == set() and _bytes(folder) == _fresh(tmp_path, rows, assessments)
+
+
+def test_a_month_that_changed_nothing_names_its_own_scan_in_scan_json(month1_site):
+    """In a month in which nothing changed, scan.json still named the previous month's scan (the scan's ID was
+    not in the scan files' memo key), while index.html named the new one: an admin comparing months read the
+    wrong scan. Now scan.json names the scan that produced it, and scan.txt and scan.csv, which do not name it,
+    are left as they are."""
+    from hfstage.history import History
+
+    reports = month1_site.folder("reports")
+    before = {name: (reports / name).read_bytes() for name in NAMES}
+    inodes = {name: (reports / name).stat().st_ino for name in NAMES[:2]}
+    first = History(month1_site).latest_scan().id
+    assert hfstage_process("month", month1_site.root, "--fail-on", "none").returncode == 0
+    scan = History(month1_site).latest_scan().id
+    assert scan != first
+    assert f"scan {scan}, generated" in (reports / "index.html").read_text()
+    assert {name: (reports / name).stat().st_ino for name in NAMES[:2]} == inodes  # not written again
+    assert (reports / "scan.json").read_bytes() == before["scan.json"].replace(
+        f'{{"scan_id": {first},'.encode(), f'{{"scan_id": {scan},'.encode(), 1)
+    assert [(reports / name).read_bytes() for name in NAMES[:2]] == [before[n] for n in NAMES[:2]]

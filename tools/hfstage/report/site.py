@@ -47,7 +47,7 @@ from hfstage.report.html import html_env
 from hfstage.report.machine_draw import POOL_THRESHOLD, WORKER_MEMORY_MIB, Drawing, Easel, drawn
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.scan_files import NAMES as SCAN_NAMES
-from hfstage.report.scan_files import ScanFiles
+from hfstage.report.scan_files import ScanFiles, head_at, retitle
 from hfstage.report.site_index import (
     MACHINES_CSV,
     MACHINES_JS,
@@ -65,6 +65,7 @@ from hfstage.share import PUBLIC, REPORT, Record, Share, id_problem, write_many
 from hfstage.workers import pool_size
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
+SCAN_NAMED = "scan named"  # the report memo's item for the scan scan.json's head names (a new one every month)
 LISTS = "lists"  # the report memo's item for lists\\*.html, machines.js and machines.csv
 STATUS_CLASS = {COMPLIANT: "installed", NEEDS_PATCHES: "missing", SERVICE_PACK_MISSING: "missing",
                 UNREADABLE: "error", INCOMPLETE: "warning", NOT_COVERED: "warning", UNVERIFIED: "warning",
@@ -159,6 +160,8 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
                              [(a.kind, a.text) for a in front["attention"]], front["labels"])
     todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(folder, name, front)]
+    if SCAN_NAMED in todo and SCAN_FILES not in todo and not head_at(folder, record.value(SCAN_FILES)):
+        todo.append(SCAN_FILES)  # scan.json's head is not where the memo says: the three files are made again
     shown = {name: record.value(name) for name in todo if (folder / name).is_file()}  # what those pages show now
     shown[SCAN_FILES] = record.value(SCAN_FILES)  # the fragments' spans in the scan files as they are now
     record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
@@ -203,7 +206,8 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
     """What each page (and the scan files) is rendered from, by its name below reports\\: a machine page also
     from what the pipeline gathered beside its assessment (script, results, evidence, last seen)."""
     rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
-    keys = {SCAN_FILES: REPORT.key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])}
+    keys = {SCAN_FILES: REPORT.key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines]),
+            SCAN_NAMED: REPORT.key(view.scan_id, view.catalog_version)}
     shared = [view.extras.share, view.extras.scripts_now]  # on every page: the share's path, where scripts stand
     for m in view.machines:
         keys[f"machines/{m.machine}.html"] = REPORT.key(view.catalog_version, m.assessment_key,
@@ -216,7 +220,7 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
 
 def _made(folder: Path, name: str, front: dict) -> bool:
     """Whether the files of memo item NAME are all there (someone may have removed one since)."""
-    if name == SCAN_FILES:
+    if name in (SCAN_FILES, SCAN_NAMED):
         return all((folder / f).is_file() for f in SCAN_NAMES)
     if name == LISTS:
         return all((folder / f).is_file() for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
@@ -279,6 +283,9 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
     if files is not None:
         result.written += [folder / n for n in SCAN_NAMES]
         values[SCAN_FILES] = files.memo_value()
+    elif SCAN_NAMED in pending:  # the fragments stand; the head names this scan (checked by `head_at`)
+        values[SCAN_FILES] = retitle(folder, view.scan_id, view.catalog_version, values[SCAN_FILES])
+        result.written.append(folder / SCAN_NAMES[2])
     result.rendered_pages += rendered
     result.skipped_pages += len(view.machines) - rendered
     _remove_stale(folder / "machines", {f"{m.machine}.html" for m in view.machines})
