@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ from hfstage.report.application_plan import MonthPlan, render_plan
 from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
+from hfstage.report.compiled import compiled_templates
 from hfstage.report.compliance import percent
 from hfstage.report.html import html_env
 from hfstage.report.machine_draw import POOL_THRESHOLD, WORKER_MEMORY_MIB, Drawing, Easel, drawn
@@ -61,7 +63,7 @@ from hfstage.report.site_index import (
     stale_lists,
 )
 from hfstage.report.svg import trend_chart
-from hfstage.share import PUBLIC, REPORT, Record, Share, id_problem, write_many
+from hfstage.share import COMPILED_TEMPLATES, PUBLIC, REPORT, Record, Share, id_problem, write_many
 from hfstage.workers import pool_size
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
@@ -149,7 +151,13 @@ def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = 
 
 
 def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
-    """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written."""
+    """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written, with the templates
+    compiled in an earlier run (report.compiled)."""
+    with compiled_templates(share.state_file(COMPILED_TEMPLATES)):
+        return _write_site_report(share, view, plan, trend)
+
+
+def _write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
     folder = share.folder("reports")
     result = ReportResult(folder)
     record = share.record(REPORT)
@@ -159,10 +167,11 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     keys = _page_keys(view, found)
     keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
                              [(a.kind, a.text) for a in front["attention"]], front["labels"])
-    todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(folder, name, front)]
+    present = _present(folder)
+    todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(present, name, front)]
     if SCAN_NAMED in todo and SCAN_FILES not in todo and not head_at(folder, record.value(SCAN_FILES)):
         todo.append(SCAN_FILES)  # scan.json's head is not where the memo says: the three files are made again
-    shown = {name: record.value(name) for name in todo if (folder / name).is_file()}  # what those pages show now
+    shown = {name: record.value(name) for name in todo if name in present}  # what those pages show now
     shown[SCAN_FILES] = record.value(SCAN_FILES)  # the fragments' spans in the scan files as they are now
     record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
     env = html_env()
@@ -218,13 +227,23 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
     return keys
 
 
-def _made(folder: Path, name: str, front: dict) -> bool:
-    """Whether the files of memo item NAME are all there (someone may have removed one since)."""
+def _present(folder: Path) -> set[str]:
+    """The files below FOLDER (reports\\) and its folders of pages, as the memo names them ("machines/PC1.html"):
+    one listing per folder, not a stat per page (5,000 machine pages)."""
+    present = set()
+    for sub in ("", "machines/", "bulletins/", "lists/"):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder / sub) as found:
+            present.update(sub + entry.name for entry in found if entry.is_file())
+    return present
+
+
+def _made(present: set[str], name: str, front: dict) -> bool:
+    """Whether the files of memo item NAME are all PRESENT (someone may have removed one since)."""
     if name in (SCAN_FILES, SCAN_NAMED):
-        return all((folder / f).is_file() for f in SCAN_NAMES)
+        return all(f in present for f in SCAN_NAMES)
     if name == LISTS:
-        return all((folder / f).is_file() for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
-    return (folder / name).is_file()
+        return all(f in present for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
+    return name in present
 
 
 def _commit(record: Record, keys: dict[str, str], values: dict[str, object]) -> None:
