@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from hfstage.assess import NOT_APPLICABLE, Assessment
 from hfstage.faults import crash_point
 from hfstage.history import MachineRow, stored_assessment
+from hfstage.report.compiled import CompiledTemplates
+from hfstage.report.compiled import use as use_compiled
 from hfstage.report.html import html_env, shown_finding
 from hfstage.report.machine_page import MachinePage
 from hfstage.report.scan_files import fragments
@@ -34,6 +36,7 @@ from hfstage.workers import Job, each_in_workers
 POOL_THRESHOLD = 3000
 # Per worker, two tasks of _CHUNK machines in flight (the scan's choice: fewer round trips, a worker kept busy).
 _AHEAD, _CHUNK = 2, 16
+PAGE_TEMPLATES = ("machine.html.j2", "_base.html.j2", "_style.html.j2")  # a machine page and what it extends
 WORKER_MEMORY_MIB = 4096  # [limits] worker_memory_mib's default, for callers without a site.ini
 
 _worker: dict = {}  # what every machine needs, set once in each worker
@@ -46,6 +49,7 @@ class Easel:
     common: dict  # the page template's context beside the machine's own
     shared: dict  # on every page: its key's common part
     more: Callable[..., MachinePage] | None  # SiteExtras.page (its `shared()` part in a worker)
+    templates: dict[str, bytes] | None = None  # in a worker: the page's templates as this process compiled them
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,8 @@ def drawn(drawings: Iterable[Drawing], easel: Easel, workers: int,
         for d in drawings:
             yield draw(d, easel)
         return
-    shared = replace(easel, more=easel.more.shared() if hasattr(easel.more, "shared") else easel.more)
+    shared = replace(easel, more=easel.more.shared() if hasattr(easel.more, "shared") else easel.more,
+                     templates=_compiled())
     job = Job(_draw_in_worker, _load, (shared,), memory_mib)
     taken: deque[Drawing] = deque()  # handed to the pool and not drawn yet: a window of them, not all 5,000
 
@@ -126,7 +131,19 @@ def from_row(m: MachineRow) -> Assessment:
                       role=m.role, standing=m.standing, binding=m.binding)
 
 
+def _compiled() -> dict[str, bytes] | None:
+    """The machine page's templates compiled (read from the run's cache, or compiled here once and added to it),
+    for the workers: none compiles them again."""
+    env = html_env()
+    if not isinstance(env.bytecode_cache, CompiledTemplates):
+        return None
+    for name in PAGE_TEMPLATES:
+        env.get_template(name)
+    return dict(env.bytecode_cache.entries)
+
+
 def _load(easel: Easel) -> None:
+    use_compiled(easel.templates)
     _worker["easel"] = easel
 
 
