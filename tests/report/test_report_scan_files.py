@@ -137,10 +137,17 @@ def test_a_scan_file_someone_removed_is_written_again(month1_site):
         assert (reports / name).read_bytes() == before
 
 
-def test_a_new_scan_alone_renames_scan_json_and_copies_the_rest_as_it_lies(tmp_path, recorded):
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_a_new_scan_alone_renames_scan_json_and_copies_the_rest_as_it_lies(tmp_path, recorded, monkeypatch,
+                                                                          kernel_copy):
     """scan.json opens by naming its scan. A new scan that changed no machine rewrites that head only
-    (`retitle`): the rest is copied as it lies, and the next report still copies every fragment from the
-    renamed file (its digest and spans follow the head), with the bytes of a scan.json made anew."""
+    (`retitle`): the rest is copied as it lies (by the kernel, or through the process where the kernel cannot),
+    and the next report still copies every fragment from the renamed file (its digest and spans follow the
+    head), with the bytes of a scan.json made anew."""
+    if not kernel_copy:
+        def refused(*args):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr("os.copy_file_range", refused)
     rows, assessments = recorded
     folder = tmp_path / "r"
     value, _ = _write(folder, rows, assessments)

@@ -21,7 +21,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -156,9 +155,26 @@ def retitle(folder: Path, scan_id: int, catalog_version: str, before: dict) -> d
     head = json_head(scan_id, catalog_version)
     with open(folder / NAMES[2], "rb") as old, atomic_text_stream(folder / NAMES[2]) as out:
         out.buffer.write(head)
-        old.seek(before["head"])
-        shutil.copyfileobj(old, out.buffer, 1 << 20)
+        out.buffer.flush()
+        _copy_rest(old.fileno(), out.buffer.fileno(), before["head"])
     return {**before, "head": len(head)}
+
+
+def _copy_rest(source: int, target: int, start: int) -> None:
+    """The file SOURCE from START on appended to the file TARGET (descriptors): by the kernel where it can (a
+    reflink on XFS or Btrfs; 5,000 machines' scan.json is some 150 MB), else through this process."""
+    at = start
+    try:
+        while copied := os.copy_file_range(source, target, 1 << 30, at):
+            at += copied
+        return
+    except (AttributeError, OSError):  # not Linux, an old kernel, or file systems that cannot: copied here
+        pass
+    while block := os.pread(source, 1 << 20, at):
+        at += len(block)
+        view = memoryview(block)
+        while view:
+            view = view[os.write(target, view):]
 
 
 def _head_length(before: object) -> int:
