@@ -102,3 +102,30 @@ def test_a_template_edited_since_it_was_cached_is_compiled_again():
     assert old.get_template("t.j2").render(x=1) == "old 1" and cache.changed
     new = Environment(loader=DictLoader({"t.j2": "new {{ x }}"}), bytecode_cache=CompiledTemplates(cache.entries))
     assert new.get_template("t.j2").render(x=1) == "new 1"
+
+
+def test_the_plan_templates_are_compiled_once_and_a_site_s_edit_is_compiled_again(month1_site, monkeypatch):
+    """The plan is rendered every month from the site's templates (sandboxed) or hfstage's: compiled once, kept
+    in the same cache; a site that edits its plan template gets its edit, not the code cached before."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from hfstage.pipeline import Site
+    from hfstage.pipeline.reporting import month_plan
+    from hfstage.report.application_plan import render_plan
+
+    made: list[str] = []
+    real = SandboxedEnvironment.compile
+
+    def counted(self, source, name=None, *args, **kwargs):
+        made.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(SandboxedEnvironment, "compile", counted)
+    plan, templates, cache = month_plan(Site(month1_site)), month1_site.root / "templates", CompiledTemplates()
+    first = [render_plan(plan, fmt, templates, cache) for fmt in ("html", "md")]
+    assert sorted(made) == ["plan.html.j2", "plan.md.j2"]
+    made.clear()
+    assert [render_plan(plan, fmt, templates, cache) for fmt in ("html", "md")] == first and made == []
+    assert first == [render_plan(plan, fmt, templates) for fmt in ("html", "md")]  # as without a cache
+    (templates / "plan.md.j2").write_text("edited by the site: {{ plan.catalog_version }}\n", encoding="utf-8")
+    assert render_plan(plan, "md", templates, cache) == f"edited by the site: {plan.catalog_version}"

@@ -43,7 +43,7 @@ from hfstage.report.application_plan import MonthPlan, render_plan
 from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
-from hfstage.report.compiled import compiled_templates
+from hfstage.report.compiled import CompiledTemplates, compiled_templates
 from hfstage.report.compliance import percent
 from hfstage.report.html import html_env
 from hfstage.report.machine_draw import POOL_THRESHOLD, WORKER_MEMORY_MIB, Drawing, Easel, drawn
@@ -153,11 +153,12 @@ def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = 
 def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
     """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written, with the templates
     compiled in an earlier run (report.compiled)."""
-    with compiled_templates(share.state_file(COMPILED_TEMPLATES)):
-        return _write_site_report(share, view, plan, trend)
+    with compiled_templates(share.state_file(COMPILED_TEMPLATES)) as compiled:
+        return _write_site_report(share, view, plan, trend, compiled)
 
 
-def _write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
+def _write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict],
+                       compiled: CompiledTemplates) -> ReportResult:
     folder = share.folder("reports")
     result = ReportResult(folder)
     record = share.record(REPORT)
@@ -183,8 +184,8 @@ def _write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: lis
     _bulletin_pages(folder, found, env, common, pending, result)
     _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
-    _write({folder / "plan.html": render_plan(plan, "html", templates),
-            folder / "plan.md": render_plan(plan, "md", templates)}, result)
+    _write({folder / "plan.html": render_plan(plan, "html", templates, compiled),
+            folder / "plan.md": render_plan(plan, "md", templates, compiled)}, result)
     for name in result.undrawn:  # drawn again next time
         keys.pop(name, None)
     _commit(record, keys, values)
