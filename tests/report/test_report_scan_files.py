@@ -3,7 +3,7 @@
 At 5,000 machines a month in which 1% of machines changed read back, decoded and encoded again every
 assessment of the site for the three whole-site files (issue 20 section 6). Each machine's part of them
 depends only on its assessment (its content key) and the report code (the report memo's format version), so
-the report memo now keeps where each machine's fragments lie in the files it wrote, with the files' digests;
+the report memo now keeps where each machine's fragments lie in the files it wrote, with the files' identities;
 the next report copies the bytes of the unchanged machines. These tests change each thing the copy depends
 on (the assessment, the format version, the files' bytes, a file's presence, the memo's value) and check
 that the files come out as if every fragment were made again, on the demo's real assessments.
@@ -12,6 +12,7 @@ that the files come out as if every fragment were made again, on the demo's real
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
@@ -101,13 +102,31 @@ def test_a_file_changed_or_removed_since_is_not_copied_from(tmp_path, recorded, 
     assert copied == set() and _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_a_file_edited_in_place_with_its_size_and_time_kept_is_not_copied_from(tmp_path, recorded, name):
+    """The memo tells the files hfstage wrote by their identity, not by hashing some 220 MB every month: an edit
+    that keeps the size and puts the modification time back still moves the change time, which no user sets."""
+    rows, assessments = recorded
+    value, _ = _write(tmp_path / "r", rows, assessments)
+    path = tmp_path / "r" / name
+    was = path.stat()
+    data = path.read_bytes()
+    with open(path, "r+b") as fh:  # the same inode, the same size
+        fh.write(data.replace(rows[0].machine.encode(), b"X" * len(rows[0].machine)))
+    os.utime(path, ns=(was.st_atime_ns, was.st_mtime_ns))
+    assert (path.stat().st_ino, path.stat().st_size, path.stat().st_mtime_ns) == (was.st_ino, was.st_size,
+                                                                                   was.st_mtime_ns)
+    _, copied = _write(tmp_path / "r", rows, assessments, value)
+    assert copied == set() and _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
+
+
 def test_a_damaged_memo_value_copies_nothing_it_cannot_place(tmp_path, recorded):
     rows, assessments = recorded
     value, _ = _write(tmp_path / "r", rows, assessments)
     spans = {**value["spans"], rows[0].assessment_key: [[0, 1]], rows[1].assessment_key: [[0, 1], [0, 1], [0, 10**9]]}
     _, copied = _write(tmp_path / "r", rows, assessments, {**value, "spans": spans})
     assert not {rows[0].machine, rows[1].machine} & copied and len(copied) == len(rows) - 2
-    for damaged in (None, "text", {**value, "digests": value["digests"][:2]}, {**value, "spans": []}):
+    for damaged in (None, "text", {**value, "files": value["files"][:2]}, {**value, "spans": []}):
         _, copied = _write(tmp_path / "r", rows, assessments, damaged)
         assert copied == set()
     assert _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
@@ -142,7 +161,7 @@ def test_a_new_scan_alone_renames_scan_json_and_copies_the_rest_as_it_lies(tmp_p
                                                                           kernel_copy):
     """scan.json opens by naming its scan. A new scan that changed no machine rewrites that head only
     (`retitle`): the rest is copied as it lies (by the kernel, or through the process where the kernel cannot),
-    and the next report still copies every fragment from the renamed file (its digest and spans follow the
+    and the next report still copies every fragment from the renamed file (its spans follow the
     head), with the bytes of a scan.json made anew."""
     if not kernel_copy:
         def refused(*args):
