@@ -206,6 +206,17 @@ def test_a_head_not_where_the_memo_says_is_neither_renamed_nor_copied_from(tmp_p
     assert copied == set() and _bytes(folder) == _fresh(tmp_path, rows, assessments)
 
 
+def test_a_memo_value_that_names_no_files_is_renamed_but_never_copied_from(tmp_path, recorded):
+    """A damaged memo value with a good head length: scan.json is renamed all the same (no crash), and what no
+    identity vouches for is not copied from afterwards."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    value = retitle(folder, 7, "1.0", {k: v for k, v in value.items() if k != "files"})
+    _, copied = _write(folder, rows, assessments, value)
+    assert copied == set() and _bytes(folder) == _fresh(tmp_path, rows, assessments)
+
+
 def test_a_month_that_changed_nothing_names_its_own_scan_in_scan_json(month1_site):
     """In a month in which nothing changed, scan.json still named the previous month's scan (the scan's ID was
     not in the scan files' memo key), while index.html named the new one: an admin comparing months read the

@@ -158,7 +158,8 @@ def retitle(folder: Path, scan_id: int, catalog_version: str, before: dict) -> d
         out.buffer.write(head)
         out.buffer.flush()
         _copy_rest(old.fileno(), out.buffer.fileno(), before["head"])
-    files = list(before["files"])
+    files = before.get("files")
+    files = list(files) if isinstance(files, list) and len(files) == len(NAMES) else [None] * len(NAMES)
     files[2] = identity(folder / NAMES[2])
     return {**before, "head": len(head), "files": files}
 
