@@ -129,3 +129,16 @@ def test_the_plan_templates_are_compiled_once_and_a_site_s_edit_is_compiled_agai
     assert first == [render_plan(plan, fmt, templates) for fmt in ("html", "md")]  # as without a cache
     (templates / "plan.md.j2").write_text("edited by the site: {{ plan.catalog_version }}\n", encoding="utf-8")
     assert render_plan(plan, "md", templates, cache) == f"edited by the site: {plan.catalog_version}"
+
+
+def test_a_cache_that_cannot_be_read_or_written_costs_a_compile_not_the_report(tmp_path, monkeypatch, fresh_env,
+                                                                                caplog):
+    """Something else where the cache belongs (here a folder): the templates are compiled, the page is drawn,
+    and the log says the cache was not kept."""
+    html_env.cache_clear()
+    uncached = _page()
+    path = tmp_path / "report-templates.cache"
+    path.mkdir()
+    page, made = _run(path, monkeypatch)
+    assert page == uncached and set(NAMES) <= set(made) and path.is_dir()
+    assert "templates compiled again" in caplog.text

@@ -22,6 +22,7 @@ from pathlib import Path
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
+from hfstage.errors import HfstageError
 from hfstage.report.html import html_env
 from hfstage.share import PRIVATE, REPORT, atomic_write_bytes
 
@@ -69,7 +70,10 @@ def compiled_templates(path: Path) -> Iterator[CompiledTemplates]:
     finally:
         env.bytecode_cache = before
     if cache.changed:
-        atomic_write_bytes(path, encode(cache.entries), PRIVATE, durable=False)  # lost: compiled again
+        try:
+            atomic_write_bytes(path, encode(cache.entries), PRIVATE, durable=False)  # lost: compiled again
+        except HfstageError as e:  # a cache: the report it served is written; the next run compiles again
+            log.warning("%s: templates compiled again next run", e)
 
 
 def use(entries: dict[str, bytes] | None) -> None:
