@@ -69,12 +69,15 @@ def test_results_come_in_the_items_order_with_the_initializer_run_once_per_worke
 
 @pytest.mark.parametrize("killed", [[3], [0, 1], [2, 5, 9]])
 @pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
-def test_a_worker_killed_mid_item_costs_that_item_only(tmp_path, monkeypatch, killed, ahead, chunk):
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_worker_killed_mid_item_costs_that_item_only(tmp_path, monkeypatch, killed, ahead, chunk, lazy):
     """With several items a task (CHUNK) and several tasks a worker (AHEAD), every item in flight is a suspect:
-    they run again one at a time, and only an item that kills a worker again is run alone and dead."""
+    they run again one at a time, and only an item that kills a worker again is run alone and dead; also when
+    the items come from a generator (LAZY: the pool holds the suspects itself, it cannot index the items)."""
     monkeypatch.setenv("HFSTAGE_TEST_KILL_AT", ",".join(f"item:{n}" for n in killed))
     bar = _Bar()
-    made = list(each_in_workers(Job(_add, _load, (0, str(tmp_path / "pids")), 1024), [(n,) for n in range(12)], 2,
+    items = ((n,) for n in range(12)) if lazy else [(n,) for n in range(12)]
+    made = list(each_in_workers(Job(_add, _load, (0, str(tmp_path / "pids")), 1024), items, 2,
                                 bar, ahead=ahead, chunk=chunk))
     assert [n for n, (_, death) in enumerate(made) if death is not None] == killed
     assert all(made[n][1].startswith("killed by SIGKILL") for n in killed)
@@ -92,3 +95,22 @@ def test_a_job_run_alone_reports_its_result_or_how_its_process_died(tmp_path):
     job = Job(_exit, _load, (0, str(tmp_path / "pids")), memory_mib=512)
     assert run_alone(job, (3,)) == (None, "exit code 3; [limits] worker_memory_mib is 512 MiB")
     assert run_alone(Job(_add, _load, (7, str(tmp_path / "pids"))), (1,)) == ((8, 1), None)
+
+
+def test_items_are_taken_as_workers_come_free_not_all_before_the_first_result(tmp_path):
+    """The report fed the pool a list of every machine's drawing (its stored assessment and page data), so all
+    5,000 were alive before the first was drawn (peak RSS 289 -> 371 MiB). The pool now takes a generator's
+    items as workers come free: when the first result comes back, only about the tasks in flight were taken."""
+    taken: list[int] = []
+
+    def items():
+        for n in range(200):
+            taken.append(n)
+            yield (n,)
+
+    made = each_in_workers(Job(_add, _load, (0, str(tmp_path / "pids")), 1024), items(), 2, ahead=2, chunk=3)
+    first = next(made)
+    assert first == ((0, 1), None)
+    assert len(taken) < 100  # 2 workers x 2 tasks x 3 items in flight, and what finished meanwhile
+    rest = list(made)
+    assert [result[0] for result, _ in [first, *rest]] == list(range(200)) and len(taken) == 200

@@ -3,7 +3,7 @@
 At 5,000 machines a month in which 1% of machines changed read back, decoded and encoded again every
 assessment of the site for the three whole-site files (issue 20 section 6). Each machine's part of them
 depends only on its assessment (its content key) and the report code (the report memo's format version), so
-the report memo now keeps where each machine's fragments lie in the files it wrote, with the files' digests;
+the report memo now keeps where each machine's fragments lie in the files it wrote, with the files' identities;
 the next report copies the bytes of the unchanged machines. These tests change each thing the copy depends
 on (the assessment, the format version, the files' bytes, a file's presence, the memo's value) and check
 that the files come out as if every fragment were made again, on the demo's real assessments.
@@ -12,12 +12,13 @@ that the files come out as if every fragment were made again, on the demo's real
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
 from hfstage.history import History
 from hfstage.history.store import assessment_key
-from hfstage.report.scan_files import NAMES, ScanFiles
+from hfstage.report.scan_files import NAMES, ScanFiles, head_at, retitle
 from hfstage.share import REPORT
 from tests.conftest import demo_with_cabinet, hfstage_process
 
@@ -101,13 +102,31 @@ def test_a_file_changed_or_removed_since_is_not_copied_from(tmp_path, recorded, 
     assert copied == set() and _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_a_file_edited_in_place_with_its_size_and_time_kept_is_not_copied_from(tmp_path, recorded, name):
+    """The memo tells the files hfstage wrote by their identity, not by hashing some 220 MB every month: an edit
+    that keeps the size and puts the modification time back still moves the change time, which no user sets."""
+    rows, assessments = recorded
+    value, _ = _write(tmp_path / "r", rows, assessments)
+    path = tmp_path / "r" / name
+    was = path.stat()
+    data = path.read_bytes()
+    with open(path, "r+b") as fh:  # the same inode, the same size
+        fh.write(data.replace(rows[0].machine.encode(), b"X" * len(rows[0].machine)))
+    os.utime(path, ns=(was.st_atime_ns, was.st_mtime_ns))
+    assert (path.stat().st_ino, path.stat().st_size, path.stat().st_mtime_ns) == (was.st_ino, was.st_size,
+                                                                                   was.st_mtime_ns)
+    _, copied = _write(tmp_path / "r", rows, assessments, value)
+    assert copied == set() and _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
+
+
 def test_a_damaged_memo_value_copies_nothing_it_cannot_place(tmp_path, recorded):
     rows, assessments = recorded
     value, _ = _write(tmp_path / "r", rows, assessments)
     spans = {**value["spans"], rows[0].assessment_key: [[0, 1]], rows[1].assessment_key: [[0, 1], [0, 1], [0, 10**9]]}
     _, copied = _write(tmp_path / "r", rows, assessments, {**value, "spans": spans})
     assert not {rows[0].machine, rows[1].machine} & copied and len(copied) == len(rows) - 2
-    for damaged in (None, "text", {**value, "digests": value["digests"][:2]}, {**value, "spans": []}):
+    for damaged in (None, "text", {**value, "files": value["files"][:2]}, {**value, "spans": []}):
         _, copied = _write(tmp_path / "r", rows, assessments, damaged)
         assert copied == set()
     assert _bytes(tmp_path / "r") == _fresh(tmp_path, rows, assessments)
@@ -135,3 +154,85 @@ def test_a_scan_file_someone_removed_is_written_again(month1_site):
         (reports / name).unlink()
         assert hfstage_process("month", month1_site.root, "--fail-on", "none").returncode == 0
         assert (reports / name).read_bytes() == before
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_a_new_scan_alone_renames_scan_json_and_copies_the_rest_as_it_lies(tmp_path, recorded, monkeypatch,
+                                                                          kernel_copy):
+    """scan.json opens by naming its scan. A new scan that changed no machine rewrites that head only
+    (`retitle`): the rest is copied as it lies (by the kernel, or through the process where the kernel cannot),
+    and the next report still copies every fragment from the renamed file (its spans follow the
+    head), with the bytes of a scan.json made anew."""
+    if not kernel_copy:
+        def refused(*args):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr("os.copy_file_range", refused)
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    before = (folder / "scan.json").read_bytes()
+    assert head_at(folder, value)
+    value = retitle(folder, 1000, "1.0", value)  # a head 3 bytes longer: every span follows it
+    assert (folder / "scan.json").read_bytes() == before.replace(b'{"scan_id": 7,', b'{"scan_id": 1000,', 1)
+    copied = set()
+    with ScanFiles(folder, "1.0", 1000, rows, [], value) as files:
+        for m in rows:
+            assert files.reusable(m)
+            copied.add(m.machine)
+            files.add(m, None)
+    assert copied == {m.machine for m in rows}
+    with ScanFiles(tmp_path / "fresh", "1.0", 1000, rows, [], None) as fresh:
+        for m in rows:
+            fresh.add(m, assessments[m.assessment_key])
+    assert _bytes(folder) == _bytes(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("damage", ["length", "bytes", "none"])
+def test_a_head_not_where_the_memo_says_is_neither_renamed_nor_copied_from(tmp_path, recorded, damage):
+    """A memo value whose head length is wrong or missing, or a scan.json whose head someone edited: `head_at`
+    says no (the report then makes the three files again) and nothing is copied from scan.json."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    if damage == "length":
+        value = {**value, "head": value["head"] + 1}
+    elif damage == "none":
+        value = {k: v for k, v in value.items() if k != "head"}
+    else:
+        path = folder / "scan.json"
+        path.write_bytes(path.read_bytes().replace(b'{"scan_id": 7,', b'{"scan_id": 77,', 1))
+    assert not head_at(folder, value)
+    _, copied = _write(folder, rows, assessments, value)
+    assert copied == set() and _bytes(folder) == _fresh(tmp_path, rows, assessments)
+
+
+def test_a_memo_value_that_names_no_files_is_renamed_but_never_copied_from(tmp_path, recorded):
+    """A damaged memo value with a good head length: scan.json is renamed all the same (no crash), and what no
+    identity vouches for is not copied from afterwards."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    value = retitle(folder, 7, "1.0", {k: v for k, v in value.items() if k != "files"})
+    _, copied = _write(folder, rows, assessments, value)
+    assert copied == set() and _bytes(folder) == _fresh(tmp_path, rows, assessments)
+
+
+def test_a_month_that_changed_nothing_names_its_own_scan_in_scan_json(month1_site):
+    """In a month in which nothing changed, scan.json still named the previous month's scan (the scan's ID was
+    not in the scan files' memo key), while index.html named the new one: an admin comparing months read the
+    wrong scan. Now scan.json names the scan that produced it, and scan.txt and scan.csv, which do not name it,
+    are left as they are."""
+    from hfstage.history import History
+
+    reports = month1_site.folder("reports")
+    before = {name: (reports / name).read_bytes() for name in NAMES}
+    inodes = {name: (reports / name).stat().st_ino for name in NAMES[:2]}
+    first = History(month1_site).latest_scan().id
+    assert hfstage_process("month", month1_site.root, "--fail-on", "none").returncode == 0
+    scan = History(month1_site).latest_scan().id
+    assert scan != first
+    assert f"scan {scan}, generated" in (reports / "index.html").read_text()
+    assert {name: (reports / name).stat().st_ino for name in NAMES[:2]} == inodes  # not written again
+    assert (reports / "scan.json").read_bytes() == before["scan.json"].replace(
+        f'{{"scan_id": {first},'.encode(), f'{{"scan_id": {scan},'.encode(), 1)
+    assert [(reports / name).read_bytes() for name in NAMES[:2]] == [before[n] for n in NAMES[:2]]

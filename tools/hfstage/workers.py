@@ -27,11 +27,11 @@ per worker through the initializer, the item itself through its job's arguments:
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
-from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -65,7 +65,7 @@ def pool_size(count: int, jobs: int | None, threshold: int) -> int:
     return cpus if cpus > 1 and count >= threshold else 0
 
 
-def run_in_workers(job: Job, items: list[tuple], workers: int, bar=None) -> tuple[list, dict[int, str]]:
+def run_in_workers(job: Job, items: Iterable[tuple], workers: int, bar=None) -> tuple[list, dict[int, str]]:
     """(Each item's result, in ITEMS' order; {index: how the process running it died} for the items whose job
     killed its process even alone, whose result is None), run in WORKERS processes; BAR.update(1) per item."""
     out: list = []
@@ -77,51 +77,59 @@ def run_in_workers(job: Job, items: list[tuple], workers: int, bar=None) -> tupl
     return out, deaths
 
 
-def each_in_workers(job: Job, items: list[tuple], workers: int, bar=None, ahead: int = 1,
+def each_in_workers(job: Job, items: Iterable[tuple], workers: int, bar=None, ahead: int = 1,
                     chunk: int = 1) -> Iterator[tuple]:
     """(result, None) or (None, how the process running it died) for each item, in ITEMS' order, as soon as it and
     the items before it are done: a caller can write each away as it comes instead of holding them all.
 
-    AHEAD: tasks in flight per worker (more keeps a worker busy while the caller handles a result); CHUNK: items
-    per task (fewer round trips for small jobs). When a worker dies, every item in flight is a suspect: they are
-    run again one at a time per worker, and those that kill a worker again, alone."""
+    ITEMS is taken lazily, as workers come free: only the items in flight (and the suspects of a dead worker) are
+    held here, so a generator of items keeps a bounded window of them alive, not all of them. AHEAD: tasks in
+    flight per worker (more keeps a worker busy while the caller handles a result); CHUNK: items per task (fewer
+    round trips for small jobs). When a worker dies, every item in flight is a suspect: they are run again one at
+    a time per worker, and those that kill a worker again, alone."""
     waiting: dict[int, tuple] = {}
     following = 0
-    for index, result, death in _finished(job, items, deque(range(len(items))), workers, ahead, chunk, bar):
+    for index, result, death in _finished(job, enumerate(items), workers, ahead, chunk, bar):
         waiting[index] = (result, death)
         while following in waiting:
             yield waiting.pop(following)
             following += 1
 
 
-def _finished(job: Job, items: list[tuple], todo: deque, workers: int, ahead: int, chunk: int,
+def _finished(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead: int, chunk: int,
               bar) -> Iterator[tuple[int, Any, str | None]]:
-    """(index, result, death) of the items TODO names, in the order they finish: a dead worker's suspects in a
-    pool one at a time per worker, then (when one kills a worker again) each alone."""
-    while todo:
-        suspects = yield from _pool_pass(job, items, todo, workers, ahead, chunk, bar)
+    """(index, result, death) of the (index, item) pairs TODO gives, in the order they finish: a dead worker's
+    suspects in a pool one at a time per worker, then (when one kills a worker again) each alone."""
+    while (first := next(todo, None)) is not None:
+        todo = itertools.chain([first], todo)
+        suspects = yield from _pool_pass(job, todo, workers, ahead, chunk, bar)
         if ahead > 1 or chunk > 1:
-            yield from _finished(job, items, deque(suspects), workers, 1, 1, bar)
+            yield from _finished(job, iter(suspects), workers, 1, 1, bar)
             continue
-        for index in suspects:
-            result, death = run_alone(job, items[index])
+        for index, item in suspects:
+            result, death = run_alone(job, item)
             if bar is not None:
                 bar.update(1)
             yield index, result, death
 
 
-def _pool_pass(job: Job, items: list[tuple], todo: deque, workers: int, ahead: int, chunk: int, bar,
-               ) -> Generator[tuple, None, list[int]]:
-    """Take items from the queue TODO until it is empty or a worker dies, yielding (index, result, None) as each
-    finishes; then return the items that were in flight (the suspects)."""
+def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead: int, chunk: int, bar,
+               ) -> Generator[tuple, None, list[tuple[int, tuple]]]:
+    """Take (index, item) pairs from TODO until it is exhausted or a worker dies, yielding (index, result, None)
+    as each finishes; then return the pairs that were in flight (the suspects), in the items' order."""
     context = multiprocessing.get_context(_CONTEXT)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                              initargs=(job.memory_mib, job.initializer, job.initargs)) as pool:
         running: dict = {}
-        while todo or running:
-            while todo and len(running) < workers * ahead:
-                task = [todo.popleft() for _ in range(min(chunk, len(todo)))]
-                running[pool.submit(_run_task, job.run, [items[index] for index in task])] = task
+        more = True
+        while more or running:
+            while more and len(running) < workers * ahead:
+                task = list(itertools.islice(todo, chunk))
+                more = len(task) == chunk
+                if task:
+                    running[pool.submit(_run_task, job.run, [item for _, item in task])] = task
+            if not running:
+                break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
@@ -132,13 +140,13 @@ def _pool_pass(job: Job, items: list[tuple], todo: deque, workers: int, ahead: i
                     broken = True
                     running[future] = task  # suspects, with the others in flight
                     continue
-                for index, result in zip(task, results, strict=True):
+                for (index, _), result in zip(task, results, strict=True):
                     if bar is not None:
                         bar.update(1)
                     crash_point("workers")
                     yield index, result, None
             if broken:
-                return sorted(index for task in running.values() for index in task)
+                return sorted((pair for task in running.values() for pair in task), key=lambda pair: pair[0])
     return []
 
 

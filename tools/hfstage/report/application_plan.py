@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jinja2 import TemplateError
+from jinja2 import BytecodeCache, TemplateError
 
 from hfstage.assess import MISSING, NOT_APPLICABLE, SitePolicy, severity_rank
 from hfstage.catalog import Catalog, diff_catalogs
@@ -224,15 +224,16 @@ def _never_adapted(path: Path) -> bool:
         return False
 
 
-def render_plan(plan: MonthPlan, fmt: str, site_templates: Path) -> str:
+def render_plan(plan: MonthPlan, fmt: str, site_templates: Path, compiled: BytecodeCache | None = None) -> str:
     """The plan in FMT from the site's templates (sandboxed) or hfstage's own. A site's copy that is, byte for
-    byte, a template an earlier hfstage put there was never adapted: hfstage's current one is used instead."""
+    byte, a template an earlier hfstage put there was never adapted: hfstage's current one is used instead.
+    COMPILED: templates compiled in an earlier run (report.compiled)."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: use {', '.join(FORMATS)}")
     if _never_adapted(site_templates / FORMATS[fmt]):
         site_templates = site_templates / "(hfstage's own)"  # a folder that does not exist: the defaults answer
     try:
-        return share_env(site_templates).get_template(FORMATS[fmt]).render(plan=plan)
+        return share_env(site_templates, compiled).get_template(FORMATS[fmt]).render(plan=plan)
     except TemplateError as e:  # a site's template that is broken, or that tries to leave the sandbox
         where = getattr(e, "filename", None) or site_templates / FORMATS[fmt]
         line = f":{e.lineno}" if getattr(e, "lineno", None) else ""

@@ -11,7 +11,15 @@ import functools
 from pathlib import Path
 from typing import NamedTuple
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -67,13 +75,14 @@ def shown_finding(f: Finding) -> ShownFinding:
                         f.reason, tuple(f.evidence), tuple(f.cve_ids), tuple(f.bugtraq_ids))
 
 
-def share_env(site_templates: Path) -> SandboxedEnvironment:
-    """The site's own templates first (sandboxed), hfstage's defaults second."""
+def share_env(site_templates: Path, compiled: BytecodeCache | None = None) -> SandboxedEnvironment:
+    """The site's own templates first (sandboxed), hfstage's defaults second; COMPILED: where templates compiled
+    before are kept (report.compiled; each is used only for the source it was compiled from)."""
     env = SandboxedEnvironment(
         loader=ChoiceLoader([FileSystemLoader(str(site_templates)), PackageLoader("hfstage", "data/share_layout/"
                                                                                             "templates")]),
         undefined=StrictUndefined, autoescape=select_autoescape(["html.j2", "html"]), trim_blocks=True,
-        lstrip_blocks=True)
+        lstrip_blocks=True, bytecode_cache=compiled)
     _common(env)
     return env
 

@@ -5,15 +5,20 @@ code (the report memo's format version): a machine whose assessment did not chan
 last written has its three fragments copied from those files (their byte spans are remembered in the
 report memo, beside the files' SHA-256), so a month in which 1% of machines changed decodes and encodes
 1% of the assessments, not all of them. The files' bytes are the same as when every fragment is made again.
-Remembered spans are used only when the three files are all there with the digests they were written with
-and the format version is the current one; otherwise every fragment is made again.
+Remembered spans are used only when the three files are all there, each the very file hfstage wrote (its
+inode, size, modification and change times as they were: any write, even one that restores the modification
+time, moves the change time, which no user can set), and the format version is the current one; otherwise
+every fragment is made again. (The memo kept the files' SHA-256 before: 5,000 machines' files are some 220 MB,
+hashed twice in every month that wrote them.)
+
+scan.json opens with a head naming the scan that wrote it; its spans follow the head, so a month whose scan
+changed nothing else writes the file again with the new head and the rest copied as it lies (`retitle`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import json
 import os
@@ -45,14 +50,15 @@ class ScanFiles:
         self.csv = csv.writer(self.csv_buffer, lineterminator="\n")
 
     def __enter__(self) -> ScanFiles:
-        self.old, self.old_spans = _earlier(self.folder, self.before, self.stack)
+        self.old_bases = [0, 0, _head_length(self.before)]
+        self.old, self.old_spans = _earlier(self.folder, self.before, self.old_bases, self.stack)
         self.out = [self.stack.enter_context(atomic_text_stream(self.folder / name)).buffer for name in NAMES]
         self.at = [0, 0, 0]
-        self.digests = [hashlib.sha256() for _ in NAMES]
         self.csv.writerow(fmt.CSV_COLUMNS)
-        head = {"scan_id": self.scan_id, "catalog_version": self.catalog_version}
         self._write(1, self._csv_text().encode())
-        self._write(2, (json.dumps(head)[:-1] + ', "machines": [').encode())
+        head = json_head(self.scan_id, self.catalog_version)
+        self.out[2].write(head)  # outside the spans: a new scan alone rewrites it (`retitle`)
+        self.head = len(head)
         self.first = True
         return self
 
@@ -71,7 +77,8 @@ class ScanFiles:
         copied = parts is None
         if parts is None:
             spans = self.old_spans[m.assessment_key]
-            parts = [os.pread(fd, end - start, start) for fd, (start, end) in zip(self.old, spans, strict=True)]
+            parts = [os.pread(fd, end - start, base + start)
+                     for fd, base, (start, end) in zip(self.old, self.old_bases, spans, strict=True)]
         if not self.first:
             self._write(2, _JSON_JOIN)
         self.first = False
@@ -83,8 +90,10 @@ class ScanFiles:
             self.spans[m.assessment_key] = spans
 
     def memo_value(self) -> dict:
-        """What the report memo keeps for the files: the spans, the digests, the code that made them."""
-        return {"format": REPORT.format, "digests": [d.hexdigest() for d in self.digests], "spans": self.spans}
+        """What the report memo keeps for the files (once they are in place): the spans, each file's identity,
+        the code that made them, the length of scan.json's head (what the spans in scan.json follow)."""
+        return {"format": REPORT.format, "files": [identity(self.folder / name) for name in NAMES], "spans": self.spans,
+                "head": self.head}
 
     def _csv_text(self) -> str:
         text = self.csv_buffer.getvalue()
@@ -94,7 +103,6 @@ class ScanFiles:
 
     def _write(self, index: int, data: bytes) -> None:
         self.out[index].write(data)
-        self.digests[index].update(data)
         self.at[index] += len(data)
 
     def __exit__(self, *exc) -> bool:
@@ -121,35 +129,99 @@ def fragments(a: Assessment, blob: bytes | None = None) -> list[bytes]:
             blob if blob is not None else json.dumps(a.to_dict(), sort_keys=True).encode()]
 
 
-def _earlier(folder: Path, before: object, stack: contextlib.ExitStack) -> tuple[list[int], dict[str, list]]:
+def json_head(scan_id: int, catalog_version: str) -> bytes:
+    """scan.json's first bytes: the scan and catalog that made it, and the opening of its machines."""
+    return (json.dumps({"scan_id": scan_id, "catalog_version": catalog_version})[:-1] + ', "machines": [').encode()
+
+
+def head_at(folder: Path, before: object) -> bool:
+    """Whether FOLDER's scan.json opens with a head as long as the report memo's value BEFORE says, so that
+    `retitle` can put a new one in its place."""
+    try:
+        with open(folder / NAMES[2], "rb") as fh:
+            return _head_shape(fh.fileno(), _head_length(before))
+    except OSError:
+        return False
+
+
+def _head_shape(fd: int, length: int) -> bool:
+    """Whether the file FD opens with a head of scan.json of LENGTH bytes."""
+    head = os.pread(fd, length, 0) if length > 0 else b""
+    return head.startswith(b'{"scan_id": ') and head.endswith(b', "machines": [') and head.count(b"[") == 1
+
+
+def retitle(folder: Path, scan_id: int, catalog_version: str, before: dict) -> dict:
+    """scan.json written again naming SCAN_ID, what follows its head (as long as the memo's value BEFORE says:
+    check `head_at` first) copied as it lies: its spans follow the head; the memo's new value."""
+    head = json_head(scan_id, catalog_version)
+    with open(folder / NAMES[2], "rb") as old, atomic_text_stream(folder / NAMES[2]) as out:
+        out.buffer.write(head)
+        out.buffer.flush()
+        _copy_rest(old.fileno(), out.buffer.fileno(), before["head"])
+    files = before.get("files")
+    files = list(files) if isinstance(files, list) and len(files) == len(NAMES) else [None] * len(NAMES)
+    files[2] = identity(folder / NAMES[2])
+    return {**before, "head": len(head), "files": files}
+
+
+def _copy_rest(source: int, target: int, start: int) -> None:
+    """The file SOURCE from START on appended to the file TARGET (descriptors): by the kernel where it can (a
+    reflink on XFS or Btrfs; 5,000 machines' scan.json is some 150 MB), else through this process."""
+    at = start
+    try:
+        while copied := os.copy_file_range(source, target, 1 << 30, at):
+            at += copied
+        return
+    except (AttributeError, OSError):  # not Linux, an old kernel, or file systems that cannot: copied here
+        pass
+    while block := os.pread(source, 1 << 20, at):
+        at += len(block)
+        view = memoryview(block)
+        while view:
+            view = view[os.write(target, view):]
+
+
+def _head_length(before: object) -> int:
+    """The length of scan.json's head as the memo's value BEFORE gives it; -1 when it gives none."""
+    length = before.get("head") if isinstance(before, dict) else None
+    return length if isinstance(length, int) and not isinstance(length, bool) else -1
+
+
+def _earlier(folder: Path, before: object, bases: list[int], stack: contextlib.ExitStack,
+             ) -> tuple[list[int], dict[str, list]]:
     """The files as the report memo's value BEFORE vouches for them (open, not read: 5,000 machines' files
     are some 200 MB; each part is read where it lies), and their spans; nothing when that value is missing,
-    made by other code, or any file is gone or is not the bytes it was written as. STACK closes them."""
+    made by other code, or any file is gone or is not the bytes it was written as. BASES: where each file's
+    vouched bytes begin (after scan.json's head; -1: not known). STACK closes them."""
     if not isinstance(before, dict) or before.get("format") != REPORT.format:
         return [], {}
-    digests, spans = before.get("digests"), before.get("spans")
-    if not isinstance(digests, list) or len(digests) != len(NAMES) or not isinstance(spans, dict):
+    files, spans = before.get("files"), before.get("spans")
+    if not isinstance(files, list) or len(files) != len(NAMES) or not isinstance(spans, dict) or min(bases) < 0:
         return [], {}
     old = []
-    for name, digest in zip(NAMES, digests, strict=True):
+    for name, written in zip(NAMES, files, strict=True):
         try:
             fh = stack.enter_context(open(folder / name, "rb"))  # noqa: SIM115 (closed by STACK)
-            same = _sha256(fh) == digest
+            same = _identity(os.fstat(fh.fileno())) == written
         except OSError:
             return [], {}
         if not same:
             return [], {}
         old.append(fh.fileno())
-    sizes = [os.fstat(fd).st_size for fd in old]
+    if not _head_shape(old[2], bases[2]):  # the spans in scan.json follow a head of that length
+        return [], {}
+    sizes = [os.fstat(fd).st_size - base for fd, base in zip(old, bases, strict=True)]
     return old, {key: where for key, where in spans.items() if _span_shape(where, sizes)}
 
 
-def _sha256(fh) -> str:
-    """The SHA-256 of the file FH, read a block at a time (hashlib.file_digest is Python 3.11's)."""
-    digest = hashlib.sha256()
-    for block in iter(lambda: fh.read(1 << 20), b""):
-        digest.update(block)
-    return digest.hexdigest()
+def identity(path: Path) -> list[int]:
+    """What tells the file at PATH from any other, or from itself changed: inode, size, modification and change
+    times (the change time moves on any write, chmod or utime, and cannot be set)."""
+    return _identity(os.stat(path))
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 def _span_shape(where: object, sizes: list[int]) -> bool:

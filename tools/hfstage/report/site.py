@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,12 +43,13 @@ from hfstage.report.application_plan import MonthPlan, render_plan
 from hfstage.report.approvals import Approvals
 from hfstage.report.attention import Attention, Situation
 from hfstage.report.bulletin_info import BulletinInfo
+from hfstage.report.compiled import CompiledTemplates, compiled_templates
 from hfstage.report.compliance import percent
 from hfstage.report.html import html_env
 from hfstage.report.machine_draw import POOL_THRESHOLD, WORKER_MEMORY_MIB, Drawing, Easel, drawn
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.scan_files import NAMES as SCAN_NAMES
-from hfstage.report.scan_files import ScanFiles
+from hfstage.report.scan_files import ScanFiles, head_at, retitle
 from hfstage.report.site_index import (
     MACHINES_CSV,
     MACHINES_JS,
@@ -61,10 +63,11 @@ from hfstage.report.site_index import (
     stale_lists,
 )
 from hfstage.report.svg import trend_chart
-from hfstage.share import PUBLIC, REPORT, Record, Share, id_problem, write_many
+from hfstage.share import COMPILED_TEMPLATES, PUBLIC, REPORT, Record, Share, id_problem, write_many
 from hfstage.workers import pool_size
 
 SCAN_FILES = "scan files"  # the report memo's item for scan.txt, scan.csv and scan.json
+SCAN_NAMED = "scan named"  # the report memo's item for the scan scan.json's head names (a new one every month)
 LISTS = "lists"  # the report memo's item for lists\\*.html, machines.js and machines.csv
 STATUS_CLASS = {COMPLIANT: "installed", NEEDS_PATCHES: "missing", SERVICE_PACK_MISSING: "missing",
                 UNREADABLE: "error", INCOMPLETE: "warning", NOT_COVERED: "warning", UNVERIFIED: "warning",
@@ -148,7 +151,14 @@ def bulletins(missing: list[FindingRow], info: dict[str, BulletinInfo] | None = 
 
 
 def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict]) -> ReportResult:
-    """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written."""
+    """Bring SHARE\\reports\\ up to date with VIEW; only what changed is rendered and written, with the templates
+    compiled in an earlier run (report.compiled)."""
+    with compiled_templates(share.state_file(COMPILED_TEMPLATES)) as compiled:
+        return _write_site_report(share, view, plan, trend, compiled)
+
+
+def _write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list[dict],
+                       compiled: CompiledTemplates) -> ReportResult:
     folder = share.folder("reports")
     result = ReportResult(folder)
     record = share.record(REPORT)
@@ -158,8 +168,11 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     keys = _page_keys(view, found)
     keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
                              [(a.kind, a.text) for a in front["attention"]], front["labels"])
-    todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(folder, name, front)]
-    shown = {name: record.value(name) for name in todo if (folder / name).is_file()}  # what those pages show now
+    present = _present(folder)
+    todo = [name for name, key in keys.items() if not record.known(name, key) or not _made(present, name, front)]
+    if SCAN_NAMED in todo and SCAN_FILES not in todo and not head_at(folder, record.value(SCAN_FILES)):
+        todo.append(SCAN_FILES)  # scan.json's head is not where the memo says: the three files are made again
+    shown = {name: record.value(name) for name in todo if name in present}  # what those pages show now
     shown[SCAN_FILES] = record.value(SCAN_FILES)  # the fragments' spans in the scan files as they are now
     record.begin(todo)  # nothing is vouched for while it is rewritten: a run killed mid-way renders it again
     env = html_env()
@@ -171,8 +184,8 @@ def write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: list
     _bulletin_pages(folder, found, env, common, pending, result)
     _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
-    _write({folder / "plan.html": render_plan(plan, "html", templates),
-            folder / "plan.md": render_plan(plan, "md", templates)}, result)
+    _write({folder / "plan.html": render_plan(plan, "html", templates, compiled),
+            folder / "plan.md": render_plan(plan, "md", templates, compiled)}, result)
     for name in result.undrawn:  # drawn again next time
         keys.pop(name, None)
     _commit(record, keys, values)
@@ -203,7 +216,8 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
     """What each page (and the scan files) is rendered from, by its name below reports\\: a machine page also
     from what the pipeline gathered beside its assessment (script, results, evidence, last seen)."""
     rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
-    keys = {SCAN_FILES: REPORT.key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines])}
+    keys = {SCAN_FILES: REPORT.key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines]),
+            SCAN_NAMED: REPORT.key(view.scan_id, view.catalog_version)}
     shared = [view.extras.share, view.extras.scripts_now]  # on every page: the share's path, where scripts stand
     for m in view.machines:
         keys[f"machines/{m.machine}.html"] = REPORT.key(view.catalog_version, m.assessment_key,
@@ -214,13 +228,23 @@ def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
     return keys
 
 
-def _made(folder: Path, name: str, front: dict) -> bool:
-    """Whether the files of memo item NAME are all there (someone may have removed one since)."""
-    if name == SCAN_FILES:
-        return all((folder / f).is_file() for f in SCAN_NAMES)
+def _present(folder: Path) -> set[str]:
+    """The files below FOLDER (reports\\) and its folders of pages, as the memo names them ("machines/PC1.html"):
+    one listing per folder, not a stat per page (5,000 machine pages)."""
+    present = set()
+    for sub in ("", "machines/", "bulletins/", "lists/"):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder / sub) as found:
+            present.update(sub + entry.name for entry in found if entry.is_file())
+    return present
+
+
+def _made(present: set[str], name: str, front: dict) -> bool:
+    """Whether the files of memo item NAME are all PRESENT (someone may have removed one since)."""
+    if name in (SCAN_FILES, SCAN_NAMED):
+        return all(f in present for f in SCAN_NAMES)
     if name == LISTS:
-        return all((folder / f).is_file() for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
-    return (folder / name).is_file()
+        return all(f in present for f in (MACHINES_JS, MACHINES_CSV, *list_names(front["lists"])))
+    return name in present
 
 
 def _commit(record: Record, keys: dict[str, str], values: dict[str, object]) -> None:
@@ -279,6 +303,9 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
     if files is not None:
         result.written += [folder / n for n in SCAN_NAMES]
         values[SCAN_FILES] = files.memo_value()
+    elif SCAN_NAMED in pending:  # the fragments stand; the head names this scan (checked by `head_at`)
+        values[SCAN_FILES] = retitle(folder, view.scan_id, view.catalog_version, values[SCAN_FILES])
+        result.written.append(folder / SCAN_NAMES[2])
     result.rendered_pages += rendered
     result.skipped_pages += len(view.machines) - rendered
     _remove_stale(folder / "machines", {f"{m.machine}.html" for m in view.machines})

@@ -47,6 +47,7 @@ from hfstage.share.layout import (
     CENTRAL_PAGES,
     CLIENT_FOLDERS,
     COLLECTORS,
+    COMPILED_TEMPLATES,
     DETECTION,
     FACTS,
     FACTS_FOLDER,
@@ -93,7 +94,8 @@ from hfstage.share.ownership import give_to, new_file_for, new_folder_for, quara
 
 __all__ = [
     "ACCOUNTS", "APPROVALS",
-    "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "DETECTION", "FACTS", "FACTS_FOLDER", "HISTORY", "LOCK",
+    "AUDIT", "CENTRAL_DB", "CENTRAL_PAGES", "COLLECTORS", "COMPILED_TEMPLATES", "DETECTION", "FACTS", "FACTS_FOLDER",
+    "HISTORY", "LOCK",
     "MACHINES", "MEMOS", "PACKAGE_FACTS", "PINS", "QUARANTINE", "RAW_FACTS", "RAW_FOLDER", "REPORT", "ROLLBACK",
     "SCANS", "SCRATCH", "SCRIPTS",
     "SEEN", "SITE_KEY", "SITE_RULES",

@@ -62,6 +62,8 @@ QUARANTINE = StateFile("quarantine", "what `hfstage share provision --apply` mov
 APPROVALS = StateFile("approvals.json", "where hfstage kept approvals before they moved into history.sqlite "
                       "(issue 21): taken into the history by the first approve or unapprove after the upgrade, "
                       "then no longer read")
+COMPILED_TEMPLATES = StateFile("report-templates.cache", "hfstage's report templates compiled (Jinja2's bytecode), "
+                               "checked by SHA-256 and the code's version: damaged or stale, they are compiled again")
 README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
 SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
                     "run's are removed by the next")
@@ -90,7 +92,7 @@ ACCOUNTS = Memo("accounts", "accounts.json", "inventory",
                 "every file that decides that answer (inventory.accounts)")
 MEMOS = (FACTS, RAW_FACTS, ACCOUNTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
 STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER,
-               RAW_FOLDER, SEEN, MACHINES, QUARANTINE, README, SCRATCH)
+               RAW_FOLDER, SEEN, MACHINES, QUARANTINE, COMPILED_TEMPLATES, README, SCRATCH)
 
 # A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
 CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")
