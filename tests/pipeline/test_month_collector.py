@@ -80,25 +80,3 @@ def test_objects_someone_else_froze_stay_frozen(tmp_path, collector):
     assert during and max(during) <= theirs  # the month froze nothing of its own on top of theirs
     assert gc.get_freeze_count() > theirs // 2  # still frozen (some of theirs died meanwhile: freed as usual)
     assert gc.get_threshold() == OURS
-
-
-def _collector_here() -> tuple[tuple[int, int, int], int]:
-    """In a worker: its collector's thresholds and how many objects it has frozen."""
-    return gc.get_threshold(), gc.get_freeze_count()
-
-
-def test_a_scan_worker_assesses_under_the_months_policy(month1_site):
-    """A worker of the scan's pool is a spawned interpreter: it started with the defaults (a young collection
-    every 700 allocations, each full one walking the whole catalog index it was sent), in which bench/assess.py
-    measured a third of assessing's CPU in the collector. Its initializer now collects and freezes what it
-    loaded and takes the month's thresholds, as the month's own process does."""
-    from hfstage.assess import CatalogIndex
-    from hfstage.pipeline.assessing import _load
-    from hfstage.workers import Job, run_in_workers
-
-    site = Site(month1_site)
-    job = Job(_collector_here, _load, (CatalogIndex.build(site.catalog), site.policy, None))
-    results, deaths = run_in_workers(job, [(), ()], workers=2)
-    assert not deaths and len(results) == 2
-    for thresholds, frozen in results:
-        assert tuple(thresholds) == MONTH_THRESHOLDS and frozen > 0

@@ -17,7 +17,6 @@ from hfstage.assess import UNREADABLE, Assessment, CatalogIndex, SitePolicy, ass
 from hfstage.faults import crash_point
 from hfstage.history import Encoded, Recorded, encode
 from hfstage.inventory import InventoryResult, Limits
-from hfstage.pipeline.collector import worker_collector
 from hfstage.workers import Job, each_in_workers, pool_size
 
 # Fewer machines to assess than this are assessed in this process. Measured on the shared 2-core server (load
@@ -77,11 +76,7 @@ def assessed(facts, index: CatalogIndex, policy: SitePolicy, one: ToAssess) -> A
 
 
 def _load(index: CatalogIndex, policy: SitePolicy, cache) -> None:
-    """Once in each worker: what every machine needs, then the month's collector policy (collector.py): the
-    index frozen, so no collection walks it again, and young collections every 50,000 allocations, not 700 (a
-    spawned worker starts with the interpreter's defaults, in which the collector took a third of assessing)."""
     _worker.update(index=index, policy=policy, inventory=InventoryResult(cache=cache))
-    worker_collector()
 
 
 def _assess_in_worker(one: ToAssess, facts, keep: bool) -> tuple[Assessment | None, Encoded]:

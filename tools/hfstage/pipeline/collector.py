@@ -62,12 +62,3 @@ def month_collector() -> Iterator[MonthCollector]:
             gc.unfreeze()
         gc.set_threshold(*saved)
         gc.callbacks.remove(meter)
-
-
-def worker_collector() -> None:
-    """The month's policy in a worker process (it lives only as long as the step that spawned it, so nothing is
-    unfrozen after): what its initializer loaded collected once and frozen, young collections less often."""
-    if gc.isenabled():
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*MONTH_THRESHOLDS)
