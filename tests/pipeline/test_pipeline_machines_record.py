@@ -34,3 +34,22 @@ def test_removing_the_record_does_not_accept_the_pending_machines(tmp_path, run)
     assert not (published(share) / "FAKE1.bat").exists()
     lines = {m["machine"]: m for m in json.loads(run("machines", share.root, "--json")[1])}
     assert lines["FAKE1"]["standing"] == "pending" and lines["XPSP1"]["how"].startswith("in the history before")
+
+
+def test_a_month_with_no_new_folder_leaves_the_record_unwritten(month1_site, run):
+    """Every month used to write state\\machines.json again, 5,000 records serialised and synced, though
+    nothing in it had changed (issue 20 section 6). Now a month writes it only when a folder is new or newly
+    bound; the next new folder is still recorded, as pending."""
+    import shutil
+
+    record = month1_site.state / "machines.json"
+    before = record.stat()
+    assert run("month", month1_site.root, "--fail-on", "none")[0] == 0
+    after = record.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    inventory = month1_site.folder("inventory")
+    shutil.copytree(next(p for p in sorted(inventory.iterdir()) if p.is_dir() and not p.name.startswith("_")),
+                    inventory / "NEWPC01")
+    assert run("month", month1_site.root, "--fail-on", "none")[0] == 0
+    machines = json.loads(record.read_text())["machines"]
+    assert machines["NEWPC01"]["standing"] == "pending" and record.stat().st_ino != before.st_ino

@@ -178,6 +178,11 @@ MIGRATIONS = [
         PRIMARY KEY (key, format)
     );
     """,
+    # 8: the plan's patch tallies of the latest full scan, by everything they are counted from (the tallies memo,
+    # share.TALLIES): a month whose machines' assessments are as they were counts 100,000 findings no more.
+    """
+    CREATE TABLE IF NOT EXISTS patch_tallies (key TEXT PRIMARY KEY, tallies TEXT NOT NULL);
+    """,
 ]
 
 

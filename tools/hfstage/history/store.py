@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from hfstage.assess import INSTALLED, KIND_PATCH, MISSING, WARNING, Assessment
 from hfstage.history.db import connect
+from hfstage.history.tallies import PatchTally, patch_tallies
 from hfstage.share import SCANS, Share, fingerprint
 
 FULL, PARTIAL = "full", "partial"
@@ -78,18 +79,6 @@ class FindingRow:
     title: str | None
     url: str | None
     date_posted: str | None
-
-
-@dataclass(frozen=True)
-class PatchTally:
-    """One patch's findings in one scan, by status: how many machines, which miss it, one reason."""
-
-    bulletin: str
-    patch: str
-    status: str
-    machines: int
-    missing_on: tuple[str, ...]
-    reason: str
 
 
 @dataclass
@@ -251,14 +240,8 @@ class History:
         wanted = sorted(set(bulletins))
         if not wanted:
             return []
-        rows = self._rows(
-            "SELECT f.bulletin, f.patch, f.status, COUNT(*), "
-            "GROUP_CONCAT(CASE WHEN f.status = 'missing' THEN m.machine END, char(10)), MIN(f.reason) "
-            "FROM machines m JOIN assessment_findings f ON f.key = m.assessment_key WHERE m.scan_id = ? "
-            f"AND f.bulletin IN ({','.join('?' * len(wanted))}) GROUP BY f.bulletin, f.patch, f.status",
-            (scan_id, *wanted))
-        return [PatchTally(b, p, status, n, tuple(sorted((names or "").split("\n"))) if names else (), reason)
-                for b, p, status, n, names, reason in rows]
+        with connect(self.share) as conn, conn:
+            return patch_tallies(conn, scan_id, wanted)
 
     def assessments(self, keys: Iterable[str]) -> dict[str, Assessment]:
         """Stored assessments by key (those recorded before hfstage kept them are absent)."""

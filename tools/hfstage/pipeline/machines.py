@@ -49,13 +49,16 @@ def standings(site: Site, inv: InventoryResult) -> Standings:
     (call with the share's lock held)."""
     lifecycle = Lifecycle.load(site.share)
     when, out = Lifecycle.now(), Standings()
-    if not lifecycle.existed:
+    changed = not lifecycle.existed
+    if changed:
         out.notices += _upgrade(site, lifecycle, when)
     for machine in inv.machines:
-        lifecycle.see(machine, when)
+        changed |= lifecycle.see(machine, when)
         if lifecycle.standing(machine) == PENDING and inv.bindings.get(machine) == MACHINE_ACCOUNT:
             lifecycle.set(machine, ACCEPTED, BOUND, when)
-    lifecycle.save(site.share)
+            changed = True
+    if changed:  # a month with no new or newly bound folder leaves the record as it is, unwritten
+        lifecycle.save(site.share)
     out.by_machine = {m: lifecycle.standing(m) for m in inv.machines}
     pending = [m for m in inv.machines if out.by_machine[m] == PENDING]
     if pending:

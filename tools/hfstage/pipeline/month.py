@@ -242,7 +242,8 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
                  if row.machine in result.scan.fresh}
         listed = state.inventory.machines if state.inventory is not None else None  # not listed twice
         r, collectors = publish_set(site, result.scan.rows, results=result.scan.results, release=release,
-                                    load=lambda keys: _load(site, fresh, keys), listed=listed)
+                                    load=lambda keys: _load(site, fresh, keys), listed=listed,
+                                    latest_rows=result.scan.recorded_rows)
         result.scripts = r
         if collectors is None:
             raise UsageError(f"{r.problems[0]} (and {len(r.problems) - 1} more); no script was written")
@@ -258,7 +259,8 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
             fault = os_fault(e.filename, e, "write") if isinstance(e, OSError) else e
             raise type(fault)(f"{fault}; {release.unchanged_text()}") from e
         r.generation = release.publish()
-    state.plan = deployed_plan(site, state.base)  # the contract: what the set just published installs, per machine
+    # the contract: what the set just published installs, per machine
+    state.plan = deployed_plan(site, state.base, result.scan.recorded_rows)
     result.notices += collectors.collected_changes
     result.notices += _waiting(site, state.plan)
     state.fetch = unavailable  # the report names them, and the machines that need them ("what needs you")

@@ -6,7 +6,7 @@ import dataclasses
 
 from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
-from hfstage.history import FULL
+from hfstage.history import FULL, MachineRow
 from hfstage.inventory import evidence_seen
 from hfstage.pipeline.approvals import gate
 from hfstage.pipeline.site import Site
@@ -64,17 +64,22 @@ def plan_base(site: Site) -> MonthPlan:
                       site.book.rollback_method, changes)
 
 
-def deployed_plan(site: Site, base: MonthPlan) -> MonthPlan:
+def deployed_plan(site: Site, base: MonthPlan, latest_rows: list[MachineRow] | None = None) -> MonthPlan:
     """BASE (left as it is) with what the published scripts install and hold, machine by machine, as they are
-    now: the month adds it again after its scripts step publishes a new set. What they leave out waiting for
+    now: the month adds it again after its scripts step publishes a new set (LATEST_ROWS: the latest full
+    scan's rows, when the caller has them: the month's scan just recorded them). What they leave out waiting for
     approval waits no more once approved (`hfstage approve`: in the scripts from the next scripts generate)."""
     plan = dataclasses.replace(base, deploy=[], held=[], waiting={}, rings=[])
-    latest = site.history.latest_scan(FULL)
     record = site.share.record(SCRIPTS)  # what the published scripts were rendered from, machine by machine
-    machines = [r.machine for r in site.history.machines(latest.id)] if latest else []
+    machines = [r.machine for r in (latest_rows if latest_rows is not None else _latest_rows(site))]
     contents = {m: script_contents(record.value(m)) for m in machines if record.value(m) is not None}
     approvals = gate(site)  # site.ini's rings and the approvals: no [share] unc needed
     plan = add_deployment(plan, site.catalog, contents, site.policy, site.book.rollback_method, approvals)
     waiting = {key: [m for m in ms if approvals.why_not(m, *key) is not None] for key, ms in plan.waiting.items()}
     plan.waiting = {key: ms for key, ms in waiting.items() if ms}
     return plan
+
+
+def _latest_rows(site: Site) -> list[MachineRow]:
+    latest = site.history.latest_scan(FULL)
+    return site.history.machines(latest.id) if latest else []

@@ -49,6 +49,12 @@ class ScanResult:
         return len(self.rows) - self.assessed
 
     @property
+    def recorded_rows(self) -> list[MachineRow] | None:
+        """The rows when this scan is the latest full scan on record (just recorded: the later steps need not
+        read them again), else None."""
+        return self.rows if self.kind == FULL and self.scan_id is not None else None
+
+    @property
     def problems(self) -> list[str]:
         """Share-level problems a report lists: names skipped, client files refused, spool notes, and the
         groups of machines the clients' results show."""

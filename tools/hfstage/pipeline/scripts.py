@@ -71,19 +71,21 @@ def scripts_generate(site: Site, rows: list[MachineRow] | None = None, machine: 
         return result
 
 
-def scripts_collectors(site: Site, release: Release | None = None, listed: list[str] | None = None
-                       ) -> CollectorResult:
+def scripts_collectors(site: Site, release: Release | None = None, listed: list[str] | None = None,
+                       latest_rows: list[MachineRow] | None = None) -> CollectorResult:
     """The collectors (in the next generation of SHARE\\scripts), the entry points and the 9x per-machine
     stubs in SHARE\\netlogon; RELEASE as for scripts_generate; LISTED: the machine folders' names when the
-    caller listed them this run (month: its inventory's, InventoryResult.machines), else listed here."""
+    caller listed them this run (month: its inventory's, InventoryResult.machines), else listed here;
+    LATEST_ROWS: the latest full scan's rows when the caller has them (month: its scan's), else read here."""
     names = listed if listed is not None and not _added_since(site, listed) else [
         f.name for f in machine_folders(site.share)[0]]
     lifecycle = Lifecycle.load(site.share)
     names = [n for n in names if lifecycle.standing(n) != RETIRED]  # a retired machine has no stub
     catalog = site.catalog if site.has_catalog() else None
-    latest = site.history.latest_scan(FULL)
-    nine_x = [r.machine for r in site.history.machines(latest.id)
-              if os_key(r.os, site.rules) in ("9x", "95")] if latest else []
+    if latest_rows is None:
+        latest = site.history.latest_scan(FULL)
+        latest_rows = site.history.machines(latest.id) if latest else []
+    nine_x = [r.machine for r in latest_rows if os_key(r.os, site.rules) in ("9x", "95")]
     with share_lock(site, release) as own:
         result = write_collectors(site.share, site.scripts, site.rules, catalog, names, nine_x, release=own)
         if release is None:
@@ -105,18 +107,18 @@ def _added_since(site: Site, listed: list[str]) -> bool:
 
 def publish_set(site: Site, rows: list[MachineRow] | None = None, machine: str | None = None,
                 results: list[MachineResults] | None = None, release: Release | None = None,
-                load: Callable[[list[str]], dict[str, Assessment]] | None = None, listed: list[str] | None = None
-                ) -> tuple[GenerateResult, CollectorResult | None]:
+                load: Callable[[list[str]], dict[str, Assessment]] | None = None, listed: list[str] | None = None,
+                latest_rows: list[MachineRow] | None = None) -> tuple[GenerateResult, CollectorResult | None]:
     """The whole client-visible set in one generation: the machines' scripts, then the collectors (they copy
     this catalog's files, and the dispatcher calls them), what `month` and `scripts generate` both publish.
     Published here unless the caller brought RELEASE (month publishes once its fetch list is written too);
-    LISTED as for scripts_collectors;
+    LISTED and LATEST_ROWS as for scripts_collectors;
     nothing is published when either side has problems (the collectors are then None or carry them)."""
     with share_lock(site, release) as own:
         scripts = scripts_generate(site, rows, machine, results=results, release=own, load=load)
         if scripts.problems:
             return scripts, None
-        collectors = scripts_collectors(site, own, listed)
+        collectors = scripts_collectors(site, own, listed, latest_rows)
         if release is None and not collectors.problems:
             scripts.generation = own.publish()
         return scripts, collectors

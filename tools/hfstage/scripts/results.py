@@ -313,13 +313,17 @@ def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES,
             owners = _owners(folders.get(key), log.name[:-4], accounts)
             _read_log(root, log, log.name[:-4], max_bytes, texts, errors, refused, owners)
     for key, folder in folders.items():
-        local = _one([e for e in entries(folder.path) if e.name.casefold() == LOCAL_RESULTS], refused)
+        local = _one(entries(folder.path, _local_results), refused)
         if local is not None:
             name = next((m for m in texts if m.casefold() == key), folder.name)
             _read_log(inventory, local, name, max_bytes, texts, errors, refused, _owners(folder, folder.name, accounts))
     out = [MachineResults(m, error=errors[m]) if m in errors else parse_log(m, "\n".join(texts[m]))
            for m in sorted(set(texts) | set(errors), key=str.casefold)]
     return out, refused
+
+
+def _local_results(name: str) -> bool:
+    return name.casefold() == LOCAL_RESULTS
 
 
 def _one(found: list[Entry], refused: list[str]) -> Entry | None:

@@ -164,8 +164,9 @@ def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, m
     installed = installed or {}
     share.check()
     with share.lock():
-        share.remove_stale_temps()
         own = release is None
+        if own:  # a caller with a release swept them when it took the lock (the month, pipeline.share_lock)
+            share.remove_stale_temps()
         release = release or Release.start(share.folder("scripts"))
         record = share.record(SCRIPTS)
         keying = ScriptKeys(machines, settings, book, catalog, installed)

@@ -77,6 +77,9 @@ RAW_FACTS = Memo("raw-facts", "raw-facts.json", "inventory",
 SCANS = Memo("scans", HISTORY.name, "assess",
              "per machine: the facts, catalog, policy and client results its assessment was made from (the "
              "history's machines.input_key)")
+TALLIES = Memo("tallies", HISTORY.name, "history",
+               "the plan's patch tallies: by the scan's machines and their assessments, and the bulletins "
+               "counted (the history's patch_tallies table)")
 ROLLBACK = Memo("rollback", "rollback.json", "scripts",
                 "per machine: the assessment, results and rollback history that changed nothing in its rollback")
 SCRIPTS = Memo("scripts", "scripts.json", "scripts",
@@ -90,7 +93,7 @@ PACKAGE_FACTS = Memo("package-facts", "package-facts.json", "packages",
 ACCOUNTS = Memo("accounts", "accounts.json", "inventory",
                 "per machine: its computer account as the server's user database answered, by the identity of "
                 "every file that decides that answer (inventory.accounts)")
-MEMOS = (FACTS, RAW_FACTS, ACCOUNTS, SCANS, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
+MEMOS = (FACTS, RAW_FACTS, ACCOUNTS, SCANS, TALLIES, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
 STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER,
                RAW_FOLDER, SEEN, MACHINES, QUARANTINE, COMPILED_TEMPLATES, README, SCRATCH)
 
