@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
-from hfstage.inventory.capture import kept_keys, reg_text
+from hfstage.inventory.capture import Question, kept_keys, question, reg_text
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact, service_pack_text
 from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.regtree import Hklm, KeyPlan
@@ -265,6 +265,7 @@ class CatalogAsks:
     products: dict
     file_paths: dict = field(default_factory=dict, compare=False)  # files.paths_for's, per shape of machine
     plans: dict = field(default_factory=dict, compare=False)  # registry_plan's, per control set
+    asked: dict = field(default_factory=dict, compare=False)  # questions', per control set
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogAsks:
@@ -283,6 +284,15 @@ class CatalogAsks:
             asked = tuple((plan.at(path), path, name) for path, name in self.registry)
             self.plans[lookup_set] = plan, asked, kept_keys(plan, tuple(path for path, _ in self.registry))
         return self.plans[lookup_set]
+
+
+    def questions(self, lookup_set: str) -> tuple[tuple[Question, str], ...]:
+        """Each registry value asked, as (capture.question of its key, the value name) under LOOKUP_SET: a
+        remembered registry (CapturedHklm) answers them with no path split or lowered again; made once per
+        control set."""
+        if lookup_set not in self.asked:
+            self.asked[lookup_set] = tuple((question(path, lookup_set), name) for path, name in self.registry)
+        return self.asked[lookup_set]
 
 
 def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
@@ -312,7 +322,7 @@ def _asked_keys(hklm, asks: CatalogAsks):
     """(key or None, path, value name) of every registry value ASKS names, in its order: a live Hklm answers
     through the catalog's KeyPlan, a remembered one (inventory.capture) by path."""
     if not isinstance(hklm, Hklm):
-        yield from ((hklm.key(path), path, name) for path, name in asks.registry)
+        yield from ((hklm.answer(asked), asked[0], name) for asked, name in asks.questions(hklm.lookup_set))
         return
     plan, asked, _ = asks.registry_plan(hklm.lookup_set)
     for index, path, name in asked:
