@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,9 +74,14 @@ def _find(tree: CaseInsensitiveTree, *names: str) -> Path | None:
 def locate_inputs(path: Path, accounts: AccountLookup | None = None) -> MachineInputs:
     """Recognise a collector folder (what data/collector_outputs.json names) or a system drive root."""
     path = Path(path)
-    if not path.is_dir() or path.is_symlink():
+    try:
+        folder = stat.S_ISDIR(os.lstat(path).st_mode)  # a link to a folder is not one
+    except OSError:
+        folder = False
+    if not folder:
         raise InputError(f"{path}: not a folder (give a machine's inventory folder or a mounted system drive)")
-    tree = CaseInsensitiveTree(path)
+    found = entries(path)  # listed once: a system drive's root and a machine folder's names alike
+    tree = CaseInsensitiveTree(path, found)
     for windows in ("WINNT", "WINDOWS"):
         config = _find(tree, windows, "system32", "config")
         if config is not None:
@@ -84,7 +90,6 @@ def locate_inputs(path: Path, accounts: AccountLookup | None = None) -> MachineI
                                    [], path)
             return inputs
     inputs = MachineInputs(path.name, "folder", path.parent, binding=folder_binding(path, path.name, accounts))
-    found = entries(path)
     inputs.judged = judged = judge_folder(found, inputs.binding.owners)
     inputs.refused = list(judged.fatal)
     for role, attribute in _HIVES.items():
