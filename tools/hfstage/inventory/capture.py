@@ -140,11 +140,16 @@ class CapturedHklm:
 
     def answer(self, asked: Question) -> CapturedKey | None:
         """The key ASKED (`question`'s, made once per catalog for 5,000 machines), or None when it is absent."""
+        values = self.values(asked)
+        return None if values is None else CapturedKey(values)
+
+    def values(self, asked: Question) -> dict[str, str | None] | None:
+        """The values of the key ASKED as kept (by lowered name, as text), or None when the key is absent."""
         path, here, above = asked
         if here is None:
             return None
         if here in self._values:
-            return CapturedKey(self._values[here])
+            return self._values[here]
         if here in self._absent:
             return None
         for parent, name in above:  # the nearest key above that knows
