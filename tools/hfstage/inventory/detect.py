@@ -266,6 +266,7 @@ class CatalogAsks:
     file_paths: dict = field(default_factory=dict, compare=False)  # files.paths_for's, per shape of machine
     plans: dict = field(default_factory=dict, compare=False)  # registry_plan's, per control set
     asked: dict = field(default_factory=dict, compare=False)  # questions', per control set
+    levels: dict = field(default_factory=dict, compare=False)  # (product id, level label) -> its ServicePackID
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogAsks:
@@ -298,14 +299,17 @@ class CatalogAsks:
 
 def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
     """Set ProductID and ServicePackID of each detected product from CATALOG, by name."""
-    by_name = (asks or CatalogAsks.of(catalog)).products
+    asks = asks or CatalogAsks.of(catalog)
     facts.catalog_version = catalog.data_version
     for product in facts.products:
-        entry = by_name.get(product.name.lower())
+        entry = asks.products.get(product.name.lower())
         if entry is None:
             continue
         product.product_id = entry.id
-        product.service_pack_id = service_pack_id(catalog, entry, product.service_pack_label)
+        level = (entry.id, product.service_pack_label)  # the catalog's answer, the same for 5,000 machines
+        if level not in asks.levels:
+            asks.levels[level] = service_pack_id(catalog, entry, product.service_pack_label)
+        product.service_pack_id = asks.levels[level]
 
 
 def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
