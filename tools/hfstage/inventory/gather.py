@@ -81,14 +81,14 @@ def locate_inputs(path: Path, accounts: AccountLookup | None = None) -> MachineI
     if not folder:
         raise InputError(f"{path}: not a folder (give a machine's inventory folder or a mounted system drive)")
     found = entries(path)  # listed once: a system drive's root and a machine folder's names alike
-    tree = CaseInsensitiveTree(path, found)
-    for windows in ("WINNT", "WINDOWS"):
-        config = _find(tree, windows, "system32", "config")
-        if config is not None:
-            inputs = MachineInputs(path.name or str(path), "drive", path, _find(tree, windows, "system32",
-                                   "config", "SOFTWARE"), _find(tree, windows, "system32", "config", "SYSTEM"),
-                                   [], path)
-            return inputs
+    if any(e.name.lower() in ("winnt", "windows") for e in found):  # a system drive, never a machine folder
+        tree = CaseInsensitiveTree(path, found)
+        for windows in ("WINNT", "WINDOWS"):
+            config = _find(tree, windows, "system32", "config")
+            if config is not None:
+                return MachineInputs(path.name or str(path), "drive", path, _find(tree, windows, "system32",
+                                     "config", "SOFTWARE"), _find(tree, windows, "system32", "config", "SYSTEM"),
+                                     [], path)
     inputs = MachineInputs(path.name, "folder", path.parent, binding=folder_binding(path, path.name, accounts))
     inputs.judged = judged = judge_folder(found, inputs.binding.owners)
     inputs.refused = list(judged.fatal)
