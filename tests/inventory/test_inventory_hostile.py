@@ -66,3 +66,22 @@ def test_pe_with_few_data_directories(tmp_path):
         read_pe_version(path)
     except InputError as e:
         one_line(e)
+
+
+@pytest.mark.parametrize("planted", ["link to a folder", "link to nothing", "fifo", "file"])
+def test_a_machine_path_that_is_not_a_real_folder_is_refused_by_name(tmp_path, planted):
+    """locate_inputs looks at a machine's path once, without following it (one lstat, then one listing shared with
+    the system-drive check): a link to a real collection, a dangling link, a FIFO or a plain file where the
+    folder should be is refused by name, and nothing behind a link is listed or read."""
+    from hfstage.inventory.gather import locate_inputs
+
+    real = tmp_path / "REAL"
+    shutil.copytree(DATA / "inventory" / "NT4WKS", real)
+    path = tmp_path / "EVIL"
+    {"link to a folder": lambda: path.symlink_to(real), "link to nothing": lambda: path.symlink_to(tmp_path / "gone"),
+     "fifo": lambda: __import__("os").mkfifo(path), "file": lambda: path.write_bytes(b"x")}[planted]()
+    with pytest.raises(InputError, match="not a folder") as e:
+        locate_inputs(path)
+    assert str(e.value).startswith(str(path))
+    one_line(e.value)
+    assert locate_inputs(real).software == real / "SOFTWARE"  # the real folder itself is read as ever

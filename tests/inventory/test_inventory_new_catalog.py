@@ -157,3 +157,23 @@ def test_a_value_too_long_to_keep_is_read_again_when_asked(real_pair, tmp_path):
     with pytest.raises(NotCaptured):
         project(kept, b)
     assert gather_facts(machine, b, on_share=True).reg(HOTFIX + "\\Q999998", "Installed").value == "1"
+
+
+def test_one_catalogs_service_pack_answers_are_per_product_and_level():
+    """5,000 machines under one catalog ask it the same few service pack questions, so CatalogAsks remembers each
+    answer (resolve_catalog_ids): by product AND level. An NT 4.0 Workstation at SP6a and one at SP5 resolved
+    with the same asks each get their own level's ServicePackID, and NT 4.0 Terminal Server at SP6 gets its own
+    product's (8), not Workstation's SP6 (6): an answer keyed on less would hand one machine another's level."""
+    from hfstage.inventory.detect import CatalogAsks, resolve_catalog_ids
+    from hfstage.inventory.facts import MachineFacts, ProductFact
+
+    catalog = parse_catalog_file(REAL_CATALOG)
+    asks = CatalogAsks.of(catalog)
+    asked = [("Windows NT Workstation 4.0", "6a"), ("Windows NT Workstation 4.0", "5"),
+             ("Windows NT Workstation 4.0", "6"), ("Windows NT Server 4.0, Terminal Server Edition", "6")]
+    got = []
+    for name, label in asked:
+        facts = MachineFacts(machine="PC1", os=ProductFact(name, service_pack_label=label))
+        resolve_catalog_ids(facts, catalog, asks)
+        got.append(facts.products[0].service_pack_id)
+    assert got == [7, 5, 6, 8]

@@ -136,22 +136,44 @@ class CapturedHklm:
         self._lists = data["lists"]
 
     def key(self, path: str) -> CapturedKey | None:
-        names = key_names(path, self.lookup_set)
-        if names is None:
+        return self.answer(question(path, self.lookup_set))
+
+    def answer(self, asked: Question) -> CapturedKey | None:
+        """The key ASKED (`question`'s, made once per catalog for 5,000 machines), or None when it is absent."""
+        values = self.values(asked)
+        return None if values is None else CapturedKey(values)
+
+    def values(self, asked: Question) -> dict[str, str | None] | None:
+        """The values of the key ASKED as kept (by lowered name, as text), or None when the key is absent."""
+        path, here, above = asked
+        if here is None:
             return None
-        here = _joined(names)
         if here in self._values:
-            return CapturedKey(self._values[here])
+            return self._values[here]
         if here in self._absent:
             return None
-        for depth, above in _above(names):  # the nearest key above that knows
-            if above in self._absent:
+        for parent, name in above:  # the nearest key above that knows
+            if parent in self._absent:
                 return None
-            if above in self._lists:
-                if names[depth] not in self._lists[above]:  # a sorted list: a few hundred names at most
+            if parent in self._lists:
+                if name not in self._lists[parent]:  # a sorted list: a few hundred names at most
                     return None
                 break
         raise NotCaptured(path)
+
+
+# (the path asked, its key's names joined without case or None outside SOFTWARE and SYSTEM, (each key above it,
+# the name below that key on the way), the nearest first): what a capture is asked, split once per catalog
+Question = tuple[str, str | None, tuple[tuple[str, str], ...]]
+
+
+@functools.lru_cache(maxsize=8192)
+def question(path: str, lookup_set: str) -> Question:
+    """PATH as CapturedHklm.answer asks it under LOOKUP_SET (CatalogAsks.questions makes the catalog's once)."""
+    names = key_names(path, lookup_set)
+    if names is None:
+        return path, None, ()
+    return path, _joined(names), tuple((above, names[depth]) for depth, above in _above(names))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from hfstage.catalog import Catalog
 from hfstage.errors import q
-from hfstage.inventory.capture import kept_keys, reg_text
+from hfstage.inventory.capture import Question, kept_keys, question, reg_text
 from hfstage.inventory.facts import HotfixFact, MachineFacts, ProductFact, RegFact, service_pack_text
 from hfstage.inventory.levels import service_pack_id
 from hfstage.inventory.regtree import Hklm, KeyPlan
@@ -265,6 +265,8 @@ class CatalogAsks:
     products: dict
     file_paths: dict = field(default_factory=dict, compare=False)  # files.paths_for's, per shape of machine
     plans: dict = field(default_factory=dict, compare=False)  # registry_plan's, per control set
+    asked: dict = field(default_factory=dict, compare=False)  # questions', per control set
+    levels: dict = field(default_factory=dict, compare=False)  # (product id, level label) -> its ServicePackID
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogAsks:
@@ -285,35 +287,52 @@ class CatalogAsks:
         return self.plans[lookup_set]
 
 
+    def questions(self, lookup_set: str) -> tuple[tuple[Question, str, str], ...]:
+        """Each registry value asked, as (capture.question of its key, the value name, lowered) under LOOKUP_SET:
+        a remembered registry (CapturedHklm) answers them with no path split or lowered again; made once per
+        control set."""
+        if lookup_set not in self.asked:
+            self.asked[lookup_set] = tuple((question(path, lookup_set), name, name.lower())
+                                           for path, name in self.registry)
+        return self.asked[lookup_set]
+
+
 def resolve_catalog_ids(facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
     """Set ProductID and ServicePackID of each detected product from CATALOG, by name."""
-    by_name = (asks or CatalogAsks.of(catalog)).products
+    asks = asks or CatalogAsks.of(catalog)
     facts.catalog_version = catalog.data_version
     for product in facts.products:
-        entry = by_name.get(product.name.lower())
+        entry = asks.products.get(product.name.lower())
         if entry is None:
             continue
         product.product_id = entry.id
-        product.service_pack_id = service_pack_id(catalog, entry, product.service_pack_label)
+        level = (entry.id, product.service_pack_label)  # the catalog's answer, the same for 5,000 machines
+        if level not in asks.levels:
+            asks.levels[level] = service_pack_id(catalog, entry, product.service_pack_label)
+        product.service_pack_id = asks.levels[level]
 
 
 def catalog_registry(hklm: Hklm, facts: MachineFacts, catalog: Catalog, asks: CatalogAsks | None = None) -> None:
     """Read every registry value the catalog's RegChanges check (HKLM only)."""
     asks = asks or CatalogAsks.of(catalog)
-    for key, path, value_name in _asked_keys(hklm, asks):
-        if key is None:
-            continue  # absent keys are said once, by facts.registry_checked
-        value = key.value(value_name) if value_name else None
-        facts.registry.append(RegFact(path, value_name, True, None if value is None else reg_text(value)))
+    if not isinstance(hklm, Hklm):
+        _remembered_registry(hklm, facts, asks)
+    else:
+        plan, asked, _ = asks.registry_plan(hklm.lookup_set)
+        for index, path, value_name in asked:
+            key = hklm.planned(plan, index) if index is not None else None
+            if key is None:
+                continue  # absent keys are said once, by facts.registry_checked
+            value = key.value(value_name) if value_name else None
+            facts.registry.append(RegFact(path, value_name, True, None if value is None else reg_text(value)))
     facts.registry_checked = True
 
 
-def _asked_keys(hklm, asks: CatalogAsks):
-    """(key or None, path, value name) of every registry value ASKS names, in its order: a live Hklm answers
-    through the catalog's KeyPlan, a remembered one (inventory.capture) by path."""
-    if not isinstance(hklm, Hklm):
-        yield from ((hklm.key(path), path, name) for path, name in asks.registry)
-        return
-    plan, asked, _ = asks.registry_plan(hklm.lookup_set)
-    for index, path, name in asked:
-        yield (hklm.planned(plan, index) if index is not None else None), path, name
+def _remembered_registry(hklm, facts: MachineFacts, asks: CatalogAsks) -> None:
+    """catalog_registry's reads from a remembered registry (inventory.capture): its values were kept as text, by
+    lowered name, so each is taken as it is (5,000 machines, a few hundred values each)."""
+    found = facts.registry
+    for asked, value_name, lowered in asks.questions(hklm.lookup_set):
+        values = hklm.values(asked)
+        if values is not None:  # absent keys are said once, by facts.registry_checked
+            found.append(RegFact(asked[0], value_name, True, values.get(lowered) if value_name else None))

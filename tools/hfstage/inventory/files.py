@@ -29,9 +29,10 @@ class CaseInsensitiveTree:
     Each file's version facts are remembered (`read_files`), for a later catalog to ask again.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, listing: list | None = None) -> None:
+        """LISTING: ROOT's entries (share.entries) when the caller has listed it already."""
         self.root = Path(root)
-        self._listing: dict[Path, dict[str, list[str]]] = {}
+        self._listing: dict[Path, dict[str, list[str]]] = {} if listing is None else {self.root: _names(listing)}
         self._spelled: dict[tuple[str, ...], list[Path]] = {}  # folder path without case -> its real spellings
         self.read_files: dict[str, dict] = {}  # path below ROOT -> its FileFact fields, or {"error": ...}
 

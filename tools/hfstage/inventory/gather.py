@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,18 +74,22 @@ def _find(tree: CaseInsensitiveTree, *names: str) -> Path | None:
 def locate_inputs(path: Path, accounts: AccountLookup | None = None) -> MachineInputs:
     """Recognise a collector folder (what data/collector_outputs.json names) or a system drive root."""
     path = Path(path)
-    if not path.is_dir() or path.is_symlink():
+    try:
+        folder = stat.S_ISDIR(os.lstat(path).st_mode)  # a link to a folder is not one
+    except OSError:
+        folder = False
+    if not folder:
         raise InputError(f"{path}: not a folder (give a machine's inventory folder or a mounted system drive)")
-    tree = CaseInsensitiveTree(path)
-    for windows in ("WINNT", "WINDOWS"):
-        config = _find(tree, windows, "system32", "config")
-        if config is not None:
-            inputs = MachineInputs(path.name or str(path), "drive", path, _find(tree, windows, "system32",
-                                   "config", "SOFTWARE"), _find(tree, windows, "system32", "config", "SYSTEM"),
-                                   [], path)
-            return inputs
+    found = entries(path)  # listed once: a system drive's root and a machine folder's names alike
+    if any(e.name.lower() in ("winnt", "windows") for e in found):  # a system drive, never a machine folder
+        tree = CaseInsensitiveTree(path, found)
+        for windows in ("WINNT", "WINDOWS"):
+            config = _find(tree, windows, "system32", "config")
+            if config is not None:
+                return MachineInputs(path.name or str(path), "drive", path, _find(tree, windows, "system32",
+                                     "config", "SOFTWARE"), _find(tree, windows, "system32", "config", "SYSTEM"),
+                                     [], path)
     inputs = MachineInputs(path.name, "folder", path.parent, binding=folder_binding(path, path.name, accounts))
-    found = entries(path)
     inputs.judged = judged = judge_folder(found, inputs.binding.owners)
     inputs.refused = list(judged.fatal)
     for role, attribute in _HIVES.items():

@@ -44,8 +44,10 @@ def outputs() -> tuple[Output, ...]:
     return (*files, *(Output(e["role"], e["name"], folder=True, temp=False) for e in table["folders"]))
 
 
+@functools.lru_cache(maxsize=4096)
 def output_of(name: str) -> Output | None:
-    """The output NAME is (any case), or None when no collector writes it."""
+    """The output NAME is (any case), or None when no collector writes it; remembered by name (5,000 folders
+    hold the same dozen names)."""
     return next((o for o in outputs() if o.matches(name)), None)
 
 
@@ -54,6 +56,7 @@ def temp_of(name: str) -> str:
     return (name.rsplit(".", 1)[0] if "." in name else name) + TEMP_SUFFIX
 
 
+@functools.lru_cache(maxsize=4096)
 def _temp_output(name: str) -> Output | None:
     """The output whose temporary file NAME is, or None."""
     if not name.casefold().endswith(TEMP_SUFFIX):
