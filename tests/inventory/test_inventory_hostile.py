@@ -85,3 +85,27 @@ def test_a_machine_path_that_is_not_a_real_folder_is_refused_by_name(tmp_path, p
     assert str(e.value).startswith(str(path))
     one_line(e.value)
     assert locate_inputs(real).software == real / "SOFTWARE"  # the real folder itself is read as ever
+
+
+@pytest.mark.parametrize("windows", ["WINDOWS", "winnt"])
+def test_a_windows_folder_planted_in_a_machine_folder_does_not_make_its_hives_the_machines(run, share, windows):
+    """A cold review found that a machine folder under inventory\\ holding WINDOWS\\system32\\config was read as a
+    mounted system drive: its hives became the machine's with no check of owner, names or variants, so a share
+    user who could write there decided the machine's installs. On the share a folder is a collector's, whatever it
+    holds: the planted folder is no collector's output, and the collector's own hives stay the machine's facts.
+    A drive an admin names (`hfstage facts PATH`) is still read as a drive."""
+    from hfstage.inventory.gather import locate_inputs
+
+    shutil.copytree(DATA / "inventory" / "NT4WKS", share.folder("inventory") / "NT4WKS")
+    accept_machines(share)
+    config = share.folder("inventory") / "NT4WKS" / windows / "system32" / "config"
+    config.mkdir(parents=True)
+    for hive in ("SOFTWARE", "SYSTEM"):
+        shutil.copyfile(DATA / "inventory" / "W2KSRV" / hive, config / hive)  # another machine's: Windows 2000
+    inputs = locate_inputs(share.folder("inventory") / "NT4WKS")
+    assert inputs.kind == "folder" and inputs.software == share.folder("inventory") / "NT4WKS" / "SOFTWARE"
+    run("inventory", share.root)
+    facts = (share.folder("state") / "facts" / "NT4WKS.json").read_text()
+    assert "Windows NT" in facts and "Windows 2000" not in facts
+    drive = locate_inputs(share.folder("inventory") / "NT4WKS", drive=True)  # an admin's own path: a drive
+    assert drive.kind == "drive" and drive.software == config / "SOFTWARE"

@@ -71,8 +71,11 @@ def _find(tree: CaseInsensitiveTree, *names: str) -> Path | None:
     return tree.find("\\".join(names))
 
 
-def locate_inputs(path: Path, accounts: AccountLookup | None = None) -> MachineInputs:
-    """Recognise a collector folder (what data/collector_outputs.json names) or a system drive root."""
+def locate_inputs(path: Path, accounts: AccountLookup | None = None, drive: bool = False) -> MachineInputs:
+    """Recognise a collector folder (what data/collector_outputs.json names) or, when DRIVE allows it (a path an
+    admin gave, `hfstage facts`), a system drive root. A folder under inventory\\ is a collector's whatever it
+    holds: a WINDOWS folder a share user planted there must not make its hives the machine's with no check of
+    owner, names or variants (DESIGN §8)."""
     path = Path(path)
     try:
         folder = stat.S_ISDIR(os.lstat(path).st_mode)  # a link to a folder is not one
@@ -81,7 +84,7 @@ def locate_inputs(path: Path, accounts: AccountLookup | None = None) -> MachineI
     if not folder:
         raise InputError(f"{path}: not a folder (give a machine's inventory folder or a mounted system drive)")
     found = entries(path)  # listed once: a system drive's root and a machine folder's names alike
-    if any(e.name.lower() in ("winnt", "windows") for e in found):  # a system drive, never a machine folder
+    if drive and any(e.name.lower() in ("winnt", "windows") for e in found):  # a system drive, not a collector's
         tree = CaseInsensitiveTree(path, found)
         for windows in ("WINNT", "WINDOWS"):
             config = _find(tree, windows, "system32", "config")
@@ -192,7 +195,7 @@ def read_raw(path: Path, rules: dict | None = None, inputs: MachineInputs | None
     """What the machine at PATH's inputs alone say (inventory.raw), the hives and files still open to a catalog."""
     limits = limits or Limits()
     rules = rules or load_rules()
-    inputs = inputs or locate_inputs(path, accounts)
+    inputs = inputs or locate_inputs(path, accounts, drive=not on_share)
     facts = MachineFacts(machine=inputs.name)
     _binding_facts(inputs, facts)
     raw = RawFacts({}, inputs.kind, inputs=inputs, limits=limits)
