@@ -38,8 +38,20 @@ def unapprove(site: Site, ids: list[str], ring: str | None = None) -> ApprovalCh
 
 
 def _redrawn(site: Site, events: list[ApprovalEvent]) -> ApprovalChange:
-    """EVENTS, recorded, with the report drawn again; a report that cannot be drawn leaves them standing."""
+    """EVENTS, recorded, with the report drawn again; a report that cannot be drawn leaves them standing.
+
+    The share's lock is held from reading which scan is the latest to the report written: a month ending while
+    approve waited must not have its report drawn over with the scan before it."""
     change = ApprovalChange(events)
+    try:
+        with site.share.lock():
+            return _drawn_latest(site, change)
+    except (HfstageError, OSError) as e:  # the lock not had (a month still running): the approvals stand
+        change.not_redrawn = str(os_fault(e.filename, e, "lock") if isinstance(e, OSError) else e)
+        return change
+
+
+def _drawn_latest(site: Site, change: ApprovalChange) -> ApprovalChange:
     try:
         latest = latest_scan(site)
     except (HfstageError, OSError) as e:
