@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 
 import pytest
 
@@ -236,3 +237,45 @@ def test_a_month_that_changed_nothing_names_its_own_scan_in_scan_json(month1_sit
     assert (reports / "scan.json").read_bytes() == before["scan.json"].replace(
         f'{{"scan_id": {first},'.encode(), f'{{"scan_id": {scan},'.encode(), 1)
     assert [(reports / name).read_bytes() for name in NAMES[:2]] == [before[n] for n in NAMES[:2]]
+
+
+def test_a_scan_json_replaced_since_with_the_same_head_is_made_again_not_renamed(tmp_path, recorded):
+    """A cold review: `head_at` looked at scan.json's head only, so a scan.json replaced since (restored from a
+    backup, saved by an editor) with the head left as it was got renamed, vouched for with its new identity,
+    and copied from in later months. Now a scan.json that is not the file the memo vouches for is made again."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    path = folder / "scan.json"
+    path.write_bytes(path.read_bytes().replace(rows[0].machine.encode(), b"X" * len(rows[0].machine)))
+    assert not head_at(folder, value)
+
+
+def test_a_kernel_copy_that_stops_short_is_finished_by_the_process(tmp_path, recorded, monkeypatch):
+    """copy_file_range may stop before the end and say 0 (some network and FUSE file systems): the rest of
+    scan.json is copied through the process, never left cut short."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    before = (folder / "scan.json").read_bytes()
+    real, calls = os.copy_file_range, []
+
+    def short(src, dst, count, offset_src=None, *args):
+        calls.append(count)
+        return real(src, dst, min(count, 1000), offset_src, *args) if len(calls) == 1 else 0
+
+    monkeypatch.setattr("os.copy_file_range", short)
+    retitle(folder, 1000, "1.0", value)
+    assert calls and (folder / "scan.json").read_bytes() == before.replace(b'{"scan_id": 7,', b'{"scan_id": 1000,', 1)
+
+
+def test_a_files_identity_is_taken_after_the_clock_has_left_its_last_change(tmp_path):
+    """On file systems that stamp times in ticks (ext4 before Linux 6.13: a jiffy), an edit in the same tick as
+    hfstage's write leaves inode, size and times as they were. The identity is taken once the clock has moved
+    a tick past the file's last change, so any later edit moves the change time."""
+    from hfstage.report.scan_files import _TICK_NS, identity
+
+    path = tmp_path / "scan.json"
+    path.write_bytes(b"{}")
+    identity(path)
+    assert time.time_ns() >= path.stat().st_ctime_ns + _TICK_NS

@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import os
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from hfstage.report.safe import csv_row
 from hfstage.share import REPORT, atomic_text_stream
 
 NAMES = ("scan.txt", "scan.csv", "scan.json")
+_TICK_NS = 20_000_000  # longer than any local file system's timestamp tick (see `identity`)
 _JSON_JOIN = b", "
 
 
@@ -135,11 +137,15 @@ def json_head(scan_id: int, catalog_version: str) -> bytes:
 
 
 def head_at(folder: Path, before: object) -> bool:
-    """Whether FOLDER's scan.json opens with a head as long as the report memo's value BEFORE says, so that
-    `retitle` can put a new one in its place."""
+    """Whether FOLDER's scan.json is the file the report memo's value BEFORE vouches for (its identity) and opens
+    with a head as long as that value says, so that `retitle` can put a new head in its place and copy the rest:
+    a scan.json replaced since (restored from a backup, saved by an editor) is made again, never vouched for."""
+    files = before.get("files") if isinstance(before, dict) else None
+    if not isinstance(files, list) or len(files) != len(NAMES):
+        return False
     try:
         with open(folder / NAMES[2], "rb") as fh:
-            return _head_shape(fh.fileno(), _head_length(before))
+            return _identity(os.fstat(fh.fileno())) == files[2] and _head_shape(fh.fileno(), _head_length(before))
     except OSError:
         return False
 
@@ -171,11 +177,10 @@ def _copy_rest(source: int, target: int, start: int) -> None:
     try:
         while copied := os.copy_file_range(source, target, 1 << 30, at):
             at += copied
-        return
     except (AttributeError, OSError):  # not Linux, an old kernel, or file systems that cannot: copied here
         pass
-    while block := os.pread(source, 1 << 20, at):
-        at += len(block)
+    while block := os.pread(source, 1 << 20, at):  # what the kernel did not copy (some network and FUSE file
+        at += len(block)  # systems stop short of the end and say 0)
         view = memoryview(block)
         while view:
             view = view[os.write(target, view):]
@@ -216,8 +221,16 @@ def _earlier(folder: Path, before: object, bases: list[int], stack: contextlib.E
 
 def identity(path: Path) -> list[int]:
     """What tells the file at PATH from any other, or from itself changed: inode, size, modification and change
-    times (the change time moves on any write, chmod or utime, and cannot be set)."""
-    return _identity(os.stat(path))
+    times (the change time moves on any write, chmod or utime, and cannot be set).
+
+    Taken once the clock has moved past the file's last change by more than a file system's timestamp tick
+    (ext4 before Linux 6.13 stamps in jiffies, up to 10 ms): a write in the same tick as hfstage's last one
+    would leave all four as they were (git's "racily clean" files), a later one cannot."""
+    st = os.stat(path)
+    wait = st.st_ctime_ns + _TICK_NS - time.time_ns()
+    if wait > 0:
+        time.sleep(wait / 1e9)
+    return _identity(st)
 
 
 def _identity(st: os.stat_result) -> list[int]:
