@@ -21,10 +21,10 @@ _COMMAND_RULES = [
     (re.compile(r"^(setlocal|endlocal)( |$)"), "setlocal/endlocal"),
     (re.compile(r"^if /i( |$)"), "if /i"),
     (re.compile(r"^call :"), "call :label"),
-    (re.compile(r"^exit /b( |$)"), "exit /b"),
+    (re.compile(r"^exit /b(?!\w)"), "exit /b"),  # cmd reads these two switches as prefixes: exit /b%E%
     (re.compile(r"^for /[fdrl]( |$)"), "for /f, /d, /r, /l"),
     (re.compile(r"^if (/i )?(not )?defined( |$)"), "if defined"),
-    (re.compile(r"^set /[ap]( |$)"), "set /a, set /p"),
+    (re.compile(r"^set /[ap](?!\w)"), "set /a, set /p"),
     (re.compile(r"^[()]"), "( ) blocks"),
 ]
 # cmd extensions in the text itself, wherever they stand (no machine name holds %, ~, & or |)
@@ -41,9 +41,9 @@ _PIPES = re.compile(r'"[^"]*"?|\||(?<![<>])&')
 # (setlocal>nul and >nul setlocal run setlocal); a digit is a handle only after a separator (PC2>x is PC2 >x)
 _REDIRECT = re.compile(r'("[^"]*"?)|(?:(?<![^\s,;=])\d)?(?:>>?|<)(?:&\d|\s*(?:"[^"]*"?|[^\s<>"])*)')
 # a command's tokens: command.com and cmd split words at a space, tab, comma, semicolon or equals sign (a run of
-# = is kept as a token: an if's a==b), a quoted part keeps its separators, a switch is / and one character
-# (exit /b%E%, set /p"X=go": cmd reads the switch as a prefix), and ( and ) stand alone (do(x, (x)do)
-_TOKEN = re.compile(r'=+|/[^\s,;="()]?|[()]|(?:"[^"]*"?|[^\s,;=/()"])+')
+# = is kept as a token: an if's a==b), a quoted part keeps its separators, a switch (/x) is a word of its own
+# up to a quote (set /p"X=go") or the next /, and ( and ) stand alone (do(x, (x)do)
+_TOKEN = re.compile(r'=+|/[^\s,;="()/]*|[()]|(?:"[^"]*"?|[^\s,;=/()"])+')
 COMPARISONS = ("equ", "neq", "lss", "leq", "gtr", "geq")  # cmd's `if A LSS B`: a condition of three words
 _VARIABLE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)%")
 _SET_VALUE = re.compile(r"^set\s+\w+=", re.I)
