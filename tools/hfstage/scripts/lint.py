@@ -168,7 +168,9 @@ def _commands(line: str) -> list[list[Word]]:
     for m in [*_PIPES.finditer(line), None]:
         if m is not None and m.group(0).startswith('"'):
             continue
-        segment = _REDIRECT.sub(lambda r: r.group(1) or " ", line[start:m.start() if m else len(line)])
+        segment = line[start:m.start() if m else len(line)]
+        if "<" in segment or ">" in segment:
+            segment = _REDIRECT.sub(lambda r: r.group(1) or " ", segment)
         todo = [[Word(t.group(0), t.start(), t.end()) for t in _TOKEN.finditer(segment)]]
         while todo:
             words = _command_start(todo.pop())
