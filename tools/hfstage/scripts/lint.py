@@ -156,8 +156,10 @@ def _extensions(line: str) -> list[str]:
 
 
 class Word(NamedTuple):
+    """A command's word and where it stands in the command's text: a==b's three words touch, a == b's do not."""
+
     text: str
-    start: int  # where it stands in its command's text: a==b's three tokens touch, a == b's do not
+    start: int
     end: int
 
 
