@@ -24,7 +24,9 @@ RULES = {
     "setlocal/endlocal": (["setlocal", "@endlocal", "if errorlevel 1 setlocal", "for %%f in (x) do setlocal",
                            "echo x|setlocal"],
                           ["set HFL=%HFS%\\results\\PC-SETLOCAL.log", "echo setlocal", 'find "setlocal" x',
-                           "call %HFS%\\scripts\\ENDLOCAL.bat", "set HFM=SETLOCAL", ":setlocal"]),
+                           "call %HFS%\\scripts\\ENDLOCAL.bat", "set HFM=SETLOCAL", ":setlocal", "echo x>setlocal",
+                           "echo x > SETLOCAL y", "if exist a==b echo setlocal", "for %%a in (setlocal) do echo %%a",
+                           "echo done>%HFR%\\PC-SETLOCAL.done", "echo x 2>nul setlocal"]),
     "if /i": (["if /i a==b echo x", "if /I not a==b echo x"], ["find /i x y", "echo if /i"]),
     "call :label": (["call :sub", "if exist x call :sub"], ["echo call :x", "call %HFS%\\PC-CALL.bat"]),
     "exit /b": (["exit /b 1", "exit/b", "if errorlevel 1 exit /b"], ["echo exit /b", "set X=EXIT"]),
@@ -46,6 +48,37 @@ def test_a_word_rule_matches_a_command_and_not_the_word_as_text(rule):
         assert [p.message for p in problems] == [f"{rule} needs cmd extensions; command.com lacks them"], line
     for line in text:
         assert lint_text(f"{NINE}{line}\r\n".encode(), "x.bat") == [], line
+
+
+# where cmd or command.com runs a command that the first command reading missed (a cold review compared it with
+# the text rules before it): an @ after an if's condition or a for's do, a redirection before or after the
+# command's name, a for's )do or a do in its list, call's command, a switch cmd reads as a prefix, exist a==b
+MISSED = [
+    ("for %%a in (x) do @setlocal", "setlocal/endlocal"),
+    ("if exist x @setlocal", "setlocal/endlocal"),
+    ("if errorlevel 1 @exit /b", "exit /b"),
+    ("setlocal>nul", "setlocal/endlocal"),
+    ("exit /b>nul", "exit /b"),
+    ("if exist x endlocal>nul", "setlocal/endlocal"),
+    (">nul setlocal", "setlocal/endlocal"),
+    ("2>nul setlocal", "setlocal/endlocal"),
+    ("> nul setlocal", "setlocal/endlocal"),
+    ("<x set /p X=", "set /a, set /p"),
+    ("for %%a in (x)do setlocal", "setlocal/endlocal"),
+    ("for %%a in (a do b) do endlocal", "setlocal/endlocal"),
+    ("call setlocal", "setlocal/endlocal"),
+    ("if exist x call endlocal", "setlocal/endlocal"),
+    ('set /p"X=go"', "set /a, set /p"),
+    ("exit /b%E%", "exit /b"),
+    ("if exist a==b setlocal", "setlocal/endlocal"),
+]
+
+
+@pytest.mark.parametrize(("line", "rule"), MISSED)
+def test_a_command_is_found_past_at_signs_redirections_and_lists(line, rule):
+    """Each of these runs the rule's construct under cmd (and would be misread by command.com): lint says so."""
+    problems = lint_text(f"{NINE}{line}\r\n".encode(), "x.bat")
+    assert [p.message for p in problems] == [f"{rule} needs cmd extensions; command.com lacks them"], line
 
 
 # 9x machines named after every word a rule reads, alone and inside a name (NetBIOS: at most 15 characters)

@@ -57,6 +57,17 @@ LINES = [  # where a template may put the machine's name; after each, a name its
     "for %%f in (x) {P} setlocal",  # DO
     "if {P} x setlocal y",  # EXIST, ERRORLEVEL, DEFINED: the condition's length
     "if a {P} b setlocal",  # LSS, EQU: cmd's comparison, a condition of three words
+    "call {P} x",  # SETLOCAL: call runs its command
+    "{P} setlocal",  # CALL: the same
+    ">nul {P} x",  # SETLOCAL: a redirection before the command
+    "2>nul @{P}>nul",  # SETLOCAL: a handle's redirection, an @ and one after
+    "echo x>{P} setlocal",  # any name: a redirection's file is no command
+    "if exist x @{P}",  # ENDLOCAL: an @ after an if's condition
+    "for %%f in (x)do {P} x",  # SETLOCAL: a for's )do
+    "for %%f in (x {P} y) do setlocal",  # any name: a do in a for's list
+    "if exist a=={P} setlocal",  # any name: exist a==b read both ways
+    "if exist {P}==b setlocal",
+    ") {P} setlocal",  # ELSE: a block's else
 ]
 NAMES = ["PC000123", "WS-ACCT-04", "ABCDEFGHIJKLMNO", "ABCDEFGHIJKLMNOP", "PCSTUFF12", "PC 1", 'PC"1', "I", "1PC",
          "HFX", "PC-SETLOCAL", "PC-ENDLOCAL", "PC-IF", "PC-CALL", "PC-EXIT", "PC-FOR", "PC-SET", "DEFINED", "START",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 MAX_9X_LINE = 127
 NT_ONLY_MARK = "rem hfstage-lint: nt only from here"
@@ -20,10 +21,10 @@ _COMMAND_RULES = [
     (re.compile(r"^(setlocal|endlocal)( |$)"), "setlocal/endlocal"),
     (re.compile(r"^if /i( |$)"), "if /i"),
     (re.compile(r"^call :"), "call :label"),
-    (re.compile(r"^exit /b( |$)"), "exit /b"),
+    (re.compile(r"^exit /b(?!\w)"), "exit /b"),  # cmd reads these two switches as prefixes: exit /b%E%
     (re.compile(r"^for /[fdrl]( |$)"), "for /f, /d, /r, /l"),
     (re.compile(r"^if (/i )?(not )?defined( |$)"), "if defined"),
-    (re.compile(r"^set /[ap]( |$)"), "set /a, set /p"),
+    (re.compile(r"^set /[ap](?!\w)"), "set /a, set /p"),
     (re.compile(r"^[()]"), "( ) blocks"),
 ]
 # cmd extensions in the text itself, wherever they stand (no machine name holds %, ~, & or |)
@@ -34,11 +35,16 @@ _TEXT_RULES = [
 ]
 # what a line holds when any rule could match it: most lines hold none, and are not split into commands
 _ANY_EXTENSION = re.compile(r"setlocal|endlocal|defined|[/:()~&|]|%computername%", re.I)
-# a command's words: command.com splits them at a space, tab, comma, semicolon or equals sign, a quoted part
-# keeps its separators, and a switch (/x) or a ( starts a word of its own (exit/b is exit /b, do(x is do (x)
-_WORD = re.compile(r'[/(]?(?:"[^"]*"?|[^\s,;=/("])+|[/(]')
+# a command ends at | (and at cmd's &, but not 2>&1's), not inside quotes
+_PIPES = re.compile(r'"[^"]*"?|\||(?<![<>])&')
+# a redirection (>f, 2>>f, > f, <f, 2>&1) anywhere in a command, its file too: it is no word of the command
+# (setlocal>nul and >nul setlocal run setlocal); a digit is a handle only after a separator (PC2>x is PC2 >x)
+_REDIRECT = re.compile(r'("[^"]*"?)|(?:(?<![^\s,;=])\d)?(?:>>?|<)(?:&\d|\s*(?:"[^"]*"?|[^\s<>"])*)')
+# a command's tokens: command.com and cmd split words at a space, tab, comma, semicolon or equals sign (a run of
+# = is kept as a token: an if's a==b), a quoted part keeps its separators, a switch (/x) is a word of its own
+# up to a quote (set /p"X=go") or the next /, and ( and ) stand alone (do(x, (x)do)
+_TOKEN = re.compile(r'=+|/[^\s,;="()/]*|[()]|(?:"[^"]*"?|[^\s,;=/()"])+')
 COMPARISONS = ("equ", "neq", "lss", "leq", "gtr", "geq")  # cmd's `if A LSS B`: a condition of three words
-_PIPES = re.compile(r'"[^"]*"?|[|&]')  # a command ends at | (and at cmd's &), not inside quotes
 _VARIABLE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)%")
 _SET_VALUE = re.compile(r"^set\s+\w+=", re.I)
 _ERRORLEVEL = re.compile(r"^\s*if\s+(not\s+)?errorlevel\s+(\d+)", re.I)
@@ -144,36 +150,97 @@ def _lint_9x(lines: list[str], path: str, substitutions: dict[str, int], spaced:
 
 def _extensions(line: str) -> list[str]:
     """The cmd extensions LINE uses, each named once, in the rules' order."""
-    said = [" ".join(words).lower() for words in _commands(line)]
+    said = [" ".join(w.text for w in words if w.text[0] != "=").lower() for words in _commands(line)]
     found = [name for pattern, name in _COMMAND_RULES if any(pattern.search(command) for command in said)]
     return found + [name for pattern, name in _TEXT_RULES if pattern.search(line)]
 
 
-def _commands(line: str) -> list[list[str]]:
-    """The words of every command LINE runs: each one a pipe joins, and the one an `if` or a `for` runs."""
+class Word(NamedTuple):
+    """A command's word and where it stands in the command's text: a==b's three words touch, a == b's do not."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _commands(line: str) -> list[list[Word]]:
+    """The words of every command LINE may run, as cmd or command.com finds it: each one a pipe joins, and the
+    one an `if`, a `for`, a `call` or a block runs (where the two shells may read it two ways, both)."""
     out, start = [], 0
     for m in [*_PIPES.finditer(line), None]:
         if m is not None and m.group(0).startswith('"'):
             continue
-        words = _WORD.findall(line[start:m.start() if m else len(line)].strip().lstrip("@"))
-        while words:
-            out.append(words)
-            words = _inner(words)
+        segment = line[start:m.start() if m else len(line)]
+        if "<" in segment or ">" in segment:
+            segment = _REDIRECT.sub(lambda r: r.group(1) or " ", segment)
+        todo = [[Word(t.group(0), t.start(), t.end()) for t in _TOKEN.finditer(segment)]]
+        while todo:
+            words = _command_start(todo.pop())
+            if words:
+                out.append(words)
+                todo += _inner(words)
         start = m.end() if m else len(line)
     return out
 
 
-def _inner(words: list[str]) -> list[str]:
-    """The words of the command an `if` (after its condition) or a `for` (after its do) runs; else none."""
-    head = words[0].lower()
-    if head == "if":  # if [/i] [not] errorlevel N | exist FILE | defined VAR | A==B | A LSS B (cmd's)
-        at = 1 + (len(words) > 1 and words[1].lower() == "/i")
-        at += at < len(words) and words[at].lower() == "not"
-        length = 3 if at + 1 < len(words) and words[at + 1].lower() in COMPARISONS else 2
-        return words[at + length:]
+def _command_start(words: list[Word]) -> list[Word]:
+    """WORDS from where a command's name stands: past the separators (= runs) and the @s before it."""
+    while words and (words[0].text[0] == "=" or not words[0].text.strip("@")):
+        words = words[1:]
+    if words and words[0].text.startswith("@"):
+        first = words[0]
+        words = [first._replace(text=first.text.lstrip("@")), *words[1:]]
+    return words
+
+
+def _inner(words: list[Word]) -> list[list[Word]]:
+    """The words of each command an `if` (after its condition), a `for` (after its do), a `call` or a block
+    (after its ( or ), and an else) runs; else none."""
+    head = words[0].text.lower()
+    if head == "if":
+        return [words[end:] for end in _condition_ends(words)]
     if head == "for":
-        return next((words[i + 1:] for i in range(2, len(words)) if words[i].lower() == "do"), [])
+        return [_for_command(words)]
+    if head in ("call", "("):
+        return [words[1:]]
+    if head == ")":
+        return [words[2:] if len(words) > 1 and words[1].text.lower() == "else" else words[1:]]
     return []
+
+
+def _condition_ends(words: list[Word]) -> list[int]:
+    """Where an if's condition may end: if [/i] [not] errorlevel N | exist FILE | defined VAR | A==B | A LSS B
+    (cmd's); a FILE glued to ==X (exist a==b) is read as cmd reads it, FILE, and as one argument, a==b."""
+    said = [w.text.lower() for w in words]
+    at = 1 + (said[1:2] == ["/i"])
+    at = _word_from(said, at + (said[at:at + 1] == ["not"])) + 1  # past the keyword or A
+    if at < len(said) and said[at] in COMPARISONS:
+        at += 1
+    end = _word_from(said, at) + 1  # past N, FILE, VAR or B
+    ends = [end]
+    while end + 1 < len(words) and said[end][0] == "=" and _glued(words, end - 1) and _glued(words, end):
+        end += 2
+        ends.append(end)
+    return ends
+
+
+def _word_from(said: list[str], at: int) -> int:
+    """The index of the first word from AT that is no = run (len(said) when none is)."""
+    while at < len(said) and said[at][0] == "=":
+        at += 1
+    return at
+
+
+def _glued(words: list[Word], at: int) -> bool:
+    return words[at].end == words[at + 1].start
+
+
+def _for_command(words: list[Word]) -> list[Word]:
+    """The words after a `for`'s do: the do after its (list), which may hold a do; without a list, its first do."""
+    said = [w.text.lower() for w in words]
+    at = said.index("in") + 1 if "in" in said else len(said)
+    at = said.index(")", at) + 1 if said[at:at + 1] == ["("] and ")" in said[at:] else 2
+    return next((words[i + 1:] for i in range(at, len(words)) if said[i] == "do"), [])
 
 
 # command.com splits a command's words at each of these (and tab), quotes or not: a program path holding one

@@ -14,6 +14,11 @@ has on each side a character that is neither a word character nor %, and not / b
                 whole of cannot be a rule's word (PC-SETLOCAL is not SETLOCAL), and begins with the same
                 character as the placeholder's (a letter, or what precedes both); no /X switch is made of its
                 first letter (no / before); the name alone is a rule's word only when it is one (excluded);
+  commands      where a command starts is found from the words alone: the name holds no @, < or > and is never
+                a redirection's handle (it starts with a letter), a redirection's file is the whole name as it
+                is the whole placeholder, the words lint reads for an if's condition, a for's do, a call or an
+                else are rule words (excluded), and exist a==b's two readings depend on where words touch, not
+                on what they hold;
   errorlevel    the name starts with a letter, so it ends no `errorlevel N` number;
   start, rem    the name holds no separator and no quote, is not start, and a rem it begins only takes away;
   quotes, %VAR% the name holds no quote and no %.
@@ -26,9 +31,10 @@ import re
 
 from hfstage.scripts.lint import COMPARISONS, LintProblem, is_9x_script, lint_text
 
-# the whole words lint's rules read (lint._COMMAND_RULES, the if and for a command runs, _ERRORLEVEL, _START,
-# _SET_VALUE, _FOR_SET): a name that is one is linted with its own text (a name only holding one, PC-SETLOCAL, is
-# neutral: no rule reads part of a word; %COMPUTERNAME% needs a % beside the name; rem only takes problems away)
+# the whole words lint's rules read (lint._COMMAND_RULES, the if, for, call and else a command runs, _ERRORLEVEL,
+# _START, _SET_VALUE, _FOR_SET): a name that is one is linted with its own text (a name only holding one,
+# PC-SETLOCAL, is neutral: no rule reads part of a word; %COMPUTERNAME% needs a % beside the name; rem only takes
+# problems away)
 _RULE_WORDS = frozenset({"set", "setlocal", "endlocal", "if", "not", "defined", "exist", "errorlevel", "call",
                          "exit", "for", "in", "do", "else", "start", *COMPARISONS})
 _NEUTRAL = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
