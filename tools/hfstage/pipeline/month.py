@@ -18,12 +18,10 @@ from pathlib import Path
 
 from hfstage.catalog import (
     diff_catalogs,
-    find_catalog,
     import_catalog,
     incoming_cabs,
     list_catalogs,
     no_cab,
-    previous_version,
     version_key,
 )
 from hfstage.errors import HfstageError, UsageError, os_fault
@@ -177,11 +175,10 @@ def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult
 
 
 def _diff(site: Site) -> str:
-    before = previous_version(site.share)
     current = site.catalog
-    if before is None:
+    if site.previous is None:
         return f"no earlier catalog to compare with {current.data_version}"
-    d = diff_catalogs(find_catalog(site.share, before).load(), current)
+    d = diff_catalogs(site.previous, current)
     return (f"{d.old_version} -> {d.new_version}: {len(d.new_bulletins)} new, {len(d.revised_bulletins)} revised, "
             f"{len(d.removed_bulletins)} removed bulletins, {len(d.supersedence_changes)} supersedence changes")
 

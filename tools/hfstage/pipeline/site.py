@@ -16,6 +16,7 @@ from hfstage.catalog import (
     find_catalog,
     list_catalogs,
     load_supplements,
+    previous_version,
     supplements_key,
 )
 from hfstage.errors import UsageError
@@ -102,6 +103,13 @@ class Site:
         apply_supplements(catalog, self.supplements)
         return catalog
 
+    @cached_property
+    def previous(self) -> Catalog | None:
+        """The catalog that was current before the current one, as stored (no supplements), or None: the month's
+        diff and its plan both compare with it, and it is parsed once for both."""
+        before = previous_version(self.share)
+        return find_catalog(self.share, before).load() if before else None
+
     @property
     def catalog_sha(self) -> str:
         """What assessments rest on from the catalog side: its XML and the supplements added to it."""
@@ -109,8 +117,8 @@ class Site:
             supplements_key(self.supplements)[:16]
 
     def reload_catalog(self) -> None:
-        """Forget the parsed catalog (after an import made another one current), and the book's builds of it."""
-        for name in ("stored", "catalog", "book"):
+        """Forget the parsed catalogs (after an import made another one current), and the book's builds of it."""
+        for name in ("stored", "catalog", "previous", "book"):
             self.__dict__.pop(name, None)
 
     @cached_property
