@@ -18,16 +18,15 @@ from pathlib import Path
 
 from hfstage.catalog import (
     diff_catalogs,
-    find_catalog,
     import_catalog,
     incoming_cabs,
     list_catalogs,
     no_cab,
-    previous_version,
     version_key,
 )
 from hfstage.errors import HfstageError, UsageError, os_fault
 from hfstage.faults import crash_point
+from hfstage.history import FindingRow
 from hfstage.inventory import ACCEPTED, InventoryResult, inventory
 from hfstage.notices import SPOOL_LEFT, of_kind
 from hfstage.packages import fetch_list, load_installers, tool_list
@@ -78,6 +77,7 @@ class _State:
     base: MonthPlan | None = None  # the plan step's plan, made once: the scripts step adds what it published
     plan: MonthPlan | None = None
     fetch: list | None = None  # the packages the scripts need that hotfixes\\ lacks
+    missing: list[FindingRow] | None = None  # the scan's missing findings, read once (scripts step) for the reports too
 
 
 def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
@@ -175,11 +175,10 @@ def _import_cab(site: Site, cab: Path | None, state: _State, result: MonthResult
 
 
 def _diff(site: Site) -> str:
-    before = previous_version(site.share)
     current = site.catalog
-    if before is None:
+    if site.previous is None:
         return f"no earlier catalog to compare with {current.data_version}"
-    d = diff_catalogs(find_catalog(site.share, before).load(), current)
+    d = diff_catalogs(site.previous, current)
     return (f"{d.old_version} -> {d.new_version}: {len(d.new_bulletins)} new, {len(d.revised_bulletins)} revised, "
             f"{len(d.removed_bulletins)} removed bulletins, {len(d.supersedence_changes)} supersedence changes")
 
@@ -236,8 +235,8 @@ def _scripts(site: Site, result: MonthResult, state: _State) -> str:
     """The month's scripts and collectors, published as one generation once the fetch list is written too."""
     release = site.start_release()
     with release.guarded():
-        fetch = fetch_list(site.history.findings(result.scan.scan_id, "missing"), site.catalog, site.book.index,
-                           site.scripts.service_packs)
+        state.missing = site.history.findings(result.scan.scan_id, "missing")
+        fetch = fetch_list(state.missing, site.catalog, site.book.index, site.scripts.service_packs)
         fresh = {row.assessment_key: result.scan.fresh[row.machine] for row in result.scan.rows
                  if row.machine in result.scan.fresh}
         listed = state.inventory.machines if state.inventory is not None else None  # not listed twice
@@ -295,15 +294,18 @@ def _waiting(site: Site, plan: MonthPlan) -> list[str]:
 
 
 def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch: list | None = None,
-                made: GenerateResult | None = None, jobs: int | None = None):
+                made: GenerateResult | None = None, jobs: int | None = None,
+                missing: list[FindingRow] | None = None):
     """SHARE\\reports from full scan S (and the month's PLAN, else the plan for the current catalog): what
     `month` ends with, and what a full `scan` refreshes, so the HTML never shows an older record. FETCH: the
     packages missing, when the caller knows them; MADE: the scripts made from S in this run (their machines'
-    plans are not made twice)."""
+    plans are not made twice); MISSING: S's missing findings, when the caller has them (else read once here)."""
     fresh = {r.assessment_key: s.fresh[r.machine] for r in s.rows if r.machine in s.fresh}
-    extras = report_extras(site, s.rows, s.scan_id, s.inventory, s.results, fetch,
+    if missing is None:
+        missing = site.history.findings(s.scan_id, "missing")
+    extras = report_extras(site, s.rows, missing, s.inventory, s.results, fetch,
                            made.plans if made is not None else None)
-    view = SiteView(s.catalog_version, s.scan_id, s.rows, site.history.findings(s.scan_id, "missing"),
+    view = SiteView(s.catalog_version, s.scan_id, s.rows, missing,
                     lambda keys: _load(site, fresh, keys), s.share_problems, rollback_view(site), extras,
                     lambda keys: site.history.assessment_blobs(k for k in keys if k not in fresh), jobs,
                     site.limits.worker_memory_mib)
@@ -313,7 +315,7 @@ def site_report(site: Site, s: ScanResult, plan: MonthPlan | None = None, fetch:
 
 def _reports(site: Site, result: MonthResult, state: _State, jobs: int | None) -> str:
     s = result.scan
-    written = site_report(site, s, state.plan, state.fetch, result.scripts, jobs)
+    written = site_report(site, s, state.plan, state.fetch, result.scripts, jobs, state.missing)
     result.report_folder = written.folder
     result.needs += written.attention
     return (f"{written.folder / 'index.html'} ({len(written.written)} files written, {written.rendered_pages} "

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from hfstage.assess import Assessment
 from hfstage.errors import HfstageError
-from hfstage.history import MachineRow
+from hfstage.history import FindingRow, MachineRow
 from hfstage.inventory import InventoryResult, evidence_seen
 from hfstage.packages import MissingPackage, fetch_list, load_installers
 from hfstage.pipeline.approvals import gate
@@ -34,13 +34,13 @@ def machine_states(rows: list[MachineRow]) -> dict[str, str]:
     return {r.machine: r.standing for r in rows}
 
 
-def report_extras(site: Site, rows: list[MachineRow], scan_id: int, inventory: InventoryResult,
+def report_extras(site: Site, rows: list[MachineRow], missing: list[FindingRow], inventory: InventoryResult,
                   results: list[MachineResults], fetch: list[MissingPackage] | None = None,
                   made: list[MachinePlan] | None = None) -> SiteExtras:
-    """Everything the report needs beside scan SCAN_ID's ROWS. MADE: the plans of the scripts made from this
-    scan in this run (the month), so the machine pages describe the scripts on the share, and a machine whose
-    script was just made is not planned again."""
-    missing = site.history.findings(scan_id, "missing")
+    """Everything the report needs beside a scan's ROWS and MISSING findings (read once by the caller: the month
+    hands on its scripts step's). MADE: the plans of the scripts made from this scan in this run (the month), so
+    the machine pages describe the scripts on the share, and a machine whose script was just made is not
+    planned again."""
     book, settings, problem = _scripts_side(site)
     if fetch is None:
         fetch = fetch_list(missing, site.catalog, book.index, settings.service_packs if settings else {}) \

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from hfstage.catalog import find_catalog, previous_version
 from hfstage.errors import UsageError
 from hfstage.history import FULL, MachineRow
 from hfstage.inventory import evidence_seen
@@ -55,8 +54,7 @@ def plan_base(site: Site) -> MonthPlan:
     the month computes once, in its plan step (it loads the previous catalog and tallies the findings)."""
     if not site.has_catalog():
         raise UsageError(f"{site.share.folder('catalogs')}: no catalog imported yet; run `hfstage catalog import`")
-    before = previous_version(site.share)
-    old = find_catalog(site.share, before).load() if before else None
+    old = site.previous
     latest = site.history.latest_scan(FULL)
     changes = plan_changes(site.catalog, old)
     tallies = site.history.patch_tallies(latest.id, changes) if latest else []

@@ -16,6 +16,7 @@ from hfstage.catalog import (
     find_catalog,
     list_catalogs,
     load_supplements,
+    previous_version,
     supplements_key,
 )
 from hfstage.errors import UsageError
@@ -102,6 +103,13 @@ class Site:
         apply_supplements(catalog, self.supplements)
         return catalog
 
+    @cached_property
+    def previous(self) -> Catalog | None:
+        """The catalog that was current before the current one, as stored (no supplements), or None: the month's
+        diff and its plan both compare with it, and it is parsed once for both."""
+        before = previous_version(self.share)
+        return find_catalog(self.share, before).load() if before else None
+
     @property
     def catalog_sha(self) -> str:
         """What assessments rest on from the catalog side: its XML and the supplements added to it."""
@@ -109,8 +117,8 @@ class Site:
             supplements_key(self.supplements)[:16]
 
     def reload_catalog(self) -> None:
-        """Forget the parsed catalog (after an import made another one current), and the book's builds of it."""
-        for name in ("stored", "catalog", "book"):
+        """Forget the parsed catalogs (after an import made another one current), and the book's builds of it."""
+        for name in ("stored", "catalog", "previous", "book"):
             self.__dict__.pop(name, None)
 
     @cached_property
@@ -147,20 +155,34 @@ class Site:
 
     def _script_name_problems(self) -> list[str]:
         """[service_packs] products, [installers]/[switches] packages and [reboot_machines] machines that match
-        nothing: a typo there silently changes nothing, which the admin must hear about."""
-        products = sorted({p.name.strip() for p in self.catalog.products.values()})
-        index = self.book.index
-        places = [b.place for b in index.builds.builds if b.place] if index.builds else []
-        packages = sorted({p.name.strip() for p in self.catalog.patches()} | set(self.scripts.service_packs.values())
-                          | set(index.names()) | set(places))
-        folders, _ = machine_folders(self.share)
-        machines = sorted(f.name for f in folders)
+        nothing: a typo there silently changes nothing, which the admin must hear about. What a section's names
+        are checked against is gathered only for a section that names something (most sites name no machine:
+        inventory\\ is then not listed for it, every month)."""
         no_package = "no catalog patch, [service_packs] package or file under hotfixes\\ of that name"
+        checks = (("service_packs", self._product_names, "the catalog names no such product"),
+                  ("installers", self._package_names, no_package), ("switches", self._package_names, no_package),
+                  ("reboot_machines", self._machine_names, "no machine of that name under inventory\\"))
+        self.book  # noqa: B018 - built here whatever site.ini names: hotfixes\\ unreadable stops the month at step 1
         out = []
-        for section, known, what in (("service_packs", products, "the catalog names no such product"),
-                                     ("installers", packages, no_package), ("switches", packages, no_package),
-                                     ("reboot_machines", machines, "no machine of that name under inventory\\")):
+        for section, names, what in checks:
+            entries = self.config.section(section)
+            if not entries:
+                continue
+            known = names()
             folded = {k.casefold() for k in known}
             out += [f"{e.where}: [{section}] {e.key}: {what}" + did_you_mean(e.key.strip(), known)
-                    for e in self.config.section(section) if e.key.strip().casefold() not in folded]
+                    for e in entries if e.key.strip().casefold() not in folded]
         return out
+
+    def _product_names(self) -> list[str]:
+        return sorted({p.name.strip() for p in self.catalog.products.values()})
+
+    def _package_names(self) -> list[str]:
+        index = self.book.index
+        places = [b.place for b in index.builds.builds if b.place] if index.builds else []
+        return sorted({p.name.strip() for p in self.catalog.patches()} | set(self.scripts.service_packs.values())
+                      | set(index.names()) | set(places))
+
+    def _machine_names(self) -> list[str]:
+        folders, _ = machine_folders(self.share)
+        return sorted(f.name for f in folders)

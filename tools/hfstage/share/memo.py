@@ -65,31 +65,48 @@ def fingerprint(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-@functools.cache
 def format_version(stage: str) -> str:
     """The version of the code that makes a value in STAGE: its source, the stages to its left, the base
     modules, the package data and the file-reading libraries' versions."""
-    return source_version(package_files.files(resources.PACKAGE), stage)
+    if stage not in STAGES:
+        raise ValueError(f"{stage} is not a stage of hfstage")
+    return _installed_versions()[stage]
+
+
+@functools.cache
+def _installed_versions() -> dict[str, str]:
+    """Every stage's format version of the hfstage this process runs: its code cannot change while the process
+    runs, so the package is read and hashed once per process, not once per stage a memo asks about."""
+    return source_versions(package_files.files(resources.PACKAGE))
 
 
 def source_version(package, stage: str) -> str:
     """The format version of STAGE's values as the hfstage package at PACKAGE (a folder) would make them."""
     if stage not in STAGES:
         raise ValueError(f"{stage} is not a stage of hfstage")
-    digest = hashlib.sha256()
-    for name in STAGES[:STAGES.index(stage) + 1]:
+    return source_versions(package)[stage]
+
+
+def source_versions(package) -> dict[str, str]:
+    """Stage -> the format version of its values as the hfstage package at PACKAGE would make them, each file read
+    once: a stage's digest is the digest of the stages up to it (one running digest, copied at each stage), then
+    the base modules, the package data and the library versions (the same tail for every stage)."""
+    tail = [((f"{name}.py",), (package / f"{name}.py").read_bytes()) for name in BASE_MODULES
+            if (package / f"{name}.py").is_file()]
+    tail += [(("data", *parts), node.read_bytes()) for parts, node in resources.walk(package / "data")
+             if parts[0] not in _NOT_DATA]
+    libraries = repr((_library_versions(), sys.version_info[:2])).encode()
+    running, out = hashlib.sha256(), {}
+    for name in STAGES:
         for parts, node in resources.walk(package / name):
             if parts[-1].endswith(".py"):
-                _add(digest, (name, *parts), node.read_bytes())
-    for name in BASE_MODULES:
-        node = package / f"{name}.py"
-        if node.is_file():
-            _add(digest, (f"{name}.py",), node.read_bytes())
-    for parts, node in resources.walk(package / "data"):
-        if parts[0] not in _NOT_DATA:
-            _add(digest, ("data", *parts), node.read_bytes())
-    digest.update(repr((_library_versions(), sys.version_info[:2])).encode())
-    return digest.hexdigest()[:16]
+                _add(running, (name, *parts), node.read_bytes())
+        digest = running.copy()
+        for parts, data in tail:
+            _add(digest, parts, data)
+        digest.update(libraries)
+        out[name] = digest.hexdigest()[:16]
+    return out
 
 
 def _add(digest, parts: tuple[str, ...], data: bytes) -> None:
