@@ -3,7 +3,8 @@ bulletin, the plan, and the scan as text, CSV and JSON.
 
 Pages are rewritten only when their content changed: a machine page is looked at again only
 when the machine's assessment, its rollback, what its page shows beside them (script, results,
-evidence, stale or not) or the catalog changed (or the report code: the report memo's format version), and
+evidence, stale or not) or the catalog entries its script's plan reads changed (page_catalog; or the
+report code: the report memo's format version), and
 rendered again only when what it shows did (`page_shows`; the catalog's version is not on it), so a month
 in which nothing changed touches a handful of files, not 5,000, and neither does Patch Tuesday's month for
 the machines its new bulletins leave as they were. When a machine last reported is on the machine lists
