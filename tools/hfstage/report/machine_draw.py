@@ -24,6 +24,7 @@ from hfstage.report.compiled import use as use_compiled
 from hfstage.report.html import html_env, shown_finding
 from hfstage.report.machine_page import MachinePage
 from hfstage.report.scan_files import fragments
+from hfstage.scripts import plan_reads
 from hfstage.share import REPORT
 from hfstage.workers import Job, each_in_workers
 
@@ -76,6 +77,7 @@ class Drawn:
     parts: list[bytes] | None = None
     stored: bool = False
     died: str | None = None
+    reads: str | None = None  # the catalog entries its plan reads (page_catalog), when its page was due
 
 
 def drawn(drawings: Iterable[Drawing], easel: Easel, workers: int,
@@ -106,7 +108,7 @@ def draw(d: Drawing, easel: Easel) -> Drawn:
     """D's page (when due and what it shows changed) and fragments (when due)."""
     m = d.row
     a = stored_assessment(d.source) if isinstance(d.source, bytes) else d.source or from_row(m)
-    shows = html = None
+    shows = html = reads = None
     if d.page:
         page = (easel.more(a, d.mine) if d.mine is not None else easel.more(a)) if easel.more else None
         context = {"a": a, "page": page, "rollback": d.rollback}
@@ -114,8 +116,9 @@ def draw(d: Drawing, easel: Easel) -> Drawn:
         if d.shown != shows:
             html = html_env().get_template("machine.html.j2").render(root="../", generated="", **context,
                                                                      **easel.common)
+        reads = plan_reads(a)
     parts = fragments(a, d.source if isinstance(d.source, bytes) else None) if d.fragments else None
-    return Drawn(shows, html, parts, d.source is not None)
+    return Drawn(shows, html, parts, d.source is not None, reads=reads)
 
 
 def page_shows(a: Assessment, page: MachinePage | None, rollback: list[str]) -> list:

@@ -3,7 +3,8 @@ bulletin, the plan, and the scan as text, CSV and JSON.
 
 Pages are rewritten only when their content changed: a machine page is looked at again only
 when the machine's assessment, its rollback, what its page shows beside them (script, results,
-evidence, stale or not) or the catalog changed (or the report code: the report memo's format version), and
+evidence, stale or not) or the catalog entries its script's plan reads changed (page_catalog; or the
+report code: the report memo's format version), and
 rendered again only when what it shows did (`page_shows`; the catalog's version is not on it), so a month
 in which nothing changed touches a handful of files, not 5,000, and neither does Patch Tuesday's month for
 the machines its new bulletins leave as they were. When a machine last reported is on the machine lists
@@ -47,6 +48,8 @@ from hfstage.report.compiled import CompiledTemplates, compiled_templates
 from hfstage.report.compliance import percent
 from hfstage.report.html import html_env
 from hfstage.report.machine_draw import POOL_THRESHOLD, WORKER_MEMORY_MIB, Drawing, Easel, drawn
+from hfstage.report.page_catalog import PageCatalog, memo_value
+from hfstage.report.page_catalog import shown as shown_key
 from hfstage.report.ranking import bulletin_order
 from hfstage.report.scan_files import NAMES as SCAN_NAMES
 from hfstage.report.scan_files import ScanFiles, head_at, retitle
@@ -165,7 +168,8 @@ def _write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: lis
     found = bulletins(view.missing, view.extras.bulletins, view.extras.approvals)
     situation = view.extras.situation or Situation(view.machines)
     front = index_context(situation, view.missing, view.extras.share, view.extras.approvals, plan.waiting)
-    keys = _page_keys(view, found)
+    entries = PageCatalog(view.extras.page)
+    keys = _page_keys(view, found, entries, record)
     keys[LISTS] = REPORT.key(view.catalog_version, view.extras.share, [list(vars(m).values()) for m in front["lines"]],
                              [(a.kind, a.text) for a in front["attention"]], front["labels"])
     present = _present(folder)
@@ -181,6 +185,7 @@ def _write_site_report(share: Share, view: SiteView, plan: MonthPlan, trend: lis
     pending = set(todo)
     values = {name: record.value(name) for name in keys if name not in pending}
     _machines(folder, view, {**common, "stale_days": situation.stale_days}, pending, shown, values, result)
+    _rekey_drawn(view, entries, pending, values, keys)
     _bulletin_pages(folder, found, env, common, pending, result)
     _front(folder, view, env, common, found, trend_chart(trend), result, situation, front, LISTS in pending)
     templates = share.root / "templates"
@@ -212,20 +217,39 @@ def _front(folder: Path, view: SiteView, env, common: dict, found: list[dict], c
         old.unlink(missing_ok=True)
 
 
-def _page_keys(view: SiteView, found: list[dict]) -> dict[str, str]:
+def _page_keys(view: SiteView, found: list[dict], entries: PageCatalog, record: Record) -> dict[str, str]:
     """What each page (and the scan files) is rendered from, by its name below reports\\: a machine page also
     from what the pipeline gathered beside its assessment (script, results, evidence, last seen)."""
-    rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     keys = {SCAN_FILES: REPORT.key(view.catalog_version, [(m.machine, m.assessment_key) for m in view.machines]),
             SCAN_NAMED: REPORT.key(view.scan_id, view.catalog_version)}
-    shared = [view.extras.share, view.extras.scripts_now]  # on every page: the share's path, where scripts stand
+    rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
     for m in view.machines:
-        keys[f"machines/{m.machine}.html"] = REPORT.key(view.catalog_version, m.assessment_key,
-                                                        rollback.get(m.machine.casefold(), []), shared,
-                                                        view.extras.page_keys.get(m.machine, ""))
+        name = f"machines/{m.machine}.html"
+        keys[name] = _machine_key(view, m, entries.key(record.value(name)), rollback)
+    shared = [view.extras.share, view.extras.scripts_now]
     for b in found:  # what a bulletin page shows, no more: a new catalog that leaves its rows redraws none
         keys[f"bulletins/{b['id']}.html"] = REPORT.key(view_rows(b), shared)
     return keys
+
+
+def _machine_key(view: SiteView, m: MachineRow, entries: list | None, rollback: dict[str, list[str]]) -> str:
+    """What M's page is made from: its assessment (its key is its content's SHA-256), the catalog entries its
+    script's plan reads (ENTRIES, page_catalog; None: not known, then the catalog's version), its rollback, what
+    is on every page (the share's path, where scripts stand) and what the pipeline gathered beside it."""
+    shared = [view.extras.share, view.extras.scripts_now]
+    catalog = ["entries", entries] if entries is not None else view.catalog_version
+    return REPORT.key(catalog, m.assessment_key, rollback.get(m.machine.casefold(), []), shared,
+                      view.extras.page_keys.get(m.machine, ""))
+
+
+def _rekey_drawn(view: SiteView, entries: PageCatalog, pending: set[str], values: dict, keys: dict) -> None:
+    """The keys of the machine pages drawn in this run, on the entries their plans read now (their memo values):
+    the next report keys them on the same."""
+    rollback = {machine.casefold(): lines for machine, lines in view.rollback.items()}
+    for m in view.machines:
+        name = f"machines/{m.machine}.html"
+        if name in pending and name in values:
+            keys[name] = _machine_key(view, m, entries.key(values[name]), rollback)
 
 
 def _present(folder: Path) -> set[str]:
@@ -285,7 +309,7 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
             one = next(made) if m.machine in drawing else None
             if one is not None and m.machine in todo:
                 name = f"machines/{m.machine}.html"
-                values[name] = one.shows
+                values[name] = memo_value(one.shows, one.reads)
                 if one.html is not None:
                     pages[folder / name] = one.html
                     rendered += 1
@@ -320,7 +344,8 @@ def _drawings(view: SiteView, wanted: list[MachineRow], todo: set[str], shown: d
         blobs, loaded = _sources(view, [m.assessment_key for m in chunk])
         for m in chunk:
             yield Drawing(m, blobs.get(m.assessment_key) or loaded.get(m.assessment_key), m.machine in todo,
-                          shown.get(f"machines/{m.machine}.html"), files is not None and not files.reusable(m),
+                          shown_key(shown.get(f"machines/{m.machine}.html")),
+                          files is not None and not files.reusable(m),
                           rollback.get(m.machine.casefold(), []), mine(m.machine) if mine else None)
 
 

@@ -3,6 +3,7 @@ batch-value checks and the command.com linter, and what clients report back."""
 
 from hfstage.scripts.approval import ALL, Gate
 from hfstage.scripts.batch import BatchText, UnsafeValue, check_batch_value, check_file_name, check_machine_name
+from hfstage.scripts.catalog_reads import CatalogReads, plan_reads
 from hfstage.scripts.collectors import CollectorResult, render_collectors, write_collectors
 from hfstage.scripts.commands import exit_ladder
 from hfstage.scripts.lint import LintProblem, lint_file, lint_text
@@ -33,6 +34,7 @@ __all__ = [
     "NO_RIGHTS", "UNCOUNTED", "markers_count",
     "ALL", "Gate",
     "QCHAIN", "InstallEvent", "LedgerChanges", "Rollback", "build_rollback", "ledger_changes", "rollback_lines",
+    "CatalogReads", "plan_reads",
     "BatchText", "CollectorResult", "GenerateResult", "LintProblem", "MachinePlan", "MachineResults", "PatchResult",
     "ScriptSettings", "Step", "UnsafeValue", "check_batch_value", "check_file_name", "check_machine_name",
     "collect_results", "entry_points", "exit_ladder", "generate_scripts", "lint_file", "lint_text", "os_key",
