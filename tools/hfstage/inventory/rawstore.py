@@ -54,12 +54,11 @@ class RawStore:
         """Forget MACHINES before they are read again (a run killed meanwhile vouches for none)."""
         self.record.begin(machines)
 
-    def keep(self, machine: str, key: str, data: dict | None, content: list | None = None) -> None:
-        """Remember DATA (RawFacts.remember) as MACHINE's raw facts for KEY, with CONTENT (`content`'s, for a
-        collection of exports); None keeps nothing."""
-        if data is None:
+    def keep(self, machine: str, key: str, payload: bytes | None, content: list | None = None) -> None:
+        """Remember PAYLOAD (RawFacts.remember's, encoded: inventory.encoded) as MACHINE's raw facts for KEY, with
+        CONTENT (`content`'s, for a collection of exports); None keeps nothing."""
+        if payload is None:
             return
-        payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
         write_if_changed(self.folder / f"{machine}.json", payload, PRIVATE, sync_dir=False, durable=False)
         self.record.put(machine, key, content)
 

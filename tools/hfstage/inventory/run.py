@@ -21,6 +21,7 @@ from hfstage.errors import HfstageError
 from hfstage.inventory.accounts import AccountBook
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
+from hfstage.inventory.encoded import Encoded, encode
 from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
@@ -234,17 +235,15 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks,
                               [located[f.name] for f, *_ in unread])
     result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
-    gathered = {f.name: pair for (f, *_), pair in zip(unread, fresh, strict=True)}
+    gathered = {f.name: made for (f, *_), made in zip(unread, fresh, strict=True)}
     for folder, key, content, raw_key in todo:
-        facts, raw = gathered.get(folder.name) or (projected[folder.name], None)
+        made = gathered.get(folder.name) or encode(projected[folder.name])
         if folder.name not in died:
-            raws.keep(folder.name, raw_key, raw, collections.get(folder.name))
-        data = facts.to_dict()
-        digest = facts_hash(data)
+            raws.keep(folder.name, raw_key, made.raw, collections.get(folder.name))
+        facts = made.facts
         result.fresh[folder.name] = facts
-        entries[folder.name] = [digest, facts.error, _flags(facts)] + ([content] if content else [])
-        payload = json.dumps({"key": key, "hash": digest, "facts": data}, sort_keys=True)
-        write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
+        entries[folder.name] = [made.digest, facts.error, _flags(facts)] + ([content] if content else [])
+        write_if_changed(cache / f"{folder.name}.json", made.facts_file(key), PRIVATE, sync_dir=False,
                          durable=False)  # remembered, not kept: lost in a power cut, it is only read again
         if folder.name not in died:  # a death is not remembered: the next run reads the machine again
             record.put(folder.name, key, entries[folder.name])
@@ -267,16 +266,16 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
 
 def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, accounts: Accounts | None,
                 asks: CatalogAsks | None = None, inputs: list[MachineInputs] | None = None,
-                ) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
-    """Every folder's (facts, remembered raw facts), and the machines whose reading killed the process that read
-    them; INPUTS: each folder as the run found it (its key's listing), read as found rather than found again."""
+                ) -> tuple[list[Encoded], set[str]]:
+    """Every folder's facts and remembered raw facts (encoded), and the machines whose reading killed the process
+    that read them; INPUTS: each folder as the run found it (its key's listing), read as found, not found again."""
     died: set[str] = set()
     found = inputs or [None] * len(folders)
     with _progress(len(folders), progress) as bar:
         if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
             out = []
             for folder, machine_inputs in zip(folders, found, strict=True):
-                out.append(safe_read(folder, catalog, rules, limits, accounts, asks, machine_inputs))
+                out.append(encode(*safe_read(folder, catalog, rules, limits, accounts, asks, machine_inputs)))
                 bar.update(1)
         else:
             out, died = gather_in_workers(folders, catalog, rules, limits, workers_for(len(folders), jobs), bar,

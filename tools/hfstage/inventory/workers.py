@@ -16,6 +16,7 @@ from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
+from hfstage.inventory.encoded import Encoded, decode, encode, encode_parts
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, read_raw
 from hfstage.inventory.limits import Limits
@@ -61,11 +62,13 @@ def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None
                    asks=CatalogAsks.of(catalog) if catalog is not None else None)
 
 
-def _facts_in_worker(folder: str, inputs: MachineInputs | None = None) -> tuple[dict, dict | None]:
+def _facts_in_worker(folder: str, inputs: MachineInputs | None = None) -> tuple[dict, str, str, bytes | None]:
+    """In a worker: the machine read, and its facts and raw facts encoded here (encoded.encode_parts), in parallel,
+    not in the parent."""
     crash_point(f"machine:{Path(folder).name}")
     facts, raw = safe_read(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"], _worker["accounts"],
                            _worker["asks"], inputs)
-    return facts.to_dict(), raw
+    return encode_parts(facts, raw)
 
 
 def _job(catalog, rules: dict, limits: Limits, accounts: Accounts | None) -> Job:
@@ -74,31 +77,26 @@ def _job(catalog, rules: dict, limits: Limits, accounts: Accounts | None) -> Job
 
 def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int, bar,
                       accounts: Accounts | None = None, inputs: list[MachineInputs | None] | None = None,
-                      ) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
-    """(Facts, remembered raw facts) of every folder (INPUTS: each as locate_inputs found it, or None), in WORKERS
-    processes, and the machines whose reading killed its process (their error rows are not cached: the next run
-    tries them again)."""
+                      ) -> tuple[list[Encoded], set[str]]:
+    """The facts and remembered raw facts (encoded) of every folder (INPUTS: each as locate_inputs found it, or
+    None), in WORKERS processes, and the machines whose reading killed its process (their error rows are not
+    cached: the next run tries them again)."""
     found = inputs or [None] * len(folders)
     items = [(str(folder), machine_inputs) for folder, machine_inputs in zip(folders, found, strict=True)]
     results, deaths = run_in_workers(_job(catalog, rules, limits, accounts), items, workers, bar)
-    out: list[tuple[MachineFacts, dict | None]] = []
-    for index, folder in enumerate(folders):
-        if index in deaths:
-            out.append((_died(folder, deaths[index]), None))
-        else:
-            facts, raw = results[index]
-            out.append((MachineFacts.from_dict(facts), raw))
+    out = [encode(_died(folder, deaths[index])) if index in deaths else decode(results[index])
+           for index, folder in enumerate(folders)]
     return out, {folders[index].name for index in deaths}
 
 
 def read_alone(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
-               inputs: MachineInputs | None = None) -> tuple[tuple[MachineFacts, dict | None], bool]:
-    """One machine in a process of its own: its facts and remembered raw facts, or an error row saying how the
-    process died (and True)."""
+               inputs: MachineInputs | None = None) -> tuple[Encoded, bool]:
+    """One machine in a process of its own: its facts and remembered raw facts (encoded), or an error row saying
+    how the process died (and True)."""
     data, death = run_alone(_job(catalog, rules, limits, accounts), (str(folder), inputs))
     if death is None:
-        return (MachineFacts.from_dict(data[0]), data[1]), False
-    return (_died(folder, death), None), True
+        return decode(data), False
+    return encode(_died(folder, death)), True
 
 
 def _died(folder: Path, death: str) -> MachineFacts:
