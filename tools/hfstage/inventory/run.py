@@ -37,6 +37,8 @@ from hfstage.share import (
     FACTS_FOLDER,
     PRIVATE,
     SEEN,
+    Entry,
+    Owners,
     Share,
     fingerprint,
     sync_folders,
@@ -55,6 +57,15 @@ _PARALLEL_THRESHOLD = 8
 # on a loaded 2-core server (0.91 / 0.40 s wall at 10, 1.11 / 0.87 s at 150): a month with 1% of 5,000
 # machines changed starts one worker, not one per core.
 _MACHINES_PER_WORKER = 100
+
+
+@dataclass(frozen=True)
+class FolderSeen:
+    """What this run's listing of a machine folder tells the scan's results (scripts.collect_results), which then
+    lists no folder again: whose files the folder's are, and its scheduled job's results log(s) as found."""
+
+    owners: Owners | None  # its binding's (None: anyone's)
+    local_results: tuple[Entry, ...] = ()
 
 
 @dataclass
@@ -78,6 +89,7 @@ class InventoryResult:
     seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
     bindings: dict[str, str | None] = field(default_factory=dict)  # machine -> who wrote its evidence (binding)
     stale: set[str] = field(default_factory=set)  # machines whose newer collection could not replace their files
+    folders: dict[str, FolderSeen] = field(default_factory=dict)  # machine folder's name -> what its listing showed
 
     def facts_of(self, machine: str) -> MachineFacts:
         if machine in self.fresh:
@@ -203,6 +215,8 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
             result.fresh[folder.name] = facts
             entries[folder.name] = [facts_hash(facts), facts.error, _flags(facts)]
             continue
+        if inputs.kind == "folder" and inputs.binding is not None:
+            result.folders[folder.name] = FolderSeen(inputs.binding.owners, tuple(inputs.local_results))
         known = record.fresh(folder.name, key)
         cached = (cache / f"{folder.name}.json").is_file()
         if known is not None and cached:
