@@ -16,7 +16,7 @@ import pytest
 from hfstage.inventory import MachineFacts, ProductFact
 from hfstage.inventory import run as runmod
 from hfstage.inventory.encoded import decode, encode, encode_parts
-from hfstage.share import fingerprint
+from hfstage.share import RAW_FOLDER, fingerprint
 from tests.conftest import DATA
 
 
@@ -52,3 +52,24 @@ def test_every_facts_file_holds_what_its_hash_says(trusted_share, jobs):
         assert stored["hash"] == result.hashes[machine] == fingerprint(stored["facts"])
         assert raw == json.dumps(stored, sort_keys=True).encode("utf-8")
         assert result.facts_of(machine).to_dict() == stored["facts"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_machines_read_in_workers_are_written_by_the_workers(trusted_share, monkeypatch, jobs):
+    """The parent's serial part of a full month: writing 10,000 files at 5,000 machines is the workers' now
+    (read in this process, this process writes them)."""
+    from hfstage.inventory.encoded import FactsFiles
+
+    for name in ("NT4WKS", "W2KSRV", "W98", "BADTRUNC", "XPSP1", "WME", "DC01", "W95", "NORES"):
+        shutil.copytree(DATA / "inventory" / name, trusted_share.folder("inventory") / name)
+    here: list[str] = []
+    real = FactsFiles.write
+    monkeypatch.setattr(FactsFiles, "write", lambda self, machine, *rest: here.append(machine)
+                        or real(self, machine, *rest))
+    result = runmod.inventory(trusted_share, None, jobs=jobs)
+    # the patch reaches this process only: with workers, every file was written in one
+    assert result.read == 9 and here == ([] if jobs == 2 else result.machines)
+    kept = {p.stem for p in trusted_share.state_file(RAW_FOLDER).glob("*.json")}
+    assert {m for m in result.machines if not result.errors[m]} <= kept
+    again = runmod.inventory(trusted_share, None, jobs=jobs)
+    assert again.cached == 9 and again.hashes == result.hashes  # what the workers wrote is what the memo vouches for

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from hfstage.inventory.facts import MachineFacts
+from hfstage.share import PRIVATE, write_if_changed
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,28 @@ class Encoded:
     text: str  # the facts as JSON, keys sorted: what the facts file holds
     digest: str  # the facts hash: fingerprint(facts.to_dict()), made from TEXT
     raw: bytes | None = None  # RawStore's file for the machine, or None: nothing kept
+    written: bool = False  # both files already written (FactsFiles.write), by the worker that read the machine
 
     def facts_file(self, key: str) -> bytes:
         """The facts file: json.dumps({"key", "hash", "facts"}, sort_keys=True), the facts text not made again."""
         return f'{{"facts": {self.text}, "hash": {json.dumps(self.digest)}, "key": {json.dumps(key)}}}'.encode()
+
+
+@dataclass(frozen=True)
+class FactsFiles:
+    """Where a machine's facts file (state\\facts) and remembered raw facts (state\\raw-facts) are written: by the
+    worker that read it, or by the parent for a machine projected, read here or whose reading killed its worker."""
+
+    facts: Path
+    raw: Path
+
+    def write(self, machine: str, key: str, made: Encoded) -> None:
+        """MADE's facts file (for the facts memo's KEY) and its raw facts if any; remembered, not kept: lost in a
+        power cut, they are only read again (the memos vouch for them only once the run commits)."""
+        write_if_changed(self.facts / f"{machine}.json", made.facts_file(key), PRIVATE, sync_dir=False,
+                         durable=False)
+        if made.raw is not None:
+            write_if_changed(self.raw / f"{machine}.json", made.raw, PRIVATE, sync_dir=False, durable=False)
 
 
 def encode_parts(facts: MachineFacts, raw: dict | None) -> tuple[dict, str, str, bytes | None]:
@@ -43,7 +63,8 @@ def encode(facts: MachineFacts, raw: dict | None = None) -> Encoded:
     return Encoded(facts, text, digest, raw_file)
 
 
-def decode(parts: tuple[dict, str, str, bytes | None]) -> Encoded:
-    """What a worker handed back (encode_parts), with the facts as MachineFacts again."""
+def decode(parts: tuple[dict, str, str, bytes | None], written: bool = False) -> Encoded:
+    """What a worker handed back (encode_parts), with the facts as MachineFacts again; WRITTEN: the worker wrote
+    the files too."""
     data, text, digest, raw_file = parts
-    return Encoded(MachineFacts.from_dict(data), text, digest, raw_file)
+    return Encoded(MachineFacts.from_dict(data), text, digest, raw_file, written)

@@ -21,7 +21,7 @@ from hfstage.errors import HfstageError
 from hfstage.inventory.accounts import AccountBook
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
-from hfstage.inventory.encoded import Encoded, encode
+from hfstage.inventory.encoded import Encoded, FactsFiles, encode
 from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
@@ -246,19 +246,20 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
                  if (facts := raws.project(f.name, raw_key, catalog, rules, asks)) is not None}
     unread = [t for t in todo if t[0].name not in projected]
     raws.begin(f.name for f, *_ in unread)
+    files = FactsFiles(cache, raws.folder)  # written by the workers that read the machines, else here
     fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks,
-                              [located[f.name] for f, *_ in unread])
+                              [located[f.name] for f, *_ in unread], files, [key for _, key, *_ in unread])
     result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
     gathered = {f.name: made for (f, *_), made in zip(unread, fresh, strict=True)}
     for folder, key, content, raw_key in todo:
         made = gathered.get(folder.name) or encode(projected[folder.name])
+        if not made.written:
+            files.write(folder.name, key, made)
         if folder.name not in died:
-            raws.keep(folder.name, raw_key, made.raw, collections.get(folder.name))
+            raws.keep(folder.name, raw_key, made.raw is not None, collections.get(folder.name))
         facts = made.facts
         result.fresh[folder.name] = facts
         entries[folder.name] = [made.digest, facts.error, _flags(facts)] + ([content] if content else [])
-        write_if_changed(cache / f"{folder.name}.json", made.facts_file(key), PRIVATE, sync_dir=False,
-                         durable=False)  # remembered, not kept: lost in a power cut, it is only read again
         if folder.name not in died:  # a death is not remembered: the next run reads the machine again
             record.put(folder.name, key, entries[folder.name])
     sync_folders([record.path])
@@ -280,9 +281,10 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
 
 def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, accounts: Accounts | None,
                 asks: CatalogAsks | None = None, inputs: list[MachineInputs] | None = None,
-                ) -> tuple[list[Encoded], set[str]]:
+                files: FactsFiles | None = None, keys: list[str] | None = None) -> tuple[list[Encoded], set[str]]:
     """Every folder's facts and remembered raw facts (encoded), and the machines whose reading killed the process
-    that read them; INPUTS: each folder as the run found it (its key's listing), read as found, not found again."""
+    that read them; INPUTS: each folder as the run found it (its key's listing), read as found, not found again;
+    FILES, KEYS (the facts memo's key of each): where a worker writes what it read, and under which key."""
     died: set[str] = set()
     found = inputs or [None] * len(folders)
     with _progress(len(folders), progress) as bar:
@@ -293,7 +295,7 @@ def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, acc
                 bar.update(1)
         else:
             out, died = gather_in_workers(folders, catalog, rules, limits, workers_for(len(folders), jobs), bar,
-                                          accounts, found)
+                                          accounts, found, files, keys)
     return out, died
 
 
