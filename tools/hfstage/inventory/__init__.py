@@ -37,7 +37,7 @@ from hfstage.inventory.outputs import output_of, outputs
 from hfstage.inventory.pe import PeVersion, open_pe, read_pe_version, read_pe_versions, version_strings
 from hfstage.inventory.present import facts_text
 from hfstage.inventory.rules import load_rules, load_site_rules, rule_keys, site_rules_path
-from hfstage.inventory.run import InventoryResult, evidence_seen, facts_hash, inventory
+from hfstage.inventory.run import FolderSeen, InventoryResult, evidence_seen, facts_hash, inventory
 from hfstage.inventory.settings import installer_file, load_settings, setting_keys
 
 __all__ = [
@@ -45,7 +45,8 @@ __all__ = [
     "Binding", "Lifecycle", "MachineRecord", "folder_binding", "output_of", "outputs",
     "UNNAMED", "evidence_seen", "Need", "holds", "needed_keys", "not_taken", "outermost",
     "Foreign", "family_folder", "foreign_engine", "foreign_key", "foreign_location", "load_families",
-    "rule_keys", "FileFact", "HotfixFact", "InventoryResult", "Limits", "MachineFacts", "MachineInputs", "PeVersion",
+    "rule_keys", "FileFact", "FolderSeen", "HotfixFact", "InventoryResult", "Limits", "MachineFacts",
+    "MachineInputs", "PeVersion",
     "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts",
     "hotfix_aliases", "inventory", "load_rules", "load_site_rules", "locate_inputs",
     "machine_folders", "open_pe", "printable", "read_pe_version", "read_pe_versions", "service_pack_id",

@@ -28,7 +28,7 @@ from hfstage.inventory.regquery import parse_reg_query
 from hfstage.inventory.regtree import Hklm, walk
 from hfstage.inventory.rules import load_rules
 from hfstage.inventory.settings import installer_file
-from hfstage.share import entries, read_client_file
+from hfstage.share import Entry, entries, read_client_file
 
 FILES_DIR = "files"
 MANIFEST = "manifest.txt"
@@ -37,7 +37,8 @@ DONE_MARKERS = "done.txt"  # the collector's copy of the client's .ok markers (o
 DONE_MAX = 256 * 1024
 _IDENTITY = re.compile(r"^[A-Za-z0-9_.$()+,;=@#~ -]{1,160}$")
 _HIVES = {"software": "software", "system": "system"}  # collector_outputs.json roles of the two hives
-_NOT_EVIDENCE = {"log", "local-results"}
+LOCAL_RESULTS_ROLE = "local-results"  # the NT 4.0 scheduled job's results log (collector_outputs.json)
+_NOT_EVIDENCE = {"log", LOCAL_RESULTS_ROLE}
 
 
 @dataclass
@@ -57,6 +58,7 @@ class MachineInputs:
     judged: Judged = field(default_factory=Judged)  # its names, judged against the collectors' table
     listing: list[tuple] = field(default_factory=list)  # every name in the folder as found: the cache's key
     unbelieved: set[str] = field(default_factory=set)  # reg query outputs that are not of the key they should be
+    local_results: list[Entry] = field(default_factory=list)  # its scheduled job's results log(s) as listed
 
     def read(self, path: Path, limit: int, what: str) -> bytes:
         return read_client_file(self.root, path, limit, what, self.binding.owners if self.binding else None)
@@ -106,6 +108,8 @@ def locate_inputs(path: Path, accounts: AccountLookup | None = None, drive: bool
     inputs.stats = sorted((e.name, e.size, e.mtime_ns, e.uid) for e in judged.files.values()
                           if output_of(e.name).role not in _NOT_EVIDENCE)
     inputs.listing = sorted((e.name, e.kind, e.size, e.mtime_ns, e.uid) for e in found)
+    # every name of the role, whatever it is (a link, a case variant): scripts.collect_results judges them
+    inputs.local_results = [e for e in found if (o := output_of(e.name)) is not None and o.role == LOCAL_RESULTS_ROLE]
     return inputs
 
 

@@ -18,7 +18,7 @@ from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.raw import RawFacts, project
-from hfstage.share import PRIVATE, RAW_FACTS, RAW_FOLDER, Share, sync_folders, write_if_changed
+from hfstage.share import RAW_FACTS, RAW_FOLDER, Share, sync_folders
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,12 @@ class RawStore:
         """Forget MACHINES before they are read again (a run killed meanwhile vouches for none)."""
         self.record.begin(machines)
 
-    def keep(self, machine: str, key: str, data: dict | None, content: list | None = None) -> None:
-        """Remember DATA (RawFacts.remember) as MACHINE's raw facts for KEY, with CONTENT (`content`'s, for a
-        collection of exports); None keeps nothing."""
-        if data is None:
-            return
-        payload = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        write_if_changed(self.folder / f"{machine}.json", payload, PRIVATE, sync_dir=False, durable=False)
-        self.record.put(machine, key, content)
+    def keep(self, machine: str, key: str, written: bool, content: list | None = None) -> None:
+        """Remember MACHINE's raw facts, WRITTEN to its file in this folder (inventory.encoded.FactsFiles: by the
+        worker that read it, or here), for KEY, with CONTENT (`content`'s, for a collection of exports); WRITTEN
+        False (none were kept) remembers nothing."""
+        if written:
+            self.record.put(machine, key, content)
 
     @staticmethod
     def content(salt: str, digest: str | None, names: list, who: list | None) -> list | None:

@@ -21,6 +21,7 @@ from hfstage.errors import HfstageError
 from hfstage.inventory.accounts import AccountBook
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
+from hfstage.inventory.encoded import Encoded, FactsFiles, encode
 from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
@@ -36,6 +37,8 @@ from hfstage.share import (
     FACTS_FOLDER,
     PRIVATE,
     SEEN,
+    Entry,
+    Owners,
     Share,
     fingerprint,
     sync_folders,
@@ -54,6 +57,15 @@ _PARALLEL_THRESHOLD = 8
 # on a loaded 2-core server (0.91 / 0.40 s wall at 10, 1.11 / 0.87 s at 150): a month with 1% of 5,000
 # machines changed starts one worker, not one per core.
 _MACHINES_PER_WORKER = 100
+
+
+@dataclass(frozen=True)
+class FolderSeen:
+    """What this run's listing of a machine folder tells the scan's results (scripts.collect_results), which then
+    lists no folder again: whose files the folder's are, and its scheduled job's results log(s) as found."""
+
+    owners: Owners | None  # its binding's (None: anyone's)
+    local_results: tuple[Entry, ...] = ()
 
 
 @dataclass
@@ -77,6 +89,7 @@ class InventoryResult:
     seen: dict[str, str] = field(default_factory=dict)  # machine -> when the server first saw its evidence
     bindings: dict[str, str | None] = field(default_factory=dict)  # machine -> who wrote its evidence (binding)
     stale: set[str] = field(default_factory=set)  # machines whose newer collection could not replace their files
+    folders: dict[str, FolderSeen] = field(default_factory=dict)  # machine folder's name -> what its listing showed
 
     def facts_of(self, machine: str) -> MachineFacts:
         if machine in self.fresh:
@@ -202,6 +215,8 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
             result.fresh[folder.name] = facts
             entries[folder.name] = [facts_hash(facts), facts.error, _flags(facts)]
             continue
+        if inputs.kind == "folder" and inputs.binding is not None:
+            result.folders[folder.name] = FolderSeen(inputs.binding.owners, tuple(inputs.local_results))
         known = record.fresh(folder.name, key)
         cached = (cache / f"{folder.name}.json").is_file()
         if known is not None and cached:
@@ -231,21 +246,20 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
                  if (facts := raws.project(f.name, raw_key, catalog, rules, asks)) is not None}
     unread = [t for t in todo if t[0].name not in projected]
     raws.begin(f.name for f, *_ in unread)
+    files = FactsFiles(cache, raws.folder)  # written by the workers that read the machines, else here
     fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks,
-                              [located[f.name] for f, *_ in unread])
+                              [located[f.name] for f, *_ in unread], files, [key for _, key, *_ in unread])
     result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
-    gathered = {f.name: pair for (f, *_), pair in zip(unread, fresh, strict=True)}
+    gathered = {f.name: made for (f, *_), made in zip(unread, fresh, strict=True)}
     for folder, key, content, raw_key in todo:
-        facts, raw = gathered.get(folder.name) or (projected[folder.name], None)
+        made = gathered.get(folder.name) or encode(projected[folder.name])
+        if not made.written:
+            files.write(folder.name, key, made)
         if folder.name not in died:
-            raws.keep(folder.name, raw_key, raw, collections.get(folder.name))
-        data = facts.to_dict()
-        digest = facts_hash(data)
+            raws.keep(folder.name, raw_key, made.raw is not None, collections.get(folder.name))
+        facts = made.facts
         result.fresh[folder.name] = facts
-        entries[folder.name] = [digest, facts.error, _flags(facts)] + ([content] if content else [])
-        payload = json.dumps({"key": key, "hash": digest, "facts": data}, sort_keys=True)
-        write_if_changed(cache / f"{folder.name}.json", payload.encode("utf-8"), PRIVATE, sync_dir=False,
-                         durable=False)  # remembered, not kept: lost in a power cut, it is only read again
+        entries[folder.name] = [made.digest, facts.error, _flags(facts)] + ([content] if content else [])
         if folder.name not in died:  # a death is not remembered: the next run reads the machine again
             record.put(folder.name, key, entries[folder.name])
     sync_folders([record.path])
@@ -267,20 +281,21 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
 
 def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, accounts: Accounts | None,
                 asks: CatalogAsks | None = None, inputs: list[MachineInputs] | None = None,
-                ) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
-    """Every folder's (facts, remembered raw facts), and the machines whose reading killed the process that read
-    them; INPUTS: each folder as the run found it (its key's listing), read as found rather than found again."""
+                files: FactsFiles | None = None, keys: list[str] | None = None) -> tuple[list[Encoded], set[str]]:
+    """Every folder's facts and remembered raw facts (encoded), and the machines whose reading killed the process
+    that read them; INPUTS: each folder as the run found it (its key's listing), read as found, not found again;
+    FILES, KEYS (the facts memo's key of each): where a worker writes what it read, and under which key."""
     died: set[str] = set()
     found = inputs or [None] * len(folders)
     with _progress(len(folders), progress) as bar:
         if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
             out = []
             for folder, machine_inputs in zip(folders, found, strict=True):
-                out.append(safe_read(folder, catalog, rules, limits, accounts, asks, machine_inputs))
+                out.append(encode(*safe_read(folder, catalog, rules, limits, accounts, asks, machine_inputs)))
                 bar.update(1)
         else:
             out, died = gather_in_workers(folders, catalog, rules, limits, workers_for(len(folders), jobs), bar,
-                                          accounts, found)
+                                          accounts, found, files, keys)
     return out, died
 
 

@@ -16,6 +16,7 @@ from hfstage.errors import HfstageError
 from hfstage.faults import crash_point
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
+from hfstage.inventory.encoded import Encoded, FactsFiles, decode, encode, encode_parts
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, read_raw
 from hfstage.inventory.limits import Limits
@@ -56,49 +57,54 @@ def _remembered(raw, catalog, asks: CatalogAsks | None) -> dict | None:
         return None
 
 
-def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None = None) -> None:
-    _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts,
+def _init_worker(catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
+                 files: FactsFiles | None = None) -> None:
+    _worker.update(catalog=catalog, rules=rules, limits=limits, accounts=accounts, files=files,
                    asks=CatalogAsks.of(catalog) if catalog is not None else None)
 
 
-def _facts_in_worker(folder: str, inputs: MachineInputs | None = None) -> tuple[dict, dict | None]:
+def _facts_in_worker(folder: str, inputs: MachineInputs | None = None,
+                     key: str | None = None) -> tuple[tuple[dict, str, str, bytes | None], bool]:
+    """In a worker: the machine read, its facts and raw facts encoded (encoded.encode_parts) and, with the facts
+    memo's KEY, written (FactsFiles), in parallel, not in the parent; and whether they were written."""
     crash_point(f"machine:{Path(folder).name}")
     facts, raw = safe_read(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"], _worker["accounts"],
                            _worker["asks"], inputs)
-    return facts.to_dict(), raw
+    parts = encode_parts(facts, raw)
+    if key is None or _worker["files"] is None:
+        return parts, False
+    _worker["files"].write(Path(folder).name, key, Encoded(facts, parts[1], parts[2], parts[3]))
+    return parts, True
 
 
-def _job(catalog, rules: dict, limits: Limits, accounts: Accounts | None) -> Job:
-    return Job(_facts_in_worker, _init_worker, (catalog, rules, limits, accounts), limits.worker_memory_mib)
+def _job(catalog, rules: dict, limits: Limits, accounts: Accounts | None, files: FactsFiles | None = None) -> Job:
+    return Job(_facts_in_worker, _init_worker, (catalog, rules, limits, accounts, files), limits.worker_memory_mib)
 
 
 def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int, bar,
                       accounts: Accounts | None = None, inputs: list[MachineInputs | None] | None = None,
-                      ) -> tuple[list[tuple[MachineFacts, dict | None]], set[str]]:
-    """(Facts, remembered raw facts) of every folder (INPUTS: each as locate_inputs found it, or None), in WORKERS
-    processes, and the machines whose reading killed its process (their error rows are not cached: the next run
-    tries them again)."""
+                      files: FactsFiles | None = None, keys: list[str] | None = None,
+                      ) -> tuple[list[Encoded], set[str]]:
+    """The facts and remembered raw facts (encoded) of every folder (INPUTS: each as locate_inputs found it, or
+    None), in WORKERS processes, and the machines whose reading killed its process (their error rows are not
+    cached: the next run tries them again)."""
     found = inputs or [None] * len(folders)
-    items = [(str(folder), machine_inputs) for folder, machine_inputs in zip(folders, found, strict=True)]
-    results, deaths = run_in_workers(_job(catalog, rules, limits, accounts), items, workers, bar)
-    out: list[tuple[MachineFacts, dict | None]] = []
-    for index, folder in enumerate(folders):
-        if index in deaths:
-            out.append((_died(folder, deaths[index]), None))
-        else:
-            facts, raw = results[index]
-            out.append((MachineFacts.from_dict(facts), raw))
+    items = [(str(folder), machine_inputs, key) for folder, machine_inputs, key
+             in zip(folders, found, keys or [None] * len(folders), strict=True)]
+    results, deaths = run_in_workers(_job(catalog, rules, limits, accounts, files), items, workers, bar)
+    out = [encode(_died(folder, deaths[index])) if index in deaths else decode(*results[index])
+           for index, folder in enumerate(folders)]
     return out, {folders[index].name for index in deaths}
 
 
 def read_alone(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
-               inputs: MachineInputs | None = None) -> tuple[tuple[MachineFacts, dict | None], bool]:
-    """One machine in a process of its own: its facts and remembered raw facts, or an error row saying how the
-    process died (and True)."""
+               inputs: MachineInputs | None = None) -> tuple[Encoded, bool]:
+    """One machine in a process of its own: its facts and remembered raw facts (encoded), or an error row saying
+    how the process died (and True)."""
     data, death = run_alone(_job(catalog, rules, limits, accounts), (str(folder), inputs))
     if death is None:
-        return (MachineFacts.from_dict(data[0]), data[1]), False
-    return (_died(folder, death), None), True
+        return decode(*data), False
+    return encode(_died(folder, death)), True
 
 
 def _died(folder: Path, death: str) -> MachineFacts:

@@ -95,7 +95,8 @@ def scan(site: Site, machines: list[str] | None = None, *, record: bool | None =
         catalog = site.catalog
         inv = inventoried or inventory(site.share, catalog, rules=site.rules, limits=site.limits, machines=machines,
                                        jobs=jobs, accounts=site.accounts)
-        results, refused = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts)
+        results, refused = collect_results(site.share, site.config.get("limits", "results_bytes"), site.accounts,
+                                           inv.folders)  # the folders as the inventory listed them this run
         by_machine = {r.machine.casefold(): r for r in results}
         lifecycle = standings(site, inv)
         previous = site.history.latest_scan(FULL)

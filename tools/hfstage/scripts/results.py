@@ -15,11 +15,12 @@ half-used.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from hfstage import notices
 from hfstage.errors import InputError, shown
-from hfstage.inventory import Accounts, folder_binding
+from hfstage.inventory import Accounts, FolderSeen, folder_binding
 from hfstage.notices import Notice
 from hfstage.share import Entry, Owners, Share, entries, machine_name_problem, read_client_file
 
@@ -283,15 +284,18 @@ def _names(names: list[str]) -> str:
 LOCAL_RESULTS = "local-results.log"  # a scheduled run's own log, copied back by the collector
 
 
-def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES,
-                    accounts: Accounts | None = None) -> tuple[list[MachineResults], list[str]]:
+def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES, accounts: Accounts | None = None,
+                    seen: Mapping[str, FolderSeen] | None = None) -> tuple[list[MachineResults], list[str]]:
     """Every machine's results log, and a line for each name under results\\ that is not one, or is refused.
 
     A scheduled run (NT 4.0 through ADMIN$) logs on the machine; the collector copies that log
     to inventory\\<MACHINE>\\local-results.log, read here after the share's log. Each log must belong to
     whoever the machine's inventory folder is given to (inventory.binding); two logs whose names differ
-    only in case are one file on Windows: both are refused by name, never one chosen.
+    only in case are one file on Windows: both are refused by name, never one chosen. SEEN: the inventory's
+    listing of the machine folders this run (InventoryResult.folders): a folder it holds is not listed, nor its
+    binding worked out, again (a folder it lacks is, as without it).
     """
+    seen = seen or {}
     root, inventory = share.folder("results"), share.folder("inventory")
     texts: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
@@ -310,13 +314,15 @@ def collect_results(share: Share, max_bytes: int = DEFAULT_MAX_BYTES,
     for key, found in logs.items():
         log = _one(found, refused)
         if log is not None:
-            owners = _owners(folders.get(key), log.name[:-4], accounts)
+            owners = _owners(folders.get(key), log.name[:-4], accounts, seen)
             _read_log(root, log, log.name[:-4], max_bytes, texts, errors, refused, owners)
     for key, folder in folders.items():
-        local = _one(entries(folder.path, _local_results), refused)
+        look = seen.get(folder.name)
+        local = _one(list(look.local_results) if look is not None else entries(folder.path, _local_results), refused)
         if local is not None:
             name = next((m for m in texts if m.casefold() == key), folder.name)
-            _read_log(inventory, local, name, max_bytes, texts, errors, refused, _owners(folder, folder.name, accounts))
+            _read_log(inventory, local, name, max_bytes, texts, errors, refused,
+                      _owners(folder, folder.name, accounts, seen))
     out = [MachineResults(m, error=errors[m]) if m in errors else parse_log(m, "\n".join(texts[m]))
            for m in sorted(set(texts) | set(errors), key=str.casefold)]
     return out, refused
@@ -337,9 +343,14 @@ def _one(found: list[Entry], refused: list[str]) -> Entry | None:
     return None
 
 
-def _owners(folder: Entry | None, machine: str, accounts: Accounts | None) -> Owners | None:
-    """Whose logs are the machine's: whoever its inventory folder is given to (anyone's, without a folder)."""
-    return folder_binding(folder.path, machine, accounts).owners if folder is not None else None
+def _owners(folder: Entry | None, machine: str, accounts: Accounts | None,
+            seen: Mapping[str, FolderSeen]) -> Owners | None:
+    """Whose logs are the machine's: whoever its inventory folder is given to (anyone's, without a folder); the
+    inventory's binding of the folder when it saw it this run (the same account lookup, remembered)."""
+    if folder is None:
+        return None
+    look = seen.get(folder.name)
+    return look.owners if look is not None else folder_binding(folder.path, machine, accounts).owners
 
 
 def _read_log(root, entry, machine: str, max_bytes: int, texts: dict, errors: dict, refused: list,

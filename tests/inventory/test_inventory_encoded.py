@@ -1,0 +1,75 @@
+"""The facts file and the facts hash, encoded once (inventory.encoded).
+
+Every scan's input key rests on each machine's facts hash, and a month reads the facts files back. The inventory
+now encodes a machine's facts once (in the worker that read it) and hashes the text it writes: the hash must stay
+memo.fingerprint's recipe over the facts, and the file the JSON it was, or every assessment would be made again
+(or worse, a file would not say what its hash says).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from hfstage.inventory import MachineFacts, ProductFact
+from hfstage.inventory import run as runmod
+from hfstage.inventory.encoded import decode, encode, encode_parts
+from hfstage.share import RAW_FOLDER, fingerprint
+from tests.conftest import DATA
+
+
+def _facts() -> MachineFacts:
+    return MachineFacts(machine="PC1", os=ProductFact("Windows 2000", service_pack=3), evidence={"é": "ß\u2028"},
+                        warnings=["a \"quoted\" line"], script_wait=600, pending_renames=None)
+
+
+def test_encoded_facts_hash_and_file_are_the_recipe_of_before():
+    made = encode(_facts(), {"b": [1, 2], "a": None})
+    data = _facts().to_dict()
+    assert made.digest == fingerprint(data)
+    assert made.facts_file("k" * 64) == json.dumps({"key": "k" * 64, "hash": made.digest, "facts": data},
+                                                   sort_keys=True).encode("utf-8")
+    assert made.raw == b'{"a":null,"b":[1,2]}'
+    assert encode(_facts()).raw is None
+
+
+def test_a_worker_s_encoded_facts_decode_to_the_same_facts():
+    back = decode(encode_parts(_facts(), None))
+    assert back.facts.to_dict() == _facts().to_dict() and back.digest == fingerprint(_facts().to_dict())
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_facts_file_holds_what_its_hash_says(trusted_share, jobs):
+    for name in ("NT4WKS", "W2KSRV", "W98", "BADTRUNC", "XPSP1", "WME", "DC01", "W95", "NORES"):
+        shutil.copytree(DATA / "inventory" / name, trusted_share.folder("inventory") / name)
+    result = runmod.inventory(trusted_share, None, jobs=jobs)
+    assert result.read == 9
+    for machine in result.machines:
+        raw = (result.cache / f"{machine}.json").read_bytes()
+        stored = json.loads(raw)
+        assert stored["hash"] == result.hashes[machine] == fingerprint(stored["facts"])
+        assert raw == json.dumps(stored, sort_keys=True).encode("utf-8")
+        assert result.facts_of(machine).to_dict() == stored["facts"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_machines_read_in_workers_are_written_by_the_workers(trusted_share, monkeypatch, jobs):
+    """The parent's serial part of a full month: writing 10,000 files at 5,000 machines is the workers' now
+    (read in this process, this process writes them)."""
+    from hfstage.inventory.encoded import FactsFiles
+
+    for name in ("NT4WKS", "W2KSRV", "W98", "BADTRUNC", "XPSP1", "WME", "DC01", "W95", "NORES"):
+        shutil.copytree(DATA / "inventory" / name, trusted_share.folder("inventory") / name)
+    here: list[str] = []
+    real = FactsFiles.write
+    monkeypatch.setattr(FactsFiles, "write", lambda self, machine, *rest: here.append(machine)
+                        or real(self, machine, *rest))
+    result = runmod.inventory(trusted_share, None, jobs=jobs)
+    # the patch reaches this process only: with workers, every file was written in one
+    assert result.read == 9 and here == ([] if jobs == 2 else result.machines)
+    kept = {p.stem for p in trusted_share.state_file(RAW_FOLDER).glob("*.json")}
+    assert {m for m in result.machines if not result.errors[m]} <= kept
+    again = runmod.inventory(trusted_share, None, jobs=jobs)
+    assert again.cached == 9 and again.hashes == result.hashes  # what the workers wrote is what the memo vouches for

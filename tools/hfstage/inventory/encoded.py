@@ -1,0 +1,70 @@
+"""A machine's facts and remembered raw facts encoded once, as their files hold them.
+
+The facts file (state\\facts\\<MACHINE>.json) holds the facts as JSON with sorted keys, and its entry
+the facts hash: memo.fingerprint's recipe (SHA-256 of that same JSON). Encoding once and hashing the
+text written gives the hash and the file of before, byte for byte, with one encoding in place of two;
+a worker that read the machine encodes it, in parallel, and the parent only writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfstage.inventory.facts import MachineFacts
+from hfstage.share import PRIVATE, write_if_changed
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One machine's facts with their JSON text and hash, and its raw facts as RawStore keeps them."""
+
+    facts: MachineFacts
+    text: str  # the facts as JSON, keys sorted: what the facts file holds
+    digest: str  # the facts hash: fingerprint(facts.to_dict()), made from TEXT
+    raw: bytes | None = None  # RawStore's file for the machine, or None: nothing kept
+    written: bool = False  # both files already written (FactsFiles.write), by the worker that read the machine
+
+    def facts_file(self, key: str) -> bytes:
+        """The facts file: json.dumps({"key", "hash", "facts"}, sort_keys=True), the facts text not made again."""
+        return f'{{"facts": {self.text}, "hash": {json.dumps(self.digest)}, "key": {json.dumps(key)}}}'.encode()
+
+
+@dataclass(frozen=True)
+class FactsFiles:
+    """Where a machine's facts file (state\\facts) and remembered raw facts (state\\raw-facts) are written: by the
+    worker that read it, or by the parent for a machine projected, read here or whose reading killed its worker."""
+
+    facts: Path
+    raw: Path
+
+    def write(self, machine: str, key: str, made: Encoded) -> None:
+        """MADE's facts file (for the facts memo's KEY) and its raw facts if any; remembered, not kept: lost in a
+        power cut, they are only read again (the memos vouch for them only once the run commits)."""
+        write_if_changed(self.facts / f"{machine}.json", made.facts_file(key), PRIVATE, sync_dir=False,
+                         durable=False)
+        if made.raw is not None:
+            write_if_changed(self.raw / f"{machine}.json", made.raw, PRIVATE, sync_dir=False, durable=False)
+
+
+def encode_parts(facts: MachineFacts, raw: dict | None) -> tuple[dict, str, str, bytes | None]:
+    """(facts as a dict, their JSON text, its hash, the raw facts' file): what a worker hands back."""
+    data = facts.to_dict()
+    text = json.dumps(data, sort_keys=True)
+    raw_file = json.dumps(raw, sort_keys=True, separators=(",", ":")).encode("utf-8") if raw is not None else None
+    return data, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), raw_file
+
+
+def encode(facts: MachineFacts, raw: dict | None = None) -> Encoded:
+    """FACTS and RAW encoded in this process (a few machines read here, projected, or died)."""
+    _, text, digest, raw_file = encode_parts(facts, raw)
+    return Encoded(facts, text, digest, raw_file)
+
+
+def decode(parts: tuple[dict, str, str, bytes | None], written: bool = False) -> Encoded:
+    """What a worker handed back (encode_parts), with the facts as MachineFacts again; WRITTEN: the worker wrote
+    the files too."""
+    data, text, digest, raw_file = parts
+    return Encoded(MachineFacts.from_dict(data), text, digest, raw_file, written)
