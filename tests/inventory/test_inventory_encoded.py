@@ -1,9 +1,9 @@
 """The facts file and the facts hash, encoded once (inventory.encoded).
 
 Every scan's input key rests on each machine's facts hash, and a month reads the facts files back. The inventory
-now encodes a machine's facts once (in the worker that read it) and hashes the text it writes: the hash must stay
-memo.fingerprint's recipe over the facts, and the file the JSON it was, or every assessment would be made again
-(or worse, a file would not say what its hash says).
+now encodes a machine's facts once (in the worker that read it): the hash must be memo.fingerprint's recipe over
+what the facts say (without the label of the catalog they were projected under), and the file the JSON it was, or
+a file would not say what its hash says.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _facts() -> MachineFacts:
 def test_encoded_facts_hash_and_file_are_the_recipe_of_before():
     made = encode(_facts(), {"b": [1, 2], "a": None})
     data = _facts().to_dict()
-    assert made.digest == fingerprint(data)
+    assert made.digest == fingerprint({k: v for k, v in data.items() if k != "catalog_version"})
     assert made.facts_file("k" * 64) == json.dumps({"key": "k" * 64, "hash": made.digest, "facts": data},
                                                    sort_keys=True).encode("utf-8")
     assert made.raw == b'{"a":null,"b":[1,2]}'
@@ -37,7 +37,19 @@ def test_encoded_facts_hash_and_file_are_the_recipe_of_before():
 
 def test_a_worker_s_encoded_facts_decode_to_the_same_facts():
     back = decode(encode_parts(_facts(), None))
-    assert back.facts.to_dict() == _facts().to_dict() and back.digest == fingerprint(_facts().to_dict())
+    assert back.facts.to_dict() == _facts().to_dict() and back.digest == encode(_facts()).digest
+
+
+def test_the_facts_hash_is_what_the_facts_say_not_which_catalog_labelled_them():
+    """A new catalog that leaves a machine's facts as they were must leave its hash too: its report page is keyed
+    on it (report.page_catalog), and every page was drawn again every Patch Tuesday. Anything the facts say
+    still changes it."""
+    facts = _facts()
+    other = MachineFacts.from_dict({**facts.to_dict(), "catalog_version": "2.0"})
+    assert facts.catalog_version != "2.0" and encode(other).digest == encode(facts).digest
+    assert runmod.facts_hash(other) == runmod.facts_hash(facts) == encode(facts).digest
+    changed = MachineFacts.from_dict({**facts.to_dict(), "build": "9999"})
+    assert encode(changed).digest != encode(facts).digest
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -49,7 +61,8 @@ def test_every_facts_file_holds_what_its_hash_says(trusted_share, jobs):
     for machine in result.machines:
         raw = (result.cache / f"{machine}.json").read_bytes()
         stored = json.loads(raw)
-        assert stored["hash"] == result.hashes[machine] == fingerprint(stored["facts"])
+        said = {k: v for k, v in stored["facts"].items() if k != "catalog_version"}
+        assert stored["hash"] == result.hashes[machine] == fingerprint(said)
         assert raw == json.dumps(stored, sort_keys=True).encode("utf-8")
         assert result.facts_of(machine).to_dict() == stored["facts"]
 

@@ -1,20 +1,20 @@
 """A machine's facts and remembered raw facts encoded once, as their files hold them.
 
 The facts file (state\\facts\\<MACHINE>.json) holds the facts as JSON with sorted keys, and its entry
-the facts hash: memo.fingerprint's recipe (SHA-256 of that same JSON). Encoding once and hashing the
-text written gives the hash and the file of before, byte for byte, with one encoding in place of two;
-a worker that read the machine encodes it, in parallel, and the parent only writes.
+the facts hash (`facts_digest`). A worker that read the machine encodes it, in parallel, and the parent
+only writes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from hfstage.inventory.facts import MachineFacts
-from hfstage.share import PRIVATE, write_if_changed
+from hfstage.share import PRIVATE, fingerprint, write_if_changed
+
+LABEL = "catalog_version"  # which catalog the facts were projected under: a label, not what they say
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Encoded:
 
     facts: MachineFacts
     text: str  # the facts as JSON, keys sorted: what the facts file holds
-    digest: str  # the facts hash: fingerprint(facts.to_dict()), made from TEXT
+    digest: str  # the facts hash: facts_digest(facts.to_dict())
     raw: bytes | None = None  # RawStore's file for the machine, or None: nothing kept
     written: bool = False  # both files already written (FactsFiles.write), by the worker that read the machine
 
@@ -54,7 +54,15 @@ def encode_parts(facts: MachineFacts, raw: dict | None) -> tuple[dict, str, str,
     data = facts.to_dict()
     text = json.dumps(data, sort_keys=True)
     raw_file = json.dumps(raw, sort_keys=True, separators=(",", ":")).encode("utf-8") if raw is not None else None
-    return data, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), raw_file
+    return data, text, facts_digest(data), raw_file
+
+
+def facts_digest(data: dict) -> str:
+    """The facts hash: what the facts say, without the label of the catalog they were projected under. A new
+    catalog that leaves a machine's facts as they were leaves its hash too, so what is keyed on the facts alone
+    (its report page) is not made again; what also depends on the catalog keys on the catalog as well (the
+    scan's input key holds its fingerprint)."""
+    return fingerprint({k: v for k, v in data.items() if k != LABEL})
 
 
 def encode(facts: MachineFacts, raw: dict | None = None) -> Encoded:

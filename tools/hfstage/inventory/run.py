@@ -21,7 +21,7 @@ from hfstage.errors import HfstageError
 from hfstage.inventory.accounts import AccountBook
 from hfstage.inventory.binding import Accounts
 from hfstage.inventory.detect import CatalogAsks
-from hfstage.inventory.encoded import Encoded, FactsFiles, encode
+from hfstage.inventory.encoded import Encoded, FactsFiles, encode, facts_digest
 from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
@@ -107,7 +107,7 @@ class InventoryResult:
 
 
 def facts_hash(facts: MachineFacts | dict) -> str:
-    return fingerprint(facts if isinstance(facts, dict) else facts.to_dict())
+    return facts_digest(facts if isinstance(facts, dict) else facts.to_dict())
 
 
 def _input_key(inputs: MachineInputs, salt: str, limits: Limits, raw_salt: str = "") -> tuple[str, str, list, str]:
