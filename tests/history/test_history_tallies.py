@@ -65,12 +65,16 @@ def test_other_bulletins_are_counted_again(month1_site):
     assert some == _fresh(history, scan_id, wanted[:1]) and some != everything
 
 
-def test_a_changed_assessment_is_counted_again(month1_site):
-    history = History(month1_site)
+def _counted(site) -> tuple[History, list[str], list, list]:
+    """The history of SITE, the bulletins of its latest full scan, their tallies (now remembered), its rows."""
+    history = History(site)
     scan_id = history.latest_scan(FULL).id
     wanted = _bulletins(history, scan_id)
-    before = history.patch_tallies(scan_id, wanted)
-    rows = history.machines(scan_id)
+    return history, wanted, history.patch_tallies(scan_id, wanted), history.machines(scan_id)
+
+
+def test_a_changed_assessment_is_counted_again(month1_site):
+    history, wanted, before, rows = _counted(month1_site)
     row = next(r for r in rows if r.missing)
     assessment = history.assessments([row.assessment_key])[row.assessment_key]
     found = next(i for i, f in enumerate(assessment.findings) if f.status == MISSING)
@@ -81,11 +85,7 @@ def test_a_changed_assessment_is_counted_again(month1_site):
 
 
 def test_a_machine_that_left_is_counted_no_more(month1_site):
-    history = History(month1_site)
-    scan_id = history.latest_scan(FULL).id
-    wanted = _bulletins(history, scan_id)
-    before = history.patch_tallies(scan_id, wanted)
-    rows = history.machines(scan_id)
+    history, wanted, before, rows = _counted(month1_site)
     gone = next(r for r in rows if r.missing).machine
     later = _scan_with(history, rows, dropped=gone)
     after = history.patch_tallies(later, wanted)
