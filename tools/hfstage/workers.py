@@ -121,13 +121,17 @@ def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead:
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                              initargs=(job.memory_mib, job.initializer, job.initargs)) as pool:
         running: dict = {}
+        unsent: list = []  # taken from TODO when the pool, broken by a worker's death, refused it: run with suspects
         more = True
         while more or running:
-            while more and len(running) < workers * ahead:
+            while more and not unsent and len(running) < workers * ahead:
                 task = list(itertools.islice(todo, chunk))
                 more = len(task) == chunk
                 if task:
-                    running[pool.submit(_run_task, job.run, [item for _, item in task])] = task
+                    try:
+                        running[pool.submit(_run_task, job.run, [item for _, item in task])] = task
+                    except BrokenProcessPool:  # a worker died since the last wait: its futures will say so
+                        unsent = task
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -146,8 +150,8 @@ def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead:
                     crash_point("workers")
                     yield index, result, None
             if broken:
-                return sorted((pair for task in running.values() for pair in task), key=lambda pair: pair[0])
-    return []
+                return sorted((pair for task in [*running.values(), unsent] for pair in task), key=lambda pair: pair[0])
+    return unsent
 
 
 def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
