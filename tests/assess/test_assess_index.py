@@ -100,3 +100,24 @@ def test_an_index_used_then_sent_to_a_worker_assesses_as_before(catalog, machine
     before = [_stored(assess_machine(f, index, policy)) for f in machines]
     copy = pickle.loads(pickle.dumps(index))
     assert [_stored(assess_machine(f, copy, SitePolicy())) for f in machines] == before
+
+
+def test_a_machine_of_an_image_already_assessed_is_judged_by_the_verdicts_remembered(catalog, machines, monkeypatch):
+    """A site's machines come from a few images: a patch's checks that find what they found on an earlier
+    machine give the verdict made then, not worked out again, as a fresh index would give it, in lists of the
+    machine's own (a finding's evidence is never another machine's)."""
+    from hfstage.assess import checks
+
+    index, policy = CatalogIndex.build(catalog), SitePolicy()
+    image = next(f for f in machines if f.machine == "NT4WKS")
+    first = assess_machine(image, index, policy)
+    twin = MachineFacts.from_dict({**image.to_dict(), "machine": "TWIN"})
+    fresh = assess_machine(twin, CatalogIndex.build(catalog), policy)
+    judged = []
+    monkeypatch.setattr(checks, "_checked", lambda *args: judged.append(args))
+    again = assess_machine(twin, index, policy)
+    assert judged == [] and len(again.findings) > 20
+    assert _stored(again) == _stored(fresh)
+    for mine, theirs in zip(again.findings, first.findings, strict=True):
+        assert mine.evidence == theirs.evidence and mine.evidence is not theirs.evidence
+        assert mine.decided_by is not theirs.decided_by

@@ -17,7 +17,7 @@ from hfstage.assess.families import ForeignChecks, foreign_checks, foreign_reaso
 from hfstage.assess.model import GAP_CATALOG, GAP_INVENTORY, INSTALLED, MISSING, NOTE, WARNING
 from hfstage.catalog import Catalog, FileChange, Patch, RegChange
 from hfstage.errors import q
-from hfstage.inventory import MachineFacts, expand_location, foreign_location
+from hfstage.inventory import FileFact, MachineFacts, RegFact, expand_location, foreign_location
 from hfstage.versions import parse_version, version_text
 
 ABSENT = ("not present on the drive", "not present on the machine")
@@ -76,6 +76,7 @@ class ChecksHere:
     note: str | None  # the Note's reason when the patch demands the other family's checks
     files: list[FileCheck]  # the file checks made on such a machine
     ignored: list[str]  # lines for the other family's checks made only if present: not made here
+    verdicts: dict[tuple, CheckResult] = field(default_factory=dict)  # by the evidence found (check_patch)
 
 
 def check_kind(command: str, catalog: Catalog) -> str:
@@ -118,22 +119,46 @@ def checks_here(checks: PatchChecks, patch: Patch, catalog: Catalog, family: str
 def check_patch(here: ChecksHere, facts: MachineFacts, checksum_mode: str = "none",
                 folders: dict[str, str | None] | None = None) -> CheckResult:
     """The installed/missing/warning/note verdict for a patch (its checks HERE) on the machine FACTS describe
-    (FOLDERS: the catalog's locations as expanded on it, kept by the caller across its patches)."""
+    (FOLDERS: the catalog's locations as expanded on it, kept by the caller across its patches).
+
+    The verdict follows from the evidence the checks find alone: machines of one image find the same, so HERE
+    remembers the verdict for the evidence found (HERE.verdicts) and each machine gets its own copy."""
     folders = {} if folders is None else folders
     if not here.checks.regs and not here.checks.files:
         return CheckResult(NOTE, "the catalog has no file or registry details for this patch: confirm by hand",
                            gap=GAP_CATALOG)
     if here.note is not None:  # e.g. an NT Hotfix key on Windows 98: it can never pass there
         return CheckResult(NOTE, here.note, here.foreign.required + here.foreign.optional, gap=GAP_CATALOG)
+    regs = [None if check.outside is not None else facts.reg(check.change.key, check.change.value_name)
+            for check in here.checks.regs]
+    files = [_file_found(check, facts, folders) for check in here.files]
+    evidence = (checksum_mode, *[None if r is None else (r.key_found, r.value) for r in regs],
+                *[None if f is None else (f.path, f.found, f.problem, f.file_version, f.checksum) for f in files])
+    result = here.verdicts.get(evidence)
+    if result is None:
+        result = _checked(here, regs, files, checksum_mode)
+        if len(here.verdicts) < _VERDICTS_KEPT:
+            here.verdicts[evidence] = result
+    return CheckResult(result.status, result.reason, list(result.evidence), list(result.failed), result.gap,
+                       result.unverified, list(result.decided_by))
+
+
+# Verdicts remembered per patch and family: a site's machines come from a few images, and this bounds the memory
+# a site of all-different machines costs (some 400 patches).
+_VERDICTS_KEPT = 64
+
+
+def _checked(here: ChecksHere, regs: list, files: list, checksum_mode: str) -> CheckResult:
+    """The verdict of HERE's checks from what they found: REGS, FILES (the evidence of each check, in order)."""
     lines: tuple[list[str], ...] = ([], [], [], [], [], [])
     reg_ok = 0
-    for check in here.checks.regs:
-        bucket, line = _check_reg(check, facts)
+    for check, found in zip(here.checks.regs, regs, strict=True):
+        bucket, line = _check_reg(check, found)
         lines[bucket].append(line)
         reg_ok += bucket == OK
     kinds: dict[str, str] = {}  # line -> the kind of check that made it (scan -v)
-    for check in here.files:
-        bucket, line = _check_file(check, facts, checksum_mode, folders)
+    for check, found in zip(here.files, files, strict=True):
+        bucket, line = _check_file(check, found, checksum_mode)
         lines[bucket].append(line)
         kinds.setdefault(line, check.kind)
     evidence = [*lines[FAILED], *lines[NEWER], *lines[UNCOLLECTED], *lines[UNKNOWN], *lines[OK], *here.ignored,
@@ -168,11 +193,11 @@ def _verdict(lines: tuple[list[str], ...], reg_ok: int, evidence: list[str]) -> 
     return CheckResult(INSTALLED, "; ".join(ok), evidence)
 
 
-def _check_reg(check: RegCheck, facts: MachineFacts) -> tuple[int, str]:
+def _check_reg(check: RegCheck, found: RegFact | None) -> tuple[int, str]:
+    """Check one registry value of the catalog against what the machine's registry had (FOUND)."""
     if check.outside is not None:
         return UNKNOWN, check.outside
     rc = check.change
-    found = facts.reg(rc.key, rc.value_name)
     if found is None:
         return UNCOLLECTED, f"registry value {check.where} was not collected"
     if not found.key_found:
@@ -182,17 +207,25 @@ def _check_reg(check: RegCheck, facts: MachineFacts) -> tuple[int, str]:
     return OK, f"registry value {check.where} = '{found.value}'"
 
 
-def _check_file(check: FileCheck, facts: MachineFacts, checksum_mode: str,
-                folders: dict[str, str | None]) -> tuple[int, str]:
-    """Check one file of the catalog on the machine: which list its line goes to, and the line."""
+def _file_found(check: FileCheck, facts: MachineFacts, folders: dict[str, str | None]) -> FileFact | None:
+    """The machine's evidence for one file of the catalog; None: not examined (or a check the catalog marks
+    unsupported, which looks at nothing)."""
     fc = check.change
     if fc.command == "u":
-        return UNKNOWN, f"file {fc.file_name}: the catalog marks its check unsupported"
+        return None
     location = fc.location or ""
     if location not in folders:
         folders[location] = expand_location(location, facts)
     folder = folders[location]
-    found = facts.file(f"{folder}\\{fc.file_name}") if folder else None
+    return facts.file(f"{folder}\\{fc.file_name}") if folder else None
+
+
+def _check_file(check: FileCheck, found: FileFact | None, checksum_mode: str) -> tuple[int, str]:
+    """Check one file of the catalog against the machine's evidence (FOUND): which list its line goes to, and the
+    line."""
+    fc = check.change
+    if fc.command == "u":
+        return UNKNOWN, f"file {fc.file_name}: the catalog marks its check unsupported"
     if found is None:
         return UNCOLLECTED, check.uncollected
     if not found.found:
