@@ -4,7 +4,8 @@ in each, shipping the catalog index) is paid back, which sets pipeline/assessing
 
 A bench site (bench/site.py's machines) of the largest N is built and inventoried once; each scan then assesses
 the first N machines into a history made anew, so every machine is assessed (as in a full month). Wall seconds,
-and CPU seconds of this process and of its finished children (the workers), best of REPEAT runs.
+and CPU seconds of this process and of its finished children (the workers), each run's split shown as
+parent + workers, best of REPEAT runs.
   python bench/scan_pool.py [N ...] [--repeat R] [--dir FOLDER]     (default: 50 100 200 400 800, R = 3)
 """
 
@@ -34,8 +35,9 @@ def _bench_site():
     return module
 
 
-def _timed(site: Site, inv, jobs: int) -> tuple[float, float]:
-    """(wall, CPU) of one scan of INV's machines that assesses every one of them."""
+def _timed(site: Site, inv, jobs: int) -> tuple[float, float, float, float]:
+    """(wall, CPU, this process's CPU, its workers' CPU) of one scan of INV's machines that assesses every one of
+    them."""
     path = db_path(site.share)
     if path.exists():
         path.unlink()
@@ -43,8 +45,8 @@ def _timed(site: Site, inv, jobs: int) -> tuple[float, float]:
     result = scan(site, inventoried=inv, jobs=jobs)
     wall, after = time.perf_counter() - start, os.times()
     assert result.assessed == len(inv.machines), result.assessed
-    cpu = sum(after[i] - before[i] for i in range(4))
-    return wall, cpu
+    parent, workers = (sum(after[i] - before[i] for i in part) for part in ((0, 1), (2, 3)))
+    return wall, parent + workers, parent, workers
 
 
 def main() -> int:
@@ -67,12 +69,13 @@ def main() -> int:
         site = Site(share)
         full = inventory(share, site.catalog, rules=site.rules, limits=site.limits, accounts=site.accounts,
                          progress=False)
-        print(f"{'machines':>8} {'serial wall':>11} {'cpu':>6} {'pool wall':>9} {'cpu':>6}")
+        print(f"{'machines':>8} {'serial wall':>11} {'cpu':>6} {'pool wall':>9} {'cpu':>6} {'= parent + workers':>18}")
         for n in sizes:
             inv = dataclasses.replace(full, machines=full.machines[:n])
             serial = min(_timed(Site(share), inv, 1) for _ in range(repeat))
             pooled = min(_timed(Site(share), inv, 2) for _ in range(repeat))
-            print(f"{n:>8} {serial[0]:>11.2f} {serial[1]:>6.2f} {pooled[0]:>9.2f} {pooled[1]:>6.2f}", flush=True)
+            print(f"{n:>8} {serial[0]:>11.2f} {serial[1]:>6.2f} {pooled[0]:>9.2f} {pooled[1]:>6.2f} "
+                  f"{pooled[2]:>9.2f} + {pooled[3]:>5.2f}", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
