@@ -121,3 +121,15 @@ def test_a_machine_of_an_image_already_assessed_is_judged_by_the_verdicts_rememb
     for mine, theirs in zip(again.findings, first.findings, strict=True):
         assert mine.evidence == theirs.evidence and mine.evidence is not theirs.evidence
         assert mine.decided_by is not theirs.decided_by
+
+
+def test_evidence_no_verdict_can_be_remembered_by_is_judged_as_it_is(catalog, machines):
+    """Facts say text and numbers; a value of another type (a list, as a REG_MULTI_SZ was once kept) is judged
+    as any other, only not remembered: the machine is assessed, not made unreadable."""
+    image = next(f for f in machines if f.machine == "NT4WKS")
+    data = image.to_dict()
+    data["registry"] = [{**r, "value": [r["value"]]} if r["value"] is not None else r for r in data["registry"]]
+    odd = MachineFacts.from_dict({**data, "machine": "ODD"})
+    assert any(isinstance(r.value, list) for r in odd.registry)
+    assessed = assess_machine(odd, CatalogIndex.build(catalog), SitePolicy())
+    assert assessed.error is None and len(assessed.findings) > 20

@@ -134,7 +134,10 @@ def check_patch(here: ChecksHere, facts: MachineFacts, checksum_mode: str = "non
     files = [_file_found(check, facts, folders) for check in here.files]
     evidence = (checksum_mode, *[None if r is None else (r.key_found, r.value) for r in regs],
                 *[None if f is None else (f.path, f.found, f.problem, f.file_version, f.checksum) for f in files])
-    result = here.verdicts.get(evidence)
+    try:
+        result = here.verdicts.get(evidence)
+    except TypeError:  # a value no verdict can be remembered by (the facts say only text and numbers)
+        return _checked(here, regs, files, checksum_mode)
     if result is None:
         result = _checked(here, regs, files, checksum_mode)
         if len(here.verdicts) < _VERDICTS_KEPT:
