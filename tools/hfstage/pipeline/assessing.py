@@ -32,7 +32,8 @@ from hfstage.workers import Job, each_in_workers, pool_size
 # (5.8-7.6 s CPU). On a loaded server the pool's extra CPU (imports, pickling) loses; on an idle one its
 # CPU split (parent 1.9 s, two workers 3.4 s each at 5,000) models to about 4.3 s against 5.8 s, with the
 # break-even near 2,000-2,500 machines. So only a large site's full or new-catalog month uses it, never a
-# 1%-changed month's 50; --jobs N asks for it whatever the count.
+# 1%-changed month's 50; --jobs N asks for it whatever the count. (Measured while the workers still started one
+# after the other, see _shipped: the break-even may now be lower.)
 POOL_THRESHOLD = 3000
 # Per worker, two tasks of _CHUNK machines in flight: one assessed while the other's result crosses to this
 # process; a task per machine cost this process some 1 ms a machine in round trips, one per 32 some 0.4 ms.
