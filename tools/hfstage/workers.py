@@ -40,9 +40,22 @@ from typing import Any
 from hfstage.faults import crash_point
 
 MIB = 1024 * 1024
-# spawn, not fork: a forked worker would inherit the share lock's descriptor and keep
-# the lock held after a killed run, until the orphan exits.
-_CONTEXT = "spawn"
+# Not fork: a worker forked from the run would inherit the share lock's descriptor and keep the lock held after
+# a killed run, until the orphan exits. A fork server is a fresh interpreter started once per run with only its
+# own pipes (multiprocessing starts it closing every other descriptor), that imports the stages a job runs once
+# (PRELOAD) and forks each worker from there: spawn made every worker import hfstage anew, and the run's main
+# script with it (some 0.6-0.9 s of CPU a worker, per pool; the parent waited on each worker's start in turn).
+# Where the platform has no fork server (Windows), spawn.
+_PRELOAD = ["__main__", "hfstage.workers", "hfstage.inventory", "hfstage.assess", "hfstage.history", "hfstage.report",
+            "hfstage.scripts", "hfstage.pipeline"]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
 
 
 @dataclass(frozen=True)
@@ -117,9 +130,8 @@ def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead:
                ) -> Generator[tuple, None, list[tuple[int, tuple]]]:
     """Take (index, item) pairs from TODO until it is exhausted or a worker dies, yielding (index, result, None)
     as each finishes; then return the pairs that were in flight (the suspects), in the items' order."""
-    context = multiprocessing.get_context(_CONTEXT)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
-                             initargs=(job.memory_mib, job.initializer, job.initargs)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
+                             initargs=(_Parent.now(), job.memory_mib, job.initializer, job.initargs)) as pool:
         running: dict = {}
         unsent: list = []  # taken from TODO when the pool, broken by a worker's death, refused it: run with suspects
         more = True
@@ -161,9 +173,9 @@ def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
 
 def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
     """(ITEM's result, None) from a process of its own, or (None, how that process died)."""
-    context = multiprocessing.get_context(_CONTEXT)
+    context = _context()
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_alone, args=(job, item, send), daemon=True)
+    process = context.Process(target=_alone, args=(_Parent.now(), job, item, send), daemon=True)
     process.start()
     send.close()
     try:
@@ -176,15 +188,37 @@ def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
     return None, _death(process.exitcode, job.memory_mib)
 
 
-def _alone(job: Job, item: tuple, conn) -> None:
-    _start(job.memory_mib, job.initializer, job.initargs)
+def _alone(parent: _Parent, job: Job, item: tuple, conn) -> None:
+    _start(parent, job.memory_mib, job.initializer, job.initargs)
     conn.send(job.run(*item))
     conn.close()
 
 
-def _start(memory_mib: int, initializer: Callable[..., None], initargs: tuple) -> None:
-    """A worker's first act: die with the parent, cap the address space, then the job's own initializer."""
+@dataclass(frozen=True)
+class _Parent:
+    """What a spawned worker took from the run when it started and one forked from the fork server (started
+    earlier, maybe by another run's caller) would not: the environment (site settings, crash points of the
+    kill tests) and the working folder."""
+
+    environ: dict[str, str]
+    cwd: str
+
+    @classmethod
+    def now(cls) -> _Parent:
+        return cls(dict(os.environ), os.getcwd())
+
+    def enter(self) -> None:
+        if os.environ != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        os.chdir(self.cwd)
+
+
+def _start(parent: _Parent, memory_mib: int, initializer: Callable[..., None], initargs: tuple) -> None:
+    """A worker's first act: die with the parent, take the run's environment, cap the address space, then the
+    job's own initializer."""
     _die_with_parent()
+    parent.enter()
     _cap_memory(memory_mib)
     initializer(*initargs)
 
@@ -213,6 +247,41 @@ def _cap_memory(memory_mib: int) -> None:
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of every process it started, ended or not: a worker forked by the
+    fork server is the server's child, not this process's, so its CPU is in the server's children's times
+    (read from /proc on Linux; elsewhere the workers are spawned, this process's own children)."""
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    return total + sum(_proc_cpu(pid) for pid in _live_children())
+
+
+def _live_children() -> list[int]:
+    """This process's children still running (the fork server among them), from /proc (none elsewhere)."""
+    pids: list[int] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
+                pids += [int(pid) for pid in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def _proc_cpu(pid: int) -> float:
+    """A live process's CPU and its ended children's (utime, stime, cutime, cstime of /proc/PID/stat), seconds."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _death(code: int | None, memory_mib: int) -> str:

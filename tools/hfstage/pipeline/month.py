@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from hfstage.pipeline.site import Site
 from hfstage.report import Attention, MonthPlan, SiteView, trend, write_site_report
 from hfstage.scripts import QCHAIN, GenerateResult
 from hfstage.share import published_files
+from hfstage.workers import cpu_seconds
 
 STEPS = ("catalog import", "catalog diff", "inventory", "scan", "plan", "scripts", "reports")
 
@@ -124,9 +124,9 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
 
 
 def _cpu_seconds() -> float:
-    """User + system CPU of this process and its finished children (the inventory's and the scan's workers)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    """User + system CPU of this process and of the workers it started (the inventory's, the scan's, the
+    report's)."""
+    return cpu_seconds()
 
 
 def _peak_rss_mib() -> float:
