@@ -1,6 +1,6 @@
 """The share's one home: its layout and every file kept in state\\, the memos (content keys and keyed
-records), site.ini (SiteConfig), the lock, atomic writes with the share's modes, safe names, and safe
-reading of what clients write."""
+records), site.ini (SiteConfig), the lock, atomic writes with the share's modes, safe names, safe
+reading of what clients write, and the form of the JSON the month's hot paths write (jsonio)."""
 
 from hfstage.share import jsonio
 from hfstage.share.check import ShareCheck, check_share
