@@ -85,3 +85,20 @@ def test_machines_read_in_workers_are_written_by_the_workers(trusted_share, monk
     assert {m for m in result.machines if not result.errors[m]} <= kept
     again = runmod.inventory(trusted_share, None, jobs=jobs)
     assert again.cached == 9 and again.hashes == result.hashes  # what the workers wrote is what the memo vouches for
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_dword_beyond_64_bits_in_a_hostile_export_is_kept_exactly(trusted_share, jobs):
+    """orjson refuses integers beyond 64 bits: a .reg export's `dword:` of 20 hex digits reaches the facts as one.
+    The machine is read and its facts file written (jsonio falls back to the stdlib), and read back exactly."""
+    huge = int("1" * 20, 16)
+    folder = trusted_share.folder("inventory") / "W98"
+    shutil.copytree(DATA / "inventory" / "W98", folder)
+    with (folder / "hf01.reg").open("ab") as export:
+        export.write(b"\r\n[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Setup\\Updates\\Q999999]"
+                     b"\r\n\"Installed\"=dword:" + b"1" * 20 + b"\r\n")
+    result = runmod.inventory(trusted_share, None, jobs=jobs)
+    assert result.read == 1 and not result.errors["W98"]
+    stored = json.loads((result.cache / "W98.json").read_bytes())
+    assert [h["installed"] for h in stored["facts"]["hotfixes"] if h["id"] == "Q999999"] == [huge]
+    assert [h.installed for h in result.facts_of("W98").hotfixes if h.id == "Q999999"] == [huge]
