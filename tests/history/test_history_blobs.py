@@ -2,7 +2,7 @@
 
 A month under a new catalog changes every machine's assessment, and the report read each one back from the
 history, decoded it and encoded it again for its scan.json entry: the bytes the history already held (the
-stored blob is json.dumps(to_dict(), sort_keys=True), its SHA-256 the key). The report now writes the
+stored blob is history.assessment_blob: jsonio.dumps(to_dict()), its SHA-256 the key). The report now writes the
 blob. That is the same output only while an assessment survives the trip through its stored form
 unchanged: this test holds that for every assessment the demo's month stores.
 """
@@ -10,9 +10,8 @@ unchanged: this test holds that for every assessment the demo's month stores.
 from __future__ import annotations
 
 import hashlib
-import json
 
-from hfstage.history import History, stored_assessment
+from hfstage.history import History, assessment_blob, stored_assessment
 
 
 def test_each_stored_blob_is_its_assessments_json_and_key(month1_site):
@@ -23,5 +22,5 @@ def test_each_stored_blob_is_its_assessments_json_and_key(month1_site):
     assessments = history.assessments(blobs)
     for key, blob in blobs.items():
         assert hashlib.sha256(blob).hexdigest() == key
-        assert json.dumps(stored_assessment(blob).to_dict(), sort_keys=True).encode() == blob
+        assert assessment_blob(stored_assessment(blob)) == blob
         assert assessments[key] == stored_assessment(blob)

@@ -3,7 +3,7 @@
 Every scan's input key rests on each machine's facts hash, and a month reads the facts files back. The inventory
 now encodes a machine's facts once (in the worker that read it): the hash must be memo.fingerprint's recipe over
 what the facts say (without the label of the catalog they were projected under), and the file the JSON it was, or
-a file would not say what its hash says.
+a file would not say what its hash says. The files are share.jsonio's form (orjson's: sorted, compact, UTF-8).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from hfstage.inventory import MachineFacts, ProductFact
 from hfstage.inventory import run as runmod
 from hfstage.inventory.encoded import decode, encode, encode_parts
-from hfstage.share import RAW_FOLDER, fingerprint
+from hfstage.share import RAW_FOLDER, fingerprint, jsonio
 from tests.conftest import DATA
 
 
@@ -29,8 +29,7 @@ def test_encoded_facts_hash_and_file_are_the_recipe_of_before():
     made = encode(_facts(), {"b": [1, 2], "a": None})
     data = _facts().to_dict()
     assert made.digest == fingerprint({k: v for k, v in data.items() if k != "catalog_version"})
-    assert made.facts_file("k" * 64) == json.dumps({"key": "k" * 64, "hash": made.digest, "facts": data},
-                                                   sort_keys=True).encode("utf-8")
+    assert made.facts_file("k" * 64) == jsonio.dumps({"key": "k" * 64, "hash": made.digest, "facts": data})
     assert made.raw == b'{"a":null,"b":[1,2]}'
     assert encode(_facts()).raw is None
 
@@ -63,7 +62,7 @@ def test_every_facts_file_holds_what_its_hash_says(trusted_share, jobs):
         stored = json.loads(raw)
         said = {k: v for k, v in stored["facts"].items() if k != "catalog_version"}
         assert stored["hash"] == result.hashes[machine] == fingerprint(said)
-        assert raw == json.dumps(stored, sort_keys=True).encode("utf-8")
+        assert raw == jsonio.dumps(stored)
         assert result.facts_of(machine).to_dict() == stored["facts"]
 
 
@@ -86,3 +85,20 @@ def test_machines_read_in_workers_are_written_by_the_workers(trusted_share, monk
     assert {m for m in result.machines if not result.errors[m]} <= kept
     again = runmod.inventory(trusted_share, None, jobs=jobs)
     assert again.cached == 9 and again.hashes == result.hashes  # what the workers wrote is what the memo vouches for
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_dword_beyond_64_bits_in_a_hostile_export_is_kept_exactly(trusted_share, jobs):
+    """orjson refuses integers beyond 64 bits: a .reg export's `dword:` of 20 hex digits reaches the facts as one.
+    The machine is read and its facts file written (jsonio falls back to the stdlib), and read back exactly."""
+    huge = int("1" * 20, 16)
+    folder = trusted_share.folder("inventory") / "W98"
+    shutil.copytree(DATA / "inventory" / "W98", folder)
+    with (folder / "hf01.reg").open("ab") as export:
+        export.write(b"\r\n[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Setup\\Updates\\Q999999]"
+                     b"\r\n\"Installed\"=dword:" + b"1" * 20 + b"\r\n")
+    result = runmod.inventory(trusted_share, None, jobs=jobs)
+    assert result.read == 1 and not result.errors["W98"]
+    stored = json.loads((result.cache / "W98.json").read_bytes())
+    assert [h["installed"] for h in stored["facts"]["hotfixes"] if h["id"] == "Q999999"] == [huge]
+    assert [h.installed for h in result.facts_of("W98").hotfixes if h.id == "Q999999"] == [huge]

@@ -26,6 +26,7 @@ from hfstage.history.store import (
     Recorded,
     ScanRow,
     ScanTotals,
+    assessment_blob,
     assessment_key,
     encode,
     row_for,
@@ -39,5 +40,6 @@ __all__ = [
     "CONTAINED", "INSTALLED", "REMOVED", "InstallLedger", "InstalledPatch", "ScriptedStep",
     "FULL", "PARTIAL", "Encoded", "FindingRow", "History", "MachineRow", "PatchTally", "Recorded", "ScanRow",
     "ScanTotals",
-    "assessment_key", "connect_database", "db_path", "encode", "row_for", "startup_format", "stored_assessment",
+    "assessment_blob", "assessment_key", "connect_database", "db_path", "encode", "row_for", "startup_format",
+    "stored_assessment",
 ]

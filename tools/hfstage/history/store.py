@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-import json
 import pickle
 import socket
 import zlib
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from hfstage.assess import INSTALLED, KIND_PATCH, MISSING, WARNING, Assessment
 from hfstage.history.db import connect
 from hfstage.history.tallies import PatchTally, patch_tallies
-from hfstage.share import SCANS, Share, fingerprint
+from hfstage.share import SCANS, Share, fingerprint, jsonio
 
 FULL, PARTIAL = "full", "partial"
 
@@ -115,21 +114,19 @@ class Recorded:
     encoded: Encoded | None = None
 
 
-_ENCODER = json.JSONEncoder(sort_keys=True, check_circular=False)  # an assessment holds no cycle
-
-
-def _blob(a: Assessment) -> bytes:
-    """A as the history stores it (its key is this text's SHA-256): json.dumps(a.to_dict(), sort_keys=True)."""
-    return _ENCODER.encode(a.to_dict()).encode()
+def assessment_blob(a: Assessment) -> bytes:
+    """A as the history stores it (its key is this text's SHA-256) and the report's scan.json lists it:
+    jsonio.dumps(a.to_dict()). An assessment holds strings, booleans and lists only: orjson writes it whole."""
+    return jsonio.dumps(a.to_dict())
 
 
 def stored_assessment(blob: bytes) -> Assessment:
-    """The assessment a stored blob holds."""
-    return Assessment.from_dict(json.loads(blob))
+    """The assessment a stored blob holds (as jsonio or, before it, json.dumps wrote it)."""
+    return Assessment.from_dict(jsonio.loads(blob))
 
 
 def assessment_key(a: Assessment, blob: bytes | None = None) -> str:
-    return hashlib.sha256(blob if blob is not None else _blob(a)).hexdigest()
+    return hashlib.sha256(blob if blob is not None else assessment_blob(a)).hexdigest()
 
 
 def _signature(a: Assessment) -> str:
@@ -156,7 +153,7 @@ def _counts(a: Assessment) -> tuple[int, int, int]:
 
 def encode(a: Assessment, input_key: str | None) -> Encoded:
     """A as record_scan stores it, whatever process makes it (the same bytes, the same rows)."""
-    blob = _blob(a)
+    blob = assessment_blob(a)
     row = row_for(a, input_key, 0, blob)
     return Encoded(row, zlib.compress(blob, 1), pickle.dumps(_finding_rows(row.assessment_key, a), protocol=5))
 
@@ -248,7 +245,7 @@ class History:
         return {key: stored_assessment(blob) for key, blob in self.assessment_blobs(keys).items()}
 
     def assessment_blobs(self, keys: Iterable[str]) -> dict[str, bytes]:
-        """Stored assessments by key as the history keeps them (`_blob`: the JSON whose SHA-256 is the key),
+        """Stored assessments by key as the history keeps them (`assessment_blob`: the JSON whose SHA-256 is the key),
         undecoded: the report's scan.json entry of each is these bytes."""
         wanted = list(dict.fromkeys(keys))
         out: dict[str, bytes] = {}
@@ -319,7 +316,7 @@ class History:
             row, data, findings = e.row, lambda: e.data, lambda: pickle.loads(e.findings)
         else:
             a = m.assessment
-            blob = _blob(a)
+            blob = assessment_blob(a)
             row = row_for(a, m.input_key, scan_id, blob)
             data = lambda: zlib.compress(blob, 1)  # noqa: E731 - 3x faster than 6, 20% larger
             findings = lambda: _finding_rows(row.assessment_key, a)  # noqa: E731

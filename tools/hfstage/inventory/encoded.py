@@ -1,18 +1,18 @@
 """A machine's facts and remembered raw facts encoded once, as their files hold them.
 
-The facts file (state\\facts\\<MACHINE>.json) holds the facts as JSON with sorted keys, and its entry
-the facts hash (`facts_digest`). A worker that read the machine encodes it, in parallel, and the parent
-only writes.
+The facts file (state\\facts\\<MACHINE>.json) holds the facts as JSON with sorted keys (share.jsonio's form),
+and its entry the facts hash (`facts_digest`). A worker that read the machine encodes it, in parallel, and the
+parent only writes. Their readers keep the stdlib's json.loads: facts can hold an integer beyond 64 bits (a
+hostile .reg export's value), which it reads back exactly.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from hfstage.inventory.facts import MachineFacts
-from hfstage.share import PRIVATE, fingerprint, write_if_changed
+from hfstage.share import PRIVATE, fingerprint, jsonio, write_if_changed
 
 LABEL = "catalog_version"  # which catalog the facts were projected under: a label, not what they say
 
@@ -22,14 +22,14 @@ class Encoded:
     """One machine's facts with their JSON text and hash, and its raw facts as RawStore keeps them."""
 
     facts: MachineFacts
-    text: str  # the facts as JSON, keys sorted: what the facts file holds
+    text: str  # the facts as JSON (jsonio.dumps): what the facts file holds
     digest: str  # the facts hash: facts_digest(facts.to_dict())
     raw: bytes | None = None  # RawStore's file for the machine, or None: nothing kept
     written: bool = False  # both files already written (FactsFiles.write), by the worker that read the machine
 
     def facts_file(self, key: str) -> bytes:
-        """The facts file: json.dumps({"key", "hash", "facts"}, sort_keys=True), the facts text not made again."""
-        return f'{{"facts": {self.text}, "hash": {json.dumps(self.digest)}, "key": {json.dumps(key)}}}'.encode()
+        """The facts file: jsonio.dumps({"key", "hash", "facts"}), the facts text not made again."""
+        return f'{{"facts":{self.text},"hash":{_text(self.digest)},"key":{_text(key)}}}'.encode()
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,14 @@ class FactsFiles:
 def encode_parts(facts: MachineFacts, raw: dict | None) -> tuple[dict, str, str, bytes | None]:
     """(facts as a dict, their JSON text, its hash, the raw facts' file): what a worker hands back."""
     data = facts.to_dict()
-    text = json.dumps(data, sort_keys=True)
-    raw_file = json.dumps(raw, sort_keys=True, separators=(",", ":")).encode("utf-8") if raw is not None else None
+    text = jsonio.dumps(data).decode()
+    raw_file = jsonio.dumps(raw) if raw is not None else None
     return data, text, facts_digest(data), raw_file
+
+
+def _text(value: str) -> str:
+    """VALUE as a JSON string, as jsonio writes it (facts_file joins its parts)."""
+    return jsonio.dumps(value).decode()
 
 
 def facts_digest(data: dict) -> str:

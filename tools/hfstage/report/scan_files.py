@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from hfstage.assess import KIND_PATCH, Assessment
-from hfstage.history import MachineRow
+from hfstage.history import MachineRow, assessment_blob
 from hfstage.inventory import ACCEPTED
 from hfstage.report import findings as fmt
 from hfstage.report.compliance import summary_counts
@@ -71,7 +71,7 @@ class ScanFiles:
     def add(self, m: MachineRow, a: Assessment | None, stored: bool = True, blob: bytes | None = None) -> None:
         """M's fragments: copied when A is None (see `reusable`), else made from A; STORED: A is the assessment
         its key names (not one made from its row alone), so its fragments may be copied next time. BLOB: A as
-        the history stores it, json.dumps(A.to_dict(), sort_keys=True) already made (its SHA-256 is the key)."""
+        the history stores it (history.assessment_blob), already made (its SHA-256 is the key)."""
         self.put(m, fragments(a, blob) if a is not None else None, stored)
 
     def put(self, m: MachineRow, parts: list[bytes] | None, stored: bool = True) -> None:
@@ -128,7 +128,7 @@ def fragments(a: Assessment, blob: bytes | None = None) -> list[bytes]:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([csv_row(row) for row in fmt.csv_rows(a)])
     return [fmt.render_text([a], verbose=True).encode(), buffer.getvalue().encode(),
-            blob if blob is not None else json.dumps(a.to_dict(), sort_keys=True).encode()]
+            blob if blob is not None else assessment_blob(a)]
 
 
 def json_head(scan_id: int, catalog_version: str) -> bytes:

@@ -1,7 +1,8 @@
 """The share's one home: its layout and every file kept in state\\, the memos (content keys and keyed
-records), site.ini (SiteConfig), the lock, atomic writes with the share's modes, safe names, and safe
-reading of what clients write."""
+records), site.ini (SiteConfig), the lock, atomic writes with the share's modes, safe names, safe
+reading of what clients write, and the form of the JSON the month's hot paths write (jsonio)."""
 
+from hfstage.share import jsonio
 from hfstage.share.check import ShareCheck, check_share
 from hfstage.share.clientfiles import (
     Entry,
@@ -102,7 +103,7 @@ __all__ = [
     "SEEN", "SITE_KEY", "SITE_RULES",
     "MANIFEST", "POINTER", "PublishFailed", "Release", "current_generation", "generations", "published",
     "published_files",
-    "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint",
+    "STAGES", "STATE_FILES", "TESTING", "Memo", "Record", "StateFile", "fingerprint", "jsonio",
     "CLIENT_FOLDERS", "DEFAULT_UNC", "FOLDERS", "PRIVATE", "PUBLIC", "Entry", "InitReport", "Owners", "Share",
     "ShareCheck", "account_name", "administrators", "give_to", "new_file_for", "new_folder_for", "quarantine",
     "SiteConfig", "check_share",
