@@ -31,7 +31,7 @@ from hfstage.history import MachineRow
 from hfstage.inventory import ACCEPTED
 from hfstage.report import findings as fmt
 from hfstage.report.compliance import summary_counts
-from hfstage.report.safe import csv_row
+from hfstage.report.safe import csv_lines
 from hfstage.share import REPORT, atomic_text_stream
 
 NAMES = ("scan.txt", "scan.csv", "scan.json")
@@ -125,9 +125,7 @@ class ScanFiles:
 
 def fragments(a: Assessment, blob: bytes | None = None) -> list[bytes]:
     """A's parts of scan.txt, scan.csv and scan.json (BLOB: its JSON as the history stores it, when at hand)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([csv_row(row) for row in fmt.csv_rows(a)])
-    return [fmt.render_text([a], verbose=True).encode(), buffer.getvalue().encode(),
+    return [fmt.render_text([a], verbose=True).encode(), csv_lines(fmt.csv_rows(a)).encode(),
             blob if blob is not None else json.dumps(a.to_dict(), sort_keys=True).encode()]
 
 
