@@ -38,7 +38,7 @@ NAMES = ("scan.txt", "scan.csv", "scan.json")
 _TICK_NS = 20_000_000  # longer than any local file system's timestamp tick (see `identity`)
 _JSON_JOIN = b", "
 _GAPS = (0, 0, len(_JSON_JOIN))  # the bytes between two machines' fragments in each file (scan.json's join)
-_BLOCK = 1 << 20  # a run of copies is read and written this much at a time
+_BLOCK = 1 << 20  # what the kernel does not copy is read and written this much at a time
 
 
 class ScanFiles:
@@ -109,15 +109,11 @@ class ScanFiles:
         return [self.at[index] - (end - start), self.at[index]]
 
     def _flush(self) -> None:
-        """The pending run of copies written out, a block at a time (5,000 machines' scan.json is some 150 MB)."""
+        """The pending run of copies written out (by the kernel where it can: `_copy_range`)."""
         for index, (start, end) in enumerate(self.run or []):
-            at = start + self.old_bases[index]
-            while at < end + self.old_bases[index]:
-                block = os.pread(self.old[index], min(end + self.old_bases[index] - at, _BLOCK), at)
-                if not block:
-                    break  # the old file is shorter than the memo says (as a fragment's short read was)
-                self.out[index].write(block)
-                at += len(block)
+            self.out[index].flush()  # what was written before the run goes before it
+            base = self.old_bases[index]
+            _copy_range(self.old[index], self.out[index].fileno(), base + start, base + end)
         self.run = None
 
     def memo_value(self) -> dict:
@@ -193,24 +189,29 @@ def retitle(folder: Path, scan_id: int, catalog_version: str, before: dict) -> d
     with open(folder / NAMES[2], "rb") as old, atomic_text_stream(folder / NAMES[2]) as out:
         out.buffer.write(head)
         out.buffer.flush()
-        _copy_rest(old.fileno(), out.buffer.fileno(), before["head"])
+        _copy_range(old.fileno(), out.buffer.fileno(), before["head"])
     files = before.get("files")
     files = list(files) if isinstance(files, list) and len(files) == len(NAMES) else [None] * len(NAMES)
     files[2] = identity(folder / NAMES[2])
     return {**before, "head": len(head), "files": files}
 
 
-def _copy_rest(source: int, target: int, start: int) -> None:
-    """The file SOURCE from START on appended to the file TARGET (descriptors): by the kernel where it can (a
-    reflink on XFS or Btrfs; 5,000 machines' scan.json is some 150 MB), else through this process."""
+def _copy_range(source: int, target: int, start: int, end: int | None = None) -> None:
+    """The bytes of the file SOURCE from START to END (None: its end) appended to the file TARGET (descriptors):
+    by the kernel where it can (a reflink on XFS or Btrfs; 5,000 machines' scan.json is some 150 MB), else through
+    this process."""
     at = start
+
+    def left() -> int:
+        return 1 << 30 if end is None else min(end - at, 1 << 30)
+
     try:
-        while copied := os.copy_file_range(source, target, 1 << 30, at):
+        while left() > 0 and (copied := os.copy_file_range(source, target, left(), at)):
             at += copied
     except (AttributeError, OSError):  # not Linux, an old kernel, or file systems that cannot: copied here
         pass
-    while block := os.pread(source, 1 << 20, at):  # what the kernel did not copy (some network and FUSE file
-        at += len(block)  # systems stop short of the end and say 0)
+    while left() > 0 and (block := os.pread(source, min(left(), _BLOCK), at)):  # what the kernel did not copy
+        at += len(block)  # (some network and FUSE file systems stop short of the end and say 0)
         view = memoryview(block)
         while view:
             view = view[os.write(target, view):]
