@@ -3,7 +3,9 @@
 Builds the synthetic site of bench/site.py (N machines, default 1,000 and 2,000), runs `hfstage month`, then
 draws the whole report again (reports\\ emptied: every page, list and scan file made) with --jobs 1 and with
 --jobs 2, twice each, alternating; prints wall and CPU (this process and its workers) of each. What decides
-machine_draw.POOL_THRESHOLD. Numbers only: nothing here asserts a time.
+machine_draw.POOL_THRESHOLD. Then the reports step of a month with no change and of one with 1% of the
+machines collected again as others (bench/site.py's), which should cost in proportion to what changed.
+Numbers only: nothing here asserts a time.
   python bench/report_pool.py [N ...] [--dir FOLDER]
 """
 
@@ -46,6 +48,12 @@ def run(n: int, where: str | None) -> None:
             written = site_report(site, result.scan, made=result.scripts, jobs=jobs)
             print(f"N = {n}, --jobs {jobs}: {written.rendered_pages} pages, wall {time.perf_counter() - wall:.2f} s, "
                   f"CPU {_cpu() - cpu:.2f} s", flush=True)
+        for title, change in (("no change", None), ("1% changed", bench_site._change_some)):
+            if change is not None:
+                change(share, n)
+            step = next(s for s in month(Site(share), say=lambda line: None).steps if s["step"] == "reports")
+            print(f"N = {n}, month with {title}: reports wall {step['wall']:.2f} s, CPU {step['cpu']:.2f} s",
+                  flush=True)
 
 
 def main() -> int:

@@ -12,8 +12,8 @@ import dataclasses
 
 import pytest
 
-from hfstage.assess import Assessment, Finding
-from hfstage.report.html import ShownFinding, html_env
+from hfstage.assess import NOT_APPLICABLE, Assessment, Finding
+from hfstage.report.html import ShownFinding, html_env, shown_finding
 from hfstage.report.site import STATUS_CLASS
 
 BASE = Finding("PC1", "Windows 2000 Server SP2", "MS02-045", "Q326830_W2K_SP4_X86_EN.exe", "Q326830",
@@ -26,8 +26,9 @@ CHANGES = {"kind": "service pack", "status": "installed", "unverified": True, "b
            "cve_ids": ["CAN-2002-0721"], "bugtraq_ids": ["5557"]}
 
 
-def _page(finding: Finding) -> str:
-    a = Assessment("PC1", "Windows 2000 Server", "2", findings=[finding], status="needs patches")
+def _page(finding: Finding | list[Finding]) -> str:
+    findings = finding if isinstance(finding, list) else [finding]
+    a = Assessment("PC1", "Windows 2000 Server", "2", findings=findings, status="needs patches")
     return html_env().get_template("machine.html.j2").render(
         a=a, page=None, rollback=[], root="../", generated="", catalog_version="", scan_id=1,
         status_class=STATUS_CLASS, share="S", scripts_now=True, stale_days=14)
@@ -43,3 +44,18 @@ def test_a_finding_that_differs_in_one_field_gets_its_own_row(field):
     assert _page(BASE) == before  # the second one came from the cache
     after = _page(dataclasses.replace(BASE, **{field: CHANGES[field]}))
     assert after != before
+
+
+def test_the_findings_table_is_each_applicable_findings_row_on_its_line():
+    """The rows come from one call (html.finding_rows), joined as the template's loop wrote them: each row and a
+    line end, none for a not-applicable finding, and a line that says so when no finding applies."""
+    row = html_env().get_template("_finding_row.html.j2")
+    other = dataclasses.replace(BASE, bulletin="MS02-046")
+    unrelated = dataclasses.replace(BASE, bulletin="MS01-999", status=NOT_APPLICABLE)
+
+    def table(page: str) -> str:
+        return page.rsplit("<tbody>\n", 1)[1].split("</tbody>", 1)[0]
+
+    assert table(_page([BASE, unrelated, other])) == "".join(row.render(f=shown_finding(f)) + "\n"
+                                                             for f in (BASE, other))
+    assert table(_page([unrelated])) == '<tr><td colspan="6">No applicable patches.</td></tr>\n'

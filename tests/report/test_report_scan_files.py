@@ -81,6 +81,36 @@ def test_a_changed_assessment_is_made_again(tmp_path, recorded):
     assert b"changed since last month" in files[2]
 
 
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_runs_of_copies_around_changed_removed_and_moved_machines_are_the_bytes_made_anew(tmp_path, recorded,
+                                                                                          monkeypatch, kernel_copy):
+    """Machines that follow each other in the old files are copied as one run (with scan.json's joins between
+    them; by the kernel, or through the process where it cannot): a changed machine in the middle, one removed
+    and one moved to the front break the runs where they are, and the next report copies every fragment again
+    from the spans the runs recorded."""
+    if not kernel_copy:
+        def refused(*args):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr("os.copy_file_range", refused)
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    middle = rows[len(rows) // 2]
+    changed = dataclasses.replace(assessments[middle.assessment_key], status_detail="changed since last month")
+    assessments = {**assessments, assessment_key(changed): changed}
+    later = [dataclasses.replace(m, assessment_key=assessment_key(changed)) if m is middle else m
+             for m in rows if m is not rows[1]]
+    later = [later[-1], *later[:-1]]
+    reads = []
+    monkeypatch.setattr("os.pread", lambda *args, pread=os.pread: reads.append(args) or pread(*args))
+    value, copied = _write(folder, later, assessments, value)
+    assert len(copied) == len(later) - 1 and _bytes(folder) == _fresh(tmp_path, later, assessments)
+    if not kernel_copy:  # four runs (the moved one; the first; the third to the changed one; after it), 3 files
+        assert len(reads) == 4 * 3 + 1  # and scan.json's head
+    _, copied = _write(folder, later, {}, value)
+    assert copied == {m.machine for m in later} and _bytes(folder) == _fresh(tmp_path, later, assessments)
+
+
 def test_fragments_of_other_report_code_are_not_copied(tmp_path, recorded):
     rows, assessments = recorded
     value, _ = _write(tmp_path / "r", rows, assessments)

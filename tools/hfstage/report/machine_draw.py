@@ -3,29 +3,30 @@ for a few machines and in the project's worker pool (hfstage.workers) for many: 
 decoding their stored assessments and rendering their pages is most of the report's CPU.
 
 Each worker gets what every page needs once (the page maker's shared part, the templates' context); per
-machine it decodes the assessment, builds its page beside the findings, renders the page when what it shows
-changed, and makes its fragments; this process only writes and joins them, in the machines' order, so the
-files are the bytes a serial report writes. A machine whose drawing kills its worker (and then its own
-process, alone) gets a page and fragments made from its row that say so, vouched for by no memo key: the next
-report draws it again.
+machine it decodes the assessment, builds its page beside the findings, renders it and sends it back when it
+differs from the page written (its SHA-256 is the memo's key of what it shows), and makes its fragments (but
+the scan.json one of a stored assessment: its stored bytes, which this process holds); this process only
+writes and joins them, in the machines' order, so the files are the bytes a serial report writes. A machine
+whose drawing kills its worker (and then its own process, alone) gets a page and fragments made from its row
+that say so, vouched for by no memo key: the next report draws it again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from hfstage.assess import NOT_APPLICABLE, Assessment
+from hfstage.assess import Assessment
 from hfstage.faults import crash_point
 from hfstage.history import MachineRow, stored_assessment
 from hfstage.report.compiled import CompiledTemplates
 from hfstage.report.compiled import use as use_compiled
-from hfstage.report.html import html_env, shown_finding
+from hfstage.report.html import html_env
 from hfstage.report.machine_page import MachinePage
 from hfstage.report.scan_files import fragments
 from hfstage.scripts import plan_reads
-from hfstage.share import REPORT
 from hfstage.workers import Job, each_in_workers
 
 # Fewer machines to draw than this are drawn in this process. Measured as the scan's POOL_THRESHOLD was
@@ -45,10 +46,9 @@ _worker: dict = {}  # what every machine needs, set once in each worker
 
 @dataclass(frozen=True)
 class Easel:
-    """What every machine's drawing needs: the pages' template context, what their keys share, the page maker."""
+    """What every machine's drawing needs: the pages' template context, the page maker."""
 
     common: dict  # the page template's context beside the machine's own
-    shared: dict  # on every page: its key's common part
     more: Callable[..., MachinePage] | None  # SiteExtras.page (its `shared()` part in a worker)
     templates: dict[str, bytes] | None = None  # in a worker: the page's templates as this process compiled them
 
@@ -101,33 +101,31 @@ def drawn(drawings: Iterable[Drawing], easel: Easel, workers: int,
 
     for result, death in each_in_workers(job, items(), workers, ahead=_AHEAD, chunk=_CHUNK):
         d = taken.popleft()
-        yield result if death is None else _died(d, death, easel)
+        yield _with_blob(result, d) if death is None else _died(d, death, easel)
 
 
 def draw(d: Drawing, easel: Easel) -> Drawn:
-    """D's page (when due and what it shows changed) and fragments (when due)."""
+    """D's page (when due; sent back when it differs from the one written) and fragments (when due)."""
     m = d.row
     a = stored_assessment(d.source) if isinstance(d.source, bytes) else d.source or from_row(m)
     shows = html = reads = None
     if d.page:
         page = (easel.more(a, d.mine) if d.mine is not None else easel.more(a)) if easel.more else None
-        context = {"a": a, "page": page, "rollback": d.rollback}
-        shows = REPORT.key(page_shows(**context), easel.shared)
-        if d.shown != shows:
-            html = html_env().get_template("machine.html.j2").render(root="../", generated="", **context,
-                                                                     **easel.common)
+        html = html_env().get_template("machine.html.j2").render(root="../", generated="", a=a, page=page,
+                                                                 rollback=d.rollback, **easel.common)
+        shows = page_shows(html)
+        if d.shown == shows:
+            html = None  # the page on the share is this one
         reads = plan_reads(a)
     parts = fragments(a, d.source if isinstance(d.source, bytes) else None) if d.fragments else None
     return Drawn(shows, html, parts, d.source is not None, reads=reads)
 
 
-def page_shows(a: Assessment, page: MachinePage | None, rollback: list[str]) -> list:
-    """Everything a machine page shows, as data: the assessment's fields, its findings as their rows show them
-    (never the not-applicable ones: a new catalog adds one to every machine), what the pipeline gathered beside
-    it (a dataclass's repr holds every field, nested: asdict costs 3 times more), and the rollback."""
-    fields = {k: v for k, v in vars(a).items() if k not in ("findings", "warnings")}
-    return [fields, [w.to_dict() for w in a.warnings],
-            [shown_finding(f) for f in a.findings if f.status != NOT_APPLICABLE], repr(page), rollback]
+def page_shows(html: str) -> str:
+    """The key of what a machine page shows: its bytes' SHA-256. The page is made whole to know it (as cheap as
+    keying everything it is made from: the assessment, its findings' rows, what the pipeline gathered beside
+    it), and only a page that differs from the one written is sent back and written."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
 def from_row(m: MachineRow) -> Assessment:
@@ -154,7 +152,17 @@ def _load(easel: Easel) -> None:
 
 def _draw_in_worker(d: Drawing) -> Drawn:
     crash_point(f"draw:{d.row.machine}")  # a test can kill the worker here
-    return draw(d, _worker["easel"])
+    made = draw(d, _worker["easel"])
+    if made.parts is not None and isinstance(d.source, bytes):  # scan.json's is D.SOURCE: not sent back
+        return replace(made, parts=made.parts[:2])
+    return made
+
+
+def _with_blob(made: Drawn, d: Drawing) -> Drawn:
+    """MADE as a worker sent it back, with the scan.json fragment it left out (D's stored bytes) put back."""
+    if made.parts is not None and len(made.parts) == 2:
+        return replace(made, parts=[*made.parts, d.source])
+    return made
 
 
 def _died(d: Drawing, death: str, easel: Easel) -> Drawn:

@@ -31,12 +31,14 @@ from hfstage.history import MachineRow, assessment_blob
 from hfstage.inventory import ACCEPTED
 from hfstage.report import findings as fmt
 from hfstage.report.compliance import summary_counts
-from hfstage.report.safe import csv_row
+from hfstage.report.safe import csv_lines
 from hfstage.share import REPORT, atomic_text_stream
 
 NAMES = ("scan.txt", "scan.csv", "scan.json")
 _TICK_NS = 20_000_000  # longer than any local file system's timestamp tick (see `identity`)
 _JSON_JOIN = b", "
+_GAPS = (0, 0, len(_JSON_JOIN))  # the bytes between two machines' fragments in each file (scan.json's join)
+_BLOCK = 1 << 20  # what the kernel does not copy is read and written this much at a time
 
 
 class ScanFiles:
@@ -62,6 +64,7 @@ class ScanFiles:
         self.out[2].write(head)  # outside the spans: a new scan alone rewrites it (`retitle`)
         self.head = len(head)
         self.first = True
+        self.run: list[list[int]] | None = None  # old bytes [start, end) of each file to copy next, as one run
         return self
 
     def reusable(self, m: MachineRow) -> bool:
@@ -75,21 +78,43 @@ class ScanFiles:
         self.put(m, fragments(a, blob) if a is not None else None, stored)
 
     def put(self, m: MachineRow, parts: list[bytes] | None, stored: bool = True) -> None:
-        """M's fragments PARTS (made by `fragments`, here or in a worker), or copied when None; STORED as `add`."""
-        copied = parts is None
-        if parts is None:
-            spans = self.old_spans[m.assessment_key]
-            parts = [os.pread(fd, end - start, base + start)
-                     for fd, base, (start, end) in zip(self.old, self.old_bases, spans, strict=True)]
-        if not self.first:
-            self._write(2, _JSON_JOIN)
+        """M's fragments PARTS (made by `fragments`, here or in a worker), or copied when None; STORED as `add`.
+        A copied machine that follows the one copied before it in the old files joins its run: a run is read and
+        written at once (a month in which 1% of 5,000 machines changed copies some 100 runs, not 4,950 fragments)."""
+        old = self.old_spans[m.assessment_key] if parts is None else None
+        follows = old is not None and self.run is not None and all(
+            start == end + gap for (start, _), (_, end), gap in zip(old, self.run, _GAPS, strict=True))
+        if not follows:
+            self._flush()
+            if not self.first:
+                self._write(2, _JSON_JOIN)
         self.first = False
-        spans = []
-        for index, part in enumerate(parts):
-            spans.append([self.at[index], self.at[index] + len(part)])
-            self._write(index, part)
-        if copied or stored:
+        if old is None:
+            spans = [self._write(index, part) for index, part in enumerate(parts)]
+        else:
+            spans = [self._pend(index, start, end, follows) for index, (start, end) in enumerate(old)]
+        if old is not None or stored:
             self.spans[m.assessment_key] = spans
+
+    def _pend(self, index: int, start: int, end: int, follows: bool) -> list[int]:
+        """The old bytes [START, END) of file INDEX to copy: the run pending extended to them when they FOLLOW it
+        (with scan.json's join between them, as it lies there), else a new run; their span in the new file."""
+        if follows:
+            self.at[index] += _GAPS[index]
+            self.run[index][1] = end
+        else:
+            self.run = self.run or [[0, 0] for _ in NAMES]
+            self.run[index] = [start, end]
+        self.at[index] += end - start
+        return [self.at[index] - (end - start), self.at[index]]
+
+    def _flush(self) -> None:
+        """The pending run of copies written out (by the kernel where it can: `_copy_range`)."""
+        for index, (start, end) in enumerate(self.run or []):
+            self.out[index].flush()  # what was written before the run goes before it
+            base = self.old_bases[index]
+            _copy_range(self.old[index], self.out[index].fileno(), base + start, base + end)
+        self.run = None
 
     def memo_value(self) -> dict:
         """What the report memo keeps for the files (once they are in place): the spans, each file's identity,
@@ -103,12 +128,15 @@ class ScanFiles:
         self.csv_buffer.truncate()
         return text
 
-    def _write(self, index: int, data: bytes) -> None:
+    def _write(self, index: int, data: bytes) -> list[int]:
+        """DATA written to file INDEX (after the pending run of copies); its span there."""
         self.out[index].write(data)
         self.at[index] += len(data)
+        return [self.at[index] - len(data), self.at[index]]
 
     def __exit__(self, *exc) -> bool:
         if exc[0] is None:
+            self._flush()
             self._write(2, f"], \"summary\": {json.dumps(self._summary(), sort_keys=True)}}}\n".encode())
         self.old = []
         return self.stack.__exit__(*exc)
@@ -125,9 +153,7 @@ class ScanFiles:
 
 def fragments(a: Assessment, blob: bytes | None = None) -> list[bytes]:
     """A's parts of scan.txt, scan.csv and scan.json (BLOB: its JSON as the history stores it, when at hand)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([csv_row(row) for row in fmt.csv_rows(a)])
-    return [fmt.render_text([a], verbose=True).encode(), buffer.getvalue().encode(),
+    return [fmt.render_text([a], verbose=True).encode(), csv_lines(fmt.csv_rows(a)).encode(),
             blob if blob is not None else assessment_blob(a)]
 
 
@@ -163,24 +189,29 @@ def retitle(folder: Path, scan_id: int, catalog_version: str, before: dict) -> d
     with open(folder / NAMES[2], "rb") as old, atomic_text_stream(folder / NAMES[2]) as out:
         out.buffer.write(head)
         out.buffer.flush()
-        _copy_rest(old.fileno(), out.buffer.fileno(), before["head"])
+        _copy_range(old.fileno(), out.buffer.fileno(), before["head"])
     files = before.get("files")
     files = list(files) if isinstance(files, list) and len(files) == len(NAMES) else [None] * len(NAMES)
     files[2] = identity(folder / NAMES[2])
     return {**before, "head": len(head), "files": files}
 
 
-def _copy_rest(source: int, target: int, start: int) -> None:
-    """The file SOURCE from START on appended to the file TARGET (descriptors): by the kernel where it can (a
-    reflink on XFS or Btrfs; 5,000 machines' scan.json is some 150 MB), else through this process."""
+def _copy_range(source: int, target: int, start: int, end: int | None = None) -> None:
+    """The bytes of the file SOURCE from START to END (None: its end) appended to the file TARGET (descriptors):
+    by the kernel where it can (a reflink on XFS or Btrfs; 5,000 machines' scan.json is some 150 MB), else through
+    this process."""
     at = start
+
+    def left() -> int:
+        return 1 << 30 if end is None else min(end - at, 1 << 30)
+
     try:
-        while copied := os.copy_file_range(source, target, 1 << 30, at):
+        while left() > 0 and (copied := os.copy_file_range(source, target, left(), at)):
             at += copied
     except (AttributeError, OSError):  # not Linux, an old kernel, or file systems that cannot: copied here
         pass
-    while block := os.pread(source, 1 << 20, at):  # what the kernel did not copy (some network and FUSE file
-        at += len(block)  # systems stop short of the end and say 0)
+    while left() > 0 and (block := os.pread(source, min(left(), _BLOCK), at)):  # what the kernel did not copy
+        at += len(block)  # (some network and FUSE file systems stop short of the end and say 0)
         view = memoryview(block)
         while view:
             view = view[os.write(target, view):]

@@ -5,7 +5,7 @@ Pages are rewritten only when their content changed: a machine page is looked at
 when the machine's assessment, its rollback, what its page shows beside them (script, results,
 evidence, stale or not) or the catalog entries its script's plan reads changed (page_catalog; or the
 report code: the report memo's format version), and
-rendered again only when what it shows did (`page_shows`; the catalog's version is not on it), so a month
+written again only when what it shows did (its SHA-256, `page_shows`; the catalog's version is not on it), so a month
 in which nothing changed touches a handful of files, not 5,000, and neither does Patch Tuesday's month for
 the machines its new bulletins leave as they were. When a machine last reported is on the machine lists
 (with its stale badge, which its page keeps): a client that drops the same facts again changes one column
@@ -293,8 +293,7 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
     todo = {m.machine for m in view.machines if f"machines/{m.machine}.html" in pending}
     rows = view.machines if scan_files else [m for m in view.machines if m.machine in todo]
     common = {**common, "catalog_version": ""}  # what a page shows of the catalog is in its findings and script
-    easel = Easel(common, {k: v for k, v in common.items() if k != "scan_id"},  # the scan: only on generated pages
-                  view.extras.page)
+    easel = Easel(common, view.extras.page)
     rendered = 0
     files = ScanFiles(folder, view.catalog_version, view.scan_id, view.machines, view.missing,
                       shown.get(SCAN_FILES)) if scan_files else None
