@@ -11,10 +11,14 @@ the stubs must change with it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from hfstage.inventory import machine_folders
 from hfstage.pipeline import Site
 from hfstage.scripts import collectors as collectors_module
 from hfstage.scripts import write_collectors
+from hfstage.scripts.batch import template_env, to_crlf
+from hfstage.scripts.write import ANONYMOUS
 
 
 def _write(share, machines: list[str], nine_x: list[str]):
@@ -53,3 +57,39 @@ def test_each_input_of_the_stubs_makes_them_again(month1_site):
     ini.write_text(ini.read_text().replace("[share]\n", "[share]\nnetlogon_unc = \\\\DEMO-DC\\netlogon2\n", 1))
     _write(month1_site, [*machines, "NEWPC"], ["W98"])
     assert b"call \\\\DEMO-DC\\netlogon2\\logon.bat" in (netlogon / "W98.bat").read_bytes()
+
+
+def _one_by_one(settings, machines: list[str]) -> dict[str, bytes]:
+    """Each stub rendered for its machine alone: what render_stubs made before it rendered one text for all."""
+    template = template_env().get_template("machine_stub.bat.j2")
+    return {f"{m.upper()}.bat": to_crlf(template.render(machine=m.upper(), netlogon=settings.netlogon))
+            for m in machines}
+
+
+def test_the_stubs_made_from_one_text_are_each_machines_own(month1_site):
+    """render_stubs renders one text with the placeholder name and puts each name in (issue 20: 5,000 stubs
+    rendered and linted one by one): each stub must be byte for byte its own rendering, for names of every
+    length; a [share] netlogon_unc that holds the placeholder has each stub rendered on its own."""
+    settings = Site(month1_site).scripts
+    machines = ["A", "pc-1", "W98", "WORKSTATION-0.1", "ABCDEFGHIJKLMNO"]
+    made: dict = {}
+    assert collectors_module.render_stubs(settings, machines, made) == _one_by_one(settings, machines)
+    assert made == {f"{m.upper()}.bat": (m.upper(), made["A.bat"][1]) for m in machines}  # one shared text
+    odd = dataclasses.replace(settings, netlogon=f"\\\\DC1\\{ANONYMOUS}")
+    made = {}
+    assert collectors_module.render_stubs(odd, machines, made) == _one_by_one(odd, machines) and made == {}
+
+
+def test_a_stub_problem_is_found_in_every_stub_linted_once(month1_site):
+    """Stubs are linted once per shared text (SharedLint): a text with a problem is linted stub by stub, so a
+    netlogon path too long for command.com's 127 characters is named in every stub, as when each was linted."""
+    settings = Site(month1_site).scripts
+    long = dataclasses.replace(settings, netlogon="\\\\DC1\\" + "n" * 120)
+    machines = ["A", "W98", "WORKSTATION-0.1"]
+    made: dict = {}
+    stubs = collectors_module.render_stubs(long, machines, made)
+    shared = collectors_module.lint_collectors(stubs, long.unc, long.netlogon, made)
+    alone = collectors_module.lint_collectors(stubs, long.unc, long.netlogon)
+    assert shared == alone and {p.path for p in shared} == set(stubs)
+    clean = collectors_module.render_stubs(settings, machines, made := {})
+    assert collectors_module.lint_collectors(clean, settings.unc, settings.netlogon, made) == []

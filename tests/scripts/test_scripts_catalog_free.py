@@ -28,7 +28,7 @@ from hfstage.scripts.batch import BatchText
 from hfstage.scripts.machine_plans import MachinePlan, Step
 from hfstage.scripts.rollback import Rollback, build_rollback
 from hfstage.scripts.window import Window
-from hfstage.scripts.write import ANONYMOUS, ByPlan, machine_files, text_key
+from hfstage.scripts.write import ANONYMOUS, ByPlan, _unnamed, machine_files, text_key
 from hfstage.share import MANIFEST, current_generation, generations
 from tests.conftest import EXAMPLES, hfstage_process
 
@@ -141,3 +141,22 @@ def test_a_script_rendered_once_per_plan_is_the_script_rendered_for_the_machine(
     # a plan whose own values hold the placeholder name is rendered for its machine alone, never substituted
     odd = dataclasses.replace(plan, machine="PC1", unavailable=[f"held: {ANONYMOUS}"])
     assert by_plan.files("PC1", odd, None) == machine_files("PC1", odd, None, site.scripts)
+
+
+def test_the_placeholder_key_made_from_a_plans_repr_is_the_repr_of_its_copy(month1_site):
+    """ByPlan keys a text on the plan's and rollback's repr under the placeholder name, made from the reprs the
+    text key made (no copy, no second repr: issue 20): it must equal the repr of a copy named ANONYMOUS, for
+    names of every length and names a value of the plan repeats."""
+    site = Site(month1_site)
+    checked = 0
+    for row in site.history.machines(site.history.latest_scan(FULL).id):
+        plan, rollback = _plan_and_rollback(site, row.machine)
+        for value in (plan, rollback):
+            for name in (row.machine, "A", "WORKSTATION-0.1", "Windows"):
+                if value is not None:
+                    copy = dataclasses.replace(value, machine=name)
+                    anonymous = repr(dataclasses.replace(value, machine=ANONYMOUS))
+                    assert _unnamed(repr(copy), copy) == anonymous, (row.machine, name)
+                    checked += 1
+    assert checked >= 40
+    assert _unnamed("something else", plan) is None and _unnamed("None", None) == "None"

@@ -13,9 +13,11 @@ would report a machine's script clean when its own lint finds a problem.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hfstage.scripts.lint import lint_text
-from hfstage.scripts.lint_shared import SharedLint
+from hfstage.scripts.lint import is_9x_script, lint_text
+from hfstage.scripts.lint_shared import SharedLint, _decoded, head
 from hfstage.scripts.write import ANONYMOUS, _widths
 
 P = ANONYMOUS
@@ -117,3 +119,12 @@ def test_a_name_holding_a_rule_word_is_neutral_and_one_that_is_a_rule_word_is_no
         assert shared.lint(b"rem command.com\nnot linted: LF only\n", f"{name}.bat", name, placeholder_text) == [], name
     for name in ("SETLOCAL", "IF", "NOT", "DO"):
         assert shared.lint(b"linted: LF only\n", f"{name}.bat", name, placeholder_text), name
+
+
+@given(st.lists(st.sampled_from(["\r\n", "\n", "\r", "\x0b", "\x1c", "\x85", "command.com", "COMMAND", ".com",
+                                 "rem ", "x", "\xff"]), max_size=40))
+def test_the_head_of_a_script_says_what_the_whole_says_of_command_com(parts):
+    """SharedLint reads whether a machine's copy is a 9x script from its first lines only (lint_shared.head): on
+    any text, those must say what the whole text says, whatever line ends and bytes it holds."""
+    data = "".join(parts).encode("latin-1")
+    assert is_9x_script(_decoded(head(data))) == is_9x_script(_decoded(data))

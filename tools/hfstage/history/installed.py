@@ -9,6 +9,7 @@ or a service pack made its removal meaningless. Rows are never deleted: an ended
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,6 +59,8 @@ class InstalledPatch:
 
 
 _SCRIPTED = ", ".join(f.name for f in dataclasses.fields(ScriptedStep))
+# a step's fields in order, as astuple gives them (all text: nothing to copy deeply), at a tenth of its cost
+_SCRIPTED_ROW = operator.attrgetter(*(f.name for f in dataclasses.fields(ScriptedStep)))
 _INSTALLED = ", ".join(f.name for f in dataclasses.fields(InstalledPatch))
 
 
@@ -69,7 +72,7 @@ class InstallLedger:
 
     def record_scripted(self, steps: Iterable[ScriptedStep], when: str) -> None:
         """Remember what the scripts just written run (a package already known for a machine keeps its first date)."""
-        rows = [(*dataclasses.astuple(s), when) for s in steps]
+        rows = [(*_SCRIPTED_ROW(s), when) for s in steps]
         if not rows:
             return
         with connect(self.share) as conn, conn:

@@ -42,6 +42,9 @@ class PackageIndex:
     stats: list[tuple[str, int, int]] = field(default_factory=list)
     sizes: dict[str, int] = field(default_factory=dict)  # casefolded path -> bytes
     _stats: dict[str, tuple[str, int, int]] | None = field(default=None, repr=False)
+    # (bulletin, patch name) -> its package, found once (5,000 plans ask for the same few dozen); not init: an
+    # index replace()d with other builds starts empty
+    _packages: dict[tuple[str, str], Package] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def find(self, name: str) -> str | None:
         """The first file named NAME: for the tools a script takes from hotfixes\\ (qchain.exe, shutdown.exe)."""
@@ -58,11 +61,14 @@ class PackageIndex:
         return [paths[0].rsplit("\\", 1)[-1] for paths in self.files.values()]
 
     def package(self, bulletin: str, patch_name: str) -> Package:
-        """The package of catalog entry (BULLETIN, PATCH_NAME): its build, in its place when it has one."""
-        build = self.builds.of(bulletin, patch_name) if self.builds else None
-        if build is None or build.place is None:
-            return self.named(patch_name, build)
-        return self._placed(build)
+        """The package of catalog entry (BULLETIN, PATCH_NAME): its build, in its place when it has one (found
+        once per entry: the index is complete once made, and a Package is frozen)."""
+        found = self._packages.get((bulletin, patch_name))
+        if found is None:
+            build = self.builds.of(bulletin, patch_name) if self.builds else None
+            found = self.named(patch_name, build) if build is None or build.place is None else self._placed(build)
+            self._packages[(bulletin, patch_name)] = found
+        return found
 
     def named(self, name: str, build: Build | None = None) -> Package:
         """A package by its name alone, in any folder (site.ini's service packs; names of one build)."""

@@ -18,9 +18,10 @@ from hfstage.scripts.batch import (
     template_env,
     to_crlf,
 )
-from hfstage.scripts.lint import MAX_9X_LINE, LintProblem, lint_text, spaced_variables
+from hfstage.scripts.lint import MAX_9X_LINE, LintProblem, spaced_variables
+from hfstage.scripts.lint_shared import SharedLint
 from hfstage.scripts.settings import ScriptSettings
-from hfstage.scripts.write import GENERATION_WIDTH, entry_points
+from hfstage.scripts.write import ANONYMOUS, GENERATION_WIDTH, entry_points, named
 from hfstage.share import COLLECTORS, PUBLIC, Record, Release, Share, fingerprint, published, write_many
 
 _LOCATION_VARS = {"%windir%": ("%SystemRoot%", "%HF_SR%"), "%systemroot%": ("%SystemRoot%", "%HF_SR%"),
@@ -194,13 +195,23 @@ def site_files(settings: ScriptSettings, rules: dict, catalog: Catalog | None,
     return rendered
 
 
-def render_stubs(settings: ScriptSettings, machines: list[str]) -> dict[str, bytes]:
-    """<MACHINE>.bat for netlogon\\: each machine's 9x stub, made from its name and [share] netlogon alone."""
+def render_stubs(settings: ScriptSettings, machines: list[str],
+                 made: dict[str, tuple[str, bytes]] | None = None) -> dict[str, bytes]:
+    """<MACHINE>.bat for netlogon\\: each machine's 9x stub, made from its name and [share] netlogon alone, so
+    rendered once with the placeholder name and the name put in (write.ByPlan's way; MADE gets each file's
+    machine and that text, for SharedLint); a netlogon holding the placeholder renders each stub itself."""
     template = template_env().get_template("machine_stub.bat.j2")
+    shared = None if ANONYMOUS in settings.netlogon else to_crlf(
+        template.render(machine=ANONYMOUS, netlogon=settings.netlogon))
     out = {}
     for machine in machines:
         name = check_machine_name(machine).upper()
-        out[f"{name}.bat"] = to_crlf(template.render(machine=name, netlogon=settings.netlogon))
+        if shared is None:
+            out[f"{name}.bat"] = to_crlf(template.render(machine=name, netlogon=settings.netlogon))
+            continue
+        out[f"{name}.bat"] = named(shared, name)
+        if made is not None:
+            made[f"{name}.bat"] = (name, shared)
     return out
 
 
@@ -210,15 +221,18 @@ def collector_version(text: str) -> str:
     return fingerprint(text)[:12]
 
 
-def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None = None) -> list[LintProblem]:
-    """Lint every script with the worst-case substitutions a client could make."""
+def lint_collectors(rendered: dict[str, bytes], unc: str, netlogon: str | None = None,
+                    shared: dict[str, tuple[str, bytes]] | None = None) -> list[LintProblem]:
+    """Lint every script with the worst-case substitutions a client could make; SHARED: file -> (its machine,
+    the placeholder text it was made from: render_stubs), linted once per text (SharedLint)."""
     hfd = len(unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"]
     widths = {**WORST_WIDTHS, "HFD": hfd, "HFF": hfd + len("\\files\\_windir"),
               "HFG": GENERATION_WIDTH,
               "HFX": len(unc) + len("\\scripts\\\\.bat") + GENERATION_WIDTH + NETBIOS_MAX}
+    lint = SharedLint(ANONYMOUS, widths, spaced_variables(unc, netlogon))
     problems = []
     for name, data in rendered.items():
-        problems += lint_text(data, name, substitutions=widths, spaced=spaced_variables(unc, netlogon))
+        problems += lint.lint(data, name, *(shared or {}).get(name, (None, None)))
     return problems
 
 
@@ -248,11 +262,12 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     as_made = [where(n) for files in kept.values() for n in files]
     if len(kept) == len(keys):
         return CollectorResult([], as_made, [])
+    shared: dict[str, tuple[str, bytes]] = {}
     parts = {NETLOGON: lambda: site_files(settings, rules, catalog, nine_x),
-             STUBS: lambda: render_stubs(settings, machines)}
+             STUBS: lambda: render_stubs(settings, machines, shared)}
     again = {item: parts[item]() for item in keys if item not in kept}
     rendered = {name: data for files in again.values() for name, data in files.items()}
-    problems = lint_collectors(rendered, settings.unc, settings.netlogon)
+    problems = lint_collectors(rendered, settings.unc, settings.netlogon, shared)
     result = CollectorResult([], [], problems)
     if problems:
         return result

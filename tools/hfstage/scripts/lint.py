@@ -73,9 +73,12 @@ class LintProblem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
+MARK_LINES = 5  # the lines a script says it is for command.com in
+
+
 def is_9x_script(text: str) -> bool:
     """A script meant for command.com says so in its first lines (hfstage's templates do)."""
-    return "command.com" in "\n".join(text.splitlines()[:5]).lower()
+    return "command.com" in "\n".join(text.splitlines()[:MARK_LINES]).lower()
 
 
 def lint_text(data: bytes, path: str, for_9x: bool | None = None,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from hfstage.scripts.lint import COMPARISONS, LintProblem, is_9x_script, lint_text
+from hfstage.scripts.lint import COMPARISONS, MARK_LINES, LintProblem, is_9x_script, lint_text
 
 # the whole words lint's rules read (lint._COMMAND_RULES, the if, for, call and else a command runs, _ERRORLEVEL,
 # _START, _SET_VALUE, _FOR_SET): a name that is one is linted with its own text (a name only holding one,
@@ -68,6 +68,18 @@ def _decoded(data: bytes) -> str:
     return data.decode("ascii", "replace").replace("\r\n", "\n")  # as lint_text reads it
 
 
+def head(data: bytes, lines: int = MARK_LINES) -> bytes:
+    """DATA up to its LINES-th LF (all of it when it has fewer): is_9x_script reads the first MARK_LINES lines,
+    and every LF ends a line for str.splitlines (other line ends only end lines sooner), so the head's first
+    lines are DATA's, and decoding is byte by byte (a machine's script is not decoded whole to read them)."""
+    end = -1
+    for _ in range(lines):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return data
+    return data[:end + 1]
+
+
 class SharedLint:
     """lint_text for many files, linting a placeholder text once for all the neutral names made from it."""
 
@@ -81,7 +93,7 @@ class SharedLint:
         placeholder; without SHARED, or for a name or text not proved equivalent, DATA's own lint."""
         if shared is not None and machine is not None and neutral_name(machine, self.placeholder):
             nine_x = self._clean_9x(shared)
-            if nine_x is not None and nine_x == is_9x_script(_decoded(data)):
+            if nine_x is not None and nine_x == is_9x_script(_decoded(head(data))):
                 return []
         return lint_text(data, path, substitutions=self.substitutions, spaced=self.spaced)
 

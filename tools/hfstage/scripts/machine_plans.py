@@ -318,8 +318,10 @@ def _service_pack_step(a: Assessment, catalog: Catalog, book: PackageBook, table
                        settings: ScriptSettings, plan: MachinePlan) -> Step | None:
     """The site's service pack package for this OS, when the machine is below the catalog's current SP."""
     package = settings.service_packs.get((a.os or "").casefold())
+    if package is None:  # most sites name none: no walk of the catalog's products per machine
+        return None
     product = next((p for p in catalog.products.values() if p.name.strip() == a.os), None)
-    if package is None or product is None or product.current_service_pack_id is None:
+    if product is None or product.current_service_pack_id is None:
         return None
     # NT 4.0 SP6 is not in the catalog's list beside SP6a: placed by its release date, it is below it
     have = service_pack_id(catalog, product, a.service_pack)

@@ -16,6 +16,7 @@ either, and its files are carried into the next generation as they are.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,8 @@ CHUNK = 500
 ANONYMOUS = "Q$Q$Q$Q$Q$Q$Q$"  # a valid machine name, NETBIOS_MAX long, that no template or plan holds (ByPlan)
 SCHEDULE = "*schedule"  # the scripts memo's item for the NT 4.0 job files (a name no machine can have)
 SCHEDULE_FILES = ("schedule_nt4.bat", "hfstage_run.bat")
+# a rollback entry's fields in order, as dataclasses.astuple gives them (all scalars), without its deep copies
+_INSTALLED_ROW = operator.attrgetter(*(f.name for f in dataclasses.fields(InstalledPatch)))
 
 
 @dataclass
@@ -132,7 +135,7 @@ class ScriptKeys:
         part = self.entries.key(reads)
         if part is None:
             return None
-        history = [dataclasses.astuple(e) for e in self.installed.get(machine.casefold(), [])]
+        history = [_INSTALLED_ROW(e) for e in self.installed.get(machine.casefold(), [])]
         return SCRIPTS.key(self.machines[machine], self.common, history, part)
 
     def remembered(self, machine: str, value: object) -> str | None:
@@ -140,12 +143,13 @@ class ScriptKeys:
         return self.key(machine, value.get("reads") if isinstance(value, dict) else None)
 
 
-def text_key(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: str) -> str:
+def text_key(machine: str, plan: MachinePlan | None, rollback: Rollback | None, settings: str,
+             shown: tuple[str, str] | None = None) -> str:
     """What a machine's two script texts are made from, all of it: its plan (packages, switches, steps, what
     is held back), its rollback, SETTINGS (site.ini's: ScriptSettings.fingerprint); the templates and tables
     are in the memo's format. The dataclasses' repr shows every field, nested (asdict's copies cost 4 times
-    as much)."""
-    return SCRIPTS.key("text", machine, settings, repr(plan), repr(rollback))
+    as much); SHOWN: those two reprs, when the caller made them (ByPlan keys on them too)."""
+    return SCRIPTS.key("text", machine, settings, *(shown or (repr(plan), repr(rollback))))
 
 
 def generate_scripts(share: Share, settings: ScriptSettings, catalog: Catalog, machines: dict[str, str],
@@ -253,8 +257,9 @@ def _render(todo: list[str], machines: dict[str, str], load, catalog: Catalog, s
                 result.reads[machine] = plan_reads(a)
                 plan = _plan_one(machine, a, catalog, settings, book, table, rules, result)
                 rollback = build_rollback(machine, installed.get(machine.casefold(), []), plan, book.index, table)
-                result.texts[machine] = text = text_key(machine, plan, rollback, common)
-                _render_one(machine, plan, rollback, texts, result, out, render=not same_text(machine, text))
+                shown = (repr(plan), repr(rollback))  # made once: the text key and ByPlan's key
+                result.texts[machine] = text = text_key(machine, plan, rollback, common, shown)
+                _render_one(machine, plan, rollback, texts, result, out, shown, render=not same_text(machine, text))
                 bar.update(1)
     return out
 
@@ -297,29 +302,51 @@ class ByPlan:
         self.texts: dict[str, dict[str, bytes]] = {}
         self.made: dict[str, tuple[str, bytes]] = {}  # file name -> (its machine, the placeholder text it is of)
 
-    def files(self, machine: str, plan: MachinePlan | None, rollback: Rollback | None) -> dict[str, bytes]:
-        unnamed = (dataclasses.replace(plan, machine=ANONYMOUS) if plan else None,
-                   dataclasses.replace(rollback, machine=ANONYMOUS) if rollback else None)
-        key = repr(unnamed)
-        if machine_name_problem(machine) is not None or key.count(ANONYMOUS) != sum(x is not None for x in unnamed) \
-                or ANONYMOUS in self.settings.unc:
+    def files(self, machine: str, plan: MachinePlan | None, rollback: Rollback | None,
+              shown: tuple[str, str] | None = None) -> dict[str, bytes]:
+        """MACHINE's two files; SHOWN: repr(PLAN) and repr(ROLLBACK), when the caller made them."""
+        shown = shown or (repr(plan), repr(rollback))
+        key = (_unnamed(shown[0], plan), _unnamed(shown[1], rollback))
+        if machine_name_problem(machine) is not None or None in key or ANONYMOUS in self.settings.unc \
+                or sum(k.count(ANONYMOUS) for k in key) != sum(x is not None for x in (plan, rollback)):
             return machine_files(machine, plan, rollback, self.settings)  # its error, or a value holding ANONYMOUS
         if key not in self.texts:
-            self.texts[key] = machine_files(ANONYMOUS, *unnamed, self.settings)
-        placeholder, name = ANONYMOUS.encode(), machine.encode("ascii")
+            self.texts[key] = machine_files(ANONYMOUS, dataclasses.replace(plan, machine=ANONYMOUS) if plan else None,
+                                            dataclasses.replace(rollback, machine=ANONYMOUS) if rollback else None,
+                                            self.settings)
         out = {}
         for n, d in self.texts[key].items():
-            out[n.replace(ANONYMOUS, machine)] = d.replace(placeholder, name)
+            out[n.replace(ANONYMOUS, machine)] = named(d, machine)
             self.made[n.replace(ANONYMOUS, machine)] = (machine, d)  # linted once per text (SharedLint)
         return out
 
 
+def _unnamed(shown: str, value: MachinePlan | Rollback | None) -> str | None:
+    """repr(dataclasses.replace(VALUE, machine=ANONYMOUS)), made from SHOWN, repr(VALUE), without the copy: the
+    name is the first field of both dataclasses, and a dataclass's repr shows each field by its own repr
+    (None: SHOWN is not of that form)."""
+    if value is None:
+        return shown
+    head = f"{type(value).__qualname__}(machine="
+    own = repr(value.machine)
+    if not shown.startswith(f"{head}{own}, "):
+        return None
+    return f"{head}{ANONYMOUS!r}" + shown[len(head) + len(own):]
+
+
+def named(shared: bytes, machine: str) -> bytes:
+    """A text rendered with the placeholder name (ANONYMOUS), MACHINE's name put in: the templates insert the
+    name as it is, so it is the text rendered for MACHINE, when nothing else in it held the placeholder."""
+    return shared.replace(ANONYMOUS.encode(), machine.encode("ascii"))
+
+
 def _render_one(machine: str, plan: MachinePlan | None, rollback: Rollback | None, texts: ByPlan,
-                result: GenerateResult, out: dict, render: bool = True) -> None:
-    """Its two files into OUT (unless not RENDER: the set keeps them as they are), its NT 4.0 job into RESULT."""
+                result: GenerateResult, out: dict, shown: tuple[str, str], render: bool = True) -> None:
+    """Its two files into OUT (unless not RENDER: the set keeps them as they are), its NT 4.0 job into RESULT;
+    SHOWN: repr(PLAN) and repr(ROLLBACK)."""
     result.carried += not render
     if render:
-        out.update(texts.files(machine, plan, rollback))
+        out.update(texts.files(machine, plan, rollback, shown))
     if plan is None or not plan.steps:
         result.idle.append(machine)
         return
