@@ -117,12 +117,39 @@ def open_hive_bytes(data: bytes, source: str) -> HiveKey:
         raise InputError(f"{source}: damaged or truncated hive: its header declares {declared:,} bytes, the file "
                          f"has {len(data):,} (copied while being written, or the copy was cut short)")
     try:
-        root = Registry.Registry(io.BytesIO(data)).root()
+        root = _root_key(Registry.Registry(io.BytesIO(data)))
         budget = HiveBudget(source, len(data))
         budget.claim(root._nkrecord.offset(), "the root key")
         return HiveKey(root, source, budget)
     except _PARSE_ERRORS as e:
         raise InputError(f"{source}: damaged or truncated hive: {_why(e)}") from e
+
+
+class HBINBlock(RegistryParse.HBINBlock):
+    """python-registry's HBIN block that finds the first HBIN block of its file once, not at every ask.
+
+    Each record python-registry reads turns a cell's offset into a file offset (abs_offset_from_hbin_offset) by
+    climbing its parents to the block whose class is named "HBINBlock" (hence this class's name) and asking it
+    for the file's first HBIN block, which it builds anew from the file every time: two reads and a check for
+    each record reached (some 50 a machine of bench/site.py). The file's bytes do not change while it is open, so
+    neither does the block found; a block that cannot be found is not kept, and every ask raises again as before.
+    """
+
+    _first: RegistryParse.HBINBlock | None = None
+
+    def first_hbin(self) -> RegistryParse.HBINBlock:
+        if self._first is None:
+            self._first = super().first_hbin()
+        return self._first
+
+
+def _root_key(hive: Registry.Registry) -> Registry.RegistryKey:
+    """HIVE's root key as python-registry reads it (Registry.root), below an HBINBlock of this module: the block
+    every record below the root climbs to."""
+    root = hive.root()._nkrecord
+    block = root.parent()
+    return Registry.RegistryKey(RegistryParse.NKRecord(root._buf, root.offset(), HBINBlock(root._buf, block.offset(),
+                                                                                             block.parent())))
 
 
 def unclean_sequence(data: bytes) -> tuple[int, int] | None:
