@@ -1,11 +1,13 @@
-"""A hive's first HBIN block is found once per open file, not once per record reached.
+"""A hive's first HBIN block is found once per open file, not once per record reached, and reached in two steps.
 
-python-registry turns every cell offset it follows into a file offset by asking the block its records hang
-below for the file's first HBIN block, which it builds anew from the file each time: some 50 blocks built for a
-machine's read, a twelfth of a worker's time (bench/inventory_read.py --profile). inventory.hive's HBINBlock
-keeps the block it found for the open file; a hive whose first block cannot be found is refused as before (the
-failure is not kept, every ask fails again), and the facts are unchanged (bench/inventory_read.py's sites and
-the real SYSTEM_2 were compared byte for byte).
+python-registry turns every cell offset it follows into a file offset by climbing the record's parents (the
+list that named it, the key above, its list ...) to the block its root hangs below and asking that block for the
+file's first HBIN block, which it builds anew from the file each time: some 50 blocks built for a machine's read,
+a twelfth of a worker's time (bench/inventory_read.py --profile), and 14 parents climbed an offset in a walk of
+the real SYSTEM_2. inventory.hive's HBINBlock keeps the block it found for the open file, and each key's record
+hangs directly below it; a hive whose first block cannot be found is refused as before (the failure is not kept,
+every ask fails again), and the facts are unchanged (bench/inventory_read.py's site, the fixtures' and
+SYSTEM_2's full walks and 700 mutated hives were compared with the old code's).
 """
 
 from __future__ import annotations
@@ -61,6 +63,27 @@ def test_a_machine_read_builds_the_first_block_once_per_hive(blocks_built):
 def test_a_walk_of_a_real_hive_builds_the_first_block_once(blocks_built):
     keys = _walk(open_hive(REAL_SYSTEM))
     assert keys > 500 and sorted(set(blocks_built)) == [0x1000] and len(blocks_built) == 3
+
+
+def _counted(monkeypatch, owner, name: str, counts: dict) -> None:
+    """OWNER.NAME counted in COUNTS[NAME] while the test runs."""
+    original = getattr(owner, name)
+
+    def counted(self, *args):
+        counts[name] = counts.get(name, 0) + 1
+        return original(self, *args)
+
+    monkeypatch.setattr(owner, name, counted)
+
+
+def test_an_offset_is_resolved_in_a_step_or_two_however_deep_its_key(monkeypatch):
+    counts: dict[str, int] = {}
+    _counted(monkeypatch, RegistryParse.RegistryBlock, "parent", counts)
+    for kind in (RegistryParse.Record, RegistryParse.HBINCell):
+        _counted(monkeypatch, kind, "abs_offset_from_hbin_offset", counts)
+    assert _walk(open_hive(REAL_SYSTEM), -20) > 10000  # every key, down to 23 levels
+    offsets = counts["abs_offset_from_hbin_offset"]
+    assert offsets > 100000 and counts["parent"] / offsets < 2.5  # 13.9 parents an offset before
 
 
 def test_a_hive_whose_first_block_cannot_be_found_is_refused_at_every_ask():
