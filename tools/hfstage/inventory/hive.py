@@ -19,10 +19,12 @@ _PARSE_ERRORS = (RegistryParse.RegistryException, struct.error, ValueError, Inde
 class HiveKey:
     """A python-registry key; lookups are lazy and case-insensitive, every list read within the hive's budget."""
 
-    def __init__(self, key: Registry.RegistryKey, source: str, budget: HiveBudget, name: str | None = None) -> None:
+    def __init__(self, key: Registry.RegistryKey, source: str, budget: HiveBudget, name: str | None = None,
+                 block: HBINBlock | None = None) -> None:
         self._key = key
         self._source = source
         self._budget = budget  # shared by the whole hive: each list and record is reached once
+        self._block = block  # the block the root hangs below (_root_key): each subkey's record is hung there too
         self.name = key.name() if name is None else name  # NAME: as its parent's list already decoded it
         self._values: dict[str, tuple[str, RegValue]] | None = None
         self._children: dict[str, HiveKey] | None = None
@@ -54,9 +56,17 @@ class HiveKey:
         if self._children is None:
             records = self._guard("", lambda: subkey_records(self._key._nkrecord, self._budget, self.name))
             named = self._guard("", lambda: [(k.name(), k) for k in records])
-            self._children = {name.lower(): HiveKey(Registry.RegistryKey(k), self._source, self._budget, name)
-                              for name, k in named}
+            self._children = {name.lower(): HiveKey(Registry.RegistryKey(self._below(k)), self._source, self._budget,
+                                                    name, self._block) for name, k in named}
         return self._children
+
+    def _below(self, record: RegistryParse.NKRecord) -> RegistryParse.NKRecord:
+        """RECORD as python-registry reads it, hung directly below the hive's HBINBlock rather than below the list
+        that named it: each offset a record follows climbs its parents to that block, one list and one key a level
+        (a key 8 levels down climbed 16 parents for each subkey, value and data it reached)."""
+        if self._block is None:
+            return record
+        return RegistryParse.NKRecord(record._buf, record.offset(), self._block)
 
     def value(self, name: str) -> RegValue:
         found = self._value_map().get(name.lower())
@@ -117,12 +127,39 @@ def open_hive_bytes(data: bytes, source: str) -> HiveKey:
         raise InputError(f"{source}: damaged or truncated hive: its header declares {declared:,} bytes, the file "
                          f"has {len(data):,} (copied while being written, or the copy was cut short)")
     try:
-        root = Registry.Registry(io.BytesIO(data)).root()
+        root = _root_key(Registry.Registry(io.BytesIO(data)))
         budget = HiveBudget(source, len(data))
         budget.claim(root._nkrecord.offset(), "the root key")
-        return HiveKey(root, source, budget)
+        return HiveKey(root, source, budget, block=root._nkrecord.parent())
     except _PARSE_ERRORS as e:
         raise InputError(f"{source}: damaged or truncated hive: {_why(e)}") from e
+
+
+class HBINBlock(RegistryParse.HBINBlock):
+    """python-registry's HBIN block that finds the first HBIN block of its file once, not at every ask.
+
+    Each record python-registry reads turns a cell's offset into a file offset (abs_offset_from_hbin_offset) by
+    climbing its parents to the block whose class is named "HBINBlock" (hence this class's name) and asking it
+    for the file's first HBIN block, which it builds anew from the file every time: two reads and a check for
+    each record reached (some 50 a machine of bench/site.py). The file's bytes do not change while it is open, so
+    neither does the block found; a block that cannot be found is not kept, and every ask raises again as before.
+    """
+
+    _first: RegistryParse.HBINBlock | None = None
+
+    def first_hbin(self) -> RegistryParse.HBINBlock:
+        if self._first is None:
+            self._first = super().first_hbin()
+        return self._first
+
+
+def _root_key(hive: Registry.Registry) -> Registry.RegistryKey:
+    """HIVE's root key as python-registry reads it (Registry.root), below an HBINBlock of this module: the block
+    every record below the root climbs to."""
+    root = hive.root()._nkrecord
+    block = root.parent()
+    return Registry.RegistryKey(RegistryParse.NKRecord(root._buf, root.offset(), HBINBlock(root._buf, block.offset(),
+                                                                                             block.parent())))
 
 
 def unclean_sequence(data: bytes) -> tuple[int, int] | None:
