@@ -31,6 +31,7 @@ from hfstage.inventory.machines import machine_folders
 from hfstage.inventory.rules import load_site_rules
 from hfstage.inventory.workers import _facts_in_worker, _init_worker
 from hfstage.share import Share
+from hfstage.workers import cpu_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 # what the CPU a machine costs is spent on: (kind, module, attribute) of the functions timed, exclusive of the
@@ -131,12 +132,13 @@ def _step(share: Path, out: Path) -> str:
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(share, copy, symlinks=True)
     catalog = parse_catalog_file(REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml")
-    before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = time.perf_counter()
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    before, wall = cpu_seconds(), time.perf_counter()
     result = inventory(Share(copy), catalog, progress=False)
-    wall = time.perf_counter() - wall
-    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    parent, workers = (a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before, strict=True))
+    wall, total = time.perf_counter() - wall, cpu_seconds() - before
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    parent = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
+    workers = total - parent  # forked by the fork server: not this process's children (hfstage.workers)
     return (f"N = {len(result.machines)}: read {result.read}; wall {wall:.2f} s, CPU {parent + workers:.2f} s "
             f"(this process {parent:.2f} s, workers {workers:.2f} s)")
 

@@ -12,7 +12,6 @@ Numbers only: nothing here asserts a time.
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import sys
 import tempfile
@@ -27,11 +26,12 @@ _spec.loader.exec_module(bench_site)
 from hfstage.catalog import import_catalog  # noqa: E402
 from hfstage.pipeline import Site, month  # noqa: E402
 from hfstage.pipeline.month import site_report  # noqa: E402
+from hfstage.workers import cpu_seconds  # noqa: E402
 
 
 def _cpu() -> float:
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    """This process's CPU and its workers' (forked by the fork server: not this process's children)."""
+    return cpu_seconds()
 
 
 def run(n: int, where: str | None) -> None:

@@ -4,8 +4,8 @@ in each, shipping the catalog index) is paid back, which sets pipeline/assessing
 
 A bench site (bench/site.py's machines) of the largest N is built and inventoried once; each scan then assesses
 the first N machines into a history made anew, so every machine is assessed (as in a full month). Wall seconds,
-and CPU seconds of this process and of its finished children (the workers), each run's split shown as
-parent + workers, best of REPEAT runs.
+and CPU seconds of this process and of its workers (hfstage.workers.cpu_seconds: the fork server's children),
+each run's split shown as parent + workers, best of REPEAT runs.
   python bench/scan_pool.py [N ...] [--repeat R] [--dir FOLDER]     (default: 50 100 200 400 800, R = 3)
 """
 
@@ -23,6 +23,7 @@ from hfstage.catalog import import_catalog
 from hfstage.history import db_path
 from hfstage.inventory import inventory
 from hfstage.pipeline import Site, scan
+from hfstage.workers import cpu_seconds
 
 
 def _bench_site():
@@ -41,12 +42,17 @@ def _timed(site: Site, inv, jobs: int) -> tuple[float, float, float, float]:
     path = db_path(site.share)
     if path.exists():
         path.unlink()
-    before, start = os.times(), time.perf_counter()
+    before, start = (_own(), cpu_seconds()), time.perf_counter()
     result = scan(site, inventoried=inv, jobs=jobs)
-    wall, after = time.perf_counter() - start, os.times()
+    wall, after = time.perf_counter() - start, (_own(), cpu_seconds())
     assert result.assessed == len(inv.machines), result.assessed
-    parent, workers = (sum(after[i] - before[i] for i in part) for part in ((0, 1), (2, 3)))
-    return wall, parent + workers, parent, workers
+    parent, total = after[0] - before[0], after[1] - before[1]
+    return wall, total, parent, total - parent
+
+
+def _own() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def main() -> int:
