@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +144,77 @@ def test_a_pool_a_death_broke_before_the_next_task_was_sent_loses_no_item(tmp_pa
                                 ahead=ahead, chunk=chunk))
     assert len(calls) > 2 * ahead
     assert made == [((n, 1), None) for n in range(30)]
+
+
+def _burn(seconds: float) -> float:
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+    return seconds
+
+
+def _seen(name: str) -> tuple[str | None, str]:
+    return os.environ.get(name), os.getcwd()
+
+
+def test_the_workers_cpu_is_counted_though_the_fork_server_is_their_parent(tmp_path):
+    """Workers are forked by the fork server, so their CPU is not in this process's children's times (the month's
+    per-step CPU missed it): cpu_seconds reads it from the server. Four items of 0.3 s of CPU each."""
+    from hfstage.workers import cpu_seconds
+
+    before = cpu_seconds()
+    results, deaths = run_in_workers(Job(_burn, _load, (0, str(tmp_path / "pids")), 1024), [(0.3,)] * 4, 2)
+    assert (results, deaths) == ([0.3] * 4, {})
+    assert cpu_seconds() - before >= 1.1  # 1.2 s burnt in the workers, less a clock tick each
+
+
+def test_a_worker_takes_the_run_s_environment_and_folder_when_it_starts(tmp_path, monkeypatch):
+    """A spawned worker took the run's environment (site settings, the kill tests' crash points) and working
+    folder; one forked from a fork server started earlier must too, not the server's."""
+    job = Job(_seen, _load, (0, str(tmp_path / "pids")), 1024)
+    run_in_workers(job, [("HFSTAGE_TEST_SEEN",)] * 2, 2)  # the fork server runs from here on
+    monkeypatch.setenv("HFSTAGE_TEST_SEEN", "now")
+    monkeypatch.chdir(tmp_path)
+    assert run_in_workers(job, [("HFSTAGE_TEST_SEEN",)] * 2, 2)[0] == [("now", str(tmp_path))] * 2
+    assert run_alone(job, ("HFSTAGE_TEST_SEEN",)) == (("now", str(tmp_path)), None)
+
+
+def test_a_killed_run_leaves_no_worker_behind(tmp_path):
+    """A month killed (SIGKILL: nothing of it runs again) leaves no worker and no fork server alive: they would
+    hold memory and, as an orphan, keep reading a share the next run reads too."""
+    import signal
+    import subprocess
+    import sys
+
+    pids = tmp_path / "pids"
+    script = (f"from hfstage.workers import Job, run_in_workers\n"
+              f"from tests.house.test_workers import _load, _add\n"
+              f"run_in_workers(Job(_add, _load, (0, {str(pids)!r})), [(n, 600.0) for n in range(2)], 2)\n")
+    run = subprocess.Popen([sys.executable, "-c", script], cwd=os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))))
+    try:
+        deadline = time.monotonic() + 300
+        while (not pids.exists() or len(pids.read_text().split()) < 2) and time.monotonic() < deadline:
+            assert run.poll() is None, "the run ended before its workers started"
+            time.sleep(0.05)
+        workers = [int(pid) for pid in pids.read_text().split()]
+        assert len(workers) == 2
+        parents = {int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1]) for pid in workers}
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    deadline = time.monotonic() + 120
+    alive = [*workers, *parents]
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if _running(pid)]
+        time.sleep(0.05)
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    """Whether PID is a live process (a zombie, dead but not yet reaped by its parent, is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

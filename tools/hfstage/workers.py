@@ -30,7 +30,9 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import select
 import signal
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -196,16 +198,17 @@ def _alone(parent: _Parent, job: Job, item: tuple, conn) -> None:
 
 @dataclass(frozen=True)
 class _Parent:
-    """What a spawned worker took from the run when it started and one forked from the fork server (started
-    earlier, maybe by another run's caller) would not: the environment (site settings, crash points of the
-    kill tests) and the working folder."""
+    """The run that started a worker, as the worker must know it: a spawned worker took the run's environment
+    (site settings, crash points of the kill tests) and working folder, and was the run's child; one forked by
+    the fork server (started earlier, maybe by another caller) takes them from here, and is the server's child."""
 
     environ: dict[str, str]
     cwd: str
+    pid: int
 
     @classmethod
     def now(cls) -> _Parent:
-        return cls(dict(os.environ), os.getcwd())
+        return cls(dict(os.environ), os.getcwd(), os.getpid())
 
     def enter(self) -> None:
         if os.environ != self.environ:
@@ -213,11 +216,32 @@ class _Parent:
             os.environ.update(self.environ)
         os.chdir(self.cwd)
 
+    def watch(self) -> None:
+        """The worker dies with the run: PR_SET_PDEATHSIG ties a worker to the process that forked it, the fork
+        server, which lives as long as any worker does (each holds its end of the server's alive pipe). A
+        thread waits on the run's pidfd (Linux 5.3) and kills this process when the run ends."""
+        if os.getppid() == self.pid or not hasattr(os, "pidfd_open"):
+            return  # spawned: the run's own child, prctl ties it (or a platform with neither)
+        try:
+            fd = os.pidfd_open(self.pid)
+        except ProcessLookupError:  # the run has ended already
+            os._exit(1)
+        except OSError:  # a kernel before pidfds (5.3): the fork server's own end tells the workers, later
+            return
+        threading.Thread(target=_die_after, args=(fd,), daemon=True, name="hfstage-run-watch").start()
+
+
+def _die_after(fd: int) -> None:
+    """Block until the process FD (a pidfd) names ends, then end this one as the kernel would (SIGKILL)."""
+    select.select([fd], [], [])
+    os.kill(os.getpid(), signal.SIGKILL)
+
 
 def _start(parent: _Parent, memory_mib: int, initializer: Callable[..., None], initargs: tuple) -> None:
-    """A worker's first act: die with the parent, take the run's environment, cap the address space, then the
-    job's own initializer."""
+    """A worker's first act: die with the run (its parent, or the fork server and the run), take the run's
+    environment, cap the address space, then the job's own initializer."""
     _die_with_parent()
+    parent.watch()
     parent.enter()
     _cap_memory(memory_mib)
     initializer(*initargs)
