@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from hfstage.errors import HfstageError
 from hfstage.history import History
 from hfstage.history.store import assessment_key
 from hfstage.report.scan_files import NAMES, ScanFiles, head_at, retitle
@@ -309,3 +310,22 @@ def test_a_files_identity_is_taken_after_the_clock_has_left_its_last_change(tmp_
     path.write_bytes(b"{}")
     identity(path)
     assert time.time_ns() >= path.stat().st_ctime_ns + _TICK_NS
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_earlier_file_that_shrinks_while_it_is_copied_from_stops_the_copy(tmp_path, recorded, name, monkeypatch):
+    """The earlier files are vouched for when they are opened; cut short after that (truncated in place), their
+    copies would stop early and every later machine's span would point at the wrong bytes, vouched for by the
+    memo. The copy stops instead, with nothing renamed into place; the next run makes the files anew."""
+    rows, assessments = recorded
+    folder = tmp_path / "r"
+    value, _ = _write(folder, rows, assessments)
+    before = _bytes(folder)
+    if name == "scan.json":
+        monkeypatch.setattr("os.copy_file_range", lambda *args: 0)  # through the process too
+    with pytest.raises((OSError, HfstageError), match="ended before the bytes"), \
+            ScanFiles(folder, "1.0", 8, rows, [], value) as files:
+        os.truncate(folder / name, len(before[NAMES.index(name)]) // 2)
+        for m in rows:
+            files.add(m, None)
+    assert [p.name for p in folder.iterdir() if p.name not in NAMES] == []  # no temp file left

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -136,8 +137,13 @@ class ScanFiles:
 
     def __exit__(self, *exc) -> bool:
         if exc[0] is None:
-            self._flush()
-            self._write(2, f"], \"summary\": {json.dumps(self._summary(), sort_keys=True)}}}\n".encode())
+            try:
+                self._flush()
+                self._write(2, f"], \"summary\": {json.dumps(self._summary(), sort_keys=True)}}}\n".encode())
+            except BaseException as e:  # the last copies failed: no file is renamed into place, no temp is left
+                self.old = []
+                self.stack.__exit__(type(e), e, e.__traceback__)
+                raise
         self.old = []
         return self.stack.__exit__(*exc)
 
@@ -215,6 +221,9 @@ def _copy_range(source: int, target: int, start: int, end: int | None = None) ->
         view = memoryview(block)
         while view:
             view = view[os.write(target, view):]
+    if end is not None and at < end:  # the file shrank since it was vouched for: every later span would be wrong
+        raise OSError(errno.EIO, "an earlier scan file ended before the bytes the report's memo vouches for "
+                                 "(changed while it was read; the next run makes it anew)")
 
 
 def _head_length(before: object) -> int:
