@@ -11,6 +11,7 @@ cannot cost the server gigabytes of key objects.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +114,14 @@ def _hex_value(kind: str | None, body: str, unicode: bool) -> RegValue:
     return raw
 
 
+def _dword(digits: str) -> int:
+    """A `dword:` value: 32 bits, at most eight hex digits as regedit writes them (a longer one is no DWORD, and
+    one of thousands of digits would pass Python's integer conversion limit)."""
+    if not 0 < len(digits) <= 8 or not all(c in string.hexdigits for c in digits):
+        raise ValueError(f"dword {q(digits[:20])} is not one to eight hex digits")
+    return int(digits, 16)
+
+
 def _data(text: str, unicode: bool) -> RegValue:
     if text.startswith('"'):
         value, rest = _unquote(text)
@@ -120,7 +129,7 @@ def _data(text: str, unicode: bool) -> RegValue:
             raise ValueError("text after the closing quote")
         return value
     if text.lower().startswith("dword:"):
-        return int(text[6:].strip(), 16)
+        return _dword(text[6:].strip())
     m = _HEX_TYPE.match(text)
     if m:
         return _hex_value(m.group(1), m.group(2), unicode)
