@@ -35,6 +35,17 @@ def recorded(tmp_path_factory):
     return rows, history.assessments([m.assessment_key for m in rows])
 
 
+@pytest.fixture(params=[True, False], ids=["kernel", "process"])
+def kernel_copy(request, monkeypatch) -> bool:
+    """Copies made by the kernel, or (False) through the process: copy_file_range refused, as across file
+    systems."""
+    if not request.param:
+        def refused(*args):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr("os.copy_file_range", refused)
+    return request.param
+
+
 def _write(folder, rows, assessments, before=None) -> tuple[dict, set[str]]:
     """The three files into FOLDER, copying what BEFORE allows; the memo value and the machines copied."""
     folder.mkdir(exist_ok=True)
@@ -82,17 +93,12 @@ def test_a_changed_assessment_is_made_again(tmp_path, recorded):
     assert b"changed since last month" in files[2]
 
 
-@pytest.mark.parametrize("kernel_copy", [True, False])
 def test_runs_of_copies_around_changed_removed_and_moved_machines_are_the_bytes_made_anew(tmp_path, recorded,
                                                                                           monkeypatch, kernel_copy):
     """Machines that follow each other in the old files are copied as one run (with scan.json's joins between
     them; by the kernel, or through the process where it cannot): a changed machine in the middle, one removed
     and one moved to the front break the runs where they are, and the next report copies every fragment again
     from the spans the runs recorded."""
-    if not kernel_copy:
-        def refused(*args):
-            raise OSError(18, "Invalid cross-device link")
-        monkeypatch.setattr("os.copy_file_range", refused)
     rows, assessments = recorded
     folder = tmp_path / "r"
     value, _ = _write(folder, rows, assessments)
@@ -188,17 +194,12 @@ def test_a_scan_file_someone_removed_is_written_again(month1_site):
         assert (reports / name).read_bytes() == before
 
 
-@pytest.mark.parametrize("kernel_copy", [True, False])
 def test_a_new_scan_alone_renames_scan_json_and_copies_the_rest_as_it_lies(tmp_path, recorded, monkeypatch,
                                                                           kernel_copy):
     """scan.json opens by naming its scan. A new scan that changed no machine rewrites that head only
     (`retitle`): the rest is copied as it lies (by the kernel, or through the process where the kernel cannot),
     and the next report still copies every fragment from the renamed file (its spans follow the
     head), with the bytes of a scan.json made anew."""
-    if not kernel_copy:
-        def refused(*args):
-            raise OSError(18, "Invalid cross-device link")
-        monkeypatch.setattr("os.copy_file_range", refused)
     rows, assessments = recorded
     folder = tmp_path / "r"
     value, _ = _write(folder, rows, assessments)
