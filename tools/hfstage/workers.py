@@ -226,7 +226,7 @@ class _Parent:
             fd = os.pidfd_open(self.pid)
         except ProcessLookupError:  # the run has ended already
             os._exit(1)
-        except OSError:  # a kernel before pidfds (5.3): the fork server's own end tells the workers, later
+        except OSError:  # a kernel before pidfds (5.3): the worker outlives a killed run until its item ends
             return
         threading.Thread(target=_die_after, args=(fd,), daemon=True, name="hfstage-run-watch").start()
 

@@ -88,7 +88,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
 
     def step(number: int, action: Callable[[], str]) -> None:
         name = STEPS[number - 1]
-        start, cpu, collecting = time.perf_counter(), _cpu_seconds(), collector.meter.seconds
+        start, cpu, collecting = time.perf_counter(), cpu_seconds(), collector.meter.seconds
         try:
             crash_point(f"step:{number}")
             detail = action()
@@ -101,7 +101,7 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
         except KeyboardInterrupt as e:
             raise interrupted_at(number, STEPS, site.share.root) from e
         wall = time.perf_counter() - start
-        result.steps.append({"step": name, "wall": wall, "cpu": _cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib(),
+        result.steps.append({"step": name, "wall": wall, "cpu": cpu_seconds() - cpu, "peak_rss_mib": _peak_rss_mib(),
                              "gc": collector.meter.seconds - collecting})
         line = f"[{number}/{len(STEPS)}] {name}: {detail} ({wall:.2f} s)"
         result.lines.append(line)
@@ -121,12 +121,6 @@ def month(site: Site, cab: Path | None = None, as_of: dt.datetime | None = None,
     for line in needs_lines(result.needs):
         say(line)
     return result
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU of this process and of the workers it started (the inventory's, the scan's, the
-    report's)."""
-    return cpu_seconds()
 
 
 def _peak_rss_mib() -> float:
