@@ -11,7 +11,9 @@ and the step's budget
 (a full month of 5,000 machines in 30 s on 2 cores, scaled to N); then the months real sites
 run: one with no change, one with 1% of machines changed, and one with a new catalog and no
 inventory change (every Patch Tuesday), each as a ratio of the full month measured in the same
-run (the machine may be shared: ratios, not seconds, are what compare).
+run (the machine may be shared: ratios, not seconds, are what compare). Beside them, before and
+after the site, a reference run: the same pure-Python loop every time (timing.reference_loop), so
+that seconds taken on two days or two hosts can be set against how fast the host was then.
   python bench/site.py [N]          one site
   python bench/site.py --scaling    N = 500, 1,000, 2,000, 5,000 and the per-machine ratio
   python bench/site.py --short      N = 200 (what CI runs, to show the bench works)
@@ -35,6 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml"
 sys.path.insert(0, str(REPO / "tests" / "data"))
 sys.path.insert(0, str(REPO))
+
+from timing import reference_loop  # noqa: E402
 
 from hfstage.catalog import import_catalog  # noqa: E402
 from hfstage.pipeline import Site, month, packages_report  # noqa: E402
@@ -241,6 +245,17 @@ def _rewrite_every_collection(share: Share) -> None:
 
 
 def run_site(n: int, where: str | None = None, keys: bool = False) -> float:
+    before = reference_loop()
+    print(f"reference loop before the site: {before:.2f} s")
+    try:
+        return _run_site(n, where, keys, before)
+    finally:
+        after = reference_loop()
+        print(f"reference loop after the site: {after:.2f} s (a host that runs it in more seconds runs the month "
+              "in more too)")
+
+
+def _run_site(n: int, where: str | None, keys: bool, reference: float) -> float:
     with tempfile.TemporaryDirectory(prefix="hfstage-site-", dir=where) as tmp:
         start = time.perf_counter()
         PLANTED["truncated"].clear()
@@ -253,6 +268,7 @@ def run_site(n: int, where: str | None = None, keys: bool = False) -> float:
         quiet = lambda line: None  # noqa: E731
         full = month(Site(share), say=quiet)
         first = _report("full month", full, n, budget=True)
+        print(f"    full month / reference loop = {first / reference:.1f}")
         _check_bad_inputs(full, n)
         counts = packages_report(Site(share)).counts
         print(f"    packages the scripts need: {counts['needed']}, on the share {counts['found']}: "
