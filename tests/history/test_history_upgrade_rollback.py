@@ -14,14 +14,16 @@ import sqlite3
 
 from hfstage.history.db import db_path
 from tests.history import test_rollback_history as rh
+from tests.history.test_history_findings_by_number import FINDINGS_BY_KEY
 
 plain_site, short = rh.plain_site, rh.short
 PACKAGE, INSTALLED_KEY = rh.PACKAGE, rh.INSTALLED_KEY
 
 
 def _downgrade(share) -> None:
-    """What the schema-2 hfstage left: scans, no rollback tables."""
+    """What the schema-2 hfstage left: scans, no rollback tables, findings under their assessment's key."""
     with sqlite3.connect(db_path(share)) as conn:
+        conn.executescript(FINDINGS_BY_KEY)
         conn.executescript("DROP TABLE scripted; DROP TABLE installed; DROP TABLE IF EXISTS rollback_origin; "
                            "DROP TABLE IF EXISTS approval_events; DROP TABLE IF EXISTS approvals_imported; "
                            "ALTER TABLE machines DROP COLUMN standing; ALTER TABLE machines DROP COLUMN binding; "

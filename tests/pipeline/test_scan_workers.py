@@ -42,8 +42,10 @@ def _latest(share) -> tuple[dict[str, dict], list[tuple]]:
         scan = db.execute("SELECT MAX(id) FROM scans").fetchone()[0]
         machines = db.execute("SELECT * FROM machines WHERE scan_id = ?", (scan,)).fetchall()
         rows = {r["machine"]: dict(zip(r.keys(), r, strict=True)) | {"scan_id": None} for r in machines}
-        findings = db.execute("SELECT f.* FROM assessment_findings f JOIN machines m ON m.assessment_key = f.key "
-                              "WHERE m.scan_id = ? ORDER BY f.key, f.rowid", (scan,)).fetchall()
+        findings = db.execute("SELECT a.key, f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, "
+                              "f.reason, f.title, f.url, f.date_posted FROM assessment_findings f "
+                              "JOIN assessments a ON a.id = f.assessment JOIN machines m ON m.assessment_key = a.key "
+                              "WHERE m.scan_id = ? ORDER BY a.key, f.rowid", (scan,)).fetchall()
     return rows, [tuple(f) for f in findings]
 
 

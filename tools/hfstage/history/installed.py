@@ -110,7 +110,8 @@ class InstallLedger:
         with connect(self.share) as conn:
             rows = conn.execute(
                 "SELECT DISTINCT m.machine, f.bulletin, f.patch, COALESCE(f.qnumber, '-'), f.product FROM machines m "
-                "JOIN scans s ON s.id = m.scan_id JOIN assessment_findings f ON f.key = m.assessment_key "
+                "JOIN scans s ON s.id = m.scan_id JOIN assessments a ON a.key = m.assessment_key "
+                "JOIN assessment_findings f ON f.assessment = a.id "
                 "WHERE s.kind = 'full' AND f.status = 'missing' AND f.kind = 'patch' "
                 "AND m.scan_id <= (SELECT MAX(last_legacy_scan) FROM rollback_origin) ORDER BY m.scan_id, f.rowid"
             ).fetchall()

@@ -2,7 +2,8 @@
 
 A scan is a row in `scans`, a row per machine in `machines`; each machine row points at
 its assessment, stored once per content in `assessments` (with its findings in
-`assessment_findings`), so a month in which a machine did not change costs one small row.
+`assessment_findings`, which point at it by its number), so a month in which a machine did not change costs
+one small row.
 Only full scans (`scan` over every machine, or `month`) are the site's record; partial
 scans are kept as `partial` and never replace it.
 """
@@ -96,7 +97,8 @@ class ScanTotals:
 class Encoded:
     """An assessment as the history stores it, made where the assessment was made (a scan's worker process), so
     the process that writes the history only writes: its machine row (under scan 0), the stored blob (the JSON,
-    zlib'd) and its findings' rows, pickled (unpacked only when the assessment is not stored yet)."""
+    zlib'd) and its findings' rows without the assessment's number, pickled (unpacked only when the assessment is
+    not stored yet)."""
 
     row: MachineRow
     data: bytes
@@ -155,12 +157,12 @@ def encode(a: Assessment, input_key: str | None) -> Encoded:
     """A as record_scan stores it, whatever process makes it (the same bytes, the same rows)."""
     blob = assessment_blob(a)
     row = row_for(a, input_key, 0, blob)
-    return Encoded(row, zlib.compress(blob, 1), pickle.dumps(_finding_rows(row.assessment_key, a), protocol=5))
+    return Encoded(row, zlib.compress(blob, 1), pickle.dumps(_finding_rows(a), protocol=5))
 
 
-def _finding_rows(key: str, a: Assessment) -> list[tuple]:
-    """The assessment_findings rows of A, stored under KEY."""
-    return [(key, f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, f.reason, f.title, f.url,
+def _finding_rows(a: Assessment) -> list[tuple]:
+    """The assessment_findings rows of A without the number of the assessment they belong to (given when stored)."""
+    return [(f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, f.reason, f.title, f.url,
              f.date_posted) for f in a.findings]
 
 
@@ -215,7 +217,8 @@ class History:
                  bulletins: Iterable[str] | None = None) -> list[FindingRow]:
         """The scan's findings (only STATUS, only BULLETINS when given), by machine."""
         sql = ("SELECT m.machine, f.bulletin, f.patch, f.qnumber, f.product, f.status, f.severity, f.kind, f.reason, "
-               "f.title, f.url, f.date_posted FROM machines m JOIN assessment_findings f ON f.key = m.assessment_key "
+               "f.title, f.url, f.date_posted FROM machines m JOIN assessments a ON a.key = m.assessment_key "
+               "JOIN assessment_findings f ON f.assessment = a.id "
                "WHERE m.scan_id = ?")
         params: list = [scan_id]
         if status:
@@ -228,8 +231,9 @@ class History:
     def installed_patches(self, scan_id: int) -> set[tuple[str, str, str]]:
         """(machine, bulletin, patch), casefolded, of every patch the scan found installed (read from the
         findings table: no assessment is decoded)."""
-        rows = self._rows("SELECT m.machine, f.bulletin, f.patch FROM machines m JOIN assessment_findings f ON "
-                          "f.key = m.assessment_key WHERE m.scan_id = ? AND f.status = ?", (scan_id, INSTALLED))
+        rows = self._rows("SELECT m.machine, f.bulletin, f.patch FROM machines m JOIN assessments a ON "
+                          "a.key = m.assessment_key JOIN assessment_findings f ON f.assessment = a.id "
+                          "WHERE m.scan_id = ? AND f.status = ?", (scan_id, INSTALLED))
         return {(machine.casefold(), bulletin, patch.strip().casefold()) for machine, bulletin, patch in rows}
 
     def patch_tallies(self, scan_id: int, bulletins: Iterable[str]) -> list[PatchTally]:
@@ -319,13 +323,15 @@ class History:
             blob = assessment_blob(a)
             row = row_for(a, m.input_key, scan_id, blob)
             data = lambda: zlib.compress(blob, 1)  # noqa: E731 - 3x faster than 6, 20% larger
-            findings = lambda: _finding_rows(row.assessment_key, a)  # noqa: E731
+            findings = lambda: _finding_rows(a)  # noqa: E731
         key = row.assessment_key
         if conn.execute("SELECT 1 FROM assessments WHERE key = ?", (key,)).fetchone() is None:
-            conn.execute("INSERT INTO assessments (key, machine, data) VALUES (?, ?, ?)", (key, row.machine, data()))
+            number = conn.execute("INSERT INTO assessments (key, machine, data) VALUES (?, ?, ?)",
+                                  (key, row.machine, data())).lastrowid
             conn.executemany(
-                "INSERT INTO assessment_findings (key, bulletin, patch, qnumber, product, status, severity, kind, "
-                "reason, title, url, date_posted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings())
+                "INSERT INTO assessment_findings (assessment, bulletin, patch, qnumber, product, status, severity, "
+                "kind, reason, title, url, date_posted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(number, *f) for f in findings()])
         _remember_startup(conn, key, row.startup)
         return (scan_id, *_values(row)[1:])
 

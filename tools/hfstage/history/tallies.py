@@ -50,7 +50,8 @@ def _counted(conn: sqlite3.Connection, scan_id: int, wanted: list[str]) -> list[
     rows = conn.execute(
         "SELECT f.bulletin, f.patch, f.status, COUNT(*), "
         "GROUP_CONCAT(CASE WHEN f.status = 'missing' THEN m.machine END, char(10)), MIN(f.reason) "
-        "FROM machines m JOIN assessment_findings f ON f.key = m.assessment_key WHERE m.scan_id = ? "
+        "FROM machines m JOIN assessments a ON a.key = m.assessment_key JOIN assessment_findings f "
+        "ON f.assessment = a.id WHERE m.scan_id = ? "
         f"AND f.bulletin IN ({','.join('?' * len(wanted))}) GROUP BY f.bulletin, f.patch, f.status",
         (scan_id, *wanted)).fetchall()
     return [PatchTally(b, p, status, n, tuple(sorted((names or "").split("\n"))) if names else (), reason)
