@@ -36,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO.parent / "shared" / "fixtures" / "mssecure_2001.xml"
 sys.path.insert(0, str(REPO / "tests" / "data"))
+sys.path.insert(0, str(REPO / "bench"))  # timing, when this file is imported by path (month_profile.py)
 sys.path.insert(0, str(REPO))
 
 from timing import reference_loop  # noqa: E402
