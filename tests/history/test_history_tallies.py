@@ -91,3 +91,60 @@ def test_a_machine_that_left_is_counted_no_more(month1_site):
     after = history.patch_tallies(later, wanted)
     assert after == _fresh(history, later, wanted) and after != before
     assert not any(gone in t.missing_on for t in after)
+
+
+def _by_findings(history: History, scan_id: int, wanted) -> list:
+    """The tallies counted in Python from the scan's findings rows: what the SQL count must give."""
+    groups: dict = {}
+    for f in history.findings(scan_id, bulletins=wanted):
+        n, names, reasons = groups.setdefault((f.bulletin, f.patch, f.status), [0, [], []])
+        groups[f.bulletin, f.patch, f.status][0] = n + 1
+        names += [f.machine] if f.status == MISSING else []
+        reasons.append(f.reason)
+    return [memo.PatchTally(b, p, s, n, tuple(sorted(names)), min(reasons))
+            for (b, p, s), (n, names, reasons) in sorted(groups.items())]
+
+
+def test_the_count_is_the_findings_rows_counted(month1_site):
+    history = History(month1_site)
+    scan_id = history.latest_scan(FULL).id
+    wanted = _bulletins(history, scan_id)
+    assert _fresh(history, scan_id, wanted) == _by_findings(history, scan_id, wanted)
+
+
+def test_a_month_where_some_machines_changed_counts_only_their_findings(month1_site, monkeypatch):
+    """The kept count, less the findings of the machines that changed or left, plus those of the machines that
+    changed or came: the fresh count, though no finding but theirs is read. The changed machine's reasons are
+    all made the greatest, so every tally whose least reason was its own gets another (fails before: every
+    finding was counted again)."""
+    history, wanted, before, rows = _counted(month1_site)
+    changed = next(r for r in rows if r.missing)
+    gone = next(r for r in rows if r.machine != changed.machine).machine
+    assessment = history.assessments([changed.assessment_key])[changed.assessment_key]
+    assessment.findings = [dataclasses.replace(f, reason="~" + f.reason) for f in assessment.findings]
+    later = _scan_with(history, rows, changed=assessment, dropped=gone)
+    with connect(history.share) as conn, conn:
+        conn.execute("INSERT INTO machines (scan_id, machine, applicable, installed, missing, assessment_key) "
+                     "SELECT scan_id, 'NEWCOMER', applicable, installed, missing, assessment_key FROM machines "
+                     "WHERE scan_id = ? AND machine = ?", (later, changed.machine))
+    expected = _by_findings(history, later, wanted)
+    assert expected != before and any(not t.reason.startswith("~") for t in expected)
+    assert any("NEWCOMER" in t.missing_on for t in expected) and not any(gone in t.missing_on for t in expected)
+
+    def counted_again(*args):
+        raise AssertionError("every finding counted again although few machines changed")
+
+    monkeypatch.setattr(memo, "_groups", counted_again)
+    assert history.patch_tallies(later, wanted) == expected
+    assert history.patch_tallies(later, wanted) == expected  # and kept as it is
+
+
+def test_a_kept_count_whose_scan_no_longer_gives_its_key_is_counted_again(month1_site):
+    """The kept count names its scan; when that scan's pairs no longer give the kept key (here: its rows
+    changed under it), the count is made from every finding, not from the kept one."""
+    history, wanted, before, rows = _counted(month1_site)
+    scan_id = rows[0].scan_id
+    later = _scan_with(history, rows, dropped=rows[0].machine)
+    with connect(history.share) as conn, conn:
+        conn.execute("DELETE FROM machines WHERE scan_id = ? AND machine = ?", (scan_id, rows[-1].machine))
+    assert history.patch_tallies(later, wanted) == _by_findings(history, later, wanted)

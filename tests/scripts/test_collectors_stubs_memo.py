@@ -45,6 +45,27 @@ def test_a_new_9x_machine_list_renders_the_collectors_not_the_stubs(month1_site,
     assert netlogon / "W98.bat" in result.unchanged
 
 
+def test_a_new_9x_machine_list_renders_the_9x_collector_alone(month1_site, monkeypatch):
+    """The 9x collector names the 9x machines; the NT collector (255 KB at the bench's catalog) and the entry
+    points name none: a month in which only that list changed renders and lints the 9x one alone (fails
+    before: both collectors were one memo item)."""
+    machines, netlogon = _machines(month1_site), month1_site.folder("netlogon")
+    _write(month1_site, machines, ["W98"])
+    rendered = []
+    original = template_env().get_template
+
+    def counted(name, *args, **kwargs):
+        rendered.append(name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(template_env(), "get_template", counted)
+    result = _write(month1_site, machines, ["W98", "WME"])
+    assert rendered == ["collect_9x.bat.j2"]
+    assert [p.name for p in result.written] == ["collect_9x.bat"]
+    assert b"WME" in result.written[0].read_bytes()
+    assert netlogon / "logon.bat" in result.unchanged
+
+
 def test_each_input_of_the_stubs_makes_them_again(month1_site):
     machines, netlogon = _machines(month1_site), month1_site.folder("netlogon")
     _write(month1_site, machines, ["W98"])

@@ -32,6 +32,7 @@ IN_SET = ("collect_nt.bat", "collect_9x.bat", "hfday.pre")  # in the published g
 # cannot echo a text without a line end, so hfstage writes it.
 DAY_PREFIX = b"@set HFDAY="
 NETLOGON = "netlogon"  # the collectors memo's item for the site-wide files it wrote (and the entry points)
+NINE_X = "collect_9x"  # and for the 9x collector, which also names the 9x machines (a month may change them alone)
 STUBS = "stubs"  # and for the 9x per-machine stubs in netlogon\ (made from the machines' names alone)
 COLLECTED = "collected"  # and for the files the collectors copy from clients, as the last run wrote them
 # Worst-case widths of what command.com substitutes into the 9x collector's lines.
@@ -172,27 +173,35 @@ def render_collectors(settings: ScriptSettings, rules: dict, catalog: Catalog | 
 def site_files(settings: ScriptSettings, rules: dict, catalog: Catalog | None,
                nine_x: list[str] | None = None) -> dict[str, bytes]:
     """Both collectors, the day prefix and the entry points: what netlogon\\ and the set hold besides stubs."""
-    env = template_env()
-    keys = export_keys(rules, catalog)
+    return nt_files(settings, rules, catalog) | nine_x_files(settings, rules, catalog, nine_x)
+
+
+def nt_files(settings: ScriptSettings, rules: dict, catalog: Catalog | None) -> dict[str, bytes]:
+    """The NT collector, the day prefix and the entry points: none of them names a machine."""
+    template = template_env().get_template("collect_nt.bat.j2")
+    nt = functools.partial(template.render, unc=settings.unc, reg_keys=export_keys(rules, catalog),
+                           files=collected_files(catalog), catalog_version=catalog.data_version if catalog else "none",
+                           mode=settings.collect_mode, interval=settings.collect_interval)
+    rendered = {"collect_nt.bat": to_crlf(nt(version=collector_version(nt(version=""))))}
+    rendered["hfday.pre"] = DAY_PREFIX
+    rendered.update(entry_points(settings))
+    return rendered
+
+
+def nine_x_files(settings: ScriptSettings, rules: dict, catalog: Catalog | None,
+                 nine_x: list[str] | None = None) -> dict[str, bytes]:
+    """The 9x collector, which finds its own name among NINE_X (the 9x machines the last scan knows)."""
     hff = len(settings.unc) + len("\\inventory\\_unnamed\\") + WORST_WIDTHS["USERNAME"] + len("\\files\\_windir")
     # a file whose copy line would not fit command.com's 127 characters is left out (NT-only paths)
     files_9x = [f for f in collected_files_9x(catalog)
                 if len(_copy_line(f)) - len("%windir%%HFF%") + WORST_WIDTHS["WINDIR"] + hff <= MAX_9X_LINE]
-    nt = functools.partial(env.get_template("collect_nt.bat.j2").render, unc=settings.unc, reg_keys=keys,
-                           files=collected_files(catalog), catalog_version=catalog.data_version if catalog else "none",
-                           mode=settings.collect_mode, interval=settings.collect_interval)
     nine = functools.partial(
-        env.get_template("collect_9x.bat.j2").render, unc=settings.unc, reg_keys=keys, files=files_9x,
-        catalog_version=catalog.data_version if catalog else "none", interval=settings.collect_interval,
+        template_env().get_template("collect_9x.bat.j2").render, unc=settings.unc, reg_keys=export_keys(rules, catalog),
+        files=files_9x, catalog_version=catalog.data_version if catalog else "none", interval=settings.collect_interval,
         folders=sorted({"\\".join(f["folder"].split("\\")[:i]) for f in files_9x if f["folder"]
                         for i in range(1, f["folder"].count("\\") + 2)}, key=lambda d: (d.count("\\"), d.lower())),
         nine_x_machines=sorted({check_machine_name(m).upper() for m in nine_x or []}))
-    out = {"collect_nt.bat": nt(version=collector_version(nt(version=""))),
-           "collect_9x.bat": nine(version=collector_version(nine(version="")))}
-    rendered = {name: to_crlf(text) for name, text in out.items()}
-    rendered["hfday.pre"] = DAY_PREFIX
-    rendered.update(entry_points(settings))
-    return rendered
+    return {"collect_9x.bat": to_crlf(nine(version=collector_version(nine(version=""))))}
 
 
 def render_stubs(settings: ScriptSettings, machines: list[str],
@@ -245,10 +254,13 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
 
     Nothing is rendered when what the collectors are made from, and the files made last time, are as
     they were (the collectors memo): `month` calls this every month for 5,000 machines' stubs. The stubs
-    have a key of their own (the machines' names and [share] netlogon): a month that changes the catalog or
-    which machines run Windows 9x renders the collectors again, not 5,000 stubs."""
-    keys = {NETLOGON: COLLECTORS.key(settings.fingerprint(), rules, catalog.data_version if catalog else None,
-                                     sorted(nine_x or [])),
+    have a key of their own (the machines' names and [share] netlogon), and so has the 9x collector (it names
+    the 9x machines): a month that changes the catalog renders the collectors again, not 5,000 stubs; one that
+    changes which machines run Windows 9x renders the 9x collector alone."""
+
+    version = catalog.data_version if catalog else None
+    keys = {NETLOGON: COLLECTORS.key(settings.fingerprint(), rules, version),
+            NINE_X: COLLECTORS.key(NINE_X, settings.fingerprint(), rules, version, sorted(nine_x or [])),
             STUBS: COLLECTORS.key(STUBS, settings.netlogon, sorted(machines))}
     record = share.record(COLLECTORS)
     netlogon, scripts = share.folder("netlogon"), share.folder("scripts")
@@ -263,7 +275,8 @@ def write_collectors(share: Share, settings: ScriptSettings, rules: dict, catalo
     if len(kept) == len(keys):
         return CollectorResult([], as_made, [])
     shared: dict[str, tuple[str, bytes]] = {}
-    parts = {NETLOGON: lambda: site_files(settings, rules, catalog, nine_x),
+    parts = {NETLOGON: lambda: nt_files(settings, rules, catalog),
+             NINE_X: lambda: nine_x_files(settings, rules, catalog, nine_x),
              STUBS: lambda: render_stubs(settings, machines, shared)}
     again = {item: parts[item]() for item in keys if item not in kept}
     rendered = {name: data for files in again.values() for name, data in files.items()}

@@ -26,7 +26,7 @@ from hfstage.catalog import Catalog
 from hfstage.history import InstalledPatch, ScriptedStep
 from hfstage.packages import PackageBook, PackageIndex, load_installers
 from hfstage.progress import Progress
-from hfstage.scripts.batch import batch_note, check_machine_name, template_env, to_crlf
+from hfstage.scripts.batch import BatchText, batch_note, check_machine_name, template_env, to_crlf
 from hfstage.scripts.catalog_reads import CatalogReads, plan_reads
 from hfstage.scripts.commands import UNINSTALL_LADDER, install_ladder, unattended_ui
 from hfstage.scripts.lint import LintProblem, spaced_variables
@@ -395,12 +395,36 @@ def scheduled_jobs(settings: ScriptSettings, jobs: dict[str, dict], catalog_vers
     """netlogon\\schedule_nt4.bat (an admin runs it: copies each NT 4.0 machine's script and packages
     to its ADMIN$ and schedules them with AT) and hfstage_run.bat (the job's entry point)."""
     env = template_env()
-    machines = []
-    for name in sorted(jobs, key=str.casefold):
-        job = jobs[name]
-        folders = sorted({"\\".join(rel.split("\\")[:i]) for rel in job["packages"]
-                          for i in range(1, rel.count("\\") + 1)}, key=lambda f: (f.count("\\"), f.lower()))
-        machines.append({"machine": check_machine_name(name), "packages": job["packages"], "folders": folders})
+    parts = JobParts()
+    machines = [parts.text(check_machine_name(name), jobs[name]["packages"], n)
+                for n, name in enumerate(sorted(jobs, key=str.casefold), 1)]
     return {"schedule_nt4.bat": to_crlf(env.get_template("schedule_nt4.bat.j2").render(
-                unc=settings.unc, machines=machines, catalog_version=catalog_version)),
+                unc=settings.unc, jobs=machines, catalog_version=catalog_version)),
             "hfstage_run.bat": to_crlf(env.get_template("run_local.bat.j2").render())}
+
+
+class JobParts:
+    """Each machine's part of schedule_nt4.bat (schedule_job.bat.j2's macro), rendered once per distinct list of
+    packages with the placeholder name and number, each machine's put in: 1,500 NT 4.0 machines share a few
+    lists. A list holding either placeholder is rendered for its machine itself."""
+
+    NUMBER = "N$N$N$N"  # a label's number no template or package name holds
+
+    def __init__(self) -> None:
+        self.macro = template_env().get_template("schedule_job.bat.j2").module.job
+        self.texts: dict[tuple[str, ...], str] = {}
+
+    def text(self, machine: str, packages: list[str], number: int) -> BatchText:
+        key = tuple(packages)
+        if any(ANONYMOUS in p or self.NUMBER in p for p in key):
+            return BatchText(self.macro(_job(machine, packages), number))
+        if key not in self.texts:
+            self.texts[key] = self.macro(_job(ANONYMOUS, packages), self.NUMBER)
+        return BatchText(self.texts[key].replace(self.NUMBER, str(number)).replace(ANONYMOUS, machine))
+
+
+def _job(machine: str, packages: list[str]) -> dict:
+    """What the macro reads of one machine: its name, its packages and their folders, outermost first."""
+    folders = sorted({"\\".join(rel.split("\\")[:i]) for rel in packages for i in range(1, rel.count("\\") + 1)},
+                     key=lambda f: (f.count("\\"), f.lower()))
+    return {"machine": machine, "packages": packages, "folders": folders}

@@ -16,7 +16,7 @@ from hfstage.errors import UsageError, os_fault
 from hfstage.share.config import SiteConfig, load_site_config
 from hfstage.share.files import FOLDER, PRIVATE, PRIVATE_FOLDER, PUBLIC, make_folder, open_private, temp_folder
 from hfstage.share.lock import lock_holder, share_lock
-from hfstage.share.memo import Memo, Record
+from hfstage.share.memo import CHANGES, Memo, Record
 
 FOLDERS = (
     "incoming", "catalogs", "trust", "hotfixes", "inventory",
@@ -64,6 +64,9 @@ APPROVALS = StateFile("approvals.json", "where hfstage kept approvals before the
                       "then no longer read")
 COMPILED_TEMPLATES = StateFile("report-templates.cache", "hfstage's report templates compiled (Jinja2's bytecode), "
                                "checked by SHA-256 and the code's version: damaged or stale, they are compiled again")
+MEMO_CHANGES = StateFile(f"*{CHANGES}", "a large memo's entries changed since its record was last written whole "
+                         "(the record's name and .changes): read with it; folded into it once they are an eighth "
+                         "of it")
 README = StateFile("README.txt", "this list, for the admin who opens the folder (from the share skeleton)")
 SCRATCH = StateFile(".*.tmp", "temporary folders of a run (a dry run's copy, an extracted cabinet); a killed "
                     "run's are removed by the next")
@@ -95,7 +98,7 @@ ACCOUNTS = Memo("accounts", "accounts.json", "inventory",
                 "every file that decides that answer (inventory.accounts)")
 MEMOS = (FACTS, RAW_FACTS, ACCOUNTS, SCANS, TALLIES, ROLLBACK, SCRIPTS, COLLECTORS, REPORT, PACKAGE_FACTS)
 STATE_FILES = (LOCK, AUDIT, HISTORY, PINS, APPROVALS, SITE_KEY, SITE_RULES, TESTING, DETECTION, FACTS_FOLDER,
-               RAW_FOLDER, SEEN, MACHINES, QUARANTINE, COMPILED_TEMPLATES, README, SCRATCH)
+               RAW_FOLDER, SEEN, MACHINES, QUARANTINE, COMPILED_TEMPLATES, MEMO_CHANGES, README, SCRATCH)
 
 # A central office's folder (`hfstage central init`): its database beside trust\ and reports\, its memo in state\.
 CENTRAL_DB = StateFile("central.sqlite", "every site's bundles: sites, machines, missing patches, plans")

@@ -13,6 +13,14 @@ A record is written in two moves around the work it vouches for: `begin` drops t
 again (durably) before anything is rewritten, `commit` stores their new keys after. Killed in between, the
 next run finds those items unknown and makes them again. A record that cannot be read is empty (and
 logged): everything is made again, nothing wrong is reused.
+
+A record of thousands of entries (scripts.json: 4 MB at 5,000 machines) is not encoded whole for the few that
+a month changes: the entries changed since it was last written whole go to its changes file beside it (its
+name and CHANGES; an item dropped by `begin` is there as null), written whole each time (temp file and
+rename, as every state file), read with the record and applied over it. The record carries a token of its
+own writing and the changes file the token it applies to: once the changes are an eighth of the record, the
+record is written whole with a new token, and a changes file left from before (a run killed before it was
+removed) names the old token and is not applied.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -39,6 +48,9 @@ STAGES = ("share", "cab", "catalog", "inventory", "assess", "history", "packages
           "pipeline", "cli")
 BASE_MODULES = ("errors", "versions", "resources", "faults", "notices")
 _NOT_DATA = ("examples",)  # the demo's site: nothing a memo remembers is made from it
+CHANGES = ".changes"  # a record's changes file: the record's name and this
+_CHANGES_FROM = 256  # a record of fewer entries is written whole: some kilobytes
+_CHANGES_SHARE = 8  # changes of more than 1/8 of the record's entries: the record is written whole
 
 
 @dataclass(frozen=True)
@@ -140,7 +152,8 @@ class Record:
     def __init__(self, folder: Path, memo: Memo) -> None:
         self.memo = memo
         self.path = Path(folder) / memo.path
-        self.entries: dict[str, list] = _load(self.path)
+        self.changes_path = self.path.with_name(self.path.name + CHANGES)
+        self._whole, self._token, self.entries = _load(self.path, self.changes_path)
         self._stored = dict(self.entries)
 
     def fresh(self, item: str, key: str) -> object | None:
@@ -181,31 +194,71 @@ class Record:
             self._write()
 
     def _write(self) -> None:
-        data = {"memo": self.memo.name, "entries": self.entries}
-        atomic_write_bytes(self.path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"),
-                           PRIVATE)
+        """The entries stored: as changes to the record written whole, when they are few, else whole."""
+        changes = {item: entry for item, entry in self.entries.items()
+                   if (whole := self._whole.get(item)) is not entry and whole != entry}
+        changes |= {item: None for item in self._whole if item not in self.entries}
+        if self._token is None or len(self._whole) < _CHANGES_FROM or len(changes) * _CHANGES_SHARE > len(self._whole):
+            self._write_whole()
+        else:
+            _store(self.changes_path, {"memo": self.memo.name, "whole": self._token, "changes": changes})
         self._stored = dict(self.entries)
 
+    def _write_whole(self) -> None:
+        token = secrets.token_hex(8)
+        _store(self.path, {"memo": self.memo.name, "whole": token, "entries": self.entries})
+        self._whole, self._token = dict(self.entries), token
+        crash_point(f"memo:{self.memo.name}:whole")  # killed here: the changes file left names the old token
+        try:
+            self.changes_path.unlink(missing_ok=True)
+        except OSError as e:  # the record is stored; changes of another token are never applied
+            log.warning("%s: cannot be removed (%s); it is not read", self.changes_path, e.strerror)
 
-def _load(path: Path) -> dict[str, list]:
-    """The entries of the record at PATH: none when it is missing; none, with a warning, when it is damaged."""
+
+def _store(path: Path, data: dict) -> None:
+    atomic_write_bytes(path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"), PRIVATE)
+
+
+def _load(path: Path, changes_path: Path) -> tuple[dict[str, list], str | None, dict[str, list]]:
+    """The entries of the record at PATH as written whole, the token of that writing, and the entries with
+    its changes file's changes applied; none when either cannot be read (with a warning: all made again)."""
+    whole = _read(path)
+    token = whole.get("whole") if whole is not None else None
+    if not isinstance(token, str):
+        return (whole or {}).get("entries", {}), None, dict((whole or {}).get("entries", {}))
+    changes = _read(changes_path, changes=True)
+    if changes is None:
+        return {}, None, {}
+    entries = dict(whole["entries"])
+    if changes.get("whole") == token:
+        for item, entry in changes["changes"].items():
+            if entry is None:
+                entries.pop(item, None)
+            else:
+                entries[item] = entry
+    return whole["entries"], token, entries
+
+
+def _read(path: Path, changes: bool = False) -> dict | None:
+    """The record (or, CHANGES, the changes file) at PATH: {} when it is missing or from an earlier hfstage,
+    None (with a warning) when it cannot be read or is damaged."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as e:
         log.warning("%s: cannot be read (%s): everything it remembered is made again", path, e.strerror)
-        return {}
+        return None
     try:
         data = json.loads(raw.decode("utf-8"))
         if isinstance(data, dict) and "memo" not in data:
             log.info("%s: written by an earlier hfstage: everything it remembered is made again", path)
             return {}
-        entries = data["entries"]
-        if not isinstance(entries, dict) or not all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
-                                                    for e in entries.values()):
+        table = data["changes" if changes else "entries"]
+        if not isinstance(table, dict) or not all((changes and e is None) or (
+                isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)) for e in table.values()):
             raise ValueError("not a table of [key, value] entries")
     except (ValueError, TypeError, KeyError) as e:
         log.warning("%s: damaged (%s): everything it remembered is made again", path, e)
-        return {}
-    return entries
+        return None
+    return data
