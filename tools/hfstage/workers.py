@@ -64,6 +64,16 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def start_server() -> None:
+    """Start the fork server now, where a pool will surely follow: it imports the stages (some 1 s), and started by
+    the pool's first worker it made the run wait for that with nothing else to do; started here it imports them
+    while the caller goes on (the inventory locating machines). Nothing to start where workers are spawned."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 @dataclass(frozen=True)
 class Job:
     """What a pool runs: RUN(*item) per item, after INITIALIZER(*INITARGS) once per process; each process's
