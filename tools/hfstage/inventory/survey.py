@@ -13,6 +13,7 @@ it is read.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,8 +132,7 @@ class Survey:
         if inputs.kind == "folder" and inputs.binding is not None:
             self.folders_seen[folder.name] = FolderSeen(inputs.binding.owners, tuple(inputs.local_results))
         known = self.record.fresh(folder.name, key)
-        cached = (self.cache / f"{folder.name}.json").is_file()
-        if known is not None and cached:
+        if known is not None and self._cached(folder.name):
             self.entries[folder.name] = known
             return None
         names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
@@ -145,7 +145,7 @@ class Survey:
             content, same, digest = same_collection(self.record, inputs, self.salts, tree)
             self.collections[folder.name] = RawStore.content(self.salts.raw, digest, names, who(inputs))
             self.raws.same_collection(folder.name, raw_key, self.collections[folder.name])
-        if same and cached:
+        if same and self._cached(folder.name):
             self.entries[folder.name] = same
             self.record.put(folder.name, key, same)
             return None
@@ -158,6 +158,11 @@ class Survey:
         if facts is not None:
             self.projected[folder.name] = facts
         return made
+
+
+    def _cached(self, machine: str) -> bool:
+        """Whether MACHINE's facts file is there: looked at only when its entry would be kept (a stat a machine)."""
+        return os.path.isfile(os.path.join(self.cache, f"{machine}.json"))
 
 
 def input_key(inputs: MachineInputs, salts: Salts) -> tuple[str, str, list, str]:
