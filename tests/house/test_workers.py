@@ -211,6 +211,46 @@ def test_a_killed_run_leaves_no_worker_behind(tmp_path):
     assert alive == []
 
 
+class _Counted:
+    """Shared data that counts how often this process pickles it."""
+
+    pickled = 0
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def __reduce__(self):
+        _Counted.pickled += 1
+        return _Counted, (self.folder,)
+
+
+def _look(shared: _Counted) -> None:
+    """In a worker, once: the files in the temporary folder the run shipped its shared data through, and modes."""
+    _state["shipped"] = sorted((name, os.stat(os.path.join(shared.folder, name)).st_mode & 0o777)
+                               for name in os.listdir(shared.folder))
+
+
+def _shipped_files(n: int) -> list:
+    return _state["shipped"]
+
+
+def test_the_shared_data_is_pickled_once_into_a_private_file_not_into_each_worker_s_start(tmp_path, monkeypatch):
+    """Handed to each worker with its start, the initializer's arguments crossed the fork server's pipe: the parent
+    pickled them once per worker and waited for each worker to read them (the inventory's catalog, some 0.5 s)
+    before it could start the next. They are pickled once per pool, into a file only this user reads (0600),
+    which each worker loads and which is gone when the pool's items are done."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    monkeypatch.setattr(_Counted, "pickled", 0)
+    results, deaths = run_in_workers(Job(_shipped_files, _look, (_Counted(str(folder)),)), [(n,) for n in range(8)],
+                                     2)
+    assert deaths == {} and _Counted.pickled == 1
+    shipped = {file for seen in results for file in seen}
+    assert len(shipped) == 1 and next(iter(shipped))[1] == 0o600
+    assert os.listdir(folder) == []
+
+
 def _running(pid: int) -> bool:
     """Whether PID is a live process (a zombie, dead but not yet reaped by its parent, is not)."""
     try:

@@ -61,6 +61,16 @@ def test_unchanged_machines_come_from_the_cache(filled_share, monkeypatch):
     assert first.hashes == second.hashes
 
 
+def test_a_machine_whose_facts_file_is_gone_is_made_again(filled_share):
+    """Its entry is not enough: what it vouches for is not there (a state folder restored in part). Its facts are
+    made again (from its remembered raw facts) and written."""
+    first = runmod.inventory(filled_share, None, jobs=1)
+    (first.cache / "W2KSRV.json").unlink()
+    second = runmod.inventory(filled_share, None, jobs=1)
+    assert (second.cached, second.read + second.projected) == (15, 1) and (first.cache / "W2KSRV.json").is_file()
+    assert first.hashes == second.hashes
+
+
 def test_one_machine_and_unknown_machine(run, filled_share):
     code, out, _ = run("inventory", filled_share.root, "--machine", "dc01", "--json")
     assert [r["machine"] for r in json.loads(out)] == ["DC01"]

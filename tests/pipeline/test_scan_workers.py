@@ -113,31 +113,3 @@ def test_workers_assess_and_encode_what_this_process_would(tmp_path):
         for e in (there.encoded, bare.encoded):
             assert (e.row, e.data) == (expected.row, expected.data)
             assert pickle.loads(e.findings) == pickle.loads(expected.findings)
-
-
-def test_workers_are_handed_a_private_file_not_the_catalog_index_itself(tmp_path, monkeypatch):
-    """What a spawned worker is started with crosses a pipe before the parent can start the next worker: the
-    catalog index (some 0.9 MB for the real catalog) outgrew the pipe's 64 KiB, so the parent waited for each
-    worker to import hfstage and read it, and the workers started one after the other. They get the path of a
-    file that only this user reads, removed when the assessments end."""
-    share = demo_with_cabinet(tmp_path / "share", "month1")
-    assert _month(share).returncode == 0
-    site = Site(share)
-    inv = inventory(site.share, site.catalog, rules=site.rules, limits=site.limits, accounts=site.accounts,
-                    progress=False)
-    index = CatalogIndex.build(site.catalog)
-    started = []
-
-    def each(job, items, workers, **_):
-        shipped = job.initargs[0]
-        started.append((len(pickle.dumps(job.initargs)), shipped, os.stat(shipped).st_mode & 0o777))
-        job.initializer(*job.initargs)  # as a worker does, here
-        yield from ((job.run(*item), None) for item in items)
-
-    monkeypatch.setattr("hfstage.pipeline.assessing.each_in_workers", each)
-    todo = [ToAssess(m, f"key of {m}", "accepted", None, []) for m in inv.machines]
-    made = list(assessments(todo, inv, index, site.policy, site.limits, 2, False))
-    assert len(made) == len(inv.machines) and all(r.encoded is not None for r in made)
-    size, shipped, mode = started[0]
-    assert size < 4096 and mode == 0o600
-    assert not os.path.exists(shipped)

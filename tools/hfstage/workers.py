@@ -9,7 +9,8 @@ gets MemoryError, which the job turns into its item's error) and dies with its p
 orphans). Results come back in the items' order, whatever order the workers finish in.
 
 Usage: module-level functions (a spawned worker imports them by name); what every item needs is shipped once
-per worker through the initializer, the item itself through its job's arguments:
+per pool through the initializer (pickled once into a private file each worker loads), the item itself through
+its job's arguments:
 
     _mine: dict = {}
 
@@ -30,12 +31,15 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
 import select
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +62,16 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     return context
+
+
+def start_server() -> None:
+    """Start the fork server now, where a pool will surely follow: it imports the stages (some 1 s), and started by
+    the pool's first worker it made the run wait for that with nothing else to do; started here it imports them
+    while the caller goes on (the inventory locating machines). Nothing to start where workers are spawned."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 @dataclass(frozen=True)
@@ -104,11 +118,35 @@ def each_in_workers(job: Job, items: Iterable[tuple], workers: int, bar=None, ah
     a time per worker, and those that kill a worker again, alone."""
     waiting: dict[int, tuple] = {}
     following = 0
-    for index, result, death in _finished(job, enumerate(items), workers, ahead, chunk, bar):
-        waiting[index] = (result, death)
-        while following in waiting:
-            yield waiting.pop(following)
-            following += 1
+    with _shipped(job) as light:
+        for index, result, death in _finished(light, enumerate(items), workers, ahead, chunk, bar):
+            waiting[index] = (result, death)
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
+
+
+@contextmanager
+def _shipped(job: Job) -> Iterator[Job]:
+    """JOB as its workers start it: its initializer and arguments pickled once, into a private temporary file
+    (mkstemp: 0600) that lives for the with-block and that each worker loads itself. Handed to each worker with
+    its start instead, they crossed the fork server's pipe, and the parent could start the next worker only once
+    this one had read them (the inventory's catalog: some 0.5 s a worker): the workers started one after the
+    other, and each start pickled them again."""
+    fd, name = tempfile.mkstemp(prefix="hfstage-pool-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump((job.initializer, job.initargs), out, protocol=pickle.HIGHEST_PROTOCOL)
+        yield Job(job.run, _unship, (name,), job.memory_mib)
+    finally:
+        os.unlink(name)
+
+
+def _unship(name: str) -> None:
+    """In a worker, once: the job's own initializer, with the arguments the run shipped (_shipped)."""
+    with open(name, "rb") as fh:
+        initializer, initargs = pickle.load(fh)
+    initializer(*initargs)
 
 
 def _finished(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead: int, chunk: int,

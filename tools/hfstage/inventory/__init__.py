@@ -37,8 +37,9 @@ from hfstage.inventory.outputs import output_of, outputs
 from hfstage.inventory.pe import PeVersion, open_pe, read_pe_version, read_pe_versions, version_strings
 from hfstage.inventory.present import facts_text
 from hfstage.inventory.rules import load_rules, load_site_rules, rule_keys, site_rules_path
-from hfstage.inventory.run import FolderSeen, InventoryResult, evidence_seen, facts_hash, inventory
+from hfstage.inventory.run import InventoryResult, evidence_seen, facts_hash, inventory
 from hfstage.inventory.settings import installer_file, load_settings, setting_keys
+from hfstage.inventory.survey import FolderSeen
 
 __all__ = [
     "ACCEPTED", "EVIDENCE_WORDS", "MACHINE_ACCOUNT", "PENDING", "RETIRED", "STANDINGS", "UNBOUND", "USER", "Accounts",

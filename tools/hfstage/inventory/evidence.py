@@ -14,16 +14,17 @@ from __future__ import annotations
 import hashlib
 
 from hfstage.errors import InputError
-from hfstage.inventory.gather import DONE_MARKERS, DONE_MAX
+from hfstage.inventory.gather import DONE_MARKERS, DONE_MAX, read_manifest
 from hfstage.inventory.limits import Limits
 from hfstage.share import fingerprint
 
 
-def content_digest(inputs, limits: Limits, manifest: dict[str, str], tree: list[tuple]) -> str | None:
-    """A digest of everything the facts of INPUTS are read from, or None for hives (not worth hashing)."""
+def content_digest(inputs, limits: Limits, tree: list[tuple]) -> str | None:
+    """A digest of everything the facts of INPUTS are read from, or None for hives (not worth hashing: nor is
+    their manifest read for it)."""
     if inputs.kind != "folder" or inputs.software is not None or inputs.system is not None or inputs.refused:
         return None
-    parts: list[object] = [sorted(manifest.items()), tree]
+    parts: list[object] = [sorted(read_manifest(inputs).items()), tree]
     for path in sorted(inputs.reg_files):
         try:
             parts.append((path.name, hashlib.sha256(inputs.read(path, limits.export_bytes, "registry export"))

@@ -59,6 +59,7 @@ class MachineInputs:
     listing: list[tuple] = field(default_factory=list)  # every name in the folder as found: the cache's key
     unbelieved: set[str] = field(default_factory=set)  # reg query outputs that are not of the key they should be
     local_results: list[Entry] = field(default_factory=list)  # its scheduled job's results log(s) as listed
+    manifest: dict[str, str] | None = field(default=None, repr=False)  # its manifest.txt once read (read_manifest)
 
     def read(self, path: Path, limit: int, what: str) -> bytes:
         return read_client_file(self.root, path, limit, what, self.binding.owners if self.binding else None)
@@ -308,7 +309,14 @@ def read_done_markers(inputs: MachineInputs, problems: list[str] | None = None) 
 
 
 def read_manifest(inputs: MachineInputs) -> dict[str, str]:
-    """key=value lines of the collector's manifest.txt (empty when there is none or it is refused)."""
+    """key=value lines of the collector's manifest.txt (empty when there is none or it is refused), read once for
+    INPUTS: a machine's reading asks three times."""
+    if inputs.manifest is None:
+        inputs.manifest = _manifest(inputs)
+    return inputs.manifest
+
+
+def _manifest(inputs: MachineInputs) -> dict[str, str]:
     path = inputs.own_file(MANIFEST)
     if path is None:
         return {}

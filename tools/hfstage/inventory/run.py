@@ -11,40 +11,27 @@ remembered raw facts (inventory.rawstore), not read again.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfstage.catalog import Catalog
-from hfstage.errors import HfstageError
 from hfstage.inventory.accounts import AccountBook
 from hfstage.inventory.binding import Accounts
-from hfstage.inventory.detect import CatalogAsks
 from hfstage.inventory.encoded import Encoded, FactsFiles, encode, facts_digest
-from hfstage.inventory.evidence import content_digest
 from hfstage.inventory.facts import MachineFacts
-from hfstage.inventory.gather import MachineInputs, locate_inputs, read_manifest
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rawstore import RawStore
 from hfstage.inventory.rules import load_site_rules
+from hfstage.inventory.survey import FolderSeen, Salts, Survey, flags
 from hfstage.inventory.workers import gather_in_workers, safe_read
 from hfstage.notices import Notice
 from hfstage.progress import Progress
-from hfstage.share import (
-    FACTS,
-    FACTS_FOLDER,
-    PRIVATE,
-    SEEN,
-    Entry,
-    Owners,
-    Share,
-    fingerprint,
-    sync_folders,
-    walk_files,
-    write_if_changed,
-)
+from hfstage.share import FACTS, FACTS_FOLDER, PRIVATE, SEEN, Share, fingerprint, sync_folders, write_if_changed
+from hfstage.workers import start_server
 
 # Fewer machines than this are read in this process unless --jobs asks for workers. Reading in workers is
 # what contains a machine whose parsing kills its process or outgrows [limits] worker_memory_mib (one row,
@@ -57,15 +44,6 @@ _PARALLEL_THRESHOLD = 8
 # on a loaded 2-core server (0.91 / 0.40 s wall at 10, 1.11 / 0.87 s at 150): a month with 1% of 5,000
 # machines changed starts one worker, not one per core.
 _MACHINES_PER_WORKER = 100
-
-
-@dataclass(frozen=True)
-class FolderSeen:
-    """What this run's listing of a machine folder tells the scan's results (scripts.collect_results), which then
-    lists no folder again: whose files the folder's are, and its scheduled job's results log(s) as found."""
-
-    owners: Owners | None  # its binding's (None: anyone's)
-    local_results: tuple[Entry, ...] = ()
 
 
 @dataclass
@@ -110,42 +88,6 @@ def facts_hash(facts: MachineFacts | dict) -> str:
     return facts_digest(facts if isinstance(facts, dict) else facts.to_dict())
 
 
-def _input_key(inputs: MachineInputs, salt: str, limits: Limits, raw_salt: str = "") -> tuple[str, str, list, str]:
-    """(what the remembered facts are made from, what the client's evidence alone is, the copied files' sizes,
-    times and owners, what the remembered raw facts are made from): the second changes only when the client
-    writes, so the server can tell when it first saw that evidence."""
-    stats = list(inputs.stats) + [("!refused", len(inputs.refused), 0, 0)]
-    tree = []
-    if inputs.files_root is not None:
-        base = inputs.files_root
-        tree = [(str(e.path.relative_to(base)), e.size, e.mtime_ns, e.uid)
-                for e in walk_files(base, base, max_entries=limits.tree_entries)]
-        stats += tree
-    evidence = fingerprint(sorted(stats))
-    return (FACTS.key(salt, evidence, inputs.listing, _who(inputs)), evidence, tree,
-            RawStore.key(raw_salt, evidence, inputs.listing, _who(inputs)))
-
-
-def _who(inputs: MachineInputs) -> list | None:
-    binding = inputs.binding
-    return [binding.kind, binding.owner, binding.account] if binding is not None else None
-
-
-def _same_collection(record, inputs: MachineInputs, salt: str, limits: Limits, tree: list,
-                     digest: str | None = None) -> tuple[str | None, list, str | None]:
-    """(the collection's content key, the remembered entry when it is the one the facts were read from, the
-    collection's digest): a collection of exports written again with the same bytes (same names, owners and
-    binding) keeps its facts. DIGEST: the digest remembered with the raw facts (inputs unchanged since), so
-    the exports are not read again to make it."""
-    digest = digest or content_digest(inputs, limits, read_manifest(inputs), tree)
-    if digest is None:
-        return None, [], None
-    names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
-    content = FACTS.key(salt, "content", digest, names, _who(inputs))
-    known = record.value(inputs.name)
-    return content, known if isinstance(known, list) and len(known) == 4 and known[3] == content else [], digest
-
-
 def _record_seen(share: Share, evidence: dict[str, str], partial: bool) -> dict[str, str]:
     """machine -> when this server first saw its current evidence (its own clock, never a client's mtime).
 
@@ -178,11 +120,6 @@ def evidence_seen(share: Share) -> dict[str, str]:
     return {m: v[1] for m, v in _read_seen(share.state_file(SEEN)).items()}
 
 
-def _flags(facts: MachineFacts) -> dict:
-    """What the scan needs of a machine's facts without loading them: who wrote them, and whether they are stale."""
-    return {"binding": facts.binding if facts.error is None and facts.collected else None, "stale": bool(facts.stale)}
-
-
 def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = None, limits: Limits | None = None,
               machines: list[str] | None = None, jobs: int | None = None, progress: bool | None = None,
               adopt: bool = True, accounts: Accounts | None = None) -> InventoryResult:
@@ -196,80 +133,38 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
         result.notes = adopt_unnamed(share, limits)
     folders, result.skipped = machine_folders(share, machines)
     # the share's path too: cached messages name its files, and a copied share must not show the original's
-    raw_salt = fingerprint([str(share.root), rules, limits.__dict__])
-    salt = fingerprint([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__])
+    salts = Salts(fingerprint([str(share.root), catalog.data_version if catalog else None, rules, limits.__dict__]),
+                  fingerprint([str(share.root), rules, limits.__dict__]), limits)
     record, raws = share.record(FACTS), RawStore(share, limits)
     book = AccountBook(share, accounts)  # each machine's computer account, not asked again while the database holds
-    entries: dict[str, list] = {}
-    todo: list[tuple[Path, str, str | None, str]] = []
-    located: dict[str, MachineInputs] = {}  # machine -> its folder as found: the workers read it as keyed
-    evidence: dict[str, str] = {}
-    collections: dict[str, list | None] = {}  # machine -> RawStore.content of its collection (exports only)
-    for folder in folders:
-        try:
-            inputs = locate_inputs(folder, book)
-            key, evidence[folder.name], tree, raw_key = _input_key(inputs, salt, limits, raw_salt)
-        except Exception as e:  # noqa: BLE001 - one machine's folder is one error row, whatever went wrong
-            facts = MachineFacts(machine=folder.name, error=str(e) if isinstance(e, HfstageError) else
-                                 f"{folder}: unexpected {type(e).__name__}: {e}")
-            result.fresh[folder.name] = facts
-            entries[folder.name] = [facts_hash(facts), facts.error, _flags(facts)]
-            continue
-        if inputs.kind == "folder" and inputs.binding is not None:
-            result.folders[folder.name] = FolderSeen(inputs.binding.owners, tuple(inputs.local_results))
-        known = record.fresh(folder.name, key)
-        cached = (cache / f"{folder.name}.json").is_file()
-        if known is not None and cached:
-            entries[folder.name] = known
-            continue
-        names = [(name, kind, uid) for name, kind, _, _, uid in inputs.listing]
-        if raws.record.known(folder.name, raw_key):  # inputs unchanged since their raw facts were read: nothing
-            digest = raws.digest(folder.name)  # is read again (an exports collection's digest is remembered)
-            content, same, digest = _same_collection(record, inputs, salt, limits, tree, digest) \
-                if digest else (None, [], None)
-        else:  # exports written again with the same bytes (keys mode, daily) keep their raw facts too
-            content, same, digest = _same_collection(record, inputs, salt, limits, tree)
-            raws.same_collection(folder.name, raw_key, RawStore.content(raw_salt, digest, names, _who(inputs)))
-        collections[folder.name] = RawStore.content(raw_salt, digest, names, _who(inputs))
-        if same and cached:
-            entries[folder.name] = same
-            record.put(folder.name, key, same)
-        else:
-            todo.append((folder, key, content, raw_key))
-            located[folder.name] = inputs
-    record.begin(f.name for f, *_ in todo)  # a run killed while reading them leaves none vouched for
-    asks = CatalogAsks.of(catalog) if catalog is not None and todo else None
-    # projected here, not in the worker pool: the parent's CPU to take a projected machine back from a worker
-    # (unpickled, MachineFacts rebuilt) is about what projecting it here costs (bench/inventory_project.py: 2,000
-    # machines 0.65 s CPU here, 2 workers 4.18 s wall with 0.73 s of the parent's CPU; none of 500 to 3,000 paid)
-    projected = {f.name: facts for f, _, _, raw_key in todo
-                 if (facts := raws.project(f.name, raw_key, catalog, rules, asks)) is not None}
-    unread = [t for t in todo if t[0].name not in projected]
-    raws.begin(f.name for f, *_ in unread)
+    survey = Survey(folders, salts, record, raws, book, cache, catalog, rules)
     files = FactsFiles(cache, raws.folder)  # written by the workers that read the machines, else here
-    fresh, died = _gather_all([f for f, *_ in unread], catalog, rules, limits, jobs, progress, accounts, asks,
-                              [located[f.name] for f, *_ in unread], files, [key for _, key, *_ in unread])
-    result.read, result.cached, result.projected = len(unread), len(folders) - len(todo), len(projected)
-    gathered = {f.name: made for (f, *_), made in zip(unread, fresh, strict=True)}
-    for folder, key, content, raw_key in todo:
-        made = gathered.get(folder.name) or encode(projected[folder.name])
+    gathered, died = _read_all(survey, limits, jobs, progress, accounts, files)
+    record.begin(survey.projected)  # written below: a run killed before its commit vouches for none of them
+    entries = survey.entries
+    result.folders, result.fresh = survey.folders_seen, dict(survey.failed)
+    result.read, result.cached = len(gathered), len(folders) - len(survey.todo)
+    result.projected = len(survey.projected)
+    for one in survey.todo:
+        name = one.folder.name
+        made = gathered.get(name) or encode(survey.projected[name])
         if not made.written:
-            files.write(folder.name, key, made)
-        if folder.name not in died:
-            raws.keep(folder.name, raw_key, made.raw is not None, collections.get(folder.name))
+            files.write(name, one.key, made)
+        if name not in died:
+            raws.keep(name, one.raw_key, made.raw is not None, survey.collections.get(name))
         facts = made.facts
-        result.fresh[folder.name] = facts
-        entries[folder.name] = [made.digest, facts.error, _flags(facts)] + ([content] if content else [])
-        if folder.name not in died:  # a death is not remembered: the next run reads the machine again
-            record.put(folder.name, key, entries[folder.name])
+        result.fresh[name] = facts
+        entries[name] = [made.digest, facts.error, flags(facts)] + ([one.content] if one.content else [])
+        if name not in died:  # a death is not remembered: the next run reads the machine again
+            record.put(name, one.key, entries[name])
     sync_folders([record.path])
-    result.seen = _record_seen(share, evidence, machines is not None)
+    result.seen = _record_seen(share, survey.evidence, machines is not None)
     result.machines = sorted(entries, key=str.lower)
     for name in result.machines:
         result.hashes[name], result.errors[name] = entries[name][0], entries[name][1]
-        flags = entries[name][2] if len(entries[name]) > 2 and isinstance(entries[name][2], dict) else {}
-        result.bindings[name] = flags.get("binding")
-        if flags.get("stale"):
+        remembered = entries[name][2] if len(entries[name]) > 2 and isinstance(entries[name][2], dict) else {}
+        result.bindings[name] = remembered.get("binding")
+        if remembered.get("stale"):
             result.stale.add(name)
     if machines is None:
         record.keep_only(result.machines)  # machines that left the share are forgotten
@@ -279,24 +174,35 @@ def inventory(share: Share, catalog: Catalog | None, *, rules: dict | None = Non
     return result
 
 
-def _gather_all(folders: list[Path], catalog, rules, limits, jobs, progress, accounts: Accounts | None,
-                asks: CatalogAsks | None = None, inputs: list[MachineInputs] | None = None,
-                files: FactsFiles | None = None, keys: list[str] | None = None) -> tuple[list[Encoded], set[str]]:
-    """Every folder's facts and remembered raw facts (encoded), and the machines whose reading killed the process
-    that read them; INPUTS: each folder as the run found it (its key's listing), read as found, not found again;
-    FILES, KEYS (the facts memo's key of each): where a worker writes what it read, and under which key."""
+def _read_all(survey: Survey, limits: Limits, jobs: int | None, progress: bool | None, accounts: Accounts | None,
+              files: FactsFiles) -> tuple[dict[str, Encoded], set[str]]:
+    """machine -> its facts and remembered raw facts (encoded), for every machine SURVEY finds to read; and the
+    machines whose reading killed the process that read them. The walk goes on until it has found as many as
+    the most workers read (_MACHINES_PER_WORKER each), so that how many workers start (or none) follows how many
+    machines there are; then the pool starts, and reads them while the walk finds the rest."""
+    found = survey.to_read()
+    most = None if jobs == 1 else (jobs or os.cpu_count() or 1) * _MACHINES_PER_WORKER
+    first = list(itertools.islice(found, _PARALLEL_THRESHOLD if most else None))
+    if most and len(first) == _PARALLEL_THRESHOLD:  # workers will read them: their server starts while the walk goes on
+        start_server()
+        first += itertools.islice(found, max(0, most - len(first)))
+    reads = survey.handed_out(first, found)
+    gathered: dict[str, Encoded] = {}
     died: set[str] = set()
-    found = inputs or [None] * len(folders)
-    with _progress(len(folders), progress) as bar:
-        if jobs == 1 or (jobs is None and len(folders) < _PARALLEL_THRESHOLD) or len(folders) < 2:
-            out = []
-            for folder, machine_inputs in zip(folders, found, strict=True):
-                out.append(encode(*safe_read(folder, catalog, rules, limits, accounts, asks, machine_inputs)))
+    with _progress(len(first) + len(survey.folders) - survey.walked, progress) as bar:
+        survey.settled = bar.update  # a folder walked from here on that needs no reading is done
+        if jobs == 1 or (jobs is None and len(first) < _PARALLEL_THRESHOLD) or len(first) < 2:
+            for one in reads:
+                gathered[one.folder.name] = encode(*safe_read(one.folder, survey.catalog, survey.rules, limits,
+                                                              accounts, survey.asks, one.inputs))
                 bar.update(1)
         else:
-            out, died = gather_in_workers(folders, catalog, rules, limits, workers_for(len(folders), jobs), bar,
-                                          accounts, found, files, keys)
-    return out, died
+            shared = (survey.catalog, survey.rules, limits, accounts, files)
+            for one, made, death in gather_in_workers(reads, shared, workers_for(len(first), jobs), bar):
+                gathered[one.folder.name] = made
+                if death:
+                    died.add(one.folder.name)
+    return gathered, died
 
 
 def workers_for(machines: int, jobs: int | None) -> int:

@@ -10,6 +10,8 @@ and the error rows.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hfstage.errors import HfstageError
@@ -21,7 +23,8 @@ from hfstage.inventory.facts import MachineFacts
 from hfstage.inventory.gather import MachineInputs, read_raw
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.raw import project
-from hfstage.workers import Job, run_alone, run_in_workers
+from hfstage.inventory.survey import ToMake
+from hfstage.workers import Job, each_in_workers, run_alone
 
 _worker: dict = {}  # what every machine needs, set once in each worker (the pool: hfstage.workers)
 
@@ -81,20 +84,21 @@ def _job(catalog, rules: dict, limits: Limits, accounts: Accounts | None, files:
     return Job(_facts_in_worker, _init_worker, (catalog, rules, limits, accounts, files), limits.worker_memory_mib)
 
 
-def gather_in_workers(folders: list[Path], catalog, rules: dict, limits: Limits, workers: int, bar,
-                      accounts: Accounts | None = None, inputs: list[MachineInputs | None] | None = None,
-                      files: FactsFiles | None = None, keys: list[str] | None = None,
-                      ) -> tuple[list[Encoded], set[str]]:
-    """The facts and remembered raw facts (encoded) of every folder (INPUTS: each as locate_inputs found it, or
-    None), in WORKERS processes, and the machines whose reading killed its process (their error rows are not
-    cached: the next run tries them again)."""
-    found = inputs or [None] * len(folders)
-    items = [(str(folder), machine_inputs, key) for folder, machine_inputs, key
-             in zip(folders, found, keys or [None] * len(folders), strict=True)]
-    results, deaths = run_in_workers(_job(catalog, rules, limits, accounts, files), items, workers, bar)
-    out = [encode(_died(folder, deaths[index])) if index in deaths else decode(*results[index])
-           for index, folder in enumerate(folders)]
-    return out, {folders[index].name for index in deaths}
+def gather_in_workers(reads: Iterable[ToMake], shared: tuple, workers: int, bar,
+                      ) -> Iterator[tuple[ToMake, Encoded, bool]]:
+    """(each of READS, its facts and remembered raw facts encoded, whether its reading killed its process: its
+    error row is then not cached, the next run tries it again), in READS' order, read in WORKERS processes as
+    READS hands them out. SHARED: what every machine needs (the catalog, rules, limits, accounts, FactsFiles)."""
+    handed: deque[ToMake] = deque()  # handed out, not yet back: results come in the order they were handed out
+
+    def items() -> Iterator[tuple]:
+        for one in reads:
+            handed.append(one)
+            yield str(one.folder), one.inputs, one.key
+
+    for result, death in each_in_workers(_job(*shared), items(), workers, bar):
+        one = handed.popleft()
+        yield (one, encode(_died(one.folder, death)), True) if death is not None else (one, decode(*result), False)
 
 
 def read_alone(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,

@@ -10,11 +10,7 @@ unreadable row, recorded with no input key: the next scan assesses it again.
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +29,7 @@ from hfstage.workers import Job, each_in_workers, pool_size
 # CPU split (parent 1.9 s, two workers 3.4 s each at 5,000) models to about 4.3 s against 5.8 s, with the
 # break-even near 2,000-2,500 machines. So only a large site's full or new-catalog month uses it, never a
 # 1%-changed month's 50; --jobs N asks for it whatever the count. (Measured while the workers still started one
-# after the other, see _shipped: the break-even may now be lower.)
+# after the other, see hfstage.workers._shipped: the break-even may now be lower.)
 POOL_THRESHOLD = 3000
 # Per worker, two tasks of _CHUNK machines in flight: one assessed while the other's result crosses to this
 # process; a task per machine cost this process some 1 ms a machine in round trips, one per 32 some 0.4 ms.
@@ -62,15 +58,14 @@ def assessments(todo: list[ToAssess], inv: InventoryResult, index: CatalogIndex,
         for one in todo:
             yield Recorded(assessed(inv.facts_of(one.machine), index, policy, one), one.input_key)
         return
-    with _shipped(index, policy, inv.cache) as shipped:
-        job = Job(_assess_in_worker, _load, (str(shipped),), limits.worker_memory_mib)
-        items = [(one, inv.fresh.get(one.machine), keep) for one in todo]
-        made = each_in_workers(job, items, workers, ahead=_AHEAD, chunk=_CHUNK)
-        for one, (result, death) in zip(todo, made, strict=True):
-            if death is None:
-                yield Recorded(result[0], one.input_key, encoded=result[1])
-            else:  # no input key: assessed again next time, never reused
-                yield Recorded(_died(one, death), None)
+    job = Job(_assess_in_worker, _load, (index, policy, inv.cache), limits.worker_memory_mib)
+    items = [(one, inv.fresh.get(one.machine), keep) for one in todo]
+    made = each_in_workers(job, items, workers, ahead=_AHEAD, chunk=_CHUNK)
+    for one, (result, death) in zip(todo, made, strict=True):
+        if death is None:
+            yield Recorded(result[0], one.input_key, encoded=result[1])
+        else:  # no input key: assessed again next time, never reused
+            yield Recorded(_died(one, death), None)
 
 
 def assessed(facts, index: CatalogIndex, policy: SitePolicy, one: ToAssess) -> Assessment:
@@ -82,23 +77,8 @@ def assessed(facts, index: CatalogIndex, policy: SitePolicy, one: ToAssess) -> A
 
 
 
-@contextmanager
-def _shipped(index: CatalogIndex, policy: SitePolicy, cache: Path | None) -> Iterator[Path]:
-    """What every worker loads once, pickled into a private temporary file (mkstemp: 0600) for the with-block.
-    Handed to a spawned worker with its start instead, 0.9 MB outgrew the pipe: the parent waited for each worker
-    to import hfstage and read it before it could start the next, so the workers started one after the other."""
-    fd, name = tempfile.mkstemp(prefix="hfstage-scan-", suffix=".pickle")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump((index, policy, cache), out, protocol=pickle.HIGHEST_PROTOCOL)
-        yield Path(name)
-    finally:
-        os.unlink(name)
-
-
-def _load(shipped: str) -> None:
+def _load(index: CatalogIndex, policy: SitePolicy, cache: Path | None) -> None:
     """In a worker, once: the catalog index, the site policy and the facts cache this scan's parent wrote."""
-    index, policy, cache = pickle.loads(Path(shipped).read_bytes())
     _worker.update(index=index, policy=policy, inventory=InventoryResult(cache=cache))
 
 
