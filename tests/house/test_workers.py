@@ -10,6 +10,8 @@ capped, and the pool never raises BrokenProcessPool.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -249,6 +251,25 @@ def test_the_shared_data_is_pickled_once_into_a_private_file_not_into_each_worke
     shipped = {file for seen in results for file in seen}
     assert len(shipped) == 1 and next(iter(shipped))[1] == 0o600
     assert os.listdir(folder) == []
+
+
+def test_a_killed_run_s_shared_data_is_removed_by_the_next_pool(tmp_path, monkeypatch):
+    """A run killed with SIGKILL runs no finally: its shared-data file stayed in the temporary folder for good,
+    one per pool (the catalog, rules, bindings). The next pool removes this account's files whose run is gone, and
+    leaves those of a run still alive."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    killed = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                            text=True, check=True).stdout.strip()  # a process id that is gone
+    left = folder / f"hfstage-pool-{killed}-abc123.pickle"
+    alive = folder / f"hfstage-pool-{os.getppid()}-def456.pickle"
+    other = folder / "hfstage-pool-notes.txt"
+    for path in (left, alive, other):
+        path.write_bytes(b"x")
+    results, deaths = run_in_workers(Job(_shipped_files, _look, (_Counted(str(folder)),)), [(1,), (2,)], 2)
+    assert deaths == {}
+    assert sorted(os.listdir(folder)) == sorted([alive.name, other.name])
 
 
 def _running(pid: int) -> bool:

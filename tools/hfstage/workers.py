@@ -133,13 +133,52 @@ def _shipped(job: Job) -> Iterator[Job]:
     its start instead, they crossed the fork server's pipe, and the parent could start the next worker only once
     this one had read them (the inventory's catalog: some 0.5 s a worker): the workers started one after the
     other, and each start pickled them again."""
-    fd, name = tempfile.mkstemp(prefix="hfstage-pool-", suffix=".pickle")
+    _sweep_shipped()
+    fd, name = tempfile.mkstemp(prefix=f"{_SHIPPED}{os.getpid()}-", suffix=".pickle")
     try:
         with os.fdopen(fd, "wb") as out:
             pickle.dump((job.initializer, job.initargs), out, protocol=pickle.HIGHEST_PROTOCOL)
         yield Job(job.run, _unship, (name,), job.memory_mib)
     finally:
         os.unlink(name)
+
+
+_SHIPPED = "hfstage-pool-"  # what _shipped names its files with, before the run's process id
+
+
+def _sweep_shipped() -> None:
+    """Remove the files _shipped left when its run was killed (SIGKILL runs no finally): this account's, in the
+    temporary folder, whose run's process is gone. Another account's are not ours to remove; a run whose process
+    id was taken again is swept once that process is gone too. Not on Windows, where os.kill ends a process."""
+    if os.name != "posix":
+        return
+    folder = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(_SHIPPED) and n.endswith(".pickle")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(_SHIPPED):].split("-", 1)[0]
+        path = os.path.join(folder, name)
+        try:
+            if not pid.isdigit() or os.lstat(path).st_uid != os.geteuid() or _alive(int(pid)):
+                continue
+            os.unlink(path)
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process PID exists (one of another account's counts: it may be the run's)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _unship(name: str) -> None:
