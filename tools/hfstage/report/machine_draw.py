@@ -69,11 +69,11 @@ class Drawing:
 
 @dataclass(frozen=True)
 class Drawn:
-    """A machine drawn: the key of what its page shows and the page when that changed; its fragments, and
+    """A machine drawn: the key of what its page shows and the page (UTF-8) when that changed; its fragments, and
     whether they may be copied next time; DIED: how the process drawing it died (then nothing is vouched for)."""
 
     shows: str | None = None
-    html: str | None = None
+    html: bytes | None = None  # encoded once, where it is drawn: for its SHA-256 and the file (a worker sends bytes)
     parts: list[bytes] | None = None
     stored: bool = False
     died: str | None = None
@@ -112,7 +112,7 @@ def draw(d: Drawing, easel: Easel) -> Drawn:
     if d.page:
         page = (easel.more(a, d.mine) if d.mine is not None else easel.more(a)) if easel.more else None
         html = html_env().get_template("machine.html.j2").render(root="../", generated="", a=a, page=page,
-                                                                 rollback=d.rollback, **easel.common)
+                                                                 rollback=d.rollback, **easel.common).encode("utf-8")
         shows = page_shows(html)
         if d.shown == shows:
             html = None  # the page on the share is this one
@@ -121,11 +121,11 @@ def draw(d: Drawing, easel: Easel) -> Drawn:
     return Drawn(shows, html, parts, d.source is not None, reads=reads)
 
 
-def page_shows(html: str) -> str:
+def page_shows(html: bytes) -> str:
     """The key of what a machine page shows: its bytes' SHA-256. The page is made whole to know it (as cheap as
     keying everything it is made from: the assessment, its findings' rows, what the pipeline gathered beside
     it), and only a page that differs from the one written is sent back and written."""
-    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+    return hashlib.sha256(html).hexdigest()
 
 
 def from_row(m: MachineRow) -> Assessment:
