@@ -129,7 +129,7 @@ class EvidenceFacts:
     """What a machine's page shows of its facts (evidence_view), no more: what the parent sends a drawing worker
     for a machine whose facts it read this run (the whole MachineFacts cost more to send than the page to draw)."""
 
-    names: tuple[str, ...]  # the files its facts were read from
+    inputs: tuple[str, ...]  # the files its facts were read from (their paths)
     os_family: str | None
     collected: int  # files collected and found
     files_absent: str | None
@@ -141,7 +141,7 @@ class EvidenceFacts:
 def evidence_facts(facts: MachineFacts | None) -> EvidenceFacts | None:
     if facts is None:
         return None
-    return EvidenceFacts(tuple(PurePath(p).name for p in facts.inputs), facts.os_family,
+    return EvidenceFacts(tuple(facts.inputs), facts.os_family,
                          sum(1 for f in facts.files if f.found), facts.files_absent,
                          (*facts.missing, *facts.parse_errors, *facts.warnings), facts.evidence, facts.error)
 
@@ -150,7 +150,7 @@ def evidence_view(facts: EvidenceFacts | None, a: Assessment) -> EvidenceView:
     if facts is None or facts.error or a.error:
         level, why = TRUST["none"]
         return EvidenceView(trust=level, reasons=[why], problems=[facts.error or a.error or ""] if facts else [])
-    names = list(facts.names)
+    names = [PurePath(p).name for p in facts.inputs]
     exports = [n for n in names if n.lower().endswith(".reg")]
     kind = "9x" if facts.os_family == "9x" else "export" if exports and len(exports) == len(names) else "hives"
     level, why = TRUST[kind]
