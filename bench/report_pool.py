@@ -3,8 +3,10 @@
 Builds the synthetic site of bench/site.py (N machines, default 1,000 and 2,000), runs `hfstage month`, then
 draws the whole report again (reports\\ emptied: every page, list and scan file made) with --jobs 1 and with
 --jobs 2, twice each, alternating; prints wall and CPU (this process and its workers) of each. What decides
-machine_draw.POOL_THRESHOLD. Then the reports step of a month with no change and of one with 1% of the
-machines collected again as others (bench/site.py's), which should cost in proportion to what changed.
+machine_draw.POOL_THRESHOLD; this process's own CPU is printed apart (with workers, it hands out and writes every
+page and scan fragment: at 5,000 machines it is the pool's slowest process, which the wall follows). Then the
+reports step of a month with no change and of one with 1% of the machines collected again as others
+(bench/site.py's), which should cost in proportion to what changed.
 Numbers only: nothing here asserts a time.
   python bench/report_pool.py [N ...] [--dir FOLDER]
 """
@@ -44,10 +46,10 @@ def run(n: int, where: str | None) -> None:
             for made in share.folder("reports").iterdir():
                 shutil.rmtree(made) if made.is_dir() else made.unlink()
             site = Site(share)
-            wall, cpu = time.perf_counter(), _cpu()
+            wall, cpu, parent = time.perf_counter(), _cpu(), time.process_time()
             written = site_report(site, result.scan, made=result.scripts, jobs=jobs)
             print(f"N = {n}, --jobs {jobs}: {written.rendered_pages} pages, wall {time.perf_counter() - wall:.2f} s, "
-                  f"CPU {_cpu() - cpu:.2f} s", flush=True)
+                  f"CPU {_cpu() - cpu:.2f} s, of which this process {time.process_time() - parent:.2f} s", flush=True)
         for title, change in (("no change", None), ("1% changed", bench_site._change_some)):
             if change is not None:
                 change(share, n)

@@ -21,6 +21,7 @@ from hfstage.report import (
     SiteExtras,
     Situation,
     bulletin_info,
+    evidence_facts,
     evidence_view,
     page_key,
     script_view,
@@ -90,13 +91,15 @@ class PageMaker:
                         if settings else None)
         script = script_view(plan, self.problem, a, settings.service_packs if settings else None,
                              settings.gate if settings else None)
-        return MachinePage(script, evidence_view(facts if facts is not None else _facts(self.inventory, a.machine), a),
+        facts = facts if facts is not None else evidence_facts(_facts(self.inventory, a.machine))
+        return MachinePage(script, evidence_view(facts, a),
                            self.by_name.get(a.machine.casefold()), bool(situation.seen.get(a.machine)),
                            situation.stale(a.machine), situation.lifecycle.get(a.machine, "accepted"))
 
     def mine(self, machine: str) -> tuple:
-        """MACHINE's own inputs: its plan made this run, its facts read this run (None: read from the cache)."""
-        return self.planned.get(machine), self.fresh.get(machine)
+        """MACHINE's own inputs: its plan made this run, what its page shows of the facts read this run (None: read
+        from the cache)."""
+        return self.planned.get(machine), evidence_facts(self.fresh.get(machine))
 
     def shared(self) -> PageMaker:
         """What every machine's page needs, without the 5,000 machines' own parts (and without the package book's

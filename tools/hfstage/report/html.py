@@ -22,7 +22,7 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from hfstage.assess import HFNETCHK_LABEL, NOT_APPLICABLE, Assessment, Finding
 from hfstage.inventory import EVIDENCE_WORDS
@@ -39,6 +39,7 @@ def html_env() -> Environment:
     _common(env)
     env.globals["finding_rows"] = _finding_rows(env.get_template("_finding_row.html.j2"))
     env.globals["machine_rows"] = _machine_rows(env.get_template("_machine_row.html.j2"))
+    env.globals["bulletin_rows"] = _bulletin_rows(env.get_template("_bulletin_row.html.j2"))
     return env
 
 
@@ -86,6 +87,39 @@ def _machine_rows(template):
         return Markup("\n".join([rendered(line, root, tables) for line in lines]))
 
     return machine_rows
+
+
+class BulletinRow(NamedTuple):
+    """What a bulletin page's row shows of a finding row (history.FindingRow) beside its approval."""
+
+    machine: str
+    patch: str
+    product: str
+    reason: str
+
+
+_NAME = "\x00machine\x00"  # where a row's machine name goes (no catalog text or name holds a NUL)
+
+
+def _bulletin_rows(template):
+    """A bulletin page's machine rows, all in one call, each line "<tr>...</tr>\n": a row is the same for every
+    machine but its name (thousands of machines miss a bulletin with the same patch, product, reason and
+    approval), so each distinct row is rendered once with a stand-in name, and each machine's name, escaped as
+    the template escapes it, is put in its place (5,000 machines' bulletin pages hold some 15,000 rows: 0.2 s
+    of CPU when each was rendered, in every month in which a machine changed)."""
+    @functools.lru_cache(maxsize=4096)
+    def parts(patch: str, product: str, reason: str, approval: str) -> tuple[str, ...]:
+        return tuple(template.render(f=BulletinRow(_NAME, patch, product, reason), approval=approval).split(_NAME))
+
+    def row(f, approval: str) -> str:
+        if _NAME in f"{f.patch}{f.product}{f.reason}{approval}":  # never in catalog or history text: drawn whole
+            return template.render(f=BulletinRow(f.machine, f.patch, f.product, f.reason), approval=approval)
+        return str(escape(f.machine)).join(parts(f.patch, f.product, f.reason, approval))
+
+    def bulletin_rows(machines: list, approvals: dict) -> Markup:
+        return Markup("".join([row(f, approvals[(f.machine, f.patch)]) + "\n" for f in machines]))
+
+    return bulletin_rows
 
 
 def shown_finding(f: Finding) -> ShownFinding:

@@ -124,7 +124,29 @@ def _note(step) -> str:
     return "; ".join(notes)
 
 
-def evidence_view(facts: MachineFacts | None, a: Assessment) -> EvidenceView:
+@dataclass(frozen=True)
+class EvidenceFacts:
+    """What a machine's page shows of its facts (evidence_view), no more: what the parent sends a drawing worker
+    for a machine whose facts it read this run (the whole MachineFacts cost more to send than the page to draw)."""
+
+    inputs: tuple[str, ...]  # the files its facts were read from (their paths)
+    os_family: str | None
+    collected: int  # files collected and found
+    files_absent: str | None
+    problems: tuple[str, ...]
+    evidence: dict[str, str]
+    error: str | None
+
+
+def evidence_facts(facts: MachineFacts | None) -> EvidenceFacts | None:
+    if facts is None:
+        return None
+    return EvidenceFacts(tuple(facts.inputs), facts.os_family,
+                         sum(1 for f in facts.files if f.found), facts.files_absent,
+                         (*facts.missing, *facts.parse_errors, *facts.warnings), facts.evidence, facts.error)
+
+
+def evidence_view(facts: EvidenceFacts | None, a: Assessment) -> EvidenceView:
     if facts is None or facts.error or a.error:
         level, why = TRUST["none"]
         return EvidenceView(trust=level, reasons=[why], problems=[facts.error or a.error or ""] if facts else [])
@@ -133,12 +155,12 @@ def evidence_view(facts: MachineFacts | None, a: Assessment) -> EvidenceView:
     kind = "9x" if facts.os_family == "9x" else "export" if exports and len(exports) == len(names) else "hives"
     level, why = TRUST[kind]
     reasons = [why]
-    collected = [f for f in facts.files if f.found]
-    files = f"{len(collected)} file(s) collected" if collected else (facts.files_absent or "no files collected")
+    collected = facts.collected
+    files = f"{collected} file(s) collected" if collected else (facts.files_absent or "no files collected")
     unverified = sum(f.unverified and f.gap is not None for f in a.findings)  # registry-only is the catalog's limit
     if unverified:
         reasons.append(f"{unverified} patch(es) unverified: their file evidence was not collected")
-    problems = [*facts.missing, *facts.parse_errors, *facts.warnings]
+    problems = list(facts.problems)
     if level == "high" and (unverified or problems or not collected):
         level = "medium"
     return EvidenceView(names, files, level, reasons, sorted(facts.evidence.items()), problems)

@@ -278,9 +278,11 @@ def _commit(record: Record, keys: dict[str, str], values: dict[str, object]) -> 
     record.commit()
 
 
-def _write(pages: dict[Path, str], result: ReportResult) -> None:
-    """PAGES (path -> text) written where they changed, together (one sync for them all)."""
-    result.written += write_many({path: text.encode("utf-8") for path, text in pages.items()}, PUBLIC)
+def _write(pages: dict[Path, str | bytes], result: ReportResult) -> None:
+    """PAGES (path -> text, or its UTF-8 as a machine page is drawn) written where they changed, together (one sync
+    for them all)."""
+    result.written += write_many({path: text if isinstance(text, bytes) else text.encode("utf-8")
+                                  for path, text in pages.items()}, PUBLIC)
 
 
 def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: dict, values: dict,
@@ -297,7 +299,7 @@ def _machines(folder: Path, view: SiteView, common, pending: set[str], shown: di
     rendered = 0
     files = ScanFiles(folder, view.catalog_version, view.scan_id, view.machines, view.missing,
                       shown.get(SCAN_FILES)) if scan_files else None
-    pages: dict[Path, str] = {}
+    pages: dict[Path, str | bytes] = {}
     with files or contextlib.nullcontext(), Progress("reports", len(rows), "machine") as bar:
         # (which fragments are made is known once the files are open: their spans)
         wanted = [m for m in rows if m.machine in todo or (files is not None and not files.reusable(m))]
