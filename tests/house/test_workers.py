@@ -48,6 +48,14 @@ def _exit(code: int) -> None:
     os._exit(code)
 
 
+def _starved(n: int, culprit: int) -> int:
+    """A job whose item CULPRIT finds no memory where the job does not catch it (as a worker that an earlier item
+    left at its cap)."""
+    if n == culprit:
+        raise MemoryError
+    return n
+
+
 class _Bar:
     def __init__(self):
         self.n = 0
@@ -86,6 +94,16 @@ def test_a_worker_killed_mid_item_costs_that_item_only(tmp_path, monkeypatch, ki
     assert all(made[n][1].startswith("killed by SIGKILL") for n in killed)
     assert [result and result[0] for result, _ in made] == [None if n in killed else n for n in range(12)]
     assert bar.n == 12  # every item counted once, the dead ones too
+
+
+@pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
+def test_a_worker_out_of_memory_outside_its_job_s_care_costs_its_item_only(tmp_path, ahead, chunk):
+    """A MemoryError that escapes a job ends its worker as a death (every item in flight read again, the culprit
+    alone), where it reached the run as the task's result and ended the month as an internal error."""
+    made = list(each_in_workers(Job(_starved, _load, (0, str(tmp_path / "pids")), 1024),
+                                [(n, 4) for n in range(12)], 2, ahead=ahead, chunk=chunk))
+    assert made[4] == (None, "out of memory: [limits] worker_memory_mib is 1024 MiB")
+    assert [result for result, _ in made] == [None if n == 4 else n for n in range(12)]
 
 
 def test_each_worker_s_address_space_is_capped(tmp_path):

@@ -246,8 +246,17 @@ def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead:
 
 
 def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
-    """In a worker: RUN on each of ITEMS, in turn."""
-    return [run(*item) for item in items]
+    """In a worker: RUN on each of ITEMS, in turn. A worker that ran out of its address space ends itself, as the
+    out-of-memory killer would end it: a job catches its own MemoryError, but one item's can leave the worker
+    unable to go on with the next of its task, whose MemoryError would reach the run as the task's result; as a
+    death, every item in flight is read again one at a time (and alone), and only the culprit is its row."""
+    try:
+        return [run(*item) for item in items]
+    except MemoryError:
+        os._exit(_OUT_OF_MEMORY)
+
+
+_OUT_OF_MEMORY = 75  # a worker's exit code when it ended itself for want of memory (_run_task)
 
 
 def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
@@ -269,7 +278,7 @@ def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
 
 def _alone(parent: _Parent, job: Job, item: tuple, conn) -> None:
     _start(parent, job.memory_mib, job.initializer, job.initargs)
-    conn.send(job.run(*item))
+    conn.send(_run_task(job.run, [item])[0])
     conn.close()
 
 
@@ -391,4 +400,6 @@ def _death(code: int | None, memory_mib: int) -> str:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
         why = " (the kernel's out-of-memory killer, or a crash in a parser)" if -code == signal.SIGKILL else ""
         return f"killed by {name}{why}"
+    if code == _OUT_OF_MEMORY:
+        return f"out of memory: [limits] worker_memory_mib is {memory_mib} MiB"
     return f"exit code {code}; [limits] worker_memory_mib is {memory_mib} MiB"
