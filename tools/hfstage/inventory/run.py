@@ -27,7 +27,7 @@ from hfstage.inventory.machines import Skipped, adopt_unnamed, machine_folders
 from hfstage.inventory.rawstore import RawStore
 from hfstage.inventory.rules import load_site_rules
 from hfstage.inventory.survey import FolderSeen, Salts, Survey, flags
-from hfstage.inventory.workers import gather_in_workers, safe_read
+from hfstage.inventory.workers import chunk_for, gather_in_workers, safe_read
 from hfstage.notices import Notice
 from hfstage.progress import Progress
 from hfstage.share import FACTS, FACTS_FOLDER, PRIVATE, SEEN, Share, fingerprint, sync_folders, write_if_changed
@@ -198,7 +198,8 @@ def _read_all(survey: Survey, limits: Limits, jobs: int | None, progress: bool |
                 bar.update(1)
         else:
             shared = (survey.catalog, survey.rules, limits, accounts, files)
-            for one, made, death in gather_in_workers(reads, shared, workers_for(len(first), jobs), bar):
+            workers = workers_for(len(first), jobs)
+            for one, made, death in gather_in_workers(reads, shared, workers, bar, chunk_for(len(first), workers)):
                 gathered[one.folder.name] = made
                 if death:
                     died.add(one.folder.name)
