@@ -11,7 +11,7 @@ from hfstage.errors import InputError, shown
 from hfstage.inventory.capture import NotCaptured
 from hfstage.inventory.facts import FileFact, MachineFacts
 from hfstage.inventory.families import family_folder
-from hfstage.inventory.pe import read_pe_version
+from hfstage.inventory.pe import PeVersion, read_pe_version
 from hfstage.share import entries, walk_entries, walk_files
 from hfstage.versions import version_text
 
@@ -82,14 +82,10 @@ class CaseInsensitiveTree:
         when it cannot be read or is not a PE file."""
         name = found.relative_to(self.root).as_posix()
         try:
-            pe = read_pe_version(found, inputs.read(found, limits.file_bytes, "collected system file"))
+            fields = SEEN.fields(found, inputs.read(found, limits.file_bytes, "collected system file"))
         except InputError as e:
             self.read_files[name] = {"error": str(e)}
             raise
-        fields = {"size": pe.size, "file_version": version_text(pe.file_version),
-                  "product_version": version_text(pe.product_version),
-                  "file_version_string": pe.file_version_string, "checksum": pe.checksum,
-                  "machine_type": pe.machine, "problem": None if pe.file_version else "no version resource"}
         self.read_files[name] = fields
         return fields
 
@@ -154,6 +150,46 @@ class CapturedTree(CaseInsensitiveTree):
         if "error" in fields:
             raise InputError(fields["error"])
         return fields
+
+
+class VersionsSeen:
+    """A collected file's FileFact fields by its bytes, for the life of the process: a site's machines carry the
+    same builds of the same files (one kernel32.dll of a service pack on every machine that runs it), and pefile
+    takes 1-3 ms a file to read headers and resources where hashing the bytes takes a fraction of that. The bytes
+    are the key, compared whole on a hit (never a digest of them); at most MAX_BYTES are held, and a file
+    that is not a readable PE file is not remembered (its error names its own path)."""
+
+    MAX_BYTES = 64 * 1024 * 1024
+    MAX_FILE = 8 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._known: dict[bytes, dict] = {}
+        self._held = 0
+
+    def fields(self, path: Path, data: bytes) -> dict:
+        """The FileFact fields of DATA, read from PATH; InputError when it is not a readable PE file."""
+        if len(data) > self.MAX_FILE:
+            return version_fields(read_pe_version(path, data))
+        known = self._known.get(data)
+        if known is None:
+            known = version_fields(read_pe_version(path, data))
+            if self._held + len(data) > self.MAX_BYTES:
+                self._known.clear()
+                self._held = 0
+            self._known[data] = known
+            self._held += len(data)
+        return dict(known)
+
+
+SEEN = VersionsSeen()
+
+
+def version_fields(pe: PeVersion) -> dict:
+    """The FileFact fields of PE's versions."""
+    return {"size": pe.size, "file_version": version_text(pe.file_version),
+            "product_version": version_text(pe.product_version),
+            "file_version_string": pe.file_version_string, "checksum": pe.checksum,
+            "machine_type": pe.machine, "problem": None if pe.file_version else "no version resource"}
 
 
 @functools.lru_cache(maxsize=8192)
