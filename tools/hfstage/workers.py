@@ -1,12 +1,13 @@
 """The project's one worker pool: independent items run in spawned processes, and a worker's death costs only
 the items it had in flight.
 
-Each worker runs one item at a time, so when a worker dies (the kernel's out-of-memory killer, a crash deep in
-a parser, a crash point) the items in flight are the only suspects: each runs again alone, in a process of its
-own, and the one whose job kills that process too is reported dead, with how it died; the rest go on in a fresh
-pool. A run never ends with BrokenProcessPool. Every worker caps its own address space (a job that outgrows it
-gets MemoryError, which the job turns into its item's error) and dies with its parent (a killed run leaves no
-orphans). Results come back in the items' order, whatever order the workers finish in.
+When a worker dies (the kernel's out-of-memory killer, a crash deep in a parser, a crash point) the items in
+flight are the only suspects: they run again one at a time, and one whose job kills a worker again runs alone,
+in a process of its own, and is reported dead, with how it died; the rest go on in a fresh pool. A run never
+ends with BrokenProcessPool. Every worker caps its own address space (a job that outgrows it gets MemoryError,
+which the job turns into its item's error; one that escapes the job ends the worker, a death like the rest) and
+dies with its parent (a killed run leaves no orphans). Results come back in the items' order, whatever order
+the workers finish in.
 
 Usage: module-level functions (a spawned worker imports them by name); what every item needs is shipped once
 per pool through the initializer (pickled once into a private file each worker loads), the item itself through
