@@ -48,6 +48,36 @@ def _exit(code: int) -> None:
     os._exit(code)
 
 
+class _Unsendable:
+    """A result whose pickling runs out of memory, as a task's results do in a worker left at its cap."""
+
+    def __reduce__(self):
+        raise MemoryError
+
+
+def _unsendable(n: int, culprit: int) -> object:
+    return _Unsendable() if n == culprit else n
+
+
+_held: list = []
+
+
+def _careful(n: int, heavy: int) -> str:
+    """A job that makes a MemoryError its item's row (as the inventory's does) unless the pool says it is not the
+    item's own (workers.alone); item HEAVY leaves 520 MiB held in its worker, each other item needs 200 MiB."""
+    from hfstage.workers import alone
+
+    try:
+        if n == heavy:
+            _held.append(bytearray(520 * 1024 * 1024))
+            return "ok"
+        return "ok" if bytearray(200 * 1024 * 1024) else "ok"
+    except MemoryError:
+        if not alone():
+            raise
+        return "refused"
+
+
 def _starved(n: int, culprit: int) -> int:
     """A job whose item CULPRIT finds no memory where the job does not catch it (as a worker that an earlier item
     left at its cap)."""
@@ -104,6 +134,26 @@ def test_a_worker_out_of_memory_outside_its_job_s_care_costs_its_item_only(tmp_p
                                 [(n, 4) for n in range(12)], 2, ahead=ahead, chunk=chunk))
     assert made[4] == (None, "out of memory: [limits] worker_memory_mib is 1024 MiB")
     assert [result for result, _ in made] == [None if n == 4 else n for n in range(12)]
+
+
+@pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
+def test_a_result_the_worker_has_no_memory_to_send_is_a_death_of_that_item_only(tmp_path, ahead, chunk):
+    """The task's results are pickled after the job, where _run_task does not see a MemoryError: it reached the run
+    as the task's result (exit 70). Its items are read again after the pass, one at a time, then alone."""
+    made = list(each_in_workers(Job(_unsendable, _load, (0, str(tmp_path / "pids")), 1024),
+                                [(n, 4) for n in range(12)], 2, ahead=ahead, chunk=chunk))
+    assert made[4] == (None, "out of memory: [limits] worker_memory_mib is 1024 MiB")
+    assert [result for result, _ in made] == [None if n == 4 else n for n in range(12)]
+
+
+@pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
+def test_no_item_is_refused_for_the_memory_another_item_left_held(tmp_path, ahead, chunk):
+    """A job's own MemoryError was its item's row, remembered as the machine's, though an earlier item of the same
+    worker held the memory: in a pool it ends the worker and the items in flight run again; alone, it is the
+    item's."""
+    made = list(each_in_workers(Job(_careful, _load, (0, str(tmp_path / "pids")), 800),
+                                [(n, 3) for n in range(8)], 2, ahead=ahead, chunk=chunk))
+    assert made == [("ok", None)] * 8
 
 
 def test_each_worker_s_address_space_is_capped(tmp_path):

@@ -90,3 +90,11 @@ def test_what_is_held_stays_under_its_cap(tmp_path):
     assert seen._held <= seen.MAX_BYTES and len(seen._known) <= 2
     assert all(f["file_version"] == fields[0]["file_version"] for f in fields)
     assert seen.fields(tmp_path / "again.exe", copies[-1]) == fields[-1]
+
+
+def test_what_is_held_follows_the_worker_s_address_space():
+    seen = VersionsSeen()
+    seen.fit(700)  # [limits] worker_memory_mib = 700: a 32nd of it
+    assert seen.MAX_BYTES == 700 * 1024 * 1024 // 32 and seen.MAX_FILE == seen.MAX_BYTES // 8
+    seen.fit(4096)
+    assert (seen.MAX_BYTES, seen.MAX_FILE) == (VersionsSeen.MAX_BYTES, VersionsSeen.MAX_FILE)

@@ -214,6 +214,7 @@ def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead:
                              initargs=(_Parent.now(), job.memory_mib, job.initializer, job.initargs)) as pool:
         running: dict = {}
         unsent: list = []  # taken from TODO when the pool, broken by a worker's death, refused it: run with suspects
+        again: list = []  # tasks whose results could not come back (their worker ran out of memory sending them)
         more = True
         while more or running:
             while more and not unsent and len(running) < workers * ahead:
@@ -236,14 +237,18 @@ def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead:
                     broken = True
                     running[future] = task  # suspects, with the others in flight
                     continue
+                except MemoryError:  # the worker ran out pickling the task's results: suspects after this pass
+                    again.append(task)
+                    continue
                 for (index, _), result in zip(task, results, strict=True):
                     if bar is not None:
                         bar.update(1)
                     crash_point("workers")
                     yield index, result, None
             if broken:
-                return sorted((pair for task in [*running.values(), unsent] for pair in task), key=lambda pair: pair[0])
-    return unsent
+                return sorted((pair for task in [*running.values(), unsent, *again] for pair in task),
+                              key=lambda pair: pair[0])
+    return sorted((pair for task in [unsent, *again] for pair in task), key=lambda pair: pair[0])
 
 
 def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
@@ -258,6 +263,14 @@ def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
 
 
 _OUT_OF_MEMORY = 75  # a worker's exit code when it ended itself for want of memory (_run_task)
+_ALONE: list[bool] = [False]  # whether this process runs one item alone (run_alone), set there
+
+
+def alone() -> bool:
+    """Whether this process runs one item alone (run_alone): a MemoryError its job meets is then that item's own.
+    In a pool worker it may be what an earlier item left behind; a job that would make it its item's row
+    re-raises it there instead, and the worker ends (_run_task), every item in flight read again."""
+    return _ALONE[0]
 
 
 def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
@@ -278,8 +291,13 @@ def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
 
 
 def _alone(parent: _Parent, job: Job, item: tuple, conn) -> None:
+    _ALONE[0] = True
     _start(parent, job.memory_mib, job.initializer, job.initargs)
-    conn.send(_run_task(job.run, [item])[0])
+    result = _run_task(job.run, [item])[0]
+    try:
+        conn.send(result)
+    except MemoryError:
+        os._exit(_OUT_OF_MEMORY)
     conn.close()
 
 

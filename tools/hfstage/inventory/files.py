@@ -156,14 +156,22 @@ class VersionsSeen:
     """A collected file's FileFact fields by its bytes, for the life of the process: a site's machines carry the
     same builds of the same files (one kernel32.dll of a service pack on every machine that runs it), and pefile
     takes 1-3 ms a file to read headers and resources where hashing the bytes takes a fraction of that. The bytes
-    are the key, compared whole on a hit (never a digest of them); at most MAX_BYTES are held, and a file
-    that is not a readable PE file is not remembered (its error names its own path)."""
+    are the key, compared whole on a hit (never a digest of them); at most MAX_BYTES are held (a 32nd of a
+    worker's address space, `fit`), and a file that is not a readable PE file is not remembered (its error
+    names its own path)."""
 
     MAX_BYTES = 64 * 1024 * 1024
     MAX_FILE = 8 * 1024 * 1024
 
     def __init__(self) -> None:
         self._known: dict[bytes, dict] = {}
+        self._held = 0
+
+    def fit(self, memory_mib: int) -> None:
+        """Hold at most a 32nd of an address space of MEMORY_MIB ([limits] worker_memory_mib), 64 MiB at most."""
+        self.MAX_BYTES = min(VersionsSeen.MAX_BYTES, memory_mib * 1024 * 1024 // 32)
+        self.MAX_FILE = min(VersionsSeen.MAX_FILE, self.MAX_BYTES // 8)
+        self._known.clear()
         self._held = 0
 
     def fields(self, path: Path, data: bytes) -> dict:
