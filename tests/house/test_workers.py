@@ -127,20 +127,13 @@ def test_a_worker_killed_mid_item_costs_that_item_only(tmp_path, monkeypatch, ki
 
 
 @pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
-def test_a_worker_out_of_memory_outside_its_job_s_care_costs_its_item_only(tmp_path, ahead, chunk):
-    """A MemoryError that escapes a job ends its worker as a death (every item in flight read again, the culprit
-    alone), where it reached the run as the task's result and ended the month as an internal error."""
-    made = list(each_in_workers(Job(_starved, _load, (0, str(tmp_path / "pids")), 1024),
-                                [(n, 4) for n in range(12)], 2, ahead=ahead, chunk=chunk))
-    assert made[4] == (None, "out of memory: [limits] worker_memory_mib is 1024 MiB")
-    assert [result for result, _ in made] == [None if n == 4 else n for n in range(12)]
-
-
-@pytest.mark.parametrize(("ahead", "chunk"), [(1, 1), (2, 3)])
-def test_a_result_the_worker_has_no_memory_to_send_is_a_death_of_that_item_only(tmp_path, ahead, chunk):
-    """The task's results are pickled after the job, where _run_task does not see a MemoryError: it reached the run
-    as the task's result (exit 70). Its items are read again after the pass, one at a time, then alone."""
-    made = list(each_in_workers(Job(_unsendable, _load, (0, str(tmp_path / "pids")), 1024),
+@pytest.mark.parametrize("job", [_starved, _unsendable])
+def test_a_worker_out_of_memory_outside_its_job_s_care_costs_its_item_only(tmp_path, ahead, chunk, job):
+    """A MemoryError that escapes a job (_starved), or strikes as the worker pickles the task's results after it
+    (_unsendable), reached the run as the task's result and ended the month as an internal error (exit 70). The
+    worker ends (or the task's items wait for the pass to end): every item in flight runs again one at a time,
+    the culprit alone, and only its row says it ran out of memory."""
+    made = list(each_in_workers(Job(job, _load, (0, str(tmp_path / "pids")), 1024),
                                 [(n, 4) for n in range(12)], 2, ahead=ahead, chunk=chunk))
     assert made[4] == (None, "out of memory: [limits] worker_memory_mib is 1024 MiB")
     assert [result for result, _ in made] == [None if n == 4 else n for n in range(12)]
