@@ -9,6 +9,7 @@ capped, and the pool never raises BrokenProcessPool.
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -64,8 +65,9 @@ _held: list = []
 
 def _careful(n: int, heavy: int) -> str:
     """A job that makes a MemoryError its item's row (as the inventory's does) unless the pool says it is not the
-    item's own (workers.alone); item HEAVY leaves 520 MiB held in its worker, each other item needs 200 MiB."""
-    from hfstage.workers import alone
+    item's own (workers.owns_its_memory); item HEAVY leaves 520 MiB held in its worker, each other item needs
+    200 MiB."""
+    from hfstage.workers import owns_its_memory
 
     try:
         if n == heavy:
@@ -73,7 +75,7 @@ def _careful(n: int, heavy: int) -> str:
             return "ok"
         return "ok" if bytearray(200 * 1024 * 1024) else "ok"
     except MemoryError:
-        if not alone():
+        if not owns_its_memory():
             raise
         return "refused"
 
@@ -147,6 +149,22 @@ def test_no_item_is_refused_for_the_memory_another_item_left_held(tmp_path, ahea
     made = list(each_in_workers(Job(_careful, _load, (0, str(tmp_path / "pids")), 800),
                                 [(n, 3) for n in range(8)], 2, ahead=ahead, chunk=chunk))
     assert made == [("ok", None)] * 8
+
+
+def test_a_result_that_cannot_be_sent_holds_back_no_other_item(tmp_path):
+    """Its task's items ran again only once every item had been taken and run (each later result held until then,
+    the caller writing nothing): now no item more is taken, and they run again as soon as those in flight end."""
+    taken: list[int] = []
+
+    def items():
+        for n in range(200):
+            taken.append(n)
+            yield (n, 2)
+
+    made = each_in_workers(Job(_unsendable, _load, (0, str(tmp_path / "pids")), 1024), items(), 2, ahead=2, chunk=3)
+    seen = [len(taken) for _ in itertools.islice(made, 3)]
+    assert seen[2] < 100
+    assert len(list(made)) == 197
 
 
 def test_each_worker_s_address_space_is_capped(tmp_path):

@@ -214,10 +214,11 @@ def _pool_pass(job: Job, todo: Iterator[tuple[int, tuple]], workers: int, ahead:
                              initargs=(_Parent.now(), job.memory_mib, job.initializer, job.initargs)) as pool:
         running: dict = {}
         unsent: list = []  # taken from TODO when the pool, broken by a worker's death, refused it: run with suspects
-        again: list = []  # tasks whose results could not come back (their worker ran out of memory sending them)
+        again: list = []  # tasks whose results could not come back (their worker ran out of memory sending them):
+        # no item more is taken; those in flight finish, and these run again at once, the rest in a fresh pool
         more = True
         while more or running:
-            while more and not unsent and len(running) < workers * ahead:
+            while more and not unsent and not again and len(running) < workers * ahead:
                 task = list(itertools.islice(todo, chunk))
                 more = len(task) == chunk
                 if task:
@@ -257,20 +258,28 @@ def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
     unable to go on with the next of its task, whose MemoryError would reach the run as the task's result; as a
     death, every item in flight is read again one at a time (and alone), and only the culprit is its row."""
     try:
-        return [run(*item) for item in items]
+        return [_begun(run, item) for item in items]
     except MemoryError:
         os._exit(_OUT_OF_MEMORY)
 
 
+def _begun(run: Callable[..., Any], item: tuple) -> Any:
+    _WORKER[1] += 1
+    return run(*item)
+
+
 _OUT_OF_MEMORY = 75  # a worker's exit code when it ended itself for want of memory (_run_task)
-_ALONE: list[bool] = [False]  # whether this process runs one item alone (run_alone), set there
+# this process's part: [a pool worker (set by _start), items it has begun (_run_task)]; a process run alone is
+# no pool worker (_alone), nor is the run's own
+_WORKER = [False, 0]
 
 
-def alone() -> bool:
-    """Whether this process runs one item alone (run_alone): a MemoryError its job meets is then that item's own.
-    In a pool worker it may be what an earlier item left behind; a job that would make it its item's row
-    re-raises it there instead, and the worker ends (_run_task), every item in flight read again."""
-    return _ALONE[0]
+def owns_its_memory() -> bool:
+    """Whether a MemoryError met here is the current item's own, to be made its row: in the run's own process, in
+    a process running one item alone, and in a pool worker's first item (a fresh worker is as a process alone).
+    A later item of a pool worker may meet what earlier items left held: its job re-raises it instead, the worker
+    ends (_run_task) and every item in flight runs again, one at a time, then alone."""
+    return not _WORKER[0] or _WORKER[1] <= 1
 
 
 def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
@@ -291,8 +300,8 @@ def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
 
 
 def _alone(parent: _Parent, job: Job, item: tuple, conn) -> None:
-    _ALONE[0] = True
     _start(parent, job.memory_mib, job.initializer, job.initargs)
+    _WORKER[0] = False  # one item alone: its MemoryError is its own
     result = _run_task(job.run, [item])[0]
     try:
         conn.send(result)
@@ -345,6 +354,7 @@ def _die_after(fd: int) -> None:
 def _start(parent: _Parent, memory_mib: int, initializer: Callable[..., None], initargs: tuple) -> None:
     """A worker's first act: die with the run (its parent, or the fork server and the run), take the run's
     environment, cap the address space, then the job's own initializer."""
+    _WORKER[0] = True
     _die_with_parent()
     parent.watch()
     parent.enter()

@@ -29,6 +29,7 @@ from hfstage.assess.policy import SitePolicy
 from hfstage.catalog import Catalog, Patch
 from hfstage.inventory import MachineFacts, ProductFact, load_settings, service_pack_text
 from hfstage.notices import Notice
+from hfstage.workers import owns_its_memory
 
 
 def applicable_patches(index: CatalogIndex, facts: MachineFacts) -> list[tuple[Patch, ProductFact]]:
@@ -251,11 +252,20 @@ def assess_contained(facts: MachineFacts, index: CatalogIndex, policy: SitePolic
     """assess_machine, with any failure of it one unreadable row for this machine, never the scan's end."""
     try:
         return assess_machine(facts, index, policy)
+    except MemoryError as e:
+        if not owns_its_memory():  # a pool worker earlier machines may have left short: it ends, they run again
+            raise
+        return _unassessed(facts, e)
     except Exception as e:  # noqa: BLE001 - facts come from a client's files: one machine is one row
-        error = f"{facts.machine}: could not be assessed: unexpected {type(e).__name__}: {e}"
-        assessment = Assessment(facts.machine, None, None, error=error)
-        assessment.status, assessment.status_detail = UNREADABLE, error
-        return assessment
+        return _unassessed(facts, e)
+
+
+def _unassessed(facts: MachineFacts, e: BaseException) -> Assessment:
+    """The unreadable row of a machine whose assessment failed with E."""
+    error = f"{facts.machine}: could not be assessed: unexpected {type(e).__name__}: {e}"
+    assessment = Assessment(facts.machine, None, None, error=error)
+    assessment.status, assessment.status_detail = UNREADABLE, error
+    return assessment
 
 
 def assess_all(facts_list: list[MachineFacts], catalog: Catalog, policy: SitePolicy) -> list[Assessment]:

@@ -16,6 +16,7 @@ import pefile
 from hfstage.errors import InputError
 from hfstage.share import read_input
 from hfstage.versions import Version
+from hfstage.workers import owns_its_memory
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,12 @@ def open_pe(data: bytes, path: Path | str) -> pefile.PE:
         pe.parse_data_directories(directories=[_RESOURCE])
     except pefile.PEFormatError as e:
         raise InputError(f"{path}: not a PE file: {e.value if hasattr(e, 'value') else e}") from e
+    except MemoryError as e:
+        if not owns_its_memory():  # a pool worker that earlier items may have left short: it ends, the file is not
+            raise  # "damaged" (that would be remembered as the machine's fact)
+        raise InputError(f"{path}: damaged PE file: MemoryError") from e
     except (struct.error, ValueError, IndexError, KeyError, AttributeError, TypeError,
-            RecursionError, OverflowError, MemoryError) as e:
+            RecursionError, OverflowError) as e:
         raise InputError(f"{path}: damaged PE file: {type(e).__name__}: {str(e)[:120]}") from e
     _check_resources(pe, Path(path))
     return pe

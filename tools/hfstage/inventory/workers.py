@@ -24,7 +24,7 @@ from hfstage.inventory.gather import MachineInputs, read_raw
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.raw import project
 from hfstage.inventory.survey import ToMake
-from hfstage.workers import Job, alone, each_in_workers, run_alone
+from hfstage.workers import Job, each_in_workers, owns_its_memory, run_alone
 
 _worker: dict = {}  # what every machine needs, set once in each worker (the pool: hfstage.workers)
 
@@ -48,19 +48,18 @@ def safe_gather(folder: Path, catalog, rules: dict, limits: Limits, accounts: Ac
 
 
 def safe_read(folder: Path, catalog, rules: dict, limits: Limits, accounts: Accounts | None = None,
-              asks: CatalogAsks | None = None, inputs: MachineInputs | None = None,
-              memory_is_mine: bool = True) -> tuple[MachineFacts, dict | None]:
+              asks: CatalogAsks | None = None, inputs: MachineInputs | None = None) -> tuple[MachineFacts, dict | None]:
     """(facts or an error row, what is remembered of the machine's raw facts for the next catalog or None);
     ASKS: CatalogAsks.of(CATALOG), worked out once for many machines; INPUTS: the folder as the run found it
-    (locate_inputs, the listing its key was made from), not found again. MEMORY_IS_MINE False (a pool worker,
-    where an earlier machine may have left the memory short): a MemoryError is raised, not made the row."""
+    (locate_inputs, the listing its key was made from), not found again. A MemoryError is the machine's row
+    only where it is the machine's own (workers.owns_its_memory), else raised: the worker ends."""
     try:
         raw = read_raw(folder, rules, inputs=inputs, limits=limits, on_share=True, accounts=accounts)
         return project(raw, catalog, rules, asks), _remembered(raw, catalog, asks)
     except HfstageError as e:
         return MachineFacts(machine=folder.name, error=str(e)), None
     except MemoryError:
-        if not memory_is_mine:
+        if not owns_its_memory():
             raise
         return MachineFacts(machine=folder.name, error=f"{folder}: refused: reading it needed more memory than a "
                             f"worker may use ({limits.worker_memory_mib} MiB; [limits] worker_memory_mib in "
@@ -90,7 +89,7 @@ def _facts_in_worker(folder: str, inputs: MachineInputs | None = None,
     memo's KEY, written (FactsFiles), in parallel, not in the parent; and whether they were written."""
     crash_point(f"machine:{Path(folder).name}")
     facts, raw = safe_read(Path(folder), _worker["catalog"], _worker["rules"], _worker["limits"], _worker["accounts"],
-                           _worker["asks"], inputs, memory_is_mine=alone())
+                           _worker["asks"], inputs)
     parts = encode_parts(facts, raw)
     if key is None or _worker["files"] is None:
         return parts, False
