@@ -14,22 +14,19 @@ import struct
 
 import pytest
 
+from hfstage.catalog import parse_catalog_file
 from hfstage.errors import InputError
 from hfstage.inventory import files
 from hfstage.inventory.files import VersionsSeen
 from hfstage.inventory.gather import gather_facts
-from tests.conftest import DATA, REAL_CATALOG
+from tests.conftest import DATA
 
 MACHINE = DATA / "inventory" / "NT4WKS"
 
 
 @pytest.fixture()
-def catalog():
-    if not REAL_CATALOG.is_file():
-        pytest.skip(f"{REAL_CATALOG} not present (../shared is not beside the project)")
-    from hfstage.catalog import parse_catalog_file
-
-    return parse_catalog_file(REAL_CATALOG)
+def catalog(real_catalog_path):
+    return parse_catalog_file(real_catalog_path)
 
 
 @pytest.fixture()
