@@ -21,7 +21,8 @@ from hfstage.inventory.pe import read_pe_version
 from tests.conftest import DATA
 
 PE = DATA / "inventory" / "NT4WKS" / "files" / "WINNT" / "system32" / "rpcss.exe"
-LATER_ITEM, FIRST_ITEM, NOT_A_WORKER = [True, 2], [True, 1], [False, 0]
+LATER_ITEM, FIRST_ITEM, NOT_A_WORKER = [True, 2, 1], [True, 1, 1], [False, 0, 0]
+FIRST_OF_A_TASK_OF_8 = [True, 1, 8]  # the task's seven other items are in memory beside it
 
 
 def _out_of_memory(*args, **kwargs):
@@ -36,9 +37,10 @@ def short_of_memory(monkeypatch):
 
 
 def test_a_pe_file_is_not_damaged_for_memory_an_earlier_item_left_short(short_of_memory):
-    short_of_memory(LATER_ITEM)
-    with pytest.raises(MemoryError):
-        read_pe_version(PE, PE.read_bytes())
+    for state in (LATER_ITEM, FIRST_OF_A_TASK_OF_8):
+        short_of_memory(state)
+        with pytest.raises(MemoryError):
+            read_pe_version(PE, PE.read_bytes())
     for state in (FIRST_ITEM, NOT_A_WORKER):
         short_of_memory(state)
         with pytest.raises(InputError, match="damaged PE file: MemoryError"):
@@ -47,9 +49,10 @@ def test_a_pe_file_is_not_damaged_for_memory_an_earlier_item_left_short(short_of
 
 def test_an_assessment_is_not_unreadable_for_memory_an_earlier_item_left_short(short_of_memory):
     facts = MachineFacts(machine="PC1")
-    short_of_memory(LATER_ITEM)
-    with pytest.raises(MemoryError):
-        engine.assess_contained(facts, None, None)
+    for state in (LATER_ITEM, FIRST_OF_A_TASK_OF_8):
+        short_of_memory(state)
+        with pytest.raises(MemoryError):
+            engine.assess_contained(facts, None, None)
     for state in (FIRST_ITEM, NOT_A_WORKER):
         short_of_memory(state)
         row = engine.assess_contained(facts, None, None)

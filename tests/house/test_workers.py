@@ -80,6 +80,18 @@ def _careful(n: int, heavy: int) -> str:
         return "refused"
 
 
+def _heavy_first(n: int, payload: bytes) -> str:
+    """A job as careful as _careful: item 0 needs 560 MiB; each item carries PAYLOAD (200 MiB, its own copy)."""
+    from hfstage.workers import owns_its_memory
+
+    try:
+        return "ok" if n or bytearray(560 * 1024 * 1024) else "ok"
+    except MemoryError:
+        if not owns_its_memory():
+            raise
+        return "refused"
+
+
 def _starved(n: int, culprit: int) -> int:
     """A job whose item CULPRIT finds no memory where the job does not catch it (as a worker that an earlier item
     left at its cap)."""
@@ -149,6 +161,17 @@ def test_no_item_is_refused_for_the_memory_another_item_left_held(tmp_path, ahea
     made = list(each_in_workers(Job(_careful, _load, (0, str(tmp_path / "pids")), 800),
                                 [(n, 3) for n in range(8)], 2, ahead=ahead, chunk=chunk))
     assert made == [("ok", None)] * 8
+
+
+def test_a_first_item_is_not_refused_for_the_memory_the_rest_of_its_task_holds(tmp_path):
+    """A worker's first item owned its MemoryError though the other items of its task were in memory beside it
+    (third cold review): item 0 fits its worker alone (a worker starts at some 135 MiB of address space: 135 +
+    200 + 560 < 1,000), not beside another item's 200 MiB, and was refused. It owns its MemoryError only in a task
+    of its own; in a larger task the worker ends and the items run again."""
+    items = [(n, bytes(200 * 1024 * 1024)) for n in range(3)]
+    job = Job(_heavy_first, _load, (0, str(tmp_path / "pids")), 1000)
+    assert run_alone(job, items[0]) == ("ok", None)
+    assert list(each_in_workers(job, items, 2, ahead=1, chunk=2)) == [("ok", None)] * 3
 
 
 def test_a_result_that_cannot_be_sent_holds_back_no_other_item(tmp_path):

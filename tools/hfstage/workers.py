@@ -257,6 +257,7 @@ def _run_task(run: Callable[..., Any], items: list[tuple]) -> list:
     out-of-memory killer would end it: a job catches its own MemoryError, but one item's can leave the worker
     unable to go on with the next of its task, whose MemoryError would reach the run as the task's result; as a
     death, every item in flight is read again one at a time (and alone), and only the culprit is its row."""
+    _WORKER[2] = len(items)
     try:
         return [_begun(run, item) for item in items]
     except MemoryError:
@@ -269,17 +270,19 @@ def _begun(run: Callable[..., Any], item: tuple) -> Any:
 
 
 _OUT_OF_MEMORY = 75  # a worker's exit code when it ended itself for want of memory (_run_task)
-# this process's part: [a pool worker (set by _start), items it has begun (_run_task)]; a process run alone is
-# no pool worker (_alone), nor is the run's own
-_WORKER = [False, 0]
+# this process's part: [a pool worker (set by _start), items it has begun, items in its current task (both
+# _run_task)]; a process run alone is no pool worker (_alone), nor is the run's own
+_WORKER = [False, 0, 0]
 
 
 def owns_its_memory() -> bool:
     """Whether a MemoryError met here is the current item's own, to be made its row: in the run's own process, in
-    a process running one item alone, and in a pool worker's first item (a fresh worker is as a process alone).
-    A later item of a pool worker may meet what earlier items left held: its job re-raises it instead, the worker
-    ends (_run_task) and every item in flight runs again, one at a time, then alone."""
-    return not _WORKER[0] or _WORKER[1] <= 1
+    a process running one item alone, and in a pool worker's first item when its task holds it alone (a fresh
+    worker is then as a process alone). A later item of a pool worker may meet what earlier items left held, and
+    a first item what the rest of its task holds (unpickled with it: 8 machines' inputs in the inventory, 32
+    machines' facts in the scan): its job re-raises it instead, the worker ends (_run_task) and every item in
+    flight runs again, one at a time, then alone."""
+    return not _WORKER[0] or (_WORKER[1] <= 1 and _WORKER[2] <= 1)
 
 
 def run_alone(job: Job, item: tuple) -> tuple[Any, str | None]:
