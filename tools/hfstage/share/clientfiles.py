@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfstage.errors import InputError, UnsafeInputError, shown
+from hfstage.share.files import read_at_most
 
 _POSIX = hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -167,7 +168,7 @@ def read_client_file(root: Path, path: Path, limit: int, what: str, owners: Owne
         if st.st_size > limit:
             raise UnsafeInputError(f"{shown(path)}: refused: {st.st_size} bytes is larger than any real {what} "
                                    f"({limit} bytes; [limits] in site.ini)")
-        data = fh.read(limit + 1)
+        data = read_at_most(fh, st.st_size, limit)
     if len(data) > limit:
         raise UnsafeInputError(f"{shown(path)}: refused: grew past {limit} bytes while being read")
     return data

@@ -302,6 +302,24 @@ def open_private(path: Path, mode: str = "a"):
         raise
 
 
+def read_at_most(fh, size: int, limit: int) -> bytes:
+    """The bytes of open file FH, at most LIMIT + 1 (more than LIMIT: it grew past it while being read), asked for
+    by SIZE, what fstat said it holds. fh.read(LIMIT + 1) sets aside LIMIT bytes of address space before it reads
+    a byte: 512 MiB for a 30 KB hive, which a worker capped at 640 MiB cannot spare ([limits] worker_memory_mib),
+    and 300 us where reading a 300 KB file takes 45 us."""
+    data = fh.read(min(size, limit) + 1)
+    if len(data) <= size or len(data) > limit:
+        return data
+    parts, got = [data], len(data)  # it grew while being read: the rest up to LIMIT + 1, a MiB at a time
+    while got <= limit:
+        part = fh.read(min(1 << 20, limit + 1 - got))
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
 def read_input(path: Path, limit: int, what: str) -> bytes:
     """The bytes of an admin-supplied input file, refusing one larger than LIMIT; errors name the file."""
     path = Path(path)
@@ -310,7 +328,7 @@ def read_input(path: Path, limit: int, what: str) -> bytes:
         if size > limit:
             raise UnsafeInputError(f"{path}: {size} bytes is larger than any real {what} ({limit} bytes)")
         with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+            data = read_at_most(fh, os.fstat(fh.fileno()).st_size, limit)
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror}") from e
     if len(data) > limit:
