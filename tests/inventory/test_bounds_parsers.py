@@ -175,6 +175,22 @@ def _nest(top: Path, depth: int) -> None:
         os.close(fd)
 
 
+def test_the_spool_is_read_within_the_default_limits_whatever_site_ini_raises(site):
+    """The _unnamed spool is read in the run's own process, which has no address-space cap, and anyone may write
+    there (a cold review): a site that raises a bound for a machine that needs it lets the spool's exports grow
+    with it. A sparse 129 MiB "export" under export_bytes = 256 MiB was read whole; it is refused by its size."""
+    set_limit(site, "limits", "export_bytes", 256 * 1024 * 1024)
+    spool = site.folder("inventory") / "_unnamed" / "trudy"
+    spool.mkdir(parents=True)
+    with open(spool / "hf01.reg", "wb") as fh:
+        fh.truncate(129 * 1024 * 1024)
+    done = _hf("month", site.root, "--fail-on", "none")
+    assert done.returncode == 0, done.stderr
+    assert f"{spool}: left in place: " in done.stdout, done.stdout
+    assert "larger than any real registry export (134217728 bytes" in done.stdout
+    assert "the spool is read within the default [limits], whatever site.ini raises" in done.stdout
+
+
 @pytest.mark.parametrize("depth", [1500, 4000])
 def test_deeply_nested_folders_in_a_client_tree_are_one_refusal_everywhere(site, nest, depth):
     """Seen: 1,500 nested folders under files\\ raised RecursionError in fingerprinting, share check and the dry run."""

@@ -29,8 +29,8 @@ def fresh(tmp_path):
     return share
 
 
-def _month(share, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hfstage", "month", str(share.root), "--fail-on", "none"],
+def _month(share, env: dict | None = None, *more: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hfstage", "month", str(share.root), "--fail-on", "none", *more],
                           capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})})
 
 
@@ -74,6 +74,27 @@ def test_a_machine_whose_parsing_outgrows_the_worker_memory_cap_is_one_row(fresh
     assert "more memory than a worker may use (700 MiB; [limits] worker_memory_mib" in page \
         or "the process reading this machine died" in page
     assert rows["XPSP1"]["status"] != "unreadable" and rows["W98SE"]["status"] != "unreadable"
+    # the next month reads W98 alone (nothing else changed): fewer machines than a pool's worth were read in the
+    # run's own process, which has no cap, and W98 got facts (a cold review's reproduction); a site whose limits
+    # let a machine grow past what the defaults bound reads every machine in a worker
+    for more in ((), ("--jobs", "1")):  # --jobs 1 too: the limits ask for a capped worker
+        again = _month(fresh, None, *more)
+        assert again.returncode == 0, again.stderr
+        assert "1 read, 11 unchanged" in again.stdout, again.stdout
+        assert _rows(fresh)["W98"]["status"] == "unreadable"
+
+
+def test_a_small_worker_memory_cap_refuses_no_machine_that_fits_it(fresh):
+    """At worker_memory_mib = 256-640 every machine with a hive was refused ("needed more memory than a worker may
+    use", a cold review): each read set aside its whole cap (hive_bytes, 512 MiB) before reading the 30 KB hive.
+    Only the truncated hive is unreadable, as at the default."""
+    with open(fresh.site_ini, "a") as fh:
+        fh.write("\n[limits]\nworker_memory_mib = 320\n")
+    done = _month(fresh)
+    assert done.returncode == 0, done.stderr
+    rows = _rows(fresh)
+    assert len(rows) == 12
+    assert [m for m, r in rows.items() if r["status"] == "unreadable"] == ["BADTRUNC"]
 
 
 def test_a_malformed_spool_is_one_note_whatever_it_raises(fresh):

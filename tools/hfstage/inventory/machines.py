@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.errors import HfstageError, UsageError, shown
+from hfstage.errors import HfstageError, UnsafeInputError, UsageError, shown
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.outputs import output_of
 from hfstage.inventory.regfile import RegExport, parse_reg_text
@@ -72,8 +72,10 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
     """File 9x exports from inventory\\_unnamed\\<user>\\ under the ComputerName they contain.
 
     The spool is client-written: every read and move goes through the client-file rules
-    (no links, plain files, size caps), and the name inside must be a machine name.
+    (no links, plain files, size caps), and the name inside must be a machine name. It is read in the
+    run's own process, so within the default limits whatever site.ini raises (Limits.in_this_process).
     """
+    here = limits.in_this_process()
     notes: list[Notice] = []
     root = share.folder("inventory")
     spool = root / UNNAMED
@@ -87,7 +89,7 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
         if not exports or any(e.name.lower().endswith(".tmp") for e in found):
             continue  # nothing yet, or a collector is still writing
         try:
-            name = _computer_name(root, exports, limits)
+            name = _computer_name(root, exports, here)
             target = root / name
             known = known or {e.name.casefold(): e.name for e in entries(root)}
             if name.casefold() in known:
@@ -100,7 +102,9 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
                 move_client_file(root, export.path, target, export.name)
             known[name.casefold()] = name
         except HfstageError as e:
-            notes.append(Notice(SPOOL_LEFT, shown(user.path), f"left in place: {e}"))
+            raised = "; the spool is read within the default [limits], whatever site.ini raises: move such exports " \
+                "into inventory\\<MACHINE> by hand" if isinstance(e, UnsafeInputError) and here != limits else ""
+            notes.append(Notice(SPOOL_LEFT, shown(user.path), f"left in place: {e}{raised}"))
             continue
         except Exception as e:  # noqa: BLE001 - one user's spool is one note, whatever is in it
             notes.append(Notice(SPOOL_LEFT, shown(user.path), f"left in place: unexpected {type(e).__name__}: {e}"))

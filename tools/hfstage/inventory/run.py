@@ -36,7 +36,9 @@ from hfstage.workers import start_server
 # Fewer machines than this are read in this process unless --jobs asks for workers. Reading in workers is
 # what contains a machine whose parsing kills its process or outgrows [limits] worker_memory_mib (one row,
 # not the month: DESIGN §8), so it is the rule as soon as a batch is more than a handful: a spawned worker
-# costs what reading about 100 machines does (bench/site.py), a price paid for containment.
+# costs what reading about 100 machines does (bench/site.py), a price paid for containment. A site whose
+# [limits] let one machine's reading grow past what the defaults bound (Limits.contain_reading_here) reads
+# even one machine in a worker: a machine that outgrew its worker one month was read here, uncapped, the next.
 _PARALLEL_THRESHOLD = 8
 # One worker more for every this many machines to read, up to --jobs (or the cores): a worker's start (a
 # new interpreter importing hfstage, the catalog unpickled) took 0.33 s of CPU where reading a machine of
@@ -181,9 +183,14 @@ def _read_all(survey: Survey, limits: Limits, jobs: int | None, progress: bool |
     the most workers read (_MACHINES_PER_WORKER each), so that how many workers start (or none) follows how many
     machines there are; then the pool starts, and reads them while the walk finds the rest."""
     found = survey.to_read()
-    most = None if jobs == 1 else (jobs or os.cpu_count() or 1) * _MACHINES_PER_WORKER
+    contained = limits.contain_reading_here()
+    serial = jobs == 1 and contained  # --jobs 1: no pool, unless the limits need every machine read capped
+    most = None if serial else (jobs or os.cpu_count() or 1) * _MACHINES_PER_WORKER
     first = list(itertools.islice(found, _PARALLEL_THRESHOLD if most else None))
-    if most and len(first) == _PARALLEL_THRESHOLD:  # workers will read them: their server starts while the walk goes on
+    here = serial or not first or (contained and (
+        (jobs is None and len(first) < _PARALLEL_THRESHOLD) or len(first) < 2))
+    if most and (len(first) == _PARALLEL_THRESHOLD or not here):
+        # workers will read them: their server starts while the walk goes on
         start_server()
         first += itertools.islice(found, max(0, most - len(first)))
     reads = survey.handed_out(first, found)
@@ -191,7 +198,7 @@ def _read_all(survey: Survey, limits: Limits, jobs: int | None, progress: bool |
     died: set[str] = set()
     with _progress(len(first) + len(survey.folders) - survey.walked, progress) as bar:
         survey.settled = bar.update  # a folder walked from here on that needs no reading is done
-        if jobs == 1 or (jobs is None and len(first) < _PARALLEL_THRESHOLD) or len(first) < 2:
+        if here:
             for one in reads:
                 gathered[one.folder.name] = encode(*safe_read(one.folder, survey.catalog, survey.rules, limits,
                                                               accounts, survey.asks, one.inputs))
