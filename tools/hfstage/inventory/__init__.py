@@ -34,7 +34,7 @@ from hfstage.inventory.limits import Limits
 from hfstage.inventory.machines import UNNAMED, Skipped, machine_folders, printable
 from hfstage.inventory.needs import Need, holds, needed_keys, not_taken, outermost
 from hfstage.inventory.outputs import output_of, outputs
-from hfstage.inventory.pe import PeVersion, open_pe, read_pe_version, read_pe_versions, version_strings
+from hfstage.inventory.pe import PeVersion, parsed_pe, pe_version, read_pe_version, read_pe_versions, version_strings
 from hfstage.inventory.present import facts_text
 from hfstage.inventory.rules import load_rules, load_site_rules, rule_keys, site_rules_path
 from hfstage.inventory.run import InventoryResult, evidence_seen, facts_hash, inventory
@@ -50,6 +50,6 @@ __all__ = [
     "MachineInputs", "PeVersion",
     "ProductFact", "RegFact", "Skipped", "expand_location", "facts_hash", "facts_text", "gather_facts",
     "hotfix_aliases", "inventory", "load_rules", "load_site_rules", "locate_inputs",
-    "machine_folders", "open_pe", "printable", "read_pe_version", "read_pe_versions", "service_pack_id",
+    "machine_folders", "parsed_pe", "pe_version", "printable", "read_pe_version", "read_pe_versions", "service_pack_id",
     "service_pack_text", "site_rules_path", "version_strings", "installer_file", "load_settings", "setting_keys",
 ]

@@ -6,8 +6,10 @@ parsed, which is where VERSIONINFO lives (~3 ms/file instead of ~100 ms for a fu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import struct
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -110,6 +112,18 @@ def open_pe(data: bytes, path: Path | str) -> pefile.PE:
     return pe
 
 
+@contextlib.contextmanager
+def parsed_pe(data: bytes, path: Path | str) -> Iterator[pefile.PE]:
+    """open_pe's PE for the with-block, then taken apart. pefile's sections point back at their PE: a cycle that
+    holds the file's bytes, which only the cyclic collector frees, and the month runs it seldom
+    (pipeline/collector.py): 400 files of 2 MB read in the run's process held 858 MiB (a cold review)."""
+    pe = open_pe(data, path)
+    try:
+        yield pe
+    finally:
+        pe.__dict__.clear()  # its sections, and through them the cycle, go with their last reference
+
+
 def version_strings(pe: pefile.PE) -> dict[str, str]:
     """Every string of the VERSIONINFO string tables (the first language's value wins)."""
     out: dict[str, str] = {}
@@ -126,8 +140,12 @@ def read_pe_version(path: Path, data: bytes | None = None) -> PeVersion:
     path = Path(path)
     if data is None:
         data = read_input(path, MAX_PE_BYTES, "system file")
-    size = len(data)
-    pe = open_pe(data, path)
+    with parsed_pe(data, path) as pe:
+        return pe_version(pe, path, len(data))
+
+
+def pe_version(pe: pefile.PE, path: Path | str, size: int) -> PeVersion:
+    """The versions, header CheckSum, machine and SIZE of PE, the file at PATH."""
     fixed = (getattr(pe, "VS_FIXEDFILEINFO", None) or [None])[0]
     file_version = product_version = None
     if fixed is not None:

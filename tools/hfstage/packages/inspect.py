@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from hfstage.cab import TrustStore, parse_layout, read_member, verify_pe
 from hfstage.errors import InputError
-from hfstage.inventory import open_pe, read_pe_version, version_strings
+from hfstage.inventory import parsed_pe, pe_version, read_pe_version, version_strings
 from hfstage.packages.target import inf_target, load_targets
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
@@ -114,10 +114,14 @@ def _ole_kind(data: bytes) -> str:
 
 
 def _pe_facts(name: str, data: bytes, facts: PackageFacts) -> None:
-    pe = open_pe(data, name)
+    with parsed_pe(data, name) as pe:
+        _read_pe(name, data, pe, facts)
+
+
+def _read_pe(name: str, data: bytes, pe, facts: PackageFacts) -> None:
     strings = version_strings(pe)
     facts.strings = {k: strings[k] for k in _KEPT_STRINGS if strings.get(k)}
-    version = read_pe_version(name, data).file_version
+    version = pe_version(pe, name, len(data)).file_version
     facts.file_version = ".".join(map(str, version)) if version else None
     facts.linked = linked_date(pe.FILE_HEADER.TimeDateStamp)
     resources = _resources(pe)
