@@ -52,6 +52,10 @@ class UnsafeInputError(InputError):
     """An input would make hfstage write outside its folders or exhaust resources."""
 
 
+class LimitError(UnsafeInputError):
+    """An input over one of the caps of [limits] in site.ini: raising that cap would let it through."""
+
+
 class SignatureError(HfstageError):
     """A catalog's signature is missing, broken, or not trusted."""
 

@@ -21,13 +21,16 @@ from hfstage.share import fingerprint
 
 def content_digest(inputs, limits: Limits, tree: list[tuple]) -> str | None:
     """A digest of everything the facts of INPUTS are read from, or None for hives (not worth hashing: nor is
-    their manifest read for it)."""
+    their manifest read for it) and for exports larger than the default cap: they are read here, in the run's
+    own process, which has no address-space cap (a sparse 1.4 GB export under a site-raised export_bytes cost
+    it 1.4 GB, a cold review); such a machine is read again, in a capped worker."""
     if inputs.kind != "folder" or inputs.software is not None or inputs.system is not None or inputs.refused:
         return None
     parts: list[object] = [sorted(read_manifest(inputs).items()), tree]
+    cap = limits.in_this_process().export_bytes
     for path in sorted(inputs.reg_files):
         try:
-            parts.append((path.name, hashlib.sha256(inputs.read(path, limits.export_bytes, "registry export"))
+            parts.append((path.name, hashlib.sha256(inputs.read(path, cap, "registry export"))
                           .hexdigest()))
         except InputError:
             return None  # read again, and said, by the facts

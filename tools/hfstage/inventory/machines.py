@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.errors import HfstageError, UnsafeInputError, UsageError, shown
+from hfstage.errors import HfstageError, LimitError, UsageError, shown
 from hfstage.inventory.limits import Limits
 from hfstage.inventory.outputs import output_of
 from hfstage.inventory.regfile import RegExport, parse_reg_text
@@ -102,8 +102,9 @@ def adopt_unnamed(share: Share, limits: Limits) -> list[Notice]:
                 move_client_file(root, export.path, target, export.name)
             known[name.casefold()] = name
         except HfstageError as e:
+            clamped = (here.export_bytes, here.reg_entries) != (limits.export_bytes, limits.reg_entries)
             raised = "; the spool is read within the default [limits], whatever site.ini raises: move such exports " \
-                "into inventory\\<MACHINE> by hand" if isinstance(e, UnsafeInputError) and here != limits else ""
+                "into inventory\\<MACHINE> by hand" if isinstance(e, LimitError) and clamped else ""
             notes.append(Notice(SPOOL_LEFT, shown(user.path), f"left in place: {e}{raised}"))
             continue
         except Exception as e:  # noqa: BLE001 - one user's spool is one note, whatever is in it

@@ -97,8 +97,7 @@ def open_pe(data: bytes, path: Path | str) -> pefile.PE:
     if why is not None:
         raise InputError(f"{path}: not a PE file: {why}")
     try:
-        pe = pefile.PE(data=data, fast_load=True)
-        pe.parse_data_directories(directories=[_RESOURCE])
+        return _parse(data, Path(path))
     except pefile.PEFormatError as e:
         raise InputError(f"{path}: not a PE file: {e.value if hasattr(e, 'value') else e}") from e
     except MemoryError as e:
@@ -108,7 +107,18 @@ def open_pe(data: bytes, path: Path | str) -> pefile.PE:
     except (struct.error, ValueError, IndexError, KeyError, AttributeError, TypeError,
             RecursionError, OverflowError) as e:
         raise InputError(f"{path}: damaged PE file: {type(e).__name__}: {str(e)[:120]}") from e
-    _check_resources(pe, Path(path))
+
+
+def _parse(data: bytes, path: Path) -> pefile.PE:
+    """The PE of DATA with its resource directory, checked; one parsed and then refused is taken apart at once,
+    as parsed_pe takes apart one used (a damaged file a client planted 40 times held 849 MiB, a cold review)."""
+    pe = pefile.PE(data=data, fast_load=True)
+    try:
+        pe.parse_data_directories(directories=[_RESOURCE])
+        _check_resources(pe, path)
+    except BaseException:
+        pe.__dict__.clear()
+        raise
     return pe
 
 

@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfstage.errors import InputError, UnsafeInputError, q
+from hfstage.errors import InputError, LimitError, q
 from hfstage.inventory.regtree import RegValue, TextKey
 from hfstage.share import read_input
 
@@ -43,8 +43,8 @@ class RegExport:
     def count(self, source: str) -> None:
         self.entries += 1
         if self.entries > self.max_entries:
-            raise UnsafeInputError(f"{source}: refused: more than {self.max_entries} registry keys and values "
-                                   "([limits] reg_entries in site.ini); the collectors export far fewer")
+            raise LimitError(f"{source}: refused: more than {self.max_entries} registry keys and values "
+                             "([limits] reg_entries in site.ini); the collectors export far fewer")
 
 
 def _decode_text(data: bytes, source: str) -> tuple[str, bool]:

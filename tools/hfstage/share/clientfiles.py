@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfstage.errors import InputError, UnsafeInputError, shown
+from hfstage.errors import InputError, LimitError, UnsafeInputError, shown
 from hfstage.share.files import read_at_most
 
 _POSIX = hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
@@ -166,11 +166,11 @@ def read_client_file(root: Path, path: Path, limit: int, what: str, owners: Owne
         if owners is not None and _POSIX and st.st_uid not in owners.uids:
             raise owners.refusal(path, st.st_uid)
         if st.st_size > limit:
-            raise UnsafeInputError(f"{shown(path)}: refused: {st.st_size} bytes is larger than any real {what} "
-                                   f"({limit} bytes; [limits] in site.ini)")
+            raise LimitError(f"{shown(path)}: refused: {st.st_size} bytes is larger than any real {what} "
+                             f"({limit} bytes; [limits] in site.ini)")
         data = read_at_most(fh, st.st_size, limit)
     if len(data) > limit:
-        raise UnsafeInputError(f"{shown(path)}: refused: grew past {limit} bytes while being read")
+        raise LimitError(f"{shown(path)}: refused: grew past {limit} bytes while being read")
     return data
 
 
