@@ -53,7 +53,7 @@ class UnsafeInputError(InputError):
 
 
 class LimitError(UnsafeInputError):
-    """An input over one of the caps of [limits] in site.ini: raising that cap would let it through."""
+    """An input over a size or count cap, most of them [limits] in site.ini (some fixed, as the install markers')."""
 
 
 class SignatureError(HfstageError):
